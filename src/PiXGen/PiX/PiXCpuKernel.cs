@@ -1,0 +1,275 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PiXGen.PiX;
+
+/// <summary>
+/// The fused CPU kernel for contiguous float32/float64 tensors. One work item is one (sample, output channel):
+/// it reads the group's ζ input planes once, pixel vector by pixel vector (all of the group's channels for one
+/// <see cref="Vector{T}"/> of pixels, then the next), and writes one output plane. Work items are split into
+/// contiguous ranges run by <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/> with at most
+/// <c>torch.get_num_threads()</c> threads. The backward recomputes the group maximum/mean from X instead of
+/// saving it, so forward and backward each read X once.
+/// </summary>
+/// <remarks>
+/// Semantics match <see cref="PiXComposite"/>: the maximum propagates NaN like <c>torch.amax</c>; the backward's
+/// arg-max is the first maximal channel, or the first NaN channel when the group holds a NaN (like
+/// <c>torch.max(dim)</c>); τ is rounded to the tensor's dtype before the comparison, as TorchSharp does for
+/// <c>p.lt(τ)</c>; the mean is the sum in channel order divided by the group size.
+/// </remarks>
+internal static unsafe class PiXCpuKernel
+{
+    /// <summary>Below this many input elements the kernel runs on the calling thread only.</summary>
+    private const long SerialThreshold = 1L << 15;
+
+    [DllImport("LibTorchSharp")]
+    private static extern IntPtr THSTensor_data(IntPtr tensor);
+
+    /// <summary>Whether the fused kernel can run on <paramref name="x"/> (after making it contiguous).</summary>
+    public static bool Supports(Tensor x) =>
+        x.device_type == DeviceType.CPU && (x.dtype == ScalarType.Float32 || x.dtype == ScalarType.Float64);
+
+    /// <summary>Forward. <paramref name="x"/> (N, C, H, W) and <paramref name="p"/> (N, Co, 1, 1) contiguous, same dtype.</summary>
+    public static Tensor Forward(Tensor x, Tensor p, int zeta, double tau, PiXMode mode)
+    {
+        long n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
+        long co = (c + zeta - 1) / zeta;
+        var y = empty(new long[] { n, co, x.shape[2], x.shape[3] }, dtype: x.dtype, device: x.device);
+        if (y.numel() == 0) return y;
+        if (x.dtype == ScalarType.Float32)
+            Forward((float*)Data(x), (float*)Data(p), (float*)Data(y), n, c, hw, zeta, (float)tau, mode);
+        else
+            Forward((double*)Data(x), (double*)Data(p), (double*)Data(y), n, c, hw, zeta, tau, mode);
+        GC.KeepAlive(x); GC.KeepAlive(p);
+        return y;
+    }
+
+    /// <summary>Backward: dX (null unless <paramref name="needX"/>) and dp (N, Co, 1, 1). All inputs contiguous.</summary>
+    public static (Tensor? dx, Tensor dp) Backward(Tensor x, Tensor p, Tensor g, int zeta, double tau, PiXMode mode, bool needX)
+    {
+        long n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
+        var dp = empty(p.shape, dtype: p.dtype, device: p.device);
+        var dx = needX ? empty(x.shape, dtype: x.dtype, device: x.device) : null;
+        if (x.numel() == 0) {
+            dp.zero_();
+            dx?.zero_();
+            return (dx, dp);
+        }
+        if (x.dtype == ScalarType.Float32)
+            Backward((float*)Data(x), (float*)Data(p), (float*)Data(g), dx is null ? null : (float*)Data(dx), (float*)Data(dp),
+                     n, c, hw, zeta, (float)tau, mode);
+        else
+            Backward((double*)Data(x), (double*)Data(p), (double*)Data(g), dx is null ? null : (double*)Data(dx), (double*)Data(dp),
+                     n, c, hw, zeta, tau, mode);
+        GC.KeepAlive(x); GC.KeepAlive(p); GC.KeepAlive(g);
+        return (dx, dp);
+    }
+
+    private static IntPtr Data(Tensor t)
+    {
+        var ptr = THSTensor_data(t.Handle);
+        if (ptr == IntPtr.Zero)
+            throw new InvalidOperationException($"PiX: could not read the data pointer of a tensor of shape [{string.Join(", ", t.shape)}].");
+        return ptr;
+    }
+
+    private delegate void RangeBody(long start, long end);
+
+    /// <summary>Runs <paramref name="body"/> over [0, items) in contiguous ranges, in parallel when worth it.</summary>
+    private static void ParallelRanges(long items, long elementsPerItem, RangeBody body)
+    {
+        int threads = Math.Max(1, torch.get_num_threads());
+        if (threads == 1 || items == 1 || items * elementsPerItem < SerialThreshold) {
+            body(0, items);
+            return;
+        }
+        int chunks = (int)Math.Min(items, threads * 4L);
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                     k => body(items * k / chunks, items * (k + 1) / chunks));
+    }
+
+    // ---------------------------------------------------------------- forward
+
+    private static void Forward<T>(T* x, T* p, T* y, long n, long c, long hw, int zeta, T tau, PiXMode mode)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long co = (c + zeta - 1) / zeta;
+        nint xa = (nint)x, pa = (nint)p, ya = (nint)y;
+        ParallelRanges(n * co, zeta * hw, (start, end) => {
+            T* xs = (T*)xa, ps = (T*)pa, ys = (T*)ya;
+            for (long item = start; item < end; item++) {
+                long s = item / co, grp = item % co;
+                long c0 = grp * zeta;
+                int size = (int)Math.Min(zeta, c - c0);
+                T pv = ps[item];
+                T* xg = xs + (s * c + c0) * hw;
+                T* yo = ys + item * hw;
+                if (IsPick(mode, pv, tau)) PickForward(xg, size, hw, pv, yo);
+                else MixForward(xg, size, hw, pv, yo);
+            }
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsPick<T>(PiXMode mode, T p, T tau) where T : unmanaged, IFloatingPointIeee754<T> =>
+        mode == PiXMode.MaxOnly || (mode == PiXMode.PickOrMix && p < tau);
+
+    private static void PickForward<T>(T* xg, int size, long hw, T p, T* y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long i = 0;
+        if (Vector.IsHardwareAccelerated && hw >= Vector<T>.Count) {
+            var vp = new Vector<T>(p);
+            for (; i <= hw - Vector<T>.Count; i += Vector<T>.Count) {
+                var m = Load(xg + i);
+                for (int j = 1; j < size; j++) {
+                    var v = Load(xg + j * hw + i);
+                    // Take v when it is larger, or when it is NaN (NaN then stays: nothing compares greater).
+                    var take = Vector.GreaterThan(v, m) | ~Vector.Equals(v, v);
+                    m = Vector.ConditionalSelect(take, v, m);
+                }
+                Store(m * vp, y + i);
+            }
+        }
+        for (; i < hw; i++) {
+            T m = xg[i];
+            for (int j = 1; j < size; j++) {
+                T v = xg[j * hw + i];
+                if (v > m || T.IsNaN(v)) m = v;
+            }
+            y[i] = m * p;
+        }
+    }
+
+    private static void MixForward<T>(T* xg, int size, long hw, T p, T* y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T count = T.CreateTruncating(size);
+        long i = 0;
+        if (Vector.IsHardwareAccelerated && hw >= Vector<T>.Count) {
+            var vp = new Vector<T>(p);
+            var vc = new Vector<T>(count);
+            for (; i <= hw - Vector<T>.Count; i += Vector<T>.Count) {
+                var s = Load(xg + i);
+                for (int j = 1; j < size; j++) s += Load(xg + j * hw + i);
+                Store(s / vc * vp, y + i);
+            }
+        }
+        for (; i < hw; i++) {
+            T s = xg[i];
+            for (int j = 1; j < size; j++) s += xg[j * hw + i];
+            y[i] = s / count * p;
+        }
+    }
+
+    // ---------------------------------------------------------------- backward
+
+    private static void Backward<T>(T* x, T* p, T* g, T* dx, T* dp, long n, long c, long hw, int zeta, T tau, PiXMode mode)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long co = (c + zeta - 1) / zeta;
+        nint xa = (nint)x, pa = (nint)p, ga = (nint)g, dxa = (nint)dx, dpa = (nint)dp;
+        ParallelRanges(n * co, 2L * zeta * hw, (start, end) => {
+            T* xs = (T*)xa, ps = (T*)pa, gs = (T*)ga, dxs = (T*)dxa, dps = (T*)dpa;
+            for (long item = start; item < end; item++) {
+                long s = item / co, grp = item % co;
+                long c0 = grp * zeta;
+                int size = (int)Math.Min(zeta, c - c0);
+                long offset = (s * c + c0) * hw;
+                T pv = ps[item];
+                T* go = gs + item * hw;
+                T* dxg = dxs == null ? null : dxs + offset;
+                dps[item] = IsPick(mode, pv, tau)
+                    ? PickBackward(xs + offset, size, hw, pv, go, dxg)
+                    : MixBackward(xs + offset, size, hw, pv, go, dxg);
+            }
+        });
+    }
+
+    /// <summary>dX = p·g at the first arg-max channel, 0 elsewhere; returns Σ max·g.</summary>
+    private static T PickBackward<T>(T* xg, int size, long hw, T p, T* g, T* dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long i = 0;
+        T dp = T.Zero;
+        if (Vector.IsHardwareAccelerated && hw >= Vector<T>.Count) {
+            var vp = new Vector<T>(p);
+            var acc = Vector<T>.Zero;
+            for (; i <= hw - Vector<T>.Count; i += Vector<T>.Count) {
+                var m = Load(xg + i);
+                var idx = Vector<T>.Zero;
+                for (int j = 1; j < size; j++) {
+                    var v = Load(xg + j * hw + i);
+                    // First strictly larger value, or the first NaN (once m is NaN nothing replaces it).
+                    var take = Vector.GreaterThan(v, m) | Vector.AndNot(Vector.Equals(m, m), Vector.Equals(v, v));
+                    m = Vector.ConditionalSelect(take, v, m);
+                    idx = Vector.ConditionalSelect(take, new Vector<T>(T.CreateTruncating(j)), idx);
+                }
+                var vg = Load(g + i);
+                acc += m * vg;
+                if (dx != null) {
+                    var pg = vp * vg;
+                    for (int j = 0; j < size; j++)
+                        Store(Vector.BitwiseAnd(Vector.Equals(idx, new Vector<T>(T.CreateTruncating(j))), pg), dx + j * hw + i);
+                }
+            }
+            dp = Vector.Sum(acc);
+        }
+        for (; i < hw; i++) {
+            T m = xg[i];
+            int idx = 0;
+            for (int j = 1; j < size; j++) {
+                T v = xg[j * hw + i];
+                if (v > m || (T.IsNaN(v) && !T.IsNaN(m))) { m = v; idx = j; }
+            }
+            dp += m * g[i];
+            if (dx != null) {
+                T pg = p * g[i];
+                for (int j = 0; j < size; j++) dx[j * hw + i] = j == idx ? pg : T.Zero;
+            }
+        }
+        return dp;
+    }
+
+    /// <summary>dX = p·g/size at every channel of the group; returns Σ mean·g.</summary>
+    private static T MixBackward<T>(T* xg, int size, long hw, T p, T* g, T* dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T count = T.CreateTruncating(size);
+        long i = 0;
+        T dp = T.Zero;
+        if (Vector.IsHardwareAccelerated && hw >= Vector<T>.Count) {
+            var vp = new Vector<T>(p);
+            var vc = new Vector<T>(count);
+            var acc = Vector<T>.Zero;
+            for (; i <= hw - Vector<T>.Count; i += Vector<T>.Count) {
+                var s = Load(xg + i);
+                for (int j = 1; j < size; j++) s += Load(xg + j * hw + i);
+                var vg = Load(g + i);
+                acc += s / vc * vg;
+                if (dx != null) {
+                    var d = vp * vg / vc;
+                    for (int j = 0; j < size; j++) Store(d, dx + j * hw + i);
+                }
+            }
+            dp = Vector.Sum(acc);
+        }
+        for (; i < hw; i++) {
+            T s = xg[i];
+            for (int j = 1; j < size; j++) s += xg[j * hw + i];
+            dp += s / count * g[i];
+            if (dx != null) {
+                T d = p * g[i] / count;
+                for (int j = 0; j < size; j++) dx[j * hw + i] = d;
+            }
+        }
+        return dp;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Load<T>(T* ptr) where T : unmanaged => Unsafe.ReadUnaligned<Vector<T>>(ptr);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<T>(Vector<T> v, T* ptr) where T : unmanaged => Unsafe.WriteUnaligned(ptr, v);
+}

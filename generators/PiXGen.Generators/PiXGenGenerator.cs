@@ -1,7 +1,130 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using PiXGen.Generators.Analysis;
+using PiXGen.Generators.Diagnostics;
+using PiXGen.Generators.Emit;
+using PiXGen.Generators.Model;
+using PiXGen.Generators.Parsing;
+
 namespace PiXGen.Generators;
+
+/// <summary>The result of analysing and emitting one class: plain values only, so steps cache.</summary>
+public sealed record GenerationResult(
+    string HintName,
+    string? Source,
+    EquatableArray<DiagnosticInfo> Diagnostics,
+    CatalogEntry? Catalog,
+    LayerNode? Network);
+
+/// <summary>
+/// The PiXGen incremental generator. Pipeline (each step named for incrementality tests):
+/// <c>ParseNetworks</c>/<c>ParseBlocks</c> (Parsing/) → <c>Blocks</c> (all block declarations) →
+/// <c>AnalyseNetworks</c>/<c>AnalyseBlocks</c> (Analysis/ + Emit/) → source output; diagnostics are
+/// reported from a separate output that maps their plain locations back onto the syntax trees.
+/// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class PiXGenGenerator : IIncrementalGenerator
 {
-    public void Initialize(IncrementalGeneratorInitializationContext context) { }
+    public static class Steps
+    {
+        public const string ParseNetworks = nameof(ParseNetworks);
+        public const string ParseBlocks = nameof(ParseBlocks);
+        public const string Blocks = nameof(Blocks);
+        public const string AnalyseNetworks = nameof(AnalyseNetworks);
+        public const string AnalyseBlocks = nameof(AnalyseBlocks);
+        public const string Catalog = nameof(Catalog);
+    }
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var networks = context.SyntaxProvider.ForAttributeWithMetadataName(DeclarationParser.NetworkAttribute,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => DeclarationParser.Parse(ctx, ClassKind.Network, ct))
+            .WithTrackingName(Steps.ParseNetworks);
+        var blocks = context.SyntaxProvider.ForAttributeWithMetadataName(DeclarationParser.BlockAttribute,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => DeclarationParser.Parse(ctx, ClassKind.Block, ct))
+            .WithTrackingName(Steps.ParseBlocks);
+
+        var allBlocks = blocks.Select(static (r, _) => r.Decl).Collect()
+            .Select(static (decls, _) => decls.Where(d => d is not null).Select(d => d!).OrderBy(d => d.FullName, System.StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(Steps.Blocks);
+
+        var networkResults = networks.Combine(allBlocks)
+            .Select(static (pair, ct) => Analyse(pair.Left, pair.Right))
+            .WithTrackingName(Steps.AnalyseNetworks);
+        var blockResults = blocks.Combine(allBlocks)
+            .Select(static (pair, ct) => Analyse(pair.Left, pair.Right))
+            .WithTrackingName(Steps.AnalyseBlocks);
+
+        context.RegisterSourceOutput(networkResults, static (spc, r) => AddSource(spc, r));
+        context.RegisterSourceOutput(blockResults, static (spc, r) => AddSource(spc, r));
+
+        var catalog = networkResults.Select(static (r, _) => r.Catalog).Collect()
+            .Select(static (entries, _) => entries.Where(e => e is not null).Select(e => e!).ToEquatableArray())
+            .WithTrackingName(Steps.Catalog);
+        context.RegisterSourceOutput(catalog, static (spc, entries) =>
+        {
+            if (entries.Count > 0) spc.AddSource(CatalogEmitter.HintName, CatalogEmitter.Emit(entries));
+        });
+
+        // Diagnostics need real locations (for #pragma and .editorconfig), so this output alone sees the compilation.
+        var diagnostics = networkResults.Select(static (r, _) => r.Diagnostics).Collect()
+            .Combine(blockResults.Select(static (r, _) => r.Diagnostics).Collect());
+        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, input) =>
+        {
+            var ((networkDiagnostics, blockDiagnostics), compilation) = input;
+            var seen = new HashSet<DiagnosticInfo>();
+            foreach (var list in networkDiagnostics.Concat(blockDiagnostics))
+                foreach (var d in list)
+                    if (seen.Add(d)) spc.ReportDiagnostic(d.ToDiagnostic(compilation));
+        });
+    }
+
+    private static void AddSource(SourceProductionContext spc, GenerationResult r)
+    {
+        if (r.Source is not null) spc.AddSource(r.HintName, r.Source);
+    }
+
+    /// <summary>Validate, infer shapes (networks) and emit one class. Never throws: failures become PIX9999.</summary>
+    public static GenerationResult Analyse(ParseResult parsed, EquatableArray<ClassDecl> blockDecls)
+    {
+        var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
+        var decl = parsed.Decl;
+        if (decl is null)
+            return new GenerationResult(parsed.TypeName + ".g.cs", null, diagnostics.ToEquatableArray(), null, null);
+        try
+        {
+            var blocks = new Dictionary<string, ClassDecl>();
+            foreach (var b in blockDecls) blocks[b.FullName] = b;
+            bool valid = DeclarationValidator.Validate(decl, blocks, diagnostics);
+            if (!valid || diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
+                return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+            LayerNode? ir = null;
+            if (decl.Kind == ClassKind.Network)
+            {
+                ir = ShapeInference.Run(decl, blocks, diagnostics);
+                if (ir is null)
+                    return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+            }
+            var source = ModuleEmitter.Emit(decl, blocks, ir);
+            var entry = ir is null ? null : new CatalogEntry(decl.CatalogName, decl.FullName);
+            return new GenerationResult(ModuleEmitter.HintName(decl), source, Dedupe(diagnostics), entry, ir);
+        }
+        catch (System.Exception ex)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, decl.Location, decl.FullName.Replace("global::", ""),
+                ex.GetType().Name + ": " + ex.Message));
+            return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+        }
+    }
+
+    private static EquatableArray<DiagnosticInfo> Dedupe(List<DiagnosticInfo> diagnostics)
+    {
+        var seen = new HashSet<(string, LocationInfo?)>();
+        return diagnostics.Where(d => seen.Add((d.Id, d.Location))).ToEquatableArray();
+    }
 }

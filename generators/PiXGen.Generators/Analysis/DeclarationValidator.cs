@@ -1,0 +1,215 @@
+using System.Collections.Generic;
+using System.Linq;
+using PiXGen.Generators.Diagnostics;
+using PiXGen.Generators.Model;
+using PiXGen.Generators.Parsing;
+
+namespace PiXGen.Generators.Analysis;
+
+/// <summary>
+/// Stage 2, instance-independent checks of one class: field types, residual structure, expression
+/// syntax and scoping, block arguments and cycles. A class with errors here is not emitted.
+/// </summary>
+public static class DeclarationValidator
+{
+    public const string SequentialType = "global::TorchSharp.Modules.Sequential";
+
+    /// <summary>The TorchSharp (or PiXGen) type a single layer item creates.</summary>
+    public static string ModuleType(LayerItem item) => item.Kind switch
+    {
+        LayerKind.Use => item.BlockType ?? "?",
+        LayerKind.SqueezeExcitation => "global::PiXGen.Layers.SqueezeExcitation",
+        _ => "global::TorchSharp.Modules." + item.Kind,
+    };
+
+    public static bool Validate(ClassDecl cls, IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics)
+    {
+        int before = diagnostics.Count(d => IsError(d));
+        var scope = new HashSet<string> { "in" };
+
+        if (cls.Kind == ClassKind.Network && !ShapeInference.TryParseInput(cls.Input, out _, out var problem))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, cls.AttributeLocation, cls.Name, problem));
+
+        var names = new HashSet<string>();
+        foreach (var arg in cls.Args)
+        {
+            if (arg.Name == "in" || arg.Name == "i" || arg.Name == "in_channels" || arg.Name == "c")
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidArg, arg.Location, arg.Name, "this name is reserved by PiXGen; choose another"));
+            if (cls.Kind == ClassKind.Network && arg.Default is null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidArg, arg.Location, arg.Name,
+                    "network arguments need a default ([Arg(value)]) so the network is constructible without arguments"));
+            if (arg.Default is not null) CheckExpression(arg.Default, scope, arg.Location, $"{cls.Name}.{arg.Name}", diagnostics);
+            scope.Add(arg.Name);
+        }
+        foreach (var let in cls.Lets)
+        {
+            CheckExpression(let.Expression, scope, let.Location, $"{cls.Name}.{let.Name}", diagnostics);
+            scope.Add(let.Name);
+        }
+        CheckExpression(cls.ResidualWhen, scope, cls.Location, $"{cls.Name} [Residual(When)]", diagnostics);
+
+        var shortcuts = cls.Members.Where(m => m.IsShortcut).ToList();
+        if (shortcuts.Count > 1)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ResidualMisuse, shortcuts[1].Location, shortcuts[1].Name,
+                "a class has at most one [Shortcut] member"));
+
+        foreach (var m in cls.Members)
+        {
+            names.Add(m.Name);
+            if (!m.IsReadOnly)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, m.Location, m.Name, "must be readonly"));
+            if ((m.IsShortcut || m.AfterAdd) && !cls.HasResidual)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ResidualMisuse, m.Location, m.Name,
+                    (m.IsShortcut ? "[Shortcut]" : "AfterAdd") + " needs [Residual] on the class"));
+            if (m.IsShortcut && m.AfterAdd)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ResidualMisuse, m.Location, m.Name,
+                    "a [Shortcut] member cannot be AfterAdd"));
+            if (m.Items.Select(i => i.AfterAdd).Distinct().Count() > 1)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ResidualMisuse, m.Location, m.Name,
+                    "set AfterAdd on all of the member's layer attributes or on none"));
+            CheckExpression(m.ShortcutWhen, scope, m.Location, $"{cls.Name}.{m.Name} [Shortcut(When)]", diagnostics);
+
+            bool sequential = m.FieldType == SequentialType;
+            bool repeated = m.Items.Any(i => i.Kind == LayerKind.Use && i.Get("Count") is not null);
+            if (!sequential)
+            {
+                if (m.Items.Count > 1 || repeated)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FieldTypeMismatch, m.Location, m.Name, Short(m.FieldType),
+                        "several modules (declare the field as Sequential)"));
+                else if (!(m.Items[0].Kind == LayerKind.Use && m.Items[0].BlockType is null) && ModuleType(m.Items[0]) != m.FieldType)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FieldTypeMismatch, m.Location, m.Name, Short(m.FieldType),
+                        Short(ModuleType(m.Items[0])) + " (declare the field with that type, or as Sequential)"));
+                bool conditional = m.Items[0].When is not null || (m.IsShortcut && (m.ShortcutWhen is not null || cls.ResidualWhen is not null));
+                if (conditional && !m.IsNullable)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, m.Location, m.Name,
+                        "exists only under a condition; declare it nullable (e.g. 'readonly " + Short(m.FieldType) + "? " + m.Name + ";')"));
+            }
+            else if (m.IsShortcut && (m.ShortcutWhen is not null || cls.ResidualWhen is not null) && !m.IsNullable)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, m.Location, m.Name,
+                    "exists only under a condition; declare it nullable (e.g. 'readonly Sequential? " + m.Name + ";')"));
+
+            foreach (var item in m.Items)
+            {
+                var where = $"{cls.Name}.{m.Name} ({item.AttributeName})";
+                CheckExpression(item.When, scope, item.Location, where + " When", diagnostics);
+                foreach (var s in item.Settings)
+                    if (s.Type == SettingType.Expression)
+                        CheckExpression(s.Value, scope, item.Location, $"{where}, {s.Name}", diagnostics);
+                if (item.Kind == LayerKind.Use) CheckUse(cls, item, scope, blocks, where, diagnostics);
+            }
+        }
+
+        if (cls.Kind == ClassKind.Block) CheckBlockFlatten(cls, diagnostics);
+        CheckCycle(cls, blocks, diagnostics);
+        return diagnostics.Count(d => IsError(d)) == before;
+    }
+
+    private static bool IsError(DiagnosticInfo d)
+        => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error;
+
+    private static string Short(string fqn)
+    {
+        var s = fqn.StartsWith("global::", System.StringComparison.Ordinal) ? fqn.Substring(8) : fqn;
+        int dot = s.LastIndexOf('.');
+        return dot >= 0 ? s.Substring(dot + 1) : s;
+    }
+
+    private static void CheckExpression(string? text, HashSet<string> scope, LocationInfo? location, string where,
+        List<DiagnosticInfo> diagnostics, string? extra = null)
+    {
+        if (text is null) return;
+        try
+        {
+            var e = Expr.Parse(text);
+            var ids = new HashSet<string>();
+            e.CollectIdentifiers(ids);
+            foreach (var id in ids)
+                if (!scope.Contains(id) && id != extra)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, where,
+                        $"unknown name '{id}' in '{text}'; known here: {string.Join(", ", scope.Concat(extra is null ? new string[0] : new[] { extra }).OrderBy(x => x))}"));
+        }
+        catch (ExprException ex)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, where, ex.Message));
+        }
+    }
+
+    private static void CheckUse(ClassDecl cls, LayerItem item, HashSet<string> scope, IReadOnlyDictionary<string, ClassDecl> blocks,
+        string where, List<DiagnosticInfo> diagnostics)
+    {
+        List<KeyValuePair<string, Expr>> given;
+        try { given = Expr.ParseNamedArguments(item.BlockArgs ?? ""); }
+        catch (ExprException ex)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, item.Location, where, ex.Message));
+            return;
+        }
+        foreach (var kv in given)
+        {
+            var ids = new HashSet<string>();
+            kv.Value.CollectIdentifiers(ids);
+            foreach (var id in ids)
+                if (!scope.Contains(id) && id != "i")
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, item.Location, $"{where}, argument '{kv.Key}'",
+                        $"unknown name '{id}'; known here: {string.Join(", ", scope.Concat(new[] { "i" }).OrderBy(x => x))}"));
+        }
+        if (item.BlockType is null || !blocks.TryGetValue(item.BlockType, out var block)) return; // PIX0007 from the parser
+        foreach (var kv in given)
+            if (!block.Args.Any(a => a.Name == kv.Key))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownParameter, item.Location, where, kv.Key, block.Name,
+                    block.Args.Count == 0 ? "(none)" : string.Join(", ", block.Args.Select(a => a.Name))));
+        foreach (var a in block.Args)
+            if (a.Default is null && !given.Any(kv => kv.Key == a.Name))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, a.Name));
+    }
+
+    /// <summary>Inside a block the spatial size is unknown, so Linear needs In unless an adaptive pool fixed it before Flatten.</summary>
+    private static void CheckBlockFlatten(ClassDecl cls, List<DiagnosticInfo> diagnostics)
+    {
+        bool spatialKnown = false, flattenedUnknown = false;
+        foreach (var m in cls.Members)
+            foreach (var item in m.Items)
+            {
+                switch (item.Kind)
+                {
+                    case LayerKind.AdaptiveAvgPool2d: spatialKnown = true; break;
+                    case LayerKind.Conv2d: case LayerKind.MaxPool2d: case LayerKind.AvgPool2d: case LayerKind.Use:
+                        spatialKnown = false; break;
+                    case LayerKind.Flatten: flattenedUnknown = !spatialKnown; break;
+                    case LayerKind.Linear:
+                        if (flattenedUnknown && item.Get("In") is null)
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownSpatial, item.Location, $"{cls.Name}.{m.Name} (Linear)"));
+                        flattenedUnknown = false;
+                        break;
+                }
+            }
+    }
+
+    private static void CheckCycle(ClassDecl cls, IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics)
+    {
+        if (cls.Kind != ClassKind.Block) return;
+        // Depth-first search from this block; report at this block's [Use] that leads back to it.
+        foreach (var m in cls.Members)
+            foreach (var item in m.Items)
+            {
+                if (item.Kind != LayerKind.Use || item.BlockType is null) continue;
+                var path = new List<string> { cls.Name };
+                if (Reaches(item.BlockType, cls.FullName, blocks, path, new HashSet<string>()))
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BlockCycle, item.Location, cls.Name, string.Join(" → ", path)));
+            }
+    }
+
+    private static bool Reaches(string from, string target, IReadOnlyDictionary<string, ClassDecl> blocks, List<string> path, HashSet<string> seen)
+    {
+        if (!blocks.TryGetValue(from, out var b)) return false;
+        path.Add(b.Name);
+        if (from == target) return true;
+        if (seen.Add(from))
+            foreach (var m in b.Members)
+                foreach (var item in m.Items)
+                    if (item.Kind == LayerKind.Use && item.BlockType is not null && Reaches(item.BlockType, target, blocks, path, seen))
+                        return true;
+        path.RemoveAt(path.Count - 1);
+        return false;
+    }
+}

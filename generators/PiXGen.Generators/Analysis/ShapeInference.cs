@@ -1,0 +1,399 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using PiXGen.Generators.Diagnostics;
+using PiXGen.Generators.Model;
+using PiXGen.Generators.Parsing;
+
+namespace PiXGen.Generators.Analysis;
+
+/// <summary>
+/// Stage 2 for networks: instantiates a [Network] with its default arguments from its declared input
+/// shape through every layer and block instance, computing concrete settings, shapes and parameter
+/// counts (the <see cref="LayerNode"/> tree), and reporting shape errors at the attribute that causes
+/// them, naming the layer path and the shapes involved. Inference of a network stops at its first
+/// shape error so one mistake does not cascade into many.
+/// </summary>
+public sealed class ShapeInference
+{
+    private const string SequentialType = "global::TorchSharp.Modules.Sequential";
+
+    private readonly IReadOnlyDictionary<string, ClassDecl> _blocks;
+    private readonly List<DiagnosticInfo> _diagnostics;
+    private readonly string _networkName;
+
+    private sealed class Abort : Exception { }
+
+    private ShapeInference(IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics, string networkName)
+    {
+        _blocks = blocks; _diagnostics = diagnostics; _networkName = networkName;
+    }
+
+    /// <summary>Parses "3x224x224" (also "3,224,224" or "3×224×224").</summary>
+    public static bool TryParseInput(string? text, out Shape shape, out string problem)
+    {
+        shape = default;
+        if (string.IsNullOrWhiteSpace(text)) { problem = "has no input shape"; return false; }
+        var parts = text!.Split(new[] { 'x', 'X', '×', ',', '*' }, StringSplitOptions.None).Select(p => p.Trim()).ToArray();
+        if (parts.Length != 3) { problem = $"has input shape \"{text}\", which is not channels x height x width"; return false; }
+        var dims = new long[3];
+        for (int i = 0; i < 3; i++)
+            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]) || dims[i] <= 0)
+            { problem = $"has input shape \"{text}\" with a dimension that is not a positive integer"; return false; }
+        shape = Shape.Map(dims[0], dims[1], dims[2]);
+        problem = "";
+        return true;
+    }
+
+    /// <summary>Instantiates <paramref name="network"/>; null when its input shape is invalid or inference failed.</summary>
+    public static LayerNode? Run(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics)
+    {
+        if (!TryParseInput(network.Input, out var input, out _)) return null; // reported by the validator
+        var inference = new ShapeInference(blocks, diagnostics, network.Name);
+        try
+        {
+            var env = inference.BindArguments(network, new Dictionary<string, object>(), new List<KeyValuePair<string, Expr>>(),
+                input, network.AttributeLocation, network.Name);
+            var children = inference.InstantiateMembers(network, env, input, "", new List<string>(), out var output, out bool residual);
+            return new LayerNode(NodeKind.Network, null, network.Name, "", network.Name, input, output,
+                ArgSettings(network, env), children.Sum(c => c.Parameters), NodeRole.Main, residual, children.ToEquatableArray());
+        }
+        catch (Abort)
+        {
+            return null;
+        }
+    }
+
+    private static EquatableArray<Setting> ArgSettings(ClassDecl cls, Dictionary<string, object> env)
+        => cls.Args.Select(a => new Setting(a.Name, Format(env[a.Name]), SettingType.Expression)).ToEquatableArray();
+
+    private static string Format(object v) => v is bool b ? (b ? "true" : "false") : Convert.ToString(v, CultureInfo.InvariantCulture)!;
+
+    // ------------------------------------------------------------------ arguments and scopes
+
+    private Dictionary<string, object> BindArguments(ClassDecl cls, Dictionary<string, object> callerEnv,
+        List<KeyValuePair<string, Expr>> given, Shape input, LocationInfo? site, string where)
+    {
+        var env = new Dictionary<string, object> { ["in"] = input.C };
+        foreach (var kv in given)
+            if (!cls.Args.Any(a => a.Name == kv.Key))
+                Fail(DiagnosticDescriptors.UnknownParameter, site, where, kv.Key, cls.Name,
+                    cls.Args.Count == 0 ? "(none)" : string.Join(", ", cls.Args.Select(a => a.Name)));
+        foreach (var arg in cls.Args)
+        {
+            var supplied = given.FirstOrDefault(kv => kv.Key == arg.Name);
+            if (supplied.Value is not null)
+                env[arg.Name] = Eval(supplied.Value, callerEnv, site, $"{where}, argument '{arg.Name}'");
+            else if (arg.Default is not null)
+                env[arg.Name] = Eval(ParseOrFail(arg.Default, arg.Location, $"{cls.Name}.{arg.Name}"), env, arg.Location, $"{cls.Name}.{arg.Name}");
+            else
+                Fail(DiagnosticDescriptors.MissingParameter, site, where, arg.Name);
+            if (arg.Type == "bool" ? env[arg.Name] is not bool : env[arg.Name] is not long)
+                Fail(DiagnosticDescriptors.BadExpression, site ?? arg.Location, $"{where}, argument '{arg.Name}'",
+                    $"expected {(arg.Type == "bool" ? "a condition" : "an integer")}");
+        }
+        foreach (var let in cls.Lets)
+            env[let.Name] = Eval(ParseOrFail(let.Expression, let.Location, $"{cls.Name}.{let.Name}"), env, let.Location, $"{where}, {let.Name}");
+        return env;
+    }
+
+    private Expr ParseOrFail(string text, LocationInfo? location, string where)
+    {
+        try { return Expr.Parse(text); }
+        catch (ExprException ex) { Fail(DiagnosticDescriptors.BadExpression, location, where, ex.Message); throw; }
+    }
+
+    private object Eval(Expr e, Dictionary<string, object> env, LocationInfo? location, string where)
+    {
+        try { return e.Evaluate(n => env.TryGetValue(n, out var v) ? v : null); }
+        catch (ExprException ex) { Fail(DiagnosticDescriptors.BadExpression, location, where, ex.Message); throw; }
+    }
+
+    private bool EvalCondition(string? text, Dictionary<string, object> env, LocationInfo? location, string where)
+    {
+        if (text is null) return true;
+        var v = Eval(ParseOrFail(text, location, where), env, location, where);
+        if (v is bool b) return b;
+        Fail(DiagnosticDescriptors.BadExpression, location, where, $"condition '{text}' is an integer, not true/false");
+        return false;
+    }
+
+    private void Fail(Microsoft.CodeAnalysis.DiagnosticDescriptor descriptor, LocationInfo? location, params object?[] args)
+    {
+        _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, args));
+        throw new Abort();
+    }
+
+    // ------------------------------------------------------------------ members
+
+    private List<LayerNode> InstantiateMembers(ClassDecl cls, Dictionary<string, object> env, Shape input, string prefix,
+        List<string> stack, out Shape output, out bool residual)
+    {
+        var nodes = new List<LayerNode>();
+        residual = cls.HasResidual && EvalCondition(cls.ResidualWhen, env, cls.Location, $"{cls.Name} [Residual(When)]");
+        var shape = input;
+        foreach (var m in cls.Members)
+        {
+            if (m.IsShortcut || (m.AfterAdd && cls.HasResidual)) continue;
+            var node = InstantiateMember(m, env, shape, prefix, stack, NodeRole.Main);
+            if (node is not null) { nodes.Add(node); shape = node.Out; }
+        }
+        if (residual)
+        {
+            var shortcutShape = input;
+            var sc = cls.Members.FirstOrDefault(m => m.IsShortcut);
+            if (sc is not null && EvalCondition(sc.ShortcutWhen, env, sc.Location, $"{prefix}{sc.PyName} [Shortcut(When)]"))
+            {
+                var node = InstantiateMember(sc, env, input, prefix, stack, NodeRole.Shortcut);
+                if (node is not null) { nodes.Add(node); shortcutShape = node.Out; }
+            }
+            if (shortcutShape != shape)
+                Fail(DiagnosticDescriptors.ResidualShapeMismatch, sc?.Location ?? cls.Location,
+                    $"{Where(prefix.TrimEnd('.'))} ({cls.Name})", shape, shortcutShape);
+        }
+        if (cls.HasResidual)
+        {
+            foreach (var m in cls.Members)
+            {
+                if (m.IsShortcut || !m.AfterAdd) continue;
+                var node = InstantiateMember(m, env, shape, prefix, stack, NodeRole.AfterAdd);
+                if (node is not null) { nodes.Add(node); shape = node.Out; }
+            }
+        }
+        output = shape;
+        return nodes;
+    }
+
+    private string Where(string path) => path.Length == 0 ? _networkName : $"{_networkName}.{path}";
+
+    private LayerNode? InstantiateMember(LayerMember m, Dictionary<string, object> env, Shape input, string prefix,
+        List<string> stack, NodeRole role)
+    {
+        bool sequential = m.FieldType == SequentialType;
+        var path = prefix + m.PyName;
+        var children = new List<LayerNode>();
+        var shape = input;
+        int index = 0;
+        foreach (var item in m.Items)
+        {
+            if (!EvalCondition(item.When, env, item.Location, $"{Where(path)} (When)")) continue;
+            if (item.Kind == LayerKind.Use)
+            {
+                long count = 1;
+                var countText = item.Get("Count");
+                if (countText is not null)
+                {
+                    var v = Eval(ParseOrFail(countText, item.Location, $"{Where(path)} (Count)"), env, item.Location, $"{Where(path)} (Count)");
+                    if (v is not long c || c < 0) { Fail(DiagnosticDescriptors.InvalidValue, item.Location, Where(path), $"Count must be a non-negative integer, got {Format(v)}"); return null; }
+                    count = c;
+                }
+                for (long i = 0; i < count; i++)
+                {
+                    var name = sequential ? index.ToString(CultureInfo.InvariantCulture) : m.PyName;
+                    var childPath = sequential ? $"{path}.{name}" : path;
+                    var callerEnv = new Dictionary<string, object>(env) { ["i"] = i };
+                    var node = InstantiateBlock(item, callerEnv, shape, name, childPath, stack, role);
+                    children.Add(node); shape = node.Out; index++;
+                }
+            }
+            else
+            {
+                var name = sequential ? index.ToString(CultureInfo.InvariantCulture) : m.PyName;
+                var childPath = sequential ? $"{path}.{name}" : path;
+                var node = InstantiateLayer(item, env, shape, name, childPath, role);
+                children.Add(node); shape = node.Out; index++;
+            }
+        }
+        if (sequential)
+            return new LayerNode(NodeKind.Sequential, null, m.PyName, path, "Sequential", input, shape, EquatableArray<Setting>.Empty,
+                children.Sum(c => c.Parameters), role, false, children.ToEquatableArray());
+        return children.Count == 0 ? null : children[0];
+    }
+
+    private LayerNode InstantiateBlock(LayerItem item, Dictionary<string, object> callerEnv, Shape input, string name, string path,
+        List<string> stack, NodeRole role)
+    {
+        var where = Where(path);
+        if (item.BlockType is null || !_blocks.TryGetValue(item.BlockType, out var block))
+        {
+            // The parser reported a type that is not a [Block]; nothing to infer through.
+            throw new Abort();
+        }
+        if (stack.Contains(block.FullName)) throw new Abort(); // reported by the validator
+        List<KeyValuePair<string, Expr>> given;
+        try { given = Expr.ParseNamedArguments(item.BlockArgs ?? ""); }
+        catch (ExprException ex) { Fail(DiagnosticDescriptors.BadExpression, item.Location, where, ex.Message); throw; }
+        var env = BindArguments(block, callerEnv, given, input, item.Location, where);
+        stack.Add(block.FullName);
+        var children = InstantiateMembers(block, env, input, path + ".", stack, out var output, out bool residual);
+        stack.RemoveAt(stack.Count - 1);
+        return new LayerNode(NodeKind.Block, LayerKind.Use, name, path, block.Name, input, output, ArgSettings(block, env),
+            children.Sum(c => c.Parameters), role, residual, children.ToEquatableArray());
+    }
+
+    // ------------------------------------------------------------------ layers
+
+    private LayerNode InstantiateLayer(LayerItem item, Dictionary<string, object> env, Shape x, string name, string path, NodeRole role)
+    {
+        var where = $"{Where(path)} ({item.AttributeName})";
+        var settings = new List<Setting>();
+        long Int(string setting, long? fallback, bool record = true)
+        {
+            var text = item.Get(setting);
+            long value;
+            if (text is null)
+            {
+                if (fallback is null) { Fail(DiagnosticDescriptors.MissingParameter, item.Location, where, setting); return 0; }
+                value = fallback.Value;
+            }
+            else
+            {
+                var v = Eval(ParseOrFail(text, item.Location, $"{where}, {setting}"), env, item.Location, $"{where}, {setting}");
+                if (v is not long l) { Fail(DiagnosticDescriptors.BadExpression, item.Location, $"{where}, {setting}", $"'{text}' is a condition, not an integer"); return 0; }
+                value = l;
+            }
+            if (record) settings.Add(new Setting(setting, value.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+            return value;
+        }
+        bool Flag(string setting, bool fallback)
+        {
+            var text = item.Get(setting);
+            bool value = text is null ? fallback : text == "true";
+            settings.Add(new Setting(setting, value ? "true" : "false", SettingType.Bool));
+            return value;
+        }
+        void Require(bool ok, string problem) { if (!ok) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, problem); }
+        void NeedMap()
+        {
+            if (x.Rank != 3) Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, item.AttributeName, "a CxHxW feature map", $"a flattened vector of {x.C}");
+        }
+
+        Shape output;
+        long parameters = 0;
+        switch (item.Kind)
+        {
+            case LayerKind.Conv2d:
+            {
+                NeedMap();
+                long outC = Int("OutChannels", null), k = Int("Kernel", null), s = Int("Stride", 1), p = Int("Padding", 0),
+                    d = Int("Dilation", 1), g = Int("Groups", 1);
+                bool bias = Flag("Bias", true);
+                if (item.Get("In") is not null)
+                {
+                    long declared = Int("In", null, record: false);
+                    if (declared != x.C) Fail(DiagnosticDescriptors.ChannelMismatch, item.Location, where, declared, x);
+                }
+                settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                Require(outC > 0, $"OutChannels must be positive, got {outC}");
+                Require(k > 0, $"Kernel must be positive, got {k}");
+                Require(s > 0, $"Stride must be positive, got {s}");
+                Require(p >= 0, $"Padding must not be negative, got {p}");
+                Require(d > 0, $"Dilation must be positive, got {d}");
+                Require(g > 0, $"Groups must be positive, got {g}");
+                if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, x.C, outC);
+                long h = ConvOut(x.H, k, s, p, d, false), w = ConvOut(x.W, k, s, p, d, false);
+                if (h <= 0 || w <= 0) Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{outC}x{h}x{w}", x);
+                output = Shape.Map(outC, h, w);
+                parameters = outC * (x.C / g) * k * k + (bias ? outC : 0);
+                break;
+            }
+            case LayerKind.BatchNorm2d:
+                NeedMap();
+                settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                output = x;
+                parameters = 2 * x.C;
+                break;
+            case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid:
+            case LayerKind.Hardswish: case LayerKind.Identity:
+                output = x;
+                break;
+            case LayerKind.Dropout:
+            {
+                var pText = item.Get("P") ?? "0.5";
+                double.TryParse(pText, NumberStyles.Float, CultureInfo.InvariantCulture, out var pd);
+                Require(pd >= 0 && pd <= 1, $"dropout probability must be between 0 and 1, got {pText}");
+                settings.Add(new Setting("P", pText, SettingType.Double));
+                output = x;
+                break;
+            }
+            case LayerKind.MaxPool2d:
+            case LayerKind.AvgPool2d:
+            {
+                NeedMap();
+                long k = Int("Kernel", null), s = Int("Stride", k), p = Int("Padding", 0);
+                long d = item.Kind == LayerKind.MaxPool2d ? Int("Dilation", 1) : 1;
+                bool ceil = Flag("CeilMode", false);
+                if (item.Kind == LayerKind.AvgPool2d) Flag("CountIncludePad", true);
+                Require(k > 0, $"Kernel must be positive, got {k}");
+                Require(s > 0, $"Stride must be positive, got {s}");
+                Require(d > 0, $"Dilation must be positive, got {d}");
+                Require(p >= 0 && 2 * p <= k, $"Padding must be between 0 and half the kernel size ({k}), got {p}");
+                long h = ConvOut(x.H, k, s, p, d, ceil), w = ConvOut(x.W, k, s, p, d, ceil);
+                if (h <= 0 || w <= 0) Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{x.C}x{h}x{w}", x);
+                output = Shape.Map(x.C, h, w);
+                break;
+            }
+            case LayerKind.AdaptiveAvgPool2d:
+            {
+                NeedMap();
+                long o = Int("OutputSize", null);
+                Require(o > 0, $"OutputSize must be positive, got {o}");
+                output = Shape.Map(x.C, o, o);
+                break;
+            }
+            case LayerKind.Flatten:
+                output = Shape.Vector(x.Elements);
+                break;
+            case LayerKind.Linear:
+            {
+                if (x.Rank != 1) Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, "Linear", "a flattened vector (add [Flatten] before it)", $"a {x} feature map");
+                long outF = Int("OutFeatures", null);
+                bool bias = Flag("Bias", true);
+                if (item.Get("In") is not null)
+                {
+                    long declared = Int("In", null, record: false);
+                    if (declared != x.C) Fail(DiagnosticDescriptors.LinearMismatch, item.Location, where, declared, x.C);
+                }
+                settings.Add(new Setting("InFeatures", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                Require(outF > 0, $"OutFeatures must be positive, got {outF}");
+                output = Shape.Vector(outF);
+                parameters = x.C * outF + (bias ? outF : 0);
+                break;
+            }
+            case LayerKind.SqueezeExcitation:
+            {
+                NeedMap();
+                long squeeze;
+                if (item.Get("Squeeze") is not null) squeeze = Int("Squeeze", null);
+                else
+                {
+                    long r = Int("Reduction", 16);
+                    Require(r > 0, $"Reduction must be positive, got {r}");
+                    squeeze = x.C / r;
+                    settings.Add(new Setting("Squeeze", squeeze.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                }
+                Require(squeeze > 0, $"squeeze channels must be positive, got {squeeze} for {x.C} channels");
+                output = x;
+                parameters = 2 * x.C * squeeze + squeeze + x.C;
+                break;
+            }
+            default:
+                throw new InvalidOperationException($"layer kind {item.Kind} has no shape rule");
+        }
+        return new LayerNode(NodeKind.Layer, item.Kind, name, path, item.AttributeName, x, output, settings.ToEquatableArray(),
+            parameters, role, false, EquatableArray<LayerNode>.Empty);
+    }
+
+    /// <summary>PyTorch's output size of a convolution or pooling window along one axis.</summary>
+    public static long ConvOut(long size, long k, long s, long p, long d, bool ceil)
+    {
+        long span = size + 2 * p - d * (k - 1) - 1;
+        long o = (ceil ? CeilDiv(span, s) : FloorDiv(span, s)) + 1;
+        if (ceil && (o - 1) * s >= size + p) o--;
+        return o;
+    }
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+    private static long CeilDiv(long a, long b) => -FloorDiv(-a, b);
+}

@@ -1,0 +1,121 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace PiXGen.Generators.Diagnostics;
+
+/// <summary>
+/// The diagnostics catalogue. IDs are stable: never renumber, only add. Documented in docs/diagnostics.md
+/// and tracked in AnalyzerReleases.*.md.
+/// </summary>
+public static class DiagnosticDescriptors
+{
+    private const string Declaration = "PiXGen.Declaration";
+    private const string Shape = "PiXGen.Shape";
+    private const string Generator = "PiXGen.Generator";
+    private const string HelpBase = "https://pixgen.dev/docs/diagnostics#";
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> All = new();
+
+    private static DiagnosticDescriptor Make(string id, string title, string message, string category,
+        DiagnosticSeverity severity, string description)
+    {
+        var d = new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true,
+            description: description, helpLinkUri: HelpBase + id.ToLowerInvariant());
+        All[id] = d;
+        return d;
+    }
+
+    public static DiagnosticDescriptor ById(string id) => All[id];
+    public static IEnumerable<DiagnosticDescriptor> Catalogue => All.Values;
+
+    // ---- Declarations (PIX0001–PIX0099) ----
+    public static readonly DiagnosticDescriptor NotPartial = Make("PIX0001", "Class must be partial",
+        "'{0}' must be declared partial so PiXGen can generate its module code", Declaration, DiagnosticSeverity.Error,
+        "Network and block classes are completed by generated code and must be partial.");
+
+    public static readonly DiagnosticDescriptor MissingInput = Make("PIX0002", "Network has no valid input shape",
+        "Network '{0}' {1}; declare it as [Network(Input = \"CxHxW\")], e.g. \"3x224x224\"", Declaration, DiagnosticSeverity.Error,
+        "Shape inference starts from the network's declared input shape (channels x height x width).");
+
+    public static readonly DiagnosticDescriptor BadExpression = Make("PIX0003", "Invalid expression",
+        "{0}: {1}", Declaration, DiagnosticSeverity.Error,
+        "Integer settings take a constant or a C#-style expression over [Arg] and [Let] fields, 'in' and, in a repeated [Use], 'i'.");
+
+    public static readonly DiagnosticDescriptor MissingParameter = Make("PIX0004", "Missing parameter",
+        "{0}: required parameter '{1}' is not given", Declaration, DiagnosticSeverity.Error,
+        "A layer or block instance lacks a parameter that has no default.");
+
+    public static readonly DiagnosticDescriptor UnknownParameter = Make("PIX0005", "Unknown parameter",
+        "{0}: '{1}' is not a parameter of {2}; known: {3}", Declaration, DiagnosticSeverity.Error,
+        "A block instance names an argument the block does not declare.");
+
+    public static readonly DiagnosticDescriptor FieldTypeMismatch = Make("PIX0006", "Field type does not match its layer",
+        "Field '{0}' is declared as {1} but its attributes create {2}", Declaration, DiagnosticSeverity.Error,
+        "A field with one layer attribute has that layer's TorchSharp type; a field with several items is a Sequential.");
+
+    public static readonly DiagnosticDescriptor NotABlock = Make("PIX0007", "Type is not a block",
+        "{0}: '{1}' is not marked [Block]", Declaration, DiagnosticSeverity.Error,
+        "[Use] instantiates classes declared with [Block].");
+
+    public static readonly DiagnosticDescriptor BlockCycle = Make("PIX0008", "Cycle in block use",
+        "Block '{0}' uses itself through {1}", Declaration, DiagnosticSeverity.Error,
+        "Blocks may not instantiate themselves, directly or indirectly.");
+
+    public static readonly DiagnosticDescriptor InvalidMember = Make("PIX0009", "Invalid layer member",
+        "Field '{0}' {1}", Declaration, DiagnosticSeverity.Error,
+        "Layer fields must be readonly instance fields; conditional fields must be nullable.");
+
+    public static readonly DiagnosticDescriptor ResidualMisuse = Make("PIX0010", "Invalid residual declaration",
+        "'{0}': {1}", Declaration, DiagnosticSeverity.Error,
+        "[Shortcut] and AfterAdd need [Residual] on the class; at most one [Shortcut] member.");
+
+    public static readonly DiagnosticDescriptor InvalidArg = Make("PIX0011", "Invalid argument declaration",
+        "'{0}': {1}", Declaration, DiagnosticSeverity.Error,
+        "[Arg] and [Let] fields are int, long or bool instance fields; network arguments need defaults.");
+
+    public static readonly DiagnosticDescriptor UnsupportedDeclaration = Make("PIX0012", "Unsupported declaration",
+        "'{0}': {1}", Declaration, DiagnosticSeverity.Error,
+        "Network and block classes must be non-generic, top-level (not nested) classes.");
+
+    public static readonly DiagnosticDescriptor UserForward = Make("PIX0013", "Hand-written forward",
+        "'{0}' defines its own forward; PiXGen generates the constructor and components only, and shape inference assumes the declared layer order", Declaration, DiagnosticSeverity.Info,
+        "The escape hatch: write 'public override Tensor forward(Tensor x)' yourself when the declarative form is not enough.");
+
+    // ---- Shapes (PIX0100–PIX0199) ----
+    public static readonly DiagnosticDescriptor ResidualShapeMismatch = Make("PIX0100", "Residual shapes differ",
+        "{0}: cannot add the main path output {1} to the shortcut {2}", Shape, DiagnosticSeverity.Error,
+        "Both sides of a residual add must have the same shape.");
+
+    public static readonly DiagnosticDescriptor LinearMismatch = Make("PIX0101", "Linear input does not match",
+        "{0}: Linear expects {1} input features but receives {2}", Shape, DiagnosticSeverity.Error,
+        "A Linear layer's In must equal the flattened size of its input.");
+
+    public static readonly DiagnosticDescriptor GroupsMismatch = Make("PIX0102", "Groups do not divide channels",
+        "{0}: groups={1} must divide input channels {2} and output channels {3}", Shape, DiagnosticSeverity.Error,
+        "Grouped convolutions need channel counts divisible by the group count.");
+
+    public static readonly DiagnosticDescriptor SpatialZero = Make("PIX0103", "Spatial size reaches zero",
+        "{0}: output size {1} from input {2} is not positive", Shape, DiagnosticSeverity.Error,
+        "A convolution or pooling layer shrinks the feature map below 1x1.");
+
+    public static readonly DiagnosticDescriptor ChannelMismatch = Make("PIX0104", "Channel count does not match",
+        "{0}: declared In={1} but the input has shape {2}", Shape, DiagnosticSeverity.Error,
+        "An explicit In on a layer must equal the inferred input channels.");
+
+    public static readonly DiagnosticDescriptor RankMismatch = Make("PIX0105", "Wrong input rank",
+        "{0}: {1} needs {2} input but receives {3}", Shape, DiagnosticSeverity.Error,
+        "Convolutions, norms and pools need a CxHxW feature map; Linear needs a flattened vector (add [Flatten]).");
+
+    public static readonly DiagnosticDescriptor InvalidValue = Make("PIX0106", "Invalid parameter value",
+        "{0}: {1}", Shape, DiagnosticSeverity.Error,
+        "A parameter evaluated to a value the layer does not accept.");
+
+    public static readonly DiagnosticDescriptor UnknownSpatial = Make("PIX0107", "Flattened size not known in a block",
+        "{0}: a block does not know its input's height and width; pool to a fixed size with [AdaptiveAvgPool2d] before [Flatten], or give Linear an explicit In", Shape, DiagnosticSeverity.Error,
+        "Inside a block, Linear in-features can only be inferred after AdaptiveAvgPool2d.");
+
+    // ---- Generator (PIX9xxx) ----
+    public static readonly DiagnosticDescriptor InternalError = Make("PIX9999", "PiXGen internal error",
+        "PiXGen failed while generating '{0}': {1}", Generator, DiagnosticSeverity.Error,
+        "An unexpected condition inside the generator. Please report it with the declaration that caused it.");
+}

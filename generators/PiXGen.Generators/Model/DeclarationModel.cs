@@ -1,0 +1,85 @@
+using System;
+
+namespace PiXGen.Generators.Model;
+
+// The parsed declarations: what the user wrote, as plain values. Produced by Parsing/, read by
+// Analysis/ and Emit/. No Roslyn objects; every record compares by value.
+
+/// <summary>Kinds of layer items a member can hold.</summary>
+public enum LayerKind
+{
+    Conv2d, BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Identity,
+    MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation,
+    /// <summary>An instance (or repeated instances) of a [Block] class.</summary>
+    Use,
+}
+
+public enum ClassKind { Network, Block }
+
+/// <summary>One named setting of a layer attribute; <see cref="Value"/> is an expression text or a literal.</summary>
+public sealed record Setting(string Name, string Value, SettingType Type) : IEquatable<Setting>;
+
+public enum SettingType { Expression, Bool, Double }
+
+/// <summary>One layer attribute on a member.</summary>
+public sealed record LayerItem(
+    LayerKind Kind,
+    string AttributeName,
+    EquatableArray<Setting> Settings,
+    string? When,
+    bool AfterAdd,
+    /// <summary>For <see cref="LayerKind.Use"/>: the block's fully qualified name (global::...), else null.</summary>
+    string? BlockType,
+    /// <summary>For <see cref="LayerKind.Use"/>: the raw named-argument text.</summary>
+    string? BlockArgs,
+    LocationInfo? Location)
+{
+    public string? Get(string name)
+    {
+        foreach (var s in Settings) if (s.Name == name) return s.Value;
+        return null;
+    }
+}
+
+/// <summary>A field of a network or block class that carries layer attributes.</summary>
+public sealed record LayerMember(
+    string Name,
+    /// <summary>The registered (state_dict) name: the field name, or its TorchSharp [ComponentName].</summary>
+    string PyName,
+    /// <summary>The declared field type, fully qualified (global::...).</summary>
+    string FieldType,
+    bool IsNullable,
+    bool IsReadOnly,
+    EquatableArray<LayerItem> Items,
+    bool IsShortcut,
+    string? ShortcutWhen,
+    LocationInfo? Location)
+{
+    public bool AfterAdd => Items.Count > 0 && Items[0].AfterAdd;
+}
+
+/// <summary>An [Arg] field: a constructor argument.</summary>
+public sealed record ArgDecl(string Name, string Type, string? Default, LocationInfo? Location);
+
+/// <summary>A [Let] field: a value derived from the arguments.</summary>
+public sealed record LetDecl(string Name, string Type, string Expression, LocationInfo? Location);
+
+/// <summary>A [Network] or [Block] class as declared.</summary>
+public sealed record ClassDecl(
+    ClassKind Kind,
+    string Namespace,
+    string Name,
+    /// <summary>Fully qualified name, global::Namespace.Name.</summary>
+    string FullName,
+    string Accessibility,
+    string? Input,
+    string CatalogName,
+    bool HasResidual,
+    string? ResidualWhen,
+    EquatableArray<ArgDecl> Args,
+    EquatableArray<LetDecl> Lets,
+    EquatableArray<LayerMember> Members,
+    bool HasUserForward,
+    bool HasUserDispose,
+    LocationInfo? Location,
+    LocationInfo? AttributeLocation);

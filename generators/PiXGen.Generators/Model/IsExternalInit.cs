@@ -1,0 +1,4 @@
+namespace System.Runtime.CompilerServices;
+
+/// <summary>Enables records and init accessors on netstandard2.0.</summary>
+internal static class IsExternalInit { }

@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace PiXGen.Generators.Model;
+
+// The instantiated network: every layer of every block instance with concrete settings and shapes,
+// produced by Analysis/ShapeInference for a [Network] with its default arguments. Cost accounting,
+// PiX substitution and variant selection read (and rewrite) this tree.
+
+/// <summary>Shape of one sample: rank 3 (C×H×W) or rank 1 (features).</summary>
+public readonly record struct Shape(int Rank, long C, long H, long W)
+{
+    public static Shape Map(long c, long h, long w) => new(3, c, h, w);
+    public static Shape Vector(long f) => new(1, f, 1, 1);
+    public long Elements => Rank == 3 ? C * H * W : C;
+    public override string ToString() => Rank == 3
+        ? string.Format(CultureInfo.InvariantCulture, "{0}x{1}x{2}", C, H, W)
+        : C.ToString(CultureInfo.InvariantCulture);
+    public string ToArrayLiteral() => Rank == 3
+        ? string.Format(CultureInfo.InvariantCulture, "{0}, {1}, {2}", C, H, W)
+        : C.ToString(CultureInfo.InvariantCulture);
+}
+
+public enum NodeKind { Network, Block, Sequential, Layer }
+
+/// <summary>Where a node sits relative to its class's residual connection.</summary>
+public enum NodeRole { Main, Shortcut, AfterAdd }
+
+/// <summary>One node of the instantiated network.</summary>
+/// <param name="Name">Local PyTorch name ("conv1", "0").</param>
+/// <param name="Path">Full state_dict prefix ("layer1.0.conv1"); empty for the network.</param>
+/// <param name="Op">Layer kind name ("Conv2d"), block class name, "Sequential", or the network name.</param>
+/// <param name="Settings">Resolved settings of a layer (integers and flags as invariant text) or a block's arguments.</param>
+/// <param name="Parameters">Trainable parameters of this node and everything below it.</param>
+/// <param name="Residual">For blocks and networks: whether a residual add happens in this instance.</param>
+public sealed record LayerNode(
+    NodeKind Kind,
+    LayerKind? Layer,
+    string Name,
+    string Path,
+    string Op,
+    Shape In,
+    Shape Out,
+    EquatableArray<Setting> Settings,
+    long Parameters,
+    NodeRole Role,
+    bool Residual,
+    EquatableArray<LayerNode> Children)
+{
+    public string? Get(string name)
+    {
+        foreach (var s in Settings) if (s.Name == name) return s.Value;
+        return null;
+    }
+
+    public long GetInt(string name, long fallback = 0)
+        => long.TryParse(Get(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : fallback;
+}

@@ -1,0 +1,287 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using PiXGen.Generators.Diagnostics;
+using PiXGen.Generators.Model;
+
+namespace PiXGen.Generators.Parsing;
+
+/// <summary>What parsing one class produced: the declaration (null when unusable) and its diagnostics.</summary>
+public sealed record ParseResult(ClassDecl? Decl, EquatableArray<DiagnosticInfo> Diagnostics, string TypeName);
+
+/// <summary>Stage 1: Roslyn symbols of a [Network]/[Block] class → <see cref="ClassDecl"/>.</summary>
+public static class DeclarationParser
+{
+    public const string Namespace = "PiXGen";
+    public const string NetworkAttribute = "PiXGen.NetworkAttribute";
+    public const string BlockAttribute = "PiXGen.BlockAttribute";
+
+    private static readonly Dictionary<string, LayerKind> LayerKinds = new()
+    {
+        ["Conv2dAttribute"] = LayerKind.Conv2d, ["BatchNorm2dAttribute"] = LayerKind.BatchNorm2d,
+        ["ReLUAttribute"] = LayerKind.ReLU, ["ReLU6Attribute"] = LayerKind.ReLU6, ["SiLUAttribute"] = LayerKind.SiLU,
+        ["SigmoidAttribute"] = LayerKind.Sigmoid, ["HardswishAttribute"] = LayerKind.Hardswish,
+        ["IdentityAttribute"] = LayerKind.Identity, ["MaxPool2dAttribute"] = LayerKind.MaxPool2d,
+        ["AvgPool2dAttribute"] = LayerKind.AvgPool2d, ["AdaptiveAvgPool2dAttribute"] = LayerKind.AdaptiveAvgPool2d,
+        ["FlattenAttribute"] = LayerKind.Flatten, ["DropoutAttribute"] = LayerKind.Dropout,
+        ["LinearAttribute"] = LayerKind.Linear, ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,
+        ["UseAttribute"] = LayerKind.Use,
+    };
+
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, ClassKind kind, CancellationToken ct)
+    {
+        var symbol = (INamedTypeSymbol)context.TargetSymbol;
+        var diagnostics = new List<DiagnosticInfo>();
+        var typeName = symbol.ToDisplayString();
+        try
+        {
+            var decl = ParseClass(symbol, context.TargetNode, context.Attributes[0], kind, diagnostics, ct);
+            return new ParseResult(decl, diagnostics.ToEquatableArray(), typeName);
+        }
+        catch (System.OperationCanceledException) { throw; }
+        catch (System.Exception ex)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError,
+                LocationInfo.From(symbol.Locations.FirstOrDefault()), typeName, ex.GetType().Name + ": " + ex.Message));
+            return new ParseResult(null, diagnostics.ToEquatableArray(), typeName);
+        }
+    }
+
+    private static ClassDecl? ParseClass(INamedTypeSymbol symbol, SyntaxNode node, AttributeData classAttribute, ClassKind kind,
+        List<DiagnosticInfo> diagnostics, CancellationToken ct)
+    {
+        var location = LocationInfo.From(symbol.Locations.FirstOrDefault());
+        var attributeLocation = LocationInfo.From(classAttribute.ApplicationSyntaxReference?.GetSyntax(ct)) ?? location;
+        var typeName = symbol.Name;
+
+        bool partial = symbol.DeclaringSyntaxReferences.All(r =>
+            r.GetSyntax(ct) is ClassDeclarationSyntax c && c.Modifiers.Any(SyntaxKind.PartialKeyword));
+        if (!partial)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, location, typeName));
+            return null;
+        }
+        if (symbol.ContainingType is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, typeName,
+                "network and block classes cannot be nested in another type"));
+            return null;
+        }
+        if (symbol.IsGenericType)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, typeName,
+                "network and block classes cannot be generic"));
+            return null;
+        }
+        if (symbol.IsStatic || symbol.IsAbstract)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, typeName,
+                "network and block classes must be concrete, non-static classes"));
+            return null;
+        }
+        if (symbol.BaseType is { SpecialType: not SpecialType.System_Object } baseType
+            && !baseType.ToDisplayString().StartsWith("TorchSharp.torch.nn.Module<", System.StringComparison.Ordinal))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, typeName,
+                $"it derives from {baseType.ToDisplayString()}; PiXGen makes it a Module<Tensor, Tensor>, so leave the base class out"));
+            return null;
+        }
+        bool isNetworkAndBlock = symbol.GetAttributes().Count(a => IsPiXGen(a, "NetworkAttribute") || IsPiXGen(a, "BlockAttribute")) > 1;
+        if (isNetworkAndBlock && kind == ClassKind.Block)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, location, typeName,
+                "a class is either a [Network] or a [Block], not both"));
+            return null;
+        }
+
+        string? input = null;
+        string catalogName = typeName;
+        if (kind == ClassKind.Network)
+        {
+            foreach (var na in classAttribute.NamedArguments)
+            {
+                if (na.Key == "Input") input = na.Value.Value as string;
+                if (na.Key == "Name" && na.Value.Value is string n && n.Length > 0) catalogName = n;
+            }
+        }
+
+        bool hasResidual = false;
+        string? residualWhen = null;
+        foreach (var a in symbol.GetAttributes())
+        {
+            if (!IsPiXGen(a, "ResidualAttribute")) continue;
+            hasResidual = true;
+            residualWhen = Named(a, "When") as string;
+        }
+
+        var args = new List<ArgDecl>();
+        var lets = new List<LetDecl>();
+        var members = new List<LayerMember>();
+        foreach (var member in symbol.GetMembers())
+        {
+            ct.ThrowIfCancellationRequested();
+            if (member is not IFieldSymbol field || field.IsImplicitlyDeclared) continue;
+            var attributes = field.GetAttributes().Where(a => a.AttributeClass?.ContainingNamespace?.ToDisplayString() == Namespace).ToList();
+            if (attributes.Count == 0) continue;
+            var fieldLocation = LocationInfo.From(field.Locations.FirstOrDefault());
+            var fieldType = field.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+
+            var argAttr = attributes.FirstOrDefault(a => a.AttributeClass!.Name == "ArgAttribute");
+            var letAttr = attributes.FirstOrDefault(a => a.AttributeClass!.Name == "LetAttribute");
+            if (argAttr is not null || letAttr is not null)
+            {
+                string? typeKeyword = field.Type.SpecialType switch
+                {
+                    SpecialType.System_Int32 => "int",
+                    SpecialType.System_Int64 => "long",
+                    SpecialType.System_Boolean => "bool",
+                    _ => null,
+                };
+                if (typeKeyword is null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidArg, fieldLocation, field.Name,
+                        $"[Arg] and [Let] fields must be int, long or bool, not {field.Type.ToDisplayString()}"));
+                    continue;
+                }
+                if (field.IsStatic || field.IsConst)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidArg, fieldLocation, field.Name,
+                        "[Arg] and [Let] fields must be instance fields"));
+                    continue;
+                }
+                if (argAttr is not null)
+                {
+                    string? def = argAttr.ConstructorArguments.Length == 1 ? ConstantText(argAttr.ConstructorArguments[0]) : null;
+                    args.Add(new ArgDecl(field.Name, typeKeyword, def, fieldLocation));
+                }
+                else
+                {
+                    var exprText = letAttr!.ConstructorArguments.Length == 1 ? letAttr.ConstructorArguments[0].Value as string : null;
+                    lets.Add(new LetDecl(field.Name, typeKeyword, exprText ?? "", fieldLocation));
+                }
+                continue;
+            }
+
+            bool isShortcut = false;
+            string? shortcutWhen = null;
+            var items = new List<LayerItem>();
+            foreach (var a in attributes)
+            {
+                var name = a.AttributeClass!.Name;
+                if (name == "ShortcutAttribute") { isShortcut = true; shortcutWhen = Named(a, "When") as string; continue; }
+                if (!LayerKinds.TryGetValue(name, out var layerKind)) continue;
+                items.Add(ParseItem(a, layerKind, diagnostics, ct));
+            }
+            if (items.Count == 0)
+            {
+                if (isShortcut)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, fieldLocation, field.Name,
+                        "is marked [Shortcut] but has no layer attributes"));
+                continue;
+            }
+            if (field.IsStatic || field.IsConst)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, fieldLocation, field.Name,
+                    "must be an instance field"));
+                continue;
+            }
+            var pyName = field.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == "TorchSharp.Utils.ComponentNameAttribute")
+                .Select(a => Named(a, "Name") as string).FirstOrDefault(n => !string.IsNullOrEmpty(n)) ?? field.Name;
+            members.Add(new LayerMember(field.Name, pyName, fieldType, field.NullableAnnotation == NullableAnnotation.Annotated,
+                field.IsReadOnly, items.ToEquatableArray(), isShortcut, shortcutWhen, fieldLocation));
+        }
+
+        bool userForward = symbol.GetMembers("forward").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 1 && !m.IsImplicitlyDeclared);
+        bool userDispose = symbol.GetMembers("Dispose").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 1 && !m.IsImplicitlyDeclared);
+        if (userForward)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UserForward, location, typeName));
+
+        var ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n2 ? n2.ToDisplayString() : "";
+        var accessibility = symbol.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
+        return new ClassDecl(kind, ns, typeName, symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), accessibility,
+            input, catalogName, hasResidual, residualWhen, args.ToEquatableArray(), lets.ToEquatableArray(),
+            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation);
+    }
+
+    private static LayerItem ParseItem(AttributeData a, LayerKind kind, List<DiagnosticInfo> diagnostics, CancellationToken ct)
+    {
+        var location = LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct));
+        var settings = new List<Setting>();
+        string? blockType = null, blockArgs = null, when = null;
+        bool afterAdd = false;
+        var ctorParams = a.AttributeConstructor?.Parameters ?? ImmutableArrayOfNone;
+        for (int i = 0; i < a.ConstructorArguments.Length && i < ctorParams.Length; i++)
+        {
+            var pname = Capitalize(ctorParams[i].Name);
+            var value = a.ConstructorArguments[i];
+            if (kind == LayerKind.Use && pname == "Block")
+            {
+                if (value.Value is INamedTypeSymbol blockSymbol)
+                {
+                    blockType = blockSymbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                    if (!blockSymbol.GetAttributes().Any(x => IsPiXGen(x, "BlockAttribute")))
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotABlock, location, "[Use]", blockSymbol.ToDisplayString()));
+                }
+                continue;
+            }
+            if (kind == LayerKind.Use && pname == "Args") { blockArgs = value.Value as string ?? ""; continue; }
+            AddSetting(settings, pname, value);
+        }
+        foreach (var na in a.NamedArguments)
+        {
+            if (na.Key == "When") { when = na.Value.Value as string; continue; }
+            if (na.Key == "AfterAdd") { afterAdd = na.Value.Value is true; continue; }
+            AddSetting(settings, na.Key, na.Value);
+        }
+        var attrName = a.AttributeClass!.Name;
+        if (attrName.EndsWith("Attribute", System.StringComparison.Ordinal)) attrName = attrName.Substring(0, attrName.Length - "Attribute".Length);
+        return new LayerItem(kind, attrName, settings.ToEquatableArray(), when, afterAdd, blockType, blockArgs, location);
+    }
+
+    private static readonly System.Collections.Immutable.ImmutableArray<IParameterSymbol> ImmutableArrayOfNone =
+        System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty;
+
+    private static void AddSetting(List<Setting> settings, string name, TypedConstant value)
+    {
+        if (value.IsNull || value.Kind == TypedConstantKind.Error) return;
+        switch (value.Value)
+        {
+            case bool b: settings.Add(new Setting(name, b ? "true" : "false", SettingType.Bool)); break;
+            case double d: settings.Add(new Setting(name, d.ToString("R", CultureInfo.InvariantCulture), SettingType.Double)); break;
+            case float f: settings.Add(new Setting(name, ((double)f).ToString("R", CultureInfo.InvariantCulture), SettingType.Double)); break;
+            default:
+                var text = ConstantText(value);
+                if (text is not null) settings.Add(new Setting(name, text, SettingType.Expression));
+                break;
+        }
+    }
+
+    /// <summary>An int/long/string/bool constant as expression text.</summary>
+    private static string? ConstantText(TypedConstant value) => value.Value switch
+    {
+        null => null,
+        string s => s,
+        bool b => b ? "true" : "false",
+        int i => i.ToString(CultureInfo.InvariantCulture),
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        short s16 => s16.ToString(CultureInfo.InvariantCulture),
+        byte u8 => u8.ToString(CultureInfo.InvariantCulture),
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        _ => value.Value.ToString(),
+    };
+
+    private static object? Named(AttributeData a, string name)
+    {
+        foreach (var na in a.NamedArguments) if (na.Key == name) return na.Value.Value;
+        return null;
+    }
+
+    private static bool IsPiXGen(AttributeData a, string name)
+        => a.AttributeClass?.Name == name && a.AttributeClass.ContainingNamespace?.ToDisplayString() == Namespace;
+
+    private static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s.Substring(1);
+}

@@ -1,0 +1,347 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace PiXGen.Generators.Parsing;
+
+/// <summary>Thrown for malformed or unevaluable expressions; turned into PIX0003 at the attribute.</summary>
+public sealed class ExprException : Exception
+{
+    public ExprException(string message) : base(message) { }
+}
+
+/// <summary>
+/// The expression language of attribute settings: a small, side-effect-free subset of C# over
+/// integers and booleans. Parsed once, then evaluated at compile time (shape inference) and emitted
+/// as C# into the generated constructor.
+/// </summary>
+public abstract class Expr
+{
+    public abstract object Evaluate(Func<string, object?> lookup);
+    internal abstract int Precedence { get; }
+    internal abstract void Emit(StringBuilder sb, Func<string, string> names);
+    public abstract void CollectIdentifiers(ISet<string> into);
+
+    public string ToCSharp(Func<string, string> names)
+    {
+        var sb = new StringBuilder();
+        Emit(sb, names);
+        return sb.ToString();
+    }
+
+    public long EvaluateInt(Func<string, object?> lookup)
+    {
+        var v = Evaluate(lookup);
+        if (v is long l) return l;
+        throw new ExprException($"expected an integer but the expression is a {Describe(v)}");
+    }
+
+    public bool EvaluateBool(Func<string, object?> lookup)
+    {
+        var v = Evaluate(lookup);
+        if (v is bool b) return b;
+        throw new ExprException($"expected a condition (true/false) but the expression is an integer");
+    }
+
+    internal static string Describe(object v) => v is bool ? "condition" : "integer";
+
+    internal static void EmitChild(StringBuilder sb, Expr child, int parentPrecedence, Func<string, string> names, bool rightAssocSide = false)
+    {
+        bool paren = child.Precedence < parentPrecedence || (rightAssocSide && child.Precedence == parentPrecedence);
+        if (paren) sb.Append('(');
+        child.Emit(sb, names);
+        if (paren) sb.Append(')');
+    }
+
+    // ---------------- parser ----------------
+
+    public static Expr Parse(string text)
+    {
+        if (text is null || text.Trim().Length == 0) throw new ExprException("the expression is empty");
+        var p = new Parser(text);
+        var e = p.ParseConditional();
+        p.ExpectEnd();
+        return e;
+    }
+
+    /// <summary>Parses named arguments "a: expr, b: expr" into (name, expression) pairs.</summary>
+    public static List<KeyValuePair<string, Expr>> ParseNamedArguments(string text)
+    {
+        var result = new List<KeyValuePair<string, Expr>>();
+        if (string.IsNullOrWhiteSpace(text)) return result;
+        var parts = new List<string>();
+        int depth = 0, start = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c == '(') depth++;
+            else if (c == ')') depth--;
+            else if (c == ',' && depth == 0) { parts.Add(text.Substring(start, i - start)); start = i + 1; }
+        }
+        parts.Add(text.Substring(start));
+        foreach (var raw in parts)
+        {
+            var part = raw.Trim();
+            int colon = part.IndexOf(':');
+            if (colon <= 0) throw new ExprException($"'{part}' is not a named argument; write 'name: value'");
+            var name = part.Substring(0, colon).Trim();
+            if (!IsIdentifier(name)) throw new ExprException($"'{name}' is not a valid argument name");
+            foreach (var kv in result)
+                if (kv.Key == name) throw new ExprException($"argument '{name}' is given twice");
+            var valueText = part.Substring(colon + 1);
+            Expr value;
+            try { value = Parse(valueText); }
+            catch (ExprException ex) { throw new ExprException($"argument '{name}': {ex.Message}"); }
+            result.Add(new KeyValuePair<string, Expr>(name, value));
+        }
+        return result;
+    }
+
+    public static bool IsIdentifier(string s)
+    {
+        if (s.Length == 0 || !(char.IsLetter(s[0]) || s[0] == '_')) return false;
+        foreach (var c in s) if (!(char.IsLetterOrDigit(c) || c == '_')) return false;
+        return true;
+    }
+
+    private sealed class Parser
+    {
+        private readonly string _s;
+        private int _i;
+        public Parser(string s) { _s = s; }
+
+        private void Skip() { while (_i < _s.Length && char.IsWhiteSpace(_s[_i])) _i++; }
+
+        private bool Accept(string tok)
+        {
+            Skip();
+            if (string.CompareOrdinal(_s, _i, tok, 0, tok.Length) == 0)
+            {
+                // don't split "<=" when asked for "<", "&&" when asked for "&", etc.
+                if (tok.Length == 1 && _i + 1 < _s.Length && "=&|".IndexOf(_s[_i + 1]) >= 0 && "<>=!&|".IndexOf(tok[0]) >= 0
+                    && !(tok[0] == '=' )) return false;
+                _i += tok.Length;
+                return true;
+            }
+            return false;
+        }
+
+        public void ExpectEnd()
+        {
+            Skip();
+            if (_i < _s.Length) throw new ExprException($"unexpected '{_s.Substring(_i)}' in '{_s.Trim()}'");
+        }
+
+        public Expr ParseConditional()
+        {
+            var c = ParseBinary(0);
+            if (Accept("?"))
+            {
+                var a = ParseConditional();
+                if (!Accept(":")) throw new ExprException($"expected ':' in conditional '{_s.Trim()}'");
+                var b = ParseConditional();
+                return new CondExpr(c, a, b);
+            }
+            return c;
+        }
+
+        private static readonly string[][] Levels =
+        {
+            new[] { "||" }, new[] { "&&" }, new[] { "==", "!=" }, new[] { "<=", ">=", "<", ">" },
+            new[] { "+", "-" }, new[] { "*", "/", "%" },
+        };
+
+        private Expr ParseBinary(int level)
+        {
+            if (level == Levels.Length) return ParseUnary();
+            var left = ParseBinary(level + 1);
+            while (true)
+            {
+                string? op = null;
+                foreach (var candidate in Levels[level])
+                    if (Accept(candidate)) { op = candidate; break; }
+                if (op is null) return left;
+                var right = ParseBinary(level + 1);
+                left = new BinaryExpr(op, left, right, level + 1);
+            }
+        }
+
+        private Expr ParseUnary()
+        {
+            if (Accept("-")) return new UnaryExpr("-", ParseUnary());
+            if (Accept("!")) return new UnaryExpr("!", ParseUnary());
+            return ParsePrimary();
+        }
+
+        private Expr ParsePrimary()
+        {
+            Skip();
+            if (_i >= _s.Length) throw new ExprException($"unexpected end of '{_s.Trim()}'");
+            char c = _s[_i];
+            if (c == '(')
+            {
+                _i++;
+                var e = ParseConditional();
+                if (!Accept(")")) throw new ExprException($"missing ')' in '{_s.Trim()}'");
+                return e;
+            }
+            if (char.IsDigit(c))
+            {
+                int start = _i;
+                while (_i < _s.Length && char.IsDigit(_s[_i])) _i++;
+                if (_i < _s.Length && (_s[_i] == '.' || _s[_i] == 'e' || _s[_i] == 'E'))
+                    throw new ExprException($"only integers are supported, not '{_s.Trim()}'");
+                if (!long.TryParse(_s.Substring(start, _i - start), NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+                    throw new ExprException($"integer '{_s.Substring(start, _i - start)}' is too large");
+                return new NumberExpr(v);
+            }
+            if (char.IsLetter(c) || c == '_')
+            {
+                int start = _i;
+                while (_i < _s.Length && (char.IsLetterOrDigit(_s[_i]) || _s[_i] == '_')) _i++;
+                var name = _s.Substring(start, _i - start);
+                if (name == "true") return new BoolExpr(true);
+                if (name == "false") return new BoolExpr(false);
+                if (Accept("("))
+                {
+                    if (name != "min" && name != "max") throw new ExprException($"unknown function '{name}'; min and max are available");
+                    var a = ParseConditional();
+                    if (!Accept(",")) throw new ExprException($"{name} takes two arguments");
+                    var b = ParseConditional();
+                    if (!Accept(")")) throw new ExprException($"missing ')' after {name}(...)");
+                    return new CallExpr(name, a, b);
+                }
+                return new IdentExpr(name);
+            }
+            throw new ExprException($"unexpected '{c}' in '{_s.Trim()}'");
+        }
+    }
+}
+
+internal sealed class NumberExpr : Expr
+{
+    public readonly long Value;
+    public NumberExpr(long v) { Value = v; }
+    public override object Evaluate(Func<string, object?> lookup) => Value;
+    internal override int Precedence => 100;
+    internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(Value.ToString(CultureInfo.InvariantCulture));
+    public override void CollectIdentifiers(ISet<string> into) { }
+}
+
+internal sealed class BoolExpr : Expr
+{
+    public readonly bool Value;
+    public BoolExpr(bool v) { Value = v; }
+    public override object Evaluate(Func<string, object?> lookup) => Value;
+    internal override int Precedence => 100;
+    internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(Value ? "true" : "false");
+    public override void CollectIdentifiers(ISet<string> into) { }
+}
+
+internal sealed class IdentExpr : Expr
+{
+    public readonly string Name;
+    public IdentExpr(string name) { Name = name; }
+    public override object Evaluate(Func<string, object?> lookup)
+        => lookup(Name) ?? throw new ExprException($"unknown name '{Name}'");
+    internal override int Precedence => 100;
+    internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(names(Name));
+    public override void CollectIdentifiers(ISet<string> into) => into.Add(Name);
+}
+
+internal sealed class UnaryExpr : Expr
+{
+    private readonly string _op; private readonly Expr _e;
+    public UnaryExpr(string op, Expr e) { _op = op; _e = e; }
+    public override object Evaluate(Func<string, object?> lookup)
+    {
+        var v = _e.Evaluate(lookup);
+        if (_op == "-") return v is long l ? -l : throw new ExprException("'-' needs an integer");
+        return v is bool b ? !b : throw new ExprException("'!' needs a condition");
+    }
+    internal override int Precedence => 90;
+    internal override void Emit(StringBuilder sb, Func<string, string> names) { sb.Append(_op); EmitChild(sb, _e, Precedence, names); }
+    public override void CollectIdentifiers(ISet<string> into) => _e.CollectIdentifiers(into);
+}
+
+internal sealed class BinaryExpr : Expr
+{
+    private readonly string _op; private readonly Expr _l, _r; private readonly int _prec;
+    public BinaryExpr(string op, Expr l, Expr r, int prec) { _op = op; _l = l; _r = r; _prec = prec; }
+    internal override int Precedence => _prec;
+    public override object Evaluate(Func<string, object?> lookup)
+    {
+        var a = _l.Evaluate(lookup);
+        if (_op == "&&" || _op == "||")
+        {
+            if (a is not bool ab) throw new ExprException($"'{_op}' needs conditions");
+            if (_op == "&&" && !ab) return false;
+            if (_op == "||" && ab) return true;
+            var bb = _r.Evaluate(lookup);
+            return bb is bool rb ? rb : throw new ExprException($"'{_op}' needs conditions");
+        }
+        var b = _r.Evaluate(lookup);
+        if (_op == "==") return a.Equals(b);
+        if (_op == "!=") return !a.Equals(b);
+        if (a is not long x || b is not long y) throw new ExprException($"'{_op}' needs integers");
+        switch (_op)
+        {
+            case "+": return x + y;
+            case "-": return x - y;
+            case "*": return x * y;
+            case "/": if (y == 0) throw new ExprException("division by zero"); return x / y;
+            case "%": if (y == 0) throw new ExprException("division by zero"); return x % y;
+            case "<": return x < y;
+            case "<=": return x <= y;
+            case ">": return x > y;
+            case ">=": return x >= y;
+        }
+        throw new ExprException($"unknown operator '{_op}'");
+    }
+    internal override void Emit(StringBuilder sb, Func<string, string> names)
+    {
+        EmitChild(sb, _l, _prec, names);
+        sb.Append(' ').Append(_op).Append(' ');
+        EmitChild(sb, _r, _prec, names, rightAssocSide: true);
+    }
+    public override void CollectIdentifiers(ISet<string> into) { _l.CollectIdentifiers(into); _r.CollectIdentifiers(into); }
+}
+
+internal sealed class CondExpr : Expr
+{
+    private readonly Expr _c, _a, _b;
+    public CondExpr(Expr c, Expr a, Expr b) { _c = c; _a = a; _b = b; }
+    internal override int Precedence => 0;
+    public override object Evaluate(Func<string, object?> lookup)
+    {
+        var c = _c.Evaluate(lookup);
+        if (c is not bool cb) throw new ExprException("the condition of '?:' must be true/false");
+        return cb ? _a.Evaluate(lookup) : _b.Evaluate(lookup);
+    }
+    internal override void Emit(StringBuilder sb, Func<string, string> names)
+    {
+        EmitChild(sb, _c, 1, names); sb.Append(" ? ");
+        EmitChild(sb, _a, 1, names); sb.Append(" : ");
+        EmitChild(sb, _b, 0, names);
+    }
+    public override void CollectIdentifiers(ISet<string> into) { _c.CollectIdentifiers(into); _a.CollectIdentifiers(into); _b.CollectIdentifiers(into); }
+}
+
+internal sealed class CallExpr : Expr
+{
+    private readonly string _f; private readonly Expr _a, _b;
+    public CallExpr(string f, Expr a, Expr b) { _f = f; _a = a; _b = b; }
+    internal override int Precedence => 100;
+    public override object Evaluate(Func<string, object?> lookup)
+    {
+        if (_a.Evaluate(lookup) is not long x || _b.Evaluate(lookup) is not long y) throw new ExprException($"{_f} needs integers");
+        return _f == "min" ? Math.Min(x, y) : Math.Max(x, y);
+    }
+    internal override void Emit(StringBuilder sb, Func<string, string> names)
+    {
+        sb.Append("global::System.Math.").Append(_f == "min" ? "Min" : "Max").Append('(');
+        _a.Emit(sb, names); sb.Append(", "); _b.Emit(sb, names); sb.Append(')');
+    }
+    public override void CollectIdentifiers(ISet<string> into) { _a.CollectIdentifiers(into); _b.CollectIdentifiers(into); }
+}

@@ -14,7 +14,8 @@ namespace PiXGen.PiX;
 /// <see cref="Vector{T}"/> of pixels, then the next), and writes one output plane. Work items are split into
 /// contiguous ranges run by <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/> with at most
 /// <c>torch.get_num_threads()</c> threads. The backward recomputes the group maximum/mean from X instead of
-/// saving it, so forward and backward each read X once.
+/// saving it, so forward and backward each read X once. The kernels are compiled fully optimised on first use
+/// (<see cref="MethodImplOptions.AggressiveOptimization"/>), so the first steps do not run tier-0 vector code.
 /// </summary>
 /// <remarks>
 /// Semantics match <see cref="PiXComposite"/>: the maximum propagates NaN like <c>torch.amax</c>; the backward's
@@ -95,12 +96,13 @@ internal static unsafe class PiXCpuKernel
 
     // ---------------------------------------------------------------- forward
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Forward<T>(T* x, T* p, T* y, long n, long c, long hw, int zeta, T tau, PiXMode mode)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         long co = (c + zeta - 1) / zeta;
         nint xa = (nint)x, pa = (nint)p, ya = (nint)y;
-        ParallelRanges(n * co, zeta * hw, (start, end) => {
+        ParallelRanges(n * co, zeta * hw, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) => {
             T* xs = (T*)xa, ps = (T*)pa, ys = (T*)ya;
             for (long item = start; item < end; item++) {
                 long s = item / co, grp = item % co;
@@ -119,6 +121,7 @@ internal static unsafe class PiXCpuKernel
     private static bool IsPick<T>(PiXMode mode, T p, T tau) where T : unmanaged, IFloatingPointIeee754<T> =>
         mode == PiXMode.MaxOnly || (mode == PiXMode.PickOrMix && p < tau);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PickForward<T>(T* xg, int size, long hw, T p, T* y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long i = 0;
@@ -145,6 +148,7 @@ internal static unsafe class PiXCpuKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MixForward<T>(T* xg, int size, long hw, T p, T* y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T count = T.CreateTruncating(size);
@@ -167,12 +171,13 @@ internal static unsafe class PiXCpuKernel
 
     // ---------------------------------------------------------------- backward
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Backward<T>(T* x, T* p, T* g, T* dx, T* dp, long n, long c, long hw, int zeta, T tau, PiXMode mode)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         long co = (c + zeta - 1) / zeta;
         nint xa = (nint)x, pa = (nint)p, ga = (nint)g, dxa = (nint)dx, dpa = (nint)dp;
-        ParallelRanges(n * co, 2L * zeta * hw, (start, end) => {
+        ParallelRanges(n * co, 2L * zeta * hw, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) => {
             T* xs = (T*)xa, ps = (T*)pa, gs = (T*)ga, dxs = (T*)dxa, dps = (T*)dpa;
             for (long item = start; item < end; item++) {
                 long s = item / co, grp = item % co;
@@ -190,6 +195,7 @@ internal static unsafe class PiXCpuKernel
     }
 
     /// <summary>dX = p·g at the first arg-max channel, 0 elsewhere; returns Σ max·g.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T PickBackward<T>(T* xg, int size, long hw, T p, T* g, T* dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long i = 0;
@@ -234,6 +240,7 @@ internal static unsafe class PiXCpuKernel
     }
 
     /// <summary>dX = p·g/size at every channel of the group; returns Σ mean·g.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static T MixBackward<T>(T* xg, int size, long hw, T p, T* g, T* dx) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T count = T.CreateTruncating(size);

@@ -1,0 +1,73 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using BenchmarkDotNet.Running;
+using TorchSharp;
+
+namespace PiXGen.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/PiXGen.Benchmarks</c>: BenchmarkDotNet, short in-process job, then the
+/// ratio table (Markdown) is printed and written to BenchmarkDotNet.Artifacts/pix-operator-table.md.
+/// <c>-- --quick</c>: a plain Stopwatch harness (median and quartiles of 15 runs) for a fast look.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        Console.WriteLine($"torch threads: {torch.get_num_threads()}, cores: {Environment.ProcessorCount}, SIMD: Vector<float>.Count = {System.Numerics.Vector<float>.Count}");
+        var results = args.Contains("--quick") ? Quick(args) : Bdn(args);
+        string table = Report.Table(results);
+        Console.WriteLine(table);
+        Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
+        File.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", "pix-operator-table.md"), table);
+        return 0;
+    }
+
+    private static Dictionary<(string shape, string name), Stat> Bdn(string[] args)
+    {
+        var summary = BenchmarkRunner.Run<PiXBenchmarks>(new BenchmarkConfig(), args.Where(a => a != "--quick").ToArray());
+        var results = new Dictionary<(string, string), Stat>();
+        foreach (var report in summary.Reports) {
+            var stats = report.ResultStatistics;
+            if (stats is null) continue;
+            string shape = report.BenchmarkCase.Parameters["Case"]!.ToString()!;
+            string name = (string)report.BenchmarkCase.Parameters["Op"]!;
+            results[(shape, name)] = new Stat(stats.Median / 1e6, stats.Q1 / 1e6, stats.Q3 / 1e6, stats.N);
+        }
+        return results;
+    }
+
+    private static Dictionary<(string shape, string name), Stat> Quick(string[] args)
+    {
+        const int warmup = 10, runs = 15;
+        int only = Array.IndexOf(args, "--only");
+        string? filter = only >= 0 && only + 1 < args.Length ? args[only + 1] : null;
+        var results = new Dictionary<(string, string), Stat>();
+        foreach (var shape in Shape.ResNet50()) {
+            if (filter is not null && shape.ToString() != filter) continue;
+            using var cases = new PiXCases(shape);
+            foreach (var name in PiXCases.Names) {
+                var op = cases.Get(name);
+                for (int i = 0; i < warmup; i++) op();
+                var t = new double[runs];
+                for (int i = 0; i < runs; i++) {
+                    long start = Stopwatch.GetTimestamp();
+                    op();
+                    t[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                }
+                Array.Sort(t);
+                var s = new Stat(t[runs / 2], t[runs / 4], t[3 * runs / 4], runs);
+                results[(shape.ToString(), name)] = s;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{shape,-14} {name,-34} {s.Median,9:F3} ms  [{s.Q1:F3}, {s.Q3:F3}]"));
+            }
+        }
+        return results;
+    }
+}
+
+/// <summary>Median and quartiles in milliseconds over <paramref name="N"/> measurements.</summary>
+public readonly record struct Stat(double Median, double Q1, double Q3, int N);

@@ -72,6 +72,9 @@ public class ForwardTests
         var a = PiXFunctional.pix(x, p, 2);
         var b = PiXFunctional.pix(x, p.view(2, 3, 1, 1), 2);
         Assert.True(a.allclose(b, 0, 0));
+        var pt = rand(3, 2).t();   // (N, Co) = (2, 3), not contiguous
+        var c = PiXFunctional.pix(randn(2, 6, 3, 3), pt, 2);
+        Assert.Equal(new long[] { 2, 3, 3, 3 }, c.shape);
     }
 
     [Fact]

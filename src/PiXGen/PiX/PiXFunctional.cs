@@ -30,7 +30,7 @@ public static class PiXFunctional
         var chosen = Resolve(x, impl);
 
         using var scope = NewDisposeScope();
-        var p4 = p.dim() == 2 ? p.view(n, co, 1, 1) : p;
+        var p4 = p.dim() == 2 ? p.reshape(n, co, 1, 1) : p;
         Tensor y;
         switch (chosen) {
         case PiXImplementation.CompositeAutograd:

@@ -19,6 +19,7 @@ public static class DeclarationValidator
     {
         LayerKind.Use => item.BlockType ?? "?",
         LayerKind.SqueezeExcitation => "global::PiXGen.Layers.SqueezeExcitation",
+        LayerKind.PiX => "global::PiXGen.PiX.PiXLayer",
         _ => "global::TorchSharp.Modules." + item.Kind,
     };
 
@@ -48,10 +49,6 @@ public static class DeclarationValidator
         }
         CheckExpression(cls.ResidualWhen, scope, cls.Location, $"{cls.Name} [Residual(When)]", diagnostics);
 
-        var shortcuts = cls.Members.Where(m => m.IsShortcut).ToList();
-        if (shortcuts.Count > 1)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ResidualMisuse, shortcuts[1].Location, shortcuts[1].Name,
-                "a class has at most one [Shortcut] member"));
 
         foreach (var m in cls.Members)
         {

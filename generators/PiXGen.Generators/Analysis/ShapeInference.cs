@@ -141,11 +141,14 @@ public sealed class ShapeInference
         }
         if (residual)
         {
+            // The shortcut path: every [Shortcut] member whose condition holds, in declaration order; else the identity.
             var shortcutShape = input;
-            var sc = cls.Members.FirstOrDefault(m => m.IsShortcut);
-            if (sc is not null && EvalCondition(sc.ShortcutWhen, env, sc.Location, $"{prefix}{sc.PyName} [Shortcut(When)]"))
+            LayerMember? sc = null;
+            foreach (var member in cls.Members.Where(m => m.IsShortcut))
             {
-                var node = InstantiateMember(sc, env, input, prefix, stack, NodeRole.Shortcut);
+                sc = member;
+                if (!EvalCondition(member.ShortcutWhen, env, member.Location, $"{prefix}{member.PyName} [Shortcut(When)]")) continue;
+                var node = InstantiateMember(member, env, shortcutShape, prefix, stack, NodeRole.Shortcut);
                 if (node is not null) { nodes.Add(node); shortcutShape = node.Out; }
             }
             if (shortcutShape != shape)
@@ -376,6 +379,27 @@ public sealed class ShapeInference
                 Require(squeeze > 0, $"squeeze channels must be positive, got {squeeze} for {x.C} channels");
                 output = x;
                 parameters = 2 * x.C * squeeze + squeeze + x.C;
+                break;
+            }
+            case LayerKind.PiX:
+            {
+                NeedMap();
+                long zeta;
+                if (item.Get("Zeta") is not null) zeta = Int("Zeta", null);
+                else if (item.Get("OutChannels") is not null)
+                {
+                    long outC = Int("OutChannels", null, record: false);
+                    Require(outC > 0 && x.C % outC == 0, $"OutChannels={outC} must divide the {x.C} input channels to give an integer ζ");
+                    zeta = x.C / outC;
+                    settings.Add(new Setting("Zeta", zeta.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                }
+                else { Fail(DiagnosticDescriptors.MissingParameter, item.Location, where, "Zeta"); return null!; }
+                Require(zeta >= 1, $"ζ (Zeta) must be at least 1, got {zeta}");
+                bool phiBias = Flag("PhiBias", false);
+                settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                long co = (x.C + zeta - 1) / zeta;
+                output = Shape.Map(co, x.H, x.W);
+                parameters = co * x.C + (phiBias ? co : 0);
                 break;
             }
             default:

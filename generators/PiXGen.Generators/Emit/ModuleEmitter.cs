@@ -130,7 +130,8 @@ public sealed class ModuleEmitter
         var parameters = new List<string>();
         if (_cls.Kind == ClassKind.Block) parameters.Add("long in_channels");
         var deferred = new List<ArgDecl>();
-        foreach (var a in _cls.Args)
+        // Required arguments first (C# needs optional parameters last); call sites use named arguments.
+        foreach (var a in _cls.Args.Where(a => a.Default is null).Concat(_cls.Args.Where(a => a.Default is not null)))
         {
             if (a.Default is null) parameters.Add($"{a.Type} {Id(a.Name)}");
             else if (IsConstant(a.Default)) parameters.Add($"{a.Type} {Id(a.Name)} = {a.Default}");
@@ -159,12 +160,12 @@ public sealed class ModuleEmitter
         _w.Line("long c = in_channels;");
 
         var main = _cls.Members.Where(m => !m.IsShortcut && !(m.AfterAdd && _cls.HasResidual)).ToList();
-        var shortcut = _cls.Members.FirstOrDefault(m => m.IsShortcut);
+        var shortcuts = _cls.Members.Where(m => m.IsShortcut).ToList();
         var after = _cls.HasResidual ? _cls.Members.Where(m => !m.IsShortcut && m.AfterAdd).ToList() : new List<LayerMember>();
         foreach (var m in main) EmitMemberConstruction(m, "c");
-        if (shortcut is not null)
+        if (shortcuts.Count > 0) _w.Line("long shortcut_c = in_channels;");
+        foreach (var shortcut in shortcuts)
         {
-            _w.Line("long shortcut_c = in_channels;");
             var cond = Conjunction(_cls.HasResidual && _cls.ResidualWhen is not null ? "HasResidual" : null,
                 shortcut.ShortcutWhen is null ? null : Cs(shortcut.ShortcutWhen));
             if (cond is not null) _w.Open($"if ({cond})");
@@ -284,6 +285,18 @@ public sealed class ModuleEmitter
                 var squeeze = S("Squeeze") ?? $"{c} / {S("Reduction") ?? "16"}";
                 return ($"new global::PiXGen.Layers.SqueezeExcitation({c}, {squeeze})", Same);
             }
+            case LayerKind.PiX:
+            {
+                // ζ given, or derived from OutChannels at run time (checked at compile time to divide exactly).
+                var zeta = S("Zeta") ?? $"(int)({c} / {S("OutChannels")})";
+                if (item.Get("Zeta") is { } z && IsLong(z)) zeta = $"(int)({zeta})";
+                var e = $"new global::PiXGen.PiX.PiXLayer({c}, {zeta}{Arg("tau", item.Get("Tau") is { } tau ? Lit(tau) : null, "0.5")}" +
+                        $"{Arg("mode", item.Get("Mode") is { } mode ? $"(global::PiXGen.PiX.PiXMode){mode}" : null, "(global::PiXGen.PiX.PiXMode)0")}" +
+                        $"{Arg("context", item.Get("Context") is { } ctx ? $"(global::PiXGen.PiX.PiXContext){ctx}" : null, "(global::PiXGen.PiX.PiXContext)0")}" +
+                        $"{Arg("bias", item.Get("PhiBias"), "false")})";
+                _spatialArea = null;
+                return (e, v => $"{v}.OutChannels");
+            }
             case LayerKind.Use:
             {
                 var block = _blocks[item.BlockType!];
@@ -346,10 +359,23 @@ public sealed class ModuleEmitter
         foreach (var m in main) EmitApply(m);
         if (_cls.HasResidual)
         {
-            var shortcut = _cls.Members.FirstOrDefault(m => m.IsShortcut);
-            string sc = shortcut is null ? "input"
-                : IsConditional(shortcut) ? $"(this.{Id(shortcut.Name)} is null ? input : this.{Id(shortcut.Name)}.forward(input))"
-                : $"this.{Id(shortcut.Name)}.forward(input)";
+            var shortcuts = _cls.Members.Where(m => m.IsShortcut).ToList();
+            string sc;
+            if (shortcuts.Count == 0) sc = "input";
+            else if (shortcuts.Count == 1)
+                sc = IsConditional(shortcuts[0]) ? $"(this.{Id(shortcuts[0].Name)} is null ? input : this.{Id(shortcuts[0].Name)}.forward(input))"
+                    : $"this.{Id(shortcuts[0].Name)}.forward(input)";
+            else
+            {
+                // Several shortcut members form a path applied in declaration order.
+                _w.Line("var shortcut = input;");
+                foreach (var s in shortcuts)
+                {
+                    var f = "this." + Id(s.Name);
+                    _w.Line(IsConditional(s) ? $"if ({f} is not null) shortcut = {f}.forward(shortcut);" : $"shortcut = {f}.forward(shortcut);");
+                }
+                sc = "shortcut";
+            }
             var last = main.LastOrDefault();
             bool inPlace = last is not null && !IsConditional(last) && last.FieldType != DeclarationValidator.SequentialType
                 && last.Items[0].Kind is LayerKind.Conv2d or LayerKind.BatchNorm2d or LayerKind.Linear;

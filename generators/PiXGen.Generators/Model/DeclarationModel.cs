@@ -10,6 +10,8 @@ public enum LayerKind
 {
     Conv2d, BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Identity,
     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation,
+    /// <summary>An explicit PiX layer (PiXGen.PiX.PiXLayer).</summary>
+    PiX,
     /// <summary>An instance (or repeated instances) of a [Block] class.</summary>
     Use,
 }

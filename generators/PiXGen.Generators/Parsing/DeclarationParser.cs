@@ -29,7 +29,7 @@ public static class DeclarationParser
         ["AvgPool2dAttribute"] = LayerKind.AvgPool2d, ["AdaptiveAvgPool2dAttribute"] = LayerKind.AdaptiveAvgPool2d,
         ["FlattenAttribute"] = LayerKind.Flatten, ["DropoutAttribute"] = LayerKind.Dropout,
         ["LinearAttribute"] = LayerKind.Linear, ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,
-        ["UseAttribute"] = LayerKind.Use,
+        ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, ClassKind kind, CancellationToken ct)

@@ -142,3 +142,24 @@ public sealed class SqueezeExcitationAttribute : LayerAttribute
     /// <summary>Reduction ratio used when <see cref="Squeeze"/> is null; 16 by default.</summary>
     public object? Reduction { get; set; }
 }
+
+/// <summary>
+/// An explicit PiX layer (<see cref="PiX.PiXLayer"/>): Pick-or-Mix channel sampling from C to ceil(C / ζ)
+/// channels, with φ's weight registered as <c>weight</c> (shape Co×C×1×1, like the 1×1 convolution it
+/// replaces). Give <see cref="Zeta"/>, or <see cref="OutChannels"/> to derive ζ = C / OutChannels.
+/// </summary>
+public sealed class PiXAttribute : LayerAttribute
+{
+    /// <summary>Squeeze factor ζ ≥ 1 (integer or expression).</summary>
+    public object? Zeta { get; set; }
+    /// <summary>Output channels; ζ = C / OutChannels, which must divide exactly.</summary>
+    public object? OutChannels { get; set; }
+    /// <summary>Pick threshold τ; 0.5 by default.</summary>
+    public double Tau { get; set; } = 0.5;
+    /// <summary>Pick-or-mix (default) or an ablation mode.</summary>
+    public PiX.PiXMode Mode { get; set; }
+    /// <summary>Global context for φ: spatial mean (default) or l1.</summary>
+    public PiX.PiXContext Context { get; set; }
+    /// <summary>Whether φ's projection has a bias (off by default, as in the official code).</summary>
+    public bool PhiBias { get; set; }
+}

@@ -17,13 +17,23 @@ public sealed record GenerationResult(
     string? Source,
     EquatableArray<DiagnosticInfo> Diagnostics,
     CatalogEntry? Catalog,
-    LayerNode? Network);
+    LayerNode? Network,
+    /// <summary>Networks: the cost file (constants, per-layer report, CostFor), or null.</summary>
+    string? CostSource = null,
+    /// <summary>Networks: what the cost diagnostics need (Analysis/CostModel), or null.</summary>
+    CostSummary? Cost = null)
+{
+    public string CostHintName => HintName.EndsWith(".g.cs", System.StringComparison.Ordinal)
+        ? HintName.Substring(0, HintName.Length - ".g.cs".Length) + ".Costs.g.cs"
+        : HintName + ".Costs.g.cs";
+}
 
 /// <summary>
 /// The PiXGen incremental generator. Pipeline (each step named for incrementality tests):
 /// <c>ParseNetworks</c>/<c>ParseBlocks</c> (Parsing/) → <c>Blocks</c> (all block declarations) →
-/// <c>AnalyseNetworks</c>/<c>AnalyseBlocks</c> (Analysis/ + Emit/) → source output; diagnostics are
-/// reported from a separate output that maps their plain locations back onto the syntax trees.
+/// <c>AnalyseNetworks</c>/<c>AnalyseBlocks</c> (Analysis/ + Emit/) → source output; <c>CostOptions</c> (the
+/// PiXGen* MSBuild properties) → <c>CostDiagnostics</c> (per network: the PIX0200 report and budgets);
+/// diagnostics are reported from a separate output that maps their plain locations back onto the syntax trees.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class PiXGenGenerator : IIncrementalGenerator
@@ -36,6 +46,8 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         public const string AnalyseNetworks = nameof(AnalyseNetworks);
         public const string AnalyseBlocks = nameof(AnalyseBlocks);
         public const string Catalog = nameof(Catalog);
+        public const string CostOptions = nameof(CostOptions);
+        public const string CostDiagnostics = nameof(CostDiagnostics);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -71,14 +83,25 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             if (entries.Count > 0) spc.AddSource(CatalogEmitter.HintName, CatalogEmitter.Emit(entries));
         });
 
+        // Costs: the build options (MSBuild properties made compiler-visible by build/PiXGen.Costs.props) and,
+        // per network, the report and budget diagnostics. Generated code does not depend on the options.
+        var costOptions = context.AnalyzerConfigOptionsProvider
+            .Select(static (provider, _) => ReadCostOptions(provider.GlobalOptions))
+            .WithTrackingName(Steps.CostOptions);
+        var costDiagnostics = networkResults.Select(static (r, _) => r.Cost).Combine(costOptions)
+            .Select(static (pair, _) => CostDiagnosticsFor(pair.Left, pair.Right))
+            .WithTrackingName(Steps.CostDiagnostics);
+        var optionDiagnostics = costOptions.Select(static (o, _) => Analysis.CostDiagnostics.ForOptions(o));
+
         // Diagnostics need real locations (for #pragma and .editorconfig), so this output alone sees the compilation.
         var diagnostics = networkResults.Select(static (r, _) => r.Diagnostics).Collect()
-            .Combine(blockResults.Select(static (r, _) => r.Diagnostics).Collect());
+            .Combine(blockResults.Select(static (r, _) => r.Diagnostics).Collect())
+            .Combine(costDiagnostics.Collect().Combine(optionDiagnostics));
         context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, input) =>
         {
-            var ((networkDiagnostics, blockDiagnostics), compilation) = input;
+            var (((networkDiagnostics, blockDiagnostics), (networkCosts, options)), compilation) = input;
             var seen = new HashSet<DiagnosticInfo>();
-            foreach (var list in networkDiagnostics.Concat(blockDiagnostics))
+            foreach (var list in networkDiagnostics.Concat(blockDiagnostics).Concat(networkCosts).Append(options))
                 foreach (var d in list)
                     if (seen.Add(d)) spc.ReportDiagnostic(d.ToDiagnostic(compilation));
         });
@@ -87,6 +110,30 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
     private static void AddSource(SourceProductionContext spc, GenerationResult r)
     {
         if (r.Source is not null) spc.AddSource(r.HintName, r.Source);
+        if (r.Source is not null && r.CostSource is not null) spc.AddSource(r.CostHintName, r.CostSource);
+    }
+
+    private static CostOptions ReadCostOptions(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
+    {
+        string? Get(string property)
+            => options.TryGetValue("build_property." + property, out var v) && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
+        return new CostOptions(Get(Analysis.CostDiagnostics.SeverityProperty), Get(Analysis.CostDiagnostics.MaxParametersProperty),
+            Get(Analysis.CostDiagnostics.MaxMacsProperty));
+    }
+
+    /// <summary>The cost diagnostics of one network. Never throws: a failure becomes PIX9999.</summary>
+    public static EquatableArray<DiagnosticInfo> CostDiagnosticsFor(CostSummary? summary, CostOptions options)
+    {
+        if (summary is null) return EquatableArray<DiagnosticInfo>.Empty;
+        try
+        {
+            return Analysis.CostDiagnostics.ForNetwork(summary, options);
+        }
+        catch (System.Exception ex)
+        {
+            return new[] { DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, summary.Location, summary.Network,
+                "cost diagnostics: " + ex.GetType().Name + ": " + ex.Message) }.ToEquatableArray();
+        }
     }
 
     /// <summary>Validate, infer shapes (networks) and emit one class. Never throws: failures become PIX9999.</summary>
@@ -112,7 +159,15 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             }
             var source = ModuleEmitter.Emit(decl, blocks, ir);
             var entry = ir is null ? null : new CatalogEntry(decl.CatalogName, decl.FullName);
-            return new GenerationResult(ModuleEmitter.HintName(decl), source, Dedupe(diagnostics), entry, ir);
+            string? costSource = null;
+            CostSummary? summary = null;
+            if (ir is not null)
+            {
+                var cost = CostModel.Compute(ir);
+                costSource = CostEmitter.Emit(decl, ir, cost);
+                summary = CostDiagnostics.Summarise(decl, ir, cost);
+            }
+            return new GenerationResult(ModuleEmitter.HintName(decl), source, Dedupe(diagnostics), entry, ir, costSource, summary);
         }
         catch (System.Exception ex)
         {

@@ -21,4 +21,29 @@ public sealed record NetworkInfo(
     IReadOnlyList<long> InputShape,
     IReadOnlyList<long> OutputShape,
     long Parameters,
-    Func<nn.Module<Tensor, Tensor>> Create);
+    Func<nn.Module<Tensor, Tensor>> Create)
+{
+    /// <summary>Buffers (BatchNorm2d running statistics and batch counters), counted at compile time.</summary>
+    public long Buffers { get; init; }
+
+    /// <summary>Conv2d + Linear multiply-accumulates at batch 1, bias excluded (torchvision's "GFLOPS").</summary>
+    public long Macs { get; init; }
+
+    /// <summary>The paper (ptflops-style) convention: MACs + bias adds + 2 per BatchNorm element + 1 per activation element + 1 per pooling input element.</summary>
+    public long MacsPaper { get; init; }
+
+    /// <summary>Bytes of every layer output at batch 1, float32.</summary>
+    public long ActivationBytes { get; init; }
+
+    /// <summary>Peak live activation bytes of an inference forward at batch 1, float32 (docs/costs.md).</summary>
+    public long PeakActivationBytes { get; init; }
+
+    /// <summary>Returns the compile-time per-layer cost report (the generated class caches it).</summary>
+    public Func<Costs.CostReport>? CostFactory { get; init; }
+
+    /// <summary>The compile-time per-layer cost report, or null when not generated.</summary>
+    public Costs.CostReport? Cost => CostFactory?.Invoke();
+
+    /// <summary>Re-evaluates the cost for another input height and width, or null when not generated.</summary>
+    public Func<long, long, Costs.CostReport>? CostFor { get; init; }
+}

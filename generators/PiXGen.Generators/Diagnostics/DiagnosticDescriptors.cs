@@ -11,6 +11,7 @@ public static class DiagnosticDescriptors
 {
     private const string Declaration = "PiXGen.Declaration";
     private const string Shape = "PiXGen.Shape";
+    private const string Cost = "PiXGen.Cost";
     private const string Generator = "PiXGen.Generator";
     private const string HelpBase = "https://pixgen.dev/docs/diagnostics#";
 
@@ -81,6 +82,10 @@ public static class DiagnosticDescriptors
         "'{0}' defines its own forward; PiXGen generates the constructor and components only, and shape inference assumes the declared layer order", Declaration, DiagnosticSeverity.Info,
         "The escape hatch: write 'public override Tensor forward(Tensor x)' yourself when the declarative form is not enough.");
 
+    public static readonly DiagnosticDescriptor UnusableBlock = Make("PIX0014", "Block has declaration errors",
+        "{0}: block '{1}' has declaration errors (see its own diagnostics) and cannot be used until they are fixed", Declaration, DiagnosticSeverity.Error,
+        "A [Use] names a [Block] class that PiXGen could not read (not partial, nested, generic...).");
+
     // ---- Shapes (PIX0100–PIX0199) ----
     public static readonly DiagnosticDescriptor ResidualShapeMismatch = Make("PIX0100", "Residual shapes differ",
         "{0}: cannot add the main path output {1} to the shortcut {2}", Shape, DiagnosticSeverity.Error,
@@ -113,6 +118,25 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnknownSpatial = Make("PIX0107", "Flattened size not known in a block",
         "{0}: a block does not know its input's height and width; pool to a fixed size with [AdaptiveAvgPool2d] before [Flatten], or give Linear an explicit In", Shape, DiagnosticSeverity.Error,
         "Inside a block, Linear in-features can only be inferred after AdaptiveAvgPool2d.");
+
+    // ---- Costs (PIX0200–PIX0299) ----
+    public static readonly DiagnosticDescriptor CostReport = Make("PIX0200", "Network cost report",
+        "{0}: {1} params · {2} (torchvision convention; paper convention {3}) · {4} → {5} · {6} activations (peak {7})", Cost, DiagnosticSeverity.Info,
+        "Compile-time cost of a network at batch 1 for its default arguments: trainable parameters, MACs (Conv2d + Linear multiply-accumulates, bias excluded), " +
+        "the paper convention (MACs + bias adds + 2 per BatchNorm element + 1 per activation element + 1 per pooling input element), input → output shape, " +
+        "float32 activation memory (every layer output) and its peak. Severity: MSBuild property PiXGenCostSeverity (none|hidden|info|warning|error) or .editorconfig.");
+
+    public static readonly DiagnosticDescriptor BudgetExceeded = Make("PIX0201", "Network exceeds its cost budget",
+        "{0}: {1} exceed the budget of {2} ({3}); costliest layers: {4}", Cost, DiagnosticSeverity.Error,
+        "A network's parameters or MACs exceed MaxParameters/MaxMacs on [Network] or the MSBuild properties PiXGenMaxParameters/PiXGenMaxMacs.");
+
+    public static readonly DiagnosticDescriptor InvalidBudget = Make("PIX0202", "Invalid cost budget",
+        "{0}: '{1}' is not a valid {2} budget; accepted: a whole number (25557032, 25_557_032 or 25,557,032) or a number with a K, M, G or T suffix (25.6M, 4.1G)", Cost, DiagnosticSeverity.Error,
+        "Budgets are whole numbers or decimal numbers with a K (10^3), M (10^6), G (10^9) or T (10^12) suffix.");
+
+    public static readonly DiagnosticDescriptor InvalidBuildProperty = Make("PIX0203", "Invalid PiXGen build property",
+        "MSBuild property {0} = '{1}' is not valid; accepted: {2}", Cost, DiagnosticSeverity.Error,
+        "PiXGenCostSeverity takes none, hidden, info, warning or error.");
 
     // ---- Generator (PIX9xxx) ----
     public static readonly DiagnosticDescriptor InternalError = Make("PIX9999", "PiXGen internal error",

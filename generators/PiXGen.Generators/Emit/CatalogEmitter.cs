@@ -21,10 +21,15 @@ public static class CatalogEmitter
         w.Open("namespace PiXGen.Generated");
         w.Line("/// <summary>Every [Network] declared in this assembly, in name order.</summary>");
         w.Open("internal static class PiXGenNetworks");
-        w.Line("/// <summary>The networks with their compile-time input/output shapes and parameter counts.</summary>");
+        w.Line("/// <summary>The networks with their compile-time input/output shapes, parameter counts and costs.</summary>");
         w.Open("public static global::System.Collections.Generic.IReadOnlyList<global::PiXGen.NetworkInfo> All { get; } = new global::PiXGen.NetworkInfo[]");
         foreach (var e in entries.OrderBy(e => e.Name, System.StringComparer.Ordinal))
-            w.Line($"new global::PiXGen.NetworkInfo(\"{e.Name}\", typeof({e.FullName}), {e.FullName}.InputShape, {e.FullName}.OutputShape, {e.FullName}.ParameterCount, () => new {e.FullName}()),");
+        {
+            var t = e.FullName;
+            w.Line($"new global::PiXGen.NetworkInfo(\"{e.Name}\", typeof({t}), {t}.InputShape, {t}.OutputShape, {t}.ParameterCount, () => new {t}())");
+            w.Line($"    {{ Buffers = {t}.Buffers, Macs = {t}.Macs, MacsPaper = {t}.MacsPaper, ActivationBytes = {t}.ActivationBytes, " +
+                   $"PeakActivationBytes = {t}.PeakActivationBytes, CostFactory = () => {t}.Cost, CostFor = {t}.CostFor }},");
+        }
         w.Close(";");
         w.Close();
         w.Close();

@@ -341,7 +341,7 @@ public sealed class ModuleEmitter
     private void EmitForward()
     {
         _w.Line("/// <summary>");
-        _w.Line("/// Applies the declared layers in order." + (_cls.HasResidual ? " Residual: main path + shortcut, then the AfterAdd layers." : ""));
+        _w.Line("/// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run)." + (_cls.HasResidual ? " Residual: main path + shortcut, then the AfterAdd layers." : ""));
         if (_cls.Kind == ClassKind.Network && _ir is not null)
         {
             _w.Line("/// Shapes of one sample (default arguments):");
@@ -363,8 +363,8 @@ public sealed class ModuleEmitter
             string sc;
             if (shortcuts.Count == 0) sc = "input";
             else if (shortcuts.Count == 1)
-                sc = IsConditional(shortcuts[0]) ? $"(this.{Id(shortcuts[0].Name)} is null ? input : this.{Id(shortcuts[0].Name)}.forward(input))"
-                    : $"this.{Id(shortcuts[0].Name)}.forward(input)";
+                sc = IsConditional(shortcuts[0]) ? $"(this.{Id(shortcuts[0].Name)} is null ? input : this.{Id(shortcuts[0].Name)}.call(input))"
+                    : $"this.{Id(shortcuts[0].Name)}.call(input)";
             else
             {
                 // Several shortcut members form a path applied in declaration order.
@@ -372,7 +372,7 @@ public sealed class ModuleEmitter
                 foreach (var s in shortcuts)
                 {
                     var f = "this." + Id(s.Name);
-                    _w.Line(IsConditional(s) ? $"if ({f} is not null) shortcut = {f}.forward(shortcut);" : $"shortcut = {f}.forward(shortcut);");
+                    _w.Line(IsConditional(s) ? $"if ({f} is not null) shortcut = {f}.call(shortcut);" : $"shortcut = {f}.call(shortcut);");
                 }
                 sc = "shortcut";
             }
@@ -397,8 +397,8 @@ public sealed class ModuleEmitter
         var f = "this." + Id(m.Name);
         var shape = _cls.Kind == ClassKind.Network ? _ir?.Children.FirstOrDefault(n => n.Name == m.PyName)?.Out.ToString() : null;
         var comment = shape is null ? "" : $" // {shape}";
-        if (IsConditional(m)) _w.Line($"if ({f} is not null) x = {f}.forward(x);{comment}");
-        else _w.Line($"x = {f}.forward(x);{comment}");
+        if (IsConditional(m)) _w.Line($"if ({f} is not null) x = {f}.call(x);{comment}");
+        else _w.Line($"x = {f}.call(x);{comment}");
     }
 
     // ------------------------------------------------------------------ dispose

@@ -84,4 +84,11 @@ public sealed record ClassDecl(
     bool HasUserForward,
     bool HasUserDispose,
     LocationInfo? Location,
-    LocationInfo? AttributeLocation);
+    LocationInfo? AttributeLocation,
+    /// <summary>[Network(MaxParameters = ...)]: the parameter budget as written, or null.</summary>
+    BudgetDecl? MaxParameters = null,
+    /// <summary>[Network(MaxMacs = ...)]: the MAC budget as written, or null.</summary>
+    BudgetDecl? MaxMacs = null);
+
+/// <summary>A cost budget as written on [Network] (an integer or text such as "4.1G") and where it was written.</summary>
+public sealed record BudgetDecl(string Text, LocationInfo? Location);

@@ -100,12 +100,18 @@ public static class DeclarationParser
 
         string? input = null;
         string catalogName = typeName;
+        BudgetDecl? maxParameters = null, maxMacs = null;
         if (kind == ClassKind.Network)
         {
             foreach (var na in classAttribute.NamedArguments)
             {
                 if (na.Key == "Input") input = na.Value.Value as string;
                 if (na.Key == "Name" && na.Value.Value is string n && n.Length > 0) catalogName = n;
+                if (na.Key is "MaxParameters" or "MaxMacs" && !na.Value.IsNull && ConstantText(na.Value) is { } budget)
+                {
+                    var decl = new BudgetDecl(budget, NamedArgumentLocation(classAttribute, na.Key, ct) ?? attributeLocation);
+                    if (na.Key == "MaxParameters") maxParameters = decl; else maxMacs = decl;
+                }
             }
         }
 
@@ -204,7 +210,16 @@ public static class DeclarationParser
         var accessibility = symbol.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         return new ClassDecl(kind, ns, typeName, symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), accessibility,
             input, catalogName, hasResidual, residualWhen, args.ToEquatableArray(), lets.ToEquatableArray(),
-            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation);
+            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs);
+    }
+
+    /// <summary>The value expression of the named argument <paramref name="name"/> of an attribute application.</summary>
+    private static LocationInfo? NamedArgumentLocation(AttributeData a, string name, CancellationToken ct)
+    {
+        if (a.ApplicationSyntaxReference?.GetSyntax(ct) is not AttributeSyntax syntax || syntax.ArgumentList is null) return null;
+        foreach (var arg in syntax.ArgumentList.Arguments)
+            if (arg.NameEquals?.Name.Identifier.ValueText == name) return LocationInfo.From(arg.Expression);
+        return null;
     }
 
     private static LayerItem ParseItem(AttributeData a, LayerKind kind, List<DiagnosticInfo> diagnostics, CancellationToken ct)

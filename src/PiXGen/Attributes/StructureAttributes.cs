@@ -22,6 +22,20 @@ public sealed class NetworkAttribute : Attribute
 
     /// <summary>Name in the generated network catalogue (for CLIs); defaults to the class name.</summary>
     public string? Name { get; set; }
+
+    /// <summary>
+    /// Budget for the trainable parameter count: an integer (<c>25_000_000</c>) or text with a K, M, G or T
+    /// suffix (<c>"25.6M"</c>). Exceeding it is a compile error (PIX0201) naming the five layers with the most
+    /// parameters. Overrides the MSBuild property <c>PiXGenMaxParameters</c> for this network. See docs/costs.md.
+    /// </summary>
+    public object? MaxParameters { get; set; }
+
+    /// <summary>
+    /// Budget for the MACs (Conv2d + Linear multiply-accumulates, bias excluded, batch 1): an integer or text
+    /// with a K, M, G or T suffix (<c>"4.1G"</c>). Exceeding it is a compile error (PIX0201) naming the five
+    /// costliest layers. Overrides the MSBuild property <c>PiXGenMaxMacs</c> for this network. See docs/costs.md.
+    /// </summary>
+    public object? MaxMacs { get; set; }
 }
 
 /// <summary>

@@ -35,15 +35,15 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.pool.forward(x);
-            x = this.flatten.forward(x);
-            x = this.fc.forward(x);
+            x = this.pool.call(x);
+            x = this.flatten.call(x);
+            x = this.fc.call(x);
             return x.MoveToOuterDisposeScope();
         }
 

@@ -40,7 +40,7 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
         /// Shapes of one sample (default arguments):
         /// <code>
         /// input  3x32x32
@@ -52,8 +52,8 @@ namespace Demo
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.stem.forward(x); // 12x8x8
-            x = this.head.forward(x); // 7
+            x = this.stem.call(x); // 12x8x8
+            x = this.head.call(x); // 7
             return x.MoveToOuterDisposeScope();
         }
 

@@ -37,7 +37,7 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
         /// Shapes of one sample (default arguments):
         /// <code>
         /// input  1x28x28
@@ -52,11 +52,11 @@ namespace Demo
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.first.forward(x); // 8x24x24
-            x = this.act.forward(x); // 8x24x24
-            x = this.downsample.forward(x); // 8x12x12
-            x = this.flat.forward(x); // 1152
-            x = this.classifier.forward(x); // 10
+            x = this.first.call(x); // 8x24x24
+            x = this.act.call(x); // 8x24x24
+            x = this.downsample.call(x); // 8x12x12
+            x = this.flat.call(x); // 1152
+            x = this.classifier.call(x); // 10
             return x.MoveToOuterDisposeScope();
         }
 

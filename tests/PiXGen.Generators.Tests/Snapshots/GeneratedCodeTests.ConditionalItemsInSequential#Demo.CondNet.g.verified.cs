@@ -41,7 +41,7 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
         /// Shapes of one sample (default arguments):
         /// <code>
         /// input  3x32x32
@@ -52,7 +52,7 @@ namespace Demo
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.stem.forward(x); // 16x16x16
+            x = this.stem.call(x); // 16x16x16
             return x.MoveToOuterDisposeScope();
         }
 

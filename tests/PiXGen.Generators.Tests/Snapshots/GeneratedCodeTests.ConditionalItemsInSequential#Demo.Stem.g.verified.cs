@@ -57,14 +57,14 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.body.forward(x);
-            if (this.drop is not null) x = this.drop.forward(x);
+            x = this.body.call(x);
+            if (this.drop is not null) x = this.drop.call(x);
             return x.MoveToOuterDisposeScope();
         }
 

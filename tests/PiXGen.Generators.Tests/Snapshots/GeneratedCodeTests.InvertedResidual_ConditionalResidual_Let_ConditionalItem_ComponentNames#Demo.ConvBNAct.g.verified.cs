@@ -40,15 +40,15 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.conv.forward(x);
-            x = this.bn.forward(x);
-            x = this.act.forward(x);
+            x = this.conv.call(x);
+            x = this.bn.call(x);
+            x = this.act.call(x);
             return x.MoveToOuterDisposeScope();
         }
 

@@ -57,13 +57,13 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order. Residual: main path + shortcut, then the AfterAdd layers.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run). Residual: main path + shortcut, then the AfterAdd layers.
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.conv.forward(x);
+            x = this.conv.call(x);
             if (HasResidual) x = x + input;
             return x.MoveToOuterDisposeScope();
         }

@@ -61,7 +61,7 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
         /// Shapes of one sample (default arguments):
         /// <code>
         /// input  3x64x64
@@ -75,10 +75,10 @@ namespace Demo
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.features.forward(x); // 64x16x16
-            x = this.pool.forward(x); // 64x1x1
-            x = this.flatten.forward(x); // 64
-            x = this.classifier.forward(x); // 100
+            x = this.features.call(x); // 64x16x16
+            x = this.pool.call(x); // 64x1x1
+            x = this.flatten.call(x); // 64
+            x = this.classifier.call(x); // 100
             return x.MoveToOuterDisposeScope();
         }
 

@@ -41,7 +41,7 @@ partial class GlobalNet : global::TorchSharp.torch.nn.Module<global::TorchSharp.
     }
 
     /// <summary>
-    /// Applies the declared layers in order.
+    /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
     /// Shapes of one sample (default arguments):
     /// <code>
     /// input  3x8x8
@@ -53,8 +53,8 @@ partial class GlobalNet : global::TorchSharp.torch.nn.Module<global::TorchSharp.
     {
         using var scope = global::TorchSharp.torch.NewDisposeScope();
         var x = input;
-        x = this.@event.forward(x); // 8x8x8
-        x = this.head.forward(x); // 3
+        x = this.@event.call(x); // 8x8x8
+        x = this.head.call(x); // 3
         return x.MoveToOuterDisposeScope();
     }
 

@@ -32,13 +32,13 @@ partial class Keyworded : global::TorchSharp.torch.nn.Module<global::TorchSharp.
     }
 
     /// <summary>
-    /// Applies the declared layers in order.
+    /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
     /// </summary>
     public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
     {
         using var scope = global::TorchSharp.torch.NewDisposeScope();
         var x = input;
-        x = this.@class.forward(x);
+        x = this.@class.call(x);
         return x.MoveToOuterDisposeScope();
     }
 

@@ -36,7 +36,7 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
         /// Shapes of one sample (default arguments):
         /// <code>
         /// input  8x16x16
@@ -48,8 +48,8 @@ namespace Demo
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.stem.forward(x); // 32x16x16
-            x = this.body.forward(x); // 16x16x16
+            x = this.stem.call(x); // 32x16x16
+            x = this.body.call(x); // 16x16x16
             return x.MoveToOuterDisposeScope();
         }
 

@@ -42,15 +42,15 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.reduce.forward(x);
-            x = this.conv.forward(x);
-            x = this.bn.forward(x);
+            x = this.reduce.call(x);
+            x = this.conv.call(x);
+            x = this.bn.call(x);
             return x.MoveToOuterDisposeScope();
         }
 

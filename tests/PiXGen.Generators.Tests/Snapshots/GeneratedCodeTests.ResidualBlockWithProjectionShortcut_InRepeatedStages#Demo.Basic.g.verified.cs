@@ -53,19 +53,19 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order. Residual: main path + shortcut, then the AfterAdd layers.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run). Residual: main path + shortcut, then the AfterAdd layers.
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.conv1.forward(x);
-            x = this.bn1.forward(x);
-            x = this.relu1.forward(x);
-            x = this.conv2.forward(x);
-            x = this.bn2.forward(x);
-            x = x.add_((this.downsample is null ? input : this.downsample.forward(input)));
-            x = this.relu.forward(x);
+            x = this.conv1.call(x);
+            x = this.bn1.call(x);
+            x = this.relu1.call(x);
+            x = this.conv2.call(x);
+            x = this.bn2.call(x);
+            x = x.add_((this.downsample is null ? input : this.downsample.call(input)));
+            x = this.relu.call(x);
             return x.MoveToOuterDisposeScope();
         }
 

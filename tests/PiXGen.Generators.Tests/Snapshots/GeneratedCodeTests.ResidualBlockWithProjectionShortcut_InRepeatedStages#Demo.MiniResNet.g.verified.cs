@@ -59,7 +59,7 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
         /// Shapes of one sample (default arguments):
         /// <code>
         /// input  3x32x32
@@ -77,14 +77,14 @@ namespace Demo
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.conv1.forward(x); // 16x32x32
-            x = this.bn1.forward(x); // 16x32x32
-            x = this.relu.forward(x); // 16x32x32
-            x = this.layer1.forward(x); // 16x32x32
-            x = this.layer2.forward(x); // 32x16x16
-            x = this.avgpool.forward(x); // 32x1x1
-            x = this.flatten.forward(x); // 32
-            x = this.fc.forward(x); // 10
+            x = this.conv1.call(x); // 16x32x32
+            x = this.bn1.call(x); // 16x32x32
+            x = this.relu.call(x); // 16x32x32
+            x = this.layer1.call(x); // 16x32x32
+            x = this.layer2.call(x); // 32x16x16
+            x = this.avgpool.call(x); // 32x1x1
+            x = this.flatten.call(x); // 32
+            x = this.fc.call(x); // 10
             return x.MoveToOuterDisposeScope();
         }
 

@@ -37,19 +37,19 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order. Residual: main path + shortcut, then the AfterAdd layers.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run). Residual: main path + shortcut, then the AfterAdd layers.
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.conv.forward(x);
-            x = this.bn.forward(x);
-            x = this.act.forward(x);
-            x = this.se.forward(x);
-            x = this.se2.forward(x);
+            x = this.conv.call(x);
+            x = this.bn.call(x);
+            x = this.act.call(x);
+            x = this.se.call(x);
+            x = this.se2.call(x);
             x = x + input;
-            x = this.gate.forward(x);
+            x = this.gate.call(x);
             return x.MoveToOuterDisposeScope();
         }
 

@@ -33,7 +33,7 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
         /// Shapes of one sample (default arguments):
         /// <code>
         /// input  32x8x8
@@ -46,9 +46,9 @@ namespace Demo
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.block.forward(x); // 32x8x8
-            x = this.se.forward(x); // 32x8x8
-            x = this.act.forward(x); // 32x8x8
+            x = this.block.call(x); // 32x8x8
+            x = this.se.call(x); // 32x8x8
+            x = this.act.call(x); // 32x8x8
             return x.MoveToOuterDisposeScope();
         }
 

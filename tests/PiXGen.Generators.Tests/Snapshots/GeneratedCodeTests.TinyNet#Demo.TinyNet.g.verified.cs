@@ -37,7 +37,7 @@ namespace Demo
         }
 
         /// <summary>
-        /// Applies the declared layers in order.
+        /// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run).
         /// Shapes of one sample (default arguments):
         /// <code>
         /// input  3x32x32
@@ -53,12 +53,12 @@ namespace Demo
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
-            x = this.conv1.forward(x); // 16x32x32
-            x = this.bn1.forward(x); // 16x32x32
-            x = this.relu.forward(x); // 16x32x32
-            x = this.pool.forward(x); // 16x1x1
-            x = this.flatten.forward(x); // 16
-            x = this.fc.forward(x); // 10
+            x = this.conv1.call(x); // 16x32x32
+            x = this.bn1.call(x); // 16x32x32
+            x = this.relu.call(x); // 16x32x32
+            x = this.pool.call(x); // 16x1x1
+            x = this.flatten.call(x); // 16
+            x = this.fc.call(x); // 10
             return x.MoveToOuterDisposeScope();
         }
 

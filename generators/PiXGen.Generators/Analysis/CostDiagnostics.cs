@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using PiXGen.Generators.Diagnostics;
+using PiXGen.Generators.Model;
+
+namespace PiXGen.Generators.Analysis;
+
+/// <summary>
+/// The cost diagnostics of a network (pure): the PIX0200 report at the severity the build asks for, and
+/// PIX0201/PIX0202 for budgets. Budgets on [Network] take precedence over the MSBuild properties.
+/// </summary>
+public static class CostDiagnostics
+{
+    public const string SeverityProperty = "PiXGenCostSeverity";
+    public const string MaxParametersProperty = "PiXGenMaxParameters";
+    public const string MaxMacsProperty = "PiXGenMaxMacs";
+    public const int CostliestCount = 5;
+
+    /// <summary>The summary the diagnostics step needs, from a network's IR and its costs.</summary>
+    public static CostSummary Summarise(ClassDecl decl, LayerNode network, NetworkCost cost)
+        => new(decl.Name, decl.AttributeLocation ?? decl.Location, network.In, network.Out,
+            cost.Parameters, cost.Buffers, cost.Macs, cost.MacsPaper, cost.ActivationBytes, cost.PeakActivationBytes,
+            cost.CostliestByMacs(CostliestCount).Select(l => new CostFigure(l.Path, l.Type, l.Macs)).ToEquatableArray(),
+            cost.CostliestByParameters(CostliestCount).Select(l => new CostFigure(l.Path, l.Type, l.Parameters)).ToEquatableArray(),
+            decl.MaxParameters, decl.MaxMacs);
+
+    /// <summary>Diagnostics about the build options themselves (reported once, without a source location).</summary>
+    public static EquatableArray<DiagnosticInfo> ForOptions(CostOptions options)
+    {
+        var list = new List<DiagnosticInfo>();
+        if (!TryParseSeverity(options.Severity, out _, out _))
+            list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBuildProperty, null, SeverityProperty, options.Severity,
+                "none, hidden, info, warning or error (empty: info)"));
+        if (options.MaxParameters is { } p && !TryParseBudget(p, out _))
+            list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBudget, null, "MSBuild property " + MaxParametersProperty, p, "parameter"));
+        if (options.MaxMacs is { } m && !TryParseBudget(m, out _))
+            list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBudget, null, "MSBuild property " + MaxMacsProperty, m, "MAC"));
+        return list.ToEquatableArray();
+    }
+
+    /// <summary>The report and budget diagnostics of one network.</summary>
+    public static EquatableArray<DiagnosticInfo> ForNetwork(CostSummary s, CostOptions options)
+    {
+        var list = new List<DiagnosticInfo>();
+        if (TryParseSeverity(options.Severity, out var severity, out bool report) && report)
+        {
+            list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CostReport, s.Location, s.Network,
+                Grouped(s.Parameters), Scaled(s.Macs, "MACs"), Scaled(s.MacsPaper, ""), Dims(s.Input), Dims(s.Output),
+                Bytes(s.ActivationBytes), Bytes(s.PeakActivationBytes)) with { Severity = severity });
+        }
+        CheckBudget(list, s, s.MaxParameters, options.MaxParameters, MaxParametersProperty, "MaxParameters", "parameter",
+            s.Parameters, $"{Grouped(s.Parameters)} parameters", s.CostliestByParameters, "params");
+        CheckBudget(list, s, s.MaxMacs, options.MaxMacs, MaxMacsProperty, "MaxMacs", "MAC",
+            s.Macs, $"{Grouped(s.Macs)} MACs (torchvision convention)", s.CostliestByMacs, "MACs");
+        return list.ToEquatableArray();
+    }
+
+    private static void CheckBudget(List<DiagnosticInfo> list, CostSummary s, BudgetDecl? declared, string? property,
+        string propertyName, string attributeName, string what, long actual, string actualText, EquatableArray<CostFigure> costliest, string unit)
+    {
+        long budget;
+        string source;
+        if (declared is not null)
+        {
+            if (!TryParseBudget(declared.Text, out budget))
+            {
+                list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBudget, declared.Location, $"{s.Network} [Network({attributeName})]", declared.Text, what));
+                return;
+            }
+            source = $"{attributeName} = {declared.Text} on [Network]";
+        }
+        else if (property is not null && TryParseBudget(property, out budget))
+            source = $"MSBuild property {propertyName} = {property}";
+        else
+            return; // no budget, or an invalid property (reported once by ForOptions)
+        if (actual <= budget) return;
+        var layers = string.Join(", ", costliest.Select(l => $"{l.Path} {l.Type} {Grouped(l.Value)} {unit}"));
+        list.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BudgetExceeded, s.Location, s.Network, actualText, Grouped(budget), source, layers));
+    }
+
+    // ------------------------------------------------------------------ option and budget text
+
+    /// <summary>
+    /// PiXGenCostSeverity: empty → info; none → not reported (ok, report = false); hidden/silent, info/suggestion,
+    /// warning, error (case-insensitive). False for anything else.
+    /// </summary>
+    public static bool TryParseSeverity(string? text, out DiagnosticSeverity severity, out bool report)
+    {
+        severity = DiagnosticSeverity.Info;
+        report = true;
+        switch ((text ?? "").Trim().ToLowerInvariant())
+        {
+            case "": case "default": case "info": case "suggestion": return true;
+            case "none": report = false; return true;
+            case "hidden": case "silent": severity = DiagnosticSeverity.Hidden; return true;
+            case "warning": severity = DiagnosticSeverity.Warning; return true;
+            case "error": severity = DiagnosticSeverity.Error; return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>
+    /// A budget: a whole number, optionally with '_' or ',' digit separators ("25_557_032"), or a decimal
+    /// number with a K, M, G or T suffix ("25.6M", "4.1G"; the result must be whole). Not negative.
+    /// </summary>
+    public static bool TryParseBudget(string text, out long value)
+    {
+        value = 0;
+        var t = text.Trim();
+        if (t.Length == 0) return false;
+        decimal scale = 1;
+        switch (char.ToUpperInvariant(t[t.Length - 1]))
+        {
+            case 'K': scale = 1e3m; break;
+            case 'M': scale = 1e6m; break;
+            case 'G': scale = 1e9m; break;
+            case 'T': scale = 1e12m; break;
+        }
+        if (scale != 1) t = t.Substring(0, t.Length - 1).TrimEnd();
+        if (t.Length == 0) return false;
+        if (scale == 1)
+        {
+            var digits = t.Replace("_", "").Replace(",", "");
+            if (digits.Length == 0 || !digits.All(c => c >= '0' && c <= '9') || t.StartsWith("_", StringComparison.Ordinal) || t.StartsWith(",", StringComparison.Ordinal))
+                return false;
+            return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out value);
+        }
+        if (!decimal.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)) return false;
+        decimal result;
+        try { result = number * scale; }
+        catch (OverflowException) { return false; }
+        if (result != decimal.Truncate(result) || result > long.MaxValue) return false;
+        value = (long)result;
+        return true;
+    }
+
+    // ------------------------------------------------------------------ formatting (shared with the generated report)
+
+    public static string Grouped(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>4,089,184,256 → "4.09 G" + unit; below 1,000 the plain number.</summary>
+    public static string Scaled(long n, string unit)
+    {
+        var (div, prefix) = n >= 1_000_000_000_000 ? (1e12, "T") : n >= 1_000_000_000 ? (1e9, "G") : n >= 1_000_000 ? (1e6, "M") : n >= 1_000 ? (1e3, "K") : (1, "");
+        var number = div == 1 ? n.ToString(CultureInfo.InvariantCulture) : (n / div).ToString("0.00", CultureInfo.InvariantCulture);
+        return unit.Length == 0 ? (prefix.Length == 0 ? number : $"{number} {prefix}") : $"{number} {prefix}{unit}";
+    }
+
+    /// <summary>Bytes in decimal megabytes (10^6), or kilobytes below 0.1 MB.</summary>
+    public static string Bytes(long bytes)
+        => bytes >= 100_000
+            ? (bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " MB"
+            : (bytes / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + " KB";
+
+    public static string Dims(Shape s) => s.Rank == 3
+        ? string.Format(CultureInfo.InvariantCulture, "{0}×{1}×{2}", s.C, s.H, s.W)
+        : s.C.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,200 @@
+using System.Collections.Generic;
+using System.Linq;
+using PiXGen.Generators.Model;
+
+namespace PiXGen.Generators.Analysis;
+
+/// <summary>The compile-time cost of one leaf layer (a module that computes), batch 1, float32.</summary>
+/// <param name="Path">state_dict prefix ("layer1.0.conv1").</param>
+/// <param name="Type">Layer type name ("Conv2d").</param>
+/// <param name="Parameters">Trainable parameters.</param>
+/// <param name="Buffers">Non-trainable state (BatchNorm2d: running_mean, running_var, num_batches_tracked).</param>
+/// <param name="Macs">Conv2d/Linear multiply-accumulates, bias excluded (torchvision's "GFLOPS").</param>
+/// <param name="MacsPaper">The paper (ptflops-style) convention: MACs + bias adds + 2 per BatchNorm output element
+/// + 1 per activation output element + 1 per pooling input element.</param>
+public sealed record LayerCost(string Path, string Type, LayerKind Kind, Shape Out, long Parameters, long Buffers, long Macs, long MacsPaper)
+{
+    /// <summary>Bytes of this layer's output at batch 1, float32.</summary>
+    public long OutputBytes => Out.Elements * CostModel.BytesPerElement;
+}
+
+/// <summary>The compile-time cost of a whole network: its leaf layers in execution order and the totals.</summary>
+public sealed record NetworkCost(
+    EquatableArray<LayerCost> Layers,
+    long Parameters,
+    long Buffers,
+    long Macs,
+    long MacsPaper,
+    long ActivationBytes,
+    long PeakActivationBytes)
+{
+    /// <summary>The <paramref name="count"/> layers with the most MACs (ties: execution order).</summary>
+    public IEnumerable<LayerCost> CostliestByMacs(int count) => Layers.OrderByDescending(l => l.Macs).Take(count);
+
+    /// <summary>The <paramref name="count"/> layers with the most parameters (ties: execution order).</summary>
+    public IEnumerable<LayerCost> CostliestByParameters(int count) => Layers.OrderByDescending(l => l.Parameters).Take(count);
+}
+
+/// <summary>
+/// Stage 2, costs: a pure function of the instantiated network (<see cref="LayerNode"/>). The definitions
+/// (docs/costs.md) are:
+/// <list type="bullet">
+/// <item>MACs: Conv2d Cout·(Cin/g)·k²·Hout·Wout, Linear in·out, squeeze-and-excitation its two 1×1
+/// convolutions C·S + S·C; bias excluded. Everything else 0.</item>
+/// <item>Paper convention: MACs + one add per output element of a layer with bias + 2 per BatchNorm2d
+/// output element + 1 per ReLU/ReLU6/SiLU/Sigmoid/Hardswish output element + 1 per MaxPool2d/AvgPool2d/
+/// AdaptiveAvgPool2d input element. Residual adds, the sigmoid and scaling inside squeeze-and-excitation
+/// and the PiX operator count 0.</item>
+/// <item>Activation memory: Σ over every leaf layer of its output bytes (batch 1, float32).</item>
+/// <item>Peak live activation memory: the largest sum of live tensors at any allocation of an
+/// inference forward in which a tensor is freed after its last use (see <see cref="PeakBytes"/>).</item>
+/// </list>
+/// The run-time evaluator <c>PiXGen.Costs.CostEvaluator</c> implements the same definitions independently;
+/// tests check that the two agree.
+/// </summary>
+public static class CostModel
+{
+    public const long BytesPerElement = 4;
+
+    /// <summary>Costs of <paramref name="network"/>'s leaf layers and their totals.</summary>
+    public static NetworkCost Compute(LayerNode network)
+    {
+        var layers = new List<LayerCost>();
+        foreach (var leaf in Leaves(network)) layers.Add(Layer(leaf));
+        return new NetworkCost(layers.ToEquatableArray(),
+            Total(layers, l => l.Parameters), Total(layers, l => l.Buffers), Total(layers, l => l.Macs), Total(layers, l => l.MacsPaper),
+            Total(layers, l => l.OutputBytes), PeakBytes(network));
+    }
+
+    // Unchecked like the shape arithmetic: an absurd declaration (2^31-wide inputs) must not crash the generator.
+    private static long Total(List<LayerCost> layers, System.Func<LayerCost, long> value)
+    {
+        long total = 0;
+        foreach (var l in layers) total = unchecked(total + value(l));
+        return total;
+    }
+
+    /// <summary>The leaf layers below <paramref name="node"/>, in execution order (main path, shortcut, after the add).</summary>
+    public static IEnumerable<LayerNode> Leaves(LayerNode node)
+    {
+        if (node.Kind == NodeKind.Layer) { yield return node; yield break; }
+        foreach (var child in node.Children)
+            foreach (var leaf in Leaves(child))
+                yield return leaf;
+    }
+
+    /// <summary>The cost of one leaf layer.</summary>
+    public static LayerCost Layer(LayerNode n)
+    {
+        long macs = 0, biasAdds = 0, elementwise = 0, buffers = 0;
+        switch (n.Layer)
+        {
+            case LayerKind.Conv2d:
+            {
+                long g = n.GetInt("Groups", 1), k = n.GetInt("Kernel", 1);
+                macs = n.Out.C * (n.In.C / g) * k * k * n.Out.H * n.Out.W;
+                if (n.Get("Bias") != "false") biasAdds = n.Out.Elements;
+                break;
+            }
+            case LayerKind.Linear:
+                macs = n.In.C * n.Out.C;
+                if (n.Get("Bias") != "false") biasAdds = n.Out.C;
+                break;
+            case LayerKind.BatchNorm2d:
+                elementwise = 2 * n.Out.Elements;
+                buffers = 2 * n.Out.C + 1;
+                break;
+            case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid: case LayerKind.Hardswish:
+                elementwise = n.Out.Elements;
+                break;
+            case LayerKind.MaxPool2d: case LayerKind.AvgPool2d: case LayerKind.AdaptiveAvgPool2d:
+                elementwise = n.In.Elements;
+                break;
+            case LayerKind.PiX:
+            {
+                // φ: a 1×1 projection C→Co of the pooled 1×1 map (a Conv2d in the official code, so it counts as
+                // MACs); the pick-or-mix operator itself, the pooling and the sigmoid count 0.
+                macs = n.In.C * n.Out.C;
+                if (n.Get("PhiBias") == "true") biasAdds = n.Out.C;
+                break;
+            }
+            case LayerKind.SqueezeExcitation:
+            {
+                // Pool → 1×1 conv C→S (bias) → ReLU → 1×1 conv S→C (bias) → sigmoid (0) → scale (0).
+                long c = n.In.C, s = n.GetInt("Squeeze", 1);
+                macs = c * s + s * c;
+                biasAdds = s + c;
+                elementwise = n.In.Elements + s;
+                break;
+            }
+        }
+        return new LayerCost(n.Path, n.Op, n.Layer ?? LayerKind.Identity, n.Out, n.Parameters, buffers, macs, macs + biasAdds + elementwise);
+    }
+
+    /// <summary>Whether a layer returns (a view of) its input instead of a new tensor at inference.</summary>
+    public static bool Aliases(LayerKind? kind) => kind is LayerKind.Flatten or LayerKind.Dropout or LayerKind.Identity;
+
+    /// <summary>
+    /// Peak live activation bytes of an inference forward at batch 1: the network input is live from the
+    /// start; every layer allocates its output while its input is still live and its input is freed after
+    /// its last use; Flatten, Dropout (eval) and Identity return their input; a residual block keeps its
+    /// input alive until the shortcut has read it and adds the shortcut into the main-path output in place
+    /// (torchvision's <c>out += identity</c>). The peak is the largest total at any allocation.
+    /// </summary>
+    public static long PeakBytes(LayerNode network)
+    {
+        var sim = new PeakSimulation();
+        var input = sim.Allocate(network.In.Elements * BytesPerElement);
+        sim.Run(network, input);
+        return sim.Peak;
+    }
+
+    private sealed class LiveTensor
+    {
+        public long Bytes;
+        public int Uses;
+    }
+
+    private sealed class PeakSimulation
+    {
+        private long _live;
+        public long Peak { get; private set; }
+
+        public LiveTensor Allocate(long bytes)
+        {
+            _live += bytes;
+            if (_live > Peak) Peak = _live;
+            return new LiveTensor { Bytes = bytes, Uses = 1 };
+        }
+
+        private void Release(LiveTensor t)
+        {
+            if (--t.Uses == 0) _live -= t.Bytes;
+        }
+
+        /// <summary>Runs <paramref name="node"/> on <paramref name="x"/>, consuming one use of it.</summary>
+        public LiveTensor Run(LayerNode node, LiveTensor x)
+        {
+            if (node.Kind == NodeKind.Layer)
+            {
+                if (Aliases(node.Layer)) return x;
+                var y = Allocate(node.Out.Elements * BytesPerElement);
+                Release(x);
+                return y;
+            }
+            if (!node.Residual)
+            {
+                foreach (var child in node.Children) x = Run(child, x);
+                return x;
+            }
+            x.Uses++; // held for the shortcut
+            var main = x;
+            foreach (var child in node.Children.Where(c => c.Role == NodeRole.Main)) main = Run(child, main);
+            var shortcut = x;
+            foreach (var child in node.Children.Where(c => c.Role == NodeRole.Shortcut)) shortcut = Run(child, shortcut);
+            Release(shortcut); // added into the main-path output in place
+            foreach (var child in node.Children.Where(c => c.Role == NodeRole.AfterAdd)) main = Run(child, main);
+            return main;
+        }
+    }
+}

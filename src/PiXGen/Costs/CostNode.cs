@@ -1,0 +1,105 @@
+using System;
+using System.Collections.Generic;
+
+namespace PiXGen.Costs;
+
+/// <summary>What a <see cref="CostNode"/> is: a container or one kind of layer.</summary>
+public enum CostOp
+{
+    /// <summary>The network itself.</summary>
+    Network,
+    /// <summary>An instance of a [Block] class.</summary>
+    Block,
+    /// <summary>A Sequential member.</summary>
+    Sequential,
+#pragma warning disable CS1591 // layer kinds named like the attributes
+    Conv2d, BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Identity,
+    MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation, PiX,
+#pragma warning restore CS1591
+}
+
+/// <summary>Where a node sits relative to its parent's residual connection.</summary>
+public enum CostRole
+{
+    /// <summary>On the main path (or in a class without a residual add).</summary>
+    Main,
+    /// <summary>Computes the shortcut from the parent's input.</summary>
+    Shortcut,
+    /// <summary>Applied to the sum after the residual add.</summary>
+    AfterAdd,
+}
+
+/// <summary>The compile-time figures of one leaf layer for the declared input size (batch 1).</summary>
+/// <param name="OutputShape">Output shape of one sample (C, H, W) or (features).</param>
+/// <param name="Parameters">Trainable parameters.</param>
+/// <param name="Buffers">Non-trainable state (BatchNorm2d: running_mean, running_var, num_batches_tracked).</param>
+/// <param name="Macs">Conv2d/Linear multiply-accumulates, bias excluded.</param>
+/// <param name="MacsPaper">The paper convention (see docs/costs.md).</param>
+public sealed record CostFigures(IReadOnlyList<long> OutputShape, long Parameters, long Buffers, long Macs, long MacsPaper);
+
+/// <summary>
+/// One node of a network's layer tree as PiXGen emits it into the generated <c>Cost</c>/<c>CostFor</c> members:
+/// the layer's kind and resolved settings (enough to recompute shapes and costs for another input size with
+/// <see cref="CostEvaluator"/>) and, for leaf layers, the figures the compiler computed.
+/// </summary>
+public sealed class CostNode
+{
+    private CostNode(CostOp op, string path, string type, CostRole role, bool residual, IReadOnlyList<long> settings,
+        IReadOnlyList<CostNode> children, CostFigures? compiled)
+    {
+        Op = op; Path = path; Type = type; Role = role; Residual = residual; Settings = settings; Children = children; Compiled = compiled;
+    }
+
+    /// <summary>The kind of node.</summary>
+    public CostOp Op { get; }
+
+    /// <summary>state_dict prefix ("layer1.0.conv1"); empty for the network.</summary>
+    public string Path { get; }
+
+    /// <summary>Layer type or block class name.</summary>
+    public string Type { get; }
+
+    /// <summary>Position relative to the parent's residual add.</summary>
+    public CostRole Role { get; }
+
+    /// <summary>For blocks and networks: whether this instance adds a residual connection.</summary>
+    public bool Residual { get; }
+
+    /// <summary>
+    /// Resolved settings of a leaf layer. Conv2d: out channels, kernel, stride, padding, dilation, groups, bias (0/1),
+    /// in channels. MaxPool2d/AvgPool2d: kernel, stride, padding, dilation, ceil mode (0/1). AdaptiveAvgPool2d:
+    /// output size. Linear: out features, bias (0/1), in features. SqueezeExcitation: squeeze channels. PiX: ζ,
+    /// φ bias (0/1), in channels. Others:
+    /// none. The in channels/features are what the module was built with; <see cref="CostEvaluator"/> checks the
+    /// input it computes against them.
+    /// </summary>
+    public IReadOnlyList<long> Settings { get; }
+
+    /// <summary>Children of a container, in declaration order (main path, shortcut, after the add).</summary>
+    public IReadOnlyList<CostNode> Children { get; }
+
+    /// <summary>The compiler's figures for a leaf layer at the declared input size; null for containers.</summary>
+    public CostFigures? Compiled { get; }
+
+    /// <summary>Whether this is a layer rather than a container.</summary>
+    public bool IsLeaf => Op is not (CostOp.Network or CostOp.Block or CostOp.Sequential);
+
+    /// <summary>A leaf layer with its compile-time figures.</summary>
+    public static CostNode Layer(CostOp op, string path, string type, CostRole role, long[] settings,
+        long[] outputShape, long parameters, long buffers, long macs, long macsPaper)
+        => new(op, path, type, role, false, settings, Array.Empty<CostNode>(),
+            new CostFigures(outputShape, parameters, buffers, macs, macsPaper));
+
+    /// <summary>A container (network, block instance or Sequential).</summary>
+    public static CostNode Container(CostOp op, string path, string type, CostRole role, bool residual, params CostNode[] children)
+        => new(op, path, type, role, residual, Array.Empty<long>(), children, null);
+
+    /// <summary>Leaf layers below this node in execution order.</summary>
+    public IEnumerable<CostNode> Leaves()
+    {
+        if (IsLeaf) { yield return this; yield break; }
+        foreach (var c in Children)
+            foreach (var l in c.Leaves())
+                yield return l;
+    }
+}

@@ -26,7 +26,7 @@ public static class DeclarationValidator
     public static bool Validate(ClassDecl cls, IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics)
     {
         int before = diagnostics.Count(d => IsError(d));
-        var scope = new HashSet<string> { "in" };
+        var scope = new Dictionary<string, string> { ["in"] = "int" };
 
         if (cls.Kind == ClassKind.Network && !ShapeInference.TryParseInput(cls.Input, out _, out var problem))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, cls.AttributeLocation, cls.Name, problem));
@@ -39,15 +39,15 @@ public static class DeclarationValidator
             if (cls.Kind == ClassKind.Network && arg.Default is null)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidArg, arg.Location, arg.Name,
                     "network arguments need a default ([Arg(value)]) so the network is constructible without arguments"));
-            if (arg.Default is not null) CheckExpression(arg.Default, scope, arg.Location, $"{cls.Name}.{arg.Name}", diagnostics);
-            scope.Add(arg.Name);
+            if (arg.Default is not null) CheckExpression(arg.Default, scope, arg.Location, $"{cls.Name}.{arg.Name}", diagnostics, TypeOf(arg.Type));
+            scope[arg.Name] = TypeOf(arg.Type);
         }
         foreach (var let in cls.Lets)
         {
-            CheckExpression(let.Expression, scope, let.Location, $"{cls.Name}.{let.Name}", diagnostics);
-            scope.Add(let.Name);
+            CheckExpression(let.Expression, scope, let.Location, $"{cls.Name}.{let.Name}", diagnostics, TypeOf(let.Type));
+            scope[let.Name] = TypeOf(let.Type);
         }
-        CheckExpression(cls.ResidualWhen, scope, cls.Location, $"{cls.Name} [Residual(When)]", diagnostics);
+        CheckExpression(cls.ResidualWhen, scope, cls.Location, $"{cls.Name} [Residual(When)]", diagnostics, "bool");
 
 
         foreach (var m in cls.Members)
@@ -64,7 +64,7 @@ public static class DeclarationValidator
             if (m.Items.Select(i => i.AfterAdd).Distinct().Count() > 1)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ResidualMisuse, m.Location, m.Name,
                     "set AfterAdd on all of the member's layer attributes or on none"));
-            CheckExpression(m.ShortcutWhen, scope, m.Location, $"{cls.Name}.{m.Name} [Shortcut(When)]", diagnostics);
+            CheckExpression(m.ShortcutWhen, scope, m.Location, $"{cls.Name}.{m.Name} [Shortcut(When)]", diagnostics, "bool");
 
             bool sequential = m.FieldType == SequentialType;
             bool repeated = m.Items.Any(i => i.Kind == LayerKind.Use && i.Get("Count") is not null);
@@ -88,10 +88,15 @@ public static class DeclarationValidator
             foreach (var item in m.Items)
             {
                 var where = $"{cls.Name}.{m.Name} ({item.AttributeName})";
-                CheckExpression(item.When, scope, item.Location, where + " When", diagnostics);
+                CheckExpression(item.When, scope, item.Location, where + " When", diagnostics, "bool");
                 foreach (var s in item.Settings)
                     if (s.Type == SettingType.Expression)
-                        CheckExpression(s.Value, scope, item.Location, $"{where}, {s.Name}", diagnostics);
+                        CheckExpression(s.Value, scope, item.Location, $"{where}, {s.Name}", diagnostics, "int");
+                // Required settings are checked here too, so blocks no network instantiates are still checked.
+                if (item.Kind == LayerKind.Conv2d && item.Get("Kernel") is null)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, "Kernel"));
+                if (item.Kind == LayerKind.PiX && item.Get("Zeta") is null && item.Get("OutChannels") is null)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, "Zeta (or OutChannels)"));
                 if (item.Kind == LayerKind.Use) CheckUse(cls, item, scope, blocks, where, diagnostics);
             }
         }
@@ -111,27 +116,48 @@ public static class DeclarationValidator
         return dot >= 0 ? s.Substring(dot + 1) : s;
     }
 
-    private static void CheckExpression(string? text, HashSet<string> scope, LocationInfo? location, string where,
-        List<DiagnosticInfo> diagnostics, string? extra = null)
+    private static string TypeOf(string declaredType) => declaredType == "bool" ? "bool" : "int";
+
+    /// <summary>Parses <paramref name="text"/>, checks every name is in scope and that the expression has type <paramref name="expected"/>.</summary>
+    private static void CheckExpression(string? text, Dictionary<string, string> scope, LocationInfo? location, string where,
+        List<DiagnosticInfo> diagnostics, string expected)
     {
         if (text is null) return;
-        try
-        {
-            var e = Expr.Parse(text);
-            var ids = new HashSet<string>();
-            e.CollectIdentifiers(ids);
-            foreach (var id in ids)
-                if (!scope.Contains(id) && id != extra)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, where,
-                        $"unknown name '{id}' in '{text}'; known here: {string.Join(", ", scope.Concat(extra is null ? new string[0] : new[] { extra }).OrderBy(x => x))}"));
-        }
+        try { CheckExpression(Expr.Parse(text), text, scope, location, where, diagnostics, expected); }
         catch (ExprException ex)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, where, ex.Message));
         }
     }
 
-    private static void CheckUse(ClassDecl cls, LayerItem item, HashSet<string> scope, IReadOnlyDictionary<string, ClassDecl> blocks,
+    private static void CheckExpression(Expr e, string text, Dictionary<string, string> scope, LocationInfo? location, string where,
+        List<DiagnosticInfo> diagnostics, string? expected)
+    {
+        var ids = new HashSet<string>();
+        e.CollectIdentifiers(ids);
+        bool known = true;
+        foreach (var id in ids)
+            if (!scope.ContainsKey(id))
+            {
+                known = false;
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, where,
+                    $"unknown name '{id}' in '{text}'; known here: {string.Join(", ", scope.Keys.OrderBy(x => x))}"));
+            }
+        if (!known) return;
+        try
+        {
+            var type = e.InferType(n => scope.TryGetValue(n, out var t) ? t : null);
+            if (expected is not null && type != expected)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, where,
+                    $"'{text}' is {(type == "bool" ? "a condition" : "an integer")} but {(expected == "bool" ? "a condition (true/false)" : "an integer")} is needed here"));
+        }
+        catch (ExprException ex)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, where, $"'{text}': {ex.Message}"));
+        }
+    }
+
+    private static void CheckUse(ClassDecl cls, LayerItem item, Dictionary<string, string> scope, IReadOnlyDictionary<string, ClassDecl> blocks,
         string where, List<DiagnosticInfo> diagnostics)
     {
         List<KeyValuePair<string, Expr>> given;
@@ -141,16 +167,23 @@ public static class DeclarationValidator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, item.Location, where, ex.Message));
             return;
         }
+        blocks.TryGetValue(item.BlockType ?? "", out var block);
+        var useScope = new Dictionary<string, string>(scope) { ["i"] = "int" };
         foreach (var kv in given)
         {
-            var ids = new HashSet<string>();
-            kv.Value.CollectIdentifiers(ids);
-            foreach (var id in ids)
-                if (!scope.Contains(id) && id != "i")
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, item.Location, $"{where}, argument '{kv.Key}'",
-                        $"unknown name '{id}'; known here: {string.Join(", ", scope.Concat(new[] { "i" }).OrderBy(x => x))}"));
+            var target = block?.Args.FirstOrDefault(a => a.Name == kv.Key);
+            CheckExpression(kv.Value, kv.Value.ToCSharp(n => n), useScope, item.Location, $"{where}, argument '{kv.Key}'", diagnostics,
+                target is null ? null : TypeOf(target.Type));
         }
-        if (item.BlockType is null || !blocks.TryGetValue(item.BlockType, out var block)) return; // PIX0007 from the parser
+        if (item.BlockType is null) return;
+        if (block is null)
+        {
+            // A [Block] whose own declaration failed to parse (not partial, nested, generic...): it cannot be used.
+            // A type that is not a [Block] at all already has PIX0007 from the parser at this location.
+            if (!diagnostics.Any(d => d.Id == DiagnosticDescriptors.NotABlock.Id && d.Location == item.Location))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusableBlock, item.Location, where, item.BlockType.Replace("global::", "")));
+            return;
+        }
         foreach (var kv in given)
             if (!block.Args.Any(a => a.Name == kv.Key))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownParameter, item.Location, where, kv.Key, block.Name,

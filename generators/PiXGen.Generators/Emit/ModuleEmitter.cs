@@ -150,7 +150,7 @@ public sealed class ModuleEmitter
             _w.Line($"long in_channels = {(_ir is not null ? _ir.In.C : 0)};");
         foreach (var a in _cls.Args)
         {
-            var rhs = deferred.Contains(a) ? $"{Id(a.Name)} ?? {(a.Type == "int" ? CsInt(a.Default!) : Cs(a.Default!))}" : Id(a.Name);
+            var rhs = deferred.Contains(a) ? $"{Id(a.Name)} ?? ({(a.Type == "int" ? CsInt(a.Default!) : Cs(a.Default!))})" : Id(a.Name);
             _w.Line($"this.{Id(a.Name)} = {rhs};");
         }
         foreach (var l in _cls.Lets)
@@ -166,8 +166,9 @@ public sealed class ModuleEmitter
         if (shortcuts.Count > 0) _w.Line("long shortcut_c = in_channels;");
         foreach (var shortcut in shortcuts)
         {
-            var cond = Conjunction(_cls.HasResidual && _cls.ResidualWhen is not null ? "HasResidual" : null,
-                shortcut.ShortcutWhen is null ? null : Cs(shortcut.ShortcutWhen));
+            var own = Condition(shortcut.ShortcutWhen);
+            if (own == "false") continue; // never exists: the (nullable) field stays null
+            var cond = Conjunction(_cls.HasResidual && _cls.ResidualWhen is not null ? "HasResidual" : null, own);
             if (cond is not null) _w.Open($"if ({cond})");
             EmitMemberConstruction(shortcut, "shortcut_c");
             if (cond is not null) _w.Close();
@@ -198,11 +199,13 @@ public sealed class ModuleEmitter
         if (m.FieldType != DeclarationValidator.SequentialType)
         {
             var item = m.Items[0];
-            if (item.When is not null) _w.Open($"if ({Cs(item.When)})");
+            var when = Condition(item.When);
+            if (when == "false") { _w.Line($"{field} = null;"); return; } // never exists
+            if (when is not null) _w.Open($"if ({when})");
             var (expr, newC) = Construct(item, c, m, 0);
             _w.Line($"{field} = {expr};");
             SetChannels(c, newC(field));
-            if (item.When is not null) _w.Close();
+            if (when is not null) _w.Close();
             return;
         }
         _w.Open("");
@@ -210,16 +213,18 @@ public sealed class ModuleEmitter
         for (int k = 0; k < m.Items.Count; k++)
         {
             var item = m.Items[k];
-            if (item.When is not null) _w.Open($"if ({Cs(item.When)})");
+            var when = Condition(item.When);
+            if (when == "false") continue; // never exists: not numbered
+            if (when is not null) _w.Open($"if ({when})");
             var count = item.Kind == LayerKind.Use ? item.Get("Count") : null;
-            if (count is not null) _w.Open($"for (int i = 0; i < {Cs(count)}; i++)");
+            if (count is not null) _w.Open($"for (int i = 0; i < {Paren(Cs(count))}; i++)");
             var (expr, newC) = Construct(item, c, m, k);
             var local = $"module{k}";
             _w.Line($"var {local} = {expr};");
             SetChannels(c, newC(local));
             _w.Line($"items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), {local}));");
             if (count is not null) _w.Close();
-            if (item.When is not null) _w.Close();
+            if (when is not null) _w.Close();
         }
         _w.Line($"{field} = {NN}.Sequential(items);");
         _w.Close();
@@ -282,7 +287,7 @@ public sealed class ModuleEmitter
             }
             case LayerKind.SqueezeExcitation:
             {
-                var squeeze = S("Squeeze") ?? $"{c} / {S("Reduction") ?? "16"}";
+                var squeeze = S("Squeeze") ?? $"{c} / {Paren(S("Reduction") ?? "16")}";
                 return ($"new global::PiXGen.Layers.SqueezeExcitation({c}, {squeeze})", Same);
             }
             case LayerKind.PiX:
@@ -316,6 +321,19 @@ public sealed class ModuleEmitter
             }
         }
         throw new System.InvalidOperationException($"no constructor for {item.Kind}");
+    }
+
+    private static string Paren(string cs) => IsSimple(cs) ? cs : $"({cs})";
+
+    /// <summary>A condition as C#: null when always true, "false" when never, else the expression.</summary>
+    private string? Condition(string? when)
+    {
+        if (when is null) return null;
+        var e = Expr.Parse(when);
+        var ids = new HashSet<string>();
+        e.CollectIdentifiers(ids);
+        if (ids.Count == 0 && e.Evaluate(_ => null) is bool constant) return constant ? null : "false";
+        return e.ToCSharp(Name);
     }
 
     private static bool IsSimple(string cs) => cs.All(ch => char.IsLetterOrDigit(ch) || ch == '_' || ch == '.');

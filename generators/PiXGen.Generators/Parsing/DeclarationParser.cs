@@ -161,6 +161,7 @@ public static class DeclarationParser
                 }
                 if (argAttr is not null)
                 {
+                    if (argAttr.ConstructorArguments.Length == 1 && !IsScalar(argAttr.ConstructorArguments[0], field.Name, fieldLocation, diagnostics)) continue;
                     string? def = argAttr.ConstructorArguments.Length == 1 ? ConstantText(argAttr.ConstructorArguments[0]) : null;
                     args.Add(new ArgDecl(field.Name, typeKeyword, def, fieldLocation));
                 }
@@ -244,12 +245,14 @@ public static class DeclarationParser
                 continue;
             }
             if (kind == LayerKind.Use && pname == "Args") { blockArgs = value.Value as string ?? ""; continue; }
+            if (!IsScalar(value, pname, location, diagnostics)) continue;
             AddSetting(settings, pname, value);
         }
         foreach (var na in a.NamedArguments)
         {
             if (na.Key == "When") { when = na.Value.Value as string; continue; }
             if (na.Key == "AfterAdd") { afterAdd = na.Value.Value is true; continue; }
+            if (!IsScalar(na.Value, na.Key, location, diagnostics)) continue;
             AddSetting(settings, na.Key, na.Value);
         }
         var attrName = a.AttributeClass!.Name;
@@ -259,6 +262,15 @@ public static class DeclarationParser
 
     private static readonly System.Collections.Immutable.ImmutableArray<IParameterSymbol> ImmutableArrayOfNone =
         System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty;
+
+    /// <summary>Settings are single values; an array (e.g. <c>new[] { 3, 3 }</c>) is reported, not read.</summary>
+    private static bool IsScalar(TypedConstant value, string name, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        if (value.Kind != TypedConstantKind.Array) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, name,
+            "arrays are not supported; give one integer or an expression string (kernels and strides are square)"));
+        return false;
+    }
 
     private static void AddSetting(List<Setting> settings, string name, TypedConstant value)
     {

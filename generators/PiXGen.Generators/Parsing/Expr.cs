@@ -44,6 +44,26 @@ public abstract class Expr
         throw new ExprException($"expected a condition (true/false) but the expression is an integer");
     }
 
+    /// <summary>Runs checked 64-bit arithmetic (callers write <c>checked(...)</c>), reporting overflow as an expression error instead of wrapping.</summary>
+    internal static long Checked(Func<long> f)
+    {
+        try { return f(); }
+        catch (OverflowException) { throw new ExprException("integer overflow (the value does not fit in 64 bits)"); }
+    }
+
+    /// <summary>
+    /// The static type of the expression, "int" (any integer) or "bool", given the types of names; throws
+    /// <see cref="ExprException"/> on a type error. Lets the validator check blocks no network instantiates.
+    /// </summary>
+    public abstract string InferType(Func<string, string?> typeOf);
+
+    internal static string Expect(Expr e, string type, Func<string, string?> typeOf, string what)
+    {
+        var t = e.InferType(typeOf);
+        if (t != type) throw new ExprException($"{what} needs {(type == "bool" ? "a condition" : "an integer")}, not {(t == "bool" ? "a condition" : "an integer")}");
+        return t;
+    }
+
     internal static string Describe(object v) => v is bool ? "condition" : "integer";
 
     internal static void EmitChild(StringBuilder sb, Expr child, int parentPrecedence, Func<string, string> names, bool rightAssocSide = false)
@@ -224,6 +244,7 @@ internal sealed class NumberExpr : Expr
     public readonly long Value;
     public NumberExpr(long v) { Value = v; }
     public override object Evaluate(Func<string, object?> lookup) => Value;
+    public override string InferType(Func<string, string?> typeOf) => "int";
     internal override int Precedence => 100;
     internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(Value.ToString(CultureInfo.InvariantCulture));
     public override void CollectIdentifiers(ISet<string> into) { }
@@ -234,6 +255,7 @@ internal sealed class BoolExpr : Expr
     public readonly bool Value;
     public BoolExpr(bool v) { Value = v; }
     public override object Evaluate(Func<string, object?> lookup) => Value;
+    public override string InferType(Func<string, string?> typeOf) => "bool";
     internal override int Precedence => 100;
     internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(Value ? "true" : "false");
     public override void CollectIdentifiers(ISet<string> into) { }
@@ -245,6 +267,7 @@ internal sealed class IdentExpr : Expr
     public IdentExpr(string name) { Name = name; }
     public override object Evaluate(Func<string, object?> lookup)
         => lookup(Name) ?? throw new ExprException($"unknown name '{Name}'");
+    public override string InferType(Func<string, string?> typeOf) => typeOf(Name) ?? throw new ExprException($"unknown name '{Name}'");
     internal override int Precedence => 100;
     internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(names(Name));
     public override void CollectIdentifiers(ISet<string> into) => into.Add(Name);
@@ -257,10 +280,12 @@ internal sealed class UnaryExpr : Expr
     public override object Evaluate(Func<string, object?> lookup)
     {
         var v = _e.Evaluate(lookup);
-        if (_op == "-") return v is long l ? -l : throw new ExprException("'-' needs an integer");
+        if (_op == "-") return v is long l ? Checked(() => checked(-l)) : throw new ExprException("'-' needs an integer");
         return v is bool b ? !b : throw new ExprException("'!' needs a condition");
     }
     internal override int Precedence => 90;
+    public override string InferType(Func<string, string?> typeOf)
+        => Expect(_e, _op == "-" ? "int" : "bool", typeOf, $"'{_op}'");
     internal override void Emit(StringBuilder sb, Func<string, string> names) { sb.Append(_op); EmitChild(sb, _e, Precedence, names); }
     public override void CollectIdentifiers(ISet<string> into) => _e.CollectIdentifiers(into);
 }
@@ -270,6 +295,22 @@ internal sealed class BinaryExpr : Expr
     private readonly string _op; private readonly Expr _l, _r; private readonly int _prec;
     public BinaryExpr(string op, Expr l, Expr r, int prec) { _op = op; _l = l; _r = r; _prec = prec; }
     internal override int Precedence => _prec;
+    public override string InferType(Func<string, string?> typeOf)
+    {
+        switch (_op)
+        {
+            case "&&": case "||":
+                Expect(_l, "bool", typeOf, $"'{_op}'"); Expect(_r, "bool", typeOf, $"'{_op}'"); return "bool";
+            case "==": case "!=":
+                var lt = _l.InferType(typeOf);
+                Expect(_r, lt, typeOf, $"'{_op}' with {(lt == "bool" ? "a condition" : "an integer")} on its left");
+                return "bool";
+            case "<": case "<=": case ">": case ">=":
+                Expect(_l, "int", typeOf, $"'{_op}'"); Expect(_r, "int", typeOf, $"'{_op}'"); return "bool";
+            default:
+                Expect(_l, "int", typeOf, $"'{_op}'"); Expect(_r, "int", typeOf, $"'{_op}'"); return "int";
+        }
+    }
     public override object Evaluate(Func<string, object?> lookup)
     {
         var a = _l.Evaluate(lookup);
@@ -287,11 +328,11 @@ internal sealed class BinaryExpr : Expr
         if (a is not long x || b is not long y) throw new ExprException($"'{_op}' needs integers");
         switch (_op)
         {
-            case "+": return x + y;
-            case "-": return x - y;
-            case "*": return x * y;
-            case "/": if (y == 0) throw new ExprException("division by zero"); return x / y;
-            case "%": if (y == 0) throw new ExprException("division by zero"); return x % y;
+            case "+": return Checked(() => checked(x + y));
+            case "-": return Checked(() => checked(x - y));
+            case "*": return Checked(() => checked(x * y));
+            case "/": if (y == 0) throw new ExprException("division by zero"); return Checked(() => checked(x / y));
+            case "%": if (y == 0) throw new ExprException("division by zero"); return Checked(() => checked(y == -1 ? 0 : x % y));
             case "<": return x < y;
             case "<=": return x <= y;
             case ">": return x > y;
@@ -313,6 +354,13 @@ internal sealed class CondExpr : Expr
     private readonly Expr _c, _a, _b;
     public CondExpr(Expr c, Expr a, Expr b) { _c = c; _a = a; _b = b; }
     internal override int Precedence => 0;
+    public override string InferType(Func<string, string?> typeOf)
+    {
+        Expect(_c, "bool", typeOf, "the condition of '?:'");
+        var t = _a.InferType(typeOf);
+        Expect(_b, t, typeOf, "both branches of '?:'");
+        return t;
+    }
     public override object Evaluate(Func<string, object?> lookup)
     {
         var c = _c.Evaluate(lookup);
@@ -333,6 +381,10 @@ internal sealed class CallExpr : Expr
     private readonly string _f; private readonly Expr _a, _b;
     public CallExpr(string f, Expr a, Expr b) { _f = f; _a = a; _b = b; }
     internal override int Precedence => 100;
+    public override string InferType(Func<string, string?> typeOf)
+    {
+        Expect(_a, "int", typeOf, _f); Expect(_b, "int", typeOf, _f); return "int";
+    }
     public override object Evaluate(Func<string, object?> lookup)
     {
         if (_a.Evaluate(lookup) is not long x || _b.Evaluate(lookup) is not long y) throw new ExprException($"{_f} needs integers");

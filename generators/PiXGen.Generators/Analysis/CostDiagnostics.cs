@@ -23,8 +23,8 @@ public static class CostDiagnostics
     public static CostSummary Summarise(ClassDecl decl, LayerNode network, NetworkCost cost)
         => new(decl.Name, decl.AttributeLocation ?? decl.Location, network.In, network.Out,
             cost.Parameters, cost.Buffers, cost.Macs, cost.MacsPaper, cost.ActivationBytes, cost.PeakActivationBytes,
-            cost.CostliestByMacs(CostliestCount).Select(l => new CostFigure(l.Path, l.Type, l.Macs)).ToEquatableArray(),
-            cost.CostliestByParameters(CostliestCount).Select(l => new CostFigure(l.Path, l.Type, l.Parameters)).ToEquatableArray(),
+            cost.CostliestByMacs(CostliestCount).Where(l => l.Macs > 0).Select(l => new CostFigure(l.Path, l.Type, l.Macs)).ToEquatableArray(),
+            cost.CostliestByParameters(CostliestCount).Where(l => l.Parameters > 0).Select(l => new CostFigure(l.Path, l.Type, l.Parameters)).ToEquatableArray(),
             decl.MaxParameters, decl.MaxMacs);
 
     /// <summary>Diagnostics about the build options themselves (reported once, without a source location).</summary>
@@ -149,9 +149,9 @@ public static class CostDiagnostics
         return unit.Length == 0 ? (prefix.Length == 0 ? number : $"{number} {prefix}") : $"{number} {prefix}{unit}";
     }
 
-    /// <summary>Bytes in decimal megabytes (10^6), or kilobytes below 0.1 MB.</summary>
+    /// <summary>Bytes in decimal megabytes (10^6), or kilobytes (10^3) below 1 MB.</summary>
     public static string Bytes(long bytes)
-        => bytes >= 100_000
+        => bytes >= 1_000_000
             ? (bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " MB"
             : (bytes / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + " KB";
 

@@ -178,7 +178,7 @@ public sealed class CostReport
     }
 
     private static string Bytes(long bytes)
-        => bytes >= 100_000
+        => bytes >= 1_000_000
             ? (bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " MB"
             : (bytes / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + " KB";
 

@@ -150,6 +150,17 @@ public class ZooCostTests
             ResNet50.Cost.Summary);
     }
 
+    [Fact]
+    public void Zoo_summary_json_has_the_cost_fields()
+    {
+        var stdout = new System.IO.StringWriter();
+        Assert.Equal(0, ZooCli.Run(new[] { "summary", "resnet50", "--json" }, stdout, new System.IO.StringWriter()));
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout.ToString());
+        Assert.Equal(4_089_184_256L, doc.RootElement.GetProperty("macs").GetInt64());
+        Assert.Equal(4_121_925_096L, doc.RootElement.GetProperty("macs_paper").GetInt64());
+        Assert.Equal(ResNet50.ActivationBytes, doc.RootElement.GetProperty("activation_bytes").GetInt64());
+    }
+
     /// <summary>
     /// MACs of one real forward pass at batch 1 counted by forward hooks from the modules' actual outputs and
     /// weights: Conv2d output elements × weight elements per output channel (Cin/g·kh·kw); Linear output elements ×

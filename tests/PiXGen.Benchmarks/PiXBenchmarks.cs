@@ -41,7 +41,14 @@ public class PiXBenchmarks
     [ParamsSource(nameof(Ops))]
     public string Op { get; set; } = "fused fwd";
 
-    public static IEnumerable<Shape> Cases() => Shape.ResNet50();
+    /// <summary>All shapes, or those listed in PIX_BENCH_SHAPES (e.g. "512->128@28,2048->512@7").</summary>
+    public static IEnumerable<Shape> Cases()
+    {
+        var only = System.Environment.GetEnvironmentVariable("PIX_BENCH_SHAPES");
+        if (string.IsNullOrWhiteSpace(only)) return Shape.ResNet50();
+        var wanted = new HashSet<string>(only.Split(',', System.StringSplitOptions.TrimEntries | System.StringSplitOptions.RemoveEmptyEntries));
+        return System.Linq.Enumerable.Where(Shape.ResNet50(), s => wanted.Contains(s.ToString()));
+    }
 
     public static IEnumerable<string> Ops() => PiXCases.Names;
 

@@ -12,12 +12,18 @@ namespace PiXGen.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release --project tests/PiXGen.Benchmarks</c>: BenchmarkDotNet, short in-process job, then the
 /// ratio table (Markdown) is printed and written to BenchmarkDotNet.Artifacts/pix-operator-table.md.
-/// <c>-- --quick</c>: a plain Stopwatch harness (median and quartiles of 15 runs) for a fast look.
+/// <c>-- --quick</c>: a plain Stopwatch harness (median and quartiles of 15 runs) for a fast look;
+/// <c>--only 256->64@56</c> limits it to one shape. <c>--threads N</c> sets torch's (and so the kernel's) thread count.
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        int t = Array.IndexOf(args, "--threads");
+        if (t >= 0 && t + 1 < args.Length) {
+            torch.set_num_threads(int.Parse(args[t + 1], CultureInfo.InvariantCulture));
+            args = args.Where((_, i) => i != t && i != t + 1).ToArray();
+        }
         Console.WriteLine($"torch threads: {torch.get_num_threads()}, cores: {Environment.ProcessorCount}, SIMD: Vector<float>.Count = {System.Numerics.Vector<float>.Count}");
         var results = args.Contains("--quick") ? Quick(args) : Bdn(args);
         string table = Report.Table(results);
@@ -29,7 +35,7 @@ public static class Program
 
     private static Dictionary<(string shape, string name), Stat> Bdn(string[] args)
     {
-        var summary = BenchmarkRunner.Run<PiXBenchmarks>(new BenchmarkConfig(), args.Where(a => a != "--quick").ToArray());
+        var summary = BenchmarkRunner.Run<PiXBenchmarks>(new BenchmarkConfig(), args);
         var results = new Dictionary<(string, string), Stat>();
         foreach (var report in summary.Reports) {
             var stats = report.ResultStatistics;

@@ -29,8 +29,8 @@ public sealed class SqueezeExcitation : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var s = nn.functional.adaptive_avg_pool2d(input, 1);
-        s = nn.functional.relu(fc1.forward(s));
-        s = nn.functional.sigmoid(fc2.forward(s));
+        s = nn.functional.relu(fc1.call(s));
+        s = nn.functional.sigmoid(fc2.call(s));
         return (input * s).MoveToOuterDisposeScope();
     }
 

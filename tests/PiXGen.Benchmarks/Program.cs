@@ -14,6 +14,9 @@ namespace PiXGen.Benchmarks;
 /// ratio table (Markdown) is printed and written to BenchmarkDotNet.Artifacts/pix-operator-table.md.
 /// <c>-- --quick</c>: a plain Stopwatch harness (median and quartiles of 15 runs) for a fast look;
 /// <c>--only 256->64@56</c> limits it to one shape. <c>--threads N</c> sets torch's (and so the kernel's) thread count.
+/// <c>-- --networks</c>: generated PiX-ResNet-50 vs ResNet-50 (<see cref="NetworkBenchmarks"/>), table written to
+/// BenchmarkDotNet.Artifacts/pix-resnet50-table.md. <c>-- --breakdown [--rounds N] [--train]</c>: per-stage and
+/// per-layer-kind times of both networks (<see cref="Breakdown"/>), written to pix-resnet50-breakdown.md.
 /// </summary>
 public static class Program
 {
@@ -25,12 +28,55 @@ public static class Program
             args = args.Where((_, i) => i != t && i != t + 1).ToArray();
         }
         Console.WriteLine($"torch threads: {torch.get_num_threads()}, cores: {Environment.ProcessorCount}, SIMD: Vector<float>.Count = {System.Numerics.Vector<float>.Count}");
+        if (args.Contains("--networks") || args.Contains("--breakdown")) return Networks(args);
         var results = args.Contains("--quick") ? Quick(args) : Bdn(args);
         string table = Report.Table(results);
         Console.WriteLine(table);
         Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
         File.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", "pix-operator-table.md"), table);
         return 0;
+    }
+
+    private static int Networks(string[] args)
+    {
+        string text;
+        string file;
+        if (args.Contains("--breakdown"))
+        {
+            int r = Array.IndexOf(args, "--rounds");
+            int rounds = r >= 0 && r + 1 < args.Length ? int.Parse(args[r + 1], CultureInfo.InvariantCulture) : 7;
+            bool train = args.Contains("--train");
+            WarnOneDnn(train);
+            text = Breakdown.Run(rounds, train);
+            file = "pix-resnet50-breakdown.md";
+        }
+        else
+        {
+            WarnOneDnn(NetworkBenchmarks.Modes().Any(m => m.StartsWith("train", StringComparison.Ordinal)));
+            var summary = BenchmarkRunner.Run<NetworkBenchmarks>(new NetworkConfig(), args.Where(a => a != "--networks").ToArray());
+            var results = new Dictionary<(string mode, string model), Stat>();
+            foreach (var report in summary.Reports) {
+                var stats = report.ResultStatistics;
+                if (stats is null) continue;
+                results[((string)report.BenchmarkCase.Parameters["Mode"]!, (string)report.BenchmarkCase.Parameters["Model"]!)] =
+                    new Stat(stats.Median / 1e6, stats.Q1 / 1e6, stats.Q3 / 1e6, stats.N);
+            }
+            text = Report.NetworkTable(results);
+            file = "pix-resnet50-table.md";
+        }
+        Console.WriteLine(text);
+        Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
+        File.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", file), text);
+        return 0;
+    }
+
+    /// <summary>On VMs whose CPUID reports no cache sizes, oneDNN's AVX2/AVX-512 brgemm backward-data of ResNet-50's
+    /// strided 1×1 projection divides by zero (SIGFPE); ONEDNN_MAX_CPU_ISA=AVX avoids those kernels.</summary>
+    private static void WarnOneDnn(bool training)
+    {
+        if (training && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA")))
+            Console.WriteLine("note: training steps may crash with SIGFPE in oneDNN on machines that report no CPU cache sizes; " +
+                              "set ONEDNN_MAX_CPU_ISA=AVX (docs/benchmarks/pix-resnet50.md).");
     }
 
     private static Dictionary<(string shape, string name), Stat> Bdn(string[] args)

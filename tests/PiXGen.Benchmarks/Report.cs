@@ -34,4 +34,24 @@ public static class Report
                           $"{Ratio(M(s, "conv+bn+relu fwd+bwd"), M(s, "fused fwd+bwd"))} | {Ratio(M(s, "fused fwd+bwd"), M(s, "floor fwd+bwd"))} |");
         return sb.ToString();
     }
+
+    /// <summary>The network table of docs/benchmarks/pix-resnet50.md: median [Q1–Q3] of each model per mode and the
+    /// ratio of medians (ResNet-50 / PiX-ResNet-50; above 1 means PiX is faster).</summary>
+    public static string NetworkTable(Dictionary<(string mode, string model), Stat> r)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine("Median time in ms [first quartile – third quartile], 3×224×224, float32.");
+        sb.AppendLine();
+        sb.AppendLine("| mode | resnet50 | pix_resnet50 | speedup (resnet50 / pix_resnet50) | target |");
+        sb.AppendLine("|---|---:|---:|---:|---|");
+        foreach (var mode in NetworkBenchmarks.AllModes)
+        {
+            if (!r.TryGetValue((mode, "resnet50"), out var a) || !r.TryGetValue((mode, "pix_resnet50"), out var b)) continue;
+            string target = mode.EndsWith("b8", System.StringComparison.Ordinal) ? "≥ 1.25×" : "–";
+            sb.AppendLine(string.Format(ci, "| {0} | {1:F1} [{2:F1}–{3:F1}] | {4:F1} [{5:F1}–{6:F1}] | {7:F3}× | {8} |",
+                mode, a.Median, a.Q1, a.Q3, b.Median, b.Q1, b.Q3, a.Median / b.Median, target));
+        }
+        return sb.ToString();
+    }
 }

@@ -145,19 +145,39 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             return new GenerationResult(parsed.TypeName + ".g.cs", null, diagnostics.ToEquatableArray(), null, null);
         try
         {
+            // [PiXSqueeze] markers rewrite each class's own declaration; a block's marker diagnostics are
+            // reported by that block's own analysis, not once per network using it.
             var blocks = new Dictionary<string, ClassDecl>();
-            foreach (var b in blockDecls) blocks[b.FullName] = b;
+            var ignored = new List<DiagnosticInfo>();
+            foreach (var b in blockDecls) blocks[b.FullName] = PiXRewriter.ApplyMarkers(b, ignored);
+            decl = PiXRewriter.ApplyMarkers(decl, diagnostics);
             bool valid = DeclarationValidator.Validate(decl, blocks, diagnostics);
-            if (!valid || diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error))
+            if (!valid || HasErrors(diagnostics))
                 return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
             LayerNode? ir = null;
+            var variants = new List<ClassDecl>();
             if (decl.Kind == ClassKind.Network)
             {
                 ir = ShapeInference.Run(decl, blocks, diagnostics);
                 if (ir is null)
                     return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                if (decl.Substitution is not null)
+                {
+                    // Network-wide PiX: decide on the dense instance, specialise blocks, infer the PiX network.
+                    var result = PiXRewriter.Substitute(decl, blocks, ir, diagnostics);
+                    if (result is null || HasErrors(diagnostics))
+                        return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                    foreach (var v in result.Variants) blocks[v.FullName] = v;
+                    decl = result.Network;
+                    variants = result.Variants;
+                    DeclarationValidator.Validate(decl, blocks, diagnostics);
+                    ir = HasErrors(diagnostics) ? null : ShapeInference.Run(decl, blocks, diagnostics);
+                    if (ir is null)
+                        return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                    diagnostics.Add(PiXSummary(decl, ir));
+                }
             }
-            var source = ModuleEmitter.Emit(decl, blocks, ir);
+            var source = ModuleEmitter.Emit(decl, blocks, ir, variants);
             var entry = ir is null ? null : new CatalogEntry(decl.CatalogName, decl.FullName);
             string? costSource = null;
             CostSummary? summary = null;
@@ -175,6 +195,23 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                 ex.GetType().Name + ": " + ex.Message));
             return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
         }
+    }
+
+    private static bool HasErrors(List<DiagnosticInfo> diagnostics)
+        => diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
+
+    /// <summary>PIX0300: what network-wide substitution replaced, read back from the PiX network's IR.</summary>
+    private static DiagnosticInfo PiXSummary(ClassDecl network, LayerNode ir)
+    {
+        var replaced = new List<string>();
+        void Walk(LayerNode n)
+        {
+            if (n.Layer == LayerKind.PiX) replaced.Add($"{n.Path} (ζ={n.Get("Zeta")})");
+            foreach (var c in n.Children) Walk(c);
+        }
+        Walk(ir);
+        return DiagnosticInfo.Create(DiagnosticDescriptors.PiXSubstituted, network.Substitution!.Location, network.Name,
+            replaced.Count, replaced.Count == 0 ? "none" : string.Join(", ", replaced));
     }
 
     private static EquatableArray<DiagnosticInfo> Dedupe(List<DiagnosticInfo> diagnostics)

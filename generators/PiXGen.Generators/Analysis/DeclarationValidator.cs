@@ -73,13 +73,14 @@ public static class DeclarationValidator
                 if (m.Items.Count > 1 || repeated)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FieldTypeMismatch, m.Location, m.Name, Short(m.FieldType),
                         "several modules (declare the field as Sequential)"));
-                else if (!(m.Items[0].Kind == LayerKind.Use && m.Items[0].BlockType is null) && ModuleType(m.Items[0]) != m.FieldType)
+                else if (!(m.Items[0].Kind == LayerKind.Use && m.Items[0].BlockType is null) && ModuleType(m.Items[0]) != m.FieldType && m.FieldType != PiXRewriter.ModuleBase)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FieldTypeMismatch, m.Location, m.Name, Short(m.FieldType),
                         Short(ModuleType(m.Items[0])) + " (declare the field with that type, or as Sequential)"));
                 bool conditional = m.Items[0].When is not null || (m.IsShortcut && (m.ShortcutWhen is not null || cls.ResidualWhen is not null));
                 if (conditional && !m.IsNullable)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, m.Location, m.Name,
-                        "exists only under a condition; declare it nullable (e.g. 'readonly " + Short(m.FieldType) + "? " + m.Name + ";')"));
+                        (m.Items[0].When == "false" ? "is removed by PiX substitution (it follows a replaced convolution)" : "exists only under a condition")
+                        + "; declare it nullable (e.g. 'readonly " + Short(m.FieldType) + "? " + m.Name + ";')"));
             }
             else if (m.IsShortcut && (m.ShortcutWhen is not null || cls.ResidualWhen is not null) && !m.IsNullable)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, m.Location, m.Name,

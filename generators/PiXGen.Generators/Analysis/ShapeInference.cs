@@ -136,7 +136,7 @@ public sealed class ShapeInference
         foreach (var m in cls.Members)
         {
             if (m.IsShortcut || (m.AfterAdd && cls.HasResidual)) continue;
-            var node = InstantiateMember(m, env, shape, prefix, stack, NodeRole.Main);
+            var node = InstantiateMember(cls, m, env, shape, prefix, stack, NodeRole.Main);
             if (node is not null) { nodes.Add(node); shape = node.Out; }
         }
         if (residual)
@@ -148,7 +148,7 @@ public sealed class ShapeInference
             {
                 sc = member;
                 if (!EvalCondition(member.ShortcutWhen, env, member.Location, $"{prefix}{member.PyName} [Shortcut(When)]")) continue;
-                var node = InstantiateMember(member, env, shortcutShape, prefix, stack, NodeRole.Shortcut);
+                var node = InstantiateMember(cls, member, env, shortcutShape, prefix, stack, NodeRole.Shortcut);
                 if (node is not null) { nodes.Add(node); shortcutShape = node.Out; }
             }
             if (shortcutShape != shape)
@@ -160,7 +160,7 @@ public sealed class ShapeInference
             foreach (var m in cls.Members)
             {
                 if (m.IsShortcut || !m.AfterAdd) continue;
-                var node = InstantiateMember(m, env, shape, prefix, stack, NodeRole.AfterAdd);
+                var node = InstantiateMember(cls, m, env, shape, prefix, stack, NodeRole.AfterAdd);
                 if (node is not null) { nodes.Add(node); shape = node.Out; }
             }
         }
@@ -170,9 +170,10 @@ public sealed class ShapeInference
 
     private string Where(string path) => path.Length == 0 ? _networkName : $"{_networkName}.{path}";
 
-    private LayerNode? InstantiateMember(LayerMember m, Dictionary<string, object> env, Shape input, string prefix,
+    private LayerNode? InstantiateMember(ClassDecl cls, LayerMember m, Dictionary<string, object> env, Shape input, string prefix,
         List<string> stack, NodeRole role)
     {
+        int itemIndex = -1;
         bool sequential = m.FieldType == SequentialType;
         var path = prefix + m.PyName;
         var children = new List<LayerNode>();
@@ -180,6 +181,8 @@ public sealed class ShapeInference
         int index = 0;
         foreach (var item in m.Items)
         {
+            itemIndex++;
+            var origin = $"{cls.FullName}|{m.Name}|{itemIndex.ToString(CultureInfo.InvariantCulture)}";
             if (!EvalCondition(item.When, env, item.Location, $"{Where(path)} (When)")) continue;
             if (item.Kind == LayerKind.Use)
             {
@@ -196,7 +199,7 @@ public sealed class ShapeInference
                     var name = sequential ? index.ToString(CultureInfo.InvariantCulture) : m.PyName;
                     var childPath = sequential ? $"{path}.{name}" : path;
                     var callerEnv = new Dictionary<string, object>(env) { ["i"] = i };
-                    var node = InstantiateBlock(item, callerEnv, shape, name, childPath, stack, role);
+                    var node = InstantiateBlock(item, callerEnv, shape, name, childPath, stack, role) with { Origin = origin };
                     children.Add(node); shape = node.Out; index++;
                 }
             }
@@ -204,7 +207,7 @@ public sealed class ShapeInference
             {
                 var name = sequential ? index.ToString(CultureInfo.InvariantCulture) : m.PyName;
                 var childPath = sequential ? $"{path}.{name}" : path;
-                var node = InstantiateLayer(item, env, shape, name, childPath, role);
+                var node = InstantiateLayer(item, env, shape, name, childPath, role) with { Origin = origin };
                 children.Add(node); shape = node.Out; index++;
             }
         }
@@ -384,6 +387,16 @@ public sealed class ShapeInference
             case LayerKind.PiX:
             {
                 NeedMap();
+                if (item.Get("ReplacedKernel") is not null)
+                {
+                    // A [PiXSqueeze]-marked convolution: can this instance become PiX?
+                    long rk = Int("ReplacedKernel", null, record: false), rs = Int("ReplacedStride", null, record: false),
+                        rg = Int("ReplacedGroups", null, record: false);
+                    bool explicitZeta = item.Get("Zeta") is not null;
+                    long outC = explicitZeta ? x.C : Int("OutChannels", null, record: false);
+                    var reason = PiXRewriter.Reason(rk, rs, rg, x.C, outC, allowEqual: explicitZeta);
+                    if (reason is not null) Fail(DiagnosticDescriptors.PiXNotSubstitutable, item.Location, where, reason);
+                }
                 long zeta;
                 if (item.Get("Zeta") is not null) zeta = Int("Zeta", null);
                 else if (item.Get("OutChannels") is not null)

@@ -138,6 +138,23 @@ public static class DiagnosticDescriptors
         "MSBuild property {0} = '{1}' is not valid; accepted: {2}", Cost, DiagnosticSeverity.Error,
         "PiXGenCostSeverity takes none, hidden, info, warning or error.");
 
+    // ---- PiX substitution (PIX0300–PIX0399) ----
+    public static readonly DiagnosticDescriptor PiXSubstituted = Make("PIX0300", "PiX substitution summary",
+        "{0}: PiX replaced {1} convolution(s): {2}", "PiXGen.PiX", DiagnosticSeverity.Info,
+        "Lists the 1x1 convolutions that [SubstitutePiX] replaced, with their ζ.");
+
+    public static readonly DiagnosticDescriptor PiXNotSubstitutable = Make("PIX0301", "Layer cannot be replaced by PiX",
+        "{0}: cannot replace this convolution by PiX: {1}", "PiXGen.PiX", DiagnosticSeverity.Error,
+        "PiX replaces channel-squeezing convolutions: kernel 1, stride 1, groups 1, C_out < C_in dividing C_in (or an explicit ζ).");
+
+    public static readonly DiagnosticDescriptor PiXPatternUnused = Make("PIX0302", "Include/Exclude pattern matches nothing",
+        "{0}: [SubstitutePiX] pattern \"{1}\" matches no convolution of the network", "PiXGen.PiX", DiagnosticSeverity.Warning,
+        "Include and Exclude name layer paths (state_dict prefixes, '*' wildcards); a pattern that matches nothing is probably misspelt.");
+
+    public static readonly DiagnosticDescriptor PiXFieldType = Make("PIX0303", "Field cannot hold the PiX substitution",
+        "Field '{0}' is declared as {1}; declare it as {2}: {3}", "PiXGen.PiX", DiagnosticSeverity.Error,
+        "A field whose layer PiX replaces must be able to hold the new module.");
+
     // ---- Generator (PIX9xxx) ----
     public static readonly DiagnosticDescriptor InternalError = Make("PIX9999", "PiXGen internal error",
         "PiXGen failed while generating '{0}': {1}", Generator, DiagnosticSeverity.Error,

@@ -55,7 +55,9 @@ public sealed record LayerMember(
     EquatableArray<LayerItem> Items,
     bool IsShortcut,
     string? ShortcutWhen,
-    LocationInfo? Location)
+    LocationInfo? Location,
+    /// <summary>[PiXSqueeze] on this member, or null.</summary>
+    PiXMark? PiX = null)
 {
     public bool AfterAdd => Items.Count > 0 && Items[0].AfterAdd;
 }
@@ -88,7 +90,22 @@ public sealed record ClassDecl(
     /// <summary>[Network(MaxParameters = ...)]: the parameter budget as written, or null.</summary>
     BudgetDecl? MaxParameters = null,
     /// <summary>[Network(MaxMacs = ...)]: the MAC budget as written, or null.</summary>
-    BudgetDecl? MaxMacs = null);
+    BudgetDecl? MaxMacs = null,
+    /// <summary>[SubstitutePiX] on a network, or null.</summary>
+    PiXSubstitutionDecl? Substitution = null,
+    /// <summary>For a block specialised by network-wide substitution: the block it was derived from (global::...).
+    /// Such a class is emitted whole (fields included), nested in its network.</summary>
+    string? VariantOf = null);
+
+/// <summary>PiX options shared by [PiXSqueeze] and [SubstitutePiX] (τ as invariant text, enums as integers).</summary>
+public sealed record PiXOptionsDecl(string Tau, int Mode, int Context, bool PhiBias, bool WithNormAndActivation);
+
+/// <summary>[PiXSqueeze] on a convolution member.</summary>
+public sealed record PiXMark(string? Zeta, PiXOptionsDecl Options, LocationInfo? Location);
+
+/// <summary>[SubstitutePiX] on a network.</summary>
+public sealed record PiXSubstitutionDecl(EquatableArray<string> Include, EquatableArray<string> Exclude, PiXOptionsDecl Options,
+    LocationInfo? Location);
 
 /// <summary>A cost budget as written on [Network] (an integer or text such as "4.1G") and where it was written.</summary>
 public sealed record BudgetDecl(string Text, LocationInfo? Location);

@@ -44,7 +44,9 @@ public sealed record LayerNode(
     long Parameters,
     NodeRole Role,
     bool Residual,
-    EquatableArray<LayerNode> Children)
+    EquatableArray<LayerNode> Children,
+    /// <summary>Where the node was declared: "class|member|item" (class fully qualified); null for Sequential containers and networks.</summary>
+    string? Origin = null)
 {
     public string? Get(string name)
     {

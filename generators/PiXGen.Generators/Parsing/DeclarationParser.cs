@@ -115,6 +115,21 @@ public static class DeclarationParser
             }
         }
 
+        PiXSubstitutionDecl? substitution = null;
+        foreach (var a in symbol.GetAttributes())
+        {
+            if (!IsPiXGen(a, "SubstitutePiXAttribute")) continue;
+            EquatableArray<string> Names(string key)
+            {
+                foreach (var na in a.NamedArguments)
+                    if (na.Key == key && na.Value.Kind == TypedConstantKind.Array && !na.Value.IsNull)
+                        return na.Value.Values.Select(v => v.Value as string).Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).ToEquatableArray();
+                return EquatableArray<string>.Empty;
+            }
+            substitution = new PiXSubstitutionDecl(Names("Include"), Names("Exclude"), PiXOptions(a),
+                LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? location);
+        }
+
         bool hasResidual = false;
         string? residualWhen = null;
         foreach (var a in symbol.GetAttributes())
@@ -174,12 +189,19 @@ public static class DeclarationParser
             }
 
             bool isShortcut = false;
+            PiXMark? pixMark = null;
             string? shortcutWhen = null;
             var items = new List<LayerItem>();
             foreach (var a in attributes)
             {
                 var name = a.AttributeClass!.Name;
                 if (name == "ShortcutAttribute") { isShortcut = true; shortcutWhen = Named(a, "When") as string; continue; }
+                if (name == "PiXSqueezeAttribute")
+                {
+                    var zeta = Named(a, "Zeta") is { } z ? ConstantTextOf(z) : null;
+                    pixMark = new PiXMark(zeta, PiXOptions(a), LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? fieldLocation);
+                    continue;
+                }
                 if (!LayerKinds.TryGetValue(name, out var layerKind)) continue;
                 items.Add(ParseItem(a, layerKind, diagnostics, ct));
             }
@@ -199,7 +221,7 @@ public static class DeclarationParser
             var pyName = field.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == "TorchSharp.Utils.ComponentNameAttribute")
                 .Select(a => Named(a, "Name") as string).FirstOrDefault(n => !string.IsNullOrEmpty(n)) ?? field.Name;
             members.Add(new LayerMember(field.Name, pyName, fieldType, field.NullableAnnotation == NullableAnnotation.Annotated,
-                field.IsReadOnly, items.ToEquatableArray(), isShortcut, shortcutWhen, fieldLocation));
+                field.IsReadOnly, items.ToEquatableArray(), isShortcut, shortcutWhen, fieldLocation, pixMark));
         }
 
         bool userForward = symbol.GetMembers("forward").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 1 && !m.IsImplicitlyDeclared);
@@ -211,7 +233,7 @@ public static class DeclarationParser
         var accessibility = symbol.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         return new ClassDecl(kind, ns, typeName, symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), accessibility,
             input, catalogName, hasResidual, residualWhen, args.ToEquatableArray(), lets.ToEquatableArray(),
-            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs);
+            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs, substitution);
     }
 
     /// <summary>The value expression of the named argument <paramref name="name"/> of an attribute application.</summary>
@@ -299,6 +321,31 @@ public static class DeclarationParser
         byte u8 => u8.ToString(CultureInfo.InvariantCulture),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         _ => value.Value.ToString(),
+    };
+
+    private static PiXOptionsDecl PiXOptions(AttributeData a)
+    {
+        string tau = "0.5"; int mode = 0, context = 0; bool phiBias = false, following = true;
+        foreach (var na in a.NamedArguments)
+        {
+            switch (na.Key)
+            {
+                case "Tau" when na.Value.Value is double d: tau = d.ToString("R", CultureInfo.InvariantCulture); break;
+                case "Mode" when na.Value.Value is int m: mode = m; break;
+                case "Context" when na.Value.Value is int c: context = c; break;
+                case "PhiBias" when na.Value.Value is bool b: phiBias = b; break;
+                case "WithNormAndActivation" when na.Value.Value is bool f: following = f; break;
+            }
+        }
+        return new PiXOptionsDecl(tau, mode, context, phiBias, following);
+    }
+
+    private static string? ConstantTextOf(object value) => value switch
+    {
+        string s => s,
+        int i => i.ToString(CultureInfo.InvariantCulture),
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        _ => null,
     };
 
     private static object? Named(AttributeData a, string name)

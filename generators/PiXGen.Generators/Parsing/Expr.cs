@@ -30,6 +30,10 @@ public abstract class Expr
         return sb.ToString();
     }
 
+    /// <summary>The expression in PiXGen's own syntax (for rewritten declarations).</summary>
+    public string ToSource(Func<string, string> names)
+        => ToCSharp(names).Replace("global::System.Math.Min(", "min(").Replace("global::System.Math.Max(", "max(");
+
     public long EvaluateInt(Func<string, object?> lookup)
     {
         var v = Evaluate(lookup);

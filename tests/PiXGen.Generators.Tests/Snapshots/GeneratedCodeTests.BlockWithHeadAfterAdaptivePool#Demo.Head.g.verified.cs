@@ -22,6 +22,7 @@ namespace Demo
         /// <param name="classes">[Arg] classes.</param>
         public Head(long in_channels, int classes) : base(nameof(Head))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             this.classes = classes;
             InChannels = in_channels;
             long c = in_channels;

@@ -23,6 +23,7 @@ namespace Demo
         /// </summary>
         public HeadNet() : base(nameof(HeadNet))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             long in_channels = 3;
             long c = in_channels;
             {

@@ -23,6 +23,7 @@ namespace Demo
         /// </summary>
         public Named() : base(nameof(Named))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             long in_channels = 1;
             long c = in_channels;
             this.first = global::TorchSharp.torch.nn.Conv2d(c, 8, 5);

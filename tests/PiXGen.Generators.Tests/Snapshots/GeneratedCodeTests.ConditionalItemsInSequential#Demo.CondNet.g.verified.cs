@@ -24,6 +24,7 @@ namespace Demo
         /// <param name="withBn">[Arg] withBn (default false).</param>
         public CondNet(bool withBn = false) : base(nameof(CondNet))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             long in_channels = 3;
             this.withBn = withBn;
             long c = in_channels;

@@ -24,6 +24,7 @@ namespace Demo
         /// <param name="dropout">[Arg] dropout (default 0).</param>
         public Stem(long in_channels, int width, bool norm = true, int dropout = 0) : base(nameof(Stem))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             this.width = width;
             this.norm = norm;
             this.dropout = dropout;

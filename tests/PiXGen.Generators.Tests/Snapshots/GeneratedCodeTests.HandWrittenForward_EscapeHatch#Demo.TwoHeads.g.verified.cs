@@ -23,6 +23,7 @@ namespace Demo
         /// </summary>
         public TwoHeads() : base(nameof(TwoHeads))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             long in_channels = 3;
             long c = in_channels;
             this.conv = global::TorchSharp.torch.nn.Conv2d(c, 8, 3, padding: 1);

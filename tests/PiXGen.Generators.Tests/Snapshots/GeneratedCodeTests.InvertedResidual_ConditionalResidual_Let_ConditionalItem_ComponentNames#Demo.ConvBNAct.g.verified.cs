@@ -25,6 +25,7 @@ namespace Demo
         /// <param name="groups">[Arg] groups (default 1).</param>
         public ConvBNAct(long in_channels, int oup, int kernel = 3, int stride = 1, int groups = 1) : base(nameof(ConvBNAct))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             this.oup = oup;
             this.kernel = kernel;
             this.stride = stride;

@@ -27,6 +27,7 @@ namespace Demo
         /// <param name="expand">[Arg] expand.</param>
         public InvertedResidual(long in_channels, int oup, int stride, int expand) : base(nameof(InvertedResidual))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             this.oup = oup;
             this.stride = stride;
             this.expand = expand;

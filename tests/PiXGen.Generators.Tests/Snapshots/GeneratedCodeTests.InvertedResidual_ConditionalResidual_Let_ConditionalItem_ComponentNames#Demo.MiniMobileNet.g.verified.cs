@@ -24,6 +24,7 @@ namespace Demo
         /// <param name="numClasses">[Arg] numClasses (default 100).</param>
         public MiniMobileNet(int numClasses = 100) : base(nameof(MiniMobileNet))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             long in_channels = 3;
             this.numClasses = numClasses;
             long c = in_channels;

@@ -21,6 +21,7 @@ partial class GlobalNet : global::TorchSharp.torch.nn.Module<global::TorchSharp.
     /// </summary>
     public GlobalNet() : base(nameof(GlobalNet))
     {
+        global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
         long in_channels = 3;
         long c = in_channels;
         this.@event = new global::Keyworded(c, @base: 4, @fixed: 2);

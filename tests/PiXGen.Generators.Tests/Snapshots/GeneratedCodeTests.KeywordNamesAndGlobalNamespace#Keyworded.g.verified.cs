@@ -21,6 +21,7 @@ partial class Keyworded : global::TorchSharp.torch.nn.Module<global::TorchSharp.
     /// <param name="fixed">[Arg] fixed (default 1).</param>
     public Keyworded(long in_channels, int @base, long @fixed = 1) : base(nameof(Keyworded))
     {
+        global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
         this.@base = @base;
         this.@fixed = @fixed;
         InChannels = in_channels;

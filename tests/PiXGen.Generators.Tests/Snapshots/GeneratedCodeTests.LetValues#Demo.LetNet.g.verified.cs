@@ -24,6 +24,7 @@ namespace Demo
         /// <param name="scale">[Arg] scale (default 2).</param>
         public LetNet(int scale = 2) : base(nameof(LetNet))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             long in_channels = 8;
             this.scale = scale;
             this.channels = 16 * this.scale;

@@ -24,6 +24,7 @@ namespace Demo
         /// <param name="groups">[Arg] groups (default 1).</param>
         public Wide(long in_channels, int planes, int baseWidth = 64, int groups = 1) : base(nameof(Wide))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             this.planes = planes;
             this.baseWidth = baseWidth;
             this.groups = groups;

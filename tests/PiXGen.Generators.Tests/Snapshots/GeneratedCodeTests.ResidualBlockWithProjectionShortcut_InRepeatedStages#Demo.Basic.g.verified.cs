@@ -23,6 +23,7 @@ namespace Demo
         /// <param name="stride">[Arg] stride (default 1).</param>
         public Basic(long in_channels, int planes, int stride = 1) : base(nameof(Basic))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             this.planes = planes;
             this.stride = stride;
             InChannels = in_channels;

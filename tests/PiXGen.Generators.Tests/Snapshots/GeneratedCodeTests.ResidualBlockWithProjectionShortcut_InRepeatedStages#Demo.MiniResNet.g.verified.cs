@@ -24,6 +24,7 @@ namespace Demo
         /// <param name="numClasses">[Arg] numClasses (default 10).</param>
         public MiniResNet(int numClasses = 10) : base(nameof(MiniResNet))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             long in_channels = 3;
             this.numClasses = numClasses;
             long c = in_channels;

@@ -22,6 +22,7 @@ namespace Demo
         /// <param name="reduction">[Arg] reduction (default 4).</param>
         public SEBlock(long in_channels, int reduction = 4) : base(nameof(SEBlock))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             this.reduction = reduction;
             InChannels = in_channels;
             long c = in_channels;

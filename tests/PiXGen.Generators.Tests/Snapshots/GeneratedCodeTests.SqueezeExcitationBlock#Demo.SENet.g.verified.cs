@@ -23,6 +23,7 @@ namespace Demo
         /// </summary>
         public SENet() : base(nameof(SENet))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             long in_channels = 32;
             long c = in_channels;
             this.block = new global::Demo.SEBlock(c);

@@ -23,6 +23,7 @@ namespace Demo
         /// </summary>
         public TinyNet() : base(nameof(TinyNet))
         {
+            global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             long in_channels = 3;
             long c = in_channels;
             this.conv1 = global::TorchSharp.torch.nn.Conv2d(c, 16, 3, padding: 1);

@@ -1,0 +1,393 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using PiXGen.Generators.Diagnostics;
+using PiXGen.Generators.Model;
+using PiXGen.Generators.Parsing;
+
+namespace PiXGen.Generators.Analysis;
+
+/// <summary>
+/// PiX substitution as a rewrite of declarations (stage 2):
+/// <list type="bullet">
+/// <item>[PiXSqueeze] on a member: the class's own Conv2d item becomes a PiX item (and the following BatchNorm and
+/// activation disappear), for every instance of the class.</item>
+/// <item>[SubstitutePiX] on a network: decisions are taken per instance on the dense network's instantiated IR;
+/// blocks whose instances change are specialised into variant classes nested in the network, so the dense
+/// block stays dense for other networks.</item>
+/// </list>
+/// The PiX item keeps the member's name, so φ's weight takes the convolution's state_dict key. Whether an
+/// instance can be substituted (kernel 1, stride 1, groups 1, C_out dividing C_in) is checked by shape inference
+/// from the "Replaced*" settings the PiX item carries, with PIX0301 at the marker.
+/// </summary>
+public static class PiXRewriter
+{
+    public const string ModuleBase = "global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>";
+    public const string PiXLayerType = "global::PiXGen.PiX.PiXLayer";
+
+    private static readonly HashSet<LayerKind> Activations = new()
+    {
+        LayerKind.ReLU, LayerKind.ReLU6, LayerKind.SiLU, LayerKind.Sigmoid, LayerKind.Hardswish,
+    };
+
+    // ------------------------------------------------------------------ the PiX item
+
+    /// <summary>The PiX item replacing <paramref name="conv"/>: ζ explicit, or derived from the convolution's output channels.</summary>
+    public static LayerItem PiXItemFor(LayerItem conv, string? zeta, PiXOptionsDecl o, LocationInfo? location, bool check)
+    {
+        var settings = new List<Setting>();
+        if (zeta is not null) settings.Add(new Setting("Zeta", zeta, SettingType.Expression));
+        else settings.Add(new Setting("OutChannels", conv.Get("OutChannels") ?? "0", SettingType.Expression));
+        settings.Add(new Setting("Tau", o.Tau, SettingType.Double));
+        if (o.Mode != 0) settings.Add(new Setting("Mode", o.Mode.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+        if (o.Context != 0) settings.Add(new Setting("Context", o.Context.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+        if (o.PhiBias) settings.Add(new Setting("PhiBias", "true", SettingType.Bool));
+        if (check)
+        {
+            // Instance-dependent eligibility, checked by shape inference (PIX0301 at the marker).
+            settings.Add(new Setting("ReplacedKernel", conv.Get("Kernel") ?? "1", SettingType.Expression));
+            settings.Add(new Setting("ReplacedStride", conv.Get("Stride") ?? "1", SettingType.Expression));
+            settings.Add(new Setting("ReplacedGroups", conv.Get("Groups") ?? "1", SettingType.Expression));
+        }
+        return new LayerItem(LayerKind.PiX, "PiX", settings.ToEquatableArray(), conv.When, conv.AfterAdd, null, null, location ?? conv.Location);
+    }
+
+    private static LayerItem Removed(LayerItem item) => item with { When = "false" };
+
+    // ------------------------------------------------------------------ [PiXSqueeze]
+
+    /// <summary>Applies the [PiXSqueeze] markers of one class to its own declaration.</summary>
+    public static ClassDecl ApplyMarkers(ClassDecl cls, List<DiagnosticInfo> diagnostics)
+    {
+        if (!cls.Members.Any(m => m.PiX is not null)) return cls;
+        var members = cls.Members.ToList();
+        for (int mi = 0; mi < members.Count; mi++)
+        {
+            var m = members[mi];
+            if (m.PiX is null) continue;
+            int k = IndexOf(m.Items, i => i.Kind == LayerKind.Conv2d);
+            if (k < 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXNotSubstitutable, m.PiX.Location, $"{cls.Name}.{m.Name}",
+                    "[PiXSqueeze] goes on a field with a [Conv2d] attribute"));
+                continue;
+            }
+            bool sequential = m.FieldType == DeclarationValidator.SequentialType;
+            if (!sequential && m.FieldType != PiXLayerType && m.FieldType != ModuleBase)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXFieldType, m.Location, m.Name, Short(m.FieldType),
+                    "PiXLayer (or Module<Tensor, Tensor>)", "it holds the PiX layer that replaces the convolution"));
+                continue;
+            }
+            ReplaceAt(members, mi, k, PiXItemFor(m.Items[k], m.PiX.Zeta, m.PiX.Options, m.PiX.Location, check: true), m.PiX.Options.WithNormAndActivation,
+                standalone: false);
+        }
+        return cls with { Members = members.ToEquatableArray() };
+    }
+
+    /// <summary>Puts <paramref name="pix"/> at item <paramref name="k"/> of member <paramref name="mi"/> and removes the followers.</summary>
+    private static void ReplaceAt(List<LayerMember> members, int mi, int k, LayerItem pix, bool withFollowers, bool standalone)
+    {
+        var m = members[mi];
+        var items = m.Items.ToList();
+        items[k] = pix;
+        if (withFollowers)
+        {
+            if (m.FieldType == DeclarationValidator.SequentialType || items.Count > 1)
+            {
+                // Followers inside the same Sequential.
+                int j = k + 1;
+                if (j < items.Count && items[j].Kind == LayerKind.BatchNorm2d && items[j].When is null) items[j] = Removed(items[j]);
+                if (j < items.Count && items[j].When == "false") j++;
+                if (j < items.Count && Activations.Contains(items[j].Kind) && items[j].When is null) items[j] = Removed(items[j]);
+            }
+            else
+            {
+                // Followers are the next members (single-item fields on the same path).
+                int j = mi + 1;
+                while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
+                if (j < members.Count && IsSingle(members[j], LayerKind.BatchNorm2d))
+                {
+                    members[j] = members[j] with { Items = new[] { Removed(members[j].Items[0]) }.ToEquatableArray() };
+                    j++;
+                    while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
+                }
+                if (j < members.Count && members[j].Items.Count == 1 && Activations.Contains(members[j].Items[0].Kind)
+                    && members[j].Items[0].When is null && members[j].FieldType != DeclarationValidator.SequentialType)
+                    members[j] = members[j] with { Items = new[] { Removed(members[j].Items[0]) }.ToEquatableArray() };
+            }
+        }
+        m = members[mi];
+        members[mi] = m with
+        {
+            Items = items.ToEquatableArray(),
+            FieldType = standalone && m.FieldType != DeclarationValidator.SequentialType ? PiXLayerType : m.FieldType,
+        };
+    }
+
+    private static bool IsSingle(LayerMember m, LayerKind kind)
+        => m.Items.Count == 1 && m.Items[0].Kind == kind && m.Items[0].When is null && m.FieldType != DeclarationValidator.SequentialType;
+
+    private static int IndexOf(EquatableArray<LayerItem> items, System.Func<LayerItem, bool> p)
+    {
+        for (int i = 0; i < items.Count; i++) if (p(items[i])) return i;
+        return -1;
+    }
+
+    internal static string Short(string fqn)
+    {
+        var s = fqn.StartsWith("global::", System.StringComparison.Ordinal) ? fqn.Substring(8) : fqn;
+        if (s.StartsWith("TorchSharp.torch.nn.Module<", System.StringComparison.Ordinal)) return "Module<Tensor, Tensor>";
+        int dot = s.LastIndexOf('.');
+        return dot >= 0 ? s.Substring(dot + 1) : s;
+    }
+
+    // ------------------------------------------------------------------ [SubstitutePiX]
+
+    /// <summary>The outcome of network-wide substitution.</summary>
+    public sealed record Result(ClassDecl Network, List<ClassDecl> Variants, List<string> Replaced);
+
+    /// <summary>
+    /// Decides, on the dense network's IR, which convolutions PiX replaces, and rewrites the network and the
+    /// blocks on the way into variants. Null when nothing could be decided (errors reported).
+    /// </summary>
+    public static Result? Substitute(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense,
+        List<DiagnosticInfo> diagnostics)
+    {
+        var sub = network.Substitution!;
+        var decisions = new HashSet<string>(); // paths of the convolutions to replace
+        var matchedPatterns = new HashSet<string>();
+        Decide(dense, sub, decisions, matchedPatterns, network, diagnostics);
+        foreach (var pattern in sub.Include.Concat(sub.Exclude))
+            if (!matchedPatterns.Contains(pattern))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXPatternUnused, sub.Location, network.Name, pattern));
+        var rewriter = new VariantBuilder(network, blocks, sub.Options, decisions, diagnostics);
+        var rewritten = rewriter.Rewrite(dense, network, isNetwork: true);
+        var replaced = decisions.OrderBy(p => p, System.StringComparer.Ordinal).ToList();
+        return new Result(rewritten, rewriter.Variants, replaced);
+    }
+
+    private static void Decide(LayerNode node, PiXSubstitutionDecl sub, HashSet<string> decisions, HashSet<string> matched,
+        ClassDecl network, List<DiagnosticInfo> diagnostics)
+    {
+        if (node.Kind == NodeKind.Layer && node.Layer == LayerKind.Conv2d)
+        {
+            var included = sub.Include.Where(p => Matches(p, node.Path)).ToList();
+            var excluded = sub.Exclude.Where(p => Matches(p, node.Path)).ToList();
+            foreach (var p in included.Concat(excluded)) matched.Add(p);
+            if (excluded.Count > 0) return;
+            long k = node.GetInt("Kernel"), s = node.GetInt("Stride", 1), g = node.GetInt("Groups", 1);
+            long cin = node.GetInt("InChannels"), cout = node.GetInt("OutChannels");
+            bool shape1x1 = k == 1 && s == 1 && g == 1 && node.GetInt("Dilation", 1) >= 1;
+            if (included.Count > 0)
+            {
+                string? reason = Reason(k, s, g, cin, cout, allowEqual: true);
+                if (reason is not null)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXNotSubstitutable, sub.Location,
+                        $"{network.Name}.{node.Path} (included by \"{included[0]}\")", reason));
+                else decisions.Add(node.Path);
+                return;
+            }
+            if (node.Role != NodeRole.Shortcut && shape1x1 && cout < cin && cin % cout == 0) decisions.Add(node.Path);
+            return;
+        }
+        foreach (var c in node.Children) Decide(c, sub, decisions, matched, network, diagnostics);
+    }
+
+    /// <summary>Why a convolution cannot become PiX with ζ = C_in / C_out, or null.</summary>
+    public static string? Reason(long k, long s, long g, long cin, long cout, bool allowEqual)
+    {
+        if (k != 1) return $"its kernel is {k}x{k}; PiX replaces 1x1 convolutions";
+        if (s != 1) return $"its stride is {s}; PiX keeps the spatial size (put the stride on the next convolution)";
+        if (g != 1) return $"it is grouped (groups={g}); PiX replaces dense 1x1 convolutions";
+        if (cout > cin) return $"C_out {cout} > C_in {cin}; PiX only reduces channels";
+        if (cout == cin && !allowEqual) return $"C_out = C_in = {cin}: nothing to squeeze (give Zeta = 1 for SE-like gating)";
+        if (cin % cout != 0) return $"C_in {cin} is not divisible by C_out {cout}, so ζ cannot be inferred (give Zeta)";
+        return null;
+    }
+
+    /// <summary>Glob match of a layer path: '*' matches any characters.</summary>
+    public static bool Matches(string pattern, string path)
+    {
+        int p = 0, t = 0, star = -1, mark = 0;
+        while (t < path.Length)
+        {
+            if (p < pattern.Length && pattern[p] == path[t]) { p++; t++; }
+            else if (p < pattern.Length && pattern[p] == '*') { star = p++; mark = t; }
+            else if (star >= 0) { p = star + 1; t = ++mark; }
+            else return false;
+        }
+        while (p < pattern.Length && pattern[p] == '*') p++;
+        return p == pattern.Length;
+    }
+
+    /// <summary>Builds the specialised declarations bottom-up from the dense IR.</summary>
+    private sealed class VariantBuilder
+    {
+        private readonly ClassDecl _network;
+        private readonly IReadOnlyDictionary<string, ClassDecl> _blocks;
+        private readonly PiXOptionsDecl _options;
+        private readonly HashSet<string> _decisions;
+        private readonly List<DiagnosticInfo> _diagnostics;
+        private readonly Dictionary<string, ClassDecl> _bySignature = new();
+        private readonly Dictionary<string, int> _counters = new();
+        public List<ClassDecl> Variants { get; } = new();
+
+        public VariantBuilder(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, PiXOptionsDecl options,
+            HashSet<string> decisions, List<DiagnosticInfo> diagnostics)
+        {
+            _network = network; _blocks = blocks; _options = options; _decisions = decisions; _diagnostics = diagnostics;
+        }
+
+        /// <summary>Direct descendants of <paramref name="node"/> declared in its own class (through Sequential containers).</summary>
+        private static IEnumerable<LayerNode> Own(LayerNode node)
+        {
+            foreach (var c in node.Children)
+            {
+                if (c.Kind == NodeKind.Sequential) { foreach (var g in c.Children) yield return g; }
+                else yield return c;
+            }
+        }
+
+        private static (string Member, int Item) Parse(string origin)
+        {
+            var parts = origin.Split('|');
+            return (parts[1], int.Parse(parts[2], CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>Rewrites the class of one instance; returns it unchanged when nothing below changes.</summary>
+        public ClassDecl Rewrite(LayerNode node, ClassDecl cls, bool isNetwork)
+        {
+            var replace = new List<(string Member, int Item)>();
+            var choices = new Dictionary<(string Member, int Item), List<ClassDecl>>();
+            foreach (var child in Own(node))
+            {
+                if (child.Origin is null) continue;
+                var key = Parse(child.Origin);
+                if (child.Kind == NodeKind.Layer && child.Layer == LayerKind.Conv2d && _decisions.Contains(child.Path))
+                    replace.Add(key);
+                else if (child.Kind == NodeKind.Block)
+                {
+                    var member = cls.Members.First(m => m.Name == key.Member);
+                    var block = _blocks[member.Items[key.Item].BlockType!];
+                    var chosen = Rewrite(child, block, isNetwork: false);
+                    if (!choices.TryGetValue(key, out var list)) choices[key] = list = new List<ClassDecl>();
+                    list.Add(chosen);
+                }
+            }
+            bool changed = replace.Count > 0 || choices.Any(kv => kv.Value.Any(b => !ReferenceEquals(b, _blocks[Original(cls, kv.Key)])));
+            if (!changed) return cls;
+
+            var signature = new StringBuilder(cls.FullName);
+            foreach (var r in replace.Distinct().OrderBy(r => r.Member, System.StringComparer.Ordinal).ThenBy(r => r.Item))
+                signature.Append(';').Append(r.Member).Append('#').Append(r.Item);
+            foreach (var kv in choices.OrderBy(kv => kv.Key.Member, System.StringComparer.Ordinal).ThenBy(kv => kv.Key.Item))
+                signature.Append(';').Append(kv.Key.Member).Append('#').Append(kv.Key.Item).Append('=').Append(string.Join(",", kv.Value.Select(b => b.FullName)));
+            if (!isNetwork && _bySignature.TryGetValue(signature.ToString(), out var existing)) return existing;
+
+            var members = cls.Members.ToList();
+            // Block choices first (they do not move items), then replacements (which may mark followers removed).
+            foreach (var kv in choices)
+            {
+                int mi = members.FindIndex(m => m.Name == kv.Key.Member);
+                var m = members[mi];
+                var items = m.Items.ToList();
+                var item = items[kv.Key.Item];
+                var runs = Runs(kv.Value);
+                if (runs.Count == 1)
+                    items[kv.Key.Item] = item with { BlockType = runs[0].Block.FullName };
+                else
+                {
+                    // Different variants for different repeats: split the repeated [Use] into runs with fixed counts.
+                    var split = new List<LayerItem>();
+                    int offset = 0;
+                    foreach (var (block, count) in runs)
+                    {
+                        var settings = item.Settings.Where(s => s.Name != "Count").ToList();
+                        settings.Add(new Setting("Count", count.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                        split.Add(item with { BlockType = block.FullName, BlockArgs = ShiftIndex(item.BlockArgs ?? "", offset), Settings = settings.ToEquatableArray() });
+                        offset += count;
+                    }
+                    items.RemoveAt(kv.Key.Item);
+                    items.InsertRange(kv.Key.Item, split);
+                    // Later replacement keys in this member refer to the original item indices; blocks and convs are not
+                    // mixed in one member of the zoo, and a split member holds only [Use] items, so indices stay valid for convs.
+                }
+                var fieldType = m.FieldType;
+                if (m.FieldType != DeclarationValidator.SequentialType)
+                {
+                    var newType = runs[0].Block.FullName;
+                    if (isNetwork && m.FieldType != newType && m.FieldType != ModuleBase)
+                        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXFieldType, m.Location, m.Name, Short(m.FieldType),
+                            "Module<Tensor, Tensor> (or Sequential)", "PiX substitution specialises its block for this network"));
+                    if (!isNetwork) fieldType = newType;
+                }
+                members[mi] = m with { Items = items.ToEquatableArray(), FieldType = fieldType };
+            }
+            foreach (var (member, k) in replace.Distinct())
+            {
+                int mi = members.FindIndex(m => m.Name == member);
+                var m = members[mi];
+                if (isNetwork && m.FieldType != DeclarationValidator.SequentialType && m.FieldType != PiXLayerType && m.FieldType != ModuleBase)
+                {
+                    _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXFieldType, m.Location, m.Name, Short(m.FieldType),
+                        "PiXLayer or Module<Tensor, Tensor>", "network-wide substitution replaces its convolution by PiX"));
+                    continue;
+                }
+                ReplaceAt(members, mi, k, PiXItemFor(m.Items[k], null, _options, _network.Substitution!.Location, check: false),
+                    _options.WithNormAndActivation, standalone: !isNetwork);
+            }
+            if (isNetwork) return cls with { Members = members.ToEquatableArray() };
+
+            // A block variant is emitted whole: drop what substitution removed and give the fields their new types.
+            var kept = new List<LayerMember>();
+            foreach (var m in members)
+            {
+                var items = m.Items.Where(i => i.When != "false").ToList();
+                if (items.Count == 0) continue;
+                var type = m.FieldType;
+                if (type != DeclarationValidator.SequentialType && items.Count == 1) type = DeclarationValidator.ModuleType(items[0]);
+                kept.Add(m with { Items = items.ToEquatableArray(), FieldType = type, PiX = null });
+            }
+            _counters.TryGetValue(cls.Name, out int n);
+            _counters[cls.Name] = ++n;
+            var name = $"{cls.Name}_PiX{n}";
+            var variant = cls with
+            {
+                Name = name,
+                FullName = $"{_network.FullName}.{name}",
+                Members = kept.ToEquatableArray(),
+                HasUserForward = false,
+                HasUserDispose = false,
+                VariantOf = cls.FullName,
+            };
+            _bySignature[signature.ToString()] = variant;
+            Variants.Add(variant);
+            return variant;
+        }
+
+        private string Original(ClassDecl cls, (string Member, int Item) key)
+            => cls.Members.First(m => m.Name == key.Member).Items[key.Item].BlockType!;
+
+        private static List<(ClassDecl Block, int Count)> Runs(List<ClassDecl> choices)
+        {
+            var runs = new List<(ClassDecl, int)>();
+            foreach (var c in choices)
+            {
+                if (runs.Count > 0 && ReferenceEquals(runs[runs.Count - 1].Item1, c)) runs[runs.Count - 1] = (c, runs[runs.Count - 1].Item2 + 1);
+                else runs.Add((c, 1));
+            }
+            return runs;
+        }
+
+        /// <summary>Rewrites the named arguments so 'i' counts from <paramref name="offset"/>.</summary>
+        private static string ShiftIndex(string args, int offset)
+        {
+            if (offset == 0) return args;
+            var parsed = Expr.ParseNamedArguments(args);
+            return string.Join(", ", parsed.Select(kv => kv.Key + ": " +
+                kv.Value.ToSource(n => n == "i" ? $"(i + {offset.ToString(CultureInfo.InvariantCulture)})" : n)));
+        }
+    }
+}

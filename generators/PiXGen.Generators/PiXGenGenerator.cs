@@ -155,6 +155,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             if (!valid || HasErrors(diagnostics))
                 return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
             LayerNode? ir = null;
+            LayerNode? denseIr = null; // the dense network a PiX network derives from, for the cost delta
             var variants = new List<ClassDecl>();
             if (decl.Kind == ClassKind.Network)
             {
@@ -164,6 +165,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                 if (decl.Substitution is not null)
                 {
                     // Network-wide PiX: decide on the dense instance, specialise blocks, infer the PiX network.
+                    denseIr = ir;
                     var result = PiXRewriter.Substitute(decl, blocks, ir, diagnostics);
                     if (result is null || HasErrors(diagnostics))
                         return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
@@ -176,6 +178,13 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                         return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
                     diagnostics.Add(PiXSummary(decl, ir));
                 }
+                else if (parsed.Decl!.Members.Any(m => m.PiX is not null) || blockDecls.Any(b => b.Members.Any(m => m.PiX is not null)))
+                {
+                    // [PiXSqueeze] somewhere: the same declarations without the markers are the dense network.
+                    var original = new Dictionary<string, ClassDecl>();
+                    foreach (var b in blockDecls) original[b.FullName] = b;
+                    denseIr = ShapeInference.Run(parsed.Decl, original, new List<DiagnosticInfo>());
+                }
             }
             var source = ModuleEmitter.Emit(decl, blocks, ir, variants);
             var entry = ir is null ? null : new CatalogEntry(decl.CatalogName, decl.FullName);
@@ -185,7 +194,10 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             {
                 var cost = CostModel.Compute(ir);
                 costSource = CostEmitter.Emit(decl, ir, cost);
-                summary = CostDiagnostics.Summarise(decl, ir, cost);
+                var denseCost = denseIr is null ? null : CostModel.Compute(denseIr);
+                if (denseCost is not null && denseCost.Macs == cost.Macs && denseCost.Parameters == cost.Parameters
+                    && denseCost.ActivationBytes == cost.ActivationBytes) denseCost = null;
+                summary = CostDiagnostics.Summarise(decl, ir, cost, denseCost);
             }
             return new GenerationResult(ModuleEmitter.HintName(decl), source, Dedupe(diagnostics), entry, ir, costSource, summary);
         }

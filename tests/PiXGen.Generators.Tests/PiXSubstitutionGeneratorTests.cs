@@ -59,6 +59,17 @@ public class PiXSubstitutionGeneratorTests
     }
 
     [Fact]
+    public void Cost_report_states_the_change_against_the_dense_network()
+    {
+        var run = GeneratorHarness.Run(Src(Bottleneck + "\n[Network(Input = \"3x16x16\"), SubstitutePiX]\npublic partial class Net\n{\n" + Stem + "}\n"));
+        var report = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0200").GetMessage();
+        // By hand: each replaced conv1 (16→8 at 16², 32→8 at 8², 32→8 at 8²) loses C_in·C_out·H·W MACs and gains φ's
+        // C_in·C_out: (32768 − 128) + 2·(16384 − 256) = 64,896; the three bn1 (2·8 parameters each) are gone.
+        Assert.Contains(" · vs dense: params −48 (", report);
+        Assert.Contains(" · MACs −64.90 K (", report);
+    }
+
+    [Fact]
     public void Include_forces_a_non_squeezing_layer_and_exclude_keeps_one_dense()
     {
         var run = GeneratorHarness.Run(Src(Bottleneck + "\n[Network(Input = \"3x16x16\"), SubstitutePiX(Include = new[] { \"stage.0.proj\" }, Exclude = new[] { \"stage.2.*\" })]\npublic partial class Net\n{\n" + Stem + "}\n"));

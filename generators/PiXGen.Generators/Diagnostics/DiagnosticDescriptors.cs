@@ -121,7 +121,7 @@ public static class DiagnosticDescriptors
 
     // ---- Costs (PIX0200–PIX0299) ----
     public static readonly DiagnosticDescriptor CostReport = Make("PIX0200", "Network cost report",
-        "{0}: {1} params · {2} (torchvision convention; paper convention {3}) · {4} → {5} · {6} activations (peak {7})", Cost, DiagnosticSeverity.Info,
+        "{0}: {1} params · {2} (torchvision convention; paper convention {3}) · {4} → {5} · {6} activations (peak {7}){8}", Cost, DiagnosticSeverity.Info,
         "Compile-time cost of a network at batch 1 for its default arguments: trainable parameters, MACs (Conv2d + Linear multiply-accumulates, bias excluded), " +
         "the paper convention (MACs + bias adds + 2 per BatchNorm element + 1 per activation element + 1 per pooling input element), input → output shape, " +
         "float32 activation memory (every layer output) and its peak. Severity: MSBuild property PiXGenCostSeverity (none|hidden|info|warning|error) or .editorconfig.");

@@ -27,4 +27,6 @@ public sealed record CostSummary(
     EquatableArray<CostFigure> CostliestByMacs,
     EquatableArray<CostFigure> CostliestByParameters,
     BudgetDecl? MaxParameters,
-    BudgetDecl? MaxMacs);
+    BudgetDecl? MaxMacs,
+    /// <summary>" · vs dense: ..." for PiX networks (the change against the dense network they derive from), else "".</summary>
+    string DenseDelta = "");

@@ -47,6 +47,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         public const string AnalyseBlocks = nameof(AnalyseBlocks);
         public const string Catalog = nameof(Catalog);
         public const string CostOptions = nameof(CostOptions);
+        public const string VariantOptions = nameof(VariantOptions);
         public const string CostDiagnostics = nameof(CostDiagnostics);
     }
 
@@ -65,8 +66,11 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             .Select(static (decls, _) => decls.Where(d => d is not null).Select(d => d!).OrderBy(d => d.FullName, System.StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(Steps.Blocks);
 
-        var networkResults = networks.Combine(allBlocks)
-            .Select(static (pair, ct) => Analyse(pair.Left, pair.Right))
+        var variantOptions = context.AnalyzerConfigOptionsProvider
+            .Select(static (provider, _) => ReadVariantOptions(provider.GlobalOptions))
+            .WithTrackingName(Steps.VariantOptions);
+        var networkResults = networks.Combine(allBlocks).Combine(variantOptions)
+            .Select(static (pair, ct) => Analyse(pair.Left.Left, pair.Left.Right, pair.Right))
             .WithTrackingName(Steps.AnalyseNetworks);
         var blockResults = blocks.Combine(allBlocks)
             .Select(static (pair, ct) => Analyse(pair.Left, pair.Right))
@@ -113,6 +117,12 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         if (r.Source is not null && r.CostSource is not null) spc.AddSource(r.CostHintName, r.CostSource);
     }
 
+    private static VariantOptions ReadVariantOptions(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
+    {
+        string? Get(string name) => options.TryGetValue("build_property." + name, out var v) && !string.IsNullOrWhiteSpace(v) ? v : null;
+        return new VariantOptions(Get("PiXGenVariant"), Get("PiXGenZeta"), Get("PiXGenTarget"));
+    }
+
     private static CostOptions ReadCostOptions(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
     {
         string? Get(string property)
@@ -137,7 +147,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
     }
 
     /// <summary>Validate, infer shapes (networks) and emit one class. Never throws: failures become PIX9999.</summary>
-    public static GenerationResult Analyse(ParseResult parsed, EquatableArray<ClassDecl> blockDecls)
+    public static GenerationResult Analyse(ParseResult parsed, EquatableArray<ClassDecl> blockDecls, VariantOptions? variantOptions = null)
     {
         var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
         var decl = parsed.Decl;
@@ -162,7 +172,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                 ir = ShapeInference.Run(decl, blocks, diagnostics);
                 if (ir is null)
                     return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
-                if (decl.Substitution is not null)
+                if (decl.Substitution is not null && decl.Variants is null)
                 {
                     // Network-wide PiX: decide on the dense instance, specialise blocks, infer the PiX network.
                     denseIr = ir;
@@ -178,6 +188,31 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                         return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
                     diagnostics.Add(PiXSummary(decl, ir));
                 }
+                else if (decl.Variants is not null)
+                {
+                    // Build-time variant: pin or MSBuild properties, decided on the dense instance.
+                    var choice = VariantSelector.Select(decl, variantOptions ?? VariantOptions.Default, diagnostics);
+                    if (choice is null)
+                        return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                    var decided = VariantSelector.Decide(choice, decl, blocks, ir, CostModel.Compute(ir).Macs, diagnostics);
+                    if (decided is null)
+                        return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                    denseIr = ir;
+                    if (decided.Value.Actions.Count > 0)
+                    {
+                        var result = PiXRewriter.Apply(decl, blocks, ir, decided.Value.Actions, DefaultPiXOptions, decl.Variants.Location, diagnostics);
+                        foreach (var v in result.Variants) blocks[v.FullName] = v;
+                        decl = result.Network;
+                        variants = result.Variants;
+                        DeclarationValidator.Validate(decl, blocks, diagnostics);
+                        ir = HasErrors(diagnostics) ? null : ShapeInference.Run(decl, blocks, diagnostics);
+                        if (ir is null)
+                            return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                    }
+                    decl = decl with { BuiltVariant = decided.Value.Label };
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VariantBuilt, decl.Variants!.Location, decl.Name,
+                        decided.Value.Label, decided.Value.Details));
+                }
                 else if (parsed.Decl!.Members.Any(m => m.PiX is not null) || blockDecls.Any(b => b.Members.Any(m => m.PiX is not null)))
                 {
                     // [PiXSqueeze] somewhere: the same declarations without the markers are the dense network.
@@ -187,7 +222,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                 }
             }
             var source = ModuleEmitter.Emit(decl, blocks, ir, variants);
-            var entry = ir is null ? null : new CatalogEntry(decl.CatalogName, decl.FullName);
+            var entry = ir is null ? null : new CatalogEntry(decl.CatalogName, decl.FullName, decl.BuiltVariant is not null);
             string? costSource = null;
             CostSummary? summary = null;
             if (ir is not null)
@@ -208,6 +243,8 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
         }
     }
+
+    private static readonly PiXOptionsDecl DefaultPiXOptions = new("0.5", 0, 0, false, true);
 
     private static bool HasErrors(List<DiagnosticInfo> diagnostics)
         => diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);

@@ -23,6 +23,9 @@ public sealed record NetworkInfo(
     long Parameters,
     Func<nn.Module<Tensor, Tensor>> Create)
 {
+    /// <summary>The build-time variant that was generated ("dense" for networks without [Variants]), e.g. "downscale(ζ=2)".</summary>
+    public string Variant { get; init; } = "dense";
+
     /// <summary>Buffers (BatchNorm2d running statistics and batch counters), counted at compile time.</summary>
     public long Buffers { get; init; }
 

@@ -51,11 +51,7 @@ public class CostTests
         if (diagnosticOptions is not null)
             compilation = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(
                 compilation.Options.SpecificDiagnosticOptions.SetItems(diagnosticOptions)));
-        var driver = CSharpGeneratorDriver.Create(new[] { new PiXGenGenerator().AsSourceGenerator() },
-            additionalTexts: null, parseOptions: GeneratorHarness.ParseOptions,
-            optionsProvider: new GlobalOptionsProvider(properties ?? new Dictionary<string, string>()),
-            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
-        return GeneratorHarness.Run(driver, compilation);
+        return GeneratorHarness.Run(GeneratorHarness.CreateDriver(properties ?? new Dictionary<string, string>()), compilation);
     }
 
     private static List<Diagnostic> Costs(GeneratorRun run)
@@ -276,30 +272,5 @@ public class CostTests
     {
         var run = Run(Net).AssertCompilesCleanly();
         Snapshot.VerifyGenerated(run, f => f.HintName.EndsWith(".Costs.g.cs", StringComparison.Ordinal));
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    /// <summary>Global analyzer-config options (what MSBuild's CompilerVisibleProperty items produce).</summary>
-    private sealed class GlobalOptionsProvider : AnalyzerConfigOptionsProvider
-    {
-        private readonly Options _global;
-        public GlobalOptionsProvider(IDictionary<string, string> values) => _global = new Options(values);
-        public override AnalyzerConfigOptions GlobalOptions => _global;
-        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.Empty;
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Options.Empty;
-
-        private sealed class Options : AnalyzerConfigOptions
-        {
-            public static readonly Options Empty = new(new Dictionary<string, string>());
-            private readonly IDictionary<string, string> _values;
-            public Options(IDictionary<string, string> values) => _values = values;
-            public override bool TryGetValue(string key, out string value)
-            {
-                if (_values.TryGetValue(key, out var v)) { value = v; return true; }
-                value = null!;
-                return false;
-            }
-        }
     }
 }

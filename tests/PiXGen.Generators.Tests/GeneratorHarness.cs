@@ -136,9 +136,14 @@ public static class GeneratorHarness
 
     public static CSharpCompilation Compile(params string[] sources) => Empty.Value.AddSyntaxTrees(Parse(sources));
 
-    public static GeneratorDriver CreateDriver()
-        => CSharpGeneratorDriver.Create(new[] { new PiXGenGenerator().AsSourceGenerator() }, parseOptions: ParseOptions,
+    public static GeneratorDriver CreateDriver(IDictionary<string, string>? properties = null)
+        => CSharpGeneratorDriver.Create(new[] { new PiXGenGenerator().AsSourceGenerator() }, additionalTexts: null, parseOptions: ParseOptions,
+            optionsProvider: properties is null ? null : new GlobalOptionsProvider(properties),
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs the generator with MSBuild properties (keys like <c>build_property.PiXGenVariant</c>).</summary>
+    public static GeneratorRun RunWith(IDictionary<string, string> properties, params string[] sources)
+        => Run(CreateDriver(properties), Compile(sources));
 
     /// <summary>Runs the generator once over <paramref name="sources"/>.</summary>
     public static GeneratorRun Run(params string[] sources) => Run(Compile(sources));

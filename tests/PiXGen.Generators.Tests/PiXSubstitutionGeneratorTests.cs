@@ -66,7 +66,7 @@ public class PiXSubstitutionGeneratorTests
         // By hand: each replaced conv1 (16→8 at 16², 32→8 at 8², 32→8 at 8²) loses C_in·C_out·H·W MACs and gains φ's
         // C_in·C_out: (32768 − 128) + 2·(16384 − 256) = 64,896; the three bn1 (2·8 parameters each) are gone.
         Assert.Contains(" · vs dense: params −48 (", report);
-        Assert.Contains(" · MACs −64.90 K (", report);
+        Assert.Contains(", MACs −64.90 K (", report);
     }
 
     [Fact]

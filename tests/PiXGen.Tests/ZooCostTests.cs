@@ -161,49 +161,10 @@ public class ZooCostTests
         Assert.Equal(ResNet50.ActivationBytes, doc.RootElement.GetProperty("activation_bytes").GetInt64());
     }
 
-    /// <summary>
-    /// MACs of one real forward pass at batch 1 counted by forward hooks from the modules' actual outputs and
-    /// weights: Conv2d output elements × weight elements per output channel (Cin/g·kh·kw); Linear output elements ×
-    /// in-features; PiX: φ's weight elements (a projection of the pooled 1×1 map, as the official code's 1×1 Conv2d);
-    /// SqueezeExcitation is covered by its Conv2d children.
-    /// </summary>
+    /// <summary>MACs counted by forward hooks over one real forward pass (tests/Shared/MacCounter.cs).</summary>
     private static long HookCount(NetworkInfo info, long height, long width)
     {
-        long macs = 0;
-        using var scope = torch.NewDisposeScope();
         using var model = info.Create();
-        model.eval();
-        foreach (var (_, module) in model.named_modules())
-        {
-            switch (module)
-            {
-                case Conv2d conv:
-                    conv.register_forward_hook((m, input, output) =>
-                    {
-                        var w = ((Conv2d)m).weight!.shape;
-                        macs += output.numel() * (w[1] * w[2] * w[3]);
-                        return output;
-                    });
-                    break;
-                case Linear linear:
-                    linear.register_forward_hook((m, input, output) =>
-                    {
-                        macs += output.numel() * ((Linear)m).weight!.shape[1];
-                        return output;
-                    });
-                    break;
-                case PiXLayer pix:
-                    pix.register_forward_hook((m, input, output) =>
-                    {
-                        macs += input.shape[0] * ((PiXLayer)m).Weight.numel();
-                        return output;
-                    });
-                    break;
-            }
-        }
-        using var _ = torch.no_grad();
-        var y = model.forward(torch.randn(1, info.InputShape[0], height, width));
-        Assert.Equal(1, y.shape[0]);
-        return macs;
+        return PiXGen.Tests.Shared.MacCounter.Count(model, info.InputShape[0], height, width);
     }
 }

@@ -25,7 +25,8 @@ public static class CostDiagnostics
             cost.Parameters, cost.Buffers, cost.Macs, cost.MacsPaper, cost.ActivationBytes, cost.PeakActivationBytes,
             cost.CostliestByMacs(CostliestCount).Where(l => l.Macs > 0).Select(l => new CostFigure(l.Path, l.Type, l.Macs)).ToEquatableArray(),
             cost.CostliestByParameters(CostliestCount).Where(l => l.Parameters > 0).Select(l => new CostFigure(l.Path, l.Type, l.Parameters)).ToEquatableArray(),
-            decl.MaxParameters, decl.MaxMacs, dense is null ? "" : DenseDelta(cost, dense));
+            decl.MaxParameters, decl.MaxMacs,
+            (decl.BuiltVariant is null ? "" : $" · variant {decl.BuiltVariant}") + (dense is null ? "" : DenseDelta(cost, dense)));
 
     /// <summary>" · vs dense: params −7,552 (−0.03 %) · MACs −933.36 M (−22.82 %) · paper −939.08 M (−22.78 %) · activations −15.3 MB (−11.9 %)".</summary>
     public static string DenseDelta(NetworkCost cost, NetworkCost dense)
@@ -37,7 +38,7 @@ public static class CostDiagnostics
             string pct = before == 0 ? "" : " (" + sign + (System.Math.Abs(d) * 100.0 / before).ToString("0.00", CultureInfo.InvariantCulture) + " %)";
             return $"{name} {sign}{format(System.Math.Abs(d))}{pct}";
         }
-        return " · vs dense: " + string.Join(" · ", new[]
+        return " · vs dense: " + string.Join(", ", new[]
         {
             Part("params", cost.Parameters, dense.Parameters, Grouped),
             Part("MACs", cost.Macs, dense.Macs, n => Scaled(n, "")),

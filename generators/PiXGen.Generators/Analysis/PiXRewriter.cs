@@ -162,10 +162,30 @@ public static class PiXRewriter
         foreach (var pattern in sub.Include.Concat(sub.Exclude))
             if (!matchedPatterns.Contains(pattern))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXPatternUnused, sub.Location, network.Name, pattern));
-        var rewriter = new VariantBuilder(network, blocks, sub.Options, decisions, diagnostics);
+        var actions = decisions.ToDictionary(d => d, _ => new PiXAction(Insert: false, Zeta: 0));
+        return Apply(network, blocks, dense, actions, sub.Options, sub.Location, diagnostics);
+    }
+
+    /// <summary>What happens to one convolution: replaced by PiX (ζ = C_in / C_out), or a PiX with factor ζ put in front of it.</summary>
+    public sealed record PiXAction(bool Insert, int Zeta);
+
+    /// <summary>Rewrites the network and its blocks so the convolutions at the given paths get their PiX actions.</summary>
+    public static Result Apply(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense,
+        Dictionary<string, PiXAction> actions, PiXOptionsDecl options, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        var rewriter = new VariantBuilder(network, blocks, options, actions, location, diagnostics);
         var rewritten = rewriter.Rewrite(dense, network, isNetwork: true);
-        var replaced = decisions.OrderBy(p => p, System.StringComparer.Ordinal).ToList();
-        return new Result(rewritten, rewriter.Variants, replaced);
+        return new Result(rewritten, rewriter.Variants, actions.Keys.OrderBy(p => p, System.StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>The PiX item put in front of a convolution by downscaling: factor ζ, the convolution then sees C/ζ channels.</summary>
+    public static LayerItem InsertedPiX(LayerItem conv, int zeta, PiXOptionsDecl o, LocationInfo? location)
+    {
+        var settings = new List<Setting> { new("Zeta", zeta.ToString(CultureInfo.InvariantCulture), SettingType.Expression), new("Tau", o.Tau, SettingType.Double) };
+        if (o.Mode != 0) settings.Add(new Setting("Mode", o.Mode.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+        if (o.Context != 0) settings.Add(new Setting("Context", o.Context.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+        if (o.PhiBias) settings.Add(new Setting("PhiBias", "true", SettingType.Bool));
+        return new LayerItem(LayerKind.PiX, "PiX", settings.ToEquatableArray(), conv.When, conv.AfterAdd, null, null, location ?? conv.Location);
     }
 
     private static void Decide(LayerNode node, PiXSubstitutionDecl sub, HashSet<string> decisions, HashSet<string> matched,
@@ -228,16 +248,17 @@ public static class PiXRewriter
         private readonly ClassDecl _network;
         private readonly IReadOnlyDictionary<string, ClassDecl> _blocks;
         private readonly PiXOptionsDecl _options;
-        private readonly HashSet<string> _decisions;
+        private readonly Dictionary<string, PiXAction> _actions;
+        private readonly LocationInfo? _location;
         private readonly List<DiagnosticInfo> _diagnostics;
         private readonly Dictionary<string, ClassDecl> _bySignature = new();
         private readonly Dictionary<string, int> _counters = new();
         public List<ClassDecl> Variants { get; } = new();
 
         public VariantBuilder(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, PiXOptionsDecl options,
-            HashSet<string> decisions, List<DiagnosticInfo> diagnostics)
+            Dictionary<string, PiXAction> actions, LocationInfo? location, List<DiagnosticInfo> diagnostics)
         {
-            _network = network; _blocks = blocks; _options = options; _decisions = decisions; _diagnostics = diagnostics;
+            _network = network; _blocks = blocks; _options = options; _actions = actions; _location = location; _diagnostics = diagnostics;
         }
 
         /// <summary>Direct descendants of <paramref name="node"/> declared in its own class (through Sequential containers).</summary>
@@ -260,13 +281,17 @@ public static class PiXRewriter
         public ClassDecl Rewrite(LayerNode node, ClassDecl cls, bool isNetwork)
         {
             var replace = new List<(string Member, int Item)>();
+            var inserts = new List<(string Member, int Item, int Zeta)>();
             var choices = new Dictionary<(string Member, int Item), List<ClassDecl>>();
             foreach (var child in Own(node))
             {
                 if (child.Origin is null) continue;
                 var key = Parse(child.Origin);
-                if (child.Kind == NodeKind.Layer && child.Layer == LayerKind.Conv2d && _decisions.Contains(child.Path))
-                    replace.Add(key);
+                if (child.Kind == NodeKind.Layer && child.Layer == LayerKind.Conv2d && _actions.TryGetValue(child.Path, out var action))
+                {
+                    if (action.Insert) inserts.Add((key.Member, key.Item, action.Zeta));
+                    else replace.Add(key);
+                }
                 else if (child.Kind == NodeKind.Block)
                 {
                     var member = cls.Members.First(m => m.Name == key.Member);
@@ -276,12 +301,14 @@ public static class PiXRewriter
                     list.Add(chosen);
                 }
             }
-            bool changed = replace.Count > 0 || choices.Any(kv => kv.Value.Any(b => !ReferenceEquals(b, _blocks[Original(cls, kv.Key)])));
+            bool changed = replace.Count > 0 || inserts.Count > 0 || choices.Any(kv => kv.Value.Any(b => !ReferenceEquals(b, _blocks[Original(cls, kv.Key)])));
             if (!changed) return cls;
 
             var signature = new StringBuilder(cls.FullName);
             foreach (var r in replace.Distinct().OrderBy(r => r.Member, System.StringComparer.Ordinal).ThenBy(r => r.Item))
                 signature.Append(';').Append(r.Member).Append('#').Append(r.Item);
+            foreach (var ins in inserts.Distinct().OrderBy(r => r.Member, System.StringComparer.Ordinal).ThenBy(r => r.Item))
+                signature.Append(";+").Append(ins.Member).Append('#').Append(ins.Item).Append('z').Append(ins.Zeta);
             foreach (var kv in choices.OrderBy(kv => kv.Key.Member, System.StringComparer.Ordinal).ThenBy(kv => kv.Key.Item))
                 signature.Append(';').Append(kv.Key.Member).Append('#').Append(kv.Key.Item).Append('=').Append(string.Join(",", kv.Value.Select(b => b.FullName)));
             if (!isNetwork && _bySignature.TryGetValue(signature.ToString(), out var existing)) return existing;
@@ -335,8 +362,30 @@ public static class PiXRewriter
                         "PiXLayer or Module<Tensor, Tensor>", "network-wide substitution replaces its convolution by PiX"));
                     continue;
                 }
-                ReplaceAt(members, mi, k, PiXItemFor(m.Items[k], null, _options, _network.Substitution!.Location, check: false),
+                ReplaceAt(members, mi, k, PiXItemFor(m.Items[k], null, _options, _location, check: false),
                     _options.WithNormAndActivation, standalone: !isNetwork);
+            }
+            // Insertions last, from the highest item index down, so earlier indices stay valid.
+            foreach (var (member, k, zeta) in inserts.Distinct().OrderByDescending(x => x.Item))
+            {
+                int mi = members.FindIndex(m => m.Name == member);
+                var m = members[mi];
+                var pix = InsertedPiX(m.Items[k], zeta, _options, _location);
+                if (m.FieldType == DeclarationValidator.SequentialType || m.Items.Count > 1)
+                {
+                    var items = m.Items.ToList();
+                    items.Insert(k, pix);
+                    members[mi] = m with { Items = items.ToEquatableArray() };
+                }
+                else
+                {
+                    // A field of its own in front of the convolution: "<conv>_pix", declared by the generator.
+                    var pixName = m.Name + "_pix";
+                    while (members.Any(x => x.Name == pixName)) pixName += "_";
+                    members.Insert(mi, new LayerMember(pixName, m.PyName == m.Name ? pixName : m.PyName + "_pix", PiXLayerType,
+                        IsNullable: pix.When is not null, IsReadOnly: true, new[] { pix }.ToEquatableArray(), m.IsShortcut, m.ShortcutWhen,
+                        m.Location, Generated: isNetwork));
+                }
             }
             if (isNetwork) return cls with { Members = members.ToEquatableArray() };
 

@@ -155,6 +155,23 @@ public static class DiagnosticDescriptors
         "Field '{0}' is declared as {1}; declare it as {2}: {3}", "PiXGen.PiX", DiagnosticSeverity.Error,
         "A field whose layer PiX replaces must be able to hold the new module.");
 
+    // ---- Build-time variants (PIX0400–PIX0499) ----
+    public static readonly DiagnosticDescriptor VariantBuilt = Make("PIX0400", "Variant built",
+        "{0}: built variant {1} ({2})", "PiXGen.Variants", DiagnosticSeverity.Info,
+        "States which build-time variant of a [Variants] network was generated and what changed (for prune: ζ per layer).");
+
+    public static readonly DiagnosticDescriptor InvalidVariantValue = Make("PIX0401", "Invalid variant setting",
+        "{0}: {1} = '{2}' is not valid; valid values: {3}", "PiXGen.Variants", DiagnosticSeverity.Error,
+        "PiXGenVariant takes dense, pix, downscale or prune; PiXGenZeta 2, 4 or 8; PiXGenTarget a ratio or a MAC budget.");
+
+    public static readonly DiagnosticDescriptor UnreachableTarget = Make("PIX0402", "Prune target unreachable",
+        "{0}: the prune target {1} ({2} MACs) cannot be reached; the best reachable is {3} MACs, with ζ=8 on all {4} eligible layers", "PiXGen.Variants", DiagnosticSeverity.Error,
+        "Even the largest squeeze factor on every eligible layer does not bring the network under the target.");
+
+    public static readonly DiagnosticDescriptor VariantConflict = Make("PIX0403", "Conflicting variant settings",
+        "{0}: {1}", "PiXGen.Variants", DiagnosticSeverity.Error,
+        "The pinned settings of [Variants] contradict each other or another attribute.");
+
     // ---- Generator (PIX9xxx) ----
     public static readonly DiagnosticDescriptor InternalError = Make("PIX9999", "PiXGen internal error",
         "PiXGen failed while generating '{0}': {1}", Generator, DiagnosticSeverity.Error,

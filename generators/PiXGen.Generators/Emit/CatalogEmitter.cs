@@ -5,7 +5,7 @@ using PiXGen.Generators.Model;
 namespace PiXGen.Generators.Emit;
 
 /// <summary>One catalogue entry: a network that generated successfully.</summary>
-public sealed record CatalogEntry(string Name, string FullName);
+public sealed record CatalogEntry(string Name, string FullName, bool HasVariant = false);
 
 /// <summary>Writes <c>PiXGen.Generated.PiXGenNetworks</c>: every network of the assembly, for CLIs and tests.</summary>
 public static class CatalogEmitter
@@ -28,7 +28,8 @@ public static class CatalogEmitter
             var t = e.FullName;
             w.Line($"new global::PiXGen.NetworkInfo(\"{e.Name}\", typeof({t}), {t}.InputShape, {t}.OutputShape, {t}.ParameterCount, () => new {t}())");
             w.Line($"    {{ Buffers = {t}.Buffers, Macs = {t}.Macs, MacsPaper = {t}.MacsPaper, ActivationBytes = {t}.ActivationBytes, " +
-                   $"PeakActivationBytes = {t}.PeakActivationBytes, CostFactory = () => {t}.Cost, CostFor = {t}.CostFor }},");
+                   $"PeakActivationBytes = {t}.PeakActivationBytes, CostFactory = () => {t}.Cost, CostFor = {t}.CostFor" +
+                   (e.HasVariant ? $", Variant = {t}.Variant" : "") + " },");
         }
         w.Close(";");
         w.Close();

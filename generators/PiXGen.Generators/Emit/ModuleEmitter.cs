@@ -116,7 +116,22 @@ public sealed class ModuleEmitter
             }
             _w.Line();
         }
-        else _w.Open($"partial class {_cls.Name} : {ModuleType}");
+        else
+        {
+            _w.Open($"partial class {_cls.Name} : {ModuleType}");
+            foreach (var m in _cls.Members.Where(m => m.Generated))
+            {
+                _w.Line($"/// <summary>PiX put in front of <c>{m.Name.Substring(0, m.Name.Length - 4)}</c> by the {_cls.BuiltVariant} variant.</summary>");
+                _w.Line($"private readonly {m.FieldType}{(m.IsNullable ? "?" : "")} {Id(m.Name)};");
+                _w.Line();
+            }
+            if (_cls.BuiltVariant is not null)
+            {
+                _w.Line("/// <summary>The build-time variant generated for this build ([Variants]; PiXGenVariant, PiXGenZeta, PiXGenTarget).</summary>");
+                _w.Line($"public const string Variant = \"{_cls.BuiltVariant.Replace("\"", "\\\"")}\";");
+                _w.Line();
+            }
+        }
         if (_cls.Kind == ClassKind.Network && _ir is not null) EmitNetworkConstants();
         if (_cls.Kind == ClassKind.Block)
         {

@@ -57,7 +57,11 @@ public sealed record LayerMember(
     string? ShortcutWhen,
     LocationInfo? Location,
     /// <summary>[PiXSqueeze] on this member, or null.</summary>
-    PiXMark? PiX = null)
+    PiXMark? PiX = null,
+    /// <summary>[NoVariant]: build-time variants leave this member as declared.</summary>
+    bool NoVariant = false,
+    /// <summary>Added by a variant (a PiX in front of a convolution): the generator declares the field.</summary>
+    bool Generated = false)
 {
     public bool AfterAdd => Items.Count > 0 && Items[0].AfterAdd;
 }
@@ -95,7 +99,20 @@ public sealed record ClassDecl(
     PiXSubstitutionDecl? Substitution = null,
     /// <summary>For a block specialised by network-wide substitution: the block it was derived from (global::...).
     /// Such a class is emitted whole (fields included), nested in its network.</summary>
-    string? VariantOf = null);
+    string? VariantOf = null,
+    /// <summary>[Variants] on a network, or null.</summary>
+    VariantsDecl? Variants = null,
+    /// <summary>The build-time variant that was built (set by variant selection), e.g. "downscale(ζ=2)"; null for plain networks.</summary>
+    string? BuiltVariant = null);
+
+/// <summary>[Variants] on a network: the pin, ζ and target as written.</summary>
+public sealed record VariantsDecl(string? Pin, int Zeta, string? Target, LocationInfo? Location);
+
+/// <summary>The variant MSBuild properties (build_property.PiXGenVariant/Zeta/Target), as written; null when unset.</summary>
+public sealed record VariantOptions(string? Variant, string? Zeta, string? Target)
+{
+    public static readonly VariantOptions Default = new(null, null, null);
+}
 
 /// <summary>PiX options shared by [PiXSqueeze] and [SubstitutePiX] (τ as invariant text, enums as integers).</summary>
 public sealed record PiXOptionsDecl(string Tau, int Mode, int Context, bool PhiBias, bool WithNormAndActivation);

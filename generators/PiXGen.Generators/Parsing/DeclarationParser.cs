@@ -130,6 +130,14 @@ public static class DeclarationParser
                 LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? location);
         }
 
+        VariantsDecl? variants = null;
+        foreach (var a in symbol.GetAttributes())
+        {
+            if (!IsPiXGen(a, "VariantsAttribute")) continue;
+            variants = new VariantsDecl(Named(a, "Pin") as string, Named(a, "Zeta") is int z ? z : 0, Named(a, "Target") as string,
+                LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? location);
+        }
+
         bool hasResidual = false;
         string? residualWhen = null;
         foreach (var a in symbol.GetAttributes())
@@ -190,12 +198,14 @@ public static class DeclarationParser
 
             bool isShortcut = false;
             PiXMark? pixMark = null;
+            bool noVariant = false;
             string? shortcutWhen = null;
             var items = new List<LayerItem>();
             foreach (var a in attributes)
             {
                 var name = a.AttributeClass!.Name;
                 if (name == "ShortcutAttribute") { isShortcut = true; shortcutWhen = Named(a, "When") as string; continue; }
+                if (name == "NoVariantAttribute") { noVariant = true; continue; }
                 if (name == "PiXSqueezeAttribute")
                 {
                     var zeta = Named(a, "Zeta") is { } z ? ConstantTextOf(z) : null;
@@ -221,7 +231,7 @@ public static class DeclarationParser
             var pyName = field.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == "TorchSharp.Utils.ComponentNameAttribute")
                 .Select(a => Named(a, "Name") as string).FirstOrDefault(n => !string.IsNullOrEmpty(n)) ?? field.Name;
             members.Add(new LayerMember(field.Name, pyName, fieldType, field.NullableAnnotation == NullableAnnotation.Annotated,
-                field.IsReadOnly, items.ToEquatableArray(), isShortcut, shortcutWhen, fieldLocation, pixMark));
+                field.IsReadOnly, items.ToEquatableArray(), isShortcut, shortcutWhen, fieldLocation, pixMark, noVariant));
         }
 
         bool userForward = symbol.GetMembers("forward").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 1 && !m.IsImplicitlyDeclared);
@@ -233,7 +243,7 @@ public static class DeclarationParser
         var accessibility = symbol.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         return new ClassDecl(kind, ns, typeName, symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), accessibility,
             input, catalogName, hasResidual, residualWhen, args.ToEquatableArray(), lets.ToEquatableArray(),
-            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs, substitution);
+            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs, substitution, Variants: variants);
     }
 
     /// <summary>The value expression of the named argument <paramref name="name"/> of an attribute application.</summary>

@@ -118,6 +118,7 @@ namespace PiXGen.Zoo
                     WriteShape(w, "input", info.InputShape);
                     WriteShape(w, "output", info.OutputShape);
                     w.WriteNumber("parameters", info.Parameters);
+                    w.WriteString("variant", info.Variant);
                     w.WriteNumber("macs", info.Macs);
                     w.WriteNumber("macs_paper", info.MacsPaper);
                     w.WriteNumber("activation_bytes", info.ActivationBytes);
@@ -141,6 +142,7 @@ namespace PiXGen.Zoo
             o.WriteLine($"  input       {Shape(info.InputShape)}");
             o.WriteLine($"  output      {Shape(info.OutputShape)}");
             o.WriteLine($"  parameters  {info.Parameters.ToString("N0", CultureInfo.InvariantCulture)}");
+            o.WriteLine($"  variant     {info.Variant}");
             o.WriteLine($"  MACs        {info.Macs.ToString("N0", CultureInfo.InvariantCulture)} (Conv2d + Linear, bias excluded; torchvision convention)");
             o.WriteLine($"  paper       {info.MacsPaper.ToString("N0", CultureInfo.InvariantCulture)} (paper convention, docs/costs.md)");
             o.WriteLine($"  activations {info.ActivationBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes (every layer output, batch 1, float32); peak {info.PeakActivationBytes.ToString("N0", CultureInfo.InvariantCulture)}");

@@ -57,6 +57,7 @@ public class VariantGeneratorTests
         Assert.Contains("public const string Variant = \"dense\";", text);
         Assert.DoesNotContain("PiXLayer", text);
         Assert.Contains(" · variant dense", Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0200").GetMessage());
+        Snapshot.VerifyGenerated(run, f => f.HintName == "Demo.V.g.cs", callerFile: ThisFile());
     }
 
     [Fact]
@@ -108,6 +109,10 @@ public class VariantGeneratorTests
         Assert.Contains("vs dense", report);
         Assert.Matches(new Regex(@"\(stage\.\d\.conv\d ζ=\d|stem ζ=\d"), Built(run));
         Assert.NotEqual(report, dense);
+        Snapshot.VerifyGenerated(run, f => f.HintName == "Demo.V.g.cs", callerFile: ThisFile(),
+            test: "Prune_" + (target.EndsWith("K") ? "150K" : "half"));
+        Snapshot.Verify(Snapshot.Render(run.RelevantGeneratorDiagnostics("PIX0400")), callerFile: ThisFile(),
+            test: "Prune_diagnostics_" + (target.EndsWith("K") ? "150K" : "half"));
     }
 
     private static long MacsConstant(GeneratorRun run)

@@ -28,6 +28,7 @@ public class ZooCliTests
         Assert.Equal(new long[] { 1000 }, root.GetProperty("output").EnumerateArray().Select(x => x.GetInt64()));
         var reference = PyTorchReference.Load().Models["resnet18"];
         Assert.Equal(reference.Parameters, root.GetProperty("parameters").GetInt64());
+        Assert.Equal("dense", root.GetProperty("variant").GetString());
         var keys = root.GetProperty("state_dict").EnumerateArray()
             .ToDictionary(e => e[0].GetString()!, e => e[1].EnumerateArray().Select(x => x.GetInt64()).ToArray());
         Assert.Equal(reference.StateDict.Select(s => s.Key).OrderBy(k => k), keys.Keys.OrderBy(k => k));
@@ -60,5 +61,15 @@ public class ZooCliTests
             Assert.Equal(cls, info!.Type.Name);
             Assert.NotNull(info.Type.GetConstructor(System.Type.EmptyTypes) ?? info.Type.GetConstructors().FirstOrDefault(c => c.GetParameters().All(p => p.IsOptional)));
         }
+    }
+
+    [Fact]
+    public void Summary_json_reports_the_built_variant()
+    {
+        var (code, output, _) = Run("summary", "resnet50_prune2g", "--json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(output);
+        Assert.StartsWith("prune(target 2.0G:", doc.RootElement.GetProperty("variant").GetString());
+        Assert.True(doc.RootElement.GetProperty("macs").GetInt64() <= 2_000_000_000);
     }
 }

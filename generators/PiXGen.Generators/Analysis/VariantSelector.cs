@@ -141,7 +141,7 @@ public static class VariantSelector
                     chosen.Add($"{c.Path} ζ={zeta}");
                     needed -= saving;
                 }
-                return (actions, $"prune(target {choice.Target}: {actions.Count} layers)", string.Join(", ", chosen));
+                return (actions, $"prune(target {choice.Target}: {actions.Count} layer{(actions.Count == 1 ? "" : "s")})", string.Join(", ", chosen));
             }
         }
     }

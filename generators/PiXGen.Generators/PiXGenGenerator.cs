@@ -48,6 +48,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         public const string Catalog = nameof(Catalog);
         public const string CostOptions = nameof(CostOptions);
         public const string VariantOptions = nameof(VariantOptions);
+        public const string Networks = nameof(Networks);
         public const string CostDiagnostics = nameof(CostDiagnostics);
     }
 
@@ -69,8 +70,12 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         var variantOptions = context.AnalyzerConfigOptionsProvider
             .Select(static (provider, _) => ReadVariantOptions(provider.GlobalOptions))
             .WithTrackingName(Steps.VariantOptions);
-        var networkResults = networks.Combine(allBlocks).Combine(variantOptions)
-            .Select(static (pair, ct) => Analyse(pair.Left.Left, pair.Left.Right, pair.Right))
+        // Networks may reuse another network's declaration ([Network(Like = ...)]), so each sees them all.
+        var allNetworks = networks.Select(static (r, _) => r.Decl).Collect()
+            .Select(static (decls, _) => decls.Where(d => d is not null).Select(d => d!).OrderBy(d => d.FullName, System.StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(Steps.Networks);
+        var networkResults = networks.Combine(allBlocks).Combine(variantOptions).Combine(allNetworks)
+            .Select(static (pair, ct) => Analyse(pair.Left.Left.Left, pair.Left.Left.Right, pair.Left.Right, pair.Right))
             .WithTrackingName(Steps.AnalyseNetworks);
         var blockResults = blocks.Combine(allBlocks)
             .Select(static (pair, ct) => Analyse(pair.Left, pair.Right))
@@ -147,7 +152,8 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
     }
 
     /// <summary>Validate, infer shapes (networks) and emit one class. Never throws: failures become PIX9999.</summary>
-    public static GenerationResult Analyse(ParseResult parsed, EquatableArray<ClassDecl> blockDecls, VariantOptions? variantOptions = null)
+    public static GenerationResult Analyse(ParseResult parsed, EquatableArray<ClassDecl> blockDecls, VariantOptions? variantOptions = null,
+        EquatableArray<ClassDecl> networkDecls = default)
     {
         var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
         var decl = parsed.Decl;
@@ -160,6 +166,14 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             var blocks = new Dictionary<string, ClassDecl>();
             var ignored = new List<DiagnosticInfo>();
             foreach (var b in blockDecls) blocks[b.FullName] = PiXRewriter.ApplyMarkers(b, ignored);
+            if (decl.Like is not null)
+            {
+                var reused = ReuseDeclaration(decl, networkDecls, diagnostics);
+                if (reused is null)
+                    return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                decl = reused;
+                parsed = parsed with { Decl = decl };
+            }
             decl = PiXRewriter.ApplyMarkers(decl, diagnostics);
             bool valid = DeclarationValidator.Validate(decl, blocks, diagnostics);
             if (!valid || HasErrors(diagnostics))
@@ -242,6 +256,29 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                 ex.GetType().Name + ": " + ex.Message));
             return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
         }
+    }
+
+    /// <summary>[Network(Like = typeof(X))]: X's arguments, layers and residual under this network's name; PiXGen declares the fields.</summary>
+    private static ClassDecl? ReuseDeclaration(ClassDecl decl, EquatableArray<ClassDecl> networks, List<DiagnosticInfo> diagnostics)
+    {
+        var source = networks.FirstOrDefault(n => n.FullName == decl.Like);
+        string? problem =
+            source is null ? $"'{decl.Like!.Replace("global::", "")}' is not a [Network] (or has declaration errors)"
+            : source.Like is not null ? $"'{source.Name}' itself reuses another declaration; point Like at the original"
+            : decl.Members.Count > 0 || decl.Args.Count > 0 || decl.Lets.Count > 0 ? "a network with Like declares no layers, [Arg] or [Let] fields of its own"
+            : decl.HasResidual ? "a network with Like takes [Residual] from the network it reuses" : null;
+        if (problem is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, decl.AttributeLocation, decl.Name, problem));
+            return null;
+        }
+        return decl with
+        {
+            Input = decl.Input ?? source!.Input,
+            Args = source!.Args, Lets = source.Lets, Members = source.Members,
+            HasResidual = source.HasResidual, ResidualWhen = source.ResidualWhen,
+            DeclaresFields = true,
+        };
     }
 
     private static readonly PiXOptionsDecl DefaultPiXOptions = new("0.5", 0, 0, false, true);

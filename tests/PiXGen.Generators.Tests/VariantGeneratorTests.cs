@@ -162,4 +162,27 @@ public class VariantGeneratorTests
         var run = Run(Net(attributes));
         Assert.Contains(message, Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0403").GetMessage());
     }
+
+    [Fact]
+    public void Like_reuses_another_networks_declaration_and_declares_its_fields()
+    {
+        var source = Net() + "\n[Network(Like = typeof(V)), Variants(Pin = \"downscale\")]\npublic partial class W { }\n";
+        var run = Run(source).AssertCompilesCleanly();
+        var text = run.File("Demo.W.g.cs").Text;
+        Assert.Contains("// The declaration of Demo.V, reused by [Network(Like)].", text);
+        Assert.Contains("private readonly global::TorchSharp.Modules.Conv2d stem;", text);
+        Assert.Contains("public const string Variant = \"downscale(ζ=2)\";", text);
+        Assert.Contains("public static global::System.Collections.Generic.IReadOnlyList<long> InputShape { get; } = new long[] { 16, 8, 8 };", text);
+    }
+
+    [Theory]
+    [InlineData("[Network(Like = typeof(B))] public partial class W { }", "'Demo.B' is not a [Network]")]
+    [InlineData("[Network(Like = typeof(V))] public partial class W { [ReLU] readonly ReLU relu; }", "a network with Like declares no layers")]
+    public void Like_misuse_is_reported_at_the_attribute(string declaration, string message)
+    {
+        var run = Run(Net() + "\n" + declaration + "\n");
+        var d = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0012");
+        Assert.Contains(message, d.GetMessage());
+        Assert.StartsWith("Network(Like", d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan));
+    }
 }

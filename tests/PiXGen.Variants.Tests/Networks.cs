@@ -21,8 +21,8 @@ public partial class Bottleneck
     [ReLU(AfterAdd = true)] readonly ReLU relu;
 }
 
-// One body, five networks: one follows the build's properties (prune 0.5 in this project), four pin a variant.
-// The classes cannot share the body textually, so it is repeated; the state_dict names stay torchvision-like.
+// One declaration, five networks: FollowsBuild follows the build's properties (prune 0.5 in this project); the
+// others reuse its declaration with [Network(Like)] and pin a variant.
 
 [Network(Input = "3x64x64"), Variants]
 public partial class FollowsBuild
@@ -37,54 +37,14 @@ public partial class FollowsBuild
     [Linear(10)] readonly Linear fc;
 }
 
-[Network(Input = "3x64x64"), Variants(Pin = "dense")]
-public partial class PinnedDense
-{
-    [Conv2d(32, Kernel = 3, Stride = 2, Padding = 1, Bias = false)] readonly Conv2d stem;
-    [BatchNorm2d] readonly BatchNorm2d bn;
-    [ReLU] readonly ReLU relu;
-    [Use(typeof(Bottleneck), "width: 16", Count = 2)] readonly Sequential layer1;
-    [Use(typeof(Bottleneck), "width: 32, stride: i == 0 ? 2 : 1", Count = 2)] readonly Sequential layer2;
-    [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d pool;
-    [Flatten] readonly Flatten flatten;
-    [Linear(10)] readonly Linear fc;
-}
+[Network(Like = typeof(FollowsBuild)), Variants(Pin = "dense")]
+public partial class PinnedDense { }
 
-[Network(Input = "3x64x64"), Variants(Pin = "pix")]
-public partial class PinnedPiX
-{
-    [Conv2d(32, Kernel = 3, Stride = 2, Padding = 1, Bias = false)] readonly Conv2d stem;
-    [BatchNorm2d] readonly BatchNorm2d bn;
-    [ReLU] readonly ReLU relu;
-    [Use(typeof(Bottleneck), "width: 16", Count = 2)] readonly Sequential layer1;
-    [Use(typeof(Bottleneck), "width: 32, stride: i == 0 ? 2 : 1", Count = 2)] readonly Sequential layer2;
-    [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d pool;
-    [Flatten] readonly Flatten flatten;
-    [Linear(10)] readonly Linear fc;
-}
+[Network(Like = typeof(FollowsBuild)), Variants(Pin = "pix")]
+public partial class PinnedPiX { }
 
-[Network(Input = "3x64x64"), Variants(Pin = "downscale", Zeta = 4)]
-public partial class PinnedDownscale
-{
-    [Conv2d(32, Kernel = 3, Stride = 2, Padding = 1, Bias = false)] readonly Conv2d stem;
-    [BatchNorm2d] readonly BatchNorm2d bn;
-    [ReLU] readonly ReLU relu;
-    [Use(typeof(Bottleneck), "width: 16", Count = 2)] readonly Sequential layer1;
-    [Use(typeof(Bottleneck), "width: 32, stride: i == 0 ? 2 : 1", Count = 2)] readonly Sequential layer2;
-    [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d pool;
-    [Flatten] readonly Flatten flatten;
-    [Linear(10)] readonly Linear fc;
-}
+[Network(Like = typeof(FollowsBuild)), Variants(Pin = "downscale", Zeta = 4)]
+public partial class PinnedDownscale { }
 
-[Network(Input = "3x64x64"), Variants(Pin = "prune", Target = "20M")]
-public partial class PinnedPrune
-{
-    [Conv2d(32, Kernel = 3, Stride = 2, Padding = 1, Bias = false)] readonly Conv2d stem;
-    [BatchNorm2d] readonly BatchNorm2d bn;
-    [ReLU] readonly ReLU relu;
-    [Use(typeof(Bottleneck), "width: 16", Count = 2)] readonly Sequential layer1;
-    [Use(typeof(Bottleneck), "width: 32, stride: i == 0 ? 2 : 1", Count = 2)] readonly Sequential layer2;
-    [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d pool;
-    [Flatten] readonly Flatten flatten;
-    [Linear(10)] readonly Linear fc;
-}
+[Network(Like = typeof(FollowsBuild)), Variants(Pin = "prune", Target = "20M")]
+public partial class PinnedPrune { }

@@ -345,10 +345,10 @@ public static class PiXRewriter
                 if (m.FieldType != DeclarationValidator.SequentialType)
                 {
                     var newType = runs[0].Block.FullName;
-                    if (isNetwork && m.FieldType != newType && m.FieldType != ModuleBase)
+                    if (isNetwork && !cls.DeclaresFields && m.FieldType != newType && m.FieldType != ModuleBase)
                         _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXFieldType, m.Location, m.Name, Short(m.FieldType),
                             "Module<Tensor, Tensor> (or Sequential)", "PiX substitution specialises its block for this network"));
-                    if (!isNetwork) fieldType = newType;
+                    if (!isNetwork || cls.DeclaresFields) fieldType = newType;
                 }
                 members[mi] = m with { Items = items.ToEquatableArray(), FieldType = fieldType };
             }
@@ -356,14 +356,14 @@ public static class PiXRewriter
             {
                 int mi = members.FindIndex(m => m.Name == member);
                 var m = members[mi];
-                if (isNetwork && m.FieldType != DeclarationValidator.SequentialType && m.FieldType != PiXLayerType && m.FieldType != ModuleBase)
+                if (isNetwork && !cls.DeclaresFields && m.FieldType != DeclarationValidator.SequentialType && m.FieldType != PiXLayerType && m.FieldType != ModuleBase)
                 {
                     _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXFieldType, m.Location, m.Name, Short(m.FieldType),
                         "PiXLayer or Module<Tensor, Tensor>", "network-wide substitution replaces its convolution by PiX"));
                     continue;
                 }
                 ReplaceAt(members, mi, k, PiXItemFor(m.Items[k], null, _options, _location, check: false),
-                    _options.WithNormAndActivation, standalone: !isNetwork);
+                    _options.WithNormAndActivation, standalone: !isNetwork || cls.DeclaresFields);
             }
             // Insertions last, from the highest item index down, so earlier indices stay valid.
             foreach (var (member, k, zeta) in inserts.Distinct().OrderByDescending(x => x.Item))
@@ -387,7 +387,13 @@ public static class PiXRewriter
                         m.Location, Generated: isNetwork));
                 }
             }
-            if (isNetwork) return cls with { Members = members.ToEquatableArray() };
+            if (isNetwork)
+            {
+                // A network whose fields PiXGen declares ([Network(Like)]) makes removed followers nullable instead.
+                if (cls.DeclaresFields)
+                    members = members.Select(m => m.Items.Count == 1 && m.Items[0].When == "false" ? m with { IsNullable = true } : m).ToList();
+                return cls with { Members = members.ToEquatableArray() };
+            }
 
             // A block variant is emitted whole: drop what substitution removed and give the fields their new types.
             var kept = new List<LayerMember>();

@@ -107,18 +107,18 @@ public sealed class ModuleEmitter
         {
             // A block specialised by [SubstitutePiX]: PiXGen owns the whole class, fields included.
             _w.Open($"private sealed class {_cls.Name} : {ModuleType}");
-            foreach (var a in _cls.Args) _w.Line($"private readonly {a.Type} {Id(a.Name)};");
-            foreach (var l in _cls.Lets) _w.Line($"private readonly {l.Type} {Id(l.Name)};");
-            foreach (var m in _cls.Members)
-            {
-                if (m.PyName != m.Name) _w.Line($"[global::TorchSharp.Utils.ComponentName(Name = \"{m.PyName}\")]");
-                _w.Line($"private readonly {m.FieldType}{(m.IsNullable ? "?" : "")} {Id(m.Name)};");
-            }
+            EmitFieldDeclarations(_cls.Members);
             _w.Line();
         }
         else
         {
             _w.Open($"partial class {_cls.Name} : {ModuleType}");
+            if (_cls.DeclaresFields)
+            {
+                _w.Line($"// The declaration of {_cls.Like!.Replace("global::", "")}, reused by [Network(Like)].");
+                EmitFieldDeclarations(_cls.Members.Where(m => !m.Generated));
+                _w.Line();
+            }
             foreach (var m in _cls.Members.Where(m => m.Generated))
             {
                 _w.Line($"/// <summary>PiX put in front of <c>{m.Name.Substring(0, m.Name.Length - 4)}</c> by the {_cls.BuiltVariant} variant.</summary>");
@@ -163,6 +163,18 @@ public sealed class ModuleEmitter
             _w.Line("#pragma warning restore CS0414");
         }
         _w.Close();
+    }
+
+    /// <summary>Field declarations for a class whose fields PiXGen owns: arguments, lets and the given members.</summary>
+    private void EmitFieldDeclarations(IEnumerable<LayerMember> members)
+    {
+        foreach (var a in _cls.Args) _w.Line($"private readonly {a.Type} {Id(a.Name)};");
+        foreach (var l in _cls.Lets) _w.Line($"private readonly {l.Type} {Id(l.Name)};");
+        foreach (var m in members)
+        {
+            if (m.PyName != m.Name) _w.Line($"[global::TorchSharp.Utils.ComponentName(Name = \"{m.PyName}\")]");
+            _w.Line($"private readonly {m.FieldType}{(m.IsNullable ? "?" : "")} {Id(m.Name)};");
+        }
     }
 
     private void EmitNetworkConstants()

@@ -103,7 +103,11 @@ public sealed record ClassDecl(
     /// <summary>[Variants] on a network, or null.</summary>
     VariantsDecl? Variants = null,
     /// <summary>The build-time variant that was built (set by variant selection), e.g. "downscale(ζ=2)"; null for plain networks.</summary>
-    string? BuiltVariant = null);
+    string? BuiltVariant = null,
+    /// <summary>[Network(Like = typeof(X))]: the network whose declaration this one reuses (global::...), or null.</summary>
+    string? Like = null,
+    /// <summary>The generator declares every field (a network made from another one's declaration).</summary>
+    bool DeclaresFields = false);
 
 /// <summary>[Variants] on a network: the pin, ζ and target as written.</summary>
 public sealed record VariantsDecl(string? Pin, int Zeta, string? Target, LocationInfo? Location);

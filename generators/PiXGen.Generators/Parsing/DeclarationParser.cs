@@ -101,12 +101,14 @@ public static class DeclarationParser
         string? input = null;
         string catalogName = typeName;
         BudgetDecl? maxParameters = null, maxMacs = null;
+        string? like = null;
         if (kind == ClassKind.Network)
         {
             foreach (var na in classAttribute.NamedArguments)
             {
                 if (na.Key == "Input") input = na.Value.Value as string;
                 if (na.Key == "Name" && na.Value.Value is string n && n.Length > 0) catalogName = n;
+                if (na.Key == "Like" && na.Value.Value is INamedTypeSymbol likeType) like = likeType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
                 if (na.Key is "MaxParameters" or "MaxMacs" && !na.Value.IsNull && ConstantText(na.Value) is { } budget)
                 {
                     var decl = new BudgetDecl(budget, NamedArgumentLocation(classAttribute, na.Key, ct) ?? attributeLocation);
@@ -243,7 +245,7 @@ public static class DeclarationParser
         var accessibility = symbol.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         return new ClassDecl(kind, ns, typeName, symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), accessibility,
             input, catalogName, hasResidual, residualWhen, args.ToEquatableArray(), lets.ToEquatableArray(),
-            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs, substitution, Variants: variants);
+            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs, substitution, Variants: variants, Like: like);
     }
 
     /// <summary>The value expression of the named argument <paramref name="name"/> of an attribute application.</summary>

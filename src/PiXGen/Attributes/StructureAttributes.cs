@@ -24,6 +24,14 @@ public sealed class NetworkAttribute : Attribute
     public string? Name { get; set; }
 
     /// <summary>
+    /// Reuses another network's declaration (arguments, layers, residual) for this one, whose class body stays
+    /// empty: PiXGen declares the fields. With <see cref="VariantsAttribute"/> this builds a variant of an existing
+    /// network under its own name, e.g. <c>[Network(Like = typeof(ResNet50)), Variants(Pin = "prune", Target = "2.0G")]</c>.
+    /// The input shape is the other network's unless <see cref="Input"/> is given.
+    /// </summary>
+    public Type? Like { get; set; }
+
+    /// <summary>
     /// Budget for the trainable parameter count: an integer (<c>25_000_000</c>) or text with a K, M, G or T
     /// suffix (<c>"25.6M"</c>). Exceeding it is a compile error (PIX0201) naming the five layers with the most
     /// parameters. Overrides the MSBuild property <c>PiXGenMaxParameters</c> for this network. See docs/costs.md.

@@ -110,9 +110,11 @@ public static class DeclarationValidator
     private static bool IsError(DiagnosticInfo d)
         => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error;
 
-    private static string Short(string fqn)
+    /// <summary>A type's short name for messages: global::TorchSharp.Modules.Conv2d → Conv2d.</summary>
+    internal static string Short(string fqn)
     {
         var s = fqn.StartsWith("global::", System.StringComparison.Ordinal) ? fqn.Substring(8) : fqn;
+        if (s.StartsWith("TorchSharp.torch.nn.Module<", System.StringComparison.Ordinal)) return "Module<Tensor, Tensor>";
         int dot = s.LastIndexOf('.');
         return dot >= 0 ? s.Substring(dot + 1) : s;
     }

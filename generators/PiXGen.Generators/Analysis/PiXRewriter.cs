@@ -39,10 +39,7 @@ public static class PiXRewriter
         var settings = new List<Setting>();
         if (zeta is not null) settings.Add(new Setting("Zeta", zeta, SettingType.Expression));
         else settings.Add(new Setting("OutChannels", conv.Get("OutChannels") ?? "0", SettingType.Expression));
-        settings.Add(new Setting("Tau", o.Tau, SettingType.Double));
-        if (o.Mode != 0) settings.Add(new Setting("Mode", o.Mode.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-        if (o.Context != 0) settings.Add(new Setting("Context", o.Context.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-        if (o.PhiBias) settings.Add(new Setting("PhiBias", "true", SettingType.Bool));
+        AddOptions(settings, o);
         if (check)
         {
             // Instance-dependent eligibility, checked by shape inference (PIX0301 at the marker).
@@ -51,6 +48,15 @@ public static class PiXRewriter
             settings.Add(new Setting("ReplacedGroups", conv.Get("Groups") ?? "1", SettingType.Expression));
         }
         return new LayerItem(LayerKind.PiX, "PiX", settings.ToEquatableArray(), conv.When, conv.AfterAdd, null, null, location ?? conv.Location);
+    }
+
+    /// <summary>τ, mode, context and φ bias as PiX item settings (defaults left out, as if written by hand).</summary>
+    private static void AddOptions(List<Setting> settings, PiXOptionsDecl o)
+    {
+        settings.Add(new Setting("Tau", o.Tau, SettingType.Double));
+        if (o.Mode != 0) settings.Add(new Setting("Mode", o.Mode.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+        if (o.Context != 0) settings.Add(new Setting("Context", o.Context.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+        if (o.PhiBias) settings.Add(new Setting("PhiBias", "true", SettingType.Bool));
     }
 
     private static LayerItem Removed(LayerItem item) => item with { When = "false" };
@@ -135,13 +141,7 @@ public static class PiXRewriter
         return -1;
     }
 
-    internal static string Short(string fqn)
-    {
-        var s = fqn.StartsWith("global::", System.StringComparison.Ordinal) ? fqn.Substring(8) : fqn;
-        if (s.StartsWith("TorchSharp.torch.nn.Module<", System.StringComparison.Ordinal)) return "Module<Tensor, Tensor>";
-        int dot = s.LastIndexOf('.');
-        return dot >= 0 ? s.Substring(dot + 1) : s;
-    }
+    private static string Short(string fqn) => DeclarationValidator.Short(fqn);
 
     // ------------------------------------------------------------------ [SubstitutePiX]
 
@@ -181,10 +181,8 @@ public static class PiXRewriter
     /// <summary>The PiX item put in front of a convolution by downscaling: factor ζ, the convolution then sees C/ζ channels.</summary>
     public static LayerItem InsertedPiX(LayerItem conv, int zeta, PiXOptionsDecl o, LocationInfo? location)
     {
-        var settings = new List<Setting> { new("Zeta", zeta.ToString(CultureInfo.InvariantCulture), SettingType.Expression), new("Tau", o.Tau, SettingType.Double) };
-        if (o.Mode != 0) settings.Add(new Setting("Mode", o.Mode.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-        if (o.Context != 0) settings.Add(new Setting("Context", o.Context.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-        if (o.PhiBias) settings.Add(new Setting("PhiBias", "true", SettingType.Bool));
+        var settings = new List<Setting> { new("Zeta", zeta.ToString(CultureInfo.InvariantCulture), SettingType.Expression) };
+        AddOptions(settings, o);
         return new LayerItem(LayerKind.PiX, "PiX", settings.ToEquatableArray(), conv.When, conv.AfterAdd, null, null, location ?? conv.Location);
     }
 

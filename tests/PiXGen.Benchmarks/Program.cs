@@ -70,13 +70,15 @@ public static class Program
         return 0;
     }
 
-    /// <summary>On VMs whose CPUID reports no cache sizes, oneDNN's AVX2/AVX-512 brgemm backward-data of ResNet-50's
-    /// strided 1×1 projection divides by zero (SIGFPE); ONEDNN_MAX_CPU_ISA=AVX avoids those kernels.</summary>
+    /// <summary>Says which convolution kernels the timings use: generated networks disable oneDNN where the VM
+    /// reports no CPU cache sizes (PiXGen.Platform.TorchPlatform, docs/platform.md).</summary>
     private static void WarnOneDnn(bool training)
     {
-        if (training && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA")))
-            Console.WriteLine("note: training steps may crash with SIGFPE in oneDNN on machines that report no CPU cache sizes; " +
-                              "set ONEDNN_MAX_CPU_ISA=AVX (docs/benchmarks/pix-resnet50.md).");
+        PiXGen.Platform.TorchPlatform.EnsureInitialized();
+        Console.WriteLine(PiXGen.Platform.TorchPlatform.MkldnnDisabled
+            ? $"note: oneDNN is disabled ({PiXGen.Platform.TorchPlatform.Reason}); convolutions use libtorch's native kernels" +
+              (training ? " (training would otherwise crash with SIGFPE here)." : ".")
+            : "note: oneDNN convolutions are enabled.");
     }
 
     private static Dictionary<(string shape, string name), Stat> Bdn(string[] args)

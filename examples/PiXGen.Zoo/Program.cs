@@ -57,10 +57,10 @@ namespace PiXGen.Zoo
             var models = ZooCatalog.Models;
             o.WriteLine($"PiXGen zoo: {models.Count} networks declared with attributes, generated at compile time.");
             o.WriteLine();
-            o.WriteLine($"{"model",-18} {"class",-18} {"parameters",14} {"GMACs",7} {"paper G",8}   {"input → output",-20}");
-            o.WriteLine(new string('-', 94));
+            o.WriteLine($"{"model",-26} {"class",-24} {"parameters",14} {"GMACs",7} {"paper G",8}   {"input → output",-20}");
+            o.WriteLine(new string('-', 108));
             foreach (var m in models)
-                o.WriteLine($"{m.Name,-18} {m.Type.Name,-18} {m.Parameters.ToString("N0", CultureInfo.InvariantCulture),14} " +
+                o.WriteLine($"{m.Name,-26} {m.Type.Name,-24} {m.Parameters.ToString("N0", CultureInfo.InvariantCulture),14} " +
                             $"{(m.Macs / 1e9).ToString("F2", CultureInfo.InvariantCulture),7} {(m.MacsPaper / 1e9).ToString("F2", CultureInfo.InvariantCulture),8}   " +
                             $"{Shape(m.InputShape)} → {Shape(m.OutputShape)}");
             o.WriteLine("GMACs: Conv2d + Linear multiply-accumulates, bias excluded (torchvision convention); paper G: the paper convention");
@@ -71,7 +71,7 @@ namespace PiXGen.Zoo
             foreach (var m in models)
             {
                 i++;
-                o.Write($"  [{i,2}/{models.Count}] {m.Name,-18} ");
+                o.Write($"  [{i,2}/{models.Count}] {m.Name,-26} ");
                 o.Flush();
                 var sw = Stopwatch.StartNew();
                 try

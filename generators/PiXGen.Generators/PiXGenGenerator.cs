@@ -181,6 +181,16 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             LayerNode? ir = null;
             LayerNode? denseIr = null; // the dense network a PiX network derives from, for the cost delta
             var variants = new List<ClassDecl>();
+
+            // Takes a rewritten network and its specialised blocks, re-validates it and infers the new network.
+            LayerNode? Specialise(PiXRewriter.Result result)
+            {
+                foreach (var v in result.Variants) blocks[v.FullName] = v;
+                decl = result.Network;
+                variants = result.Variants;
+                DeclarationValidator.Validate(decl, blocks, diagnostics);
+                return HasErrors(diagnostics) ? null : ShapeInference.Run(decl, blocks, diagnostics);
+            }
             if (decl.Kind == ClassKind.Network)
             {
                 ir = ShapeInference.Run(decl, blocks, diagnostics);
@@ -193,11 +203,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                     var result = PiXRewriter.Substitute(decl, blocks, ir, diagnostics);
                     if (result is null || HasErrors(diagnostics))
                         return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
-                    foreach (var v in result.Variants) blocks[v.FullName] = v;
-                    decl = result.Network;
-                    variants = result.Variants;
-                    DeclarationValidator.Validate(decl, blocks, diagnostics);
-                    ir = HasErrors(diagnostics) ? null : ShapeInference.Run(decl, blocks, diagnostics);
+                    ir = Specialise(result);
                     if (ir is null)
                         return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
                     diagnostics.Add(PiXSummary(decl, ir));
@@ -214,12 +220,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                     denseIr = ir;
                     if (decided.Value.Actions.Count > 0)
                     {
-                        var result = PiXRewriter.Apply(decl, blocks, ir, decided.Value.Actions, DefaultPiXOptions, decl.Variants.Location, diagnostics);
-                        foreach (var v in result.Variants) blocks[v.FullName] = v;
-                        decl = result.Network;
-                        variants = result.Variants;
-                        DeclarationValidator.Validate(decl, blocks, diagnostics);
-                        ir = HasErrors(diagnostics) ? null : ShapeInference.Run(decl, blocks, diagnostics);
+                        ir = Specialise(PiXRewriter.Apply(decl, blocks, ir, decided.Value.Actions, DefaultPiXOptions, decl.Variants.Location, diagnostics));
                         if (ir is null)
                             return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
                     }

@@ -197,7 +197,6 @@ public static class PiXRewriter
             if (excluded.Count > 0) return;
             long k = node.GetInt("Kernel"), s = node.GetInt("Stride", 1), g = node.GetInt("Groups", 1);
             long cin = node.GetInt("InChannels"), cout = node.GetInt("OutChannels");
-            bool shape1x1 = k == 1 && s == 1 && g == 1 && node.GetInt("Dilation", 1) >= 1;
             if (included.Count > 0)
             {
                 string? reason = Reason(k, s, g, cin, cout, allowEqual: true);
@@ -207,10 +206,18 @@ public static class PiXRewriter
                 else decisions.Add(node.Path);
                 return;
             }
-            if (node.Role != NodeRole.Shortcut && shape1x1 && cout < cin && cin % cout == 0) decisions.Add(node.Path);
+            if (node.Role != NodeRole.Shortcut && IsSqueeze(node)) decisions.Add(node.Path);
             return;
         }
         foreach (var c in node.Children) Decide(c, sub, decisions, matched, network, diagnostics);
+    }
+
+    /// <summary>The automatic rule: a channel-squeezing convolution (1×1, stride 1, ungrouped, C_out &lt; C_in dividing C_in).</summary>
+    public static bool IsSqueeze(LayerNode conv)
+    {
+        long cin = conv.GetInt("InChannels"), cout = conv.GetInt("OutChannels");
+        return conv.GetInt("Kernel") == 1 && conv.GetInt("Stride", 1) == 1 && conv.GetInt("Groups", 1) == 1
+            && cout > 0 && cout < cin && cin % cout == 0;
     }
 
     /// <summary>Why a convolution cannot become PiX with ζ = C_in / C_out, or null.</summary>

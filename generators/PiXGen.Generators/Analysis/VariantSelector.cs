@@ -107,11 +107,8 @@ public static class VariantSelector
             case "dense":
                 return (actions, "dense", "as declared");
             case "pix":
-                foreach (var c in convs)
-                {
-                    long k = c.GetInt("Kernel"), s = c.GetInt("Stride", 1), g = c.GetInt("Groups", 1), cin = c.GetInt("InChannels"), cout = c.GetInt("OutChannels");
-                    if (k == 1 && s == 1 && g == 1 && cout < cin && cin % cout == 0) actions[c.Path] = new PiXRewriter.PiXAction(false, 0);
-                }
+                foreach (var c in convs.Where(PiXRewriter.IsSqueeze))
+                    actions[c.Path] = new PiXRewriter.PiXAction(false, 0);
                 return (actions, "pix", $"{actions.Count} squeeze convolutions replaced by PiX");
             case "downscale":
                 foreach (var c in convs.Where(c => Downscalable(c, choice.Zeta)))

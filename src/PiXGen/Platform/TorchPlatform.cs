@@ -49,23 +49,26 @@ public static class TorchPlatform
     /// <summary>Sets libtorch's user switch for oneDNN; false when the libtorch build does not export it.</summary>
     public static unsafe bool SetMkldnnEnabled(bool enabled)
     {
-        torch.InitializeDeviceType(DeviceType.CPU); // loads the native libraries
-        if (!NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var lib)
-            && !NativeLibrary.TryLoad("torch_cpu", typeof(torch).Assembly, null, out lib)) return false;
-        if (!NativeLibrary.TryGetExport(lib, "_ZN2at13globalContextEv", out var context)
-            || !NativeLibrary.TryGetExport(lib, "_ZN2at7Context20setUserEnabledMkldnnEb", out var set)) return false;
-        var ctx = ((delegate* unmanaged<IntPtr>)context)();
-        ((delegate* unmanaged<IntPtr, byte, void>)set)(ctx, enabled ? (byte)1 : (byte)0);
+        if (Context("_ZN2at7Context20setUserEnabledMkldnnEb") is not { } found) return false;
+        ((delegate* unmanaged<IntPtr, byte, void>)found.Member)(found.Context, enabled ? (byte)1 : (byte)0);
         return true;
     }
 
     /// <summary>libtorch's current oneDNN switch, or null when not exported.</summary>
     public static unsafe bool? MkldnnEnabled()
     {
-        torch.InitializeDeviceType(DeviceType.CPU);
-        if (!NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var lib)) return null;
+        if (Context("_ZNK2at7Context17userEnabledMkldnnEv") is not { } found) return null;
+        return ((delegate* unmanaged<IntPtr, byte>)found.Member)(found.Context) != 0;
+    }
+
+    /// <summary><c>at::globalContext()</c> and the named <c>at::Context</c> member from libtorch_cpu, or null.</summary>
+    private static unsafe (IntPtr Context, IntPtr Member)? Context(string member)
+    {
+        torch.InitializeDeviceType(DeviceType.CPU); // loads the native libraries
+        if (!NativeLibrary.TryLoad("libtorch_cpu.so", typeof(torch).Assembly, null, out var lib)
+            && !NativeLibrary.TryLoad("torch_cpu", typeof(torch).Assembly, null, out lib)) return null;
         if (!NativeLibrary.TryGetExport(lib, "_ZN2at13globalContextEv", out var context)
-            || !NativeLibrary.TryGetExport(lib, "_ZNK2at7Context17userEnabledMkldnnEv", out var get)) return null;
-        return ((delegate* unmanaged<IntPtr, byte>)get)(((delegate* unmanaged<IntPtr>)context)()) != 0;
+            || !NativeLibrary.TryGetExport(lib, member, out var function)) return null;
+        return (((delegate* unmanaged<IntPtr>)context)(), function);
     }
 }

@@ -327,25 +327,10 @@ public static class PiXRewriter
                 var items = m.Items.ToList();
                 var item = items[kv.Key.Item];
                 var runs = Runs(kv.Value);
-                if (runs.Count == 1)
-                    items[kv.Key.Item] = item with { BlockType = runs[0].Block.FullName };
-                else
-                {
-                    // Different variants for different repeats: split the repeated [Use] into runs with fixed counts.
-                    var split = new List<LayerItem>();
-                    int offset = 0;
-                    foreach (var (block, count) in runs)
-                    {
-                        var settings = item.Settings.Where(s => s.Name != "Count").ToList();
-                        settings.Add(new Setting("Count", count.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                        split.Add(item with { BlockType = block.FullName, BlockArgs = ShiftIndex(item.BlockArgs ?? "", offset), Settings = settings.ToEquatableArray() });
-                        offset += count;
-                    }
-                    items.RemoveAt(kv.Key.Item);
-                    items.InsertRange(kv.Key.Item, split);
-                    // Later replacement keys in this member refer to the original item indices; blocks and convs are not
-                    // mixed in one member of the zoo, and a split member holds only [Use] items, so indices stay valid for convs.
-                }
+                // The item stays where it was declared: one block type for all repeats, or one per repeat.
+                items[kv.Key.Item] = runs.Count == 1
+                    ? item with { BlockType = runs[0].Block.FullName }
+                    : item with { BlockType = runs[0].Block.FullName, RepeatBlockTypes = kv.Value.Select(b => b.FullName).ToEquatableArray() };
                 var fieldType = m.FieldType;
                 if (m.FieldType != DeclarationValidator.SequentialType)
                 {
@@ -439,15 +424,6 @@ public static class PiXRewriter
                 else runs.Add((c, 1));
             }
             return runs;
-        }
-
-        /// <summary>Rewrites the named arguments so 'i' counts from <paramref name="offset"/>.</summary>
-        private static string ShiftIndex(string args, int offset)
-        {
-            if (offset == 0) return args;
-            var parsed = Expr.ParseNamedArguments(args);
-            return string.Join(", ", parsed.Select(kv => kv.Key + ": " +
-                kv.Value.ToSource(n => n == "i" ? $"(i + {offset.ToString(CultureInfo.InvariantCulture)})" : n)));
         }
     }
 }

@@ -199,7 +199,7 @@ public sealed class ShapeInference
                     var name = sequential ? index.ToString(CultureInfo.InvariantCulture) : m.PyName;
                     var childPath = sequential ? $"{path}.{name}" : path;
                     var callerEnv = new Dictionary<string, object>(env) { ["i"] = i };
-                    var node = InstantiateBlock(item, callerEnv, shape, name, childPath, stack, role) with { Origin = origin };
+                    var node = InstantiateBlock(item, item.BlockTypeOf(i), callerEnv, shape, name, childPath, stack, role) with { Origin = origin };
                     children.Add(node); shape = node.Out; index++;
                 }
             }
@@ -217,11 +217,11 @@ public sealed class ShapeInference
         return children.Count == 0 ? null : children[0];
     }
 
-    private LayerNode InstantiateBlock(LayerItem item, Dictionary<string, object> callerEnv, Shape input, string name, string path,
+    private LayerNode InstantiateBlock(LayerItem item, string? blockType, Dictionary<string, object> callerEnv, Shape input, string name, string path,
         List<string> stack, NodeRole role)
     {
         var where = Where(path);
-        if (item.BlockType is null || !_blocks.TryGetValue(item.BlockType, out var block))
+        if (blockType is null || !_blocks.TryGetValue(blockType, out var block))
         {
             // The parser reported a type that is not a [Block]; nothing to infer through.
             throw new Abort();

@@ -278,6 +278,15 @@ public sealed class ModuleEmitter
         }
         _w.Open("");
         _w.Line($"var items = new global::System.Collections.Generic.List<(string, {ModuleType})>();");
+        int local = 0;
+        void Add(LayerItem item, int k, string? blockType, long? repeat)
+        {
+            var (expr, newC) = Construct(item, c, m, k, blockType, repeat);
+            var name = $"module{local++}";
+            _w.Line($"var {name} = {expr};");
+            SetChannels(c, newC(name));
+            _w.Line($"items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), {name}));");
+        }
         for (int k = 0; k < m.Items.Count; k++)
         {
             var item = m.Items[k];
@@ -285,13 +294,34 @@ public sealed class ModuleEmitter
             if (when == "false") continue; // never exists: not numbered
             if (when is not null) _w.Open($"if ({when})");
             var count = item.Kind == LayerKind.Use ? item.Get("Count") : null;
-            if (count is not null) _w.Open($"for (int i = 0; i < {Paren(Cs(count))}; i++)");
-            var (expr, newC) = Construct(item, c, m, k);
-            var local = $"module{k}";
-            _w.Line($"var {local} = {expr};");
-            SetChannels(c, newC(local));
-            _w.Line($"items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), {local}));");
-            if (count is not null) _w.Close();
+            var constantCount = count is null ? 1 : ConstantCount(count);
+            if (constantCount is long n)
+            {
+                // A constant Count is unrolled: each repeat reads as if written as its own [Use], with 'i' folded in.
+                for (long r = 0; r < n; r++) Add(item, k, item.BlockTypeOf(r), count is null ? null : r);
+            }
+            else
+            {
+                _w.Open($"for (int i = 0; i < {Paren(Cs(count!))}; i++)");
+                var types = item.RepeatBlockTypes;
+                if (types is null || types.Value.Distinct().Count() == 1) Add(item, k, item.BlockTypeOf(0), null);
+                else
+                {
+                    // Repeats specialised differently by a PiX pass: runs of equal type, the last one open-ended.
+                    int start = 0;
+                    while (start < types.Value.Count)
+                    {
+                        int end = start;
+                        while (end + 1 < types.Value.Count && types.Value[end + 1] == types.Value[start]) end++;
+                        bool last = end == types.Value.Count - 1;
+                        _w.Open(start == 0 ? $"if (i <= {end})" : last ? "else" : $"else if (i <= {end})");
+                        Add(item, k, types.Value[start], null);
+                        _w.Close();
+                        start = end + 1;
+                    }
+                }
+                _w.Close();
+            }
             if (when is not null) _w.Close();
         }
         _w.Line($"{field} = {NN}.Sequential(items);");
@@ -306,8 +336,18 @@ public sealed class ModuleEmitter
     private static string Arg(string name, string? value, string? defaultValue = null)
         => value is null || value == defaultValue ? "" : $", {name}: {value}";
 
+    /// <summary>A Count that is a compile-time constant (no names), or null.</summary>
+    private static long? ConstantCount(string text)
+    {
+        try { return Expr.Parse(text).Fold(_ => null) is var e && e.Evaluate(_ => null) is long n ? n : null; }
+        catch (ExprException) { return null; }
+    }
+
     /// <summary>The constructor expression of one item and how the channel count changes after it.</summary>
-    private (string Expr, System.Func<string, string> NewC) Construct(LayerItem item, string c, LayerMember m, int itemIndex)
+    /// <param name="blockType">For a [Use]: the block class of this instance.</param>
+    /// <param name="repeat">For an unrolled repeated [Use]: the repeat index folded into the arguments as <c>i</c>.</param>
+    private (string Expr, System.Func<string, string> NewC) Construct(LayerItem item, string c, LayerMember m, int itemIndex,
+        string? blockType = null, long? repeat = null)
     {
         string? S(string name) => item.Get(name) is { } t ? Cs(t) : null;
         string Same(string _) => c;
@@ -372,15 +412,16 @@ public sealed class ModuleEmitter
             }
             case LayerKind.Use:
             {
-                var block = _blocks[item.BlockType!];
+                var block = _blocks[blockType ?? item.BlockType!];
                 var args = Expr.ParseNamedArguments(item.BlockArgs ?? "");
                 var parts = new List<string> { c };
                 foreach (var kv in args)
                 {
                     var target = block.Args.First(a => a.Name == kv.Key);
+                    var value = repeat is long r ? kv.Value.Fold(n => n == "i" ? r : null) : kv.Value;
                     var ids = new HashSet<string>();
-                    kv.Value.CollectIdentifiers(ids);
-                    var code = kv.Value.ToCSharp(Name);
+                    value.CollectIdentifiers(ids);
+                    var code = value.ToCSharp(Name);
                     if (target.Type == "int" && ids.Any(_longNames.Contains)) code = $"(int)({code})";
                     parts.Add($"{Id(kv.Key)}: {code}");
                 }

@@ -34,8 +34,15 @@ public sealed record LayerItem(
     string? BlockType,
     /// <summary>For <see cref="LayerKind.Use"/>: the raw named-argument text.</summary>
     string? BlockArgs,
-    LocationInfo? Location)
+    LocationInfo? Location,
+    /// <summary>For a repeated <see cref="LayerKind.Use"/> whose repeats a PiX pass specialised differently: the block
+    /// type of each repeat, in order (the item itself stays where it was declared); null when every repeat is <see cref="BlockType"/>.</summary>
+    EquatableArray<string>? RepeatBlockTypes = null)
 {
+    /// <summary>The block type of repeat <paramref name="i"/> of a <see cref="LayerKind.Use"/>.</summary>
+    public string? BlockTypeOf(long i)
+        => RepeatBlockTypes is { } types && types.Count > 0 ? types[(int)System.Math.Min(i, types.Count - 1)] : BlockType;
+
     public string? Get(string name)
     {
         foreach (var s in Settings) if (s.Name == name) return s.Value;

@@ -23,6 +23,25 @@ public abstract class Expr
     internal abstract void Emit(StringBuilder sb, Func<string, string> names);
     public abstract void CollectIdentifiers(ISet<string> into);
 
+    /// <summary>
+    /// Partial evaluation: names that <paramref name="known"/> gives a value for become constants, and every
+    /// subexpression whose operands are constants is folded (a '?:' with a constant condition becomes its branch).
+    /// Used to unroll a repeated [Use] (<c>i</c> known), so a repeat's arguments read as if written one by one.
+    /// </summary>
+    public abstract Expr Fold(Func<string, object?> known);
+
+    internal static Expr Constant(object v) => v is bool b ? new BoolExpr(b) : new NumberExpr((long)v);
+
+    internal static bool IsConstant(Expr e) => e is NumberExpr or BoolExpr;
+
+    /// <summary>Folds a node whose operands are folded: evaluates it when they are all constant (errors stay unfolded).</summary>
+    internal static Expr FoldNode(Expr node, params Expr[] operands)
+    {
+        foreach (var o in operands) if (!IsConstant(o)) return node;
+        try { return Constant(node.Evaluate(_ => null)); }
+        catch (ExprException) { return node; }
+    }
+
     public string ToCSharp(Func<string, string> names)
     {
         var sb = new StringBuilder();
@@ -252,6 +271,7 @@ internal sealed class NumberExpr : Expr
     internal override int Precedence => 100;
     internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(Value.ToString(CultureInfo.InvariantCulture));
     public override void CollectIdentifiers(ISet<string> into) { }
+    public override Expr Fold(Func<string, object?> known) => this;
 }
 
 internal sealed class BoolExpr : Expr
@@ -263,6 +283,7 @@ internal sealed class BoolExpr : Expr
     internal override int Precedence => 100;
     internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(Value ? "true" : "false");
     public override void CollectIdentifiers(ISet<string> into) { }
+    public override Expr Fold(Func<string, object?> known) => this;
 }
 
 internal sealed class IdentExpr : Expr
@@ -275,6 +296,7 @@ internal sealed class IdentExpr : Expr
     internal override int Precedence => 100;
     internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(names(Name));
     public override void CollectIdentifiers(ISet<string> into) => into.Add(Name);
+    public override Expr Fold(Func<string, object?> known) => known(Name) is { } v ? Constant(v) : this;
 }
 
 internal sealed class UnaryExpr : Expr
@@ -292,6 +314,11 @@ internal sealed class UnaryExpr : Expr
         => Expect(_e, _op == "-" ? "int" : "bool", typeOf, $"'{_op}'");
     internal override void Emit(StringBuilder sb, Func<string, string> names) { sb.Append(_op); EmitChild(sb, _e, Precedence, names); }
     public override void CollectIdentifiers(ISet<string> into) => _e.CollectIdentifiers(into);
+    public override Expr Fold(Func<string, object?> known)
+    {
+        var e = _e.Fold(known);
+        return FoldNode(new UnaryExpr(_op, e), e);
+    }
 }
 
 internal sealed class BinaryExpr : Expr
@@ -351,6 +378,13 @@ internal sealed class BinaryExpr : Expr
         EmitChild(sb, _r, _prec, names, rightAssocSide: true);
     }
     public override void CollectIdentifiers(ISet<string> into) { _l.CollectIdentifiers(into); _r.CollectIdentifiers(into); }
+    public override Expr Fold(Func<string, object?> known)
+    {
+        Expr l = _l.Fold(known), r = _r.Fold(known);
+        // Short-circuit with one constant side: false && x, true || x.
+        if ((_op == "&&" || _op == "||") && l is BoolExpr lb && lb.Value == (_op == "||")) return lb;
+        return FoldNode(new BinaryExpr(_op, l, r, _prec), l, r);
+    }
 }
 
 internal sealed class CondExpr : Expr
@@ -378,6 +412,12 @@ internal sealed class CondExpr : Expr
         EmitChild(sb, _b, 0, names);
     }
     public override void CollectIdentifiers(ISet<string> into) { _c.CollectIdentifiers(into); _a.CollectIdentifiers(into); _b.CollectIdentifiers(into); }
+    public override Expr Fold(Func<string, object?> known)
+    {
+        var c = _c.Fold(known);
+        if (c is BoolExpr cb) return cb.Value ? _a.Fold(known) : _b.Fold(known);
+        return new CondExpr(c, _a.Fold(known), _b.Fold(known));
+    }
 }
 
 internal sealed class CallExpr : Expr
@@ -400,4 +440,9 @@ internal sealed class CallExpr : Expr
         _a.Emit(sb, names); sb.Append(", "); _b.Emit(sb, names); sb.Append(')');
     }
     public override void CollectIdentifiers(ISet<string> into) { _a.CollectIdentifiers(into); _b.CollectIdentifiers(into); }
+    public override Expr Fold(Func<string, object?> known)
+    {
+        Expr a = _a.Fold(known), b = _b.Fold(known);
+        return FoldNode(new CallExpr(_f, a, b), a, b);
+    }
 }

@@ -36,15 +36,15 @@ namespace Demo
                 var module1 = new global::Demo.InvertedResidual(c, oup: 8, stride: 1, expand: 1);
                 c = module1.OutChannels;
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module1));
-                for (int i = 0; i < 2; i++)
-                {
-                    var module2 = new global::Demo.InvertedResidual(c, oup: 12, stride: i == 0 ? 2 : 1, expand: 6);
-                    c = module2.OutChannels;
-                    items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module2));
-                }
-                var module3 = new global::Demo.ConvBNAct(c, oup: 64, kernel: 1);
+                var module2 = new global::Demo.InvertedResidual(c, oup: 12, stride: 2, expand: 6);
+                c = module2.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module2));
+                var module3 = new global::Demo.InvertedResidual(c, oup: 12, stride: 1, expand: 6);
                 c = module3.OutChannels;
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module3));
+                var module4 = new global::Demo.ConvBNAct(c, oup: 64, kernel: 1);
+                c = module4.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module4));
                 this.features = global::TorchSharp.torch.nn.Sequential(items);
             }
             this.pool = global::TorchSharp.torch.nn.AdaptiveAvgPool2d(1);

@@ -34,22 +34,22 @@ namespace Demo
             this.relu = global::TorchSharp.torch.nn.ReLU();
             {
                 var items = new global::System.Collections.Generic.List<(string, global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>)>();
-                for (int i = 0; i < 2; i++)
-                {
-                    var module0 = new global::Demo.Basic(c, planes: 16);
-                    c = module0.OutChannels;
-                    items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
-                }
+                var module0 = new global::Demo.Basic(c, planes: 16);
+                c = module0.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
+                var module1 = new global::Demo.Basic(c, planes: 16);
+                c = module1.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module1));
                 this.layer1 = global::TorchSharp.torch.nn.Sequential(items);
             }
             {
                 var items = new global::System.Collections.Generic.List<(string, global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>)>();
-                for (int i = 0; i < 2; i++)
-                {
-                    var module0 = new global::Demo.Basic(c, planes: 32, stride: i == 0 ? 2 : 1);
-                    c = module0.OutChannels;
-                    items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
-                }
+                var module0 = new global::Demo.Basic(c, planes: 32, stride: 2);
+                c = module0.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
+                var module1 = new global::Demo.Basic(c, planes: 32, stride: 1);
+                c = module1.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module1));
                 this.layer2 = global::TorchSharp.torch.nn.Sequential(items);
             }
             this.avgpool = global::TorchSharp.torch.nn.AdaptiveAvgPool2d(1);

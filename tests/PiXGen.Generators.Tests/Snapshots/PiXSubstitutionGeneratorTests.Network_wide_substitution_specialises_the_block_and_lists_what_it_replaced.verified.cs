@@ -30,12 +30,15 @@ namespace Demo
             c = 16;
             {
                 var items = new global::System.Collections.Generic.List<(string, global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>)>();
-                for (int i = 0; i < 3; i++)
-                {
-                    var module0 = new global::Demo.Net.Squeeze_PiX1(c, width: 8, stride: i == 0 ? 2 : 1);
-                    c = module0.OutChannels;
-                    items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
-                }
+                var module0 = new global::Demo.Net.Squeeze_PiX1(c, width: 8, stride: 2);
+                c = module0.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
+                var module1 = new global::Demo.Net.Squeeze_PiX1(c, width: 8, stride: 1);
+                c = module1.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module1));
+                var module2 = new global::Demo.Net.Squeeze_PiX1(c, width: 8, stride: 1);
+                c = module2.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module2));
                 this.stage = global::TorchSharp.torch.nn.Sequential(items);
             }
             this.pool = global::TorchSharp.torch.nn.AdaptiveAvgPool2d(1);

@@ -33,12 +33,12 @@ namespace Demo
             c = 32;
             {
                 var items = new global::System.Collections.Generic.List<(string, global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>)>();
-                for (int i = 0; i < 2; i++)
-                {
-                    var module0 = new global::Demo.V.B_PiX1(c, width: 8);
-                    c = module0.OutChannels;
-                    items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
-                }
+                var module0 = new global::Demo.V.B_PiX1(c, width: 8);
+                c = module0.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
+                var module1 = new global::Demo.V.B_PiX1(c, width: 8);
+                c = module1.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module1));
                 this.stage = global::TorchSharp.torch.nn.Sequential(items);
             }
             this.pool = global::TorchSharp.torch.nn.AdaptiveAvgPool2d(1);

@@ -21,8 +21,14 @@ public sealed record GenerationResult(
     /// <summary>Networks: the cost file (constants, per-layer report, CostFor), or null.</summary>
     string? CostSource = null,
     /// <summary>Networks: what the cost diagnostics need (Analysis/CostModel), or null.</summary>
-    CostSummary? Cost = null)
+    CostSummary? Cost = null,
+    /// <summary>Networks: the dataflow graph file (Emit/GraphEmitter), or null when some part has a hand-written forward.</summary>
+    string? GraphSource = null)
 {
+    public string GraphHintName => HintName.EndsWith(".g.cs", System.StringComparison.Ordinal)
+        ? HintName.Substring(0, HintName.Length - ".g.cs".Length) + ".Graph.g.cs"
+        : HintName + ".Graph.g.cs";
+
     public string CostHintName => HintName.EndsWith(".g.cs", System.StringComparison.Ordinal)
         ? HintName.Substring(0, HintName.Length - ".g.cs".Length) + ".Costs.g.cs"
         : HintName + ".Costs.g.cs";
@@ -120,6 +126,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
     {
         if (r.Source is not null) spc.AddSource(r.HintName, r.Source);
         if (r.Source is not null && r.CostSource is not null) spc.AddSource(r.CostHintName, r.CostSource);
+        if (r.Source is not null && r.GraphSource is not null) spc.AddSource(r.GraphHintName, r.GraphSource);
     }
 
     private static VariantOptions ReadVariantOptions(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
@@ -249,7 +256,14 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                     && denseCost.ActivationBytes == cost.ActivationBytes) denseCost = null;
                 summary = CostDiagnostics.Summarise(decl, ir, cost, denseCost);
             }
-            return new GenerationResult(ModuleEmitter.HintName(decl), source, Dedupe(diagnostics), entry, ir, costSource, summary);
+            string? graphSource = null;
+            if (ir is not null)
+            {
+                var network = decl;
+                var lowered = GraphEmitter.Lower(ir, cls => blocks.TryGetValue(cls, out var b) ? b.HasUserForward : cls == network.FullName && network.HasUserForward);
+                if (lowered.Nodes is not null) graphSource = GraphEmitter.Emit(decl, ir, lowered);
+            }
+            return new GenerationResult(ModuleEmitter.HintName(decl), source, Dedupe(diagnostics), entry, ir, costSource, summary, graphSource);
         }
         catch (System.Exception ex)
         {

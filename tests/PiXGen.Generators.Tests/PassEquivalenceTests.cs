@@ -103,6 +103,7 @@ public class PassEquivalenceTests
         // Same module code, same cost file (every layer's settings, shapes and costs), same messages.
         Assert.Equal(repeated.File("Demo.Mbv2.g.cs").Text, unrolled.File("Demo.Mbv2.g.cs").Text);
         Assert.Equal(repeated.File("Demo.Mbv2.Costs.g.cs").Text, unrolled.File("Demo.Mbv2.Costs.g.cs").Text);
+        Assert.Equal(repeated.File("Demo.Mbv2.Graph.g.cs").Text, unrolled.File("Demo.Mbv2.Graph.g.cs").Text); // the dataflow IR
         Assert.Equal(Messages(repeated), Messages(unrolled));
         Assert.True(variant.Length > 0);
     }
@@ -139,4 +140,25 @@ public class PassEquivalenceTests
 
     private static long ParameterCount(GeneratorRun run)
         => long.Parse(Regex.Match(run.File("Demo.Mbv2.g.cs").Text, @"public const long ParameterCount = (\d+);").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>Regressions found by the property test while unrolling repeated [Use]s.</summary>
+public class UnrollingRegressionTests
+{
+    [Fact]
+    public void A_single_use_may_read_i_as_zero()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Block] public partial class B { [Arg] readonly int w; [Conv2d("w", Kernel = 1)] readonly Conv2d conv; }
+            [Network(Input = "3x8x8")]
+            public partial class N
+            {
+                [Use(typeof(B), "w: i == 0 ? 4 : 8")] readonly B first;
+                [Use(typeof(B), "w: i + 2")] [ReLU] readonly Sequential rest;
+            }
+            """)).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        var code = run.File("Demo.N.g.cs").Text;
+        Assert.Contains("new global::Demo.B(c, w: 4)", code);
+        Assert.Contains("new global::Demo.B(c, w: 2)", code);
+    }
 }

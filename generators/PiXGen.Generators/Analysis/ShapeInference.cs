@@ -57,7 +57,7 @@ public sealed class ShapeInference
                 input, network.AttributeLocation, network.Name);
             var children = inference.InstantiateMembers(network, env, input, "", new List<string>(), out var output, out bool residual);
             return new LayerNode(NodeKind.Network, null, network.Name, "", network.Name, input, output,
-                ArgSettings(network, env), children.Sum(c => c.Parameters), NodeRole.Main, residual, children.ToEquatableArray());
+                ArgSettings(network, env), children.Sum(c => c.Parameters), NodeRole.Main, residual, children.ToEquatableArray(), Class: network.FullName);
         }
         catch (Abort)
         {
@@ -235,7 +235,7 @@ public sealed class ShapeInference
         var children = InstantiateMembers(block, env, input, path + ".", stack, out var output, out bool residual);
         stack.RemoveAt(stack.Count - 1);
         return new LayerNode(NodeKind.Block, LayerKind.Use, name, path, block.Name, input, output, ArgSettings(block, env),
-            children.Sum(c => c.Parameters), role, residual, children.ToEquatableArray());
+            children.Sum(c => c.Parameters), role, residual, children.ToEquatableArray(), Class: block.FullName);
     }
 
     // ------------------------------------------------------------------ layers
@@ -307,6 +307,7 @@ public sealed class ShapeInference
             case LayerKind.BatchNorm2d:
                 NeedMap();
                 settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                settings.Add(new Setting("Eps", item.Get("Eps") ?? "1E-05", SettingType.Double));
                 output = x;
                 parameters = 2 * x.C;
                 break;
@@ -409,6 +410,9 @@ public sealed class ShapeInference
                 else { Fail(DiagnosticDescriptors.MissingParameter, item.Location, where, "Zeta"); return null!; }
                 Require(zeta >= 1, $"ζ (Zeta) must be at least 1, got {zeta}");
                 bool phiBias = Flag("PhiBias", false);
+                settings.Add(new Setting("Tau", item.Get("Tau") ?? "0.5", SettingType.Double));
+                settings.Add(new Setting("Mode", item.Get("Mode") ?? "0", SettingType.Expression));
+                settings.Add(new Setting("Context", item.Get("Context") ?? "0", SettingType.Expression));
                 settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 long co = (x.C + zeta - 1) / zeta;
                 output = Shape.Map(co, x.H, x.W);

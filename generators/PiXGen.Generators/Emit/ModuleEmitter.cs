@@ -270,7 +270,7 @@ public sealed class ModuleEmitter
             var when = Condition(item.When);
             if (when == "false") { _w.Line($"{field} = null;"); return; } // never exists
             if (when is not null) _w.Open($"if ({when})");
-            var (expr, newC) = Construct(item, c, m, 0);
+            var (expr, newC) = Construct(item, c, m, 0, item.BlockTypeOf(0), repeat: 0); // a single [Use]: i is 0
             _w.Line($"{field} = {expr};");
             SetChannels(c, newC(field));
             if (when is not null) _w.Close();
@@ -298,7 +298,7 @@ public sealed class ModuleEmitter
             if (constantCount is long n)
             {
                 // A constant Count is unrolled: each repeat reads as if written as its own [Use], with 'i' folded in.
-                for (long r = 0; r < n; r++) Add(item, k, item.BlockTypeOf(r), count is null ? null : r);
+                for (long r = 0; r < n; r++) Add(item, k, item.BlockTypeOf(r), r);
             }
             else
             {

@@ -46,7 +46,9 @@ public sealed record LayerNode(
     bool Residual,
     EquatableArray<LayerNode> Children,
     /// <summary>Where the node was declared: "class|member|item" (class fully qualified); null for Sequential containers and networks.</summary>
-    string? Origin = null)
+    string? Origin = null,
+    /// <summary>For blocks: the class that builds this instance (global::...), a PiX-specialised variant included.</summary>
+    string? Class = null)
 {
     public string? Get(string name)
     {

@@ -1,0 +1,211 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using PiXGen.Generators.Model;
+
+namespace PiXGen.Generators.Emit;
+
+/// <summary>
+/// Lowers the instantiated network (<see cref="LayerNode"/> tree, after every pass) to its dataflow graph and
+/// emits it as the network's <c>Graph</c> (<c>PiXGen.Graph.NetworkGraph</c>, see src/PiXGen/Graph/NetworkGraph.cs):
+/// one node per tensor op in topological order, with concrete settings, the compile-time output shape and the
+/// state_dict prefix of its parameters. Residual connections become <c>Add</c> nodes; composite layers
+/// (squeeze-excitation) become their primitive ops. Inference fusion, ONNX export and the graph executor read it.
+/// </summary>
+public static class GraphEmitter
+{
+    /// <summary>A node of the lowered graph.</summary>
+    public sealed record Node(string Output, string Op, IReadOnlyList<string> Inputs, string? Module,
+        IReadOnlyList<KeyValuePair<string, string>> Attributes, Shape Shape);
+
+    /// <summary>The lowered graph, or null with the reason when some part is not described by attributes.</summary>
+    public sealed record Lowered(IReadOnlyList<Node>? Nodes, string? Output, string? Unsupported);
+
+    public static string HintName(ClassDecl network) => network.FullName.Replace("global::", "") + ".Graph.g.cs";
+
+    /// <summary>Lowers <paramref name="network"/>; <paramref name="userForward"/> tells which classes have a hand-written forward.</summary>
+    public static Lowered Lower(LayerNode network, System.Func<string, bool> userForward)
+    {
+        var nodes = new List<Node>();
+        try
+        {
+            var output = Scope(network, "input", nodes, userForward);
+            return new Lowered(nodes, output, null);
+        }
+        catch (UnsupportedException ex)
+        {
+            return new Lowered(null, null, ex.Message);
+        }
+    }
+
+    private sealed class UnsupportedException : System.Exception
+    {
+        public UnsupportedException(string message) : base(message) { }
+    }
+
+    private static string Int(long v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A network or block instance: main path, shortcut path, add, after-add layers.</summary>
+    private static string Scope(LayerNode scope, string input, List<Node> nodes, System.Func<string, bool> userForward)
+    {
+        if (scope.Class is not null && userForward(scope.Class))
+            throw new UnsupportedException($"{(scope.Path.Length == 0 ? scope.Name : scope.Path)} ({scope.Op}) has a hand-written forward");
+        var x = input;
+        foreach (var c in scope.Children.Where(c => c.Role == NodeRole.Main)) x = Apply(c, x, nodes, userForward);
+        if (scope.Residual)
+        {
+            var shortcut = input;
+            foreach (var c in scope.Children.Where(c => c.Role == NodeRole.Shortcut)) shortcut = Apply(c, shortcut, nodes, userForward);
+            var name = Prefix(scope) + "add";
+            nodes.Add(new Node(name, "Add", new[] { x, shortcut }, null, new KeyValuePair<string, string>[0], scope.Out));
+            x = name;
+        }
+        foreach (var c in scope.Children.Where(c => c.Role == NodeRole.AfterAdd)) x = Apply(c, x, nodes, userForward);
+        return x;
+    }
+
+    private static string Prefix(LayerNode scope) => scope.Path.Length == 0 ? "" : scope.Path + ".";
+
+    private static string Apply(LayerNode n, string x, List<Node> nodes, System.Func<string, bool> userForward)
+    {
+        switch (n.Kind)
+        {
+            case NodeKind.Sequential:
+                foreach (var c in n.Children) x = Apply(c, x, nodes, userForward);
+                return x;
+            case NodeKind.Block:
+                return Scope(n, x, nodes, userForward);
+            default:
+                return Layer(n, x, nodes);
+        }
+    }
+
+    private static KeyValuePair<string, string> A(string name, string value) => new(name, value);
+    private static KeyValuePair<string, string> A(string name, long value) => new(name, Int(value));
+    private static string Pair(long v) => Int(v) + "," + Int(v);
+    private static string Flag(string? text, bool fallback) => (text is null ? fallback : text == "true") ? "true" : "false";
+
+    private static string Layer(LayerNode n, string x, List<Node> nodes)
+    {
+        string Add(string op, IReadOnlyList<KeyValuePair<string, string>> attributes, string? module = null, string? output = null,
+            IReadOnlyList<string>? inputs = null, Shape? shape = null)
+        {
+            var name = output ?? n.Path;
+            nodes.Add(new Node(name, op, inputs ?? new[] { x }, module, attributes, shape ?? n.Out));
+            return name;
+        }
+        switch (n.Layer)
+        {
+            case LayerKind.Conv2d:
+                return Add("Conv2d", new[]
+                {
+                    A("in", n.GetInt("InChannels")), A("out", n.GetInt("OutChannels")), A("kernel", Pair(n.GetInt("Kernel"))),
+                    A("stride", Pair(n.GetInt("Stride", 1))), A("padding", Pair(n.GetInt("Padding"))), A("dilation", Pair(n.GetInt("Dilation", 1))),
+                    A("groups", n.GetInt("Groups", 1)), A("bias", Flag(n.Get("Bias"), true)),
+                }, n.Path);
+            case LayerKind.BatchNorm2d:
+                return Add("BatchNorm2d", new[] { A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05") }, n.Path);
+            case LayerKind.Linear:
+                return Add("Linear", new[] { A("in", n.GetInt("InFeatures")), A("out", n.GetInt("OutFeatures")), A("bias", Flag(n.Get("Bias"), true)) }, n.Path);
+            case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid: case LayerKind.Hardswish:
+            case LayerKind.Identity:
+                return Add(n.Layer.ToString()!, new KeyValuePair<string, string>[0]);
+            case LayerKind.Dropout:
+                return Add("Dropout", new[] { A("p", n.Get("P") ?? "0.5") });
+            case LayerKind.MaxPool2d:
+            case LayerKind.AvgPool2d:
+            {
+                long k = n.GetInt("Kernel");
+                var attributes = new List<KeyValuePair<string, string>>
+                {
+                    A("kernel", Pair(k)), A("stride", Pair(n.GetInt("Stride", k))), A("padding", Pair(n.GetInt("Padding"))),
+                    A("ceil", Flag(n.Get("CeilMode"), false)),
+                };
+                if (n.Layer == LayerKind.MaxPool2d) attributes.Add(A("dilation", Pair(n.GetInt("Dilation", 1))));
+                else attributes.Add(A("count_include_pad", Flag(n.Get("CountIncludePad"), true)));
+                return Add(n.Layer.ToString()!, attributes);
+            }
+            case LayerKind.AdaptiveAvgPool2d:
+                return Add("AdaptiveAvgPool2d", new[] { A("size", Pair(n.GetInt("OutputSize"))) });
+            case LayerKind.Flatten:
+                return Add("Flatten", new KeyValuePair<string, string>[0]);
+            case LayerKind.SqueezeExcitation:
+            {
+                // torchvision's SqueezeExcitation: pool → fc1 (1×1 conv, bias) → ReLU → fc2 → Sigmoid → scale the input.
+                long c = n.In.C, s = n.GetInt("Squeeze");
+                var pooled = Shape.Map(c, 1, 1);
+                var p = Add("AdaptiveAvgPool2d", new[] { A("size", "1,1") }, output: n.Path + ".pool", shape: pooled);
+                string Conv(string name, string input, long cin, long cout)
+                    => Add("Conv2d", new[]
+                    {
+                        A("in", cin), A("out", cout), A("kernel", "1,1"), A("stride", "1,1"), A("padding", "0,0"), A("dilation", "1,1"),
+                        A("groups", 1), A("bias", "true"),
+                    }, n.Path + "." + name, n.Path + "." + name, new[] { input }, Shape.Map(cout, 1, 1));
+                var f1 = Conv("fc1", p, c, s);
+                var a1 = Add(n.Get("Activation") ?? "ReLU", new KeyValuePair<string, string>[0], output: n.Path + ".activation", inputs: new[] { f1 }, shape: Shape.Map(s, 1, 1));
+                var f2 = Conv("fc2", a1, s, c);
+                var a2 = Add(n.Get("ScaleActivation") ?? "Sigmoid", new KeyValuePair<string, string>[0], output: n.Path + ".scale", inputs: new[] { f2 }, shape: pooled);
+                return Add("Mul", new KeyValuePair<string, string>[0], inputs: new[] { x, a2 });
+            }
+            case LayerKind.PiX:
+                return Add("PiX", new[]
+                {
+                    A("in", n.GetInt("InChannels")), A("out", n.Out.C), A("zeta", n.GetInt("Zeta")), A("tau", n.Get("Tau") ?? "0.5"),
+                    A("mode", n.GetInt("Mode")), A("context", n.GetInt("Context")), A("bias", Flag(n.Get("PhiBias"), false)),
+                }, n.Path);
+            default:
+                // A layer kind the graph has no rule for yet: every setting as an attribute, under its attribute name.
+                return Add(n.Op, n.Settings.Select(s => A(char.ToLowerInvariant(s.Name[0]) + s.Name.Substring(1), s.Value)).ToList(), n.Path);
+        }
+    }
+
+    // ------------------------------------------------------------------ emission
+
+    /// <summary>The generated file: the network implements <c>IHasGraph</c> and exposes <c>Graph</c>.</summary>
+    public static string Emit(ClassDecl network, LayerNode ir, Lowered lowered)
+    {
+        var w = new IndentedWriter();
+        w.Line("// <auto-generated/>");
+        w.Line($"// Generated by PiXGen: the dataflow graph of {network.Name}, lowered from the compiler's IR.");
+        w.Line("#nullable enable");
+        w.Line();
+        bool hasNs = network.Namespace.Length > 0;
+        if (hasNs) w.Open($"namespace {network.Namespace}");
+        w.Open($"partial class {network.Name} : global::PiXGen.Graph.IHasGraph");
+        w.Line("private static global::PiXGen.Graph.NetworkGraph? s_graph;");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line($"/// The dataflow graph of {network.Name} at its declared input {ir.In} (default arguments): every op in order, with its");
+        w.Line("/// settings, output shape and state_dict prefix. Inference fusion and ONNX export read it.");
+        w.Line("/// </summary>");
+        w.Line("public static global::PiXGen.Graph.NetworkGraph Graph => s_graph ??= BuildGraph();");
+        w.Line();
+        w.Line("global::PiXGen.Graph.NetworkGraph global::PiXGen.Graph.IHasGraph.Graph => Graph;");
+        w.Line();
+        w.Open("private static global::PiXGen.Graph.NetworkGraph BuildGraph()");
+        if (lowered.Nodes!.Any(n => n.Attributes.Count > 0))
+            w.Line("static global::PiXGen.Graph.GraphAttribute A(string name, string value) => new(name, value);");
+        w.Line("var nodes = new global::PiXGen.Graph.GraphNode[]");
+        w.Line("{");
+        foreach (var node in lowered.Nodes!)
+        {
+            var sb = new StringBuilder("    new(");
+            sb.Append(Str(node.Output)).Append(", ").Append(Str(node.Op)).Append(", new[] { ")
+              .Append(string.Join(", ", node.Inputs.Select(Str))).Append(" }, ")
+              .Append(node.Module is null ? "null" : Str(node.Module)).Append(", ");
+            sb.Append(node.Attributes.Count == 0 ? "global::System.Array.Empty<global::PiXGen.Graph.GraphAttribute>()"
+                : "new[] { " + string.Join(", ", node.Attributes.Select(a => $"A({Str(a.Key)}, {Str(a.Value)})")) + " }");
+            sb.Append(", new long[] { ").Append(node.Shape.ToArrayLiteral()).Append(" }),");
+            w.Line(sb.ToString());
+        }
+        w.Line("};");
+        w.Line($"return new global::PiXGen.Graph.NetworkGraph({Str(network.Name)}, new long[] {{ {ir.In.ToArrayLiteral()} }}, nodes, {Str(lowered.Output!)});");
+        w.Close();
+        w.Close();
+        if (hasNs) w.Close();
+        return w.ToString();
+    }
+
+    private static string Str(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}

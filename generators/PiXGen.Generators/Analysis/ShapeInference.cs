@@ -164,8 +164,25 @@ public sealed class ShapeInference
                 if (node is not null) { nodes.Add(node); shape = node.Out; }
             }
         }
-        output = shape;
+        output = cls.Output is { } declared ? DeclaredOutput(cls, declared, env, input, shape) : shape;
         return nodes;
+    }
+
+    /// <summary>[Output] on a class with a hand-written forward: its declared output replaces the last layer's.</summary>
+    private Shape DeclaredOutput(ClassDecl cls, OutputDecl declared, Dictionary<string, object> env, Shape input, Shape last)
+    {
+        var where = $"{cls.Name} [Output]";
+        var value = Eval(ParseOrFail(declared.Channels, declared.Location, where), env, declared.Location, where);
+        if (value is not long channels || channels <= 0)
+        {
+            Fail(DiagnosticDescriptors.InvalidValue, declared.Location, where, $"output channels must be a positive integer, got {Format(value)}");
+            return last;
+        }
+        if (declared.Stride < 1) Fail(DiagnosticDescriptors.InvalidValue, declared.Location, where, $"Stride must be at least 1, got {declared.Stride}");
+        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ForwardCostsUnknown, declared.Location, cls.Name));
+        if (last.Rank == 1 || input.Rank == 1) return Shape.Vector(channels);
+        long s = declared.Stride;
+        return Shape.Map(channels, (input.H + s - 1) / s, (input.W + s - 1) / s);
     }
 
     private string Where(string path) => path.Length == 0 ? _networkName : $"{_networkName}.{path}";

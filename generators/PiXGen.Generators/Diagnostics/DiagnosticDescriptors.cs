@@ -86,6 +86,18 @@ public static class DiagnosticDescriptors
         "{0}: block '{1}' has declaration errors (see its own diagnostics) and cannot be used until they are fixed", Declaration, DiagnosticSeverity.Error,
         "A [Use] names a [Block] class that PiXGen could not read (not partial, nested, generic...).");
 
+    public static readonly DiagnosticDescriptor UnattributedModule = Make("PIX0015", "Module field without a layer attribute",
+        "Field '{0}' holds a {1} but has no layer attribute: PiXGen leaves it out of shapes, parameter counts and costs, so the compile-time figures of '{2}' do not include it", Declaration, DiagnosticSeverity.Warning,
+        "Give the field a layer attribute (or [Use] for a block) so PiXGen builds and accounts for it, or make it a local of your own forward.");
+
+    public static readonly DiagnosticDescriptor UndeclaredForwardOutput = Make("PIX0016", "Hand-written forward without [Output]",
+        "'{0}' defines its own forward but does not say what it outputs; PiXGen assumes its last declared layer's output ({1}). Declare it with [Output(\"channels\", Stride = s)] if the forward does anything else (concatenation, splitting, pooling)", Declaration, DiagnosticSeverity.Warning,
+        "Shape inference cannot read a hand-written forward. [Output] states the output channels and spatial stride so the network's shapes stay true.");
+
+    public static readonly DiagnosticDescriptor ForwardCostsUnknown = Make("PIX0017", "Costs of a hand-written forward are estimated",
+        "'{0}' has a hand-written forward: its layers' parameters are counted as declared, but their MACs are estimated as if the layers ran in declaration order", Declaration, DiagnosticSeverity.Warning,
+        "PiXGen cannot see what a hand-written forward computes; parameters are exact, MACs of its layers are an estimate.");
+
     // ---- Shapes (PIX0100–PIX0199) ----
     public static readonly DiagnosticDescriptor ResidualShapeMismatch = Make("PIX0100", "Residual shapes differ",
         "{0}: cannot add the main path output {1} to the shortcut {2}", Shape, DiagnosticSeverity.Error,

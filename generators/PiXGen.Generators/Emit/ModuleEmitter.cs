@@ -242,7 +242,7 @@ public sealed class ModuleEmitter
             if (cond is not null) _w.Close();
         }
         foreach (var m in after) EmitMemberConstruction(m, "c");
-        if (_cls.Kind == ClassKind.Block) _w.Line("OutChannels = c;");
+        if (_cls.Kind == ClassKind.Block) _w.Line(_cls.Output is { } output ? $"OutChannels = {Cs(output.Channels)}; // [Output]: what the hand-written forward returns" : "OutChannels = c;");
         _w.Line("RegisterComponents();");
         _w.Close();
     }

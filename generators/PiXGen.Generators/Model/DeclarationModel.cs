@@ -114,7 +114,12 @@ public sealed record ClassDecl(
     /// <summary>[Network(Like = typeof(X))]: the network whose declaration this one reuses (global::...), or null.</summary>
     string? Like = null,
     /// <summary>The generator declares every field (a network made from another one's declaration).</summary>
-    bool DeclaresFields = false);
+    bool DeclaresFields = false,
+    /// <summary>[Output] on a class with a hand-written forward: the output channel expression and stride, or null.</summary>
+    OutputDecl? Output = null);
+
+/// <summary>[Output(channels, Stride = s)]: what a hand-written forward outputs.</summary>
+public sealed record OutputDecl(string Channels, int Stride, LocationInfo? Location);
 
 /// <summary>[Variants] on a network: the pin, ζ and target as written.</summary>
 public sealed record VariantsDecl(string? Pin, int Zeta, string? Target, LocationInfo? Location);

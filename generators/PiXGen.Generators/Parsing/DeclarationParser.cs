@@ -152,12 +152,19 @@ public static class DeclarationParser
         var args = new List<ArgDecl>();
         var lets = new List<LetDecl>();
         var members = new List<LayerMember>();
+        var unattributed = new List<(string Name, string Type, LocationInfo? Location)>();
         foreach (var member in symbol.GetMembers())
         {
             ct.ThrowIfCancellationRequested();
             if (member is not IFieldSymbol field || field.IsImplicitlyDeclared) continue;
             var attributes = field.GetAttributes().Where(a => a.AttributeClass?.ContainingNamespace?.ToDisplayString() == Namespace).ToList();
-            if (attributes.Count == 0) continue;
+            if (attributes.Count == 0)
+            {
+                // A module the declaration does not describe: it would be registered, run and trained, but not accounted for.
+                if (!field.IsStatic && IsModule(field.Type))
+                    unattributed.Add((field.Name, field.Type.ToDisplayString(), LocationInfo.From(field.Locations.FirstOrDefault())));
+                continue;
+            }
             var fieldLocation = LocationInfo.From(field.Locations.FirstOrDefault());
             var fieldType = field.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
 
@@ -240,12 +247,29 @@ public static class DeclarationParser
         bool userDispose = symbol.GetMembers("Dispose").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 1 && !m.IsImplicitlyDeclared);
         if (userForward)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UserForward, location, typeName));
+        foreach (var (name, type, fieldLoc) in unattributed)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnattributedModule, fieldLoc, name, type, typeName));
+        OutputDecl? output = null;
+        foreach (var a in symbol.GetAttributes())
+        {
+            if (!IsPiXGen(a, "OutputAttribute") || a.ConstructorArguments.Length != 1) continue;
+            var channels = ConstantText(a.ConstructorArguments[0]);
+            if (channels is null) continue;
+            output = new OutputDecl(channels, Named(a, "Stride") is int st ? st : 1, LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? location);
+        }
+        if (userForward && output is null && members.Count > 0)
+        {
+            var last = members.Where(m => !m.IsShortcut).Select(m => m.Items[m.Items.Count - 1]).LastOrDefault();
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UndeclaredForwardOutput, location, typeName,
+                last is null ? "its input" : $"{last.AttributeName}"));
+        }
 
         var ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n2 ? n2.ToDisplayString() : "";
         var accessibility = symbol.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         return new ClassDecl(kind, ns, typeName, symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), accessibility,
             input, catalogName, hasResidual, residualWhen, args.ToEquatableArray(), lets.ToEquatableArray(),
-            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs, substitution, Variants: variants, Like: like);
+            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs, substitution, Variants: variants, Like: like,
+            Output: userForward ? output : null);
     }
 
     /// <summary>The value expression of the named argument <paramref name="name"/> of an attribute application.</summary>
@@ -364,6 +388,14 @@ public static class DeclarationParser
     {
         foreach (var na in a.NamedArguments) if (na.Key == name) return na.Value.Value;
         return null;
+    }
+
+    /// <summary>Whether <paramref name="type"/> is a TorchSharp module (derives from torch.nn.Module).</summary>
+    private static bool IsModule(ITypeSymbol type)
+    {
+        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+            if (t.ContainingNamespace?.ToDisplayString() == "TorchSharp" && t.ContainingType?.Name == "nn" && t.Name == "Module") return true;
+        return false;
     }
 
     private static bool IsPiXGen(AttributeData a, string name)

@@ -132,3 +132,24 @@ public sealed class UseAttribute : LayerAttribute
     /// <summary>How many instances (an integer or an expression); 1 by default.</summary>
     public object? Count { get; set; }
 }
+
+/// <summary>
+/// On a network or block with a hand-written <c>forward</c>: what that forward outputs, so shape inference,
+/// parameter counts and costs stay true. <see cref="Channels"/> is an expression over the class's arguments and
+/// <c>in</c> (e.g. <c>"in + growth"</c> for a dense layer that concatenates its input with its output);
+/// <see cref="Stride"/> divides the input's height and width. The declared layers' parameters are counted as
+/// declared; their MACs are computed as if applied in declaration order, which the compiler states with a warning
+/// (PIX0017) because a hand-written forward may apply them differently.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class OutputAttribute : Attribute
+{
+    /// <summary>Output channels (integer or expression over the arguments and <c>in</c>).</summary>
+    public OutputAttribute(object channels) { Channels = channels; }
+
+    /// <summary>Output channels.</summary>
+    public object Channels { get; }
+
+    /// <summary>Spatial downscale factor of the forward (1 = same height and width).</summary>
+    public int Stride { get; set; } = 1;
+}

@@ -75,8 +75,8 @@ public class ZooCliTests
     }
 
     [Theory]
-    [InlineData("--batch takes a positive integer, got 0", "bench", "resnet18", "--batch", "0")]
-    [InlineData("--warmup takes a non-negative integer, got -1", "bench", "resnet18", "--warmup", "-1")]
+    [InlineData("--batch takes a positive integer, got '0'", "bench", "resnet18", "--batch", "0")]
+    [InlineData("--warmup takes a non-negative integer, got '-1'", "bench", "resnet18", "--warmup", "-1")]
     [InlineData("'--bogus'", "bench", "resnet18", "--bogus")]
     [InlineData("summary", "summary")]
     [InlineData("--weights", "predict", "resnet18", "--input", "x.npy")]

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Text;
 using PiXGen.PiX;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -67,26 +66,9 @@ public sealed class ModuleSummary
 
     /// <summary>A torchinfo-style table: path, type, output shape, parameters and MACs per module, then the totals.</summary>
     public override string ToString()
-    {
-        var cells = Rows.Select(r => (Path: new string(' ', 2 * r.Depth) + r.Path, r.Type, Shape: ShapeText(r.OutputShape),
-            Params: Grouped(r.Parameters), Macs: Grouped(r.Macs))).ToList();
-        int wp = Math.Max("Layer (path)".Length, cells.Select(c => c.Path.Length).DefaultIfEmpty(0).Max());
-        int wt = Math.Max("Type".Length, cells.Select(c => c.Type.Length).DefaultIfEmpty(0).Max());
-        int ws = Math.Max("Output shape".Length, cells.Select(c => c.Shape.Length).DefaultIfEmpty(0).Max());
-        int wa = Math.Max("Params".Length, Grouped(Parameters).Length);
-        int wm = Math.Max("MACs".Length, Grouped(Macs).Length);
-        int width = wp + wt + ws + wa + wm + 8;
-        var sb = new StringBuilder();
-        sb.Append($"{Module}: runtime summary (forward hooks, eval, no_grad, input {ShapeText(InputShape)})\n");
-        sb.Append(new string('=', width)).Append('\n');
-        sb.Append($"{"Layer (path)".PadRight(wp)}  {"Type".PadRight(wt)}  {"Output shape".PadRight(ws)}  {"Params".PadLeft(wa)}  {"MACs".PadLeft(wm)}\n");
-        sb.Append(new string('-', width)).Append('\n');
-        foreach (var c in cells)
-            sb.Append($"{c.Path.PadRight(wp)}  {c.Type.PadRight(wt)}  {c.Shape.PadRight(ws)}  {c.Params.PadLeft(wa)}  {c.Macs.PadLeft(wm)}\n");
-        sb.Append(new string('=', width)).Append('\n');
-        foreach (var line in TotalLines()) sb.Append(line).Append('\n');
-        return sb.ToString();
-    }
+        => LayerTable.Render($"{Module}: runtime summary (forward hooks, eval, no_grad, input {ShapeText(InputShape)})",
+            Rows.Select(r => new[] { new string(' ', 2 * r.Depth) + r.Path, r.Type, ShapeText(r.OutputShape), Grouped(r.Parameters), Grouped(r.Macs) }),
+            new[] { "", "", "", Grouped(Parameters), Grouped(Macs) }, TotalLines());
 
     /// <summary>The lines under the table: input → output, parameters, buffers, MACs.</summary>
     public IEnumerable<string> TotalLines()
@@ -227,5 +209,31 @@ public static class RuntimeSummary
         var name = module.GetType().Name;
         int tick = name.IndexOf('`');
         return tick < 0 ? name : name[..tick];
+    }
+}
+
+/// <summary>
+/// The plain-text per-layer table of the cost reports: a title, then Layer (path), Type and Output shape left-aligned,
+/// Params and MACs right-aligned, between '=' and '-' rules, then the total lines.
+/// </summary>
+internal static class LayerTable
+{
+    private static readonly string[] Headers = { "Layer (path)", "Type", "Output shape", "Params", "MACs" };
+
+    /// <summary>Renders <paramref name="rows"/> (five cells each); <paramref name="widest"/> widens the columns without being printed (the totals).</summary>
+    public static string Render(string title, IEnumerable<string[]> rows, string[] widest, IEnumerable<string> totals)
+    {
+        var cells = rows.ToList();
+        var widths = Enumerable.Range(0, Headers.Length)
+            .Select(c => cells.Append(Headers).Append(widest).Max(r => r[c].Length)).ToArray();
+        int width = widths.Sum() + 2 * (Headers.Length - 1);
+        string Line(string[] r) => string.Join("  ", r.Select((cell, c) => c < 3 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c])));
+        var sb = new System.Text.StringBuilder();
+        sb.Append(title).Append('\n').Append(new string('=', width)).Append('\n');
+        sb.Append(Line(Headers)).Append('\n').Append(new string('-', width)).Append('\n');
+        foreach (var r in cells) sb.Append(Line(r)).Append('\n');
+        sb.Append(new string('=', width)).Append('\n');
+        foreach (var line in totals) sb.Append(line).Append('\n');
+        return sb.ToString();
     }
 }

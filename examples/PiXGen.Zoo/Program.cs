@@ -134,7 +134,7 @@ namespace PiXGen.Zoo
         {
             if (parse.CommandResult.Command == root && args.Length > 0 && !args[0].StartsWith('-'))
             {
-                var near = Names.Closest(args[0], root.Subcommands.Select(c => c.Name));
+                var near = NameSuggestions.Closest(args[0], root.Subcommands.Select(c => c.Name));
                 return $"unknown command '{args[0]}'." + (near.Count > 0 ? $" Did you mean: {string.Join(", ", near)}?" : "");
             }
             var message = parse.Errors[0].Message.Trim();
@@ -150,7 +150,7 @@ namespace PiXGen.Zoo
             var info = ZooCatalog.Find(name);
             if (info is not null) return info;
             var all = ZooCatalog.Models.Select(m => m.Name).ToList();
-            var near = Names.Closest(name, all);
+            var near = NameSuggestions.Closest(name, all);
             e.WriteLine(near.Count > 0
                 ? $"error: unknown model '{name}'. Did you mean: {string.Join(", ", near)}?"
                 : $"error: unknown model '{name}'. Known models: {string.Join(", ", all)}.");
@@ -367,7 +367,7 @@ namespace PiXGen.Zoo
     }
 
     /// <summary>Closest names to a misspelt one, for "did you mean" messages.</summary>
-    public static class Names
+    public static class NameSuggestions
     {
         /// <summary>
         /// Up to <paramref name="max"/> of <paramref name="candidates"/> closest to <paramref name="name"/>: case-insensitive

@@ -65,13 +65,13 @@ public class ZooCliTests
     public void Closest_names_rank_by_edit_distance_ignoring_case_and_dashes()
     {
         var names = ZooCatalog.Models.Select(m => m.Name).ToList();
-        Assert.Equal("resnet50", Names.Closest("resnet5O", names)[0]);
-        Assert.Equal("resnet50", Names.Closest("ResNet50", names)[0]);
-        Assert.Equal("mobilenet_v2", Names.Closest("mobilenet-v2", names)[0]);
-        Assert.Equal("vgg16_bn", Names.Closest("vgg16bn", names)[0]);
-        Assert.Equal("resnet18", Names.Closest("resnte18", names)[0]); // a swap of two letters is one edit
-        Assert.Empty(Names.Closest("qqqqqqqq", names));
-        Assert.Equal(new[] { "summary" }, Names.Closest("sumary", new[] { "summary", "cost", "bench", "predict", "export" }));
+        Assert.Equal("resnet50", NameSuggestions.Closest("resnet5O", names)[0]);
+        Assert.Equal("resnet50", NameSuggestions.Closest("ResNet50", names)[0]);
+        Assert.Equal("mobilenet_v2", NameSuggestions.Closest("mobilenet-v2", names)[0]);
+        Assert.Equal("vgg16_bn", NameSuggestions.Closest("vgg16bn", names)[0]);
+        Assert.Equal("resnet18", NameSuggestions.Closest("resnte18", names)[0]); // a swap of two letters is one edit
+        Assert.Empty(NameSuggestions.Closest("qqqqqqqq", names));
+        Assert.Equal(new[] { "summary" }, NameSuggestions.Closest("sumary", new[] { "summary", "cost", "bench", "predict", "export" }));
     }
 
     [Theory]

@@ -11,35 +11,32 @@ using static TorchSharp.torch;
 namespace PiXGen.Zoo;
 
 /// <summary>
-/// <c>bench &lt;model&gt; [--vs &lt;model&gt;] [--batch N] [--train] [--rounds N] [--warmup N] [--json]</c>:
+/// <c>bench &lt;model&gt; [--vs &lt;model&gt;] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse] [--json]</c>:
 /// median latency of a forward pass (eval, no_grad) or of a training step (forward + cross-entropy +
 /// backward + SGD) at the model's declared input size. With <c>--vs</c> both models are timed
 /// alternately in the same run, so machine noise hits both alike, and the ratio of medians is reported.
+/// The options are parsed by <see cref="ZooCli"/>.
 /// </summary>
 public static class ZooBench
 {
-    public sealed record Options(string Model, string? Vs, int Batch, bool Train, int Rounds, int Warmup, bool Json);
+    /// <summary>The parsed command line of <c>bench</c>.</summary>
+    public sealed record Options(string Model, string? Vs, int Batch, bool Train, int Rounds, int Warmup, bool Json, bool Fuse = false);
 
-    public static int Run(string[] args, TextWriter o, TextWriter e)
+    public static int Run(Options opts, TextWriter o, TextWriter e)
     {
-        Options opts;
-        try { opts = Parse(args); }
-        catch (ArgumentException ex)
+        var a = ZooCli.Known(opts.Model, e);
+        if (a is null) return 1;
+        var b = opts.Vs is null ? null : ZooCli.Known(opts.Vs, e);
+        if (opts.Vs is not null && b is null) return 1;
+        // PLACEHOLDER (issue 11): --fuse is parsed, but BatchNorm folding lives with predict/export and is not in this
+        // build; the lead wires the fusion in here (fuse each Runner's model after it is created).
+        if (opts.Fuse)
         {
-            e.WriteLine($"error: {ex.Message}");
-            e.WriteLine("usage: PiXGen.Zoo bench <model> [--vs <model>] [--batch N] [--train] [--rounds N] [--warmup N] [--json]");
-            return 2;
+            e.WriteLine("error: bench --fuse is not available in this build (BatchNorm fusion is not included).");
+            return 1;
         }
-        var a = ZooCatalog.Find(opts.Model);
-        var b = opts.Vs is null ? null : ZooCatalog.Find(opts.Vs);
-        foreach (var (name, info) in new[] { (opts.Model, a), (opts.Vs, opts.Vs is null ? a : b) })
-            if (info is null)
-            {
-                e.WriteLine($"error: unknown model '{name}'. Known models: {string.Join(", ", ZooCatalog.Models.Select(m => m.Name))}.");
-                return 2;
-            }
 
-        var runners = new List<Runner> { new(a!, opts) };
+        var runners = new List<Runner> { new(a, opts) };
         if (b is not null) runners.Add(new Runner(b, opts));
         try
         {
@@ -77,12 +74,12 @@ public static class ZooBench
             else
             {
                 o.WriteLine($"{mode}, batch {opts.Batch}, {opts.Rounds} rounds after {opts.Warmup} warm-up, {torch.get_num_threads()} threads");
-                o.WriteLine($"  {opts.Model,-18} median {median,9:F2} ms  (min {times[0].Min():F2}, max {times[0].Max():F2})");
+                var table = ZooCli.PlainTable(("model", false), ("median ms", true), ("min ms", true), ("max ms", true));
+                for (int k = 0; k < runners.Count; k++)
+                    table.AddPlainRow(k == 0 ? opts.Model : opts.Vs!, Ms(Median(times[k])), Ms(times[k].Min()), Ms(times[k].Max()));
+                ZooCli.WriteTable(o, table);
                 if (vsMedian is not null)
-                {
-                    o.WriteLine($"  {opts.Vs,-18} median {vsMedian,9:F2} ms  (min {times[1].Min():F2}, max {times[1].Max():F2})");
-                    o.WriteLine($"  speedup of {opts.Model} over {opts.Vs}: {vsMedian / median:F3}x (ratio of medians)");
-                }
+                    o.WriteLine($"speedup of {opts.Model} over {opts.Vs}: {(vsMedian / median).Value.ToString("F3", CultureInfo.InvariantCulture)}x (ratio of medians)");
             }
             return 0;
         }
@@ -92,37 +89,12 @@ public static class ZooBench
         }
     }
 
+    private static string Ms(double ms) => ms.ToString("F2", CultureInfo.InvariantCulture);
+
     private static double Median(List<double> xs)
     {
         var s = xs.OrderBy(x => x).ToArray();
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
-
-    public static Options Parse(string[] args)
-    {
-        if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal)) throw new ArgumentException("bench needs a model name");
-        string? vs = null; int batch = 1, rounds = 10, warmup = 3; bool train = false, json = false;
-        for (int i = 1; i < args.Length; i++)
-        {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Positive(string flag)
-            {
-                var v = Next();
-                return int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-                    ? n : throw new ArgumentException($"{flag} takes a positive integer, got '{v}'");
-            }
-            switch (args[i])
-            {
-                case "--vs": vs = Next(); break;
-                case "--batch": batch = Positive("--batch"); break;
-                case "--rounds": rounds = Positive("--rounds"); break;
-                case "--warmup": warmup = int.TryParse(Next(), out var wv) && wv >= 0 ? wv : throw new ArgumentException("--warmup takes a non-negative integer"); break;
-                case "--train": train = true; break;
-                case "--json": json = true; break;
-                default: throw new ArgumentException($"unknown option '{args[i]}'");
-            }
-        }
-        return new Options(args[0], vs, batch, train, rounds, warmup, json);
     }
 
     /// <summary>One model with its input, labels and optimizer, stepping once per call.</summary>

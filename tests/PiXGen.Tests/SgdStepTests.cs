@@ -59,8 +59,9 @@ public class SgdStepTests
         loss.backward();
         optimizer.step();
 
-        double lossError = Math.Abs(loss.to(ScalarType.Float64).item<double>() - reference.Loss) / Math.Abs(reference.Loss);
-        Assert.True(lossError <= tolerance, $"{name} ({dtypeName}): loss {loss.item<float>()} vs PyTorch {reference.Loss} (relative {lossError:E2})");
+        double lossValue = loss.to(ScalarType.Float64).item<double>();
+        double lossError = Math.Abs(lossValue - reference.Loss) / Math.Abs(reference.Loss);
+        Assert.True(lossError <= tolerance, $"{name} ({dtypeName}): loss {lossValue} vs PyTorch {reference.Loss} (relative {lossError:E2})");
 
         Assert.Equal(reference.Parameters.Select(p => p.Key).OrderBy(k => k, StringComparer.Ordinal),
                      parameters.Select(p => p.name).OrderBy(k => k, StringComparer.Ordinal));

@@ -254,6 +254,7 @@ public class InitTests
             ["bn.running_mean"] = Expect.Is(0), ["bn.running_var"] = Expect.Is(1), ["bn.num_batches_tracked"] = Expect.Is(0),
             ["gn.weight"] = Expect.Is(1), ["gn.bias"] = Expect.Is(0),
             ["ln.weight"] = Expect.Is(1), ["ln.bias"] = Expect.Is(0),
+            ["inorm.weight"] = Expect.Is(1), ["inorm.bias"] = Expect.Is(0),
         };
         if (scheme == InitSchemes.Xavier) expected["se.fc1.weight"] = Expect.Sd(Math.Sqrt(2.0 / (512 + 128)));
 
@@ -265,7 +266,8 @@ public class InitTests
             ("se", new SqueezeExcitation(512, 128)),
             ("bn", nn.BatchNorm2d(64)),
             ("gn", nn.GroupNorm(4, 64)),
-            ("ln", nn.LayerNorm(64)));
+            ("ln", nn.LayerNorm(64)),
+            ("inorm", nn.InstanceNorm2d(64, affine: true)));
         using (torch.no_grad()) {
             // disturb what a scheme must reset
             foreach (var (_, t) in model.state_dict()) t.fill_(3);

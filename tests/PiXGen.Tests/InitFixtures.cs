@@ -26,7 +26,15 @@ internal static class InitFixtures
 
     public sealed record NetworkStatistics(string Scheme, IReadOnlyList<TensorStatistics> Tensors);
 
-    public sealed record Statistics(int Seeds, IReadOnlyDictionary<string, NetworkStatistics> Models);
+    /// <summary>A single layer of a torchvision network: its kind and shape (what the test needs to build it) and
+    /// its tensors' statistics, keyed by parameter name.</summary>
+    public sealed record LayerSample(string Path, string Kind, long In, long Out, long Kernel, long Groups, bool Bias,
+        long Features, IReadOnlyList<TensorStatistics> Tensors);
+
+    public sealed record LayerSamples(string Scheme, IReadOnlyList<LayerSample> Layers);
+
+    public sealed record Statistics(int Seeds, IReadOnlyDictionary<string, NetworkStatistics> Models,
+        IReadOnlyDictionary<string, LayerSamples> LayerSamples);
 
     /// <summary>The update −lr·grad of one parameter: its L2 norm and its values at some flat indices.</summary>
     public sealed record ParameterUpdate(string Key, long[] Shape, double Norm, long[] Indices, double[] Values);
@@ -55,14 +63,23 @@ internal static class InitFixtures
     private static Statistics LoadStatistics()
     {
         using var doc = Read("init-statistics.json");
+        static List<TensorStatistics> Tensors(JsonElement e) => e.GetProperty("tensors").EnumerateArray().Select(t => new TensorStatistics(
+            t.GetProperty("key").GetString()!, Longs(t.GetProperty("shape")), t.GetProperty("dist").GetString()!,
+            Number(t, "value"), Number(t, "expected_std"), Number(t, "mean"), Number(t, "std"), Number(t, "kurtosis"))).ToList();
+        static long Int(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetInt64() : 0;
+
         var models = new Dictionary<string, NetworkStatistics>();
-        foreach (var m in doc.RootElement.GetProperty("models").EnumerateObject()) {
-            var tensors = m.Value.GetProperty("tensors").EnumerateArray().Select(t => new TensorStatistics(
-                t.GetProperty("key").GetString()!, Longs(t.GetProperty("shape")), t.GetProperty("dist").GetString()!,
-                Number(t, "value"), Number(t, "expected_std"), Number(t, "mean"), Number(t, "std"), Number(t, "kurtosis"))).ToList();
-            models[m.Name] = new NetworkStatistics(m.Value.GetProperty("scheme").GetString()!, tensors);
+        foreach (var m in doc.RootElement.GetProperty("models").EnumerateObject())
+            models[m.Name] = new NetworkStatistics(m.Value.GetProperty("scheme").GetString()!, Tensors(m.Value));
+        var samples = new Dictionary<string, LayerSamples>();
+        foreach (var m in doc.RootElement.GetProperty("layer_samples").EnumerateObject()) {
+            var layers = m.Value.GetProperty("layers").EnumerateArray().Select(l => new LayerSample(
+                l.GetProperty("path").GetString()!, l.GetProperty("kind").GetString()!, Int(l, "in"), Int(l, "out"),
+                Int(l, "kernel"), Int(l, "groups"), l.TryGetProperty("bias", out var b) && b.GetBoolean(), Int(l, "features"),
+                Tensors(l))).ToList();
+            samples[m.Name] = new LayerSamples(m.Value.GetProperty("scheme").GetString()!, layers);
         }
-        return new Statistics(doc.RootElement.GetProperty("seeds").GetArrayLength(), models);
+        return new Statistics(doc.RootElement.GetProperty("seeds").GetArrayLength(), models, samples);
     }
 
     private static SgdSteps LoadSgd()

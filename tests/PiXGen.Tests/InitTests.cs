@@ -29,14 +29,14 @@ public class InitTests
     /// error (5 standard errors of our n samples and PyTorch's pooled seeds · n): constants exactly, random tensors
     /// by mean, standard deviation and, from 1000 elements on, kurtosis (uniform 1.8 against normal 3).
     /// </summary>
-    internal static List<string> CompareWithPyTorch(nn.Module model, InitFixtures.NetworkStatistics reference, int seeds)
+    internal static List<string> CompareWithPyTorch(nn.Module model, IReadOnlyList<InitFixtures.TensorStatistics> reference, int seeds)
     {
         var failures = new List<string>();
         var ours = model.state_dict();
-        var expectedKeys = reference.Tensors.Select(t => t.Key).ToHashSet();
+        var expectedKeys = reference.Select(t => t.Key).ToHashSet();
         failures.AddRange(expectedKeys.Except(ours.Keys).Select(k => $"{k}: missing"));
         failures.AddRange(ours.Keys.Except(expectedKeys).Select(k => $"{k}: not in PyTorch's state_dict"));
-        foreach (var t in reference.Tensors) {
+        foreach (var t in reference) {
             if (!ours.TryGetValue(t.Key, out var tensor)) continue;
             if (!tensor.shape.SequenceEqual(t.Shape)) {
                 failures.Add($"{t.Key}: shape [{string.Join(",", tensor.shape)}], PyTorch [{string.Join(",", t.Shape)}]");
@@ -66,7 +66,7 @@ public class InitTests
         var stats = InitFixtures.InitStatistics;
         var reference = stats.Models[fixtureName];
         Initializer.Apply(model, new InitPlan(reference.Scheme) { Seed = Seed });
-        var failures = CompareWithPyTorch(model, reference, stats.Seeds);
+        var failures = CompareWithPyTorch(model, reference.Tensors, stats.Seeds);
         Assert.True(failures.Count == 0,
             $"{fixtureName} under {reference.Scheme}: {failures.Count} of {reference.Tensors.Count} tensors differ from PyTorch:\n"
             + string.Join("\n", failures.Take(20)));
@@ -98,6 +98,32 @@ public class InitTests
         AssertMatchesPyTorch(model, "efficientnet_b0");
     }
 
+    public static IEnumerable<object[]> LayerSampleNetworks()
+        => new[] { "vgg11_bn", "densenet121", "regnet_x_400mf", "googlenet", "mobilenet_v3_small", "resnet18" }.Select(n => new object[] { n });
+
+    [Theory]
+    [MemberData(nameof(LayerSampleNetworks))]
+    public void Layers_initialise_like_the_torchvision_network_of_their_scheme(string network)
+    {
+        // single layers (conv, grouped conv, SE conv with bias, BatchNorm, Linear) of further torchvision networks,
+        // built on their own: every torchvision scheme against PyTorch
+        var stats = InitFixtures.InitStatistics;
+        var samples = stats.LayerSamples[network];
+        Assert.NotEmpty(samples.Layers);
+        var failures = new List<string>();
+        foreach (var layer in samples.Layers) {
+            using nn.Module module = layer.Kind switch {
+                "Conv2d" => nn.Conv2d(layer.In, layer.Out, layer.Kernel, groups: layer.Groups, bias: layer.Bias),
+                "Linear" => nn.Linear(layer.In, layer.Out, hasBias: layer.Bias),
+                "BatchNorm2d" => nn.BatchNorm2d(layer.Features),
+                _ => throw new InvalidOperationException($"{network}.{layer.Path}: unknown layer kind {layer.Kind}"),
+            };
+            Initializer.Apply(module, samples.Scheme, Seed);
+            failures.AddRange(CompareWithPyTorch(module, layer.Tensors, stats.Seeds).Select(f => $"{layer.Path}.{f}"));
+        }
+        Assert.True(failures.Count == 0, $"{network} under {samples.Scheme}:\n" + string.Join("\n", failures));
+    }
+
     [Fact]
     public void TorchSharp_defaults_do_not_pass_for_the_torchvision_resnet_statistics()
     {
@@ -105,7 +131,7 @@ public class InitTests
         var stats = InitFixtures.InitStatistics;
         using var model = Zoo("resnet50");
         Initializer.Apply(model, InitSchemes.TorchSharpDefault, Seed);
-        var failures = CompareWithPyTorch(model, stats.Models["resnet50"], stats.Seeds);
+        var failures = CompareWithPyTorch(model, stats.Models["resnet50"].Tensors, stats.Seeds);
         Assert.Contains(failures, f => f.StartsWith("layer1.0.conv1.weight: std", StringComparison.Ordinal));
     }
 

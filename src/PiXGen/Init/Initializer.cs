@@ -65,7 +65,8 @@ public static class Initializer
         }).ToList();
         var used = new bool[overrides.Count];
 
-        var modules = module.named_modules().Where(m => !ReferenceEquals(m.module, module)).ToList();
+        // the module itself first (a bare layer is initialised too; its path "" matches no override), then its tree
+        var modules = module.named_modules().Where(m => !ReferenceEquals(m.module, module)).Prepend((name: "", module)).ToList();
         using var noGrad = no_grad();
         using var generator = plan.Seed is long seed ? new Generator(unchecked((ulong)seed)) : null;
 
@@ -83,9 +84,9 @@ public static class Initializer
             if (!used[i])
                 throw new ArgumentException(
                     $"{network}: initialisation override '{overrides[i].Override.Pattern}' matches no layer; layers are e.g. "
-                    + string.Join(", ", modules.Select(m => m.name).Take(8)) + (modules.Count > 8 ? ", …" : "") + ".");
+                    + string.Join(", ", modules.Skip(1).Select(m => m.name).Take(8)) + (modules.Count > 9 ? ", …" : "") + ".");
 
-        var byPath = modules.ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
+        var byPath = modules.Skip(1).ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
         foreach (var path in plan.ZeroGamma) {
             if (!byPath.TryGetValue(path, out var norm))
                 throw new ArgumentException($"{network}: zero_init_residual names '{path}', which is not a layer of the network.");

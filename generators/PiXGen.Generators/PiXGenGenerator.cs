@@ -291,7 +291,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         {
             Input = decl.Input ?? source!.Input,
             Args = source!.Args, Lets = source.Lets, Members = source.Members,
-            HasResidual = source.HasResidual, ResidualWhen = source.ResidualWhen,
+            HasResidual = source.HasResidual, ResidualWhen = source.ResidualWhen, Init = decl.Init ?? source.Init,
             DeclaresFields = true,
         };
     }

@@ -42,7 +42,7 @@ public partial class InvertedResidual
 }
 
 /// <summary>torchvision <c>mobilenet_v2</c> (width 1.0), declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "mobilenet_v2")]
+[Network(Input = "3x224x224", Name = "mobilenet_v2"), Init("torchvision-mobilenet")]
 public partial class MobileNetV2
 {
     [Arg(1000)] readonly int numClasses;

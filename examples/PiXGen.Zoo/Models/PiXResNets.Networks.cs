@@ -7,7 +7,7 @@ namespace PiXGen.Zoo;
 /// PiX-ResNet-50 as the official code declares it (<c>PiXResNet50_cs</c>): ζ = 1, 2, 2, 2 in the first block
 /// of each stage and 4 elsewhere; head GAP → dropout → 1×1 conv with bias → flatten.
 /// </summary>
-[Network(Input = "3x224x224", Name = "pix_resnet50")]
+[Network(Input = "3x224x224", Name = "pix_resnet50"), Init("xavier")]
 public partial class PiXResNet50
 {
     [Arg(1000)] readonly int numClasses;
@@ -30,7 +30,7 @@ public partial class PiXResNet50
 /// PiX-ResNet-101 as the official code declares it (<c>PiXResNet101_cs</c>): ζ = 1, 2, 2, 2 in the first block
 /// of each stage and 4 elsewhere; head GAP → dropout → 1×1 conv with bias → flatten.
 /// </summary>
-[Network(Input = "3x224x224", Name = "pix_resnet101")]
+[Network(Input = "3x224x224", Name = "pix_resnet101"), Init("xavier")]
 public partial class PiXResNet101
 {
     [Arg(1000)] readonly int numClasses;
@@ -53,7 +53,7 @@ public partial class PiXResNet101
 /// PiX-ResNet-152 as the official code declares it (<c>PiXResNet152_cs</c>): ζ = 1, 2, 2, 2 in the first block
 /// of each stage and 4 elsewhere; head GAP → dropout → 1×1 conv with bias → flatten.
 /// </summary>
-[Network(Input = "3x224x224", Name = "pix_resnet152")]
+[Network(Input = "3x224x224", Name = "pix_resnet152"), Init("xavier")]
 public partial class PiXResNet152
 {
     [Arg(1000)] readonly int numClasses;

@@ -9,7 +9,7 @@ namespace PiXGen.Zoo;
 /// PiX-ResNet-50 with half-width bottlenecks: ζ = 8 in every block after the first of each stage (width C/8, e.g.
 /// 256 → 32), the first blocks keep ζ = 1, 2, 2, 2. Names and layout as <see cref="PiXResNet50"/>.
 /// </summary>
-[Network(Input = "3x224x224", Name = "pix_resnet50_zeta8")]
+[Network(Input = "3x224x224", Name = "pix_resnet50_zeta8"), Init("xavier")]
 public partial class PiXResNet50Zeta8
 {
     [Arg(1000)] readonly int numClasses;
@@ -58,7 +58,7 @@ public partial class SEBottleneck
 }
 
 /// <summary>SE-ResNet-50: torchvision's ResNet-50 layout with <see cref="SEBottleneck"/> blocks.</summary>
-[Network(Input = "3x224x224", Name = "se_resnet50")]
+[Network(Input = "3x224x224", Name = "se_resnet50"), Init("torchvision-resnet")]
 public partial class SEResNet50
 {
     [Arg(1000)] readonly int numClasses;
@@ -123,7 +123,7 @@ public partial class SEPiXStage
 /// SE-PiX-ResNet-50: the official PiX-ResNet-50 layout (ζ = 1, 2, 2, 2 first, 4 elsewhere) with
 /// <see cref="SEPiXBottleneck"/> blocks.
 /// </summary>
-[Network(Input = "3x224x224", Name = "se_pix_resnet50")]
+[Network(Input = "3x224x224", Name = "se_pix_resnet50"), Init("xavier")]
 public partial class SEPiXResNet50
 {
     [Arg(1000)] readonly int numClasses;

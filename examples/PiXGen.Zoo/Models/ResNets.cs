@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 namespace PiXGen.Zoo;
 
 /// <summary>torchvision <c>resnet18</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "resnet18")]
+[Network(Input = "3x224x224", Name = "resnet18"), Init("torchvision-resnet")]
 public partial class ResNet18
 {
     [Arg(1000)] readonly int numClasses;
@@ -23,7 +23,7 @@ public partial class ResNet18
 }
 
 /// <summary>torchvision <c>resnet34</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "resnet34")]
+[Network(Input = "3x224x224", Name = "resnet34"), Init("torchvision-resnet")]
 public partial class ResNet34
 {
     [Arg(1000)] readonly int numClasses;
@@ -42,7 +42,7 @@ public partial class ResNet34
 }
 
 /// <summary>torchvision <c>resnet50</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "resnet50")]
+[Network(Input = "3x224x224", Name = "resnet50"), Init("torchvision-resnet")]
 public partial class ResNet50
 {
     [Arg(1000)] readonly int numClasses;
@@ -61,7 +61,7 @@ public partial class ResNet50
 }
 
 /// <summary>torchvision <c>resnet101</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "resnet101")]
+[Network(Input = "3x224x224", Name = "resnet101"), Init("torchvision-resnet")]
 public partial class ResNet101
 {
     [Arg(1000)] readonly int numClasses;
@@ -80,7 +80,7 @@ public partial class ResNet101
 }
 
 /// <summary>torchvision <c>resnet152</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "resnet152")]
+[Network(Input = "3x224x224", Name = "resnet152"), Init("torchvision-resnet")]
 public partial class ResNet152
 {
     [Arg(1000)] readonly int numClasses;
@@ -99,7 +99,7 @@ public partial class ResNet152
 }
 
 /// <summary>torchvision <c>resnext50_32x4d</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "resnext50_32x4d")]
+[Network(Input = "3x224x224", Name = "resnext50_32x4d"), Init("torchvision-resnet")]
 public partial class ResNeXt50_32x4d
 {
     [Arg(1000)] readonly int numClasses;
@@ -118,7 +118,7 @@ public partial class ResNeXt50_32x4d
 }
 
 /// <summary>torchvision <c>wide_resnet50_2</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "wide_resnet50_2")]
+[Network(Input = "3x224x224", Name = "wide_resnet50_2"), Init("torchvision-resnet")]
 public partial class WideResNet50_2
 {
     [Arg(1000)] readonly int numClasses;

@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 namespace PiXGen.Zoo;
 
 /// <summary>torchvision <c>vgg11</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "vgg11")]
+[Network(Input = "3x224x224", Name = "vgg11"), Init("torchvision-vgg")]
 public partial class Vgg11
 {
     [Arg(1000)] readonly int numClasses;
@@ -34,7 +34,7 @@ public partial class Vgg11
 }
 
 /// <summary>torchvision <c>vgg11_bn</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "vgg11_bn")]
+[Network(Input = "3x224x224", Name = "vgg11_bn"), Init("torchvision-vgg")]
 public partial class Vgg11Bn
 {
     [Arg(1000)] readonly int numClasses;
@@ -64,7 +64,7 @@ public partial class Vgg11Bn
 }
 
 /// <summary>torchvision <c>vgg13</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "vgg13")]
+[Network(Input = "3x224x224", Name = "vgg13"), Init("torchvision-vgg")]
 public partial class Vgg13
 {
     [Arg(1000)] readonly int numClasses;
@@ -96,7 +96,7 @@ public partial class Vgg13
 }
 
 /// <summary>torchvision <c>vgg13_bn</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "vgg13_bn")]
+[Network(Input = "3x224x224", Name = "vgg13_bn"), Init("torchvision-vgg")]
 public partial class Vgg13Bn
 {
     [Arg(1000)] readonly int numClasses;
@@ -128,7 +128,7 @@ public partial class Vgg13Bn
 }
 
 /// <summary>torchvision <c>vgg16</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "vgg16")]
+[Network(Input = "3x224x224", Name = "vgg16"), Init("torchvision-vgg")]
 public partial class Vgg16
 {
     [Arg(1000)] readonly int numClasses;
@@ -163,7 +163,7 @@ public partial class Vgg16
 }
 
 /// <summary>torchvision <c>vgg16_bn</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "vgg16_bn")]
+[Network(Input = "3x224x224", Name = "vgg16_bn"), Init("torchvision-vgg")]
 public partial class Vgg16Bn
 {
     [Arg(1000)] readonly int numClasses;
@@ -198,7 +198,7 @@ public partial class Vgg16Bn
 }
 
 /// <summary>torchvision <c>vgg19</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "vgg19")]
+[Network(Input = "3x224x224", Name = "vgg19"), Init("torchvision-vgg")]
 public partial class Vgg19
 {
     [Arg(1000)] readonly int numClasses;
@@ -236,7 +236,7 @@ public partial class Vgg19
 }
 
 /// <summary>torchvision <c>vgg19_bn</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "vgg19_bn")]
+[Network(Input = "3x224x224", Name = "vgg19_bn"), Init("torchvision-vgg")]
 public partial class Vgg19Bn
 {
     [Arg(1000)] readonly int numClasses;

@@ -98,6 +98,10 @@ public static class DiagnosticDescriptors
         "'{0}' has a hand-written forward: its layers' parameters are counted as declared, but their MACs are estimated as if the layers ran in declaration order", Declaration, DiagnosticSeverity.Warning,
         "PiXGen cannot see what a hand-written forward computes; parameters are exact, MACs of its layers are an estimate.");
 
+    public static readonly DiagnosticDescriptor UnknownInitScheme = Make("PIX0018", "Unknown initialisation scheme",
+        "[Init] on '{0}': '{1}' is not an initialisation scheme{2}; known: {3}", Declaration, DiagnosticSeverity.Error,
+        "The schemes are listed in docs/initialisation.md.");
+
     // ---- Shapes (PIX0100–PIX0199) ----
     public static readonly DiagnosticDescriptor ResidualShapeMismatch = Make("PIX0100", "Residual shapes differ",
         "{0}: cannot add the main path output {1} to the shortcut {2}", Shape, DiagnosticSeverity.Error,

@@ -244,7 +244,70 @@ public sealed class ModuleEmitter
         foreach (var m in after) EmitMemberConstruction(m, "c");
         if (_cls.Kind == ClassKind.Block) _w.Line(_cls.Output is { } output ? $"OutChannels = {Cs(output.Channels)}; // [Output]: what the hand-written forward returns" : "OutChannels = c;");
         _w.Line("RegisterComponents();");
+        if (_cls.Kind == ClassKind.Network && _ir is not null) EmitInit();
         _w.Close();
+    }
+
+    /// <summary>
+    /// [Init]: the network's scheme, per-instance overrides from blocks' and fields' [Init] (less specific first), and for
+    /// ZeroInitResidual the last BatchNorm of every residual branch, applied by PiXGen.Init.Initializer after construction.
+    /// </summary>
+    private void EmitInit()
+    {
+        var overrides = new List<(string Path, string Scheme)>();
+        var zeroGamma = new List<string>();
+        string? ClassInit(string? cls) => cls is not null && _blocks.TryGetValue(cls, out var b) ? b.Init?.Scheme : null;
+        LayerMember? MemberOf(LayerNode n)
+        {
+            if (n.Origin is null) return null;
+            var parts = n.Origin.Split('|');
+            var owner = parts[0] == _cls.FullName ? _cls : _blocks.TryGetValue(parts[0], out var b) ? b : null;
+            return owner?.Members.FirstOrDefault(m => m.Name == parts[1]);
+        }
+        void Walk(LayerNode n, string? sequentialMember)
+        {
+            if (n.Kind == NodeKind.Block && ClassInit(n.Class) is { } blockScheme) overrides.Add((n.Path, blockScheme));
+            if (n.Kind == NodeKind.Layer && MemberOf(n)?.InitScheme is { } layerScheme) overrides.Add((n.Path, layerScheme));
+            if (n.Kind == NodeKind.Block && n.Residual && _cls.Init?.ZeroInitResidual == true && LastBatchNorm(n) is { } bn) zeroGamma.Add(bn);
+            foreach (var c in n.Children)
+            {
+                // A Sequential field with [Init] covers its items: override at the Sequential's path.
+                if (c.Kind == NodeKind.Sequential && c.Children.FirstOrDefault()?.Origin is { } origin)
+                {
+                    var parts = origin.Split('|');
+                    var owner = parts[0] == _cls.FullName ? _cls : _blocks.TryGetValue(parts[0], out var b) ? b : null;
+                    if (owner?.Members.FirstOrDefault(m => m.Name == parts[1])?.InitScheme is { } seqScheme) overrides.Add((c.Path, seqScheme));
+                    foreach (var g in c.Children) Walk(g, parts[1]);
+                    continue;
+                }
+                Walk(c, null);
+            }
+        }
+        Walk(_ir!, null);
+        if (_cls.Init is null && overrides.Count == 0) return; // TorchSharp's per-layer defaults
+        // Less specific first: the initializer lets the last matching override win.
+        overrides = overrides.Distinct().OrderBy(o => o.Path.Count(ch => ch == '.')).ThenBy(o => o.Path.Length).ToList();
+        var plan = new System.Text.StringBuilder($"new global::PiXGen.Init.InitPlan(\"{_cls.Init?.Scheme ?? "torchsharp-default"}\")");
+        var members = new List<string>();
+        if (_cls.Init?.Seed is long seed) members.Add($"Seed = {seed.ToString(CultureInfo.InvariantCulture)}L");
+        if (overrides.Count > 0) members.Add("Overrides = { " + string.Join(", ", overrides.Select(o => $"{{ \"{o.Path}\", \"{o.Scheme}\" }}")) + " }");
+        if (zeroGamma.Count > 0) members.Add("ZeroGamma = { " + string.Join(", ", zeroGamma.Select(z => $"\"{z}\"")) + " }");
+        if (members.Count > 0) plan.Append(" { ").Append(string.Join(", ", members)).Append(" }");
+        _w.Line($"// [Init]: start where the reference implementation starts (docs/initialisation.md).");
+        _w.Line($"global::PiXGen.Init.Initializer.Apply(this, {plan});");
+    }
+
+    /// <summary>The last BatchNorm on the main path of a residual block instance (torchvision's zero_init_residual target).</summary>
+    private static string? LastBatchNorm(LayerNode block)
+    {
+        string? last = null;
+        void Visit(LayerNode n)
+        {
+            if (n.Kind == NodeKind.Layer && n.Layer == LayerKind.BatchNorm2d) last = n.Path;
+            if (n.Kind == NodeKind.Sequential) foreach (var c in n.Children) Visit(c);
+        }
+        foreach (var c in block.Children.Where(c => c.Role == NodeRole.Main)) Visit(c);
+        return last;
     }
 
     private static string? Conjunction(string? a, string? b)

@@ -68,7 +68,9 @@ public sealed record LayerMember(
     /// <summary>[NoVariant]: build-time variants leave this member as declared.</summary>
     bool NoVariant = false,
     /// <summary>Added by a variant (a PiX in front of a convolution): the generator declares the field.</summary>
-    bool Generated = false)
+    bool Generated = false,
+    /// <summary>[Init("scheme")] on this member: a per-layer override, or null.</summary>
+    string? InitScheme = null)
 {
     public bool AfterAdd => Items.Count > 0 && Items[0].AfterAdd;
 }
@@ -116,7 +118,20 @@ public sealed record ClassDecl(
     /// <summary>The generator declares every field (a network made from another one's declaration).</summary>
     bool DeclaresFields = false,
     /// <summary>[Output] on a class with a hand-written forward: the output channel expression and stride, or null.</summary>
-    OutputDecl? Output = null);
+    OutputDecl? Output = null,
+    /// <summary>[Init] on the class: its initialisation scheme, or null.</summary>
+    InitDecl? Init = null);
+
+/// <summary>[Init(scheme, ZeroInitResidual, Seed)] on a class, as written.</summary>
+public sealed record InitDecl(string Scheme, bool ZeroInitResidual, long? Seed, LocationInfo? Location)
+{
+    /// <summary>The schemes PiXGen.Init.Initializer knows (src/PiXGen/Init/InitPlan.cs).</summary>
+    public static readonly string[] Schemes =
+    {
+        "torchvision-resnet", "torchvision-mobilenet", "torchvision-efficientnet", "torchvision-vgg", "torchvision-densenet",
+        "torchvision-regnet", "torchvision-googlenet", "xavier", "torchsharp-default",
+    };
+}
 
 /// <summary>[Output(channels, Stride = s)]: what a hand-written forward outputs.</summary>
 public sealed record OutputDecl(string Channels, int Stride, LocationInfo? Location);

@@ -206,6 +206,7 @@ public static class DeclarationParser
             }
 
             bool isShortcut = false;
+            string? initScheme = null;
             PiXMark? pixMark = null;
             bool noVariant = false;
             string? shortcutWhen = null;
@@ -215,6 +216,12 @@ public static class DeclarationParser
                 var name = a.AttributeClass!.Name;
                 if (name == "ShortcutAttribute") { isShortcut = true; shortcutWhen = Named(a, "When") as string; continue; }
                 if (name == "NoVariantAttribute") { noVariant = true; continue; }
+                if (name == "InitAttribute")
+                {
+                    initScheme = a.ConstructorArguments.Length == 1 ? a.ConstructorArguments[0].Value as string : null;
+                    CheckInitScheme(initScheme, field.Name, LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? fieldLocation, diagnostics);
+                    continue;
+                }
                 if (name == "PiXSqueezeAttribute")
                 {
                     var zeta = Named(a, "Zeta") is { } z ? ConstantTextOf(z) : null;
@@ -240,7 +247,7 @@ public static class DeclarationParser
             var pyName = field.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == "TorchSharp.Utils.ComponentNameAttribute")
                 .Select(a => Named(a, "Name") as string).FirstOrDefault(n => !string.IsNullOrEmpty(n)) ?? field.Name;
             members.Add(new LayerMember(field.Name, pyName, fieldType, field.NullableAnnotation == NullableAnnotation.Annotated,
-                field.IsReadOnly, items.ToEquatableArray(), isShortcut, shortcutWhen, fieldLocation, pixMark, noVariant));
+                field.IsReadOnly, items.ToEquatableArray(), isShortcut, shortcutWhen, fieldLocation, pixMark, noVariant, InitScheme: initScheme));
         }
 
         bool userForward = symbol.GetMembers("forward").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 1 && !m.IsImplicitlyDeclared);
@@ -257,6 +264,16 @@ public static class DeclarationParser
             if (channels is null) continue;
             output = new OutputDecl(channels, Named(a, "Stride") is int st ? st : 1, LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? location);
         }
+        InitDecl? init = null;
+        foreach (var a in symbol.GetAttributes())
+        {
+            if (!IsPiXGen(a, "InitAttribute")) continue;
+            var scheme = a.ConstructorArguments.Length == 1 ? a.ConstructorArguments[0].Value as string : null;
+            var initLocation = LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? location;
+            if (!CheckInitScheme(scheme, typeName, initLocation, diagnostics)) continue;
+            bool hasSeed = a.NamedArguments.Any(na => na.Key == "Seed");
+            init = new InitDecl(scheme!, Named(a, "ZeroInitResidual") is true, hasSeed && Named(a, "Seed") is long seed ? seed : null, initLocation);
+        }
         if (userForward && output is null && members.Count > 0)
         {
             var last = members.Where(m => !m.IsShortcut).Select(m => m.Items[m.Items.Count - 1]).LastOrDefault();
@@ -269,7 +286,7 @@ public static class DeclarationParser
         return new ClassDecl(kind, ns, typeName, symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), accessibility,
             input, catalogName, hasResidual, residualWhen, args.ToEquatableArray(), lets.ToEquatableArray(),
             members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs, substitution, Variants: variants, Like: like,
-            Output: userForward ? output : null);
+            Output: userForward ? output : null, Init: init);
     }
 
     /// <summary>The value expression of the named argument <paramref name="name"/> of an attribute application.</summary>
@@ -388,6 +405,16 @@ public static class DeclarationParser
     {
         foreach (var na in a.NamedArguments) if (na.Key == name) return na.Value.Value;
         return null;
+    }
+
+    /// <summary>Reports PIX0018 (with the closest known name) unless <paramref name="scheme"/> is a known initialisation scheme.</summary>
+    private static bool CheckInitScheme(string? scheme, string where, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        if (scheme is not null && InitDecl.Schemes.Contains(scheme)) return true;
+        var closest = scheme is null ? null : Suggest.Closest(scheme, InitDecl.Schemes);
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownInitScheme, location, where, scheme ?? "(null)",
+            closest is null ? "" : $" (did you mean '{closest}'?)", string.Join(", ", InitDecl.Schemes)));
+        return false;
     }
 
     /// <summary>Whether <paramref name="type"/> is a TorchSharp module (derives from torch.nn.Module).</summary>

@@ -1,17 +1,135 @@
+using System;
+using System.Globalization;
 using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using PiXGen.Checkpoints;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace PiXGen.Zoo;
 
 /// <summary>
-/// PLACEHOLDER (issue 11): <c>predict &lt;model&gt; --weights &lt;file&gt; --input &lt;file.npy&gt; [--fuse] [--json]</c>.
-/// The CLI parses the command and calls this; the real implementation is written separately and replaces this file.
+/// <c>predict &lt;model&gt; &lt;weights&gt; &lt;input.npy&gt; [--fuse] [--json]</c>: loads a checkpoint strictly into a zoo
+/// network, runs it in eval mode on a float32 .npy input — (N, C, H, W), or (C, H, W) for one sample — and prints
+/// the logits' top classes; with <c>--json</c> the last line is <c>{"model","output_shape","logits"}</c> (logits
+/// flattened, C order). Every bad input is one line on stderr and exit code 1.
 /// </summary>
 public static class PredictCommand
 {
-    /// <summary>Runs <paramref name="model"/> with the weights of <paramref name="weightsPath"/> on the array in <paramref name="inputNpy"/>; returns the exit code.</summary>
+    /// <summary>Runs the command; returns the process exit code (0, or 1 for any bad input).</summary>
     public static int Run(string model, string weightsPath, string inputNpy, bool fuse, bool json, TextWriter stdout, TextWriter stderr)
     {
-        stderr.WriteLine("error: predict is not available in this build");
+        if (fuse)
+        {
+            stderr.WriteLine("error: --fuse is not available yet");
+            return 1;
+        }
+        var info = ZooCatalog.Find(model);
+        if (info is null)
+            return Fail(stderr, $"unknown model '{model}'. Known models: {string.Join(", ", ZooCatalog.Models.Select(m => m.Name))}.");
+
+        using var scope = NewDisposeScope();
+        Tensor input;
+        try { input = Npy.Load(inputNpy); }
+        catch (Exception e) when (e is NpyFormatException or FileNotFoundException or IOException or UnauthorizedAccessException)
+        {
+            return Fail(stderr, e is FileNotFoundException ? $"{inputNpy}: no such input file." : e.Message);
+        }
+        long channels = info.InputShape[0];
+        if (input.dim() == 3) input = input.unsqueeze(0);
+        if (input.dim() != 4 || input.shape[1] != channels)
+            return Fail(stderr, $"{inputNpy}: input shape ({string.Join(", ", input.shape)}) does not fit {info.Name}, which takes " +
+                                $"(N, {channels}, H, W) or ({channels}, H, W), e.g. ({string.Join(", ", info.InputShape)}).");
+
+        using var network = info.Create();
+        LoadReport report;
+        try { report = Checkpoint.Load(network, weightsPath); }
+        catch (FileNotFoundException) { return Fail(stderr, $"{weightsPath}: no such weights file."); }
+        catch (CheckpointMismatchException e) { return Fail(stderr, OneLine(info.Name, e.Report)); }
+        catch (Exception e) when (e is CheckpointFormatException or IOException or UnauthorizedAccessException)
+        {
+            return Fail(stderr, e.Message);
+        }
+
+        network.eval();
+        Tensor output;
+        try
+        {
+            using var _ = no_grad();
+            output = network.forward(input);
+        }
+        catch (Exception e)
+        {
+            return Fail(stderr, $"{info.Name} cannot run on input ({string.Join(", ", input.shape)}) from {inputNpy}: {FirstLine(e.Message)}");
+        }
+
+        var logits = output.detach().cpu().contiguous().data<float>().ToArray();
+        var o = stdout;
+        o.WriteLine($"model    {info.Name} ({info.Type.Name}), eval mode");
+        o.WriteLine($"weights  {weightsPath}: {report.Loaded.Count} tensors (strict){(report.Converted.Count > 0 ? $", {report.Converted.Count} converted to the network's dtype" : "")}");
+        o.WriteLine($"input    {string.Join("x", input.shape)} from {inputNpy}");
+        o.WriteLine($"output   {string.Join("x", output.shape)}");
+        if (output.dim() == 2)
+        {
+            long classes = output.shape[1];
+            for (int n = 0; n < output.shape[0]; n++)
+            {
+                var row = logits.AsSpan((int)(n * classes), (int)classes).ToArray();
+                var top = Enumerable.Range(0, row.Length).OrderByDescending(i => row[i]).Take(5)
+                    .Select(i => $"{i}: {row[i].ToString("G6", CultureInfo.InvariantCulture)}");
+                o.WriteLine($"  sample {n}: top-5 {string.Join(", ", top)}");
+            }
+        }
+        if (json)
+        {
+            using var stream = new MemoryStream();
+            using (var w = new Utf8JsonWriter(stream))
+            {
+                w.WriteStartObject();
+                w.WriteString("model", info.Name);
+                w.WriteStartArray("output_shape");
+                foreach (var d in output.shape) w.WriteNumberValue(d);
+                w.WriteEndArray();
+                w.WriteStartArray("logits");
+                foreach (var v in logits)
+                    if (float.IsFinite(v)) w.WriteNumberValue(v);
+                    else w.WriteNullValue();
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            o.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+        }
+        return 0;
+    }
+
+    private static int Fail(TextWriter stderr, string message)
+    {
+        stderr.WriteLine("error: " + FirstLine(message));
         return 1;
+    }
+
+    private static string FirstLine(string message)
+    {
+        int newline = message.IndexOfAny(new[] { '\r', '\n' });
+        return newline < 0 ? message : message.Substring(0, newline);
+    }
+
+    /// <summary>The mismatch in one line: counts and the first keys of each kind.</summary>
+    private static string OneLine(string model, LoadReport r)
+    {
+        static string Few(System.Collections.Generic.IEnumerable<SkippedKey> keys)
+        {
+            var list = keys.ToList();
+            return string.Join("; ", list.Take(3)) + (list.Count > 3 ? $"; … {list.Count - 3} more" : "");
+        }
+        var parts = new[]
+        {
+            (r.Missing.Count(), "missing from the file", Few(r.Missing)),
+            (r.Unexpected.Count(), "unexpected", Few(r.Unexpected)),
+            (r.Mismatched.Count(), "mismatched", Few(r.Mismatched)),
+        }.Where(p => p.Item1 > 0).Select(p => $"{p.Item1} {p.Item2} ({p.Item3})");
+        return $"{r.FilePath} is not a checkpoint of {model}: {string.Join(", ", parts)}.";
     }
 }

@@ -82,6 +82,19 @@ public class InitTests
         AssertMatchesPyTorch(model, fixtureName);
     }
 
+    /// <summary>The generated constructors apply the declared scheme ([Init] in the zoo): no explicit call needed.</summary>
+    [Theory]
+    [InlineData("resnet50", "resnet50")]
+    [InlineData("mobilenet_v2", "mobilenet_v2")]
+    [InlineData("pix_resnet50", "pix_resnet50")]
+    public void Zoo_constructor_starts_where_pytorch_starts(string zooName, string fixtureName)
+    {
+        var stats = InitFixtures.InitStatistics;
+        using var model = Zoo(zooName);
+        var failures = CompareWithPyTorch(model, stats.Models[fixtureName].Tensors, stats.Seeds);
+        Assert.True(failures.Count == 0, $"new {zooName}(): {failures.Count} tensors differ from PyTorch:\n" + string.Join("\n", failures.Take(20)));
+    }
+
     [Fact]
     public void EfficientNet_b0_layers_initialise_like_torchvision_per_tensor()
     {

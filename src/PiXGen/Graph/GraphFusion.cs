@@ -203,7 +203,8 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
         var fusion = GraphFusion.Fuse(graph, weights);
         Graph = fusion.Graph;
         Steps = fusion.Steps;
-        foreach (var (key, tensor) in fusion.Weights) register_buffer(key, tensor);
+        // The module owns its buffers: a dispose scope around the constructor must not free them.
+        foreach (var (key, tensor) in fusion.Weights) register_buffer(key, tensor.DetachFromDisposeScope());
         current = Buffers();
         executor = new GraphExecutor(Graph, key => current.TryGetValue(key, out var t) ? t : null);
         eval();
@@ -223,6 +224,15 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
                 $"{Graph.Network}: fused networks are inference-only; call eval(). (BatchNorm running statistics are folded into the weights, so training mode cannot be honoured.)");
         current = Buffers();   // to(device) and to(dtype) replace the buffer tensors
         return executor.Run(input);
+    }
+
+    /// <summary>The fused weights by their graph names (fused convolutions' weight and bias, PiX epilogues, …).</summary>
+    public override Dictionary<string, Tensor> state_dict(Dictionary<string, Tensor>? destination = null, string? prefix = null)
+    {
+        destination ??= new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, buffer) in named_buffers())
+            destination.TryAdd(string.IsNullOrEmpty(prefix) ? name : prefix + "." + name, buffer);
+        return destination;
     }
 
     private Dictionary<string, Tensor> Buffers() => named_buffers().ToDictionary(b => b.name, b => b.buffer, StringComparer.Ordinal);

@@ -1,0 +1,393 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using PiXGen.Graph;
+using PiXGen.PiX;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PiXGen.Tests;
+
+/// <summary>
+/// Builds <see cref="NetworkGraph"/>s in test code, with the per-sample shapes worked out as nodes are added (until
+/// the generator emits <c>Graph</c> for every network). Each method returns the name of the value it produces.
+/// </summary>
+internal sealed class GraphBuilder
+{
+    private readonly string network;
+    private readonly long[] input;
+    private readonly List<GraphNode> nodes = new();
+    private readonly Dictionary<string, long[]> shapes = new(StringComparer.Ordinal);
+
+    public GraphBuilder(string network, params long[] input)
+    {
+        this.network = network;
+        this.input = input;
+        shapes[NetworkGraph.InputName] = input;
+    }
+
+    public long[] Shape(string value) => shapes[value];
+
+    public NetworkGraph Build(string output) => new(network, input, nodes.ToArray(), output);
+
+    private string Node(string output, string op, string[] inputs, string? module, long[] shape, params (string name, object value)[] attrs)
+    {
+        var a = attrs.Select(p => new GraphAttribute(p.name, p.value switch {
+            bool b => b ? "true" : "false",
+            long[] pair => string.Join(",", pair.Select(v => v.ToString(CultureInfo.InvariantCulture))),
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            _ => p.value.ToString()!,
+        })).ToArray();
+        nodes.Add(new GraphNode(output, op, inputs, module, a, shape));
+        shapes[output] = shape;
+        return output;
+    }
+
+    private static long Out(long size, long k, long s, long p, long d = 1, bool ceil = false)
+    {
+        long span = size + 2 * p - d * (k - 1) - 1;
+        long o = (ceil ? (span + s - 1) / s : span / s) + 1;
+        if (ceil && (o - 1) * s >= size + p) o--;
+        return o;
+    }
+
+    public string Conv(string x, string module, long outC, long k, long s = 1, long p = 0, long groups = 1, bool bias = false, long d = 1)
+    {
+        var i = shapes[x];
+        return Node(module, "Conv2d", new[] { x }, module, new[] { outC, Out(i[1], k, s, p, d), Out(i[2], k, s, p, d) },
+                    ("in", i[0]), ("out", outC), ("kernel", new[] { k, k }), ("stride", new[] { s, s }), ("padding", new[] { p, p }),
+                    ("dilation", new[] { d, d }), ("groups", groups), ("bias", bias));
+    }
+
+    public string ConvTranspose(string x, string module, long outC, long k, long s = 1, long p = 0, long outputPadding = 0, long groups = 1, bool bias = false)
+    {
+        var i = shapes[x];
+        long O(long size) => (size - 1) * s - 2 * p + (k - 1) + outputPadding + 1;
+        return Node(module, "ConvTranspose2d", new[] { x }, module, new[] { outC, O(i[1]), O(i[2]) },
+                    ("in", i[0]), ("out", outC), ("kernel", new[] { k, k }), ("stride", new[] { s, s }), ("padding", new[] { p, p }),
+                    ("dilation", new[] { 1L, 1L }), ("groups", groups), ("bias", bias), ("output_padding", new[] { outputPadding, outputPadding }));
+    }
+
+    public string BN(string x, string module, double eps = 1e-5) =>
+        Node(module, "BatchNorm2d", new[] { x }, module, shapes[x], ("channels", shapes[x][0]), ("eps", eps));
+
+    public string GroupNorm(string x, string module, long groups, double eps = 1e-5) =>
+        Node(module, "GroupNorm", new[] { x }, module, shapes[x], ("groups", groups), ("channels", shapes[x][0]), ("eps", eps), ("affine", true));
+
+    public string LayerNorm2d(string x, string module, double eps = 1e-6) =>
+        Node(module, "LayerNorm2d", new[] { x }, module, shapes[x], ("channels", shapes[x][0]), ("eps", eps), ("affine", true));
+
+    public string Linear(string x, string module, long outF, bool bias = true) =>
+        Node(module, "Linear", new[] { x }, module, new[] { outF }, ("in", shapes[x][0]), ("out", outF), ("bias", bias));
+
+    public string Act(string x, string name, string op, params (string, object)[] attrs) => Node(name, op, new[] { x }, null, shapes[x], attrs);
+
+    public string Pool(string op, string x, string name, long k, long s, long p, bool ceil = false, bool countIncludePad = true)
+    {
+        var i = shapes[x];
+        var attrs = new List<(string, object)> { ("kernel", new[] { k, k }), ("stride", new[] { s, s }), ("padding", new[] { p, p }), ("ceil", ceil) };
+        if (op == "AvgPool2d") attrs.Add(("count_include_pad", countIncludePad));
+        return Node(name, op, new[] { x }, null, new[] { i[0], Out(i[1], k, s, p, 1, ceil), Out(i[2], k, s, p, 1, ceil) }, attrs.ToArray());
+    }
+
+    public string Adaptive(string op, string x, string name, long h, long w) =>
+        Node(name, op, new[] { x }, null, new[] { shapes[x][0], h, w }, ("size", new[] { h, w }));
+
+    public string Flatten(string x, string name) => Node(name, "Flatten", new[] { x }, null, new[] { shapes[x].Aggregate(1L, (a, b) => a * b) });
+
+    public string Add(string name, params string[] xs) => Node(name, "Add", xs, null, shapes[xs[0]]);
+
+    public string Mul(string name, string x, string scale) => Node(name, "Mul", new[] { x, scale }, null, shapes[x]);
+
+    public string Concat(string name, params string[] xs)
+    {
+        var s = shapes[xs[0]].ToArray();
+        s[0] = xs.Sum(v => shapes[v][0]);
+        return Node(name, "Concat", xs, null, s);
+    }
+
+    public string Slice(string x, string name, long start, long count)
+    {
+        var s = shapes[x].ToArray();
+        s[0] = count;
+        return Node(name, "ChannelSlice", new[] { x }, null, s, ("start", start), ("count", count));
+    }
+
+    public string Shuffle(string x, string name, long groups) => Node(name, "ChannelShuffle", new[] { x }, null, shapes[x], ("groups", groups));
+
+    public string Upsample(string x, string name, string mode, long h, long w, bool alignCorners = false) =>
+        Node(name, "Upsample", new[] { x }, null, new[] { shapes[x][0], h, w }, ("mode", mode), ("size", new[] { h, w }), ("align_corners", alignCorners));
+
+    public string Identity(string x, string name, string op = "Identity", params (string, object)[] attrs) => Node(name, op, new[] { x }, null, shapes[x], attrs);
+
+    public string PiX(string x, string module, int zeta, double tau = 0.5, PiXMode mode = PiXMode.PickOrMix, PiXContext context = PiXContext.Mean, bool bias = false)
+    {
+        var i = shapes[x];
+        long co = PiXFunctional.OutputChannels(i[0], zeta);
+        return Node(module, "PiX", new[] { x }, module, new[] { co, i[1], i[2] },
+                    ("in", i[0]), ("out", co), ("zeta", (long)zeta), ("tau", tau), ("mode", (long)mode), ("context", (long)context), ("bias", bias));
+    }
+}
+
+/// <summary>Graphs of the zoo's networks and of small test networks, the modules they describe, and comparisons.</summary>
+internal static class GraphTestNets
+{
+    /// <summary>The TinyNet of issue 2 (conv-bn-relu, pool, linear), as a TorchSharp Sequential with the generated names.</summary>
+    public static (nn.Module<Tensor, Tensor> module, NetworkGraph graph) TinyNet()
+    {
+        var module = nn.Sequential(
+            ("conv1", nn.Conv2d(3, 16, 3, padding: 1)),
+            ("bn1", nn.BatchNorm2d(16)),
+            ("relu", nn.ReLU()),
+            ("pool", nn.AdaptiveAvgPool2d(1)),
+            ("flatten", nn.Flatten()),
+            ("fc", nn.Linear(16, 10)));
+        var g = new GraphBuilder("TinyNet", 3, 32, 32);
+        var x = g.Conv(NetworkGraph.InputName, "conv1", 16, 3, p: 1, bias: true);
+        x = g.BN(x, "bn1");
+        x = g.Act(x, "relu", "ReLU");
+        x = g.Adaptive("AdaptiveAvgPool2d", x, "pool", 1, 1);
+        x = g.Flatten(x, "flatten");
+        x = g.Linear(x, "fc", 10);
+        return (module, g.Build(x));
+    }
+
+    /// <summary>The graph of the zoo's <c>ResNet18</c> (torchvision layout and names) at input 3×h×w.</summary>
+    public static NetworkGraph ResNet18Graph(long h = 224, long w = 224, long classes = 1000)
+    {
+        var g = new GraphBuilder("resnet18", 3, h, w);
+        var x = g.Conv(NetworkGraph.InputName, "conv1", 64, 7, 2, 3);
+        x = g.BN(x, "bn1");
+        x = g.Act(x, "relu", "ReLU");
+        x = g.Pool("MaxPool2d", x, "maxpool", 3, 2, 1);
+        long inC = 64;
+        foreach (var (stage, planes) in new[] { (1, 64L), (2, 128L), (3, 256L), (4, 512L) })
+            for (int b = 0; b < 2; b++) {
+                string p = $"layer{stage}.{b}";
+                long stride = stage > 1 && b == 0 ? 2 : 1;
+                var y = g.Conv(x, p + ".conv1", planes, 3, stride, 1);
+                y = g.BN(y, p + ".bn1");
+                y = g.Act(y, p + ".relu1", "ReLU");
+                y = g.Conv(y, p + ".conv2", planes, 3, 1, 1);
+                y = g.BN(y, p + ".bn2");
+                var shortcut = x;
+                if (stride != 1 || inC != planes) {
+                    shortcut = g.Conv(x, p + ".downsample.0", planes, 1, stride);
+                    shortcut = g.BN(shortcut, p + ".downsample.1");
+                }
+                y = g.Add(p + ".add", y, shortcut);
+                x = g.Act(y, p + ".relu", "ReLU");
+                inC = planes;
+            }
+        x = g.Adaptive("AdaptiveAvgPool2d", x, "avgpool", 1, 1);
+        x = g.Flatten(x, "flatten");
+        x = g.Linear(x, "fc", classes);
+        return g.Build(x);
+    }
+
+    /// <summary>The graph of the zoo's <c>PiXResNet50</c> (official PiX-ResNet-50 names) at input 3×h×w.</summary>
+    public static NetworkGraph PiXResNet50Graph(long h = 224, long w = 224, long classes = 1000)
+    {
+        var g = new GraphBuilder("pix_resnet50", 3, h, w);
+        var x = g.Conv(NetworkGraph.InputName, "conv_stem", 64, 7, 2, 3);
+        x = g.BN(x, "bn_stem");
+        x = g.Act(x, "relu", "ReLU");
+        x = g.Pool("MaxPool2d", x, "maxpool", 3, 2, 1);
+        long inC = 64;
+        foreach (var (stage, planes, depth, stride0, firstZeta) in new[] { (1, 64L, 3, 1L, 1), (2, 128L, 4, 2L, 2), (3, 256L, 6, 2L, 2), (4, 512L, 3, 2L, 2) })
+            for (int b = 0; b < depth; b++) {
+                string p = $"layer{stage}.blocks.{b}";
+                long stride = b == 0 ? stride0 : 1;
+                long expanded = planes * 4;
+                var y = g.PiX(x, p + ".conv_sqz", b == 0 ? firstZeta : 4);
+                long width = g.Shape(y)[0];
+                y = g.Conv(y, p + ".conv_ce", width, 3, stride, 1);
+                y = g.BN(y, p + ".bn_ce");
+                y = g.Act(y, p + ".relu_ce", "ReLU");
+                y = g.Conv(y, p + ".conv_exp", expanded, 1);
+                y = g.BN(y, p + ".bn_exp");
+                var shortcut = x;
+                if (stride != 1 || inC != expanded) {
+                    shortcut = g.Conv(x, p + ".conv_proj", expanded, 1, stride);
+                    shortcut = g.BN(shortcut, p + ".bn_proj");
+                }
+                y = g.Add(p + ".add", y, shortcut);
+                x = g.Act(y, p + ".relu", "ReLU");
+                inC = expanded;
+            }
+        x = g.Adaptive("AdaptiveAvgPool2d", x, "avgpool", 1, 1);
+        x = g.Identity(x, "dropout", "Dropout", ("p", 0.2));
+        x = g.Conv(x, "classifier", classes, 1, bias: true);
+        x = g.Flatten(x, "flatten");
+        return g.Build(x);
+    }
+
+    /// <summary>
+    /// A network exercising every op of the contract (and every fusion): conv-bn-SiLU, PiX with a short last group +
+    /// BN + ReLU, transposed conv-bn-LeakyReLU, max pool, GroupNorm-GELU, grouped conv, LayerNorm2d-Hardswish, channel
+    /// slice/shuffle/concat, max-only PiX with l1 context and bias, Tanh, squeeze-excitation (Mul, Hardsigmoid), bilinear
+    /// and nearest upsampling, average pooling, a three-way Add with ReLU6 and Sigmoid, avg-only PiX, adaptive max pool,
+    /// Identity, Dropout, StochasticDepth, Flatten, Linear. The module is written with TorchSharp layers, independently.
+    /// </summary>
+    public static (nn.Module<Tensor, Tensor> module, NetworkGraph graph) OpsNet()
+    {
+        var g = new GraphBuilder("opsnet", 3, 16, 16);
+        var x = g.Conv(NetworkGraph.InputName, "c1", 12, 3, p: 1, bias: true);
+        x = g.BN(x, "b1");
+        x = g.Act(x, "a1", "SiLU");
+        x = g.PiX(x, "px", 5);                                 // 12 channels, ζ = 5: groups of 5, 5, 2
+        x = g.BN(x, "pb");
+        x = g.Act(x, "pa", "ReLU");
+        x = g.ConvTranspose(x, "ct", 8, 2, 2, bias: true);     // 3×16×16 → 8×32×32
+        x = g.BN(x, "bt");
+        x = g.Act(x, "at", "LeakyReLU", ("slope", 0.1));
+        x = g.Pool("MaxPool2d", x, "mp", 3, 2, 1);             // 8×16×16
+        x = g.GroupNorm(x, "gn", 2);
+        x = g.Act(x, "ag", "GELU", ("approximate", "tanh"));
+        x = g.Conv(x, "dw", 8, 3, p: 1, groups: 4);
+        x = g.LayerNorm2d(x, "ln");
+        var h = g.Act(x, "ah", "Hardswish");
+        var sl = g.Slice(h, "sl", 2, 4);
+        var sh = g.Shuffle(h, "sh", 2);
+        x = g.Concat("cat", sh, sl);                           // 12×16×16
+        x = g.PiX(x, "px2", 3, tau: 0.6, mode: PiXMode.MaxOnly, context: PiXContext.L1, bias: true);   // 4×16×16
+        var t = g.Act(x, "a2", "Tanh");
+        var se = g.Adaptive("AdaptiveAvgPool2d", t, "se_pool", 1, 1);
+        se = g.Conv(se, "se_fc", 4, 1, bias: true);
+        se = g.Act(se, "se_gate", "Hardsigmoid");
+        x = g.Mul("se_mul", t, se);
+        x = g.Upsample(x, "up", "bilinear", 24, 24);
+        x = g.Pool("AvgPool2d", x, "av", 3, 2, 1, countIncludePad: false);   // 12×12
+        x = g.Upsample(x, "upn", "nearest", 18, 18);
+        var r6 = g.Act(x, "r6", "ReLU6");
+        var sg = g.Act(x, "sg", "Sigmoid");
+        x = g.Add("add3", x, r6, sg);
+        x = g.Identity(x, "drop", "Dropout", ("p", 0.5));
+        x = g.PiX(x, "px3", 2, mode: PiXMode.AvgOnly);        // 2×18×18
+        x = g.Adaptive("AdaptiveMaxPool2d", x, "amp", 3, 3);
+        x = g.Identity(x, "idn");
+        x = g.Identity(x, "sd", "StochasticDepth", ("p", 0.1), ("mode", "row"));
+        x = g.Flatten(x, "flatten");
+        x = g.Linear(x, "fc", 5);
+        return (new OpsModule(), g.Build(x));
+    }
+
+    /// <summary>The TorchSharp module <see cref="OpsNet"/> describes, layer by layer.</summary>
+    private sealed class OpsModule : nn.Module<Tensor, Tensor>
+    {
+        private readonly Conv2d c1 = nn.Conv2d(3, 12, 3, padding: 1);
+        private readonly BatchNorm2d b1 = nn.BatchNorm2d(12);
+        private readonly PiXLayer px = new(12, 5);
+        private readonly BatchNorm2d pb = nn.BatchNorm2d(3);
+        private readonly ConvTranspose2d ct = nn.ConvTranspose2d(3, 8, 2, stride: 2);
+        private readonly BatchNorm2d bt = nn.BatchNorm2d(8);
+        private readonly GroupNorm gn = nn.GroupNorm(2, 8);
+        private readonly Conv2d dw = nn.Conv2d(8, 8, 3, padding: 1, groups: 4, bias: false);
+        private readonly LayerNorm ln = nn.LayerNorm(new long[] { 8 }, 1e-6);
+        private readonly PiXLayer px2 = new(12, 3, 0.6, PiXMode.MaxOnly, PiXContext.L1, bias: true);
+        private readonly Conv2d se_fc = nn.Conv2d(4, 4, 1);
+        private readonly PiXLayer px3 = new(4, 2, mode: PiXMode.AvgOnly);
+        private readonly Linear fc = nn.Linear(18, 5);
+
+        public OpsModule() : base("OpsNet") => RegisterComponents();
+
+        public override Tensor forward(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            var x = nn.functional.silu(b1.call(c1.call(input)));
+            x = nn.functional.relu(pb.call(px.call(x)));
+            x = nn.functional.leaky_relu(bt.call(ct.call(x)), 0.1);
+            x = nn.functional.max_pool2d(x, new long[] { 3, 3 }, new long[] { 2, 2 }, new long[] { 1, 1 });
+            x = nn.functional.gelu(gn.call(x), TorchSharp.Modules.GELU.Approximate.tanh);
+            x = ln.call(dw.call(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2);
+            var h = nn.functional.hardswish(x);
+            var sl = h.narrow(1, 2, 4);
+            var sh = nn.ChannelShuffle(2).call(h);
+            x = cat(new[] { sh, sl }, 1);
+            var t = px2.call(x).tanh();
+            var se = nn.functional.hardsigmoid(se_fc.call(nn.functional.adaptive_avg_pool2d(t, new long[] { 1, 1 })));
+            x = t * se;
+            x = nn.functional.interpolate(x, new long[] { 24, 24 }, mode: InterpolationMode.Bilinear, align_corners: false);
+            x = nn.functional.avg_pool2d(x, new long[] { 3, 3 }, new long[] { 2, 2 }, new long[] { 1, 1 }, count_include_pad: false);
+            x = nn.functional.interpolate(x, new long[] { 18, 18 }, mode: InterpolationMode.Nearest);
+            x = x + nn.functional.relu6(x) + nn.functional.sigmoid(x);
+            x = nn.functional.dropout(x, 0.5, training);
+            x = px3.call(x);
+            x = nn.functional.adaptive_max_pool2d(x, new long[] { 3, 3 });
+            x = fc.call(x.flatten(1));
+            return x.MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>Gives every normalisation of the graph non-trivial statistics and affine parameters (fresh modules
+    /// have mean 0, variance 1, γ = 1, β = 0, which would make BatchNorm folding look right when it is not).</summary>
+    public static void RandomizeNorms(nn.Module module, NetworkGraph graph, long seed = 7)
+    {
+        var sd = module.state_dict();
+        var gen = new Generator((ulong)seed);
+        using var noGrad = no_grad();
+        foreach (var n in graph.Nodes.Where(n => n.Op is "BatchNorm2d" or "GroupNorm" or "LayerNorm2d")) {
+            void Set(string leaf, Func<long, Tensor> make)
+            {
+                if (sd.TryGetValue(n.Module + "." + leaf, out var t)) {
+                    using var v = make(t.shape[0]);
+                    t.copy_(v);
+                }
+            }
+            Set("running_mean", c => randn(new[] { c }, generator: gen) * 0.2);
+            Set("running_var", c => rand(new[] { c }, generator: gen) + 0.5);
+            Set("weight", c => rand(new[] { c }, generator: gen) * 0.6 + 0.7);
+            Set("bias", c => randn(new[] { c }, generator: gen) * 0.2);
+        }
+    }
+
+    /// <summary>‖a − b‖ / ‖b‖.</summary>
+    public static double RelativeL2(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        var d = (a.to(float64) - b.to(float64)).norm().item<double>();
+        var r = b.to(float64).norm().item<double>();
+        return d / r;
+    }
+
+    /// <summary>A fixed random input batch for <paramref name="graph"/>.</summary>
+    public static Tensor Input(NetworkGraph graph, long batch, long seed = 1) =>
+        randn(new[] { batch }.Concat(graph.InputShape).ToArray(), generator: new Generator((ulong)seed));
+}
+
+/// <summary>The checks every graph consumer must pass, one call per (module, graph): a zoo-wide test is one line each.</summary>
+internal static class GraphAssert
+{
+    /// <summary>The executor on the module's state_dict gives the module's eval logits.</summary>
+    public static void ExecutorMatchesModule(nn.Module<Tensor, Tensor> module, NetworkGraph graph, long batch = 2, double tolerance = 1e-6)
+    {
+        using var scope = NewDisposeScope();
+        module.eval();
+        var x = GraphTestNets.Input(graph, batch);
+        Tensor expected;
+        using (no_grad()) expected = module.call(x);
+        var actual = new GraphExecutor(graph, module.state_dict()).Run(x);
+        Assert.Equal(expected.shape, actual.shape);
+        double err = GraphTestNets.RelativeL2(actual, expected);
+        Assert.True(err <= tolerance, $"{graph.Network}: executor vs module relative L2 {err:E2} > {tolerance:E0}");
+    }
+
+    /// <summary>The fused network gives the module's eval logits; returns it (owned by the caller).</summary>
+    public static FusedNetwork FusedMatchesModule(nn.Module<Tensor, Tensor> module, NetworkGraph graph, long batch = 2, double tolerance = 1e-5)
+    {
+        using var scope = NewDisposeScope();
+        module.eval();
+        var x = GraphTestNets.Input(graph, batch);
+        Tensor expected;
+        using (no_grad()) expected = module.call(x);
+        var fused = new FusedNetwork(graph, module.state_dict());
+        var actual = fused.call(x);
+        Assert.Equal(expected.shape, actual.shape);
+        double err = GraphTestNets.RelativeL2(actual, expected);
+        Assert.True(err <= tolerance, $"{graph.Network}: fused vs module relative L2 {err:E2} > {tolerance:E0}");
+        Assert.DoesNotContain(fused.Graph.Nodes, n => n.Op is "Dropout" or "StochasticDepth" || (n.Op == "Identity" && n.Output != graph.Output));
+        return fused;
+    }
+}

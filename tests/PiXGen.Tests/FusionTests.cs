@@ -62,7 +62,7 @@ public class FusionTests
     [Fact]
     public void BatchNorm_is_not_folded_into_a_convolution_whose_output_is_read_elsewhere()
     {
-        var g = new GraphBuilder("shared", 3, 8, 8);
+        var g = new NetworkGraphBuilder("shared", 3, 8, 8);
         var c = g.Conv(NetworkGraph.InputName, "conv", 4, 3, p: 1);
         var b = g.BN(c, "bn");
         var sum = g.Add("sum", b, c);

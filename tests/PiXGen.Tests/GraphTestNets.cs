@@ -10,127 +10,6 @@ using static TorchSharp.torch;
 
 namespace PiXGen.Tests;
 
-/// <summary>
-/// Builds <see cref="NetworkGraph"/>s in test code, with the per-sample shapes worked out as nodes are added (until
-/// the generator emits <c>Graph</c> for every network). Each method returns the name of the value it produces.
-/// </summary>
-internal sealed class GraphBuilder
-{
-    private readonly string network;
-    private readonly long[] input;
-    private readonly List<GraphNode> nodes = new();
-    private readonly Dictionary<string, long[]> shapes = new(StringComparer.Ordinal);
-
-    public GraphBuilder(string network, params long[] input)
-    {
-        this.network = network;
-        this.input = input;
-        shapes[NetworkGraph.InputName] = input;
-    }
-
-    public long[] Shape(string value) => shapes[value];
-
-    public NetworkGraph Build(string output) => new(network, input, nodes.ToArray(), output);
-
-    private string Node(string output, string op, string[] inputs, string? module, long[] shape, params (string name, object value)[] attrs)
-    {
-        var a = attrs.Select(p => new GraphAttribute(p.name, p.value switch {
-            bool b => b ? "true" : "false",
-            long[] pair => string.Join(",", pair.Select(v => v.ToString(CultureInfo.InvariantCulture))),
-            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-            _ => p.value.ToString()!,
-        })).ToArray();
-        nodes.Add(new GraphNode(output, op, inputs, module, a, shape));
-        shapes[output] = shape;
-        return output;
-    }
-
-    private static long Out(long size, long k, long s, long p, long d = 1, bool ceil = false)
-    {
-        long span = size + 2 * p - d * (k - 1) - 1;
-        long o = (ceil ? (span + s - 1) / s : span / s) + 1;
-        if (ceil && (o - 1) * s >= size + p) o--;
-        return o;
-    }
-
-    public string Conv(string x, string module, long outC, long k, long s = 1, long p = 0, long groups = 1, bool bias = false, long d = 1)
-    {
-        var i = shapes[x];
-        return Node(module, "Conv2d", new[] { x }, module, new[] { outC, Out(i[1], k, s, p, d), Out(i[2], k, s, p, d) },
-                    ("in", i[0]), ("out", outC), ("kernel", new[] { k, k }), ("stride", new[] { s, s }), ("padding", new[] { p, p }),
-                    ("dilation", new[] { d, d }), ("groups", groups), ("bias", bias));
-    }
-
-    public string ConvTranspose(string x, string module, long outC, long k, long s = 1, long p = 0, long outputPadding = 0, long groups = 1, bool bias = false)
-    {
-        var i = shapes[x];
-        long O(long size) => (size - 1) * s - 2 * p + (k - 1) + outputPadding + 1;
-        return Node(module, "ConvTranspose2d", new[] { x }, module, new[] { outC, O(i[1]), O(i[2]) },
-                    ("in", i[0]), ("out", outC), ("kernel", new[] { k, k }), ("stride", new[] { s, s }), ("padding", new[] { p, p }),
-                    ("dilation", new[] { 1L, 1L }), ("groups", groups), ("bias", bias), ("output_padding", new[] { outputPadding, outputPadding }));
-    }
-
-    public string BN(string x, string module, double eps = 1e-5) =>
-        Node(module, "BatchNorm2d", new[] { x }, module, shapes[x], ("channels", shapes[x][0]), ("eps", eps));
-
-    public string GroupNorm(string x, string module, long groups, double eps = 1e-5) =>
-        Node(module, "GroupNorm", new[] { x }, module, shapes[x], ("groups", groups), ("channels", shapes[x][0]), ("eps", eps), ("affine", true));
-
-    public string LayerNorm2d(string x, string module, double eps = 1e-6) =>
-        Node(module, "LayerNorm2d", new[] { x }, module, shapes[x], ("channels", shapes[x][0]), ("eps", eps), ("affine", true));
-
-    public string Linear(string x, string module, long outF, bool bias = true) =>
-        Node(module, "Linear", new[] { x }, module, new[] { outF }, ("in", shapes[x][0]), ("out", outF), ("bias", bias));
-
-    public string Act(string x, string name, string op, params (string, object)[] attrs) => Node(name, op, new[] { x }, null, shapes[x], attrs);
-
-    public string Pool(string op, string x, string name, long k, long s, long p, bool ceil = false, bool countIncludePad = true)
-    {
-        var i = shapes[x];
-        var attrs = new List<(string, object)> { ("kernel", new[] { k, k }), ("stride", new[] { s, s }), ("padding", new[] { p, p }), ("ceil", ceil) };
-        if (op == "AvgPool2d") attrs.Add(("count_include_pad", countIncludePad));
-        return Node(name, op, new[] { x }, null, new[] { i[0], Out(i[1], k, s, p, 1, ceil), Out(i[2], k, s, p, 1, ceil) }, attrs.ToArray());
-    }
-
-    public string Adaptive(string op, string x, string name, long h, long w) =>
-        Node(name, op, new[] { x }, null, new[] { shapes[x][0], h, w }, ("size", new[] { h, w }));
-
-    public string Flatten(string x, string name) => Node(name, "Flatten", new[] { x }, null, new[] { shapes[x].Aggregate(1L, (a, b) => a * b) });
-
-    public string Add(string name, params string[] xs) => Node(name, "Add", xs, null, shapes[xs[0]]);
-
-    public string Mul(string name, string x, string scale) => Node(name, "Mul", new[] { x, scale }, null, shapes[x]);
-
-    public string Concat(string name, params string[] xs)
-    {
-        var s = shapes[xs[0]].ToArray();
-        s[0] = xs.Sum(v => shapes[v][0]);
-        return Node(name, "Concat", xs, null, s);
-    }
-
-    public string Slice(string x, string name, long start, long count)
-    {
-        var s = shapes[x].ToArray();
-        s[0] = count;
-        return Node(name, "ChannelSlice", new[] { x }, null, s, ("start", start), ("count", count));
-    }
-
-    public string Shuffle(string x, string name, long groups) => Node(name, "ChannelShuffle", new[] { x }, null, shapes[x], ("groups", groups));
-
-    public string Upsample(string x, string name, string mode, long h, long w, bool alignCorners = false) =>
-        Node(name, "Upsample", new[] { x }, null, new[] { shapes[x][0], h, w }, ("mode", mode), ("size", new[] { h, w }), ("align_corners", alignCorners));
-
-    public string Identity(string x, string name, string op = "Identity", params (string, object)[] attrs) => Node(name, op, new[] { x }, null, shapes[x], attrs);
-
-    public string PiX(string x, string module, int zeta, double tau = 0.5, PiXMode mode = PiXMode.PickOrMix, PiXContext context = PiXContext.Mean, bool bias = false)
-    {
-        var i = shapes[x];
-        long co = PiXFunctional.OutputChannels(i[0], zeta);
-        return Node(module, "PiX", new[] { x }, module, new[] { co, i[1], i[2] },
-                    ("in", i[0]), ("out", co), ("zeta", (long)zeta), ("tau", tau), ("mode", (long)mode), ("context", (long)context), ("bias", bias));
-    }
-}
-
 /// <summary>Graphs of the zoo's networks and of small test networks, the modules they describe, and comparisons.</summary>
 internal static class GraphTestNets
 {
@@ -144,7 +23,7 @@ internal static class GraphTestNets
             ("pool", nn.AdaptiveAvgPool2d(1)),
             ("flatten", nn.Flatten()),
             ("fc", nn.Linear(16, 10)));
-        var g = new GraphBuilder("TinyNet", 3, 32, 32);
+        var g = new NetworkGraphBuilder("TinyNet", 3, 32, 32);
         var x = g.Conv(NetworkGraph.InputName, "conv1", 16, 3, p: 1, bias: true);
         x = g.BN(x, "bn1");
         x = g.Act(x, "relu", "ReLU");
@@ -157,7 +36,7 @@ internal static class GraphTestNets
     /// <summary>The graph of the zoo's <c>ResNet18</c> (torchvision layout and names) at input 3×h×w.</summary>
     public static NetworkGraph ResNet18Graph(long h = 224, long w = 224, long classes = 1000)
     {
-        var g = new GraphBuilder("resnet18", 3, h, w);
+        var g = new NetworkGraphBuilder("resnet18", 3, h, w);
         var x = g.Conv(NetworkGraph.InputName, "conv1", 64, 7, 2, 3);
         x = g.BN(x, "bn1");
         x = g.Act(x, "relu", "ReLU");
@@ -190,7 +69,7 @@ internal static class GraphTestNets
     /// <summary>The graph of the zoo's <c>PiXResNet50</c> (official PiX-ResNet-50 names) at input 3×h×w.</summary>
     public static NetworkGraph PiXResNet50Graph(long h = 224, long w = 224, long classes = 1000)
     {
-        var g = new GraphBuilder("pix_resnet50", 3, h, w);
+        var g = new NetworkGraphBuilder("pix_resnet50", 3, h, w);
         var x = g.Conv(NetworkGraph.InputName, "conv_stem", 64, 7, 2, 3);
         x = g.BN(x, "bn_stem");
         x = g.Act(x, "relu", "ReLU");
@@ -233,7 +112,7 @@ internal static class GraphTestNets
     /// </summary>
     public static (nn.Module<Tensor, Tensor> module, NetworkGraph graph) OpsNet()
     {
-        var g = new GraphBuilder("opsnet", 3, 16, 16);
+        var g = new NetworkGraphBuilder("opsnet", 3, 16, 16);
         var x = g.Conv(NetworkGraph.InputName, "c1", 12, 3, p: 1, bias: true);
         x = g.BN(x, "b1");
         x = g.Act(x, "a1", "SiLU");

@@ -125,7 +125,7 @@ public class OnnxExportTests
     [Fact]
     public void Adaptive_pooling_that_does_not_divide_the_input_is_a_clear_error()
     {
-        var g = new GraphBuilder("odd", 3, 10, 10);
+        var g = new NetworkGraphBuilder("odd", 3, 10, 10);
         var x = g.Adaptive("AdaptiveAvgPool2d", NetworkGraph.InputName, "pool", 3, 3);
         var graph = g.Build(x);
         var ex = Assert.Throws<NotSupportedException>(() => OnnxExporter.ToModel(graph, new Dictionary<string, Tensor>()));

@@ -33,47 +33,48 @@ internal static class GraphTestNets
         return (module, g.Build(x));
     }
 
+    /// <summary>The torchvision stem (conv 7×7/2, BatchNorm, ReLU, max pool 3/2) shared by the ResNets.</summary>
+    private static string Stem(NetworkGraphBuilder g, string conv, string bn) =>
+        g.Pool("MaxPool2d", g.Act(g.BN(g.Conv(NetworkGraph.InputName, conv, 64, 7, 2, 3), bn), "relu", "ReLU"), "maxpool", 3, 2, 1);
+
+    /// <summary>conv → BatchNorm (→ ReLU when <paramref name="relu"/> is given), all under the block prefix <paramref name="p"/>.</summary>
+    private static string ConvBn(NetworkGraphBuilder g, string x, string p, string conv, string bn, string? relu, long outC, long k, long s = 1, long pad = 0)
+    {
+        var y = g.BN(g.Conv(x, p + conv, outC, k, s, pad), p + bn);
+        return relu is null ? y : g.Act(y, p + relu, "ReLU");
+    }
+
+    /// <summary>The end of a residual block: shortcut (1×1 conv + BatchNorm when the shape changes), add, ReLU.</summary>
+    private static string Residual(NetworkGraphBuilder g, string x, string y, string p, bool project, string conv, string bn, long outC, long stride)
+    {
+        var shortcut = project ? ConvBn(g, x, p, conv, bn, null, outC, 1, stride) : x;
+        return g.Act(g.Add(p + ".add", y, shortcut), p + ".relu", "ReLU");
+    }
+
     /// <summary>The graph of the zoo's <c>ResNet18</c> (torchvision layout and names) at input 3×h×w.</summary>
     public static NetworkGraph ResNet18Graph(long h = 224, long w = 224, long classes = 1000)
     {
         var g = new NetworkGraphBuilder("resnet18", 3, h, w);
-        var x = g.Conv(NetworkGraph.InputName, "conv1", 64, 7, 2, 3);
-        x = g.BN(x, "bn1");
-        x = g.Act(x, "relu", "ReLU");
-        x = g.Pool("MaxPool2d", x, "maxpool", 3, 2, 1);
+        var x = Stem(g, "conv1", "bn1");
         long inC = 64;
         foreach (var (stage, planes) in new[] { (1, 64L), (2, 128L), (3, 256L), (4, 512L) })
             for (int b = 0; b < 2; b++) {
                 string p = $"layer{stage}.{b}";
                 long stride = stage > 1 && b == 0 ? 2 : 1;
-                var y = g.Conv(x, p + ".conv1", planes, 3, stride, 1);
-                y = g.BN(y, p + ".bn1");
-                y = g.Act(y, p + ".relu1", "ReLU");
-                y = g.Conv(y, p + ".conv2", planes, 3, 1, 1);
-                y = g.BN(y, p + ".bn2");
-                var shortcut = x;
-                if (stride != 1 || inC != planes) {
-                    shortcut = g.Conv(x, p + ".downsample.0", planes, 1, stride);
-                    shortcut = g.BN(shortcut, p + ".downsample.1");
-                }
-                y = g.Add(p + ".add", y, shortcut);
-                x = g.Act(y, p + ".relu", "ReLU");
+                var y = ConvBn(g, x, p, ".conv1", ".bn1", ".relu1", planes, 3, stride, 1);
+                y = ConvBn(g, y, p, ".conv2", ".bn2", null, planes, 3, 1, 1);
+                x = Residual(g, x, y, p, stride != 1 || inC != planes, ".downsample.0", ".downsample.1", planes, stride);
                 inC = planes;
             }
-        x = g.Adaptive("AdaptiveAvgPool2d", x, "avgpool", 1, 1);
-        x = g.Flatten(x, "flatten");
-        x = g.Linear(x, "fc", classes);
-        return g.Build(x);
+        x = g.Flatten(g.Adaptive("AdaptiveAvgPool2d", x, "avgpool", 1, 1), "flatten");
+        return g.Build(g.Linear(x, "fc", classes));
     }
 
     /// <summary>The graph of the zoo's <c>PiXResNet50</c> (official PiX-ResNet-50 names) at input 3×h×w.</summary>
     public static NetworkGraph PiXResNet50Graph(long h = 224, long w = 224, long classes = 1000)
     {
         var g = new NetworkGraphBuilder("pix_resnet50", 3, h, w);
-        var x = g.Conv(NetworkGraph.InputName, "conv_stem", 64, 7, 2, 3);
-        x = g.BN(x, "bn_stem");
-        x = g.Act(x, "relu", "ReLU");
-        x = g.Pool("MaxPool2d", x, "maxpool", 3, 2, 1);
+        var x = Stem(g, "conv_stem", "bn_stem");
         long inC = 64;
         foreach (var (stage, planes, depth, stride0, firstZeta) in new[] { (1, 64L, 3, 1L, 1), (2, 128L, 4, 2L, 2), (3, 256L, 6, 2L, 2), (4, 512L, 3, 2L, 2) })
             for (int b = 0; b < depth; b++) {
@@ -81,26 +82,15 @@ internal static class GraphTestNets
                 long stride = b == 0 ? stride0 : 1;
                 long expanded = planes * 4;
                 var y = g.PiX(x, p + ".conv_sqz", b == 0 ? firstZeta : 4);
-                long width = g.Shape(y)[0];
-                y = g.Conv(y, p + ".conv_ce", width, 3, stride, 1);
-                y = g.BN(y, p + ".bn_ce");
-                y = g.Act(y, p + ".relu_ce", "ReLU");
-                y = g.Conv(y, p + ".conv_exp", expanded, 1);
-                y = g.BN(y, p + ".bn_exp");
-                var shortcut = x;
-                if (stride != 1 || inC != expanded) {
-                    shortcut = g.Conv(x, p + ".conv_proj", expanded, 1, stride);
-                    shortcut = g.BN(shortcut, p + ".bn_proj");
-                }
-                y = g.Add(p + ".add", y, shortcut);
-                x = g.Act(y, p + ".relu", "ReLU");
+                y = ConvBn(g, y, p, ".conv_ce", ".bn_ce", ".relu_ce", g.Shape(y)[0], 3, stride, 1);
+                y = ConvBn(g, y, p, ".conv_exp", ".bn_exp", null, expanded, 1);
+                x = Residual(g, x, y, p, stride != 1 || inC != expanded, ".conv_proj", ".bn_proj", expanded, stride);
                 inC = expanded;
             }
         x = g.Adaptive("AdaptiveAvgPool2d", x, "avgpool", 1, 1);
         x = g.Identity(x, "dropout", "Dropout", ("p", 0.2));
         x = g.Conv(x, "classifier", classes, 1, bias: true);
-        x = g.Flatten(x, "flatten");
-        return g.Build(x);
+        return g.Build(g.Flatten(x, "flatten"));
     }
 
     /// <summary>

@@ -1,8 +1,6 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Threading.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -30,11 +28,6 @@ public enum PiXEpilogueActivation
 /// </summary>
 public static unsafe class PiXEpilogue
 {
-    private const long SerialThreshold = 1L << 15;
-
-    [DllImport("LibTorchSharp")]
-    private static extern IntPtr THSTensor_data(IntPtr tensor);
-
     /// <summary>act(pix(x, p, ζ, τ, mode)·scale + shift) with scale and shift per output channel.</summary>
     /// <param name="x">Input (N, C, H, W).</param>
     /// <param name="p">Sampling probabilities (N, Co, 1, 1) or (N, Co), Co = ceil(C / ζ).</param>
@@ -87,9 +80,9 @@ public static unsafe class PiXEpilogue
         var y = empty(new long[] { n, co, xc.shape[2], xc.shape[3] }, dtype: xc.dtype, device: xc.device);
         if (y.numel() > 0) {
             if (xc.dtype == ScalarType.Float32)
-                Run((float*)Data(xc), (float*)Data(pc), (float*)Data(sc), (float*)Data(sh), (float*)Data(y), n, c, hw, zeta, (float)tau, mode, activation);
+                Run((float*)PiXCpuKernel.Data(xc), (float*)PiXCpuKernel.Data(pc), (float*)PiXCpuKernel.Data(sc), (float*)PiXCpuKernel.Data(sh), (float*)PiXCpuKernel.Data(y), n, c, hw, zeta, (float)tau, mode, activation);
             else
-                Run((double*)Data(xc), (double*)Data(pc), (double*)Data(sc), (double*)Data(sh), (double*)Data(y), n, c, hw, zeta, tau, mode, activation);
+                Run((double*)PiXCpuKernel.Data(xc), (double*)PiXCpuKernel.Data(pc), (double*)PiXCpuKernel.Data(sc), (double*)PiXCpuKernel.Data(sh), (double*)PiXCpuKernel.Data(y), n, c, hw, zeta, tau, mode, activation);
         }
         GC.KeepAlive(xc); GC.KeepAlive(pc); GC.KeepAlive(sc); GC.KeepAlive(sh);
         return y.MoveToOuterDisposeScope();
@@ -110,24 +103,14 @@ public static unsafe class PiXEpilogue
         return y.MoveToOuterDisposeScope();
     }
 
-    private static IntPtr Data(Tensor t)
-    {
-        var ptr = THSTensor_data(t.Handle);
-        if (ptr == IntPtr.Zero)
-            throw new InvalidOperationException($"PiX epilogue: could not read the data pointer of a tensor of shape [{string.Join(", ", t.shape)}].");
-        return ptr;
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<T>(T* x, T* p, T* scale, T* shift, T* y, long n, long c, long hw, int zeta, T tau, PiXMode mode,
                                PiXEpilogueActivation act)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         long co = (c + zeta - 1) / zeta;
-        long items = n * co;
         nint xa = (nint)x, pa = (nint)p, sa = (nint)scale, ta = (nint)shift, ya = (nint)y;
-        void Body(long start, long end)
-        {
+        PiXCpuKernel.ParallelRanges(n * co, zeta * hw, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) => {
             T* xs = (T*)xa, ps = (T*)pa, ss = (T*)sa, ts = (T*)ta, ys = (T*)ya;
             for (long item = start; item < end; item++) {
                 long s = item / co, grp = item % co;
@@ -137,15 +120,7 @@ public static unsafe class PiXEpilogue
                 bool pick = mode == PiXMode.MaxOnly || (mode == PiXMode.PickOrMix && pv < tau);
                 Plane(xs + (s * c + c0) * hw, size, hw, pick, pv, ss[grp], ts[grp], act, ys + item * hw);
             }
-        }
-        int threads = Math.Max(1, torch.get_num_threads());
-        if (threads == 1 || items == 1 || items * zeta * hw < SerialThreshold) {
-            Body(0, items);
-            return;
-        }
-        int chunks = (int)Math.Min(items, threads * 4L);
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads },
-                     k => Body(items * k / chunks, items * (k + 1) / chunks));
+        });
     }
 
     /// <summary>One output plane: the group's maximum (pick) or mean (mix) per pixel, times p, times scale, plus shift,

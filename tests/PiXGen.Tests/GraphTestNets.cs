@@ -233,30 +233,30 @@ internal static class GraphAssert
     public static void ExecutorMatchesModule(nn.Module<Tensor, Tensor> module, NetworkGraph graph, long batch = 2, double tolerance = 1e-6)
     {
         using var scope = NewDisposeScope();
-        module.eval();
-        var x = GraphTestNets.Input(graph, batch);
-        Tensor expected;
-        using (no_grad()) expected = module.call(x);
-        var actual = new GraphExecutor(graph, module.state_dict()).Run(x);
-        Assert.Equal(expected.shape, actual.shape);
-        double err = GraphTestNets.RelativeL2(actual, expected);
-        Assert.True(err <= tolerance, $"{graph.Network}: executor vs module relative L2 {err:E2} > {tolerance:E0}");
+        var executor = new GraphExecutor(graph, module.state_dict());
+        Matches(module, graph, batch, tolerance, "executor", executor.Run);
     }
 
     /// <summary>The fused network gives the module's eval logits; returns it (owned by the caller).</summary>
     public static FusedNetwork FusedMatchesModule(nn.Module<Tensor, Tensor> module, NetworkGraph graph, long batch = 2, double tolerance = 1e-5)
     {
-        using var scope = NewDisposeScope();
-        module.eval();
-        var x = GraphTestNets.Input(graph, batch);
-        Tensor expected;
-        using (no_grad()) expected = module.call(x);
         var fused = new FusedNetwork(graph, module.state_dict());
-        var actual = fused.call(x);
-        Assert.Equal(expected.shape, actual.shape);
-        double err = GraphTestNets.RelativeL2(actual, expected);
-        Assert.True(err <= tolerance, $"{graph.Network}: fused vs module relative L2 {err:E2} > {tolerance:E0}");
+        using (NewDisposeScope()) Matches(module, graph, batch, tolerance, "fused", x => fused.call(x));
         Assert.DoesNotContain(fused.Graph.Nodes, n => n.Op is "Dropout" or "StochasticDepth" || (n.Op == "Identity" && n.Output != graph.Output));
         return fused;
+    }
+
+    /// <summary><paramref name="run"/> gives the module's eval logits on a fixed random batch (relative L2 ≤ tolerance).</summary>
+    public static void Matches(nn.Module<Tensor, Tensor> module, NetworkGraph graph, long batch, double tolerance, string what, Func<Tensor, Tensor> run, long seed = 1)
+    {
+        using var scope = NewDisposeScope();
+        module.eval();
+        var x = GraphTestNets.Input(graph, batch, seed);
+        Tensor expected;
+        using (no_grad()) expected = module.call(x);
+        var actual = run(x);
+        Assert.Equal(expected.shape, actual.shape);
+        double err = GraphTestNets.RelativeL2(actual, expected);
+        Assert.True(err <= tolerance, $"{graph.Network}, batch {batch}: {what} vs module relative L2 {err:E2} > {tolerance:E0}");
     }
 }

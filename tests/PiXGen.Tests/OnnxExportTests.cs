@@ -30,7 +30,6 @@ public class OnnxExportTests
     internal static void OnnxMatchesModule(nn.Module<Tensor, Tensor> module, NetworkGraph graph, bool fuse, double tolerance = 1e-4)
     {
         using var scope = NewDisposeScope();
-        module.eval();
         byte[] bytes;
         if (fuse) {
             var fused = GraphFusion.Fuse(graph, module.state_dict());
@@ -38,15 +37,8 @@ public class OnnxExportTests
         } else {
             bytes = OnnxExporter.ToBytes(graph, module.state_dict());
         }
-        foreach (long batch in new long[] { 1, 3 }) {
-            var x = GraphTestNets.Input(graph, batch, seed: 5 + batch);
-            Tensor expected;
-            using (no_grad()) expected = module.call(x);
-            var actual = RunOnnx(bytes, x);
-            Assert.Equal(expected.shape, actual.shape);
-            double err = GraphTestNets.RelativeL2(actual, expected);
-            Assert.True(err <= tolerance, $"{graph.Network}{(fuse ? " (fused)" : "")}, batch {batch}: ONNX Runtime vs module relative L2 {err:E2} > {tolerance:E0}");
-        }
+        foreach (long batch in new long[] { 1, 3 })
+            GraphAssert.Matches(module, graph, batch, tolerance, fuse ? "ONNX Runtime (fused)" : "ONNX Runtime", x => RunOnnx(bytes, x), seed: 5 + batch);
     }
 
     [Theory]

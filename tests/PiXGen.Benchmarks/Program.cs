@@ -17,6 +17,7 @@ namespace PiXGen.Benchmarks;
 /// <c>-- --networks</c>: generated PiX-ResNet-50 vs ResNet-50 (<see cref="NetworkBenchmarks"/>), table written to
 /// BenchmarkDotNet.Artifacts/pix-resnet50-table.md. <c>-- --breakdown [--rounds N] [--train]</c>: per-stage and
 /// per-layer-kind times of both networks (<see cref="Breakdown"/>), written to pix-resnet50-breakdown.md.
+/// <c>-- --fusion [--model NAME] [--batch N] [--rounds N]</c>: generated vs fused eval forward (<see cref="FusionBenchmarks"/>).
 /// </summary>
 public static class Program
 {
@@ -29,6 +30,7 @@ public static class Program
         }
         Console.WriteLine($"torch threads: {torch.get_num_threads()}, cores: {Environment.ProcessorCount}, SIMD: Vector<float>.Count = {System.Numerics.Vector<float>.Count}");
         if (args.Contains("--networks") || args.Contains("--breakdown")) return Networks(args);
+        if (args.Contains("--fusion")) return Fusion(args);
         var results = args.Contains("--quick") ? Quick(args) : Bdn(args);
         string table = Report.Table(results);
         Console.WriteLine(table);
@@ -67,6 +69,16 @@ public static class Program
         Console.WriteLine(text);
         Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
         File.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", file), text);
+        return 0;
+    }
+
+    private static int Fusion(string[] args)
+    {
+        WarnOneDnn(false);
+        string text = FusionBenchmarks.Run(args);
+        Console.WriteLine(text);
+        Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
+        File.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", "fusion-table.md"), text);
         return 0;
     }
 

@@ -71,7 +71,7 @@ internal static unsafe class PiXCpuKernel
         return (dx, dp);
     }
 
-    private static IntPtr Data(Tensor t)
+    internal static IntPtr Data(Tensor t)
     {
         var ptr = THSTensor_data(t.Handle);
         if (ptr == IntPtr.Zero)
@@ -79,10 +79,10 @@ internal static unsafe class PiXCpuKernel
         return ptr;
     }
 
-    private delegate void RangeBody(long start, long end);
+    internal delegate void RangeBody(long start, long end);
 
     /// <summary>Runs <paramref name="body"/> over [0, items) in contiguous ranges, in parallel when worth it.</summary>
-    private static void ParallelRanges(long items, long elementsPerItem, RangeBody body)
+    internal static void ParallelRanges(long items, long elementsPerItem, RangeBody body)
     {
         int threads = Math.Max(1, torch.get_num_threads());
         if (threads == 1 || items == 1 || items * elementsPerItem < SerialThreshold) {

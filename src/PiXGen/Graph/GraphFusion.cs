@@ -1,0 +1,239 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PiXGen.Graph;
+
+/// <summary>The result of <see cref="GraphFusion.Fuse(NetworkGraph, IReadOnlyDictionary{string, Tensor})"/>: the fused graph, its weights (new tensors, owned by the
+/// caller) and one line per fusion performed.</summary>
+public sealed record FusionResult(NetworkGraph Graph, IReadOnlyDictionary<string, Tensor> Weights, IReadOnlyList<string> Steps);
+
+/// <summary>
+/// Inference fusion, as a graph pass plus a weight transform (eval semantics only):
+/// <list type="bullet">
+/// <item>Eval identities (<c>Identity</c>, <c>Dropout</c>, <c>StochasticDepth</c>) are removed.</item>
+/// <item>A <c>BatchNorm2d</c> whose input is produced by a <c>Conv2d</c>, <c>ConvTranspose2d</c> or <c>Linear</c> read by
+/// nothing else is folded into that node's weight and bias (computed in float64): W' = W·s, b' = (b − μ)·s + β with
+/// s = γ/√(σ² + ε) per output channel.</item>
+/// <item>A <c>BatchNorm2d</c> after a <c>PiX</c> read by nothing else becomes the PiX node's epilogue: the attribute
+/// <c>epilogue</c> = true and the per-channel <c>Module.epilogue_scale</c> (s) and <c>Module.epilogue_shift</c> (β − μ·s),
+/// run by <see cref="PiXGen.PiX.PiXEpilogue"/> in the same pass over the output.</item>
+/// <item>An activation whose input is produced by one of those nodes (after folding, or directly after a
+/// convolution or linear layer) and read by nothing else becomes the node's <c>activation</c> attribute.</item>
+/// </list>
+/// Values keep their names: the fused node produces the value of the last node it absorbed, so every reader and the
+/// graph output stay as they were.
+/// </summary>
+public static class GraphFusion
+{
+    /// <summary>The weight leaf of a fused PiX epilogue's per-channel factor.</summary>
+    public const string EpilogueScale = "epilogue_scale";
+
+    /// <summary>The weight leaf of a fused PiX epilogue's per-channel offset.</summary>
+    public const string EpilogueShift = "epilogue_shift";
+
+    private static readonly HashSet<string> Foldable = new(StringComparer.Ordinal) { "Conv2d", "ConvTranspose2d", "Linear", "PiX" };
+
+    /// <summary>Fuses <paramref name="graph"/> for inference on <paramref name="weights"/> (not modified).</summary>
+    /// <exception cref="ArgumentException">The graph or the weights are invalid (see <see cref="GraphOps.Validate"/>).</exception>
+    public static FusionResult Fuse(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        if (weights is null) throw new ArgumentNullException(nameof(weights));
+        GraphOps.Validate(graph);
+        Func<string, Tensor?> lookup = key => weights.TryGetValue(key, out var t) ? t : null;
+        GraphOps.ValidateWeights(graph, lookup);
+
+        using var noGrad = no_grad();
+        var nodes = graph.Nodes.ToList();
+        var steps = new List<string>();
+        var replaced = new Dictionary<string, Tensor>(StringComparer.Ordinal);   // new tensors, by key
+        Tensor? Current(string key) => replaced.TryGetValue(key, out var t) ? t : lookup(key);
+
+        // 1. Eval identities: readers read the identity's input instead (unless the identity makes the output).
+        for (int i = 0; i < nodes.Count; i++) {
+            var n = nodes[i];
+            if (!GraphOps.EvalIdentities.Contains(n.Op) || n.Output == graph.Output) continue;
+            string source = n.Inputs[0];
+            nodes.RemoveAt(i--);
+            for (int j = 0; j < nodes.Count; j++)
+                if (nodes[j].Inputs.Contains(n.Output))
+                    nodes[j] = nodes[j] with { Inputs = nodes[j].Inputs.Select(v => v == n.Output ? source : v).ToArray() };
+            steps.Add($"{n.Output}: {n.Op} removed (identity in eval)");
+        }
+
+        // 2. BatchNorm folding and activation fusion.
+        for (int i = 0; i < nodes.Count; i++) {
+            var n = nodes[i];
+            if (!Foldable.Contains(n.Op) || n.Get("activation") is not null) continue;
+            var absorbed = new List<string> { Describe(n) };
+            if (SoleReader(nodes, graph, n.Output) is { Op: "BatchNorm2d" } bn && n.Get("epilogue") is null) {
+                var (s, t) = BatchNormAffine(bn, Current);
+                if (n.Op == "PiX") {
+                    replaced[n.Module + "." + EpilogueScale] = s.to(Current(n.Module + ".weight")!.dtype);
+                    replaced[n.Module + "." + EpilogueShift] = t.to(Current(n.Module + ".weight")!.dtype);
+                    n = n with { Output = bn.Output, Shape = bn.Shape, Attributes = With(n.Attributes, ("epilogue", "true")) };
+                    s.Dispose(); t.Dispose();
+                } else {
+                    FoldInto(n, s, t, Current, replaced);
+                    n = n with { Output = bn.Output, Shape = bn.Shape, Attributes = With(n.Attributes, ("bias", "true")) };
+                }
+                nodes.Remove(bn);
+                absorbed.Add(Describe(bn));
+            }
+            bool canTakeActivation = n.Op != "PiX" || n.Get("epilogue") is not null;
+            if (canTakeActivation && SoleReader(nodes, graph, n.Output) is { } act && GraphOps.Activations.Contains(act.Op)) {
+                var attrs = new List<(string, string)> { ("activation", act.Op) };
+                attrs.AddRange(act.Attributes.Select(a => (GraphOps.ActivationPrefix + a.Name, a.Value)));
+                n = n with { Output = act.Output, Shape = act.Shape, Attributes = With(n.Attributes, attrs.ToArray()) };
+                nodes.Remove(act);
+                absorbed.Add(Describe(act));
+            }
+            if (absorbed.Count > 1) {
+                nodes[i] = n;
+                steps.Add($"{string.Join(" + ", absorbed)} → {n.Op}{(n.Get("epilogue") is null ? "" : " with epilogue")}{(n.Get("activation") is { } a ? " + " + a : "")}");
+            }
+        }
+
+        var fused = graph with { Nodes = nodes };
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var spec in fused.Nodes.SelectMany(GraphOps.Weights))
+            if (!result.ContainsKey(spec.Key) && Current(spec.Key) is { } t)
+                result[spec.Key] = replaced.Remove(spec.Key, out var own) ? own : t.detach().clone();
+        foreach (var leftover in replaced.Values) leftover.Dispose();
+        return new FusionResult(fused, result, steps);
+    }
+
+    private static string Describe(GraphNode n) => n.Module ?? n.Output + " (" + n.Op + ")";
+
+    /// <summary>The only node reading <paramref name="value"/>, or null when there are several, none, or the value is
+    /// the graph output.</summary>
+    private static GraphNode? SoleReader(List<GraphNode> nodes, NetworkGraph graph, string value)
+    {
+        if (value == graph.Output) return null;
+        GraphNode? found = null;
+        foreach (var n in nodes)
+            foreach (var i in n.Inputs)
+                if (i == value) {
+                    if (found is not null) return null;
+                    found = n;
+                }
+        return found;
+    }
+
+    /// <summary>BatchNorm in eval as y = x·s + t, per channel, in float64.</summary>
+    private static (Tensor s, Tensor t) BatchNormAffine(GraphNode bn, Func<string, Tensor?> w)
+    {
+        using var scope = NewDisposeScope();
+        string m = bn.Module!;
+        var mean = w(m + ".running_mean")!.to(float64);
+        var variance = w(m + ".running_var")!.to(float64);
+        var gamma = w(m + ".weight")?.to(float64) ?? ones_like(mean);
+        var beta = w(m + ".bias")?.to(float64) ?? zeros_like(mean);
+        var s = gamma / (variance + bn.GetDouble("eps", 1e-5)).sqrt();
+        var t = beta - mean * s;
+        return (s.MoveToOuterDisposeScope(), t.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>W' = W·s along the output channels, b' = b·s + t, into <paramref name="replaced"/>.</summary>
+    private static void FoldInto(GraphNode n, Tensor s, Tensor t, Func<string, Tensor?> w, Dictionary<string, Tensor> replaced)
+    {
+        using var scope = NewDisposeScope();
+        string m = n.Module!;
+        var weight = w(m + ".weight")!;
+        var w64 = weight.to(float64);
+        Tensor folded;
+        switch (n.Op) {
+        case "ConvTranspose2d": {
+                // (in, out/groups, kh, kw): the output channel o = g·(out/groups) + j lives on dim 1 within group g.
+                long groups = n.GetInt("groups", 1), outC = n.GetInt("out");
+                var shape = w64.shape;
+                folded = (w64.view(groups, shape[0] / groups, outC / groups, shape[2], shape[3]) * s.view(groups, 1, outC / groups, 1, 1)).view(shape);
+                break;
+            }
+        case "Linear":
+            folded = w64 * s.view(-1, 1);
+            break;
+        default:
+            folded = w64 * s.view(-1, 1, 1, 1);
+            break;
+        }
+        var bias = n.GetBool("bias") ? w(m + ".bias")!.to(float64) : zeros_like(s);
+        var newBias = bias * s + t;
+        replaced[m + ".weight"] = folded.to(weight.dtype).MoveToOuterDisposeScope();
+        replaced[m + ".bias"] = newBias.to(weight.dtype).MoveToOuterDisposeScope();
+        s.Dispose(); t.Dispose();
+    }
+
+    private static GraphAttribute[] With(GraphAttribute[] attributes, params (string name, string value)[] set)
+    {
+        var list = attributes.Where(a => !set.Any(s => s.name == a.Name)).ToList();
+        list.AddRange(set.Select(s => new GraphAttribute(s.name, s.value)));
+        return list.ToArray();
+    }
+
+    /// <summary>
+    /// The fused inference network of a generated module: its <see cref="IHasGraph.Graph"/> and state_dict fused by
+    /// <see cref="Fuse(NetworkGraph, IReadOnlyDictionary{string, Tensor})"/>. The module itself is not changed.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="module"/> is not a TorchSharp module.</exception>
+    public static FusedNetwork Fuse(this IHasGraph module)
+    {
+        if (module is not nn.Module m)
+            throw new ArgumentException($"{module?.GetType().Name ?? "null"} implements IHasGraph but is not a TorchSharp module, so it has no weights to fuse.", nameof(module));
+        return new FusedNetwork(module.Graph, m.state_dict());
+    }
+}
+
+/// <summary>
+/// An inference-only network built from a graph and its weights by <see cref="GraphFusion"/>: BatchNorm folded into
+/// convolutions and PiX, activations fused, eval identities removed, run by a <see cref="GraphExecutor"/>. The fused
+/// weights are buffers (state_dict names as in the graph), so <c>to(device)</c> and <c>to(dtype)</c> move them.
+/// Created in eval mode; in training mode its forward throws (the BatchNorm statistics are frozen into the weights).
+/// </summary>
+public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
+{
+    private readonly GraphExecutor executor;
+    private Dictionary<string, Tensor> current;
+
+    /// <summary>Fuses <paramref name="graph"/> on <paramref name="weights"/> (copied; the originals are not kept).</summary>
+    public FusedNetwork(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights) : base((graph ?? throw new ArgumentNullException(nameof(graph))).Network + "_fused")
+    {
+        var fusion = GraphFusion.Fuse(graph, weights);
+        Graph = fusion.Graph;
+        Steps = fusion.Steps;
+        // The module owns its buffers: a dispose scope around the constructor must not free them.
+        foreach (var (key, tensor) in fusion.Weights) register_buffer(key, tensor.DetachFromDisposeScope());
+        current = Buffers();
+        executor = new GraphExecutor(Graph, key => current.TryGetValue(key, out var t) ? t : null);
+        eval();
+    }
+
+    /// <summary>The fused graph.</summary>
+    public NetworkGraph Graph { get; }
+
+    /// <summary>One line per fusion performed (e.g. "layer1.0.conv1 + layer1.0.bn1 + relu → Conv2d + ReLU").</summary>
+    public IReadOnlyList<string> Steps { get; }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        if (training)
+            throw new InvalidOperationException(
+                $"{Graph.Network}: fused networks are inference-only; call eval(). (BatchNorm running statistics are folded into the weights, so training mode cannot be honoured.)");
+        current = Buffers();   // to(device) and to(dtype) replace the buffer tensors
+        return executor.Run(input);
+    }
+
+    /// <summary>The fused weights by their graph names (fused convolutions' weight and bias, PiX epilogues, …).</summary>
+    public override Dictionary<string, Tensor> state_dict(Dictionary<string, Tensor>? destination = null, string? prefix = null)
+    {
+        destination ??= new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, buffer) in named_buffers())
+            destination.TryAdd(string.IsNullOrEmpty(prefix) ? name : prefix + "." + name, buffer);
+        return destination;
+    }
+
+    private Dictionary<string, Tensor> Buffers() => named_buffers().ToDictionary(b => b.name, b => b.buffer, StringComparer.Ordinal);
+}

@@ -1,0 +1,435 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PiXGen.Graph;
+
+/// <summary>
+/// Exports a <see cref="NetworkGraph"/> and its weights to ONNX (opset 17, IR version 8, float32) with a dynamic batch
+/// dimension named "N"; the other input dimensions are the graph's declared input shape. Every op of the contract
+/// maps to standard ONNX operators; PiX is written out as its definition: the context (ReduceMean, or ReduceL1 for the
+/// l1 context), φ as a 1×1 Conv, Sigmoid, a Reshape of the input into groups of ζ channels (the short last group, when
+/// ζ does not divide C, is its own Slice), ReduceMax and ReduceMean over the group axis, Where(Less(p, τ), max, mean) and
+/// Mul by p. Fused graphs (<see cref="GraphFusion"/>) export too: fused activations become nodes after the convolution,
+/// a PiX epilogue becomes Mul and Add. The protobuf is built with the ONNX classes of the OnnxSharp package.
+/// </summary>
+/// <example><code>
+/// using var model = new ResNet18();
+/// model.eval();
+/// model.ExportOnnx("resnet18.onnx");                // or: OnnxExporter.Export(graph, model.state_dict(), path)
+/// model.ExportOnnx("resnet18-fused.onnx", fuse: true);
+/// </code></example>
+public static class OnnxExporter
+{
+    /// <summary>The ONNX operator set the exporter writes.</summary>
+    public const int Opset = 17;
+
+    /// <summary>The name of the dynamic batch dimension.</summary>
+    public const string BatchDimension = "N";
+
+    /// <summary>The ONNX model of <paramref name="graph"/> with <paramref name="weights"/> as initializers.</summary>
+    /// <exception cref="ArgumentException">The graph or the weights are invalid (see <see cref="GraphOps.Validate"/>).</exception>
+    /// <exception cref="NotSupportedException">A node has no ONNX form (named, with the reason).</exception>
+    public static ModelProto ToModel(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        if (weights is null) throw new ArgumentNullException(nameof(weights));
+        GraphOps.Validate(graph);
+        GraphOps.ValidateWeights(graph, key => weights.TryGetValue(key, out var t) ? t : null);
+        var e = new Emitter(graph, weights);
+        foreach (var node in graph.Nodes) e.Emit(node);
+        var model = new ModelProto {
+            IrVersion = 8,
+            ProducerName = "PiXGen",
+            ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "",
+            DocString = $"{graph.Network}: exported from its PiXGen NetworkGraph.",
+            Graph = e.Graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        return model;
+    }
+
+    /// <summary>The serialized ONNX model.</summary>
+    public static byte[] ToBytes(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights) => ToModel(graph, weights).ToByteArray();
+
+    /// <summary>Writes the ONNX model to <paramref name="path"/>.</summary>
+    public static void Export(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, string path)
+    {
+        if (path is null) throw new ArgumentNullException(nameof(path));
+        var bytes = ToBytes(graph, weights);
+        File.WriteAllBytes(path, bytes);
+    }
+
+    /// <summary>Writes a generated network (its <see cref="IHasGraph.Graph"/> and state_dict) to ONNX, fused for inference
+    /// first when <paramref name="fuse"/> is set.</summary>
+    public static void ExportOnnx(this IHasGraph module, string path, bool fuse = false)
+    {
+        if (module is not nn.Module m)
+            throw new ArgumentException($"{module?.GetType().Name ?? "null"} implements IHasGraph but is not a TorchSharp module, so it has no weights to export.", nameof(module));
+        using var scope = NewDisposeScope();
+        if (!fuse) {
+            Export(module.Graph, m.state_dict(), path);
+            return;
+        }
+        var fused = GraphFusion.Fuse(module.Graph, m.state_dict());
+        Export(fused.Graph, fused.Weights, path);
+    }
+
+    // ONNX TensorProto data types.
+    private const int Float = 1, Int64 = 7;
+
+    private sealed class Emitter
+    {
+        private readonly NetworkGraph graph;
+        private readonly IReadOnlyDictionary<string, Tensor> weights;
+        private readonly HashSet<string> names = new(StringComparer.Ordinal);
+        private readonly HashSet<string> initializers = new(StringComparer.Ordinal);
+
+        public GraphProto Graph { get; }
+
+        public Emitter(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights)
+        {
+            this.graph = graph;
+            this.weights = weights;
+            Graph = new GraphProto { Name = graph.Network };
+            Graph.Input.Add(ValueInfo(NetworkGraph.InputName, graph.InputShape));
+            Graph.Output.Add(ValueInfo(graph.Output, GraphOps.ShapeOf(graph, graph.Output)));
+            names.Add(NetworkGraph.InputName);
+            foreach (var n in graph.Nodes) names.Add(n.Output);
+        }
+
+        private static ValueInfoProto ValueInfo(string name, long[] sampleShape)
+        {
+            var shape = new TensorShapeProto();
+            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = BatchDimension });
+            foreach (var d in sampleShape) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+            return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = Float, Shape = shape } } };
+        }
+
+        // ------------------------------------------------------------ building blocks
+
+        private string Fresh(string baseName, string tag)
+        {
+            string name = baseName + "/" + tag;
+            for (int i = 1; !names.Add(name); i++) name = baseName + "/" + tag + i;
+            return name;
+        }
+
+        private string Op(string op, string output, IEnumerable<string> inputs, params AttributeProto[] attributes)
+        {
+            var node = new NodeProto { OpType = op, Name = output };
+            node.Input.AddRange(inputs);
+            node.Output.Add(output);
+            node.Attribute.AddRange(attributes);
+            Graph.Node.Add(node);
+            return output;
+        }
+
+        private static AttributeProto Ints(string name, params long[] values)
+        {
+            var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+            a.Ints.AddRange(values);
+            return a;
+        }
+
+        private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+        private static AttributeProto Real(string name, double value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
+
+        private static AttributeProto Text(string name, string value) =>
+            new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
+        private string Initializer(string name, long[] dims, float[] data)
+        {
+            if (!initializers.Add(name)) return name;
+            names.Add(name);
+            var t = new TensorProto { Name = name, DataType = Float };
+            t.Dims.AddRange(dims);
+            t.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(data.AsSpan()));
+            Graph.Initializer.Add(t);
+            return name;
+        }
+
+        private string Int64s(string name, params long[] data)
+        {
+            if (!initializers.Add(name)) return name;
+            names.Add(name);
+            var t = new TensorProto { Name = name, DataType = Int64 };
+            t.Dims.Add(data.Length);
+            t.Int64Data.AddRange(data);
+            Graph.Initializer.Add(t);
+            return name;
+        }
+
+        /// <summary>A float32 scalar constant (shared).</summary>
+        private string Scalar(float value) =>
+            Initializer("const/" + value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), Array.Empty<long>(), new[] { value });
+
+        private static float[] Data(Tensor t)
+        {
+            using var f = t.detach().to(float32).cpu().contiguous();
+            return f.data<float>().ToArray();
+        }
+
+        /// <summary>The weight <paramref name="key"/> as an initializer, reshaped to <paramref name="dims"/> when given.</summary>
+        private string Weight(string key, long[]? dims = null, string? name = null) =>
+            Initializer(name ?? key, dims ?? weights[key].shape, Data(weights[key]));
+
+        private string Filled(string name, long count, float value) =>
+            Initializer(name, new[] { count }, Enumerable.Repeat(value, checked((int)count)).ToArray());
+
+        private long[] ShapeOf(string value) => GraphOps.ShapeOf(graph, value);
+
+        private static NotSupportedException Unsupported(GraphNode n, string why) =>
+            new($"ONNX export: node '{n.Output}' ({n.Op}{(n.Module is null ? "" : ", module '" + n.Module + "'")}) {why}");
+
+        // ------------------------------------------------------------ ops
+
+        public void Emit(GraphNode n)
+        {
+            var x = n.Inputs[0];
+            string act = n.Get("activation") is null ? n.Output : Fresh(n.Output, "pre_activation");
+            switch (n.Op) {
+            case "Conv2d":
+            case "ConvTranspose2d": {
+                    var inputs = new List<string> { x, Weight(n.Module + ".weight") };
+                    if (n.GetBool("bias")) inputs.Add(Weight(n.Module + ".bias"));
+                    var p = n.GetPair("padding");
+                    var attrs = new List<AttributeProto> {
+                        Ints("kernel_shape", n.GetPair("kernel")), Ints("strides", n.GetPair("stride", 1)),
+                        Ints("pads", p[0], p[1], p[0], p[1]), Ints("dilations", n.GetPair("dilation", 1)), Int("group", n.GetInt("groups", 1)),
+                    };
+                    if (n.Op == "ConvTranspose2d") attrs.Add(Ints("output_padding", n.GetPair("output_padding")));
+                    Op(n.Op == "Conv2d" ? "Conv" : "ConvTranspose", act, inputs, attrs.ToArray());
+                    FusedActivation(n, act);
+                    return;
+                }
+            case "Linear": {
+                    if (ShapeOf(x).Length != 1)
+                        throw Unsupported(n, $"applies Linear to a per-sample shape [{GraphOps.Join(ShapeOf(x))}]; the exporter writes Gemm and needs (N, features).");
+                    var inputs = new List<string> { x, Weight(n.Module + ".weight") };
+                    if (n.GetBool("bias")) inputs.Add(Weight(n.Module + ".bias"));
+                    Op("Gemm", act, inputs, Int("transB", 1));
+                    FusedActivation(n, act);
+                    return;
+                }
+            case "BatchNorm2d": {
+                    long c = n.GetInt("channels");
+                    string m = n.Module!;
+                    var scale = weights.ContainsKey(m + ".weight") ? Weight(m + ".weight") : Filled(m + ".weight", c, 1);
+                    var bias = weights.ContainsKey(m + ".bias") ? Weight(m + ".bias") : Filled(m + ".bias", c, 0);
+                    Op("BatchNormalization", n.Output, new[] { x, scale, bias, Weight(m + ".running_mean"), Weight(m + ".running_var") },
+                       Real("epsilon", n.GetDouble("eps", 1e-5)));
+                    return;
+                }
+            case "GroupNorm":
+                GroupNorm(n, x);
+                return;
+            case "LayerNorm2d": {
+                    long c = n.GetInt("channels");
+                    string m = n.Module!;
+                    bool affine = n.GetBool("affine", true);
+                    var nhwc = Op("Transpose", Fresh(n.Output, "nhwc"), new[] { x }, Ints("perm", 0, 2, 3, 1));
+                    var normed = Op("LayerNormalization", Fresh(n.Output, "normed"),
+                                    new[] { nhwc, affine ? Weight(m + ".weight") : Filled(m + "/ones", c, 1), affine ? Weight(m + ".bias") : Filled(m + "/zeros", c, 0) },
+                                    Int("axis", -1), Real("epsilon", n.GetDouble("eps", 1e-5)));
+                    Op("Transpose", n.Output, new[] { normed }, Ints("perm", 0, 3, 1, 2));
+                    return;
+                }
+            case "Identity":
+            case "Dropout":
+            case "StochasticDepth":
+                Op("Identity", n.Output, new[] { x });
+                return;
+            case "MaxPool2d":
+            case "AvgPool2d": {
+                    var k = n.GetPair("kernel");
+                    var s = n.GetPair("stride", 0);
+                    if (s[0] == 0) s = k;
+                    var p = n.GetPair("padding");
+                    var attrs = new List<AttributeProto> { Ints("kernel_shape", k), Ints("strides", s), Ints("pads", p[0], p[1], p[0], p[1]), Int("ceil_mode", n.GetBool("ceil") ? 1 : 0) };
+                    if (n.Op == "AvgPool2d") attrs.Add(Int("count_include_pad", n.GetBool("count_include_pad", true) ? 1 : 0));
+                    Op(n.Op == "MaxPool2d" ? "MaxPool" : "AveragePool", n.Output, new[] { x }, attrs.ToArray());
+                    return;
+                }
+            case "AdaptiveAvgPool2d":
+            case "AdaptiveMaxPool2d": {
+                    bool avg = n.Op == "AdaptiveAvgPool2d";
+                    var size = n.GetPair("size", 1);
+                    var i = ShapeOf(x);
+                    if (size[0] == 1 && size[1] == 1) {
+                        Op(avg ? "GlobalAveragePool" : "GlobalMaxPool", n.Output, new[] { x });
+                        return;
+                    }
+                    if (i[1] % size[0] != 0 || i[2] % size[1] != 0)
+                        throw Unsupported(n, $"pools {i[1]}x{i[2]} to {size[0]}x{size[1]}; ONNX has no adaptive pooling, and only sizes that divide the input map to a fixed pool.");
+                    var kernel = new[] { i[1] / size[0], i[2] / size[1] };
+                    Op(avg ? "AveragePool" : "MaxPool", n.Output, new[] { x }, Ints("kernel_shape", kernel), Ints("strides", kernel));
+                    return;
+                }
+            case "Flatten":
+                Op("Flatten", n.Output, new[] { x }, Int("axis", 1));
+                return;
+            case "Add": {
+                    var sum = x;
+                    for (int j = 1; j < n.Inputs.Length; j++)
+                        sum = Op("Add", j == n.Inputs.Length - 1 ? n.Output : Fresh(n.Output, "partial" + j), new[] { sum, n.Inputs[j] });
+                    return;
+                }
+            case "Mul":
+                Op("Mul", n.Output, n.Inputs);
+                return;
+            case "Concat":
+                Op("Concat", n.Output, n.Inputs, Int("axis", 1));
+                return;
+            case "ChannelSlice": {
+                    long start = n.GetInt("start"), count = n.GetInt("count");
+                    Op("Slice", n.Output, new[] { x, Int64s(Fresh(n.Output, "starts"), start), Int64s(Fresh(n.Output, "ends"), start + count), Int64s(Fresh(n.Output, "axes"), 1) });
+                    return;
+                }
+            case "ChannelShuffle": {
+                    long g = n.GetInt("groups");
+                    var i = ShapeOf(x);
+                    var grouped = Op("Reshape", Fresh(n.Output, "grouped"), new[] { x, Int64s(Fresh(n.Output, "grouped_shape"), 0, g, i[0] / g, i[1], i[2]) });
+                    var swapped = Op("Transpose", Fresh(n.Output, "swapped"), new[] { grouped }, Ints("perm", 0, 2, 1, 3, 4));
+                    Op("Reshape", n.Output, new[] { swapped, Int64s(Fresh(n.Output, "shape"), 0, i[0], i[1], i[2]) });
+                    return;
+                }
+            case "Upsample": {
+                    var size = n.GetPair("size");
+                    var shape = Op("Shape", Fresh(n.Output, "input_shape"), new[] { x });
+                    var nc = Op("Slice", Fresh(n.Output, "nc"), new[] { shape, Int64s("const/i64:0", 0), Int64s("const/i64:2", 2) });
+                    var sizes = Op("Concat", Fresh(n.Output, "sizes"), new[] { nc, Int64s(Fresh(n.Output, "hw"), size[0], size[1]) }, Int("axis", 0));
+                    bool bilinear = n.Get("mode") == "bilinear";
+                    var attrs = bilinear
+                        ? new[] { Text("mode", "linear"), Text("coordinate_transformation_mode", n.GetBool("align_corners") ? "align_corners" : "pytorch_half_pixel") }
+                        : new[] { Text("mode", "nearest"), Text("coordinate_transformation_mode", "asymmetric"), Text("nearest_mode", "floor") };
+                    Op("Resize", n.Output, new[] { x, "", "", sizes }, attrs);
+                    return;
+                }
+            case "PiX":
+                PiX(n, x, act);
+                FusedActivation(n, act);
+                return;
+            default:
+                if (GraphOps.Activations.Contains(n.Op)) {
+                    Activation(n.Op, x, n.Output, n, "");
+                    return;
+                }
+                throw Unsupported(n, "is not an op of the contract.");
+            }
+        }
+
+        private void FusedActivation(GraphNode n, string preActivation)
+        {
+            if (n.Get("activation") is { } op) Activation(op, preActivation, n.Output, n, GraphOps.ActivationPrefix);
+        }
+
+        private void Activation(string op, string x, string output, GraphNode n, string prefix)
+        {
+            switch (op) {
+            case "ReLU": Op("Relu", output, new[] { x }); break;
+            case "ReLU6": Op("Clip", output, new[] { x, Scalar(0f), Scalar(6f) }); break;
+            case "SiLU": Op("Mul", output, new[] { x, Op("Sigmoid", Fresh(output, "sigmoid"), new[] { x }) }); break;
+            case "Sigmoid": Op("Sigmoid", output, new[] { x }); break;
+            case "Hardswish": Op("HardSwish", output, new[] { x }); break;
+            case "Hardsigmoid": Op("HardSigmoid", output, new[] { x }, Real("alpha", 1.0 / 6), Real("beta", 0.5)); break;
+            case "Tanh": Op("Tanh", output, new[] { x }); break;
+            case "LeakyReLU": Op("LeakyRelu", output, new[] { x }, Real("alpha", n.GetDouble(prefix + "slope", 0.01))); break;
+            case "GELU": {
+                    // 0.5·x·(1 + erf(x/√2)), or with the tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+                    string inner;
+                    if (n.Get(prefix + "approximate") == "tanh") {
+                        var x3 = Op("Mul", Fresh(output, "x3"), new[] { Op("Mul", Fresh(output, "x2"), new[] { x, x }), x });
+                        var poly = Op("Add", Fresh(output, "poly"), new[] { x, Op("Mul", Fresh(output, "cubic"), new[] { x3, Scalar(0.044715f) }) });
+                        inner = Op("Tanh", Fresh(output, "tanh"), new[] { Op("Mul", Fresh(output, "scaled"), new[] { poly, Scalar((float)Math.Sqrt(2 / Math.PI)) }) });
+                    } else {
+                        inner = Op("Erf", Fresh(output, "erf"), new[] { Op("Div", Fresh(output, "scaled"), new[] { x, Scalar((float)Math.Sqrt(2)) }) });
+                    }
+                    var onePlus = Op("Add", Fresh(output, "one_plus"), new[] { inner, Scalar(1f) });
+                    var half = Op("Mul", Fresh(output, "half_x"), new[] { x, Scalar(0.5f) });
+                    Op("Mul", output, new[] { half, onePlus });
+                    break;
+                }
+            default: throw Unsupported(n, $"uses the activation '{op}', which has no ONNX form here.");
+            }
+        }
+
+        private void GroupNorm(GraphNode n, string x)
+        {
+            long g = n.GetInt("groups"), c = n.GetInt("channels");
+            var i = ShapeOf(x);
+            double eps = n.GetDouble("eps", 1e-5);
+            var grouped = Op("Reshape", Fresh(n.Output, "grouped"), new[] { x, Int64s(Fresh(n.Output, "grouped_shape"), 0, g, -1) });
+            var mean = Op("ReduceMean", Fresh(n.Output, "mean"), new[] { grouped }, Ints("axes", 2), Int("keepdims", 1));
+            var centred = Op("Sub", Fresh(n.Output, "centred"), new[] { grouped, mean });
+            var variance = Op("ReduceMean", Fresh(n.Output, "variance"), new[] { Op("Mul", Fresh(n.Output, "squared"), new[] { centred, centred }) },
+                              Ints("axes", 2), Int("keepdims", 1));
+            var std = Op("Sqrt", Fresh(n.Output, "std"), new[] { Op("Add", Fresh(n.Output, "variance_eps"), new[] { variance, Scalar((float)eps) }) });
+            var normed = Op("Div", Fresh(n.Output, "normed"), new[] { centred, std });
+            bool affine = n.GetBool("affine", true);
+            var back = Op("Reshape", affine ? Fresh(n.Output, "ungrouped") : n.Output, new[] { normed, Int64s(Fresh(n.Output, "shape"), 0, c, i[1], i[2]) });
+            if (!affine) return;
+            var scaled = Op("Mul", Fresh(n.Output, "scaled"), new[] { back, Weight(n.Module + ".weight", new[] { c, 1L, 1L }, n.Module + ".weight/c11") });
+            Op("Add", n.Output, new[] { scaled, Weight(n.Module + ".bias", new[] { c, 1L, 1L }, n.Module + ".bias/c11") });
+        }
+
+        /// <summary>PiX as in <c>PiXLayer</c> and <c>PiXComposite</c>: p = sigmoid(φ(context)); per group of ζ channels
+        /// (the short last group on its own), Where(p &lt; τ, max, mean)·p; then a fused epilogue if present.</summary>
+        private void PiX(GraphNode n, string x, string output)
+        {
+            long c = n.GetInt("in"), co = n.GetInt("out");
+            long zeta = n.GetInt("zeta");
+            var mode = (PiXGen.PiX.PiXMode)n.GetInt("mode");
+            var i = ShapeOf(x);
+            long h = i[1], w = i[2];
+            string m = n.Module!;
+
+            var context = n.GetInt("context") == (long)PiXGen.PiX.PiXContext.L1
+                ? Op("ReduceL1", Fresh(m, "context"), new[] { x }, Ints("axes", 2, 3), Int("keepdims", 1))
+                : Op("ReduceMean", Fresh(m, "context"), new[] { x }, Ints("axes", 2, 3), Int("keepdims", 1));
+            var phi = new List<string> { context, Weight(m + ".weight") };
+            if (n.GetBool("bias")) phi.Add(Weight(m + ".bias"));
+            var logits = Op("Conv", Fresh(m, "phi"), phi, Ints("kernel_shape", 1, 1));
+            var p = Op("Sigmoid", Fresh(m, "p"), new[] { logits });
+
+            bool epilogue = n.GetBool("epilogue");
+            string gated = epilogue ? Fresh(m, "pix") : output;
+            if (zeta == 1) {
+                Op("Mul", gated, new[] { x, p });     // every group is one channel: max = mean = x
+            } else {
+                var maxParts = new List<string>();
+                var meanParts = new List<string>();
+                long full = c / zeta, rest = c - full * zeta;
+                if (full > 0) {
+                    var part = rest == 0 ? x : Op("Slice", Fresh(m, "full_groups"), new[] { x, Int64s("const/i64:0", 0), Int64s(Fresh(m, "full_end"), full * zeta), Int64s("const/i64:1", 1) });
+                    var grouped = Op("Reshape", Fresh(m, "grouped"), new[] { part, Int64s(Fresh(m, "grouped_shape"), 0, full, zeta, h, w) });
+                    if (mode != PiXGen.PiX.PiXMode.AvgOnly) maxParts.Add(Op("ReduceMax", Fresh(m, "group_max"), new[] { grouped }, Ints("axes", 2), Int("keepdims", 0)));
+                    if (mode != PiXGen.PiX.PiXMode.MaxOnly) meanParts.Add(Op("ReduceMean", Fresh(m, "group_mean"), new[] { grouped }, Ints("axes", 2), Int("keepdims", 0)));
+                }
+                if (rest > 0) {
+                    var last = Op("Slice", Fresh(m, "last_group"), new[] { x, Int64s(Fresh(m, "last_start"), full * zeta), Int64s(Fresh(m, "last_end"), c), Int64s("const/i64:1", 1) });
+                    if (mode != PiXGen.PiX.PiXMode.AvgOnly) maxParts.Add(Op("ReduceMax", Fresh(m, "last_max"), new[] { last }, Ints("axes", 1), Int("keepdims", 1)));
+                    if (mode != PiXGen.PiX.PiXMode.MaxOnly) meanParts.Add(Op("ReduceMean", Fresh(m, "last_mean"), new[] { last }, Ints("axes", 1), Int("keepdims", 1)));
+                }
+                string Join(List<string> parts, string tag) => parts.Count == 1 ? parts[0] : Op("Concat", Fresh(m, tag), parts, Int("axis", 1));
+                string selected = mode switch {
+                    PiXGen.PiX.PiXMode.AvgOnly => Join(meanParts, "mean"),
+                    PiXGen.PiX.PiXMode.MaxOnly => Join(maxParts, "max"),
+                    _ => Op("Where", Fresh(m, "selected"), new[] {
+                            Op("Less", Fresh(m, "pick"), new[] { p, Scalar((float)n.GetDouble("tau", 0.5)) }), Join(maxParts, "max"), Join(meanParts, "mean") }),
+                };
+                Op("Mul", gated, new[] { selected, p });
+            }
+            if (epilogue) {
+                var scaled = Op("Mul", Fresh(m, "epilogue_scaled"), new[] { gated, Weight(m + "." + GraphFusion.EpilogueScale, new[] { co, 1L, 1L }) });
+                Op("Add", output, new[] { scaled, Weight(m + "." + GraphFusion.EpilogueShift, new[] { co, 1L, 1L }) });
+            }
+        }
+    }
+}

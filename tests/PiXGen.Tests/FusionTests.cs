@@ -1,0 +1,154 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using PiXGen.Graph;
+using PiXGen.PiX;
+using PiXGen.Zoo;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PiXGen.Tests;
+
+/// <summary>Inference fusion (<see cref="GraphFusion"/>, <see cref="FusedNetwork"/>, <see cref="PiXEpilogue"/>).</summary>
+public class FusionTests
+{
+    [Fact]
+    public void Fused_ResNet18_matches_the_module_and_has_no_BatchNorm_left()
+    {
+        using var module = new ResNet18();
+        var graph = GraphTestNets.ResNet18Graph(64, 64);
+        GraphTestNets.RandomizeNorms(module, graph);
+        using var fused = GraphAssert.FusedMatchesModule(module, graph, tolerance: 1e-5);
+        Assert.DoesNotContain(fused.Graph.Nodes, n => n.Op == "BatchNorm2d");
+        // 20 convolutions absorb their BatchNorm; the stem and the first conv of each block also their ReLU.
+        Assert.Equal(20, fused.Graph.Nodes.Count(n => n.Op == "Conv2d" && n.GetBool("bias")));
+        Assert.Equal(9, fused.Graph.Nodes.Count(n => n.Get("activation") == "ReLU"));
+        Assert.Contains("conv1 + bn1 + relu (ReLU) → Conv2d + ReLU", fused.Steps);
+        Assert.Equal(graph.Nodes.Count - 29, fused.Graph.Nodes.Count);
+        Assert.DoesNotContain(fused.state_dict().Keys, k => k.Contains("bn") || k.Contains("downsample.1"));
+    }
+
+    [Fact]
+    public void Fused_PiXResNet50_matches_the_module()
+    {
+        using var module = new PiXResNet50();
+        var graph = GraphTestNets.PiXResNet50Graph(64, 64);
+        GraphTestNets.RandomizeNorms(module, graph);
+        using var fused = GraphAssert.FusedMatchesModule(module, graph, tolerance: 1e-5);
+        Assert.DoesNotContain(fused.Graph.Nodes, n => n.Op is "BatchNorm2d" or "Dropout");
+        Assert.Equal(16, fused.Graph.Nodes.Count(n => n.Op == "PiX"));
+    }
+
+    [Fact]
+    public void Fusion_covers_PiX_epilogue_transposed_convolution_and_every_activation_path()
+    {
+        var (module, graph) = GraphTestNets.OpsNet();
+        using var _ = module;
+        GraphTestNets.RandomizeNorms(module, graph);
+        using var fused = GraphAssert.FusedMatchesModule(module, graph, batch: 3, tolerance: 1e-5);
+        var px = fused.Graph.Nodes.Single(n => n.Module == "px");
+        Assert.True(px.GetBool("epilogue"));
+        Assert.Equal("ReLU", px.Get("activation"));
+        Assert.Equal("pa", px.Output);
+        var ct = fused.Graph.Nodes.Single(n => n.Module == "ct");
+        Assert.Equal(("LeakyReLU", "0.1"), (ct.Get("activation"), ct.Get("activation_slope")));
+        Assert.Equal("SiLU", fused.Graph.Nodes.Single(n => n.Module == "c1").Get("activation"));
+        Assert.Equal("Hardsigmoid", fused.Graph.Nodes.Single(n => n.Module == "se_fc").Get("activation"));
+        // px2 has no BatchNorm after it: its Tanh stays a node (it also feeds the squeeze-excitation).
+        Assert.Contains(fused.Graph.Nodes, n => n.Op == "Tanh");
+        Assert.Equal(new long[] { 3 }, fused.state_dict()["px.epilogue_scale"].shape);
+    }
+
+    [Fact]
+    public void BatchNorm_is_not_folded_into_a_convolution_whose_output_is_read_elsewhere()
+    {
+        var g = new NetworkGraphBuilder("shared", 3, 8, 8);
+        var c = g.Conv(NetworkGraph.InputName, "conv", 4, 3, p: 1);
+        var b = g.BN(c, "bn");
+        var sum = g.Add("sum", b, c);
+        var x = g.Adaptive("AdaptiveAvgPool2d", sum, "pool", 1, 1);
+        x = g.Flatten(x, "flatten");
+        var graph = g.Build(x);
+        var module = nn.Sequential(("conv", nn.Conv2d(3, 4, 3, padding: 1, bias: false)), ("bn", nn.BatchNorm2d(4)));
+        GraphTestNets.RandomizeNorms(module, graph);
+        module.eval();
+        var result = GraphFusion.Fuse(graph, module.state_dict());
+        Assert.Contains(result.Graph.Nodes, n => n.Op == "BatchNorm2d");
+        Assert.Empty(result.Steps);
+        using var input = GraphTestNets.Input(graph, 2);
+        using var expected = GraphExecutor.Run(graph, module.state_dict(), input);
+        using var actual = GraphExecutor.Run(result.Graph, result.Weights, input);
+        Assert.True(GraphTestNets.RelativeL2(actual, expected) <= 1e-6);
+    }
+
+    [Fact]
+    public void Training_mode_forward_throws_a_clear_error()
+    {
+        var (module, graph) = GraphTestNets.TinyNet();
+        using var _ = module;
+        using var fused = new FusedNetwork(graph, module.state_dict());
+        Assert.False(fused.training);
+        fused.train();
+        using var x = GraphTestNets.Input(graph, 1);
+        var ex = Assert.Throws<InvalidOperationException>(() => fused.call(x));
+        Assert.Contains("fused networks are inference-only; call eval()", ex.Message);
+        fused.eval();
+        using var y = fused.call(x);
+        Assert.Equal(new long[] { 1, 10 }, y.shape);
+    }
+
+    [Fact]
+    public void Fused_network_follows_to_float64()
+    {
+        var (module, graph) = GraphTestNets.TinyNet();
+        using var _ = module;
+        GraphTestNets.RandomizeNorms(module, graph);
+        module.eval();
+        using var fused = new FusedNetwork(graph, module.state_dict());
+        fused.to(float64);
+        using var x = GraphTestNets.Input(graph, 2);
+        using var x64 = x.to(float64);
+        using var y = fused.call(x64);
+        Assert.Equal(ScalarType.Float64, y.dtype);
+        using var expected = module.call(x);
+        Assert.True(GraphTestNets.RelativeL2(y, expected) <= 1e-5);
+    }
+
+    public static IEnumerable<object[]> EpilogueCases() =>
+        from dtype in new[] { ScalarType.Float32, ScalarType.Float64 }
+        from mode in new[] { PiXMode.PickOrMix, PiXMode.AvgOnly, PiXMode.MaxOnly }
+        from act in new[] { PiXEpilogueActivation.None, PiXEpilogueActivation.ReLU, PiXEpilogueActivation.ReLU6 }
+        from shape in new[] { (c: 12L, zeta: 5, hw: 7L), (c: 64L, zeta: 4, hw: 33L) }
+        select new object[] { dtype, mode, act, shape.c, shape.zeta, shape.hw };
+
+    [Theory]
+    [MemberData(nameof(EpilogueCases))]
+    public void PiX_epilogue_kernel_equals_pix_then_affine_then_activation(ScalarType dtype, PiXMode mode, PiXEpilogueActivation act, long c, int zeta, long hw)
+    {
+        using var scope = NewDisposeScope();
+        var gen = new Generator(11);
+        long n = 3, co = PiXFunctional.OutputChannels(c, zeta);
+        var x = randn(new[] { n, c, hw, hw }, dtype: dtype, generator: gen) * 3;
+        var p = rand(new[] { n, co, 1, 1 }, dtype: dtype, generator: gen);
+        var scale = randn(new[] { co }, dtype: dtype, generator: gen);
+        var shift = randn(new[] { co }, dtype: dtype, generator: gen) * 2;
+        var reference = PiXFunctional.pix(x, p, zeta, 0.5, mode, PiXImplementation.CompositeAutograd) * scale.view(1, -1, 1, 1) + shift.view(1, -1, 1, 1);
+        if (act == PiXEpilogueActivation.ReLU) reference = reference.clamp_min(0);
+        if (act == PiXEpilogueActivation.ReLU6) reference = reference.clamp(0, 6);
+        var actual = PiXEpilogue.pix_affine(x, p, zeta, 0.5, mode, scale, shift, act);
+        Assert.Equal(reference.shape, actual.shape);
+        double tol = dtype == ScalarType.Float32 ? 1e-5 : 1e-12;
+        Assert.True(actual.allclose(reference, tol, tol), $"max |Δ| = {(actual - reference).abs().max().to(float64).item<double>()}");
+    }
+
+    [Fact]
+    public void PiX_epilogue_rejects_a_scale_of_the_wrong_length()
+    {
+        using var x = randn(2, 12, 4, 4);
+        using var p = rand(2, 3, 1, 1);
+        using var scale = ones(4);
+        using var shift = zeros(3);
+        var ex = Assert.Throws<ArgumentException>(() => PiXEpilogue.pix_affine(x, p, 5, 0.5, PiXMode.PickOrMix, scale, shift));
+        Assert.Contains("scale must have shape [3]", ex.Message);
+    }
+}

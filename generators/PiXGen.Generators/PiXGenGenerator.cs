@@ -177,14 +177,14 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             {
                 var reused = ReuseDeclaration(decl, networkDecls, diagnostics);
                 if (reused is null)
-                    return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                    return Failed(decl, diagnostics);
                 decl = reused;
                 parsed = parsed with { Decl = decl };
             }
             decl = PiXRewriter.ApplyMarkers(decl, diagnostics);
             bool valid = DeclarationValidator.Validate(decl, blocks, diagnostics);
             if (!valid || HasErrors(diagnostics))
-                return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                return Failed(decl, diagnostics);
             LayerNode? ir = null;
             LayerNode? denseIr = null; // the dense network a PiX network derives from, for the cost delta
             var variants = new List<ClassDecl>();
@@ -202,17 +202,17 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             {
                 ir = ShapeInference.Run(decl, blocks, diagnostics);
                 if (ir is null)
-                    return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                    return Failed(decl, diagnostics);
                 if (decl.Substitution is not null && decl.Variants is null)
                 {
                     // Network-wide PiX: decide on the dense instance, specialise blocks, infer the PiX network.
                     denseIr = ir;
                     var result = PiXRewriter.Substitute(decl, blocks, ir, diagnostics);
                     if (result is null || HasErrors(diagnostics))
-                        return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                        return Failed(decl, diagnostics);
                     ir = Specialise(result);
                     if (ir is null)
-                        return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                        return Failed(decl, diagnostics);
                     diagnostics.Add(PiXSummary(decl, ir));
                 }
                 else if (decl.Variants is not null)
@@ -220,16 +220,16 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                     // Build-time variant: pin or MSBuild properties, decided on the dense instance.
                     var choice = VariantSelector.Select(decl, variantOptions ?? VariantOptions.Default, diagnostics);
                     if (choice is null)
-                        return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                        return Failed(decl, diagnostics);
                     var decided = VariantSelector.Decide(choice, decl, blocks, ir, CostModel.Compute(ir).Macs, diagnostics);
                     if (decided is null)
-                        return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                        return Failed(decl, diagnostics);
                     denseIr = ir;
                     if (decided.Value.Actions.Count > 0)
                     {
                         ir = Specialise(PiXRewriter.Apply(decl, blocks, ir, decided.Value.Actions, DefaultPiXOptions, decl.Variants.Location, diagnostics));
                         if (ir is null)
-                            return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+                            return Failed(decl, diagnostics);
                     }
                     decl = decl with { BuiltVariant = decided.Value.Label };
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VariantBuilt, decl.Variants!.Location, decl.Name,
@@ -269,8 +269,20 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, decl.Location, decl.FullName.Replace("global::", ""),
                 ex.GetType().Name + ": " + ex.Message));
-            return new GenerationResult(ModuleEmitter.HintName(decl), null, Dedupe(diagnostics), null, null);
+            return Failed(decl, diagnostics);
         }
+    }
+
+    /// <summary>
+    /// A class whose declaration has errors still gets a minimal, compilable module (fields assigned, the constructor,
+    /// forward and constants users call), so the build shows the PiXGen errors and not a cascade of C# errors and warnings.
+    /// </summary>
+    private static GenerationResult Failed(ClassDecl decl, List<DiagnosticInfo> diagnostics)
+    {
+        string? source = null;
+        try { source = ModuleEmitter.EmitFallback(decl); }
+        catch (System.Exception) { /* the errors are reported either way */ }
+        return new GenerationResult(ModuleEmitter.HintName(decl), source, Dedupe(diagnostics), null, null);
     }
 
     /// <summary>[Network(Like = typeof(X))]: X's arguments, layers and residual under this network's name; PiXGen declares the fields.</summary>

@@ -132,6 +132,20 @@ public class CudaKernelEmitterTests
         Assert.Equal(k.Source.TrimEnd('\n'), m.Groups[1].Value.Replace("\"\"", "\""));
     }
 
+    [Fact]
+    public void LaunchGeometry_MatchesTheRuntime()
+    {
+        Assert.Equal(PiXGen.Cuda.PiXCudaLaunch.ForwardBlock, CudaKernelEmitter.ForwardBlock);
+        Assert.Equal(PiXGen.Cuda.PiXCudaLaunch.BackwardBlock, CudaKernelEmitter.BackwardBlock);
+        Assert.Equal(PiXGen.Cuda.PiXCudaLaunch.ContextBlock, CudaKernelEmitter.ContextBlock);
+        Assert.Equal(PiXGen.Cuda.PiXCudaLaunch.GateBlock, CudaKernelEmitter.GateBlock);
+        foreach (CudaDType dt in Enum.GetValues(typeof(CudaDType)))
+            Assert.Equal(PiXGen.Cuda.PiXCudaLaunch.VectorWidth(PiXReference.Size(dt)), CudaKernelEmitter.VectorWidth(dt));
+        // The registry key's dtype names are the emitter's suffixes.
+        Assert.Equal(new[] { "f32", "f16", "bf16" },
+                     new[] { CudaDType.Float32, CudaDType.Float16, CudaDType.BFloat16 }.Select(CudaKernelEmitter.DTypeSuffix));
+    }
+
     [Theory]
     [InlineData("", 8, 2, 0.5, "layer name is empty")]
     [InlineData("l", 0, 2, 0.5, "'l': C must be at least 1; got 0")]
@@ -334,7 +348,6 @@ public class CudaKernelEmitterTests
         #define __forceinline__ inline
         #define __launch_bounds__(n)
         #define __shared__ static
-        #define __align__(n) alignas(n)
         static inline float __shfl_down_sync(unsigned, float, int) { return 0.0f; }
         static inline void __syncthreads() {}
         static inline unsigned __float_as_uint(float f) { unsigned u; std::memcpy(&u, &f, 4); return u; }

@@ -226,7 +226,7 @@ public static class CudaKernelEmitter
         L("static __device__ __forceinline__ void pix_load(const pix_t* __restrict__ ptr, long long i0, int n, bool vec, float (&out)[PIX_V])");
         L("{");
         L("    if (vec) {");
-        L("        __align__(16) pix_t buf[PIX_V];");
+        L("        alignas(16) pix_t buf[PIX_V];");
         L("        *reinterpret_cast<uint4*>(buf) = *reinterpret_cast<const uint4*>(ptr + i0);");
         L("#pragma unroll");
         L("        for (int k = 0; k < PIX_V; ++k) out[k] = pix_ld(buf[k]);");
@@ -240,7 +240,7 @@ public static class CudaKernelEmitter
         L("static __device__ __forceinline__ void pix_store(pix_t* __restrict__ ptr, long long i0, int n, bool vec, const float (&v)[PIX_V])");
         L("{");
         L("    if (vec) {");
-        L("        __align__(16) pix_t buf[PIX_V];");
+        L("        alignas(16) pix_t buf[PIX_V];");
         L("#pragma unroll");
         L("        for (int k = 0; k < PIX_V; ++k) buf[k] = pix_st(v[k]);");
         L("        *reinterpret_cast<uint4*>(ptr + i0) = *reinterpret_cast<const uint4*>(buf);");

@@ -18,7 +18,7 @@ static __device__ __forceinline__ pix_t pix_st(float v) { return v; }
 static __device__ __forceinline__ void pix_load(const pix_t* __restrict__ ptr, long long i0, int n, bool vec, float (&out)[PIX_V])
 {
     if (vec) {
-        __align__(16) pix_t buf[PIX_V];
+        alignas(16) pix_t buf[PIX_V];
         *reinterpret_cast<uint4*>(buf) = *reinterpret_cast<const uint4*>(ptr + i0);
 #pragma unroll
         for (int k = 0; k < PIX_V; ++k) out[k] = pix_ld(buf[k]);
@@ -32,7 +32,7 @@ static __device__ __forceinline__ void pix_load(const pix_t* __restrict__ ptr, l
 static __device__ __forceinline__ void pix_store(pix_t* __restrict__ ptr, long long i0, int n, bool vec, const float (&v)[PIX_V])
 {
     if (vec) {
-        __align__(16) pix_t buf[PIX_V];
+        alignas(16) pix_t buf[PIX_V];
 #pragma unroll
         for (int k = 0; k < PIX_V; ++k) buf[k] = pix_st(v[k]);
         *reinterpret_cast<uint4*>(ptr + i0) = *reinterpret_cast<const uint4*>(buf);

@@ -205,6 +205,53 @@ public class CudaTests
         Assert.Throws<ArgumentOutOfRangeException>(() => PiXCudaLaunch.ForwardGrid(1L << 31, 16, 4));
     }
 
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "PiXGen.sln"))) return dir.FullName;
+        throw new InvalidOperationException("PiXGen.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static (int exit, string output) Msbuild(string args)
+    {
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var psi = new System.Diagnostics.ProcessStartInfo(dotnet, "msbuild -nologo " + args) {
+            WorkingDirectory = RepoRoot(), RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var proc = System.Diagnostics.Process.Start(psi)!;
+        var err = proc.StandardError.ReadToEndAsync();
+        var output = proc.StandardOutput.ReadToEnd();
+        proc.WaitForExit();
+        return (proc.ExitCode, output + err.Result);
+    }
+
+    [Theory]
+    [InlineData("cpu", "TorchSharp-cpu")]
+    [InlineData("cuda-linux", "TorchSharp-cuda-linux")]
+    [InlineData("cuda-windows", "TorchSharp-cuda-windows")]
+    public void Backend_SelectsTheTorchSharpPackage(string backend, string package)
+    {
+        // Evaluation only (no restore): which TorchSharp package src/PiXGen references, at which central version.
+        var (exit, output) = Msbuild($"src/PiXGen/PiXGen.csproj -getItem:PackageReference -getItem:PackageVersion -p:PiXGenTorchBackend={backend}");
+        Assert.True(exit == 0, output);
+        using var doc = System.Text.Json.JsonDocument.Parse(output);
+        var items = doc.RootElement.GetProperty("Items");
+        var refs = items.GetProperty("PackageReference").EnumerateArray().Select(e => e.GetProperty("Identity").GetString()).ToList();
+        Assert.Contains(package, refs);
+        Assert.Single(refs, r => r!.StartsWith("TorchSharp", StringComparison.Ordinal));
+        var version = items.GetProperty("PackageVersion").EnumerateArray()
+            .Single(e => e.GetProperty("Identity").GetString() == package).GetProperty("Version").GetString();
+        Assert.Equal("0.107.0", version);
+    }
+
+    [Fact]
+    public void Backend_Unknown_IsPIXB001()
+    {
+        var (exit, output) = Msbuild("src/PiXGen/PiXGen.csproj -t:PiXGenCheckBackend -p:PiXGenTorchBackend=rocm");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("error PIXB001: PiXGenTorchBackend='rocm' is not a TorchSharp backend PiXGen knows. Valid values: cpu (default), cuda-linux, cuda-windows.", output);
+    }
+
     [Fact]
     public void Vectorize_NeedsWholeVectorsAndAlignedPointers()
     {

@@ -123,6 +123,19 @@ public class CudaKernelEmitterTests
     }
 
     [Fact]
+    public void RenderedClass_CompilesAgainstTheRuntime()
+    {
+        var sources = new[] { CudaDType.Float32, CudaDType.Float16, CudaDType.BFloat16 }
+            .Select(dt => CudaKernelEmitter.Emit(ResNetF32 with { DType = dt, Tau = 0.1 })).ToArray();
+        var text = CudaKernelEmitter.RenderClass("Demo", "ResNetCudaKernels", sources) +
+                   "namespace Demo { public static class Use { public static void Go() => ResNetCudaKernels.Register(); } }";
+        var problems = GeneratorHarness.Compile(text).GetDiagnostics()
+            .Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.Contains("global::PiXGen.Cuda.PiXCuda.Register(\"layer1.0.conv1\", 256, 4, 0.1, (global::PiXGen.PiX.PiXMode)0, \"bf16\", \"pix_layer1_0_conv1_bf16\", pix_layer1_0_conv1_bf16);", text);
+    }
+
+    [Fact]
     public void RenderedClass_HoldsTheSourceVerbatim()
     {
         var k = CudaKernelEmitter.Emit(ResNetF32 with { DType = CudaDType.Float16 });   // has asm("...") quotes

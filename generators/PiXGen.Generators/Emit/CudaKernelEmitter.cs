@@ -152,8 +152,10 @@ public static class CudaKernelEmitter
     }
 
     /// <summary>
-    /// The C# text of a static class holding one <c>public const string {Prefix} = @"..."</c> per source, for the
-    /// generated code. Two sources with the same prefix (layer paths that differ only in punctuation) are an error.
+    /// The C# text of a static class holding one <c>public const string {Prefix} = @"..."</c> per source and a
+    /// <c>Register()</c> that hands them to the runtime's PiX CUDA dispatch (generated code calls it once, e.g. from
+    /// the network's constructor). Two sources with the same prefix (layer paths that differ only in punctuation)
+    /// are an error.
     /// </summary>
     public static string RenderClass(string? @namespace, string className, IEnumerable<CudaKernelSource> sources)
     {
@@ -182,6 +184,18 @@ public static class CudaKernelEmitter
             L(s.Source.Replace("\"", "\"\"").TrimEnd('\n'));
             L("\";");
         }
+        L();
+        L($"{ind}    private static int registered;");
+        L();
+        L($"{ind}    /// <summary>Registers every source above with the PiX CUDA dispatch (<c>PiXGen.Cuda.PiXCuda</c>); later calls do nothing.</summary>");
+        L($"{ind}    public static void Register()");
+        L($"{ind}    {{");
+        L($"{ind}        if (global::System.Threading.Interlocked.Exchange(ref registered, 1) != 0) return;");
+        foreach (var s in list)
+            L($"{ind}        global::PiXGen.Cuda.PiXCuda.Register({CsString(s.Spec.Layer)}, {I(s.Spec.InChannels)}, {I(s.Spec.Zeta)}, " +
+              $"{s.Spec.Tau.ToString("R", CultureInfo.InvariantCulture)}, (global::PiXGen.PiX.PiXMode){I((int)s.Spec.Mode)}, " +
+              $"\"{DTypeSuffix(s.Spec.DType)}\", \"{s.Prefix}\", {s.Prefix});");
+        L($"{ind}    }}");
         L($"{ind}}}");
         if (hasNs) L("}");
         return sb.ToString();
@@ -482,6 +496,8 @@ public static class CudaKernelEmitter
         if (s.IndexOf('.') < 0 && s.IndexOf('E') < 0) s += ".0";
         return s + "f";
     }
+
+    private static string CsString(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
     private static string Xml(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 

@@ -456,5 +456,15 @@ extern ""C"" __global__ void __launch_bounds__(128) pix_a_b_f16_gate(const float
     }
 }
 ";
+
+        private static int registered;
+
+        /// <summary>Registers every source above with the PiX CUDA dispatch (<c>PiXGen.Cuda.PiXCuda</c>); later calls do nothing.</summary>
+        public static void Register()
+        {
+            if (global::System.Threading.Interlocked.Exchange(ref registered, 1) != 0) return;
+            global::PiXGen.Cuda.PiXCuda.Register("a.b", 6, 3, 0.5, (global::PiXGen.PiX.PiXMode)0, "f32", "pix_a_b_f32", pix_a_b_f32);
+            global::PiXGen.Cuda.PiXCuda.Register("a.b", 6, 3, 0.5, (global::PiXGen.PiX.PiXMode)0, "f16", "pix_a_b_f16", pix_a_b_f16);
+        }
     }
 }

@@ -187,6 +187,9 @@ public class CudaKernelEmitterTests
         new(new("e.bf16.pom", 9, 4, 0.45, CudaPiXMode.PickOrMix, CudaPiXContext.Mean, CudaDType.BFloat16), 2, 2, 8, true),
         new(new("e.bf16.odd", 6, 4, 0.5, CudaPiXMode.PickOrMix, CudaPiXContext.L1, CudaDType.BFloat16,
                 new CudaEpilogue(true, CudaActivation.ReLU)), 3, 3, 3, false),
+        // Planes longer than one warp's vectors (32 × V pixels), so several warps meet in the block reductions.
+        new(new("e.f32.warps", 6, 4, 0.5, CudaPiXMode.PickOrMix, CudaPiXContext.Mean, CudaDType.Float32), 2, 17, 19, false),
+        new(new("e.f16.warps", 4, 2, 0.5, CudaPiXMode.PickOrMix, CudaPiXContext.L1, CudaDType.Float16), 2, 24, 24, true),
     };
 
     private static string? FindGpp()
@@ -220,7 +223,7 @@ public class CudaKernelEmitterTests
             main.Append("int main()\n{\n").Append(calls).Append("    return 0;\n}\n");
             File.WriteAllText(Path.Combine(dir, "main.cpp"), main.ToString());
 
-            Run(gpp!, "-std=c++17 -O1 -Wall -Wextra -Werror -Wno-unused-function -Wno-unknown-pragmas -o emu main.cpp", dir, "g++");
+            Run(gpp!, "-std=c++20 -pthread -O1 -Wall -Wextra -Werror -Wno-unused-function -Wno-unknown-pragmas -o emu main.cpp", dir, "g++");
             Run(Path.Combine(dir, "emu"), "", dir, "emulated kernels");
 
             var failures = new List<string>();
@@ -279,9 +282,13 @@ public class CudaKernelEmitterTests
                 string bn = e.BatchNorm ? "scale.data(), shift.data(), " : "";
                 sb.Append($"        launch({n * co}, {fwdBlocksY}, {CudaKernelEmitter.ForwardBlock}, [&] {{ {ns}_inf(x.data(), p.data(), y.data(), {bn}{hw}, {vec}); }}); wr({F("yi" + sfx)}, y);\n");
             }
-            // One thread per block: the shim's warp shuffle is only exact then (see HostShim).
+            // One thread per block (see HostShim).
             sb.Append($"        launch({n * co}, 1, 1, [&] {{ {ns}_bwd(x.data(), p.data(), g.data(), dx.data(), dp.data(), {hw}, {vec}); }}); wr({F("dx" + sfx)}, dx); wr({F("dp" + sfx)}, dp);\n");
             sb.Append($"        launch({n * c}, 1, 1, [&] {{ {ns}_ctx(x.data(), z.data(), {hw}, {vec}); }}); wr({F("z" + sfx)}, z);\n");
+            // The real block sizes, every thread a thread: the strided loops, warp shuffles, shared memory, barriers.
+            sb.Append($"        std::fill(dx.begin(), dx.end(), ({t})0); std::fill(dp.begin(), dp.end(), ({t})0);\n");
+            sb.Append($"        launch_threads({n * co}, 1, {CudaKernelEmitter.BackwardBlock}, [&] {{ {ns}_bwd(x.data(), p.data(), g.data(), dx.data(), dp.data(), {hw}, {vec}); }}); wr({F("dxt" + sfx)}, dx); wr({F("dpt" + sfx)}, dp);\n");
+            sb.Append($"        launch_threads({n * c}, 1, {CudaKernelEmitter.ContextBlock}, [&] {{ {ns}_ctx(x.data(), z.data(), {hw}, {vec}); }}); wr({F("zt" + sfx)}, z);\n");
         }
         sb.Append($"        std::fill(dp.begin(), dp.end(), ({t})0);\n");
         sb.Append($"        launch({n * co}, 1, 1, [&] {{ {ns}_bwd(x.data(), p.data(), g.data(), nullptr, dp.data(), {hw}, 0); }}); wr({F("dpn")}, dp);\n");
@@ -319,6 +326,9 @@ public class CudaKernelEmitterTests
             Cmp("dX" + sfx, Read("dx" + sfx, s.DType), dx, dxm, tolE);
             Cmp("dp" + sfx, Read("dp" + sfx, s.DType), dp, dpm, tolR);
             Cmp("context" + sfx, Read("z" + sfx, CudaDType.Float32), z, zm, PiXReference.Tolerance(CudaDType.Float32, true));
+            Cmp("dX, threaded" + sfx, Read("dxt" + sfx, s.DType), dx, dxm, tolE);
+            Cmp("dp, threaded" + sfx, Read("dpt" + sfx, s.DType), dp, dpm, tolR);
+            Cmp("context, threaded" + sfx, Read("zt" + sfx, CudaDType.Float32), z, zm, PiXReference.Tolerance(CudaDType.Float32, true));
         }
         Cmp("dp without dX", Read("dpn", s.DType), dp, dpm, tolR);
         var (pg, pgm) = PiXReference.Gate(inp.Z, inp.W, inp.B, cs.N, c, co);
@@ -340,10 +350,11 @@ public class CudaKernelEmitterTests
     }
 
     /// <summary>
-    /// CUDA as host C++: the qualifiers vanish, the built-in index variables are globals that <c>launch</c> sets for
-    /// each (block, thread) in turn, <c>__shared__</c> is <c>static</c>. Threads run one after the other, so only
-    /// kernels without cross-thread communication may run with more than one thread per block; the block reductions
-    /// (backward, context) run with one thread per block, where a warp shuffle from an absent lane adds 0.
+    /// CUDA as host C++: the qualifiers vanish, <c>__shared__</c> is <c>static</c> (one block runs at a time).
+    /// <c>launch</c> runs the threads of each block one after the other (forward kernels; the reductions with one
+    /// thread per block, where a warp shuffle from an absent lane adds 0); <c>launch_threads</c> runs every thread of
+    /// a block as an OS thread with a block barrier for <c>__syncthreads</c> and a barrier per warp for
+    /// <c>__shfl_down_sync</c> (lanes past the warp's end return the caller's own value, as on the GPU).
     /// </summary>
     private const string HostShim = """
         #define PIX_HOST_EMULATION 1
@@ -353,16 +364,34 @@ public class CudaKernelEmitterTests
         #include <cstdlib>
         #include <cstring>
         #include <vector>
+        #include <barrier>
+        #include <memory>
+        #include <thread>
         struct dim3 { unsigned x = 0, y = 0, z = 0; };
-        static dim3 threadIdx, blockIdx, blockDim, gridDim;
+        static thread_local dim3 threadIdx;
+        static dim3 blockIdx, blockDim, gridDim;
         struct alignas(16) uint4 { unsigned x, y, z, w; };
         #define __global__
         #define __device__
         #define __forceinline__ inline
         #define __launch_bounds__(n)
         #define __shared__ static
-        static inline float __shfl_down_sync(unsigned, float, int) { return 0.0f; }
-        static inline void __syncthreads() {}
+        static bool pix_threaded = false;
+        static std::barrier<>* pix_block_barrier = nullptr;
+        static std::vector<std::unique_ptr<std::barrier<>>> pix_warp_barriers;
+        static float pix_lanes[1024];
+        static inline void __syncthreads() { if (pix_threaded) pix_block_barrier->arrive_and_wait(); }
+        static inline float __shfl_down_sync(unsigned, float v, int o)
+        {
+            if (!pix_threaded) return 0.0f;   // one thread per block: the absent lanes hold nothing
+            unsigned t = threadIdx.x, lane = t & 31u;
+            auto& warp = *pix_warp_barriers[t >> 5];
+            pix_lanes[t] = v;
+            warp.arrive_and_wait();
+            float r = lane + (unsigned)o < 32u ? pix_lanes[t + o] : v;
+            warp.arrive_and_wait();
+            return r;
+        }
         static inline unsigned __float_as_uint(float f) { unsigned u; std::memcpy(&u, &f, 4); return u; }
         static inline float __uint_as_float(unsigned u) { float f; std::memcpy(&f, &u, 4); return f; }
         static inline float pix_host_half_to_float(unsigned short h) { _Float16 f; std::memcpy(&f, &h, 2); return (float)f; }
@@ -380,6 +409,25 @@ public class CudaKernelEmitterTests
             FILE* f = std::fopen(path, "wb");
             if (!f || std::fwrite(v.data(), sizeof(T), v.size(), f) != v.size()) { std::fprintf(stderr, "cannot write %s\n", path); std::exit(2); }
             std::fclose(f);
+        }
+        // Every thread of a block as an OS thread: block-wide barrier for __syncthreads, one barrier per warp for
+        // the shuffles; blocks run one after the other.
+        template <class F> static void launch_threads(unsigned gx, unsigned gy, unsigned bx, F f)
+        {
+            gridDim = dim3{gx, gy, 1}; blockDim = dim3{bx, 1, 1};
+            pix_threaded = true;
+            for (unsigned y = 0; y < gy; ++y)
+                for (unsigned x = 0; x < gx; ++x) {
+                    blockIdx = dim3{x, y, 0};
+                    std::barrier<> block(bx);
+                    pix_block_barrier = &block;
+                    pix_warp_barriers.clear();
+                    for (unsigned w = 0; w < bx / 32; ++w) pix_warp_barriers.push_back(std::make_unique<std::barrier<>>(32));
+                    std::vector<std::thread> threads;
+                    for (unsigned t = 0; t < bx; ++t) threads.emplace_back([&f, t] { threadIdx = dim3{t, 0, 0}; f(); });
+                    for (auto& th : threads) th.join();
+                }
+            pix_threaded = false;
         }
         template <class F> static void launch(unsigned gx, unsigned gy, unsigned bx, F f)
         {

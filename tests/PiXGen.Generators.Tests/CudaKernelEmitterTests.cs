@@ -17,8 +17,9 @@ namespace PiXGen.Generators.Tests;
 /// shape, τ rounding, names and errors, and — when g++ is installed — the emitted source compiled for the host
 /// with a small shim (CUDA's keywords and intrinsics as C++) and run block by block on the CPU against the float64
 /// reference. The emulation checks the kernels' arithmetic, indexing, short groups, odd sizes, the scalar and the
-/// vector load paths and the 16-bit conversions; it cannot check GPU behaviour (warp shuffles across threads, races,
-/// alignment faults, speed): that is the device harness's job (device/README.md).
+/// vector load paths, the 16-bit conversions and (with one OS thread per CUDA thread) the block reductions; it cannot
+/// check the GPU itself (memory model, alignment faults, NVRTC's dialect, the inline-PTX float16 conversions, speed):
+/// that is the device harness's job (device/README.md).
 /// </summary>
 public class CudaKernelEmitterTests
 {

@@ -35,8 +35,8 @@ public static class Program
         } catch (CudaLibraryNotFoundException e) {
             Console.Error.WriteLine($"no CUDA driver: {e.Message}");
             return 2;
-        } catch (CudaException e) {
-            Console.Error.WriteLine($"no CUDA driver: {e.Message}");
+        } catch (Exception e) when (e is CudaException or EntryPointNotFoundException) {
+            Console.Error.WriteLine($"no usable CUDA driver: {e.Message}");
             return 2;
         }
         if (driver.DeviceCount < 1) {
@@ -46,7 +46,7 @@ public static class Program
         Nvrtc nvrtc;
         try {
             nvrtc = Nvrtc.Instance;
-        } catch (CudaLibraryNotFoundException e) {
+        } catch (Exception e) when (e is CudaLibraryNotFoundException or EntryPointNotFoundException or CudaException) {
             Console.Error.WriteLine($"no NVRTC: {e.Message}");
             return 3;
         }

@@ -31,6 +31,8 @@ public static class PiXFunctional
 
         using var scope = NewDisposeScope();
         var p4 = p.dim() == 2 ? p.reshape(n, co, 1, 1) : p;
+        if (impl == PiXImplementation.Auto && x.device_type == DeviceType.CUDA && Cuda.PiXCuda.TryApply(x, p4, zeta, tau, mode) is { } cudaY)
+            return cudaY.MoveToOuterDisposeScope();   // the compiler-emitted CUDA kernel (src/PiXGen/Cuda); null: the paths below
         Tensor y;
         switch (chosen) {
         case PiXImplementation.CompositeAutograd:

@@ -23,8 +23,12 @@ public sealed record GenerationResult(
     /// <summary>Networks: what the cost diagnostics need (Analysis/CostModel), or null.</summary>
     CostSummary? Cost = null,
     /// <summary>Networks: the dataflow graph file (Emit/GraphEmitter), or null when some part has a hand-written forward.</summary>
-    string? GraphSource = null)
+    string? GraphSource = null,
+    /// <summary>Networks with PiX layers: the fused CUDA kernels (Emit/CudaWiring), or null.</summary>
+    string? CudaSource = null)
 {
+    public string CudaHintName => GraphHintName.Replace(".Graph.g.cs", ".Cuda.g.cs");
+
     public string GraphHintName => HintName.EndsWith(".g.cs", System.StringComparison.Ordinal)
         ? HintName.Substring(0, HintName.Length - ".g.cs".Length) + ".Graph.g.cs"
         : HintName + ".Graph.g.cs";
@@ -127,6 +131,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         if (r.Source is not null) spc.AddSource(r.HintName, r.Source);
         if (r.Source is not null && r.CostSource is not null) spc.AddSource(r.CostHintName, r.CostSource);
         if (r.Source is not null && r.GraphSource is not null) spc.AddSource(r.GraphHintName, r.GraphSource);
+        if (r.Source is not null && r.CudaSource is not null) spc.AddSource(r.CudaHintName, r.CudaSource);
     }
 
     private static VariantOptions ReadVariantOptions(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
@@ -256,14 +261,18 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                     && denseCost.ActivationBytes == cost.ActivationBytes) denseCost = null;
                 summary = CostDiagnostics.Summarise(decl, ir, cost, denseCost);
             }
-            string? graphSource = null;
+            string? graphSource = null, cudaSource = null;
             if (ir is not null)
             {
                 var network = decl;
                 var lowered = GraphEmitter.Lower(ir, cls => blocks.TryGetValue(cls, out var b) ? b.HasUserForward : cls == network.FullName && network.HasUserForward);
-                if (lowered.Nodes is not null) graphSource = GraphEmitter.Emit(decl, ir, lowered);
+                if (lowered.Nodes is not null)
+                {
+                    graphSource = GraphEmitter.Emit(decl, ir, lowered);
+                    cudaSource = CudaWiring.Emit(decl, lowered.Nodes);
+                }
             }
-            return new GenerationResult(ModuleEmitter.HintName(decl), source, Dedupe(diagnostics), entry, ir, costSource, summary, graphSource);
+            return new GenerationResult(ModuleEmitter.HintName(decl), source, Dedupe(diagnostics), entry, ir, costSource, summary, graphSource, cudaSource);
         }
         catch (System.Exception ex)
         {

@@ -13,7 +13,7 @@ public class GeneratedCodeTests
     /// The files these tests own: the modules and the network catalogue. Cost reports (<c>*.Costs.g.cs</c>) are
     /// another feature's output, snapshotted by that feature's tests.
     /// </summary>
-    private static bool ModuleOrCatalog(GeneratedFile f) => !f.HintName.EndsWith(".Costs.g.cs", System.StringComparison.Ordinal) && !f.HintName.EndsWith(".Graph.g.cs", System.StringComparison.Ordinal);
+    private static bool ModuleOrCatalog(GeneratedFile f) => !f.HintName.EndsWith(".Costs.g.cs", System.StringComparison.Ordinal) && !f.HintName.EndsWith(".Graph.g.cs", System.StringComparison.Ordinal) && !f.HintName.EndsWith(".Cuda.g.cs", System.StringComparison.Ordinal);
 
     private static void Verify(GeneratorRun run, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
         => Snapshot.VerifyGenerated(run, ModuleOrCatalog, callerFile: ThisFile(), test: test);

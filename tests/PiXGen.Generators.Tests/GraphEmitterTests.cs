@@ -57,3 +57,42 @@ public class GraphEmitterTests
         Assert.DoesNotContain(run.Files, GraphFile);
     }
 }
+
+/// <summary>Networks with PiX layers get their fused CUDA kernels emitted and registered (X.Cuda.g.cs).</summary>
+public class CudaWiringTests
+{
+    [Fact]
+    public void Each_distinct_pix_layer_gets_kernels_in_three_dtypes_registered_by_the_network()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Block, Residual]
+            public partial class Squeeze
+            {
+                [Arg] readonly int width;
+                [Conv2d("width", Kernel = 1, Bias = false)] readonly Conv2d conv1;
+                [BatchNorm2d] readonly BatchNorm2d bn1;
+                [ReLU] readonly ReLU relu1;
+                [Conv2d("width * 4", Kernel = 1, Bias = false)] readonly Conv2d conv3;
+                [Shortcut(When = "in != width * 4")] [Conv2d("width * 4", Kernel = 1, Bias = false)] readonly Conv2d? proj;
+            }
+            [Network(Input = "3x16x16"), SubstitutePiX(WithNormAndActivation = false)]
+            public partial class Net
+            {
+                [Conv2d(16, Kernel = 3, Padding = 1, Bias = false)] readonly Conv2d stem;
+                [Use(typeof(Squeeze), "width: 8", Count = 3)] readonly Sequential stage;
+            }
+            """)).AssertCompilesCleanly();
+        Assert.Empty(run.GeneratorErrors);
+        var cuda = run.File("Demo.Net.Cuda.g.cs").Text;
+        // stage.0.conv1 is 16 → 8 (ζ 2), stage.1/2.conv1 are 32 → 8 (ζ 4): two distinct layers, three dtypes each.
+        Assert.Equal(6, Regex.Matches(cuda, "public const string ").Count);
+        Assert.Equal(6, Regex.Matches(cuda, "global::PiXGen.Cuda.PiXCuda.Register\\(").Count);
+        Assert.Contains("static Net() => NetPiXCudaKernels.Register();", cuda);
+        // The BatchNorm + ReLU kept after PiX become the inference epilogue.
+        Assert.Contains("_inf", cuda);
+    }
+
+    [Fact]
+    public void A_dense_network_has_no_cuda_file()
+        => Assert.DoesNotContain(GeneratorHarness.Run(TinyNet).Files, f => f.HintName.EndsWith(".Cuda.g.cs", System.StringComparison.Ordinal));
+}

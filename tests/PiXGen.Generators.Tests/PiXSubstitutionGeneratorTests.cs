@@ -10,7 +10,7 @@ namespace PiXGen.Generators.Tests;
 /// </summary>
 public class PiXSubstitutionGeneratorTests
 {
-    private static bool Module(GeneratedFile f) => !f.HintName.EndsWith(".Costs.g.cs", System.StringComparison.Ordinal) && !f.HintName.EndsWith(".Graph.g.cs", System.StringComparison.Ordinal);
+    private static bool Module(GeneratedFile f) => !f.HintName.EndsWith(".Costs.g.cs", System.StringComparison.Ordinal) && !f.HintName.EndsWith(".Graph.g.cs", System.StringComparison.Ordinal) && !f.HintName.EndsWith(".Cuda.g.cs", System.StringComparison.Ordinal);
     private static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string file = "") => file;
 
     /// <summary>A bottleneck with a squeeze 1×1 conv (+ BN + ReLU), and a network using it in a stage.</summary>

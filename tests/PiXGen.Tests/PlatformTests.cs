@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.IO;
+using System.Linq;
+using System.Threading;
 using PiXGen.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -28,5 +31,77 @@ public class PlatformTests
         var x = torch.randn(new long[] { 2, 512, 8, 8 }, requires_grad: true);
         conv.call(x).sum().backward();
         Assert.Equal(new long[] { 2, 512, 8, 8 }, x.grad!.shape);
+    }
+
+    [Fact]
+    public void EnsureInitialized_from_many_threads_returns_only_after_onednn_is_disabled_and_says_so_once()
+    {
+        var log = new StringWriter();
+        int switchCalls = 0;
+        bool switchedOff = false;
+        var decision = new OneDnnDecision(() => null, () => true, enabled =>
+        {
+            Interlocked.Increment(ref switchCalls);
+            Thread.Sleep(100); // holds the first caller inside the decision while the others arrive
+            switchedOff = !enabled;
+            return true;
+        }, TextWriter.Synchronized(log));
+
+        var seen = new ConcurrentBag<(bool SwitchedOff, bool Disabled, string Reason)>();
+        using var start = new ManualResetEventSlim();
+        var threads = Enumerable.Range(0, 8).Select(_ => new Thread(() =>
+        {
+            start.Wait();
+            decision.EnsureInitialized();
+            seen.Add((Volatile.Read(ref switchedOff), decision.Disabled, decision.Reason));
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        start.Set();
+        threads.ForEach(t => t.Join());
+
+        Assert.Equal(1, switchCalls);
+        Assert.Equal(8, seen.Count);
+        Assert.All(seen, s =>
+        {
+            Assert.True(s.SwitchedOff, "a caller returned before libtorch's oneDNN switch was turned off");
+            Assert.True(s.Disabled);
+            Assert.Contains("/sys/devices/system/cpu/cpu0/cache is missing", s.Reason);
+        });
+        var line = Assert.Single(log.ToString().Split('\n', System.StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("PiXGen: oneDNN disabled", line);
+        Assert.Contains("/sys/devices/system/cpu/cpu0/cache is missing", line);
+        Assert.Contains("PIXGEN_MKLDNN=1", line);
+    }
+
+    [Theory]
+    [InlineData("0", false, true, "PIXGEN_MKLDNN=0", "PiXGen: oneDNN disabled")]
+    [InlineData("1", true, false, "PIXGEN_MKLDNN=1", "PiXGen: oneDNN kept")]
+    [InlineData(null, true, true, "cpu0/cache is missing", "PiXGen: oneDNN disabled")]
+    [InlineData(null, false, false, "CPU cache information is available", null)]
+    public void The_onednn_decision_follows_the_setting_then_the_cache_information(
+        string? setting, bool cacheInfoMissing, bool disabled, string reason, string? message)
+    {
+        var log = new StringWriter();
+        var switched = new System.Collections.Generic.List<bool>();
+        var decision = new OneDnnDecision(() => setting, () => cacheInfoMissing, enabled => { switched.Add(enabled); return true; }, log);
+        decision.EnsureInitialized();
+        decision.EnsureInitialized();
+
+        Assert.Equal(disabled, decision.Disabled);
+        Assert.Contains(reason, decision.Reason);
+        Assert.Equal(disabled ? new[] { false } : System.Array.Empty<bool>(), switched);
+        var lines = log.ToString().Split('\n', System.StringSplitOptions.RemoveEmptyEntries);
+        if (message is null) Assert.Empty(lines);
+        else Assert.StartsWith(message, Assert.Single(lines));
+    }
+
+    [Fact]
+    public void A_libtorch_without_the_switch_is_reported_and_not_counted_as_disabled()
+    {
+        var log = new StringWriter();
+        var decision = new OneDnnDecision(() => null, () => true, _ => false, log);
+        decision.EnsureInitialized();
+        Assert.False(decision.Disabled);
+        Assert.StartsWith("PiXGen: oneDNN could not be disabled", log.ToString());
     }
 }

@@ -5,7 +5,8 @@ namespace PiXGen.Generators.Diagnostics;
 
 /// <summary>
 /// The diagnostics catalogue. IDs are stable: never renumber, only add. Documented in docs/diagnostics.md
-/// and tracked in AnalyzerReleases.*.md.
+/// and tracked in AnalyzerReleases.*.md. No help links: the project has no web site; every ID has its section
+/// in the repository's docs/diagnostics.md.
 /// </summary>
 public static class DiagnosticDescriptors
 {
@@ -13,7 +14,6 @@ public static class DiagnosticDescriptors
     private const string Shape = "PiXGen.Shape";
     private const string Cost = "PiXGen.Cost";
     private const string Generator = "PiXGen.Generator";
-    private const string HelpBase = "https://pixgen.dev/docs/diagnostics#";
 
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new();
 
@@ -21,7 +21,7 @@ public static class DiagnosticDescriptors
         DiagnosticSeverity severity, string description)
     {
         var d = new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true,
-            description: description, helpLinkUri: HelpBase + id.ToLowerInvariant());
+            description: description);
         All[id] = d;
         return d;
     }

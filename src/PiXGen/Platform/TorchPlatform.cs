@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
-using System.Threading;
 using TorchSharp;
 
 namespace PiXGen.Platform;
@@ -21,30 +20,24 @@ namespace PiXGen.Platform;
 /// </summary>
 public static class TorchPlatform
 {
-    private static int _initialized;
+    private static readonly OneDnnDecision Decision = new(
+        () => Environment.GetEnvironmentVariable(OneDnnDecision.SettingVariable),
+        () => RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && !Directory.Exists(OneDnnDecision.CacheDirectory),
+        SetMkldnnEnabled,
+        log: null);
 
     /// <summary>Whether oneDNN was disabled by <see cref="EnsureInitialized"/>.</summary>
-    public static bool MkldnnDisabled { get; private set; }
+    public static bool MkldnnDisabled => Decision.Disabled;
 
     /// <summary>Why oneDNN was (or was not) disabled, for diagnostics and docs.</summary>
-    public static string Reason { get; private set; } = "not initialised";
+    public static string Reason => Decision.Reason;
 
-    /// <summary>Applies the fixes once; cheap to call from every generated constructor.</summary>
-    public static void EnsureInitialized()
-    {
-        if (Volatile.Read(ref _initialized) == 1 || Interlocked.Exchange(ref _initialized, 1) == 1) return;
-        bool disable;
-        var setting = Environment.GetEnvironmentVariable("PIXGEN_MKLDNN");
-        if (setting == "0") { disable = true; Reason = "PIXGEN_MKLDNN=0"; }
-        else if (setting == "1") { disable = false; Reason = "PIXGEN_MKLDNN=1"; }
-        else if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && !Directory.Exists("/sys/devices/system/cpu/cpu0/cache"))
-        {
-            disable = true;
-            Reason = "/sys/devices/system/cpu/cpu0/cache is missing (oneDNN would divide by a zero cache size)";
-        }
-        else { disable = false; Reason = "CPU cache information is available"; }
-        if (disable) MkldnnDisabled = SetMkldnnEnabled(false);
-    }
+    /// <summary>
+    /// Applies the fixes once; cheap to call from every generated constructor. Thread-safe: no caller returns before
+    /// the decision is applied to libtorch. Where PiXGen disables oneDNN, or <c>PIXGEN_MKLDNN</c> decides, one line
+    /// on stderr says so and why.
+    /// </summary>
+    public static void EnsureInitialized() => Decision.EnsureInitialized();
 
     /// <summary>Sets libtorch's user switch for oneDNN; false when the libtorch build does not export it.</summary>
     public static unsafe bool SetMkldnnEnabled(bool enabled)
@@ -70,5 +63,70 @@ public static class TorchPlatform
         if (!NativeLibrary.TryGetExport(lib, "_ZN2at13globalContextEv", out var context)
             || !NativeLibrary.TryGetExport(lib, member, out var function)) return null;
         return (((delegate* unmanaged<IntPtr>)context)(), function);
+    }
+}
+
+/// <summary>
+/// The once-only oneDNN decision of <see cref="TorchPlatform"/>, with its inputs passed in (the environment setting,
+/// whether CPU cache information is missing, libtorch's switch, the log) so tests can run it on fresh state.
+/// </summary>
+internal sealed class OneDnnDecision
+{
+    public const string SettingVariable = "PIXGEN_MKLDNN";
+    public const string CacheDirectory = "/sys/devices/system/cpu/cpu0/cache";
+
+    private readonly object _gate = new();
+    private readonly Func<string?> _setting;
+    private readonly Func<bool> _cacheInfoMissing;
+    private readonly Func<bool, bool> _setEnabled;
+    private readonly TextWriter? _log;
+    private volatile bool _done;
+
+    /// <param name="setting">The value of PIXGEN_MKLDNN, or null.</param>
+    /// <param name="cacheInfoMissing">Whether the CPU cache information oneDNN needs is missing.</param>
+    /// <param name="setEnabled">Sets libtorch's oneDNN switch; false when it cannot.</param>
+    /// <param name="log">Where the decision is stated; null: <see cref="Console.Error"/> at the time of writing.</param>
+    public OneDnnDecision(Func<string?> setting, Func<bool> cacheInfoMissing, Func<bool, bool> setEnabled, TextWriter? log)
+    {
+        _setting = setting;
+        _cacheInfoMissing = cacheInfoMissing;
+        _setEnabled = setEnabled;
+        _log = log;
+    }
+
+    /// <summary>Whether oneDNN was disabled (set only once the decision is applied).</summary>
+    public bool Disabled { get; private set; }
+
+    public string Reason { get; private set; } = "not initialised";
+
+    public void EnsureInitialized()
+    {
+        if (_done) return;
+        lock (_gate)
+        {
+            if (_done) return;
+            var setting = _setting();
+            bool disable;
+            string reason;
+            if (setting == "0") { disable = true; reason = SettingVariable + "=0"; }
+            else if (setting == "1") { disable = false; reason = SettingVariable + "=1"; }
+            else if (_cacheInfoMissing())
+            {
+                disable = true;
+                reason = CacheDirectory + " is missing (oneDNN would divide by a zero cache size)";
+            }
+            else { disable = false; reason = "CPU cache information is available"; }
+
+            bool disabled = disable && _setEnabled(false);
+            string? message =
+                disable && !disabled ? $"PiXGen: oneDNN could not be disabled (libtorch does not export the switch); reason to disable it: {reason}."
+                : disabled ? $"PiXGen: oneDNN disabled, convolutions use libtorch's native kernels: {reason}. {SettingVariable}=1 keeps it (docs/platform.md)."
+                : setting == "1" ? $"PiXGen: oneDNN kept: {reason}."
+                : null; // libtorch's default, nothing changed: nothing to say
+            Disabled = disabled;
+            Reason = reason;
+            if (message is not null) (_log ?? Console.Error).WriteLine(message);
+            _done = true; // volatile write after the state: a caller that sees it done sees the final state
+        }
     }
 }

@@ -1,0 +1,39 @@
+using PiXGen;
+using TorchSharp;
+using TorchSharp.Modules;
+
+// A network of one's own, declared with attributes: PiXGen generates the module (constructor, forward,
+// Dispose) and checks every shape when this file compiles. The build prints its cost as warning PIX0200.
+using var net = new Consumer.DigitNet();
+net.eval();
+
+using var scope = torch.NewDisposeScope();
+var input = torch.randn(2, 1, 28, 28);
+var output = net.call(input);
+
+Console.WriteLine($"DigitNet: {Consumer.DigitNet.ParameterCount:N0} parameters, compile-time output shape [{string.Join(", ", Consumer.DigitNet.OutputShape)}]");
+Console.WriteLine($"forward pass: input [{string.Join(", ", input.shape)}] -> output [{string.Join(", ", output.shape)}]");
+if (!output.shape.SequenceEqual(new long[] { 2 }.Concat(Consumer.DigitNet.OutputShape)))
+{
+    Console.Error.WriteLine("the output shape differs from the one the compiler inferred");
+    return 1;
+}
+return 0;
+
+namespace Consumer
+{
+    /// <summary>A small classifier for 28×28 grey images.</summary>
+    [Network(Input = "1x28x28")]
+    public partial class DigitNet
+    {
+        [Conv2d(16, Kernel = 3, Padding = 1)] readonly Conv2d conv1;
+        [BatchNorm2d] readonly BatchNorm2d bn1;
+        [ReLU] readonly ReLU relu1;
+        [MaxPool2d(2)] readonly MaxPool2d pool1;
+        [Conv2d(32, Kernel = 3, Padding = 1)] readonly Conv2d conv2;
+        [ReLU] readonly ReLU relu2;
+        [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d pool;
+        [Flatten] readonly Flatten flatten;
+        [Linear(10)] readonly Linear fc;
+    }
+}

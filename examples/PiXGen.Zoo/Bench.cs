@@ -28,12 +28,10 @@ public static class ZooBench
         if (a is null) return 1;
         var b = opts.Vs is null ? null : ZooCli.Known(opts.Vs, e);
         if (opts.Vs is not null && b is null) return 1;
-        // PLACEHOLDER (issue 11): --fuse is parsed, but BatchNorm folding lives with predict/export and is not in this
-        // build; the lead wires the fusion in here (fuse each Runner's model after it is created).
-        if (opts.Fuse)
+        if (opts.Fuse && opts.Train)
         {
-            e.WriteLine("error: bench --fuse is not available in this build (BatchNorm fusion is not included).");
-            return 1;
+            e.WriteLine("error: --fuse makes an inference-only network; it cannot be combined with --train.");
+            return 2;
         }
 
         var runners = new List<Runner> { new(a, opts) };
@@ -100,7 +98,7 @@ public static class ZooBench
     /// <summary>One model with its input, labels and optimizer, stepping once per call.</summary>
     private sealed class Runner : IDisposable
     {
-        private readonly nn.Module<Tensor, Tensor> _model;
+        private nn.Module<Tensor, Tensor> _model;
         private readonly Tensor _input;
         private readonly Tensor _labels;
         private readonly optim.Optimizer? _sgd;
@@ -110,6 +108,16 @@ public static class ZooBench
         {
             _train = opts.Train;
             _model = info.Create();
+            if (opts.Fuse)
+            {
+                // Both networks fused the same way: BatchNorm folded, PiX epilogue, activations fused (docs/interop.md).
+                if (_model is not PiXGen.Graph.IHasGraph withGraph)
+                    throw new InvalidOperationException($"{info.Name} has no compiler graph, so --fuse cannot apply to it.");
+                _model.eval();
+                var fused = PiXGen.Graph.GraphFusion.Fuse(withGraph);
+                _model.Dispose();
+                _model = fused;
+            }
             var shape = new long[] { opts.Batch }.Concat(info.InputShape).ToArray();
             _input = torch.randn(shape);
             long classes = info.OutputShape[0];

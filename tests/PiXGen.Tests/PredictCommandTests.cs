@@ -63,10 +63,16 @@ public class PredictCommandTests
     }
 
     [Fact]
-    public void Fuse_is_not_available_yet()
+    public void Fused_inference_reproduces_pytorchs_logits()
     {
-        var r = Run("mobilenet_v2", Fixture("mobilenet_v2_fp16.pt"), Fixture("input_2x3x64x64.npy"), fuse: true);
-        AssertOneLineError(r, "--fuse is not available yet");
+        var r = Run("mobilenet_v2", Fixture("mobilenet_v2_fp16.pt"), Fixture("input_2x3x64x64.npy"), fuse: true, json: true);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("fused for inference", r.Out);
+        using var doc = JsonDocument.Parse(r.Out.TrimEnd().Split('\n').Last());
+        var logits = doc.RootElement.GetProperty("logits").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+        var (expected, _) = Npy.Read(Fixture("mobilenet_v2_logits.npy"));
+        double error = RelativeL2(logits, expected);
+        Assert.True(error <= 1e-5, $"relative L2 difference {error:E2} from PyTorch's logits");
     }
 
     [Fact]

@@ -188,6 +188,18 @@ public class ZooCliTests
     }
 
     [Fact]
+    public void Bench_fuse_times_both_networks_fused_and_refuses_training()
+    {
+        var (code, output, error) = Run("bench", "pix_resnet50", "--vs", "resnet50", "--fuse", "--rounds", "1", "--warmup", "0", "--json");
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(output);
+        Assert.True(doc.RootElement.GetProperty("median_ms").GetDouble() > 0);
+        (code, _, error) = Run("bench", "resnet18", "--fuse", "--train");
+        Assert.Equal(2, code);
+        Assert.Contains("--fuse makes an inference-only network", error);
+    }
+
+    [Fact]
     public void Zoo_names_classes_as_torchvision_in_pascal_case()
     {
         var expected = new[]

@@ -21,11 +21,6 @@ public static class PredictCommand
     /// <summary>Runs the command; returns the process exit code (0, or 1 for any bad input).</summary>
     public static int Run(string model, string weightsPath, string inputNpy, bool fuse, bool json, TextWriter stdout, TextWriter stderr)
     {
-        if (fuse)
-        {
-            stderr.WriteLine("error: --fuse is not available yet");
-            return 1;
-        }
         var info = ZooCatalog.Find(model);
         if (info is null)
             return Fail(stderr, $"unknown model '{model}'. Known models: {string.Join(", ", ZooCatalog.Models.Select(m => m.Name))}.");
@@ -54,11 +49,21 @@ public static class PredictCommand
         }
 
         network.eval();
+        nn.Module<Tensor, Tensor> runner = network;
+        PiXGen.Graph.FusedNetwork? fused = null;
+        if (fuse)
+        {
+            // Inference fusion from the compiler's graph: BatchNorm folded into convolutions, PiX epilogue, activations fused.
+            if (network is not PiXGen.Graph.IHasGraph withGraph)
+                return Fail(stderr, $"{info.Name} has no compiler graph (a hand-written forward), so it cannot be fused; leave out --fuse.");
+            runner = fused = PiXGen.Graph.GraphFusion.Fuse(withGraph);
+        }
+        using var fusedScope = fused;
         Tensor output;
         try
         {
             using var _ = no_grad();
-            output = network.forward(input);
+            output = runner.forward(input);
         }
         catch (Exception e)
         {
@@ -67,7 +72,7 @@ public static class PredictCommand
 
         var logits = output.detach().cpu().contiguous().data<float>().ToArray();
         var o = stdout;
-        o.WriteLine($"model    {info.Name} ({info.Type.Name}), eval mode");
+        o.WriteLine($"model    {info.Name} ({info.Type.Name}), eval mode{(fuse ? ", fused for inference" : "")}");
         o.WriteLine($"weights  {weightsPath}: {report.Loaded.Count} tensors (strict){(report.Converted.Count > 0 ? $", {report.Converted.Count} converted to the network's dtype" : "")}");
         o.WriteLine($"input    {string.Join("x", input.shape)} from {inputNpy}");
         o.WriteLine($"output   {string.Join("x", output.shape)}");

@@ -46,4 +46,40 @@ public class ErrorNoiseTests
         Assert.All(run.GeneratorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error), d => Assert.StartsWith("PIX", d.Id));
         Assert.Empty(run.CompilationProblems()); // nothing but the PiXGen errors
     }
+
+    [Fact]
+    public void A_residual_shape_error_is_also_located_at_the_use_that_instantiates_the_block()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Block, Residual]
+            public partial class Widen
+            {
+                [Conv2d(32, Kernel = 3, Padding = 1)] readonly Conv2d conv;
+            }
+            [Network(Input = "16x8x8")]
+            public partial class N
+            {
+                [Use(typeof(Widen))] readonly Widen block;
+            }
+            """));
+        var d = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0100");
+        var also = Assert.Single(d.AdditionalLocations);
+        Assert.StartsWith("Use(typeof(Widen))", also.SourceTree!.GetText().ToString(also.SourceSpan));
+        Assert.Contains("add a projection, e.g. [Shortcut(When = \"...\")] [Conv2d(32, Kernel = 1", d.GetMessage());
+    }
+
+    [Fact]
+    public void A_linear_after_a_feature_map_suggests_pooling_and_flatten()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Network(Input = "3x8x8")]
+            public partial class N
+            {
+                [Conv2d(16, Kernel = 3, Padding = 1)] readonly Conv2d conv;
+                [Linear(10)] readonly Linear fc;
+            }
+            """));
+        var d = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0105");
+        Assert.Contains("add [AdaptiveAvgPool2d(1)] and [Flatten] before it for 16 features, or [Flatten] alone for 1024", d.GetMessage());
+    }
 }

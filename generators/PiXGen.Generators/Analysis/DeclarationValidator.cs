@@ -190,7 +190,8 @@ public static class DeclarationValidator
         foreach (var kv in given)
             if (!block.Args.Any(a => a.Name == kv.Key))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownParameter, item.Location, where, kv.Key, block.Name,
-                    block.Args.Count == 0 ? "(none)" : string.Join(", ", block.Args.Select(a => a.Name))));
+                    block.Args.Count == 0 ? "(none)" : string.Join(", ", block.Args.Select(a => a.Name)),
+                    Parsing.Suggest.Closest(kv.Key, block.Args.Select(a => a.Name)) is { } near ? $" (did you mean '{near}'?)" : ""));
         foreach (var a in block.Args)
             if (a.Default is null && !given.Any(kv => kv.Key == a.Name))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, a.Name));

@@ -25,6 +25,9 @@ public sealed class ShapeInference
 
     private sealed class Abort : Exception { }
 
+    /// <summary>The [Use] that instantiates the block being inferred (a second location for its errors), or null.</summary>
+    private LocationInfo? _useSite;
+
     private ShapeInference(IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics, string networkName)
     {
         _blocks = blocks; _diagnostics = diagnostics; _networkName = networkName;
@@ -79,7 +82,8 @@ public sealed class ShapeInference
         foreach (var kv in given)
             if (!cls.Args.Any(a => a.Name == kv.Key))
                 Fail(DiagnosticDescriptors.UnknownParameter, site, where, kv.Key, cls.Name,
-                    cls.Args.Count == 0 ? "(none)" : string.Join(", ", cls.Args.Select(a => a.Name)));
+                    cls.Args.Count == 0 ? "(none)" : string.Join(", ", cls.Args.Select(a => a.Name)),
+                    Suggest.Closest(kv.Key, cls.Args.Select(a => a.Name)) is { } near ? $" (did you mean '{near}'?)" : "");
         foreach (var arg in cls.Args)
         {
             var supplied = given.FirstOrDefault(kv => kv.Key == arg.Name);
@@ -152,8 +156,14 @@ public sealed class ShapeInference
                 if (node is not null) { nodes.Add(node); shortcutShape = node.Out; }
             }
             if (shortcutShape != shape)
-                Fail(DiagnosticDescriptors.ResidualShapeMismatch, sc?.Location ?? cls.Location,
-                    $"{Where(prefix.TrimEnd('.'))} ({cls.Name})", shape, shortcutShape);
+            {
+                string hint = sc is null
+                    ? $"; the shortcut is the identity: add a projection, e.g. [Shortcut(When = \"...\")] [Conv2d({shape.C}, Kernel = 1, Stride = {(shape.H > 0 && input.H / shape.H > 1 ? input.H / shape.H : 1)}, Bias = false)], or make the residual conditional with [Residual(When = \"...\")]"
+                    : "; make the [Shortcut] produce the main path's shape (channels and stride), or its When true for this instance";
+                _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ResidualShapeMismatch, sc?.Location ?? cls.Location,
+                    $"{Where(prefix.TrimEnd('.'))} ({cls.Name})", shape, shortcutShape, hint) with { Also = _useSite });
+                throw new Abort();
+            }
         }
         if (cls.HasResidual)
         {
@@ -249,7 +259,10 @@ public sealed class ShapeInference
         catch (ExprException ex) { Fail(DiagnosticDescriptors.BadExpression, item.Location, where, ex.Message); throw; }
         var env = BindArguments(block, callerEnv, given, input, item.Location, where);
         stack.Add(block.FullName);
+        var outerSite = _useSite;
+        _useSite = item.Location;
         var children = InstantiateMembers(block, env, input, path + ".", stack, out var output, out bool residual);
+        _useSite = outerSite;
         stack.RemoveAt(stack.Count - 1);
         return new LayerNode(NodeKind.Block, LayerKind.Use, name, path, block.Name, input, output, ArgSettings(block, env),
             children.Sum(c => c.Parameters), role, residual, children.ToEquatableArray(), Class: block.FullName);
@@ -371,7 +384,9 @@ public sealed class ShapeInference
                 break;
             case LayerKind.Linear:
             {
-                if (x.Rank != 1) Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, "Linear", "a flattened vector (add [Flatten] before it)", $"a {x} feature map");
+                if (x.Rank != 1) Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, "Linear",
+                    x.H * x.W > 1 ? $"a flattened vector (add [AdaptiveAvgPool2d(1)] and [Flatten] before it for {x.C} features, or [Flatten] alone for {x.Elements})"
+                                  : "a flattened vector (add [Flatten] before it)", $"a {x} feature map");
                 long outF = Int("OutFeatures", null);
                 bool bias = Flag("Bias", true);
                 if (item.Get("In") is not null)

@@ -47,7 +47,7 @@ public static class DiagnosticDescriptors
         "A layer or block instance lacks a parameter that has no default.");
 
     public static readonly DiagnosticDescriptor UnknownParameter = Make("PIX0005", "Unknown parameter",
-        "{0}: '{1}' is not a parameter of {2}; known: {3}", Declaration, DiagnosticSeverity.Error,
+        "{0}: '{1}' is not a parameter of {2}{4}; known: {3}", Declaration, DiagnosticSeverity.Error,
         "A block instance names an argument the block does not declare.");
 
     public static readonly DiagnosticDescriptor FieldTypeMismatch = Make("PIX0006", "Field type does not match its layer",
@@ -104,7 +104,7 @@ public static class DiagnosticDescriptors
 
     // ---- Shapes (PIX0100–PIX0199) ----
     public static readonly DiagnosticDescriptor ResidualShapeMismatch = Make("PIX0100", "Residual shapes differ",
-        "{0}: cannot add the main path output {1} to the shortcut {2}", Shape, DiagnosticSeverity.Error,
+        "{0}: cannot add the main path output {1} to the shortcut {2}{3}", Shape, DiagnosticSeverity.Error,
         "Both sides of a residual add must have the same shape.");
 
     public static readonly DiagnosticDescriptor LinearMismatch = Make("PIX0101", "Linear input does not match",

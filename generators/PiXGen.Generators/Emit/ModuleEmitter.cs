@@ -593,6 +593,11 @@ public sealed class ModuleEmitter
         }
         _w.Line("/// </summary>");
         _w.Open($"public override {TensorType} forward({TensorType} input)");
+        if (_cls.Kind == ClassKind.Network && _ir is not null && _ir.In.Rank == 3)
+        {
+            var (h, w) = NeedsFixedSize(_ir) ? (_ir.In.H, _ir.In.W) : (-1L, -1L);
+            _w.Line($"global::PiXGen.Runtime.NetworkInput.Check(input, \"{_cls.Name}\", {_ir.In.C}{(h > 0 ? $", {h}, {w}" : "")});");
+        }
         _w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
         _w.Line("var x = input;");
         var main = _cls.Members.Where(m => !m.IsShortcut && !(m.AfterAdd && _cls.HasResidual)).ToList();
@@ -626,6 +631,25 @@ public sealed class ModuleEmitter
         }
         _w.Line("return x.MoveToOuterDisposeScope();");
         _w.Close();
+    }
+
+    /// <summary>Whether a Flatten sees a feature map whose size follows the input (no adaptive pool before it): then
+    /// the network only runs at its declared height and width.</summary>
+    private static bool NeedsFixedSize(LayerNode network)
+    {
+        bool adaptive = false, needs = false;
+        void Visit(LayerNode n)
+        {
+            if (n.Kind == NodeKind.Layer)
+            {
+                if (n.Layer == LayerKind.AdaptiveAvgPool2d || n.Op.StartsWith("Adaptive", System.StringComparison.Ordinal)) adaptive = true;
+                if (n.Layer == LayerKind.Flatten && n.In.Rank == 3 && n.In.H * n.In.W > 1 && !adaptive) needs = true;
+                return;
+            }
+            foreach (var c in n.Children) Visit(c);
+        }
+        Visit(network);
+        return needs;
     }
 
     private bool IsConditional(LayerMember m)

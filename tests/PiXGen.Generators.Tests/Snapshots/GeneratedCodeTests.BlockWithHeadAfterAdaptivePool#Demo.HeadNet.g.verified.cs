@@ -51,6 +51,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            global::PiXGen.Runtime.NetworkInput.Check(input, "HeadNet", 3);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
             x = this.stem.call(x); // 12x8x8

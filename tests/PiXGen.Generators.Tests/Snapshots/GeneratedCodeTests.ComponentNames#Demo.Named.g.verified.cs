@@ -51,6 +51,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            global::PiXGen.Runtime.NetworkInput.Check(input, "Named", 1, 28, 28);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
             x = this.first.call(x); // 8x24x24

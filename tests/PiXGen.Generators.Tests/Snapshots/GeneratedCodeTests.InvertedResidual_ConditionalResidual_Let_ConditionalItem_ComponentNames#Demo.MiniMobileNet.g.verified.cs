@@ -74,6 +74,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            global::PiXGen.Runtime.NetworkInput.Check(input, "MiniMobileNet", 3);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
             x = this.features.call(x); // 64x16x16

@@ -52,6 +52,7 @@ partial class GlobalNet : global::TorchSharp.torch.nn.Module<global::TorchSharp.
     /// </summary>
     public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
     {
+        global::PiXGen.Runtime.NetworkInput.Check(input, "GlobalNet", 3);
         using var scope = global::TorchSharp.torch.NewDisposeScope();
         var x = input;
         x = this.@event.call(x); // 8x8x8

@@ -47,6 +47,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            global::PiXGen.Runtime.NetworkInput.Check(input, "LetNet", 8);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
             x = this.stem.call(x); // 32x16x16

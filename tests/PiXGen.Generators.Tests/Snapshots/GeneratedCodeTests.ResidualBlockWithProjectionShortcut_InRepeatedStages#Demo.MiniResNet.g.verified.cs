@@ -76,6 +76,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            global::PiXGen.Runtime.NetworkInput.Check(input, "MiniResNet", 3);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
             x = this.conv1.call(x); // 16x32x32

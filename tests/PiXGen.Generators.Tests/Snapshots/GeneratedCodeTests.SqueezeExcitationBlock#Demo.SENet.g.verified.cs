@@ -45,6 +45,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            global::PiXGen.Runtime.NetworkInput.Check(input, "SENet", 32);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
             x = this.block.call(x); // 32x8x8

@@ -52,6 +52,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            global::PiXGen.Runtime.NetworkInput.Check(input, "TinyNet", 3);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
             x = this.conv1.call(x); // 16x32x32

@@ -62,6 +62,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            global::PiXGen.Runtime.NetworkInput.Check(input, "V", 16);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
             x = this.stem.call(x); // 32x8x8

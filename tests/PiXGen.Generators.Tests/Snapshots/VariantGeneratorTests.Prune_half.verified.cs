@@ -68,6 +68,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            global::PiXGen.Runtime.NetworkInput.Check(input, "V", 16);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
             x = this.stem_pix.call(x); // 4x8x8

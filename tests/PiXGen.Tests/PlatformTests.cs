@@ -77,9 +77,9 @@ public class PlatformTests
     [InlineData("0", false, true, "PIXGEN_MKLDNN=0", "PiXGen: oneDNN disabled")]
     [InlineData("1", true, false, "PIXGEN_MKLDNN=1", "PiXGen: oneDNN kept")]
     [InlineData(null, true, true, "cpu0/cache is missing", "PiXGen: oneDNN disabled")]
-    [InlineData(null, false, false, "CPU cache information is available", null)]
+    [InlineData(null, false, false, "CPU cache information is available", "PiXGen: oneDNN kept: CPU cache information is available")]
     public void The_onednn_decision_follows_the_setting_then_the_cache_information(
-        string? setting, bool cacheInfoMissing, bool disabled, string reason, string? message)
+        string? setting, bool cacheInfoMissing, bool disabled, string reason, string message)
     {
         var log = new StringWriter();
         var switched = new System.Collections.Generic.List<bool>();
@@ -91,8 +91,7 @@ public class PlatformTests
         Assert.Contains(reason, decision.Reason);
         Assert.Equal(disabled ? new[] { false } : System.Array.Empty<bool>(), switched);
         var lines = log.ToString().Split('\n', System.StringSplitOptions.RemoveEmptyEntries);
-        if (message is null) Assert.Empty(lines);
-        else Assert.StartsWith(message, Assert.Single(lines));
+        Assert.StartsWith(message, Assert.Single(lines)); // stated once, whatever the decision
     }
 
     [Fact]

@@ -118,14 +118,13 @@ internal sealed class OneDnnDecision
             else { disable = false; reason = "CPU cache information is available"; }
 
             bool disabled = disable && _setEnabled(false);
-            string? message =
+            string message =
                 disable && !disabled ? $"PiXGen: oneDNN could not be disabled (libtorch does not export the switch); reason to disable it: {reason}."
                 : disabled ? $"PiXGen: oneDNN disabled, convolutions use libtorch's native kernels: {reason}. {SettingVariable}=1 keeps it (docs/platform.md)."
-                : setting == "1" ? $"PiXGen: oneDNN kept: {reason}."
-                : null; // libtorch's default, nothing changed: nothing to say
+                : $"PiXGen: oneDNN kept: {reason}."; // stated once either way, so a user can see which kernels run
             Disabled = disabled;
             Reason = reason;
-            if (message is not null) (_log ?? Console.Error).WriteLine(message);
+            (_log ?? Console.Error).WriteLine(message);
             _done = true; // volatile write after the state: a caller that sees it done sees the final state
         }
     }

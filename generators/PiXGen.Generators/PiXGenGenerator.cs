@@ -38,6 +38,23 @@ public sealed record GenerationResult(
         : HintName + ".Costs.g.cs";
 }
 
+/// <summary>The files one class generates, as (hint name, text) pairs: what the source output needs and nothing else.</summary>
+public sealed record GeneratedSources(EquatableArray<(string Hint, string Text)> Files)
+{
+    public static GeneratedSources Of(GenerationResult r)
+    {
+        var files = new List<(string, string)>();
+        if (r.Source is not null)
+        {
+            files.Add((r.HintName, r.Source));
+            if (r.CostSource is not null) files.Add((r.CostHintName, r.CostSource));
+            if (r.GraphSource is not null) files.Add((r.GraphHintName, r.GraphSource));
+            if (r.CudaSource is not null) files.Add((r.CudaHintName, r.CudaSource));
+        }
+        return new GeneratedSources(files.ToEquatableArray());
+    }
+}
+
 /// <summary>
 /// The PiXGen incremental generator. Pipeline (each step named for incrementality tests):
 /// <c>ParseNetworks</c>/<c>ParseBlocks</c> (Parsing/) → <c>Blocks</c> (all block declarations) →
@@ -60,6 +77,9 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         public const string VariantOptions = nameof(VariantOptions);
         public const string Networks = nameof(Networks);
         public const string CostDiagnostics = nameof(CostDiagnostics);
+        public const string LikeTargets = nameof(LikeTargets);
+        public const string NetworkSources = nameof(NetworkSources);
+        public const string BlockSources = nameof(BlockSources);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -84,15 +104,22 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         var allNetworks = networks.Select(static (r, _) => r.Decl).Collect()
             .Select(static (decls, _) => decls.Where(d => d is not null).Select(d => d!).OrderBy(d => d.FullName, System.StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(Steps.Networks);
-        var networkResults = networks.Combine(allBlocks).Combine(variantOptions).Combine(allNetworks)
+        // Only the networks another one reuses can change a network's analysis: editing any other network re-runs its own only.
+        var likeTargets = allNetworks
+            .Select(static (decls, _) => decls.Where(d => decls.Any(o => o.Like == d.FullName)).ToEquatableArray())
+            .WithTrackingName(Steps.LikeTargets);
+        var networkResults = networks.Combine(allBlocks).Combine(variantOptions).Combine(likeTargets)
             .Select(static (pair, ct) => Analyse(pair.Left.Left.Left, pair.Left.Left.Right, pair.Left.Right, pair.Right))
             .WithTrackingName(Steps.AnalyseNetworks);
         var blockResults = blocks.Combine(allBlocks)
             .Select(static (pair, ct) => Analyse(pair.Left, pair.Right))
             .WithTrackingName(Steps.AnalyseBlocks);
 
-        context.RegisterSourceOutput(networkResults, static (spc, r) => AddSource(spc, r));
-        context.RegisterSourceOutput(blockResults, static (spc, r) => AddSource(spc, r));
+        // The generated files alone (no locations): moving a declaration re-runs its analysis but not the source output.
+        context.RegisterSourceOutput(networkResults.Select(static (r, _) => GeneratedSources.Of(r)).WithTrackingName(Steps.NetworkSources),
+            static (spc, r) => AddSource(spc, r));
+        context.RegisterSourceOutput(blockResults.Select(static (r, _) => GeneratedSources.Of(r)).WithTrackingName(Steps.BlockSources),
+            static (spc, r) => AddSource(spc, r));
 
         var catalog = networkResults.Select(static (r, _) => r.Catalog).Collect()
             .Select(static (entries, _) => entries.Where(e => e is not null).Select(e => e!).ToEquatableArray())
@@ -126,12 +153,9 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         });
     }
 
-    private static void AddSource(SourceProductionContext spc, GenerationResult r)
+    private static void AddSource(SourceProductionContext spc, GeneratedSources r)
     {
-        if (r.Source is not null) spc.AddSource(r.HintName, r.Source);
-        if (r.Source is not null && r.CostSource is not null) spc.AddSource(r.CostHintName, r.CostSource);
-        if (r.Source is not null && r.GraphSource is not null) spc.AddSource(r.GraphHintName, r.GraphSource);
-        if (r.Source is not null && r.CudaSource is not null) spc.AddSource(r.CudaHintName, r.CudaSource);
+        foreach (var (hint, text) in r.Files) spc.AddSource(hint, text);
     }
 
     private static VariantOptions ReadVariantOptions(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)

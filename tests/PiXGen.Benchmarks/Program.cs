@@ -18,6 +18,7 @@ namespace PiXGen.Benchmarks;
 /// BenchmarkDotNet.Artifacts/pix-resnet50-table.md. <c>-- --breakdown [--rounds N] [--train]</c>: per-stage and
 /// per-layer-kind times of both networks (<see cref="Breakdown"/>), written to pix-resnet50-breakdown.md.
 /// <c>-- --fusion [--model NAME] [--batch N] [--rounds N]</c>: generated vs fused eval forward (<see cref="FusionBenchmarks"/>).
+/// <c>-- --generator [--rounds N]</c>: the generator on the whole zoo, in-process and warm, per network (<see cref="GeneratorBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -31,6 +32,7 @@ public static class Program
         Console.WriteLine($"torch threads: {torch.get_num_threads()}, cores: {Environment.ProcessorCount}, SIMD: Vector<float>.Count = {System.Numerics.Vector<float>.Count}");
         if (args.Contains("--networks") || args.Contains("--breakdown")) return Networks(args);
         if (args.Contains("--fusion")) return Fusion(args);
+        if (args.Contains("--generator")) return GeneratorBenchmark.Run(args);
         var results = args.Contains("--quick") ? Quick(args) : Bdn(args);
         string table = Report.Table(results);
         Console.WriteLine(table);

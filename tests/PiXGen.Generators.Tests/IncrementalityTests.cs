@@ -130,6 +130,36 @@ public class IncrementalityTests
         Assert.Contains(Reasons(second, PiXGenGenerator.Steps.AnalyseBlocks), r => r == IncrementalStepRunReason.Modified);
     }
 
+    [Fact]
+    public void EditingOneNetwork_ReRunsTheAnalysisOfThatNetworkOnly()
+    {
+        var compilation = GeneratorHarness.Compile(Declarations, Helper, Sources.TinyNet);
+        var first = GeneratorHarness.Run(compilation).AssertNoGeneratorDiagnostics();
+        Assert.Equal(2, first.Result.TrackedSteps[PiXGenGenerator.Steps.AnalyseNetworks].Length);
+        var edited = Replace(compilation, 2, Sources.TinyNet.Replace("[Linear(10)]", "[Linear(12)]"));
+        var second = GeneratorHarness.Run(first.Driver, edited).AssertCompilesCleanly();
+        var analyses = second.Result.TrackedSteps[PiXGenGenerator.Steps.AnalyseNetworks];
+        // One network's analysis ran again (TinyNet); the other's result came from the cache without running.
+        Assert.Single(analyses, s => s.Outputs.Any(o => o.Reason == IncrementalStepRunReason.Modified));
+        Assert.Single(analyses, s => s.Outputs.All(o => o.Reason == IncrementalStepRunReason.Cached));
+        Assert.Equal(first.File("Demo.MiniResNet.g.cs").Text, second.File("Demo.MiniResNet.g.cs").Text);
+        Assert.Matches(@"nn\.Linear\(c[^,]*, 12\)", second.File("Demo.TinyNet.g.cs").Text);
+    }
+
+    [Fact]
+    public void AnEditThatOnlyMovesADeclaration_DoesNotInvalidateItsGeneratedCode()
+    {
+        var (first, compilation) = FirstRun();
+        var moved = Replace(compilation, 0, "// a comment and blank lines above the declarations\n\n\n" + Declarations);
+        var second = GeneratorHarness.Run(first.Driver, moved).AssertCompilesCleanly();
+        // The declarations moved (their locations changed), so they are parsed and analysed again ...
+        Assert.Contains(Reasons(second, PiXGenGenerator.Steps.ParseNetworks), r => r == IncrementalStepRunReason.Modified);
+        // ... but the generated files are equal, so the source outputs are not re-run.
+        foreach (var step in new[] { PiXGenGenerator.Steps.NetworkSources, PiXGenGenerator.Steps.BlockSources })
+            Assert.All(Reasons(second, step), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
+        Assert.Equal(first.Files, second.Files);
+    }
+
     private static IEnumerable<IncrementalStepRunReason> Reasons(GeneratorRun run, string step)
         => run.Result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason);
 

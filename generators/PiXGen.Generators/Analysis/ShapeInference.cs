@@ -244,6 +244,12 @@ public sealed class ShapeInference
     {
         var where = $"{Where(path)} ({item.AttributeName})";
         var settings = new List<Setting>();
+        long EvalInt(string setting, string text)
+        {
+            var v = Eval(ParseOrFail(text, item.Location, $"{where}, {setting}"), env, item.Location, $"{where}, {setting}");
+            if (v is not long l) { Fail(DiagnosticDescriptors.BadExpression, item.Location, $"{where}, {setting}", $"'{text}' is a condition, not an integer"); return 0; }
+            return l;
+        }
         long Int(string setting, long? fallback, bool record = true)
         {
             var text = item.Get(setting);
@@ -255,12 +261,61 @@ public sealed class ShapeInference
             }
             else
             {
-                var v = Eval(ParseOrFail(text, item.Location, $"{where}, {setting}"), env, item.Location, $"{where}, {setting}");
-                if (v is not long l) { Fail(DiagnosticDescriptors.BadExpression, item.Location, $"{where}, {setting}", $"'{text}' is a condition, not an integer"); return 0; }
-                value = l;
+                if (text.IndexOf(Setting.PairSeparator) >= 0)
+                    Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"{setting} takes one integer, not a height×width pair ('{text}')");
+                value = EvalInt(setting, text);
             }
             if (record) settings.Add(new Setting(setting, value.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
             return value;
+        }
+        // A per-axis setting: one integer for both axes, or a height×width pair; recorded as "3" or "1×7".
+        (long H, long W) Int2(string setting, (long H, long W)? fallback)
+        {
+            var text = item.Get(setting);
+            long h, w;
+            if (text is null)
+            {
+                if (fallback is null) { Fail(DiagnosticDescriptors.MissingParameter, item.Location, where, setting); return (0, 0); }
+                (h, w) = fallback.Value;
+            }
+            else
+            {
+                var (ht, wt) = Setting.Split(text);
+                h = EvalInt(setting, ht);
+                w = ht == wt ? h : EvalInt(setting, wt);
+            }
+            var recorded = h == w ? h.ToString(CultureInfo.InvariantCulture)
+                : Setting.PairText(h.ToString(CultureInfo.InvariantCulture), w.ToString(CultureInfo.InvariantCulture));
+            settings.Add(new Setting(setting, recorded, SettingType.Expression));
+            return (h, w);
+        }
+        double Real(string setting, double fallback)
+        {
+            var text = item.Get(setting);
+            double value = fallback;
+            if (text is not null) double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+            settings.Add(new Setting(setting, value.ToString("R", CultureInfo.InvariantCulture), SettingType.Double));
+            return value;
+        }
+        string Word(string setting)
+        {
+            var value = item.Get(setting) ?? DeclarationValidator.TextChoices[(item.Kind, setting)][0];
+            settings.Add(new Setting(setting, value, SettingType.Text));
+            return value;
+        }
+        void Positive(string setting, (long H, long W) v)
+        {
+            if (v.H <= 0 || v.W <= 0) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"{setting} must be positive, got {Show(v)}");
+        }
+        void NotNegative(string setting, (long H, long W) v)
+        {
+            if (v.H < 0 || v.W < 0) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"{setting} must not be negative, got {Show(v)}");
+        }
+        void CheckIn()
+        {
+            if (item.Get("In") is null) return;
+            long declared = Int("In", null, record: false);
+            if (declared != x.C) Fail(DiagnosticDescriptors.ChannelMismatch, item.Location, where, declared, x);
         }
         bool Flag(string setting, bool fallback)
         {
@@ -282,26 +337,20 @@ public sealed class ShapeInference
             case LayerKind.Conv2d:
             {
                 NeedMap();
-                long outC = Int("OutChannels", null), k = Int("Kernel", null), s = Int("Stride", 1), p = Int("Padding", 0),
-                    d = Int("Dilation", 1), g = Int("Groups", 1);
+                long outC = Int("OutChannels", null);
+                var k = Int2("Kernel", null); var s = Int2("Stride", (1, 1)); var p = Int2("Padding", (0, 0)); var d = Int2("Dilation", (1, 1));
+                long g = Int("Groups", 1);
                 bool bias = Flag("Bias", true);
-                if (item.Get("In") is not null)
-                {
-                    long declared = Int("In", null, record: false);
-                    if (declared != x.C) Fail(DiagnosticDescriptors.ChannelMismatch, item.Location, where, declared, x);
-                }
+                CheckIn();
                 settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 Require(outC > 0, $"OutChannels must be positive, got {outC}");
-                Require(k > 0, $"Kernel must be positive, got {k}");
-                Require(s > 0, $"Stride must be positive, got {s}");
-                Require(p >= 0, $"Padding must not be negative, got {p}");
-                Require(d > 0, $"Dilation must be positive, got {d}");
+                Positive("Kernel", k); Positive("Stride", s); NotNegative("Padding", p); Positive("Dilation", d);
                 Require(g > 0, $"Groups must be positive, got {g}");
-                if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, x.C, outC);
-                long h = ConvOut(x.H, k, s, p, d, false), w = ConvOut(x.W, k, s, p, d, false);
+                if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"input channels {x.C} and output channels {outC}");
+                long h = ConvOut(x.H, k.H, s.H, p.H, d.H, false), w = ConvOut(x.W, k.W, s.W, p.W, d.W, false);
                 if (h <= 0 || w <= 0) Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{outC}x{h}x{w}", x);
                 output = Shape.Map(outC, h, w);
-                parameters = outC * (x.C / g) * k * k + (bias ? outC : 0);
+                parameters = outC * (x.C / g) * k.H * k.W + (bias ? outC : 0);
                 break;
             }
             case LayerKind.BatchNorm2d:
@@ -315,37 +364,116 @@ public sealed class ShapeInference
                 output = x;
                 break;
             case LayerKind.Dropout:
+            case LayerKind.StochasticDepth:
             {
                 var pText = item.Get("P") ?? "0.5";
                 double.TryParse(pText, NumberStyles.Float, CultureInfo.InvariantCulture, out var pd);
-                Require(pd >= 0 && pd <= 1, $"dropout probability must be between 0 and 1, got {pText}");
+                Require(pd >= 0 && pd <= 1, $"{(item.Kind == LayerKind.Dropout ? "dropout" : "drop")} probability must be between 0 and 1, got {pText}");
                 settings.Add(new Setting("P", pText, SettingType.Double));
+                if (item.Kind == LayerKind.StochasticDepth) Word("Mode");
                 output = x;
+                break;
+            }
+            case LayerKind.GELU: case LayerKind.LeakyReLU: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
+                if (item.Kind == LayerKind.GELU) Word("Approximate");
+                if (item.Kind == LayerKind.LeakyReLU) Real("NegativeSlope", 0.01);
+                output = x;
+                break;
+            case LayerKind.GroupNorm:
+            case LayerKind.LayerNorm2d:
+            {
+                NeedMap();
+                if (item.Kind == LayerKind.GroupNorm)
+                {
+                    long g = Int("Groups", null);
+                    Require(g > 0, $"Groups must be positive, got {g}");
+                    if (x.C % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"the {x.C} input channels ({x})");
+                }
+                double eps = Real("Eps", 1e-5);
+                Require(eps > 0, $"Eps must be positive, got {eps.ToString("R", CultureInfo.InvariantCulture)}");
+                bool affine = Flag("Affine", true);
+                settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                output = x;
+                parameters = affine ? 2 * x.C : 0;
+                break;
+            }
+            case LayerKind.ChannelShuffle:
+            {
+                NeedMap();
+                long g = Int("Groups", null);
+                Require(g > 0, $"Groups must be positive, got {g}");
+                if (x.C % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"the {x.C} input channels ({x})");
+                output = x;
+                break;
+            }
+            case LayerKind.Upsample:
+            {
+                NeedMap();
+                Word("Mode");
+                Flag("AlignCorners", false);
+                if (item.Get("Size") is not null)
+                {
+                    var size = Int2("Size", null);
+                    Positive("Size", size);
+                    output = Shape.Map(x.C, size.H, size.W);
+                }
+                else
+                {
+                    var scale = Int2("ScaleFactor", null);
+                    Positive("ScaleFactor", scale);
+                    output = Shape.Map(x.C, x.H * scale.H, x.W * scale.W);
+                }
+                break;
+            }
+            case LayerKind.ConvTranspose2d:
+            {
+                NeedMap();
+                long outC = Int("OutChannels", null);
+                var k = Int2("Kernel", null); var s = Int2("Stride", (1, 1)); var p = Int2("Padding", (0, 0));
+                var op = Int2("OutputPadding", (0, 0)); var d = Int2("Dilation", (1, 1));
+                long g = Int("Groups", 1);
+                bool bias = Flag("Bias", true);
+                CheckIn();
+                settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                Require(outC > 0, $"OutChannels must be positive, got {outC}");
+                Positive("Kernel", k); Positive("Stride", s); NotNegative("Padding", p); NotNegative("OutputPadding", op); Positive("Dilation", d);
+                Require(g > 0, $"Groups must be positive, got {g}");
+                if (op.H != op.W)
+                    Fail(DiagnosticDescriptors.InvalidValue, item.Location, where,
+                        $"OutputPadding {Show(op)}: TorchSharp 0.107's ConvTranspose2d applies one output padding (the height's) to both axes; give one value");
+                if (!((op.H < s.H || op.H < d.H) && (op.W < s.W || op.W < d.W)))
+                    Fail(DiagnosticDescriptors.InvalidValue, item.Location, where,
+                        $"OutputPadding {Show(op)} must be smaller than the stride {Show(s)} or the dilation {Show(d)}");
+                if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"input channels {x.C} and output channels {outC}");
+                long h = TransposedOut(x.H, k.H, s.H, p.H, d.H, op.H), w = TransposedOut(x.W, k.W, s.W, p.W, d.W, op.W);
+                if (h <= 0 || w <= 0) Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{outC}x{h}x{w}", x);
+                output = Shape.Map(outC, h, w);
+                parameters = x.C * (outC / g) * k.H * k.W + (bias ? outC : 0);
                 break;
             }
             case LayerKind.MaxPool2d:
             case LayerKind.AvgPool2d:
             {
                 NeedMap();
-                long k = Int("Kernel", null), s = Int("Stride", k), p = Int("Padding", 0);
-                long d = item.Kind == LayerKind.MaxPool2d ? Int("Dilation", 1) : 1;
+                var k = Int2("Kernel", null); var s = Int2("Stride", k); var p = Int2("Padding", (0, 0));
+                var d = item.Kind == LayerKind.MaxPool2d ? Int2("Dilation", (1, 1)) : (1, 1);
                 bool ceil = Flag("CeilMode", false);
                 if (item.Kind == LayerKind.AvgPool2d) Flag("CountIncludePad", true);
-                Require(k > 0, $"Kernel must be positive, got {k}");
-                Require(s > 0, $"Stride must be positive, got {s}");
-                Require(d > 0, $"Dilation must be positive, got {d}");
-                Require(p >= 0 && 2 * p <= k, $"Padding must be between 0 and half the kernel size ({k}), got {p}");
-                long h = ConvOut(x.H, k, s, p, d, ceil), w = ConvOut(x.W, k, s, p, d, ceil);
+                Positive("Kernel", k); Positive("Stride", s); Positive("Dilation", d);
+                if (p.H < 0 || p.W < 0 || 2 * p.H > k.H || 2 * p.W > k.W)
+                    Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"Padding must be between 0 and half the kernel size ({Show(k)}), got {Show(p)}");
+                long h = ConvOut(x.H, k.H, s.H, p.H, d.H, ceil), w = ConvOut(x.W, k.W, s.W, p.W, d.W, ceil);
                 if (h <= 0 || w <= 0) Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{x.C}x{h}x{w}", x);
                 output = Shape.Map(x.C, h, w);
                 break;
             }
             case LayerKind.AdaptiveAvgPool2d:
+            case LayerKind.AdaptiveMaxPool2d:
             {
                 NeedMap();
-                long o = Int("OutputSize", null);
-                Require(o > 0, $"OutputSize must be positive, got {o}");
-                output = Shape.Map(x.C, o, o);
+                var o = Int2("OutputSize", null);
+                Positive("OutputSize", o);
+                output = Shape.Map(x.C, o.H, o.W);
                 break;
             }
             case LayerKind.Flatten:
@@ -380,6 +508,7 @@ public sealed class ShapeInference
                     settings.Add(new Setting("Squeeze", squeeze.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 }
                 Require(squeeze > 0, $"squeeze channels must be positive, got {squeeze} for {x.C} channels");
+                Word("Activation"); Word("ScaleActivation");
                 output = x;
                 parameters = 2 * x.C * squeeze + squeeze + x.C;
                 break;
@@ -430,6 +559,13 @@ public sealed class ShapeInference
         if (ceil && (o - 1) * s >= size + p) o--;
         return o;
     }
+
+    /// <summary>PyTorch's output size of a transposed convolution along one axis.</summary>
+    public static long TransposedOut(long size, long k, long s, long p, long d, long outputPadding)
+        => (size - 1) * s - 2 * p + d * (k - 1) + outputPadding + 1;
+
+    private static string Show((long H, long W) v)
+        => v.H == v.W ? v.H.ToString(CultureInfo.InvariantCulture) : string.Format(CultureInfo.InvariantCulture, "{0}x{1}", v.H, v.W);
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
     private static long CeilDiv(long a, long b) => -FloorDiv(-a, b);

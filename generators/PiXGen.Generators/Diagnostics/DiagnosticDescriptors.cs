@@ -96,8 +96,8 @@ public static class DiagnosticDescriptors
         "A Linear layer's In must equal the flattened size of its input.");
 
     public static readonly DiagnosticDescriptor GroupsMismatch = Make("PIX0102", "Groups do not divide channels",
-        "{0}: groups={1} must divide input channels {2} and output channels {3}", Shape, DiagnosticSeverity.Error,
-        "Grouped convolutions need channel counts divisible by the group count.");
+        "{0}: groups={1} must divide {2}", Shape, DiagnosticSeverity.Error,
+        "Grouped convolutions, GroupNorm and ChannelShuffle need channel counts divisible by the group count.");
 
     public static readonly DiagnosticDescriptor SpatialZero = Make("PIX0103", "Spatial size reaches zero",
         "{0}: output size {1} from input {2} is not positive", Shape, DiagnosticSeverity.Error,

@@ -10,6 +10,8 @@ public enum LayerKind
 {
     Conv2d, BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Identity,
     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation,
+    GELU, LeakyReLU, Hardsigmoid, Tanh, GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
+    StochasticDepth, ChannelShuffle,
     /// <summary>An explicit PiX layer (PiXGen.PiX.PiXLayer).</summary>
     PiX,
     /// <summary>An instance (or repeated instances) of a [Block] class.</summary>
@@ -19,9 +21,28 @@ public enum LayerKind
 public enum ClassKind { Network, Block }
 
 /// <summary>One named setting of a layer attribute; <see cref="Value"/> is an expression text or a literal.</summary>
-public sealed record Setting(string Name, string Value, SettingType Type) : IEquatable<Setting>;
+public sealed record Setting(string Name, string Value, SettingType Type) : IEquatable<Setting>
+{
+    /// <summary>The separator of a per-axis pair's canonical text: "1×7", "k×1" (never part of an expression).</summary>
+    public const char PairSeparator = '×';
 
-public enum SettingType { Expression, Bool, Double }
+    /// <summary>The canonical text of a per-axis pair.</summary>
+    public static string PairText(string height, string width) => height + PairSeparator + width;
+
+    /// <summary>The two sides of a pair's text ("1×7" → ("1", "7")); a scalar text is both sides.</summary>
+    public static (string Height, string Width) Split(string value)
+    {
+        int at = value.IndexOf(PairSeparator);
+        return at < 0 ? (value, value) : (value.Substring(0, at), value.Substring(at + 1));
+    }
+}
+
+/// <summary>
+/// How a setting's <see cref="Setting.Value"/> reads: an integer expression, a flag, a floating-point literal, a
+/// word from a fixed list (string-typed settings such as <c>Mode = "bilinear"</c>), or a per-axis pair
+/// "H×W" of two integer expressions (<c>Kernel = "1x7"</c>; see <see cref="Setting.Pair"/>).
+/// </summary>
+public enum SettingType { Expression, Bool, Double, Text, Pair }
 
 /// <summary>One layer attribute on a member.</summary>
 public sealed record LayerItem(

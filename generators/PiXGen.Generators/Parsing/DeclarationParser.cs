@@ -30,6 +30,12 @@ public static class DeclarationParser
         ["FlattenAttribute"] = LayerKind.Flatten, ["DropoutAttribute"] = LayerKind.Dropout,
         ["LinearAttribute"] = LayerKind.Linear, ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
+        ["GELUAttribute"] = LayerKind.GELU, ["LeakyReLUAttribute"] = LayerKind.LeakyReLU,
+        ["HardsigmoidAttribute"] = LayerKind.Hardsigmoid, ["TanhAttribute"] = LayerKind.Tanh,
+        ["GroupNormAttribute"] = LayerKind.GroupNorm, ["LayerNorm2dAttribute"] = LayerKind.LayerNorm2d,
+        ["UpsampleAttribute"] = LayerKind.Upsample, ["ConvTranspose2dAttribute"] = LayerKind.ConvTranspose2d,
+        ["AdaptiveMaxPool2dAttribute"] = LayerKind.AdaptiveMaxPool2d, ["StochasticDepthAttribute"] = LayerKind.StochasticDepth,
+        ["ChannelShuffleAttribute"] = LayerKind.ChannelShuffle,
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, ClassKind kind, CancellationToken ct)
@@ -279,15 +285,16 @@ public static class DeclarationParser
                 continue;
             }
             if (kind == LayerKind.Use && pname == "Args") { blockArgs = value.Value as string ?? ""; continue; }
-            if (!IsScalar(value, pname, location, diagnostics)) continue;
-            AddSetting(settings, pname, value);
+            if (value.Kind == TypedConstantKind.Array) { AddPair(settings, pname, value, location, diagnostics); continue; }
+            AddSetting(settings, pname, value, ctorParams[i].Type.SpecialType == SpecialType.System_String);
         }
         foreach (var na in a.NamedArguments)
         {
             if (na.Key == "When") { when = na.Value.Value as string; continue; }
             if (na.Key == "AfterAdd") { afterAdd = na.Value.Value is true; continue; }
-            if (!IsScalar(na.Value, na.Key, location, diagnostics)) continue;
-            AddSetting(settings, na.Key, na.Value);
+            if (na.Value.Kind == TypedConstantKind.Array) { AddPair(settings, na.Key, na.Value, location, diagnostics); continue; }
+            bool text = a.AttributeClass!.GetMembers(na.Key).OfType<IPropertySymbol>().Any(p => p.Type.SpecialType == SpecialType.System_String);
+            AddSetting(settings, na.Key, na.Value, text);
         }
         var attrName = a.AttributeClass!.Name;
         if (attrName.EndsWith("Attribute", System.StringComparison.Ordinal)) attrName = attrName.Substring(0, attrName.Length - "Attribute".Length);
@@ -297,18 +304,57 @@ public static class DeclarationParser
     private static readonly System.Collections.Immutable.ImmutableArray<IParameterSymbol> ImmutableArrayOfNone =
         System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty;
 
-    /// <summary>Settings are single values; an array (e.g. <c>new[] { 3, 3 }</c>) is reported, not read.</summary>
+    /// <summary>[Arg] defaults are single values; an array is reported, not read.</summary>
     private static bool IsScalar(TypedConstant value, string name, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
         if (value.Kind != TypedConstantKind.Array) return true;
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, name,
-            "arrays are not supported; give one integer or an expression string (kernels and strides are square)"));
+            "arrays are not supported here; give one integer, bool or expression string"));
         return false;
     }
 
-    private static void AddSetting(List<Setting> settings, string name, TypedConstant value)
+    /// <param name="text">The setting is declared as a string that names a choice (Mode = "bilinear"), not an expression.</param>
+    /// <summary>
+    /// A per-axis setting written as an array of two values, height then width (<c>Kernel = new[] { 1, 7 }</c>, or
+    /// <c>new object[] { 1, "k" }</c> with expressions), becomes a <see cref="SettingType.Pair"/>; other arrays are reported.
+    /// </summary>
+    private static void AddPair(List<Setting> settings, string name, TypedConstant value, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        if (value.IsNull) return;
+        var sides = value.Values.Select(v => v.Kind == TypedConstantKind.Array ? null : ConstantText(v)).ToList();
+        if (sides.Count != 2 || sides.Any(t => t is null || t.IndexOf(Setting.PairSeparator) >= 0))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, name,
+                $"give one integer or expression, or two (height and width, e.g. new[] {{ 1, 7 }} or \"1x7\"); got an array of {sides.Count}"));
+            return;
+        }
+        settings.Add(new Setting(name, Setting.PairText(sides[0]!, sides[1]!), SettingType.Pair));
+    }
+
+    /// <summary>
+    /// "HxW" (also "H x W", "H×W"): two integer expressions for height and width, when the whole text is not itself an
+    /// expression; null otherwise. A side that is a name needs spaces around the x ("k x 1"), since "kx1" is one name.
+    /// </summary>
+    internal static string? SplitPair(string text)
+    {
+        try { Expr.Parse(text); return null; }
+        catch (ExprException) { }
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] is not ('x' or 'X' or Setting.PairSeparator)) continue;
+            string height = text.Substring(0, i).Trim(), width = text.Substring(i + 1).Trim();
+            if (height.Length == 0 || width.Length == 0) continue;
+            try { Expr.Parse(height); Expr.Parse(width); }
+            catch (ExprException) { continue; }
+            return Setting.PairText(height, width);
+        }
+        return null;
+    }
+
+    private static void AddSetting(List<Setting> settings, string name, TypedConstant value, bool choice)
     {
         if (value.IsNull || value.Kind == TypedConstantKind.Error) return;
+        if (choice && value.Value is string word) { settings.Add(new Setting(name, word, SettingType.Text)); return; }
         switch (value.Value)
         {
             case bool b: settings.Add(new Setting(name, b ? "true" : "false", SettingType.Bool)); break;
@@ -316,7 +362,8 @@ public static class DeclarationParser
             case float f: settings.Add(new Setting(name, ((double)f).ToString("R", CultureInfo.InvariantCulture), SettingType.Double)); break;
             default:
                 var text = ConstantText(value);
-                if (text is not null) settings.Add(new Setting(name, text, SettingType.Expression));
+                if (text is not null && value.Value is string && SplitPair(text) is { } pair) settings.Add(new Setting(name, pair, SettingType.Pair));
+                else if (text is not null) settings.Add(new Setting(name, text, SettingType.Expression));
                 break;
         }
     }

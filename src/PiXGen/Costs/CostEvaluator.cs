@@ -55,6 +55,7 @@ public static class CostEvaluator
     {
         string where = $"{network}.{n.Path} ({n.Type})";
         long S(int i) => n.Settings[i];
+        long W(int i, long height) => n.Settings.Count > i ? n.Settings[i] : height; // width values, present when they differ
         long Numel(long[] s) => s.Aggregate(1L, (a, b) => a * b);
         void NeedMap() { if (x.Length != 3) throw new ArgumentException($"{where} needs a C×H×W input, got {string.Join("×", x)}."); }
         switch (n.Op)
@@ -63,9 +64,10 @@ public static class CostEvaluator
             {
                 NeedMap();
                 long outC = S(0), k = S(1), stride = S(2), pad = S(3), dil = S(4), groups = S(5), bias = S(6), inC = S(7);
+                long kw = W(8, k), sw = W(9, stride), pw = W(10, pad), dw = W(11, dil);
                 if (x[0] != inC) throw new ArgumentException($"{where} was built for {inC} input channels but receives {x[0]}.");
-                long oh = WindowOut(where, x[1], k, stride, pad, dil, false), ow = WindowOut(where, x[2], k, stride, pad, dil, false);
-                long weightsPerOutput = inC / groups * k * k;
+                long oh = WindowOut(where, x[1], k, stride, pad, dil, false), ow = WindowOut(where, x[2], kw, sw, pw, dw, false);
+                long weightsPerOutput = inC / groups * k * kw;
                 long outputs = outC * oh * ow;
                 long macs = outputs * weightsPerOutput;
                 return new CostFigures(new[] { outC, oh, ow }, outC * weightsPerOutput + bias * outC, 0, macs, macs + bias * outputs);
@@ -83,13 +85,38 @@ public static class CostEvaluator
             {
                 NeedMap();
                 long k = S(0), stride = S(1), pad = S(2), dil = S(3);
+                long kw = W(5, k), sw = W(6, stride), pw = W(7, pad), dw = W(8, dil);
                 bool ceil = S(4) != 0;
-                long oh = WindowOut(where, x[1], k, stride, pad, dil, ceil), ow = WindowOut(where, x[2], k, stride, pad, dil, ceil);
+                long oh = WindowOut(where, x[1], k, stride, pad, dil, ceil), ow = WindowOut(where, x[2], kw, sw, pw, dw, ceil);
                 return new CostFigures(new[] { x[0], oh, ow }, 0, 0, 0, Numel(x));
             }
-            case CostOp.AdaptiveAvgPool2d:
+            case CostOp.AdaptiveAvgPool2d: case CostOp.AdaptiveMaxPool2d:
                 NeedMap();
-                return new CostFigures(new[] { x[0], S(0), S(0) }, 0, 0, 0, Numel(x));
+                return new CostFigures(new[] { x[0], S(0), W(1, S(0)) }, 0, 0, 0, Numel(x));
+            case CostOp.ConvTranspose2d:
+            {
+                NeedMap();
+                long outC = S(0), groups = S(6), bias = S(7), inC = S(8);
+                if (x[0] != inC) throw new ArgumentException($"{where} was built for {inC} input channels but receives {x[0]}.");
+                // (L − 1)·s − 2p + d·(k − 1) + output padding + 1 along each axis
+                long oh = (x[1] - 1) * S(2) - 2 * S(3) + S(5) * (S(1) - 1) + S(4) + 1;
+                long ow = (x[2] - 1) * S(10) - 2 * S(11) + S(13) * (S(9) - 1) + S(12) + 1;
+                if (oh <= 0 || ow <= 0) throw new ArgumentException($"{where}: the output size reaches {oh}×{ow} from an input of {x[1]}×{x[2]}.");
+                long weights = inC * (outC / groups) * S(1) * S(9);
+                long macs = weights * x[1] * x[2];
+                long outputs = outC * oh * ow;
+                return new CostFigures(new[] { outC, oh, ow }, weights + bias * outC, 0, macs, macs + bias * outputs);
+            }
+            case CostOp.GroupNorm: case CostOp.LayerNorm2d:
+                NeedMap();
+                return new CostFigures(x, S(0) * 2 * x[0], 0, 0, 2 * Numel(x));
+            case CostOp.GELU: case CostOp.LeakyReLU: case CostOp.Hardsigmoid: case CostOp.Tanh:
+                return new CostFigures(x, 0, 0, 0, Numel(x));
+            case CostOp.StochasticDepth: case CostOp.ChannelShuffle:
+                return new CostFigures(x, 0, 0, 0, 0);
+            case CostOp.Upsample:
+                NeedMap();
+                return new CostFigures(S(0) > 0 ? new[] { x[0], x[1] * S(0), x[2] * S(1) } : new[] { x[0], S(2), S(3) }, 0, 0, 0, 0);
             case CostOp.Linear:
             {
                 long outF = S(0), bias = S(1), inF = S(2);
@@ -168,7 +195,7 @@ public static class CostEvaluator
         {
             if (node.IsLeaf)
             {
-                if (node.Op is CostOp.Flatten or CostOp.Dropout or CostOp.Identity) return x;
+                if (node.Op is CostOp.Flatten or CostOp.Dropout or CostOp.Identity or CostOp.StochasticDepth) return x;
                 var y = New(figures[node].OutputShape.Aggregate(1L, (a, b) => a * b));
                 Drop(x);
                 return y;

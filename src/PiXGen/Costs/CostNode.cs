@@ -15,6 +15,8 @@ public enum CostOp
 #pragma warning disable CS1591 // layer kinds named like the attributes
     Conv2d, BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Identity,
     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation, PiX,
+    GELU, LeakyReLU, Hardsigmoid, Tanh, GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
+    StochasticDepth, ChannelShuffle,
 #pragma warning restore CS1591
 }
 
@@ -67,10 +69,14 @@ public sealed class CostNode
 
     /// <summary>
     /// Resolved settings of a leaf layer. Conv2d: out channels, kernel, stride, padding, dilation, groups, bias (0/1),
-    /// in channels. MaxPool2d/AvgPool2d: kernel, stride, padding, dilation, ceil mode (0/1). AdaptiveAvgPool2d:
-    /// output size. Linear: out features, bias (0/1), in features. SqueezeExcitation: squeeze channels. PiX: ζ,
-    /// φ bias (0/1), in channels. Others:
-    /// none. The in channels/features are what the module was built with; <see cref="CostEvaluator"/> checks the
+    /// in channels. MaxPool2d/AvgPool2d: kernel, stride, padding, dilation, ceil mode (0/1). AdaptiveAvgPool2d/
+    /// AdaptiveMaxPool2d: output size. (For these, kernel, stride, padding, dilation and output size are the height
+    /// values; when any differs along the width, the width values follow at the end in the same order.)
+    /// ConvTranspose2d: out channels, kernel, stride, padding, output padding, dilation (heights), groups, bias (0/1),
+    /// in channels, then kernel, stride, padding, output padding, dilation (widths). Linear: out features, bias (0/1),
+    /// in features. SqueezeExcitation: squeeze channels. PiX: ζ, φ bias (0/1), in channels. GroupNorm/LayerNorm2d:
+    /// affine (0/1). ChannelShuffle: groups. Upsample: scale (height, width; 0 when a size is given), size (height,
+    /// width; 0 when scaled). Others: none. The in channels/features are what the module was built with; <see cref="CostEvaluator"/> checks the
     /// input it computes against them.
     /// </summary>
     public IReadOnlyList<long> Settings { get; }

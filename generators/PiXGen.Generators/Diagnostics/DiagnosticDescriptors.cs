@@ -113,7 +113,7 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidValue = Make("PIX0106", "Invalid parameter value",
         "{0}: {1}", Shape, DiagnosticSeverity.Error,
-        "A parameter evaluated to a value the layer does not accept.");
+        "A parameter evaluated to a value the layer does not accept, a word setting outside its list, or a height×width pair where one value is expected.");
 
     public static readonly DiagnosticDescriptor UnknownSpatial = Make("PIX0107", "Flattened size not known in a block",
         "{0}: a block does not know its input's height and width; pool to a fixed size with [AdaptiveAvgPool2d] before [Flatten], or give Linear an explicit In", Shape, DiagnosticSeverity.Error,

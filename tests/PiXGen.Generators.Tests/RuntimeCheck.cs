@@ -14,7 +14,8 @@ namespace PiXGen.Generators.Tests;
 /// Compiles a generator run's output into an assembly, loads it, builds a network with its default arguments and
 /// checks what the compiler claimed against the real TorchSharp module: the output shape of a forward pass against
 /// <c>OutputShape</c>, the module's parameters against <c>ParameterCount</c>, and MACs counted by forward hooks on
-/// the real modules against <c>Macs</c> and against the run-time evaluator (<c>CostFor</c>).
+/// the real modules against <c>Macs</c> and against the run-time evaluator (<c>CostFor</c>), and the other compile-time
+/// totals (buffers, paper convention, activation memory and its peak) against that evaluator.
 /// </summary>
 public static class RuntimeCheck
 {
@@ -71,6 +72,9 @@ public static class RuntimeCheck
         dynamic declared = costFor.Invoke(null, new object[] { input[1], input[2] })!;
         Assert.Equal(macs, (long)declared.Macs);
         Assert.Equal(parameters, (long)declared.Parameters);
+        // The run-time evaluator is a separate implementation of the cost rules: every total agrees at the declared size.
+        foreach (var name in new[] { "Buffers", "MacsPaper", "ActivationBytes", "PeakActivationBytes" })
+            Assert.True(Static<long>(type, name) == (long)declared.GetType().GetProperty(name)!.GetValue(declared)!, $"{name} differs between compile time and CostFor");
         if (otherHeight > 0)
         {
             dynamic other = costFor.Invoke(null, new object[] { otherHeight, otherWidth })!;

@@ -212,6 +212,17 @@ public static class CostModel
                 Release(x);
                 return y;
             }
+            if (node.Dense)
+            {
+                // The input is held for the concatenation, which allocates the output and frees both parts.
+                x.Uses++;
+                var members = x;
+                foreach (var child in node.Children) members = Run(child, members);
+                var y = Allocate(node.Out.Elements * BytesPerElement);
+                Release(members);
+                Release(x);
+                return y;
+            }
             if (!node.Residual)
             {
                 foreach (var child in node.Children) x = Run(child, x);

@@ -74,6 +74,9 @@ public static class DeclarationValidator
             scope[let.Name] = TypeOf(let.Type);
         }
         CheckExpression(cls.ResidualWhen, scope, cls.Location, $"{cls.Name} [Residual(When)]", diagnostics, "bool");
+        if (cls.Dense is not null && cls.HasResidual)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ResidualMisuse, cls.Dense, cls.Name,
+                "a class is either [Residual] (adds its input) or [Dense] (concatenates its input), not both"));
 
 
         foreach (var m in cls.Members)

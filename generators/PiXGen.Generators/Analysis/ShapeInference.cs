@@ -57,7 +57,8 @@ public sealed class ShapeInference
                 input, network.AttributeLocation, network.Name);
             var children = inference.InstantiateMembers(network, env, input, "", new List<string>(), out var output, out bool residual);
             return new LayerNode(NodeKind.Network, null, network.Name, "", network.Name, input, output,
-                ArgSettings(network, env), children.Sum(c => c.Parameters), NodeRole.Main, residual, children.ToEquatableArray());
+                ArgSettings(network, env), children.Sum(c => c.Parameters), NodeRole.Main, residual, children.ToEquatableArray(),
+                Dense: network.Dense is not null);
         }
         catch (Abort)
         {
@@ -164,6 +165,16 @@ public sealed class ShapeInference
                 if (node is not null) { nodes.Add(node); shape = node.Out; }
             }
         }
+        if (cls.Dense is not null)
+        {
+            var where = $"{Where(prefix.TrimEnd('.'))} ({cls.Name}, [Dense])";
+            if (shape.Rank != 3 || input.Rank != 3)
+                Fail(DiagnosticDescriptors.ConcatMismatch, cls.Dense, where, input, shape, "both must be CxHxW feature maps");
+            if (shape.H != input.H || shape.W != input.W)
+                Fail(DiagnosticDescriptors.ConcatMismatch, cls.Dense, where, $"the input {input}", $"the output {shape} of its members",
+                    "heights and widths differ (keep the members' stride 1 and pad to keep the size)");
+            shape = Shape.Map(input.C + shape.C, input.H, input.W);
+        }
         output = shape;
         return nodes;
     }
@@ -235,7 +246,7 @@ public sealed class ShapeInference
         var children = InstantiateMembers(block, env, input, path + ".", stack, out var output, out bool residual);
         stack.RemoveAt(stack.Count - 1);
         return new LayerNode(NodeKind.Block, LayerKind.Use, name, path, block.Name, input, output, ArgSettings(block, env),
-            children.Sum(c => c.Parameters), role, residual, children.ToEquatableArray());
+            children.Sum(c => c.Parameters), role, residual, children.ToEquatableArray(), Dense: block.Dense is not null);
     }
 
     // ------------------------------------------------------------------ layers

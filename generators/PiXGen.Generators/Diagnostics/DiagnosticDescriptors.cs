@@ -119,6 +119,10 @@ public static class DiagnosticDescriptors
         "{0}: a block does not know its input's height and width; pool to a fixed size with [AdaptiveAvgPool2d] before [Flatten], or give Linear an explicit In", Shape, DiagnosticSeverity.Error,
         "Inside a block, Linear in-features can only be inferred after AdaptiveAvgPool2d.");
 
+    public static readonly DiagnosticDescriptor ConcatMismatch = Make("PIX0108", "Concatenated shapes differ",
+        "{0}: cannot concatenate {1} with {2}: {3}", Shape, DiagnosticSeverity.Error,
+        "Tensors concatenated along the channels ([Dense]) need the same height and width.");
+
     // ---- Costs (PIX0200–PIX0299) ----
     public static readonly DiagnosticDescriptor CostReport = Make("PIX0200", "Network cost report",
         "{0}: {1} params · {2} (torchvision convention; paper convention {3}) · {4} → {5} · {6} activations (peak {7}){8}", Cost, DiagnosticSeverity.Info,

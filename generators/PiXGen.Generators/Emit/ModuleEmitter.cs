@@ -231,6 +231,7 @@ public sealed class ModuleEmitter
         var shortcuts = _cls.Members.Where(m => m.IsShortcut).ToList();
         var after = _cls.HasResidual ? _cls.Members.Where(m => !m.IsShortcut && m.AfterAdd).ToList() : new List<LayerMember>();
         foreach (var m in main) EmitMemberConstruction(m, "c");
+        if (_cls.Dense is not null) _w.Line("c = in_channels + c; // [Dense]: the input is concatenated with the members' output");
         if (shortcuts.Count > 0) _w.Line("long shortcut_c = in_channels;");
         foreach (var shortcut in shortcuts)
         {
@@ -512,7 +513,8 @@ public sealed class ModuleEmitter
     private void EmitForward()
     {
         _w.Line("/// <summary>");
-        _w.Line("/// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run)." + (_cls.HasResidual ? " Residual: main path + shortcut, then the AfterAdd layers." : ""));
+        _w.Line("/// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run)." + (_cls.HasResidual ? " Residual: main path + shortcut, then the AfterAdd layers." : "")
+                + (_cls.Dense is not null ? " Dense: the input concatenated with the layers' output along the channels." : ""));
         if (_cls.Kind == ClassKind.Network && _ir is not null)
         {
             _w.Line("/// Shapes of one sample (default arguments):");
@@ -528,6 +530,7 @@ public sealed class ModuleEmitter
         _w.Line("var x = input;");
         var main = _cls.Members.Where(m => !m.IsShortcut && !(m.AfterAdd && _cls.HasResidual)).ToList();
         foreach (var m in main) EmitApply(m);
+        if (_cls.Dense is not null) _w.Line("x = global::TorchSharp.torch.cat(new[] { input, x }, 1); // [Dense]");
         if (_cls.HasResidual)
         {
             var shortcuts = _cls.Members.Where(m => m.IsShortcut).ToList();

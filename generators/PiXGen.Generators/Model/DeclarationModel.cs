@@ -128,7 +128,9 @@ public sealed record ClassDecl(
     /// <summary>[Network(Like = typeof(X))]: the network whose declaration this one reuses (global::...), or null.</summary>
     string? Like = null,
     /// <summary>The generator declares every field (a network made from another one's declaration).</summary>
-    bool DeclaresFields = false);
+    bool DeclaresFields = false,
+    /// <summary>[Dense] on the class (output = cat(input, members(input))): where it is written; null when absent.</summary>
+    LocationInfo? Dense = null);
 
 /// <summary>[Variants] on a network: the pin, ζ and target as written.</summary>
 public sealed record VariantsDecl(string? Pin, int Zeta, string? Target, LocationInfo? Location);

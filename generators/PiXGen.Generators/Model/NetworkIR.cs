@@ -46,7 +46,9 @@ public sealed record LayerNode(
     bool Residual,
     EquatableArray<LayerNode> Children,
     /// <summary>Where the node was declared: "class|member|item" (class fully qualified); null for Sequential containers and networks.</summary>
-    string? Origin = null)
+    string? Origin = null,
+    /// <summary>For [Dense] blocks and networks: the output is cat(input, children's output) along the channels.</summary>
+    bool Dense = false)
 {
     public string? Get(string name)
     {

@@ -146,6 +146,10 @@ public static class DeclarationParser
                 LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? location);
         }
 
+        LocationInfo? dense = null;
+        foreach (var a in symbol.GetAttributes())
+            if (IsPiXGen(a, "DenseAttribute")) dense = LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? location;
+
         bool hasResidual = false;
         string? residualWhen = null;
         foreach (var a in symbol.GetAttributes())
@@ -251,7 +255,8 @@ public static class DeclarationParser
         var accessibility = symbol.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
         return new ClassDecl(kind, ns, typeName, symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), accessibility,
             input, catalogName, hasResidual, residualWhen, args.ToEquatableArray(), lets.ToEquatableArray(),
-            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs, substitution, Variants: variants, Like: like);
+            members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs, substitution, Variants: variants, Like: like,
+            Dense: dense);
     }
 
     /// <summary>The value expression of the named argument <paramref name="name"/> of an attribute application.</summary>

@@ -282,3 +282,12 @@ public sealed class PiXAttribute : LayerAttribute
     /// <summary>Whether φ's projection has a bias (off by default, as in the official code).</summary>
     public bool PhiBias { get; set; }
 }
+
+/// <summary>
+/// Dense connectivity (DenseNet's dense layer) on a <c>[Block]</c> or <c>[Network]</c> class: the class's output is
+/// its input concatenated with the output of its members along the channels, <c>cat([input, members(input)], 1)</c>,
+/// so the channels add up. Heights and widths must agree (PIX0108). A class is either <c>[Residual]</c> or
+/// <c>[Dense]</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class DenseAttribute : Attribute { }

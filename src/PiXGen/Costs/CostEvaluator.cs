@@ -38,6 +38,13 @@ public static class CostEvaluator
             figures[node] = f;
             return f.OutputShape.ToArray();
         }
+        if (node.Dense)
+        {
+            var members = node.Children.Aggregate(x, (t, c) => Walk(network, c, t, figures));
+            if (x.Length != 3 || members.Length != 3 || members[1] != x[1] || members[2] != x[2])
+                throw new ArgumentException($"{network}.{node.Path}: [Dense] would concatenate {string.Join("×", x)} with {string.Join("×", members)} at this input size.");
+            return new[] { x[0] + members[0], x[1], x[2] };
+        }
         if (!node.Residual) return node.Children.Aggregate(x, (t, c) => Walk(network, c, t, figures));
         var main = node.Children.Where(c => c.Role == CostRole.Main).Aggregate(x, (t, c) => Walk(network, c, t, figures));
         var shortcut = node.Children.Where(c => c.Role == CostRole.Shortcut).Aggregate(x, (t, c) => Walk(network, c, t, figures));
@@ -197,6 +204,15 @@ public static class CostEvaluator
             {
                 if (node.Op is CostOp.Flatten or CostOp.Dropout or CostOp.Identity or CostOp.StochasticDepth) return x;
                 var y = New(figures[node].OutputShape.Aggregate(1L, (a, b) => a * b));
+                Drop(x);
+                return y;
+            }
+            if (node.Dense)
+            {
+                Share(x); // held for the concatenation, which allocates the output and frees both parts
+                int members = node.Children.Aggregate(x, (t, c) => Run(c, t));
+                int y = New((owners[x].Bytes + owners[members].Bytes) / CostReport.BytesPerElement); // channels add up
+                Drop(members);
                 Drop(x);
                 return y;
             }

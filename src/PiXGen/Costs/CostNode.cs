@@ -100,6 +100,16 @@ public sealed class CostNode
     public static CostNode Container(CostOp op, string path, string type, CostRole role, bool residual, params CostNode[] children)
         => new(op, path, type, role, residual, Array.Empty<long>(), children, null);
 
+    /// <summary>
+    /// A [Dense] network or block instance: its output is its input concatenated with its children's output along
+    /// the channels.
+    /// </summary>
+    public static CostNode DenseContainer(CostOp op, string path, string type, CostRole role, params CostNode[] children)
+        => new(op, path, type, role, false, Array.Empty<long>(), children, null) { Dense = true };
+
+    /// <summary>For a [Dense] container: the output is cat(input, children's output) along the channels.</summary>
+    public bool Dense { get; private init; }
+
     /// <summary>Leaf layers below this node in execution order.</summary>
     public IEnumerable<CostNode> Leaves()
     {

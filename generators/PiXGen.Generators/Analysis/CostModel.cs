@@ -212,6 +212,16 @@ public static class CostModel
                 Release(x);
                 return y;
             }
+            if (node.Kind == NodeKind.Parallel)
+            {
+                // Every branch reads the group's input (Split: a view of its chunk); the merge allocates the output
+                // and frees the branch outputs.
+                x.Uses += node.Children.Count - 1;
+                var outs = node.Children.Select(branch => branch.Children.Aggregate(x, (t, c) => Run(c, t))).ToList();
+                var y = Allocate(node.Out.Elements * BytesPerElement);
+                foreach (var o in outs) Release(o);
+                return y;
+            }
             if (node.Dense)
             {
                 // The input is held for the concatenation, which allocates the output and frees both parts.

@@ -144,6 +144,7 @@ public static class DeclarationValidator
             }
         }
 
+        CheckBranches(cls, diagnostics);
         if (cls.Kind == ClassKind.Block) CheckBlockFlatten(cls, diagnostics);
         CheckCycle(cls, blocks, diagnostics);
         return diagnostics.Count(d => IsError(d)) == before;
@@ -167,6 +168,42 @@ public static class DeclarationValidator
         if (item.Get("AlignCorners") == "true" && (item.Get("Mode") ?? "nearest") != "bilinear")
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
                 "AlignCorners applies to Mode = \"bilinear\" only"));
+    }
+
+    /// <summary>[Branch] groups: two or more branches, one merge and split setting, branches not interrupted.</summary>
+    private static void CheckBranches(ClassDecl cls, List<DiagnosticInfo> diagnostics)
+    {
+        void Report(LayerMember m, string problem)
+            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBranches, m.Branch!.Location ?? m.Location, $"{cls.Name}.{m.Name}", problem));
+        foreach (var m in cls.Members.Where(m => m.Branch is not null))
+        {
+            if (m.IsShortcut || (m.AfterAdd && cls.HasResidual))
+                Report(m, "a [Branch] member is on the main path: not a [Shortcut], not AfterAdd");
+            if (m.Branch!.Name.Trim().Length == 0) Report(m, "give the branch a name: [Branch(\"name\")]");
+            if (m.Branch.Merge is not ("concat" or "add"))
+                Report(m, $"Merge must be \"concat\" or \"add\", got \"{m.Branch.Merge}\"");
+        }
+        var ended = new Dictionary<string, string>(); // branch name → the member that ended its group
+        List<string>? open = null;
+        foreach (var step in PathStep.Of(cls.Members.Where(m => !(m.IsShortcut || (m.AfterAdd && cls.HasResidual)))))
+        {
+            if (!step.IsGroup)
+            {
+                foreach (var name in open ?? new List<string>()) ended[name] = step.Member!.Name;
+                open = null;
+                continue;
+            }
+            var first = step.Branches![0].Members[0];
+            if (step.Branches.Count < 2)
+                Report(first, $"branch '{step.Branches[0].Name}' is the only branch of its group; declare two or more (or remove [Branch] to apply the members in sequence)");
+            foreach (var m in step.AllMembers.Skip(1))
+                if (m.Branch!.Merge != first.Branch!.Merge || m.Branch.Split != first.Branch.Split)
+                    Report(m, $"every member of a group has the same Merge and Split; '{first.Name}' has Merge = \"{first.Branch.Merge}\", Split = {(first.Branch.Split ? "true" : "false")}");
+            foreach (var b in step.Branches)
+                if (ended.TryGetValue(b.Name, out var by))
+                    Report(b.Members[0], $"branch '{b.Name}' continues after its group ended at member '{by}'; keep a group's members together");
+            open = step.Branches.Select(b => b.Name).ToList();
+        }
     }
 
     private static bool IsError(DiagnosticInfo d)

@@ -134,10 +134,10 @@ public sealed class ShapeInference
         var nodes = new List<LayerNode>();
         residual = cls.HasResidual && EvalCondition(cls.ResidualWhen, env, cls.Location, $"{cls.Name} [Residual(When)]");
         var shape = input;
-        foreach (var m in cls.Members)
+        foreach (var step in PathStep.Of(cls.Members.Where(m => !(m.IsShortcut || (m.AfterAdd && cls.HasResidual)))))
         {
-            if (m.IsShortcut || (m.AfterAdd && cls.HasResidual)) continue;
-            var node = InstantiateMember(cls, m, env, shape, prefix, stack, NodeRole.Main);
+            var node = step.IsGroup ? InstantiateGroup(cls, step, env, shape, prefix, stack)
+                : InstantiateMember(cls, step.Member!, env, shape, prefix, stack, NodeRole.Main);
             if (node is not null) { nodes.Add(node); shape = node.Out; }
         }
         if (residual)
@@ -169,9 +169,9 @@ public sealed class ShapeInference
         {
             var where = $"{Where(prefix.TrimEnd('.'))} ({cls.Name}, [Dense])";
             if (shape.Rank != 3 || input.Rank != 3)
-                Fail(DiagnosticDescriptors.ConcatMismatch, cls.Dense, where, input, shape, "both must be CxHxW feature maps");
+                Fail(DiagnosticDescriptors.ConcatMismatch, cls.Dense, where, "concatenate", input, shape, "both must be CxHxW feature maps");
             if (shape.H != input.H || shape.W != input.W)
-                Fail(DiagnosticDescriptors.ConcatMismatch, cls.Dense, where, $"the input {input}", $"the output {shape} of its members",
+                Fail(DiagnosticDescriptors.ConcatMismatch, cls.Dense, where, "concatenate", $"the input {input}", $"the output {shape} of its members",
                     "heights and widths differ (keep the members' stride 1 and pad to keep the size)");
             shape = Shape.Map(input.C + shape.C, input.H, input.W);
         }
@@ -180,6 +180,50 @@ public sealed class ShapeInference
     }
 
     private string Where(string path) => path.Length == 0 ? _networkName : $"{_networkName}.{path}";
+
+    /// <summary>A parallel group of [Branch] members: every branch from the group's input (or its chunk), merged.</summary>
+    private LayerNode InstantiateGroup(ClassDecl cls, PathStep step, Dictionary<string, object> env, Shape input, string prefix, List<string> stack)
+    {
+        var first = step.Branches![0].Members[0].Branch!;
+        var where = $"{Where(prefix.TrimEnd('.'))} ({cls.Name}, branches {string.Join(", ", step.Branches.Select(b => $"'{b.Name}'"))})";
+        int n = step.Branches.Count;
+        var branchInput = input;
+        if (step.Split)
+        {
+            if (input.Rank != 3 || input.C % n != 0)
+                Fail(DiagnosticDescriptors.InvalidBranches, first.Location, where,
+                    $"Split needs a feature map whose channels the {n} branches divide, got {input}");
+            branchInput = Shape.Map(input.C / n, input.H, input.W);
+        }
+        var branches = new List<LayerNode>();
+        foreach (var b in step.Branches)
+        {
+            var shape = branchInput;
+            var children = new List<LayerNode>();
+            foreach (var m in b.Members)
+            {
+                var node = InstantiateMember(cls, m, env, shape, prefix, stack, NodeRole.Main);
+                if (node is not null) { children.Add(node); shape = node.Out; }
+            }
+            branches.Add(new LayerNode(NodeKind.Sequential, null, b.Name, prefix + b.Name, "Branch", branchInput, shape, EquatableArray<Setting>.Empty,
+                children.Sum(c => c.Parameters), NodeRole.Main, false, children.ToEquatableArray()));
+        }
+        var out0 = branches[0].Out;
+        for (int i = 1; i < n; i++)
+        {
+            var o = branches[i].Out;
+            var location = step.Branches[i].Members[0].Branch!.Location;
+            string Side(int k) => $"branch '{branches[k].Name}' ({branches[k].Out})";
+            if (step.Merge == "add" && o != out0)
+                Fail(DiagnosticDescriptors.ConcatMismatch, location, where, "add", Side(0), Side(i), "added branches need the same shape");
+            if (step.Merge != "add" && (o.Rank != 3 || out0.Rank != 3 || o.H != out0.H || o.W != out0.W))
+                Fail(DiagnosticDescriptors.ConcatMismatch, location, where, "concatenate", Side(0), Side(i), "heights and widths differ");
+        }
+        var output = step.Merge == "add" ? out0 : Shape.Map(branches.Sum(b => b.Out.C), out0.H, out0.W);
+        var settings = new[] { new Setting("Merge", step.Merge, SettingType.Text), new Setting("Split", step.Split ? "true" : "false", SettingType.Bool) };
+        return new LayerNode(NodeKind.Parallel, null, $"branches{step.Group.ToString(CultureInfo.InvariantCulture)}", prefix.TrimEnd('.'), "Branches",
+            input, output, settings.ToEquatableArray(), branches.Sum(b => b.Parameters), NodeRole.Main, false, branches.ToEquatableArray());
+    }
 
     private LayerNode? InstantiateMember(ClassDecl cls, LayerMember m, Dictionary<string, object> env, Shape input, string prefix,
         List<string> stack, NodeRole role)

@@ -119,9 +119,13 @@ public static class DiagnosticDescriptors
         "{0}: a block does not know its input's height and width; pool to a fixed size with [AdaptiveAvgPool2d] before [Flatten], or give Linear an explicit In", Shape, DiagnosticSeverity.Error,
         "Inside a block, Linear in-features can only be inferred after AdaptiveAvgPool2d.");
 
-    public static readonly DiagnosticDescriptor ConcatMismatch = Make("PIX0108", "Concatenated shapes differ",
-        "{0}: cannot concatenate {1} with {2}: {3}", Shape, DiagnosticSeverity.Error,
-        "Tensors concatenated along the channels ([Dense]) need the same height and width.");
+    public static readonly DiagnosticDescriptor ConcatMismatch = Make("PIX0108", "Merged shapes differ",
+        "{0}: cannot {1} {2} and {3}: {4}", Shape, DiagnosticSeverity.Error,
+        "Tensors concatenated along the channels ([Dense], [Branch] groups) need the same height and width; added branches the same shape.");
+
+    public static readonly DiagnosticDescriptor InvalidBranches = Make("PIX0109", "Invalid branches",
+        "{0}: {1}", Declaration, DiagnosticSeverity.Error,
+        "Consecutive [Branch] members form a parallel group of two or more named branches with one Merge (concat or add) and one Split setting; a branch is not interrupted, not a [Shortcut] and not AfterAdd; Split needs channels divisible by the branch count.");
 
     // ---- Costs (PIX0200–PIX0299) ----
     public static readonly DiagnosticDescriptor CostReport = Make("PIX0200", "Network cost report",

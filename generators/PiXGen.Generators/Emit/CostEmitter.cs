@@ -93,7 +93,9 @@ public static class CostEmitter
             return;
         }
         var op = node.Kind switch { NodeKind.Network => "Network", NodeKind.Block => "Block", _ => "Sequential" };
-        var header = node.Dense
+        var header = node.Kind == NodeKind.Parallel
+            ? $"{indent}PiXGenCostNode.Parallel(\"{node.Path}\", {role}, {(node.Get("Merge") == "add" ? "false" : "true")}, {(node.Get("Split") == "true" ? "true" : "false")}"
+            : node.Dense
             ? $"{indent}PiXGenCostNode.DenseContainer(PiXGenCostOp.{op}, \"{node.Path}\", \"{node.Op}\", {role}"
             : $"{indent}PiXGenCostNode.Container(PiXGenCostOp.{op}, \"{node.Path}\", \"{node.Op}\", {role}, {(node.Residual ? "true" : "false")}";
         if (node.Children.Count == 0) { lines.Add(header + ")"); }

@@ -230,7 +230,22 @@ public sealed class ModuleEmitter
         var main = _cls.Members.Where(m => !m.IsShortcut && !(m.AfterAdd && _cls.HasResidual)).ToList();
         var shortcuts = _cls.Members.Where(m => m.IsShortcut).ToList();
         var after = _cls.HasResidual ? _cls.Members.Where(m => !m.IsShortcut && m.AfterAdd).ToList() : new List<LayerMember>();
-        foreach (var m in main) EmitMemberConstruction(m, "c");
+        foreach (var step in PathStep.Of(main))
+        {
+            if (!step.IsGroup) { EmitMemberConstruction(step.Member!, "c"); continue; }
+            // A [Branch] group: every branch starts from the group's input channels (a chunk of them with Split).
+            var g = $"branches{step.Group.ToString(CultureInfo.InvariantCulture)}";
+            int n = step.Branches!.Count;
+            _w.Line($"long {g}_in = {(step.Split ? $"c / {n}" : "c")};");
+            for (int k = 0; k < n; k++)
+            {
+                _w.Line($"c = {g}_in; // branch '{step.Branches[k].Name}'");
+                foreach (var m in step.Branches[k].Members) EmitMemberConstruction(m, "c");
+                _w.Line($"long {g}_c{k} = c;");
+            }
+            _w.Line(step.Merge == "add" ? $"c = {g}_c0; // added" : $"c = {string.Join(" + ", Enumerable.Range(0, n).Select(k => $"{g}_c{k}"))}; // concatenated");
+            _spatialArea = null;
+        }
         if (_cls.Dense is not null) _w.Line("c = in_channels + c; // [Dense]: the input is concatenated with the members' output");
         if (shortcuts.Count > 0) _w.Line("long shortcut_c = in_channels;");
         foreach (var shortcut in shortcuts)
@@ -529,7 +544,21 @@ public sealed class ModuleEmitter
         _w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
         _w.Line("var x = input;");
         var main = _cls.Members.Where(m => !m.IsShortcut && !(m.AfterAdd && _cls.HasResidual)).ToList();
-        foreach (var m in main) EmitApply(m);
+        foreach (var step in PathStep.Of(main))
+        {
+            if (!step.IsGroup) { EmitApply(step.Member!); continue; }
+            var g = $"branches{step.Group.ToString(CultureInfo.InvariantCulture)}";
+            int n = step.Branches!.Count;
+            _w.Line(step.Split ? $"var {g}_in = x.chunk({n}, 1); // [Branch(Split = true)]" : $"var {g}_in = x;");
+            for (int k = 0; k < n; k++)
+            {
+                _w.Line($"x = {g}_in{(step.Split ? $"[{k}]" : "")}; // branch '{step.Branches[k].Name}'");
+                foreach (var m in step.Branches[k].Members) EmitApply(m);
+                _w.Line($"var {g}_out{k} = x;");
+            }
+            var outs = Enumerable.Range(0, n).Select(k => $"{g}_out{k}");
+            _w.Line(step.Merge == "add" ? $"x = {string.Join(" + ", outs)};" : $"x = global::TorchSharp.torch.cat(new[] {{ {string.Join(", ", outs)} }}, 1);");
+        }
         if (_cls.Dense is not null) _w.Line("x = global::TorchSharp.torch.cat(new[] { input, x }, 1); // [Dense]");
         if (_cls.HasResidual)
         {

@@ -82,10 +82,15 @@ public sealed record LayerMember(
     /// <summary>[NoVariant]: build-time variants leave this member as declared.</summary>
     bool NoVariant = false,
     /// <summary>Added by a variant (a PiX in front of a convolution): the generator declares the field.</summary>
-    bool Generated = false)
+    bool Generated = false,
+    /// <summary>[Branch] on this member, or null.</summary>
+    BranchDecl? Branch = null)
 {
     public bool AfterAdd => Items.Count > 0 && Items[0].AfterAdd;
 }
+
+/// <summary>[Branch(Name, Merge, Split)] on a member: where it is written.</summary>
+public sealed record BranchDecl(string Name, string Merge, bool Split, LocationInfo? Location);
 
 /// <summary>An [Arg] field: a constructor argument.</summary>
 public sealed record ArgDecl(string Name, string Type, string? Default, LocationInfo? Location);

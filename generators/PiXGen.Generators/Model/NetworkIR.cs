@@ -20,7 +20,12 @@ public readonly record struct Shape(int Rank, long C, long H, long W)
         : C.ToString(CultureInfo.InvariantCulture);
 }
 
-public enum NodeKind { Network, Block, Sequential, Layer }
+/// <summary>
+/// Kinds of nodes. <see cref="Parallel"/>: a group of [Branch] members, whose children are the branches (each a
+/// <see cref="Sequential"/>-kind node named after the branch, holding its members); Settings "Merge" (concat|add)
+/// and "Split" (true|false).
+/// </summary>
+public enum NodeKind { Network, Block, Sequential, Layer, Parallel }
 
 /// <summary>Where a node sits relative to its class's residual connection.</summary>
 public enum NodeRole { Main, Shortcut, AfterAdd }

@@ -211,6 +211,7 @@ public static class DeclarationParser
             bool isShortcut = false;
             PiXMark? pixMark = null;
             bool noVariant = false;
+            BranchDecl? branch = null;
             string? shortcutWhen = null;
             var items = new List<LayerItem>();
             foreach (var a in attributes)
@@ -218,6 +219,13 @@ public static class DeclarationParser
                 var name = a.AttributeClass!.Name;
                 if (name == "ShortcutAttribute") { isShortcut = true; shortcutWhen = Named(a, "When") as string; continue; }
                 if (name == "NoVariantAttribute") { noVariant = true; continue; }
+                if (name == "BranchAttribute")
+                {
+                    branch = new BranchDecl(a.ConstructorArguments.Length == 1 ? a.ConstructorArguments[0].Value as string ?? "" : "",
+                        Named(a, "Merge") as string ?? "concat", Named(a, "Split") is true,
+                        LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? fieldLocation);
+                    continue;
+                }
                 if (name == "PiXSqueezeAttribute")
                 {
                     var zeta = Named(a, "Zeta") is { } z ? ConstantTextOf(z) : null;
@@ -229,9 +237,9 @@ public static class DeclarationParser
             }
             if (items.Count == 0)
             {
-                if (isShortcut)
+                if (isShortcut || branch is not null)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, fieldLocation, field.Name,
-                        "is marked [Shortcut] but has no layer attributes"));
+                        $"is marked {(isShortcut ? "[Shortcut]" : "[Branch]")} but has no layer attributes"));
                 continue;
             }
             if (field.IsStatic || field.IsConst)
@@ -243,7 +251,7 @@ public static class DeclarationParser
             var pyName = field.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == "TorchSharp.Utils.ComponentNameAttribute")
                 .Select(a => Named(a, "Name") as string).FirstOrDefault(n => !string.IsNullOrEmpty(n)) ?? field.Name;
             members.Add(new LayerMember(field.Name, pyName, fieldType, field.NullableAnnotation == NullableAnnotation.Annotated,
-                field.IsReadOnly, items.ToEquatableArray(), isShortcut, shortcutWhen, fieldLocation, pixMark, noVariant));
+                field.IsReadOnly, items.ToEquatableArray(), isShortcut, shortcutWhen, fieldLocation, pixMark, noVariant, Branch: branch));
         }
 
         bool userForward = symbol.GetMembers("forward").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 1 && !m.IsImplicitlyDeclared);

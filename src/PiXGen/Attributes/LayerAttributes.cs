@@ -291,3 +291,23 @@ public sealed class PiXAttribute : LayerAttribute
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class DenseAttribute : Attribute { }
+
+/// <summary>
+/// Puts a member on a parallel branch. Consecutive <c>[Branch]</c> members form one parallel group: every branch
+/// (the members sharing a name, applied in declaration order) receives the group's input, and the branches' outputs
+/// are merged, concatenated along the channels (<c>Merge = "concat"</c>, Inception, SqueezeNet's Fire) or added
+/// (<c>"add"</c>). With <c>Split = true</c> the input channels are split into equal consecutive chunks, one per branch
+/// in order of appearance (ShuffleNetV2's <c>chunk(2)</c>). Members after the group receive the merged output.
+/// </summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class BranchAttribute : Attribute
+{
+    /// <summary>Puts the member on branch <paramref name="name"/>.</summary>
+    public BranchAttribute(string name) { Name = name; }
+    /// <summary>The branch's name; members with the same name form one branch.</summary>
+    public string Name { get; }
+    /// <summary><c>"concat"</c> (default) or <c>"add"</c>; the same on every member of a group.</summary>
+    public string Merge { get; set; } = "concat";
+    /// <summary>Split the input channels among the branches instead of giving each the whole input; the same on every member of a group.</summary>
+    public bool Split { get; set; }
+}

@@ -38,6 +38,21 @@ public static class CostEvaluator
             figures[node] = f;
             return f.OutputShape.ToArray();
         }
+        if (node.Op == CostOp.Parallel)
+        {
+            bool concat = node.Settings[0] != 0, split = node.Settings[1] != 0;
+            long n = node.Children.Count;
+            if (split && (x.Length != 3 || x[0] % n != 0))
+                throw new ArgumentException($"{network}.{node.Path}: {n} branches cannot split {string.Join("×", x)} into equal chunks.");
+            var part = split ? new[] { x[0] / n, x[1], x[2] } : x;
+            var outs = node.Children.Select(b => Walk(network, b, part, figures)).ToList();
+            foreach (var o in outs.Skip(1))
+                if (concat ? o.Length != 3 || outs[0].Length != 3 || o[1] != outs[0][1] || o[2] != outs[0][2] : !o.SequenceEqual(outs[0]))
+                    throw new ArgumentException($"{network}.{node.Path}: the branches would {(concat ? "concatenate" : "add")} {string.Join(" and ", outs.Select(s => string.Join("×", s)))} at this input size.");
+            var merged = concat ? new[] { outs.Sum(o => o[0]), outs[0][1], outs[0][2] } : outs[0];
+            figures[node] = new CostFigures(merged, 0, 0, 0, 0); // the merge's output, for the peak
+            return merged;
+        }
         if (node.Dense)
         {
             var members = node.Children.Aggregate(x, (t, c) => Walk(network, c, t, figures));
@@ -205,6 +220,15 @@ public static class CostEvaluator
                 if (node.Op is CostOp.Flatten or CostOp.Dropout or CostOp.Identity or CostOp.StochasticDepth) return x;
                 var y = New(figures[node].OutputShape.Aggregate(1L, (a, b) => a * b));
                 Drop(x);
+                return y;
+            }
+            if (node.Op == CostOp.Parallel)
+            {
+                // every branch reads the input (or a view of its chunk); the merge allocates the output, then frees the branches' outputs
+                for (int i = 1; i < node.Children.Count; i++) Share(x);
+                var outs = node.Children.Select(b => Run(b, x)).ToList();
+                int y = New(figures[node].OutputShape.Aggregate(1L, (a, b) => a * b));
+                foreach (var o in outs) Drop(o);
                 return y;
             }
             if (node.Dense)

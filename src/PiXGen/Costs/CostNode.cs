@@ -12,6 +12,8 @@ public enum CostOp
     Block,
     /// <summary>A Sequential member.</summary>
     Sequential,
+    /// <summary>A group of [Branch] members: its children are the branches (Sequential nodes), merged.</summary>
+    Parallel,
 #pragma warning disable CS1591 // layer kinds named like the attributes
     Conv2d, BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Identity,
     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation, PiX,
@@ -88,7 +90,7 @@ public sealed class CostNode
     public CostFigures? Compiled { get; }
 
     /// <summary>Whether this is a layer rather than a container.</summary>
-    public bool IsLeaf => Op is not (CostOp.Network or CostOp.Block or CostOp.Sequential);
+    public bool IsLeaf => Op is not (CostOp.Network or CostOp.Block or CostOp.Sequential or CostOp.Parallel);
 
     /// <summary>A leaf layer with its compile-time figures.</summary>
     public static CostNode Layer(CostOp op, string path, string type, CostRole role, long[] settings,
@@ -106,6 +108,14 @@ public sealed class CostNode
     /// </summary>
     public static CostNode DenseContainer(CostOp op, string path, string type, CostRole role, params CostNode[] children)
         => new(op, path, type, role, false, Array.Empty<long>(), children, null) { Dense = true };
+
+    /// <summary>
+    /// A group of [Branch] members: each child is a branch (a <see cref="CostOp.Sequential"/> node) applied to the group's input
+    /// (with <paramref name="split"/>, to its own equal chunk of the channels); the outputs are concatenated along the
+    /// channels (<paramref name="concat"/>) or added.
+    /// </summary>
+    public static CostNode Parallel(string path, CostRole role, bool concat, bool split, params CostNode[] branches)
+        => new(CostOp.Parallel, path, "Branches", role, false, new long[] { concat ? 1 : 0, split ? 1 : 0 }, branches, null);
 
     /// <summary>For a [Dense] container: the output is cat(input, children's output) along the channels.</summary>
     public bool Dense { get; private init; }

@@ -71,6 +71,37 @@ public class AxisTests
         Assert.Equal(new long[] { 2, 5 * 1 * 3 }, model.parameters().First().shape);
     }
 
+    /// <summary>
+    /// PiX substitution reads square settings: a 1×1 written "1x1" is still a squeeze convolution; a 1×1 with a 2×1 stride
+    /// or a 1×3 kernel is not (a pair reads as its larger side), so network-wide substitution leaves them dense.
+    /// </summary>
+    [Fact]
+    public void PiXSubstitution_ReplacesOnlyTrueSqueezeConvolutions()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Network(Input = "16x8x8"), SubstitutePiX]
+            public partial class SqueezeNet2
+            {
+                [Conv2d(8, Kernel = "1x1", Bias = false)] readonly TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> squeeze;
+                [Conv2d(4, Kernel = 1, Stride = "2x1", Bias = false)] readonly Conv2d strided;
+                [Conv2d(2, Kernel = "1x3", Padding = "0x1", Bias = false)] readonly Conv2d wide;
+            }
+
+            [Network(Input = "16x8x8")]
+            public partial class Marked
+            {
+                [Conv2d(8, Kernel = "1 x 1", Bias = false), PiXSqueeze] readonly PiXGen.PiX.PiXLayer squeeze;
+            }
+            """));
+        var diagnostics = run.RelevantGeneratorDiagnostics("PIX0300");
+        Assert.True(run.Files.Any(f => f.HintName == "Demo.SqueezeNet2.g.cs"), GeneratorRun.Describe(run.GeneratorDiagnostics));
+        run.AssertCompilesCleanly();
+        var summary = Assert.Single(diagnostics);
+        Assert.Equal("SqueezeNet2: PiX replaced 1 convolution(s): squeeze (ζ=2)", summary.GetMessage());
+        Assert.Contains("new global::PiXGen.PiX.PiXLayer(c, (int)(c / 8))", run.File("Demo.Marked.g.cs").Text);
+        RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.SqueezeNet2");
+    }
+
     [Fact]
     public void BadPairs_AreReportedAtTheAttribute()
     {

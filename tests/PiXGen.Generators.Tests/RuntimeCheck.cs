@@ -86,7 +86,7 @@ public static class RuntimeCheck
     /// <summary>
     /// MACs of one forward pass at batch 1 counted by hooks from the real modules' inputs, outputs and weights:
     /// Conv2d output elements × (Cin/g·kh·kw); ConvTranspose2d input elements × (Cout/g·kh·kw); Linear output
-    /// elements × in-features. Hooks stay on the model: count once per model.
+    /// elements × in-features; PiX φ's weight elements per sample. Hooks stay on the model: count once per model.
     /// </summary>
     public static long HookMacs(nn.Module<Tensor, Tensor> model, params long[] sample)
     {
@@ -100,6 +100,10 @@ public static class RuntimeCheck
                     break;
                 case ConvTranspose2d convT:
                     convT.register_forward_hook((m, x, y) => { var w = ((ConvTranspose2d)m).weight!.shape; macs += x.numel() * w[1] * w[2] * w[3]; return y; });
+                    break;
+                case PiXGen.PiX.PiXLayer pix:
+                    // φ projects the pooled C-vector of each sample to Co values: its weight's elements per sample.
+                    pix.register_forward_hook((m, x, y) => { macs += x.shape[0] * ((PiXGen.PiX.PiXLayer)m).Weight.numel(); return y; });
                     break;
                 case Linear linear:
                     linear.register_forward_hook((m, x, y) => { macs += y.numel() * ((Linear)m).weight!.shape[1]; return y; });

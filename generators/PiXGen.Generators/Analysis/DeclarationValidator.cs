@@ -121,10 +121,12 @@ public static class DeclarationValidator
                 CheckExpression(item.When, scope, item.Location, where + " When", diagnostics, "bool");
                 foreach (var s in item.Settings)
                 {
-                    if (s.Type == SettingType.Expression)
+                    // Settings copied from a per-axis one (PiX's ReplacedKernel from a "1x1" kernel) are pairs too.
+                    bool pair = s.Type == SettingType.Pair || s.Type == SettingType.Expression && s.Value.IndexOf(Setting.PairSeparator) >= 0;
+                    if (s.Type == SettingType.Expression && !pair)
                         CheckExpression(s.Value, scope, item.Location, $"{where}, {s.Name}", diagnostics, "int");
-                    if (s.Type != SettingType.Pair) continue;
-                    if (!PerAxis.Contains((item.Kind, s.Name)))
+                    if (!pair) continue;
+                    if (s.Type == SettingType.Pair && !PerAxis.Contains((item.Kind, s.Name)))
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
                             $"{s.Name} takes one integer or expression, not a height×width pair ('{s.Value}')"));

@@ -574,8 +574,14 @@ public sealed class ShapeInference
                 if (item.Get("ReplacedKernel") is not null)
                 {
                     // A [PiXSqueeze]-marked convolution: can this instance become PiX?
-                    long rk = Int("ReplacedKernel", null, record: false), rs = Int("ReplacedStride", null, record: false),
-                        rg = Int("ReplacedGroups", null, record: false);
+                    // The replaced convolution's kernel and stride may be per-axis; a non-square one reads as its larger side (never 1).
+                    long Square(string setting)
+                    {
+                        var (ht, wt) = Setting.Split(item.Get(setting)!);
+                        long h = EvalInt(setting, ht);
+                        return ht == wt ? h : Math.Max(h, EvalInt(setting, wt));
+                    }
+                    long rk = Square("ReplacedKernel"), rs = Square("ReplacedStride"), rg = Int("ReplacedGroups", null, record: false);
                     bool explicitZeta = item.Get("Zeta") is not null;
                     long outC = explicitZeta ? x.C : Int("OutChannels", null, record: false);
                     var reason = PiXRewriter.Reason(rk, rs, rg, x.C, outC, allowEqual: explicitZeta);

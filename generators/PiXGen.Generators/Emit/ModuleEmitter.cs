@@ -464,7 +464,9 @@ public sealed class ModuleEmitter
                         $"{Arg("context", item.Get("Context") is { } ctx ? $"(global::PiXGen.PiX.PiXContext){ctx}" : null, "(global::PiXGen.PiX.PiXContext)0")}" +
                         $"{Arg("bias", item.Get("PhiBias"), "false")})";
                 _spatialArea = null;
-                return (e, v => $"{v}.OutChannels");
+                // A field declared Module<Tensor, Tensor> (network-wide substitution) needs the cast to read OutChannels.
+                return (e, v => v.StartsWith("this.", System.StringComparison.Ordinal) && m.FieldType != "global::PiXGen.PiX.PiXLayer"
+                    ? $"((global::PiXGen.PiX.PiXLayer){v}).OutChannels" : $"{v}.OutChannels");
             }
             case LayerKind.Use:
             {

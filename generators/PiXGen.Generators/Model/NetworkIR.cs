@@ -61,6 +61,20 @@ public sealed record LayerNode(
         return null;
     }
 
+    /// <summary>
+    /// An integer setting. A per-axis pair ("1×7") reads as its larger side, so code that expects square settings never
+    /// takes a 1×7 kernel or a 2×1 stride for 1; per-axis code reads both sides (CostModel.Axes).
+    /// </summary>
     public long GetInt(string name, long fallback = 0)
-        => long.TryParse(Get(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : fallback;
+    {
+        var text = Get(name);
+        if (text is not null && text.IndexOf(Setting.PairSeparator) >= 0)
+        {
+            var (h, w) = Setting.Split(text);
+            if (long.TryParse(h, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var vh)
+                && long.TryParse(w, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var vw))
+                return System.Math.Max(vh, vw);
+        }
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : fallback;
+    }
 }

@@ -341,7 +341,7 @@ public static class DeclarationParser
                 $"give one integer or expression, or two (height and width, e.g. new[] {{ 1, 7 }} or \"1x7\"); got an array of {sides.Count}"));
             return;
         }
-        settings.Add(new Setting(name, Setting.PairText(sides[0]!, sides[1]!), SettingType.Pair));
+        settings.Add(new Setting(name, Setting.PairText(sides[0]!.Trim(), sides[1]!.Trim()), SettingType.Pair));
     }
 
     /// <summary>

@@ -115,7 +115,7 @@ public class LayerTests
             return (float)System.Math.Tanh(a);
         }).ToArray();
         var actual = model.call(x).data<float>().ToArray();
-        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 5);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-5f);
     }
 
     [Fact]
@@ -143,7 +143,7 @@ public class LayerTests
                 for (int c = 0; c < 3; c++)
                 {
                     double expected = (xs[(n * 3 + c) * 20 + p] - mean) / System.Math.Sqrt(var + 1e-6) * w[c] + b[c];
-                    Assert.Equal(expected, ys[(n * 3 + c) * 20 + p], 4);
+                    Assert.Equal(expected, ys[(n * 3 + c) * 20 + p], 1e-4);
                 }
             }
         using var plain = new PiXGen.Layers.LayerNorm2d(3, affine: false);

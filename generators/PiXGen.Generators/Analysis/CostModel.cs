@@ -90,19 +90,14 @@ public static class CostModel
         switch (n.Layer)
         {
             case LayerKind.Conv2d:
-            {
-                long g = n.GetInt("Groups", 1);
-                var k = Axes(n, "Kernel", 1);
-                macs = n.Out.C * (n.In.C / g) * k.H * k.W * n.Out.H * n.Out.W;
-                if (n.Get("Bias") != "false") biasAdds = n.Out.Elements;
-                break;
-            }
             case LayerKind.ConvTranspose2d:
             {
-                // Every input element is multiplied into a kh×kw window of Cout/g outputs (PyTorch's flop counter).
+                // A convolution: every output element reads a kh×kw window of Cin/g inputs. A transposed one: every
+                // input element is multiplied into a kh×kw window of Cout/g outputs (PyTorch's flop counter).
                 long g = n.GetInt("Groups", 1);
                 var k = Axes(n, "Kernel", 1);
-                macs = n.In.C * (n.Out.C / g) * k.H * k.W * n.In.H * n.In.W;
+                macs = n.Layer == LayerKind.Conv2d ? n.Out.C * (n.In.C / g) * k.H * k.W * n.Out.H * n.Out.W
+                    : n.In.C * (n.Out.C / g) * k.H * k.W * n.In.H * n.In.W;
                 if (n.Get("Bias") != "false") biasAdds = n.Out.Elements;
                 break;
             }

@@ -227,6 +227,15 @@ public class LayerTests
         public partial class BadDepthP { [StochasticDepth(1.5)] readonly PiXGen.Layers.StochasticDepth drop; }
 
         [Network(Input = "6x8x8")]
+        public partial class NotFinite
+        {
+            [LeakyReLU(NegativeSlope = double.NaN)] readonly LeakyReLU leaky;
+        }
+
+        [Network(Input = "6x8x8")]
+        public partial class InfiniteEps { [LayerNorm2d(Eps = double.PositiveInfinity)] readonly PiXGen.Layers.LayerNorm2d norm; }
+
+        [Network(Input = "6x8x8")]
         public partial class BadTransposeGroups { [ConvTranspose2d(4, Kernel = 2, Groups = 4)] readonly ConvTranspose2d up; }
-        """), new[] { "PIX0102", "PIX0102", "PIX0106", "PIX0106", "PIX0106", "PIX0106", "PIX0106", "PIX0004", "PIX0106", "PIX0106", "PIX0102" });
+        """), new[] { "PIX0102", "PIX0102", "PIX0106", "PIX0106", "PIX0106", "PIX0106", "PIX0106", "PIX0004", "PIX0106", "PIX0106", "PIX0106", "PIX0106", "PIX0102" });
 }

@@ -431,7 +431,11 @@ public sealed class ShapeInference
             }
             case LayerKind.GELU: case LayerKind.LeakyReLU: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
                 if (item.Kind == LayerKind.GELU) Word("Approximate");
-                if (item.Kind == LayerKind.LeakyReLU) Real("NegativeSlope", 0.01);
+                if (item.Kind == LayerKind.LeakyReLU)
+                {
+                    double slope = Real("NegativeSlope", 0.01);
+                    Require(!double.IsNaN(slope) && !double.IsInfinity(slope), $"NegativeSlope must be a finite number, got {item.Get("NegativeSlope")}");
+                }
                 output = x;
                 break;
             case LayerKind.GroupNorm:
@@ -445,7 +449,7 @@ public sealed class ShapeInference
                     if (x.C % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"the {x.C} input channels ({x})");
                 }
                 double eps = Real("Eps", 1e-5);
-                Require(eps > 0, $"Eps must be positive, got {eps.ToString("R", CultureInfo.InvariantCulture)}");
+                Require(eps > 0 && !double.IsInfinity(eps), $"Eps must be a positive finite number, got {eps.ToString("R", CultureInfo.InvariantCulture)}");
                 bool affine = Flag("Affine", true);
                 settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 output = x;

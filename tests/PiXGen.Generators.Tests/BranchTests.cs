@@ -120,6 +120,34 @@ public class BranchTests
         Assert.True(added.call(a).allclose(Child(added, "left").call(a) + Child(added, "right").call(a) + a, 1e-5, 1e-5));
     }
 
+    /// <summary>Inception-ResNet style: concatenated branches, a 1×1 projection, then the residual add and a ReLU after it.</summary>
+    [Fact]
+    public void BranchesInAResidualBlock_MatchTheirCosts_AndAddTheInput()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Block, Residual]
+            public partial class InceptionResNet
+            {
+                [Branch("b0")] [Conv2d(4, Kernel = 1)] readonly Conv2d branch0;
+                [Branch("b1")] [Conv2d(4, Kernel = 1)] [Conv2d(6, Kernel = "1x3", Padding = "0x1")] [Conv2d(6, Kernel = "3x1", Padding = "1x0")] readonly Sequential branch1;
+                [Conv2d("in", Kernel = 1)] readonly Conv2d conv2d;
+                [ReLU(AfterAdd = true)] readonly ReLU relu;
+            }
+
+            [Network(Input = "8x9x9")]
+            public partial class IRNet
+            {
+                [Use(typeof(InceptionResNet), Count = 2)] readonly Sequential repeat;
+            }
+            """)).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        var model = RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.IRNet", 6, 11);
+        var block = Child(model, "repeat.0");
+        using var _ = torch.no_grad();
+        var x = torch.randn(1, 8, 9, 9);
+        var merged = torch.cat(new[] { Child(block, "branch0").call(x), Child(block, "branch1").call(x) }, 1);
+        Assert.True(block.call(x).allclose(torch.nn.functional.relu(Child(block, "conv2d").call(merged) + x), 1e-5, 1e-5));
+    }
+
     [Fact]
     public void BadGroups_AreReportedAtTheBranch()
     {

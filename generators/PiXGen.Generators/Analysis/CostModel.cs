@@ -39,7 +39,7 @@ public sealed record NetworkCost(
 /// Stage 2, costs: a pure function of the instantiated network (<see cref="LayerNode"/>). The definitions
 /// (docs/costs.md) are:
 /// <list type="bullet">
-/// <item>MACs: Conv2d Cout·(Cin/g)·k²·Hout·Wout, Linear in·out, squeeze-and-excitation its two 1×1
+/// <item>MACs: Conv2d Cout·(Cin/g)·kh·kw·Hout·Wout, ConvTranspose2d Cin·(Cout/g)·kh·kw·Hin·Win, Linear in·out, squeeze-and-excitation its two 1×1
 /// convolutions C·S + S·C; bias excluded. Everything else 0.</item>
 /// <item>Paper convention: MACs + one add per output element of a layer with bias + 2 per BatchNorm2d
 /// output element + 1 per ReLU/ReLU6/SiLU/Sigmoid/Hardswish output element + 1 per MaxPool2d/AvgPool2d/
@@ -90,12 +90,26 @@ public static class CostModel
         switch (n.Layer)
         {
             case LayerKind.Conv2d:
+            case LayerKind.ConvTranspose2d:
             {
-                long g = n.GetInt("Groups", 1), k = n.GetInt("Kernel", 1);
-                macs = n.Out.C * (n.In.C / g) * k * k * n.Out.H * n.Out.W;
+                // A convolution: every output element reads a kh×kw window of Cin/g inputs. A transposed one: every
+                // input element is multiplied into a kh×kw window of Cout/g outputs (PyTorch's flop counter).
+                long g = n.GetInt("Groups", 1);
+                var k = Axes(n, "Kernel", 1);
+                macs = n.Layer == LayerKind.Conv2d ? n.Out.C * (n.In.C / g) * k.H * k.W * n.Out.H * n.Out.W
+                    : n.In.C * (n.Out.C / g) * k.H * k.W * n.In.H * n.In.W;
                 if (n.Get("Bias") != "false") biasAdds = n.Out.Elements;
                 break;
             }
+            case LayerKind.GroupNorm: case LayerKind.LayerNorm2d:
+                elementwise = 2 * n.Out.Elements;
+                break;
+            case LayerKind.GELU: case LayerKind.LeakyReLU: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
+                elementwise = n.Out.Elements;
+                break;
+            case LayerKind.AdaptiveMaxPool2d:
+                elementwise = n.In.Elements;
+                break;
             case LayerKind.Linear:
                 macs = n.In.C * n.Out.C;
                 if (n.Get("Bias") != "false") biasAdds = n.Out.C;
@@ -131,8 +145,19 @@ public static class CostModel
         return new LayerCost(n.Path, n.Op, n.Layer ?? LayerKind.Identity, n.Out, n.Parameters, buffers, macs, macs + biasAdds + elementwise);
     }
 
+    /// <summary>A per-axis setting of an instantiated layer ("3" or "1×7") as (height, width).</summary>
+    public static (long H, long W) Axes(LayerNode n, string name, long fallback)
+    {
+        var text = n.Get(name);
+        if (text is null) return (fallback, fallback);
+        var (h, w) = Setting.Split(text);
+        return (Parse(h, fallback), Parse(w, fallback));
+        static long Parse(string t, long f)
+            => long.TryParse(t, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : f;
+    }
+
     /// <summary>Whether a layer returns (a view of) its input instead of a new tensor at inference.</summary>
-    public static bool Aliases(LayerKind? kind) => kind is LayerKind.Flatten or LayerKind.Dropout or LayerKind.Identity;
+    public static bool Aliases(LayerKind? kind) => kind is LayerKind.Flatten or LayerKind.Dropout or LayerKind.Identity or LayerKind.StochasticDepth;
 
     /// <summary>
     /// Peak live activation bytes of an inference forward at batch 1: the network input is live from the
@@ -179,6 +204,27 @@ public static class CostModel
             {
                 if (Aliases(node.Layer)) return x;
                 var y = Allocate(node.Out.Elements * BytesPerElement);
+                Release(x);
+                return y;
+            }
+            if (node.Kind == NodeKind.Parallel)
+            {
+                // Every branch reads the group's input (Split: a view of its chunk); the merge allocates the output
+                // and frees the branch outputs.
+                x.Uses += node.Children.Count - 1;
+                var outs = node.Children.Select(branch => branch.Children.Aggregate(x, (t, c) => Run(c, t))).ToList();
+                var y = Allocate(node.Out.Elements * BytesPerElement);
+                foreach (var o in outs) Release(o);
+                return y;
+            }
+            if (node.Dense)
+            {
+                // The input is held for the concatenation, which allocates the output and frees both parts.
+                x.Uses++;
+                var members = x;
+                foreach (var child in node.Children) members = Run(child, members);
+                var y = Allocate(node.Out.Elements * BytesPerElement);
+                Release(members);
                 Release(x);
                 return y;
             }

@@ -19,8 +19,34 @@ public static class DeclarationValidator
     {
         LayerKind.Use => item.BlockType ?? "?",
         LayerKind.SqueezeExcitation => "global::PiXGen.Layers.SqueezeExcitation",
+        LayerKind.LayerNorm2d => "global::PiXGen.Layers.LayerNorm2d",
+        LayerKind.StochasticDepth => "global::PiXGen.Layers.StochasticDepth",
         LayerKind.PiX => "global::PiXGen.PiX.PiXLayer",
         _ => "global::TorchSharp.Modules." + item.Kind,
+    };
+
+    /// <summary>The words a string-typed setting accepts (the first is the default), by layer kind and setting name.</summary>
+    public static readonly IReadOnlyDictionary<(LayerKind Kind, string Setting), string[]> TextChoices =
+        new Dictionary<(LayerKind, string), string[]>
+        {
+            [(LayerKind.GELU, "Approximate")] = new[] { "none", "tanh" },
+            [(LayerKind.Upsample, "Mode")] = new[] { "nearest", "bilinear" },
+            [(LayerKind.StochasticDepth, "Mode")] = new[] { "row", "batch" },
+            // PiXGen.Layers.SqueezeExcitation.Activations and ScaleActivations (the runtime checks them too).
+            [(LayerKind.SqueezeExcitation, "Activation")] = new[] { "ReLU", "SiLU", "ReLU6", "Hardswish", "GELU" },
+            [(LayerKind.SqueezeExcitation, "ScaleActivation")] = new[] { "Sigmoid", "Hardsigmoid" },
+        };
+
+    /// <summary>The settings that take a height×width pair ("1x7" or new[] { 1, 7 }) as well as one integer.</summary>
+    public static readonly HashSet<(LayerKind Kind, string Setting)> PerAxis = new()
+    {
+        (LayerKind.Conv2d, "Kernel"), (LayerKind.Conv2d, "Stride"), (LayerKind.Conv2d, "Padding"), (LayerKind.Conv2d, "Dilation"),
+        (LayerKind.ConvTranspose2d, "Kernel"), (LayerKind.ConvTranspose2d, "Stride"), (LayerKind.ConvTranspose2d, "Padding"),
+        (LayerKind.ConvTranspose2d, "OutputPadding"), (LayerKind.ConvTranspose2d, "Dilation"),
+        (LayerKind.MaxPool2d, "Kernel"), (LayerKind.MaxPool2d, "Stride"), (LayerKind.MaxPool2d, "Padding"), (LayerKind.MaxPool2d, "Dilation"),
+        (LayerKind.AvgPool2d, "Kernel"), (LayerKind.AvgPool2d, "Stride"), (LayerKind.AvgPool2d, "Padding"),
+        (LayerKind.AdaptiveAvgPool2d, "OutputSize"), (LayerKind.AdaptiveMaxPool2d, "OutputSize"),
+        (LayerKind.Upsample, "ScaleFactor"), (LayerKind.Upsample, "Size"),
     };
 
     public static bool Validate(ClassDecl cls, IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics)
@@ -48,6 +74,9 @@ public static class DeclarationValidator
             scope[let.Name] = TypeOf(let.Type);
         }
         CheckExpression(cls.ResidualWhen, scope, cls.Location, $"{cls.Name} [Residual(When)]", diagnostics, "bool");
+        if (cls.Dense is not null && cls.HasResidual)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ResidualMisuse, cls.Dense, cls.Name,
+                "a class is either [Residual] (adds its input) or [Dense] (concatenates its input), not both"));
 
 
         foreach (var m in cls.Members)
@@ -91,20 +120,92 @@ public static class DeclarationValidator
                 var where = $"{cls.Name}.{m.Name} ({item.AttributeName})";
                 CheckExpression(item.When, scope, item.Location, where + " When", diagnostics, "bool");
                 foreach (var s in item.Settings)
-                    if (s.Type == SettingType.Expression)
+                {
+                    // Settings copied from a per-axis one (PiX's ReplacedKernel from a "1x1" kernel) are pairs too.
+                    bool pair = s.Type == SettingType.Pair || s.Type == SettingType.Expression && s.Value.IndexOf(Setting.PairSeparator) >= 0;
+                    if (s.Type == SettingType.Expression && !pair)
                         CheckExpression(s.Value, scope, item.Location, $"{where}, {s.Name}", diagnostics, "int");
+                    if (!pair) continue;
+                    if (s.Type == SettingType.Pair && !PerAxis.Contains((item.Kind, s.Name)))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
+                            $"{s.Name} takes one integer or expression, not a height×width pair ('{s.Value}')"));
+                        continue;
+                    }
+                    var (height, width) = Setting.Split(s.Value);
+                    CheckExpression(height, scope, item.Location, $"{where}, {s.Name} (height)", diagnostics, "int");
+                    CheckExpression(width, scope, item.Location, $"{where}, {s.Name} (width)", diagnostics, "int");
+                }
                 // Required settings are checked here too, so blocks no network instantiates are still checked.
-                if (item.Kind == LayerKind.Conv2d && item.Get("Kernel") is null)
+                if (item.Kind is LayerKind.Conv2d or LayerKind.ConvTranspose2d && item.Get("Kernel") is null)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, "Kernel"));
+                CheckChoices(item, where, diagnostics);
                 if (item.Kind == LayerKind.PiX && item.Get("Zeta") is null && item.Get("OutChannels") is null)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, "Zeta (or OutChannels)"));
                 if (item.Kind == LayerKind.Use) CheckUse(cls, item, scope, blocks, where, diagnostics);
             }
         }
 
+        CheckBranches(cls, diagnostics);
         if (cls.Kind == ClassKind.Block) CheckBlockFlatten(cls, diagnostics);
         CheckCycle(cls, blocks, diagnostics);
         return diagnostics.Count(d => IsError(d)) == before;
+    }
+
+    /// <summary>String-typed settings name one of a few choices; Upsample needs exactly one of ScaleFactor and Size.</summary>
+    private static void CheckChoices(LayerItem item, string where, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (var s in item.Settings)
+        {
+            if (s.Type != SettingType.Text || !TextChoices.TryGetValue((item.Kind, s.Name), out var choices)) continue;
+            if (!choices.Contains(s.Value))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
+                    $"{s.Name} must be {string.Join(" or ", choices.Select(c => $"\"{c}\""))}, got \"{s.Value}\""));
+        }
+        if (item.Kind != LayerKind.Upsample) return;
+        bool scale = item.Get("ScaleFactor") is not null, size = item.Get("Size") is not null;
+        if (scale == size)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
+                scale ? "give ScaleFactor or Size, not both" : "give ScaleFactor (e.g. ScaleFactor = 2) or Size"));
+        if (item.Get("AlignCorners") == "true" && (item.Get("Mode") ?? "nearest") != "bilinear")
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
+                "AlignCorners applies to Mode = \"bilinear\" only"));
+    }
+
+    /// <summary>[Branch] groups: two or more branches, one merge and split setting, branches not interrupted.</summary>
+    private static void CheckBranches(ClassDecl cls, List<DiagnosticInfo> diagnostics)
+    {
+        void Report(LayerMember m, string problem)
+            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBranches, m.Branch!.Location ?? m.Location, $"{cls.Name}.{m.Name}", problem));
+        foreach (var m in cls.Members.Where(m => m.Branch is not null))
+        {
+            if (m.IsShortcut || (m.AfterAdd && cls.HasResidual))
+                Report(m, "a [Branch] member is on the main path: not a [Shortcut], not AfterAdd");
+            if (m.Branch!.Name.Trim().Length == 0) Report(m, "give the branch a name: [Branch(\"name\")]");
+            if (m.Branch.Merge is not ("concat" or "add"))
+                Report(m, $"Merge must be \"concat\" or \"add\", got \"{m.Branch.Merge}\"");
+        }
+        var ended = new Dictionary<string, string>(); // branch name → the member that ended its group
+        List<string>? open = null;
+        foreach (var step in PathStep.Of(cls.Members.Where(m => !(m.IsShortcut || (m.AfterAdd && cls.HasResidual)))))
+        {
+            if (!step.IsGroup)
+            {
+                foreach (var name in open ?? new List<string>()) ended[name] = step.Member!.Name;
+                open = null;
+                continue;
+            }
+            var first = step.Branches![0].Members[0];
+            if (step.Branches.Count < 2)
+                Report(first, $"branch '{step.Branches[0].Name}' is the only branch of its group; declare two or more (or remove [Branch] to apply the members in sequence)");
+            foreach (var m in step.AllMembers.Skip(1))
+                if (m.Branch!.Merge != first.Branch!.Merge || m.Branch.Split != first.Branch.Split)
+                    Report(m, $"every member of a group has the same Merge and Split; '{first.Name}' has Merge = \"{first.Branch.Merge}\", Split = {(first.Branch.Split ? "true" : "false")}");
+            foreach (var b in step.Branches)
+                if (ended.TryGetValue(b.Name, out var by))
+                    Report(b.Members[0], $"branch '{b.Name}' continues after its group ended at member '{by}'; keep a group's members together");
+            open = step.Branches.Select(b => b.Name).ToList();
+        }
     }
 
     private static bool IsError(DiagnosticInfo d)
@@ -206,8 +307,9 @@ public static class DeclarationValidator
             {
                 switch (item.Kind)
                 {
-                    case LayerKind.AdaptiveAvgPool2d: spatialKnown = true; break;
+                    case LayerKind.AdaptiveAvgPool2d: case LayerKind.AdaptiveMaxPool2d: spatialKnown = true; break;
                     case LayerKind.Conv2d: case LayerKind.MaxPool2d: case LayerKind.AvgPool2d: case LayerKind.Use:
+                    case LayerKind.ConvTranspose2d: case LayerKind.Upsample:
                         spatialKnown = false; break;
                     case LayerKind.Flatten: flattenedUnknown = !spatialKnown; break;
                     case LayerKind.Linear:

@@ -60,7 +60,8 @@ public sealed class ShapeInference
                 input, network.AttributeLocation, network.Name);
             var children = inference.InstantiateMembers(network, env, input, "", new List<string>(), out var output, out bool residual);
             return new LayerNode(NodeKind.Network, null, network.Name, "", network.Name, input, output,
-                ArgSettings(network, env), children.Sum(c => c.Parameters), NodeRole.Main, residual, children.ToEquatableArray(), Class: network.FullName);
+                ArgSettings(network, env), children.Sum(c => c.Parameters), NodeRole.Main, residual, children.ToEquatableArray(), Class: network.FullName,
+                Dense: network.Dense is not null);
         }
         catch (Abort)
         {
@@ -137,10 +138,10 @@ public sealed class ShapeInference
         var nodes = new List<LayerNode>();
         residual = cls.HasResidual && EvalCondition(cls.ResidualWhen, env, cls.Location, $"{cls.Name} [Residual(When)]");
         var shape = input;
-        foreach (var m in cls.Members)
+        foreach (var step in PathStep.Of(cls.Members.Where(m => !(m.IsShortcut || (m.AfterAdd && cls.HasResidual)))))
         {
-            if (m.IsShortcut || (m.AfterAdd && cls.HasResidual)) continue;
-            var node = InstantiateMember(cls, m, env, shape, prefix, stack, NodeRole.Main);
+            var node = step.IsGroup ? InstantiateGroup(cls, step, env, shape, prefix, stack)
+                : InstantiateMember(cls, step.Member!, env, shape, prefix, stack, NodeRole.Main);
             if (node is not null) { nodes.Add(node); shape = node.Out; }
         }
         if (residual)
@@ -174,6 +175,16 @@ public sealed class ShapeInference
                 if (node is not null) { nodes.Add(node); shape = node.Out; }
             }
         }
+        if (cls.Dense is not null)
+        {
+            var where = $"{Where(prefix.TrimEnd('.'))} ({cls.Name}, [Dense])";
+            if (shape.Rank != 3 || input.Rank != 3)
+                Fail(DiagnosticDescriptors.ConcatMismatch, cls.Dense, where, "concatenate", input, shape, "both must be CxHxW feature maps");
+            if (shape.H != input.H || shape.W != input.W)
+                Fail(DiagnosticDescriptors.ConcatMismatch, cls.Dense, where, "concatenate", $"the input {input}", $"the output {shape} of its members",
+                    "heights and widths differ (keep the members' stride 1 and pad to keep the size)");
+            shape = Shape.Map(input.C + shape.C, input.H, input.W);
+        }
         output = cls.Output is { } declared ? DeclaredOutput(cls, declared, env, input, shape) : shape;
         return nodes;
     }
@@ -196,6 +207,50 @@ public sealed class ShapeInference
     }
 
     private string Where(string path) => path.Length == 0 ? _networkName : $"{_networkName}.{path}";
+
+    /// <summary>A parallel group of [Branch] members: every branch from the group's input (or its chunk), merged.</summary>
+    private LayerNode InstantiateGroup(ClassDecl cls, PathStep step, Dictionary<string, object> env, Shape input, string prefix, List<string> stack)
+    {
+        var first = step.Branches![0].Members[0].Branch!;
+        var where = $"{Where(prefix.TrimEnd('.'))} ({cls.Name}, branches {string.Join(", ", step.Branches.Select(b => $"'{b.Name}'"))})";
+        int n = step.Branches.Count;
+        var branchInput = input;
+        if (step.Split)
+        {
+            if (input.Rank != 3 || input.C % n != 0)
+                Fail(DiagnosticDescriptors.InvalidBranches, first.Location, where,
+                    $"Split needs a feature map whose channels the {n} branches divide, got {input}");
+            branchInput = Shape.Map(input.C / n, input.H, input.W);
+        }
+        var branches = new List<LayerNode>();
+        foreach (var b in step.Branches)
+        {
+            var shape = branchInput;
+            var children = new List<LayerNode>();
+            foreach (var m in b.Members)
+            {
+                var node = InstantiateMember(cls, m, env, shape, prefix, stack, NodeRole.Main);
+                if (node is not null) { children.Add(node); shape = node.Out; }
+            }
+            branches.Add(new LayerNode(NodeKind.Sequential, null, b.Name, prefix + b.Name, "Branch", branchInput, shape, EquatableArray<Setting>.Empty,
+                children.Sum(c => c.Parameters), NodeRole.Main, false, children.ToEquatableArray()));
+        }
+        var out0 = branches[0].Out;
+        for (int i = 1; i < n; i++)
+        {
+            var o = branches[i].Out;
+            var location = step.Branches[i].Members[0].Branch!.Location;
+            string Side(int k) => $"branch '{branches[k].Name}' ({branches[k].Out})";
+            if (step.Merge == "add" && o != out0)
+                Fail(DiagnosticDescriptors.ConcatMismatch, location, where, "add", Side(0), Side(i), "added branches need the same shape");
+            if (step.Merge != "add" && (o.Rank != 3 || out0.Rank != 3 || o.H != out0.H || o.W != out0.W))
+                Fail(DiagnosticDescriptors.ConcatMismatch, location, where, "concatenate", Side(0), Side(i), "heights and widths differ");
+        }
+        var output = step.Merge == "add" ? out0 : Shape.Map(branches.Sum(b => b.Out.C), out0.H, out0.W);
+        var settings = new[] { new Setting("Merge", step.Merge, SettingType.Text), new Setting("Split", step.Split ? "true" : "false", SettingType.Bool) };
+        return new LayerNode(NodeKind.Parallel, null, $"branches{step.Group.ToString(CultureInfo.InvariantCulture)}", prefix.TrimEnd('.'), "Branches",
+            input, output, settings.ToEquatableArray(), branches.Sum(b => b.Parameters), NodeRole.Main, false, branches.ToEquatableArray());
+    }
 
     private LayerNode? InstantiateMember(ClassDecl cls, LayerMember m, Dictionary<string, object> env, Shape input, string prefix,
         List<string> stack, NodeRole role)
@@ -265,7 +320,7 @@ public sealed class ShapeInference
         _useSite = outerSite;
         stack.RemoveAt(stack.Count - 1);
         return new LayerNode(NodeKind.Block, LayerKind.Use, name, path, block.Name, input, output, ArgSettings(block, env),
-            children.Sum(c => c.Parameters), role, residual, children.ToEquatableArray(), Class: block.FullName);
+            children.Sum(c => c.Parameters), role, residual, children.ToEquatableArray(), Class: block.FullName, Dense: block.Dense is not null);
     }
 
     // ------------------------------------------------------------------ layers
@@ -274,6 +329,12 @@ public sealed class ShapeInference
     {
         var where = $"{Where(path)} ({item.AttributeName})";
         var settings = new List<Setting>();
+        long EvalInt(string setting, string text)
+        {
+            var v = Eval(ParseOrFail(text, item.Location, $"{where}, {setting}"), env, item.Location, $"{where}, {setting}");
+            if (v is not long l) { Fail(DiagnosticDescriptors.BadExpression, item.Location, $"{where}, {setting}", $"'{text}' is a condition, not an integer"); return 0; }
+            return l;
+        }
         long Int(string setting, long? fallback, bool record = true)
         {
             var text = item.Get(setting);
@@ -285,12 +346,61 @@ public sealed class ShapeInference
             }
             else
             {
-                var v = Eval(ParseOrFail(text, item.Location, $"{where}, {setting}"), env, item.Location, $"{where}, {setting}");
-                if (v is not long l) { Fail(DiagnosticDescriptors.BadExpression, item.Location, $"{where}, {setting}", $"'{text}' is a condition, not an integer"); return 0; }
-                value = l;
+                if (text.IndexOf(Setting.PairSeparator) >= 0)
+                    Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"{setting} takes one integer, not a height×width pair ('{text}')");
+                value = EvalInt(setting, text);
             }
             if (record) settings.Add(new Setting(setting, value.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
             return value;
+        }
+        // A per-axis setting: one integer for both axes, or a height×width pair; recorded as "3" or "1×7".
+        (long H, long W) Int2(string setting, (long H, long W)? fallback)
+        {
+            var text = item.Get(setting);
+            long h, w;
+            if (text is null)
+            {
+                if (fallback is null) { Fail(DiagnosticDescriptors.MissingParameter, item.Location, where, setting); return (0, 0); }
+                (h, w) = fallback.Value;
+            }
+            else
+            {
+                var (ht, wt) = Setting.Split(text);
+                h = EvalInt(setting, ht);
+                w = ht == wt ? h : EvalInt(setting, wt);
+            }
+            var recorded = h == w ? h.ToString(CultureInfo.InvariantCulture)
+                : Setting.PairText(h.ToString(CultureInfo.InvariantCulture), w.ToString(CultureInfo.InvariantCulture));
+            settings.Add(new Setting(setting, recorded, SettingType.Expression));
+            return (h, w);
+        }
+        double Real(string setting, double fallback)
+        {
+            var text = item.Get(setting);
+            double value = fallback;
+            if (text is not null) double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+            settings.Add(new Setting(setting, value.ToString("R", CultureInfo.InvariantCulture), SettingType.Double));
+            return value;
+        }
+        string Word(string setting)
+        {
+            var value = item.Get(setting) ?? DeclarationValidator.TextChoices[(item.Kind, setting)][0];
+            settings.Add(new Setting(setting, value, SettingType.Text));
+            return value;
+        }
+        void Positive(string setting, (long H, long W) v)
+        {
+            if (v.H <= 0 || v.W <= 0) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"{setting} must be positive, got {Show(v)}");
+        }
+        void NotNegative(string setting, (long H, long W) v)
+        {
+            if (v.H < 0 || v.W < 0) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"{setting} must not be negative, got {Show(v)}");
+        }
+        void CheckIn()
+        {
+            if (item.Get("In") is null) return;
+            long declared = Int("In", null, record: false);
+            if (declared != x.C) Fail(DiagnosticDescriptors.ChannelMismatch, item.Location, where, declared, x);
         }
         bool Flag(string setting, bool fallback)
         {
@@ -312,26 +422,20 @@ public sealed class ShapeInference
             case LayerKind.Conv2d:
             {
                 NeedMap();
-                long outC = Int("OutChannels", null), k = Int("Kernel", null), s = Int("Stride", 1), p = Int("Padding", 0),
-                    d = Int("Dilation", 1), g = Int("Groups", 1);
+                long outC = Int("OutChannels", null);
+                var k = Int2("Kernel", null); var s = Int2("Stride", (1, 1)); var p = Int2("Padding", (0, 0)); var d = Int2("Dilation", (1, 1));
+                long g = Int("Groups", 1);
                 bool bias = Flag("Bias", true);
-                if (item.Get("In") is not null)
-                {
-                    long declared = Int("In", null, record: false);
-                    if (declared != x.C) Fail(DiagnosticDescriptors.ChannelMismatch, item.Location, where, declared, x);
-                }
+                CheckIn();
                 settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 Require(outC > 0, $"OutChannels must be positive, got {outC}");
-                Require(k > 0, $"Kernel must be positive, got {k}");
-                Require(s > 0, $"Stride must be positive, got {s}");
-                Require(p >= 0, $"Padding must not be negative, got {p}");
-                Require(d > 0, $"Dilation must be positive, got {d}");
+                Positive("Kernel", k); Positive("Stride", s); NotNegative("Padding", p); Positive("Dilation", d);
                 Require(g > 0, $"Groups must be positive, got {g}");
-                if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, x.C, outC);
-                long h = ConvOut(x.H, k, s, p, d, false), w = ConvOut(x.W, k, s, p, d, false);
+                if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"input channels {x.C} and output channels {outC}");
+                long h = ConvOut(x.H, k.H, s.H, p.H, d.H, false), w = ConvOut(x.W, k.W, s.W, p.W, d.W, false);
                 if (h <= 0 || w <= 0) Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{outC}x{h}x{w}", x);
                 output = Shape.Map(outC, h, w);
-                parameters = outC * (x.C / g) * k * k + (bias ? outC : 0);
+                parameters = outC * (x.C / g) * k.H * k.W + (bias ? outC : 0);
                 break;
             }
             case LayerKind.BatchNorm2d:
@@ -346,37 +450,120 @@ public sealed class ShapeInference
                 output = x;
                 break;
             case LayerKind.Dropout:
+            case LayerKind.StochasticDepth:
             {
                 var pText = item.Get("P") ?? "0.5";
                 double.TryParse(pText, NumberStyles.Float, CultureInfo.InvariantCulture, out var pd);
-                Require(pd >= 0 && pd <= 1, $"dropout probability must be between 0 and 1, got {pText}");
+                Require(pd >= 0 && pd <= 1, $"{(item.Kind == LayerKind.Dropout ? "dropout" : "drop")} probability must be between 0 and 1, got {pText}");
                 settings.Add(new Setting("P", pText, SettingType.Double));
+                if (item.Kind == LayerKind.StochasticDepth) Word("Mode");
                 output = x;
+                break;
+            }
+            case LayerKind.GELU: case LayerKind.LeakyReLU: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
+                if (item.Kind == LayerKind.GELU) Word("Approximate");
+                if (item.Kind == LayerKind.LeakyReLU)
+                {
+                    double slope = Real("NegativeSlope", 0.01);
+                    Require(!double.IsNaN(slope) && !double.IsInfinity(slope), $"NegativeSlope must be a finite number, got {item.Get("NegativeSlope")}");
+                }
+                output = x;
+                break;
+            case LayerKind.GroupNorm:
+            case LayerKind.LayerNorm2d:
+            {
+                NeedMap();
+                if (item.Kind == LayerKind.GroupNorm)
+                {
+                    long g = Int("Groups", null);
+                    Require(g > 0, $"Groups must be positive, got {g}");
+                    if (x.C % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"the {x.C} input channels ({x})");
+                }
+                double eps = Real("Eps", 1e-5);
+                Require(eps > 0 && !double.IsInfinity(eps), $"Eps must be a positive finite number, got {eps.ToString("R", CultureInfo.InvariantCulture)}");
+                bool affine = Flag("Affine", true);
+                settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                output = x;
+                parameters = affine ? 2 * x.C : 0;
+                break;
+            }
+            case LayerKind.ChannelShuffle:
+            {
+                NeedMap();
+                long g = Int("Groups", null);
+                Require(g > 0, $"Groups must be positive, got {g}");
+                if (x.C % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"the {x.C} input channels ({x})");
+                output = x;
+                break;
+            }
+            case LayerKind.Upsample:
+            {
+                NeedMap();
+                Word("Mode");
+                Flag("AlignCorners", false);
+                if (item.Get("Size") is not null)
+                {
+                    var size = Int2("Size", null);
+                    Positive("Size", size);
+                    output = Shape.Map(x.C, size.H, size.W);
+                }
+                else
+                {
+                    var scale = Int2("ScaleFactor", null);
+                    Positive("ScaleFactor", scale);
+                    output = Shape.Map(x.C, x.H * scale.H, x.W * scale.W);
+                }
+                break;
+            }
+            case LayerKind.ConvTranspose2d:
+            {
+                NeedMap();
+                long outC = Int("OutChannels", null);
+                var k = Int2("Kernel", null); var s = Int2("Stride", (1, 1)); var p = Int2("Padding", (0, 0));
+                var op = Int2("OutputPadding", (0, 0)); var d = Int2("Dilation", (1, 1));
+                long g = Int("Groups", 1);
+                bool bias = Flag("Bias", true);
+                CheckIn();
+                settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                Require(outC > 0, $"OutChannels must be positive, got {outC}");
+                Positive("Kernel", k); Positive("Stride", s); NotNegative("Padding", p); NotNegative("OutputPadding", op); Positive("Dilation", d);
+                Require(g > 0, $"Groups must be positive, got {g}");
+                if (op.H != op.W)
+                    Fail(DiagnosticDescriptors.InvalidValue, item.Location, where,
+                        $"OutputPadding {Show(op)}: TorchSharp 0.107's ConvTranspose2d applies one output padding (the height's) to both axes; give one value");
+                if (!((op.H < s.H || op.H < d.H) && (op.W < s.W || op.W < d.W)))
+                    Fail(DiagnosticDescriptors.InvalidValue, item.Location, where,
+                        $"OutputPadding {Show(op)} must be smaller than the stride {Show(s)} or the dilation {Show(d)}");
+                if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"input channels {x.C} and output channels {outC}");
+                long h = TransposedOut(x.H, k.H, s.H, p.H, d.H, op.H), w = TransposedOut(x.W, k.W, s.W, p.W, d.W, op.W);
+                if (h <= 0 || w <= 0) Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{outC}x{h}x{w}", x);
+                output = Shape.Map(outC, h, w);
+                parameters = x.C * (outC / g) * k.H * k.W + (bias ? outC : 0);
                 break;
             }
             case LayerKind.MaxPool2d:
             case LayerKind.AvgPool2d:
             {
                 NeedMap();
-                long k = Int("Kernel", null), s = Int("Stride", k), p = Int("Padding", 0);
-                long d = item.Kind == LayerKind.MaxPool2d ? Int("Dilation", 1) : 1;
+                var k = Int2("Kernel", null); var s = Int2("Stride", k); var p = Int2("Padding", (0, 0));
+                var d = item.Kind == LayerKind.MaxPool2d ? Int2("Dilation", (1, 1)) : (1, 1);
                 bool ceil = Flag("CeilMode", false);
                 if (item.Kind == LayerKind.AvgPool2d) Flag("CountIncludePad", true);
-                Require(k > 0, $"Kernel must be positive, got {k}");
-                Require(s > 0, $"Stride must be positive, got {s}");
-                Require(d > 0, $"Dilation must be positive, got {d}");
-                Require(p >= 0 && 2 * p <= k, $"Padding must be between 0 and half the kernel size ({k}), got {p}");
-                long h = ConvOut(x.H, k, s, p, d, ceil), w = ConvOut(x.W, k, s, p, d, ceil);
+                Positive("Kernel", k); Positive("Stride", s); Positive("Dilation", d);
+                if (p.H < 0 || p.W < 0 || 2 * p.H > k.H || 2 * p.W > k.W)
+                    Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"Padding must be between 0 and half the kernel size ({Show(k)}), got {Show(p)}");
+                long h = ConvOut(x.H, k.H, s.H, p.H, d.H, ceil), w = ConvOut(x.W, k.W, s.W, p.W, d.W, ceil);
                 if (h <= 0 || w <= 0) Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{x.C}x{h}x{w}", x);
                 output = Shape.Map(x.C, h, w);
                 break;
             }
             case LayerKind.AdaptiveAvgPool2d:
+            case LayerKind.AdaptiveMaxPool2d:
             {
                 NeedMap();
-                long o = Int("OutputSize", null);
-                Require(o > 0, $"OutputSize must be positive, got {o}");
-                output = Shape.Map(x.C, o, o);
+                var o = Int2("OutputSize", null);
+                Positive("OutputSize", o);
+                output = Shape.Map(x.C, o.H, o.W);
                 break;
             }
             case LayerKind.Flatten:
@@ -413,6 +600,7 @@ public sealed class ShapeInference
                     settings.Add(new Setting("Squeeze", squeeze.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 }
                 Require(squeeze > 0, $"squeeze channels must be positive, got {squeeze} for {x.C} channels");
+                Word("Activation"); Word("ScaleActivation");
                 output = x;
                 parameters = 2 * x.C * squeeze + squeeze + x.C;
                 break;
@@ -423,8 +611,14 @@ public sealed class ShapeInference
                 if (item.Get("ReplacedKernel") is not null)
                 {
                     // A [PiXSqueeze]-marked convolution: can this instance become PiX?
-                    long rk = Int("ReplacedKernel", null, record: false), rs = Int("ReplacedStride", null, record: false),
-                        rg = Int("ReplacedGroups", null, record: false);
+                    // The replaced convolution's kernel and stride may be per-axis; a non-square one reads as its larger side (never 1).
+                    long Square(string setting)
+                    {
+                        var (ht, wt) = Setting.Split(item.Get(setting)!);
+                        long h = EvalInt(setting, ht);
+                        return ht == wt ? h : Math.Max(h, EvalInt(setting, wt));
+                    }
+                    long rk = Square("ReplacedKernel"), rs = Square("ReplacedStride"), rg = Int("ReplacedGroups", null, record: false);
                     bool explicitZeta = item.Get("Zeta") is not null;
                     long outC = explicitZeta ? x.C : Int("OutChannels", null, record: false);
                     var reason = PiXRewriter.Reason(rk, rs, rg, x.C, outC, allowEqual: explicitZeta);
@@ -466,6 +660,13 @@ public sealed class ShapeInference
         if (ceil && (o - 1) * s >= size + p) o--;
         return o;
     }
+
+    /// <summary>PyTorch's output size of a transposed convolution along one axis.</summary>
+    public static long TransposedOut(long size, long k, long s, long p, long d, long outputPadding)
+        => (size - 1) * s - 2 * p + d * (k - 1) + outputPadding + 1;
+
+    private static string Show((long H, long W) v)
+        => v.H == v.W ? v.H.ToString(CultureInfo.InvariantCulture) : string.Format(CultureInfo.InvariantCulture, "{0}x{1}", v.H, v.W);
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
     private static long CeilDiv(long a, long b) => -FloorDiv(-a, b);

@@ -112,8 +112,8 @@ public static class DiagnosticDescriptors
         "A Linear layer's In must equal the flattened size of its input.");
 
     public static readonly DiagnosticDescriptor GroupsMismatch = Make("PIX0102", "Groups do not divide channels",
-        "{0}: groups={1} must divide input channels {2} and output channels {3}", Shape, DiagnosticSeverity.Error,
-        "Grouped convolutions need channel counts divisible by the group count.");
+        "{0}: groups={1} must divide {2}", Shape, DiagnosticSeverity.Error,
+        "Grouped convolutions, GroupNorm and ChannelShuffle need channel counts divisible by the group count.");
 
     public static readonly DiagnosticDescriptor SpatialZero = Make("PIX0103", "Spatial size reaches zero",
         "{0}: output size {1} from input {2} is not positive", Shape, DiagnosticSeverity.Error,
@@ -129,11 +129,19 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor InvalidValue = Make("PIX0106", "Invalid parameter value",
         "{0}: {1}", Shape, DiagnosticSeverity.Error,
-        "A parameter evaluated to a value the layer does not accept.");
+        "A parameter evaluated to a value the layer does not accept, a word setting outside its list, or a height×width pair where one value is expected.");
 
     public static readonly DiagnosticDescriptor UnknownSpatial = Make("PIX0107", "Flattened size not known in a block",
         "{0}: a block does not know its input's height and width; pool to a fixed size with [AdaptiveAvgPool2d] before [Flatten], or give Linear an explicit In", Shape, DiagnosticSeverity.Error,
         "Inside a block, Linear in-features can only be inferred after AdaptiveAvgPool2d.");
+
+    public static readonly DiagnosticDescriptor ConcatMismatch = Make("PIX0108", "Merged shapes differ",
+        "{0}: cannot {1} {2} and {3}: {4}", Shape, DiagnosticSeverity.Error,
+        "Tensors concatenated along the channels ([Dense], [Branch] groups) need the same height and width; added branches the same shape.");
+
+    public static readonly DiagnosticDescriptor InvalidBranches = Make("PIX0109", "Invalid branches",
+        "{0}: {1}", Declaration, DiagnosticSeverity.Error,
+        "Consecutive [Branch] members form a parallel group of two or more named branches with one Merge (concat or add) and one Split setting; a branch is not interrupted, not a [Shortcut] and not AfterAdd; Split needs channels divisible by the branch count.");
 
     // ---- Costs (PIX0200–PIX0299) ----
     public static readonly DiagnosticDescriptor CostReport = Make("PIX0200", "Network cost report",

@@ -93,7 +93,11 @@ public static class CostEmitter
             return;
         }
         var op = node.Kind switch { NodeKind.Network => "Network", NodeKind.Block => "Block", _ => "Sequential" };
-        var header = $"{indent}PiXGenCostNode.Container(PiXGenCostOp.{op}, \"{node.Path}\", \"{node.Op}\", {role}, {(node.Residual ? "true" : "false")}";
+        var header = node.Kind == NodeKind.Parallel
+            ? $"{indent}PiXGenCostNode.Parallel(\"{node.Path}\", {role}, {(node.Get("Merge") == "add" ? "false" : "true")}, {(node.Get("Split") == "true" ? "true" : "false")}"
+            : node.Dense
+            ? $"{indent}PiXGenCostNode.DenseContainer(PiXGenCostOp.{op}, \"{node.Path}\", \"{node.Op}\", {role}"
+            : $"{indent}PiXGenCostNode.Container(PiXGenCostOp.{op}, \"{node.Path}\", \"{node.Op}\", {role}, {(node.Residual ? "true" : "false")}";
         if (node.Children.Count == 0) { lines.Add(header + ")"); }
         else
         {
@@ -112,18 +116,44 @@ public static class CostEmitter
     private static IEnumerable<long> Settings(LayerNode n)
     {
         long Flag(string name) => n.Get(name) == "true" ? 1 : 0;
+        // Per-axis settings: the height values in the documented places, the width values appended when any differs.
+        (long H, long W) A(string name, long fallback) => CostModel.Axes(n, name, fallback);
+        IEnumerable<long> Widths(params (long H, long W)[] axes) => axes.Any(a => a.H != a.W) ? axes.Select(a => a.W) : Enumerable.Empty<long>();
         switch (n.Layer)
         {
             case LayerKind.Conv2d:
-                return new[] { n.GetInt("OutChannels"), n.GetInt("Kernel"), n.GetInt("Stride", 1), n.GetInt("Padding"), n.GetInt("Dilation", 1),
-                    n.GetInt("Groups", 1), n.Get("Bias") == "false" ? 0 : 1, n.GetInt("InChannels") };
+            {
+                var (k, s, p, d) = (A("Kernel", 0), A("Stride", 1), A("Padding", 0), A("Dilation", 1));
+                return new[] { n.GetInt("OutChannels"), k.H, s.H, p.H, d.H,
+                    n.GetInt("Groups", 1), n.Get("Bias") == "false" ? 0 : 1, n.GetInt("InChannels") }.Concat(Widths(k, s, p, d));
+            }
+            case LayerKind.ConvTranspose2d:
+            {
+                var (k, s, p, op, d) = (A("Kernel", 0), A("Stride", 1), A("Padding", 0), A("OutputPadding", 0), A("Dilation", 1));
+                return new[] { n.GetInt("OutChannels"), k.H, s.H, p.H, op.H, d.H, n.GetInt("Groups", 1), n.Get("Bias") == "false" ? 0 : 1,
+                    n.GetInt("InChannels"), k.W, s.W, p.W, op.W, d.W };
+            }
             case LayerKind.MaxPool2d: case LayerKind.AvgPool2d:
             {
-                long k = n.GetInt("Kernel");
-                return new[] { k, n.GetInt("Stride", k), n.GetInt("Padding"), n.GetInt("Dilation", 1), Flag("CeilMode") };
+                var k = A("Kernel", 0);
+                var (s, p, d) = (n.Get("Stride") is null ? k : A("Stride", 1), A("Padding", 0), A("Dilation", 1));
+                return new[] { k.H, s.H, p.H, d.H, Flag("CeilMode") }.Concat(Widths(k, s, p, d));
             }
-            case LayerKind.AdaptiveAvgPool2d:
-                return new[] { n.GetInt("OutputSize") };
+            case LayerKind.AdaptiveAvgPool2d: case LayerKind.AdaptiveMaxPool2d:
+            {
+                var o = A("OutputSize", 0);
+                return new[] { o.H }.Concat(Widths(o));
+            }
+            case LayerKind.GroupNorm: case LayerKind.LayerNorm2d:
+                return new[] { n.Get("Affine") == "false" ? 0L : 1L };
+            case LayerKind.ChannelShuffle:
+                return new[] { n.GetInt("Groups", 1) };
+            case LayerKind.Upsample:
+            {
+                var scale = A("ScaleFactor", 0);
+                var size = A("Size", 0);
+                return new[] { scale.H, scale.W, size.H, size.W };
+            }
             case LayerKind.Linear:
                 return new[] { n.GetInt("OutFeatures"), n.Get("Bias") == "false" ? 0 : 1, n.GetInt("InFeatures") };
             case LayerKind.SqueezeExcitation:

@@ -62,6 +62,13 @@ public static class GraphEmitter
             x = name;
         }
         foreach (var c in scope.Children.Where(c => c.Role == NodeRole.AfterAdd)) x = Apply(c, x, nodes, userForward);
+        if (scope.Dense)
+        {
+            // [Dense]: the output is the input with the members' output appended along the channels.
+            var name = Prefix(scope) + "cat";
+            nodes.Add(new Node(name, "Concat", new[] { input, x }, null, new KeyValuePair<string, string>[0], scope.Out));
+            x = name;
+        }
         return x;
     }
 
@@ -76,6 +83,30 @@ public static class GraphEmitter
                 return x;
             case NodeKind.Block:
                 return Scope(n, x, nodes, userForward);
+            case NodeKind.Parallel:
+            {
+                // [Branch] members: every branch from the input (or from its channel chunk with Split), then concat or add.
+                bool split = n.Get("Split") == "true";
+                int count = n.Children.Count;
+                var outputs = new List<string>();
+                for (int i = 0; i < count; i++)
+                {
+                    var branch = n.Children[i];
+                    var start = x;
+                    if (split)
+                    {
+                        long size = n.In.C / count;
+                        start = branch.Path + ".chunk";
+                        nodes.Add(new Node(start, "ChannelSlice", new[] { x }, null, new[] { A("start", i * size), A("count", size) }, branch.In));
+                    }
+                    var y = start;
+                    foreach (var c in branch.Children) y = Apply(c, y, nodes, userForward);
+                    outputs.Add(y);
+                }
+                var merged = (n.Path.Length == 0 ? "" : n.Path + ".") + n.Name + (n.Get("Merge") == "add" ? ".add" : ".cat");
+                nodes.Add(new Node(merged, n.Get("Merge") == "add" ? "Add" : "Concat", outputs, null, new KeyValuePair<string, string>[0], n.Out));
+                return merged;
+            }
             default:
                 return Layer(n, x, nodes);
         }
@@ -84,6 +115,15 @@ public static class GraphEmitter
     private static KeyValuePair<string, string> A(string name, string value) => new(name, value);
     private static KeyValuePair<string, string> A(string name, long value) => new(name, Int(value));
     private static string Pair(long v) => Int(v) + "," + Int(v);
+
+    /// <summary>A per-axis setting as "h,w": recorded as one integer for both axes or as a height×width pair.</summary>
+    private static string PairOf(LayerNode n, string name, long fallback)
+    {
+        var text = n.Get(name);
+        if (text is null) return Pair(fallback);
+        var (h, w) = Setting.Split(text);
+        return h.Trim() + "," + w.Trim();
+    }
     private static string Flag(string? text, bool fallback) => (text is null ? fallback : text == "true") ? "true" : "false";
 
     private static string Layer(LayerNode n, string x, List<Node> nodes)
@@ -100,10 +140,35 @@ public static class GraphEmitter
             case LayerKind.Conv2d:
                 return Add("Conv2d", new[]
                 {
-                    A("in", n.GetInt("InChannels")), A("out", n.GetInt("OutChannels")), A("kernel", Pair(n.GetInt("Kernel"))),
-                    A("stride", Pair(n.GetInt("Stride", 1))), A("padding", Pair(n.GetInt("Padding"))), A("dilation", Pair(n.GetInt("Dilation", 1))),
+                    A("in", n.GetInt("InChannels")), A("out", n.GetInt("OutChannels")), A("kernel", PairOf(n, "Kernel", 1)),
+                    A("stride", PairOf(n, "Stride", 1)), A("padding", PairOf(n, "Padding", 0)), A("dilation", PairOf(n, "Dilation", 1)),
                     A("groups", n.GetInt("Groups", 1)), A("bias", Flag(n.Get("Bias"), true)),
                 }, n.Path);
+            case LayerKind.ConvTranspose2d:
+                return Add("ConvTranspose2d", new[]
+                {
+                    A("in", n.GetInt("InChannels")), A("out", n.GetInt("OutChannels")), A("kernel", PairOf(n, "Kernel", 1)),
+                    A("stride", PairOf(n, "Stride", 1)), A("padding", PairOf(n, "Padding", 0)), A("output_padding", PairOf(n, "OutputPadding", 0)),
+                    A("dilation", PairOf(n, "Dilation", 1)), A("groups", n.GetInt("Groups", 1)), A("bias", Flag(n.Get("Bias"), true)),
+                }, n.Path);
+            case LayerKind.GroupNorm:
+                return Add("GroupNorm", new[] { A("groups", n.GetInt("Groups")), A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05"), A("affine", Flag(n.Get("Affine"), true)) }, n.Path);
+            case LayerKind.LayerNorm2d:
+                return Add("LayerNorm2d", new[] { A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05"), A("affine", Flag(n.Get("Affine"), true)) }, n.Path);
+            case LayerKind.GELU:
+                return Add("GELU", new[] { A("approximate", n.Get("Approximate") ?? "none") });
+            case LayerKind.LeakyReLU:
+                return Add("LeakyReLU", new[] { A("slope", n.Get("NegativeSlope") ?? "0.01") });
+            case LayerKind.Hardsigmoid: case LayerKind.Tanh:
+                return Add(n.Layer.ToString()!, new KeyValuePair<string, string>[0]);
+            case LayerKind.StochasticDepth:
+                return Add("StochasticDepth", new[] { A("p", n.Get("P") ?? "0.5"), A("mode", n.Get("Mode") ?? "row") });
+            case LayerKind.ChannelShuffle:
+                return Add("ChannelShuffle", new[] { A("groups", n.GetInt("Groups")) });
+            case LayerKind.Upsample:
+                return Add("Upsample", new[] { A("mode", n.Get("Mode") ?? "nearest"), A("size", Int(n.Out.H) + "," + Int(n.Out.W)), A("align_corners", Flag(n.Get("AlignCorners"), false)) });
+            case LayerKind.AdaptiveMaxPool2d:
+                return Add("AdaptiveMaxPool2d", new[] { A("size", Int(n.Out.H) + "," + Int(n.Out.W)) });
             case LayerKind.BatchNorm2d:
                 return Add("BatchNorm2d", new[] { A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05") }, n.Path);
             case LayerKind.Linear:
@@ -116,18 +181,18 @@ public static class GraphEmitter
             case LayerKind.MaxPool2d:
             case LayerKind.AvgPool2d:
             {
-                long k = n.GetInt("Kernel");
+                var kernel = PairOf(n, "Kernel", 1);
                 var attributes = new List<KeyValuePair<string, string>>
                 {
-                    A("kernel", Pair(k)), A("stride", Pair(n.GetInt("Stride", k))), A("padding", Pair(n.GetInt("Padding"))),
+                    A("kernel", kernel), A("stride", n.Get("Stride") is null ? kernel : PairOf(n, "Stride", 1)), A("padding", PairOf(n, "Padding", 0)),
                     A("ceil", Flag(n.Get("CeilMode"), false)),
                 };
-                if (n.Layer == LayerKind.MaxPool2d) attributes.Add(A("dilation", Pair(n.GetInt("Dilation", 1))));
+                if (n.Layer == LayerKind.MaxPool2d) attributes.Add(A("dilation", PairOf(n, "Dilation", 1)));
                 else attributes.Add(A("count_include_pad", Flag(n.Get("CountIncludePad"), true)));
                 return Add(n.Layer.ToString()!, attributes);
             }
             case LayerKind.AdaptiveAvgPool2d:
-                return Add("AdaptiveAvgPool2d", new[] { A("size", Pair(n.GetInt("OutputSize"))) });
+                return Add("AdaptiveAvgPool2d", new[] { A("size", Int(n.Out.H) + "," + Int(n.Out.W)) });
             case LayerKind.Flatten:
                 return Add("Flatten", new KeyValuePair<string, string>[0]);
             case LayerKind.SqueezeExcitation:

@@ -280,7 +280,23 @@ public sealed class ModuleEmitter
         var main = _cls.Members.Where(m => !m.IsShortcut && !(m.AfterAdd && _cls.HasResidual)).ToList();
         var shortcuts = _cls.Members.Where(m => m.IsShortcut).ToList();
         var after = _cls.HasResidual ? _cls.Members.Where(m => !m.IsShortcut && m.AfterAdd).ToList() : new List<LayerMember>();
-        foreach (var m in main) EmitMemberConstruction(m, "c");
+        foreach (var step in PathStep.Of(main))
+        {
+            if (!step.IsGroup) { EmitMemberConstruction(step.Member!, "c"); continue; }
+            // A [Branch] group: every branch starts from the group's input channels (a chunk of them with Split).
+            var g = $"branches{step.Group.ToString(CultureInfo.InvariantCulture)}";
+            int n = step.Branches!.Count;
+            _w.Line($"long {g}_in = {(step.Split ? $"c / {n}" : "c")};");
+            for (int k = 0; k < n; k++)
+            {
+                _w.Line($"c = {g}_in; // branch '{step.Branches[k].Name}'");
+                foreach (var m in step.Branches[k].Members) EmitMemberConstruction(m, "c");
+                _w.Line($"long {g}_c{k} = c;");
+            }
+            _w.Line(step.Merge == "add" ? $"c = {g}_c0; // added" : $"c = {string.Join(" + ", Enumerable.Range(0, n).Select(k => $"{g}_c{k}"))}; // concatenated");
+            _spatialArea = null;
+        }
+        if (_cls.Dense is not null) _w.Line("c = in_channels + c; // [Dense]: the input is concatenated with the members' output");
         if (shortcuts.Count > 0) _w.Line("long shortcut_c = in_channels;");
         foreach (var shortcut in shortcuts)
         {
@@ -464,13 +480,42 @@ public sealed class ModuleEmitter
     {
         string? S(string name) => item.Get(name) is { } t ? Cs(t) : null;
         string Same(string _) => c;
+        bool IsPair(string name) => item.Get(name)?.IndexOf(Setting.PairSeparator) >= 0;
+        // A per-axis setting as a C# tuple (kernel_size: (1, 7)) or array (new long[] { h, w }).
+        string Tuple(string name)
+        {
+            var (h, w) = Setting.Split(item.Get(name)!);
+            return $"({Cs(h)}, {Cs(w)})";
+        }
+        string? TupleOrNull(string name) => item.Get(name) is null ? null : Tuple(name);
+        // A constant expression as its value: Conv2d's padding must not be a constant 0 expression, which C# would also
+        // convert to TorchSharp's Padding enum (an ambiguous call).
+        string? Folded(string name)
+        {
+            var text = item.Get(name);
+            if (text is null) return null;
+            var ids = new HashSet<string>();
+            var e = Expr.Parse(text);
+            e.CollectIdentifiers(ids);
+            try { if (ids.Count == 0 && e.Evaluate(_ => null) is long v) return v.ToString(CultureInfo.InvariantCulture); }
+            catch (ExprException) { } // reported where the value is evaluated
+            return Cs(text);
+        }
+        string Array(string type, string name)
+        {
+            var (h, w) = Setting.Split(item.Get(name)!);
+            return $"new {type}[] {{ {Cs(h)}, {Cs(w)} }}";
+        }
         switch (item.Kind)
         {
             case LayerKind.Conv2d:
             {
                 var outC = S("OutChannels")!;
-                var e = $"{NN}.Conv2d({c}, {outC}, {S("Kernel")}{Arg("stride", S("Stride"), "1")}{Arg("padding", S("Padding"), "0")}" +
-                        $"{Arg("dilation", S("Dilation"), "1")}{Arg("groups", S("Groups"), "1")}{Arg("bias", item.Get("Bias"), "true")})";
+                var e = new[] { "Kernel", "Stride", "Padding", "Dilation" }.Any(IsPair)
+                    ? $"{NN}.Conv2d({c}, {outC}, {Tuple("Kernel")}{Arg("stride", TupleOrNull("Stride"))}{Arg("padding", TupleOrNull("Padding"))}" +
+                      $"{Arg("dilation", TupleOrNull("Dilation"))}{Arg("groups", S("Groups"), "1")}{Arg("bias", item.Get("Bias"), "true")})"
+                    : $"{NN}.Conv2d({c}, {outC}, {S("Kernel")}{Arg("stride", S("Stride"), "1")}{Arg("padding", Folded("Padding"), "0")}" +
+                      $"{Arg("dilation", S("Dilation"), "1")}{Arg("groups", S("Groups"), "1")}{Arg("bias", item.Get("Bias"), "true")})";
                 _spatialArea = null;
                 return (e, _ => outC);
             }
@@ -478,23 +523,72 @@ public sealed class ModuleEmitter
                 return ($"{NN}.BatchNorm2d({c}{Arg("eps", item.Get("Eps") is { } eps ? Lit(eps) : null, "1E-05")}" +
                         $"{Arg("momentum", item.Get("Momentum") is { } mo ? Lit(mo) : null, "0.1")})", Same);
             case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid:
-            case LayerKind.Hardswish: case LayerKind.Identity:
+            case LayerKind.Hardswish: case LayerKind.Identity: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
                 return ($"{NN}.{item.Kind}()", Same);
+            case LayerKind.GELU:
+                return (item.Get("Approximate") == "tanh" ? $"{NN}.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh)" : $"{NN}.GELU()", Same);
+            case LayerKind.LeakyReLU:
+                return ($"{NN}.LeakyReLU({(item.Get("NegativeSlope") is { } slope ? Lit(slope) : "")})", Same);
+            case LayerKind.GroupNorm:
+                return ($"{NN}.GroupNorm({S("Groups")}, {c}{Arg("eps", item.Get("Eps") is { } gEps ? Lit(gEps) : null, "1E-05")}" +
+                        $"{Arg("affine", item.Get("Affine"), "true")})", Same);
+            case LayerKind.LayerNorm2d:
+                return ($"new global::PiXGen.Layers.LayerNorm2d({c}{Arg("eps", item.Get("Eps") is { } lEps ? Lit(lEps) : null, "1E-05")}" +
+                        $"{Arg("affine", item.Get("Affine"), "true")})", Same);
+            case LayerKind.StochasticDepth:
+                return ($"new global::PiXGen.Layers.StochasticDepth({Lit(item.Get("P") ?? "0")}{Arg("mode", item.Get("Mode") is { } sdMode ? Quote(sdMode) : null, "\"row\"")})", Same);
+            case LayerKind.ChannelShuffle:
+                return ($"{NN}.ChannelShuffle({S("Groups")})", Same);
+            case LayerKind.Upsample:
+            {
+                bool bilinear = item.Get("Mode") == "bilinear";
+                var target = item.Get("Size") is not null ? $"size: {Array("long", "Size")}" : $"scale_factor: {Array("double", "ScaleFactor")}";
+                _spatialArea = null;
+                return ($"{NN}.Upsample({target}{(bilinear ? ", mode: global::TorchSharp.torch.UpsampleMode.Bilinear" : "")}" +
+                        $"{(bilinear ? $", align_corners: {item.Get("AlignCorners") ?? "false"}" : "")})", Same);
+            }
+            case LayerKind.ConvTranspose2d:
+            {
+                var outC = S("OutChannels")!;
+                var axes = new[] { "Kernel", "Stride", "Padding", "OutputPadding", "Dilation" };
+                string e;
+                if (axes.Any(IsPair))
+                    e = $"{NN}.ConvTranspose2d({c}, {outC}, {Tuple("Kernel")}{Arg("stride", TupleOrNull("Stride"))}{Arg("padding", TupleOrNull("Padding"))}" +
+                        $"{Arg("output_padding", TupleOrNull("OutputPadding"))}{Arg("dilation", TupleOrNull("Dilation"))}";
+                else
+                    e = $"{NN}.ConvTranspose2d({c}, {outC}, {S("Kernel")}{Arg("stride", S("Stride"), "1")}{Arg("padding", S("Padding"), "0")}" +
+                        $"{Arg("output_padding", S("OutputPadding"), "0")}{Arg("dilation", S("Dilation"), "1")}";
+                e += $"{Arg("groups", S("Groups"), "1")}{Arg("bias", item.Get("Bias"), "true")})";
+                _spatialArea = null;
+                return (e, _ => outC);
+            }
+            case LayerKind.AdaptiveMaxPool2d:
+            {
+                var (h, w) = Setting.Split(item.Get("OutputSize")!);
+                _spatialArea = Area(Cs(h), Cs(w));
+                return ($"{NN}.AdaptiveMaxPool2d({Array("long", "OutputSize")})", Same);
+            }
             case LayerKind.Dropout:
                 return ($"{NN}.Dropout({Lit(item.Get("P") ?? "0.5")})", Same);
             case LayerKind.MaxPool2d:
                 _spatialArea = null;
+                if (new[] { "Kernel", "Stride", "Padding", "Dilation" }.Any(IsPair))
+                    return ($"{NN}.MaxPool2d({Tuple("Kernel")}{Arg("stride", TupleOrNull("Stride"))}{Arg("padding", TupleOrNull("Padding"))}" +
+                            $"{Arg("dilation", TupleOrNull("Dilation"))}{Arg("ceil_mode", item.Get("CeilMode"), "false")})", Same);
                 return ($"{NN}.MaxPool2d({S("Kernel")}{Arg("stride", S("Stride"))}{Arg("padding", S("Padding"), "0")}" +
                         $"{Arg("dilation", S("Dilation"), "1")}{Arg("ceil_mode", item.Get("CeilMode"), "false")})", Same);
             case LayerKind.AvgPool2d:
                 _spatialArea = null;
+                if (new[] { "Kernel", "Stride", "Padding" }.Any(IsPair))
+                    return ($"{NN}.AvgPool2d({Tuple("Kernel")}{Arg("stride", TupleOrNull("Stride"))}{Arg("padding", TupleOrNull("Padding"))}" +
+                            $"{Arg("ceil_mode", item.Get("CeilMode"), "false")}{Arg("count_include_pad", item.Get("CountIncludePad"), "true")})", Same);
                 return ($"{NN}.AvgPool2d({S("Kernel")}{Arg("stride", S("Stride"))}{Arg("padding", S("Padding"), "0")}" +
                         $"{Arg("ceil_mode", item.Get("CeilMode"), "false")}{Arg("count_include_pad", item.Get("CountIncludePad"), "true")})", Same);
             case LayerKind.AdaptiveAvgPool2d:
             {
-                var o = S("OutputSize")!;
-                _spatialArea = IsSimple(o) ? $"{o} * {o}" : $"({o}) * ({o})";
-                return ($"{NN}.AdaptiveAvgPool2d({o})", Same);
+                var (h, w) = Setting.Split(item.Get("OutputSize")!);
+                _spatialArea = Area(Cs(h), Cs(w));
+                return ($"{NN}.AdaptiveAvgPool2d({(IsPair("OutputSize") ? Tuple("OutputSize") : Cs(h))})", Same);
             }
             case LayerKind.Flatten:
             {
@@ -509,7 +603,9 @@ public sealed class ModuleEmitter
             case LayerKind.SqueezeExcitation:
             {
                 var squeeze = S("Squeeze") ?? $"{c} / {Paren(S("Reduction") ?? "16")}";
-                return ($"new global::PiXGen.Layers.SqueezeExcitation({c}, {squeeze})", Same);
+                return ($"new global::PiXGen.Layers.SqueezeExcitation({c}, {squeeze}" +
+                        $"{Arg("activation", item.Get("Activation") is { } act ? Quote(act) : null, "\"ReLU\"")}" +
+                        $"{Arg("scaleActivation", item.Get("ScaleActivation") is { } scale ? Quote(scale) : null, "\"Sigmoid\"")})", Same);
             }
             case LayerKind.PiX:
             {
@@ -521,7 +617,9 @@ public sealed class ModuleEmitter
                         $"{Arg("context", item.Get("Context") is { } ctx ? $"(global::PiXGen.PiX.PiXContext){ctx}" : null, "(global::PiXGen.PiX.PiXContext)0")}" +
                         $"{Arg("bias", item.Get("PhiBias"), "false")})";
                 _spatialArea = null;
-                return (e, v => $"{v}.OutChannels");
+                // A field declared Module<Tensor, Tensor> (network-wide substitution) needs the cast to read OutChannels.
+                return (e, v => v.StartsWith("this.", System.StringComparison.Ordinal) && m.FieldType != "global::PiXGen.PiX.PiXLayer"
+                    ? $"((global::PiXGen.PiX.PiXLayer){v}).OutChannels" : $"{v}.OutChannels");
             }
             case LayerKind.Use:
             {
@@ -546,6 +644,11 @@ public sealed class ModuleEmitter
     }
 
     private static string Paren(string cs) => IsSimple(cs) ? cs : $"({cs})";
+
+    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>H*W as C# text from the two axis expressions.</summary>
+    private static string Area(string h, string w) => $"{Paren(h)} * {Paren(w)}";
 
     /// <summary>A condition as C#: null when always true, "false" when never, else the expression.</summary>
     private string? Condition(string? when)
@@ -581,7 +684,8 @@ public sealed class ModuleEmitter
     private void EmitForward()
     {
         _w.Line("/// <summary>");
-        _w.Line("/// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run)." + (_cls.HasResidual ? " Residual: main path + shortcut, then the AfterAdd layers." : ""));
+        _w.Line("/// Applies the declared layers in order (through <c>call</c>, so forward hooks on them run)." + (_cls.HasResidual ? " Residual: main path + shortcut, then the AfterAdd layers." : "")
+                + (_cls.Dense is not null ? " Dense: the input concatenated with the layers' output along the channels." : ""));
         if (_cls.Kind == ClassKind.Network && _ir is not null)
         {
             _w.Line("/// Shapes of one sample (default arguments):");
@@ -601,7 +705,22 @@ public sealed class ModuleEmitter
         _w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
         _w.Line("var x = input;");
         var main = _cls.Members.Where(m => !m.IsShortcut && !(m.AfterAdd && _cls.HasResidual)).ToList();
-        foreach (var m in main) EmitApply(m);
+        foreach (var step in PathStep.Of(main))
+        {
+            if (!step.IsGroup) { EmitApply(step.Member!); continue; }
+            var g = $"branches{step.Group.ToString(CultureInfo.InvariantCulture)}";
+            int n = step.Branches!.Count;
+            _w.Line(step.Split ? $"var {g}_in = x.chunk({n}, 1); // [Branch(Split = true)]" : $"var {g}_in = x;");
+            for (int k = 0; k < n; k++)
+            {
+                _w.Line($"x = {g}_in{(step.Split ? $"[{k}]" : "")}; // branch '{step.Branches[k].Name}'");
+                foreach (var m in step.Branches[k].Members) EmitApply(m);
+                _w.Line($"var {g}_out{k} = x;");
+            }
+            var outs = Enumerable.Range(0, n).Select(k => $"{g}_out{k}");
+            _w.Line(step.Merge == "add" ? $"x = {string.Join(" + ", outs)};" : $"x = global::TorchSharp.torch.cat(new[] {{ {string.Join(", ", outs)} }}, 1);");
+        }
+        if (_cls.Dense is not null) _w.Line("x = global::TorchSharp.torch.cat(new[] { input, x }, 1); // [Dense]");
         if (_cls.HasResidual)
         {
             var shortcuts = _cls.Members.Where(m => m.IsShortcut).ToList();

@@ -10,6 +10,8 @@ public enum LayerKind
 {
     Conv2d, BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Identity,
     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation,
+    GELU, LeakyReLU, Hardsigmoid, Tanh, GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
+    StochasticDepth, ChannelShuffle,
     /// <summary>An explicit PiX layer (PiXGen.PiX.PiXLayer).</summary>
     PiX,
     /// <summary>An instance (or repeated instances) of a [Block] class.</summary>
@@ -19,9 +21,28 @@ public enum LayerKind
 public enum ClassKind { Network, Block }
 
 /// <summary>One named setting of a layer attribute; <see cref="Value"/> is an expression text or a literal.</summary>
-public sealed record Setting(string Name, string Value, SettingType Type) : IEquatable<Setting>;
+public sealed record Setting(string Name, string Value, SettingType Type) : IEquatable<Setting>
+{
+    /// <summary>The separator of a per-axis pair's canonical text: "1×7", "k×1" (never part of an expression).</summary>
+    public const char PairSeparator = '×';
 
-public enum SettingType { Expression, Bool, Double }
+    /// <summary>The canonical text of a per-axis pair.</summary>
+    public static string PairText(string height, string width) => height + PairSeparator + width;
+
+    /// <summary>The two sides of a pair's text ("1×7" → ("1", "7")); a scalar text is both sides.</summary>
+    public static (string Height, string Width) Split(string value)
+    {
+        int at = value.IndexOf(PairSeparator);
+        return at < 0 ? (value, value) : (value.Substring(0, at), value.Substring(at + 1));
+    }
+}
+
+/// <summary>
+/// How a setting's <see cref="Setting.Value"/> reads: an integer expression, a flag, a floating-point literal, a
+/// word from a fixed list (string-typed settings such as <c>Mode = "bilinear"</c>), or a per-axis pair
+/// "H×W" of two integer expressions (<c>Kernel = "1x7"</c>; see <see cref="Setting.Pair"/>).
+/// </summary>
+public enum SettingType { Expression, Bool, Double, Text, Pair }
 
 /// <summary>One layer attribute on a member.</summary>
 public sealed record LayerItem(
@@ -70,10 +91,15 @@ public sealed record LayerMember(
     /// <summary>Added by a variant (a PiX in front of a convolution): the generator declares the field.</summary>
     bool Generated = false,
     /// <summary>[Init("scheme")] on this member: a per-layer override, or null.</summary>
-    string? InitScheme = null)
+    string? InitScheme = null,
+    /// <summary>[Branch] on this member, or null.</summary>
+    BranchDecl? Branch = null)
 {
     public bool AfterAdd => Items.Count > 0 && Items[0].AfterAdd;
 }
+
+/// <summary>[Branch(Name, Merge, Split)] on a member: where it is written.</summary>
+public sealed record BranchDecl(string Name, string Merge, bool Split, LocationInfo? Location);
 
 /// <summary>An [Arg] field: a constructor argument.</summary>
 public sealed record ArgDecl(string Name, string Type, string? Default, LocationInfo? Location);
@@ -120,7 +146,10 @@ public sealed record ClassDecl(
     /// <summary>[Output] on a class with a hand-written forward: the output channel expression and stride, or null.</summary>
     OutputDecl? Output = null,
     /// <summary>[Init] on the class: its initialisation scheme, or null.</summary>
-    InitDecl? Init = null);
+    InitDecl? Init = null,
+    /// <summary>[Dense] on the class (output = cat(input, members(input))): where it is written; null when absent.</summary>
+    LocationInfo? Dense = null);
+
 
 /// <summary>[Init(scheme, ZeroInitResidual, Seed)] on a class, as written.</summary>
 public sealed record InitDecl(string Scheme, bool ZeroInitResidual, long? Seed, LocationInfo? Location)

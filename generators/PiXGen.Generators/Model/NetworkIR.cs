@@ -20,7 +20,12 @@ public readonly record struct Shape(int Rank, long C, long H, long W)
         : C.ToString(CultureInfo.InvariantCulture);
 }
 
-public enum NodeKind { Network, Block, Sequential, Layer }
+/// <summary>
+/// Kinds of nodes. <see cref="Parallel"/>: a group of [Branch] members, whose children are the branches (each a
+/// <see cref="Sequential"/>-kind node named after the branch, holding its members); Settings "Merge" (concat|add)
+/// and "Split" (true|false).
+/// </summary>
+public enum NodeKind { Network, Block, Sequential, Layer, Parallel }
 
 /// <summary>Where a node sits relative to its class's residual connection.</summary>
 public enum NodeRole { Main, Shortcut, AfterAdd }
@@ -48,7 +53,9 @@ public sealed record LayerNode(
     /// <summary>Where the node was declared: "class|member|item" (class fully qualified); null for Sequential containers and networks.</summary>
     string? Origin = null,
     /// <summary>For blocks: the class that builds this instance (global::...), a PiX-specialised variant included.</summary>
-    string? Class = null)
+    string? Class = null,
+    /// <summary>For [Dense] blocks and networks: the output is cat(input, children's output) along the channels.</summary>
+    bool Dense = false)
 {
     public string? Get(string name)
     {
@@ -56,6 +63,20 @@ public sealed record LayerNode(
         return null;
     }
 
+    /// <summary>
+    /// An integer setting. A per-axis pair ("1×7") reads as its larger side, so code that expects square settings never
+    /// takes a 1×7 kernel or a 2×1 stride for 1; per-axis code reads both sides (CostModel.Axes).
+    /// </summary>
     public long GetInt(string name, long fallback = 0)
-        => long.TryParse(Get(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : fallback;
+    {
+        var text = Get(name);
+        if (text is not null && text.IndexOf(Setting.PairSeparator) >= 0)
+        {
+            var (h, w) = Setting.Split(text);
+            if (long.TryParse(h, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var vh)
+                && long.TryParse(w, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var vw))
+                return System.Math.Max(vh, vw);
+        }
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : fallback;
+    }
 }

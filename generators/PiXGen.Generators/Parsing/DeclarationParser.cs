@@ -30,6 +30,12 @@ public static class DeclarationParser
         ["FlattenAttribute"] = LayerKind.Flatten, ["DropoutAttribute"] = LayerKind.Dropout,
         ["LinearAttribute"] = LayerKind.Linear, ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
+        ["GELUAttribute"] = LayerKind.GELU, ["LeakyReLUAttribute"] = LayerKind.LeakyReLU,
+        ["HardsigmoidAttribute"] = LayerKind.Hardsigmoid, ["TanhAttribute"] = LayerKind.Tanh,
+        ["GroupNormAttribute"] = LayerKind.GroupNorm, ["LayerNorm2dAttribute"] = LayerKind.LayerNorm2d,
+        ["UpsampleAttribute"] = LayerKind.Upsample, ["ConvTranspose2dAttribute"] = LayerKind.ConvTranspose2d,
+        ["AdaptiveMaxPool2dAttribute"] = LayerKind.AdaptiveMaxPool2d, ["StochasticDepthAttribute"] = LayerKind.StochasticDepth,
+        ["ChannelShuffleAttribute"] = LayerKind.ChannelShuffle,
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, ClassKind kind, CancellationToken ct)
@@ -140,6 +146,10 @@ public static class DeclarationParser
                 LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? location);
         }
 
+        LocationInfo? dense = null;
+        foreach (var a in symbol.GetAttributes())
+            if (IsPiXGen(a, "DenseAttribute")) dense = LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? location;
+
         bool hasResidual = false;
         string? residualWhen = null;
         foreach (var a in symbol.GetAttributes())
@@ -209,6 +219,7 @@ public static class DeclarationParser
             string? initScheme = null;
             PiXMark? pixMark = null;
             bool noVariant = false;
+            BranchDecl? branch = null;
             string? shortcutWhen = null;
             var items = new List<LayerItem>();
             foreach (var a in attributes)
@@ -222,6 +233,13 @@ public static class DeclarationParser
                     CheckInitScheme(initScheme, field.Name, LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? fieldLocation, diagnostics);
                     continue;
                 }
+                if (name == "BranchAttribute")
+                {
+                    branch = new BranchDecl(a.ConstructorArguments.Length == 1 ? a.ConstructorArguments[0].Value as string ?? "" : "",
+                        Named(a, "Merge") as string ?? "concat", Named(a, "Split") is true,
+                        LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? fieldLocation);
+                    continue;
+                }
                 if (name == "PiXSqueezeAttribute")
                 {
                     var zeta = Named(a, "Zeta") is { } z ? ConstantTextOf(z) : null;
@@ -233,9 +251,9 @@ public static class DeclarationParser
             }
             if (items.Count == 0)
             {
-                if (isShortcut)
+                if (isShortcut || branch is not null)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, fieldLocation, field.Name,
-                        "is marked [Shortcut] but has no layer attributes"));
+                        $"is marked {(isShortcut ? "[Shortcut]" : "[Branch]")} but has no layer attributes"));
                 continue;
             }
             if (field.IsStatic || field.IsConst)
@@ -247,7 +265,7 @@ public static class DeclarationParser
             var pyName = field.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == "TorchSharp.Utils.ComponentNameAttribute")
                 .Select(a => Named(a, "Name") as string).FirstOrDefault(n => !string.IsNullOrEmpty(n)) ?? field.Name;
             members.Add(new LayerMember(field.Name, pyName, fieldType, field.NullableAnnotation == NullableAnnotation.Annotated,
-                field.IsReadOnly, items.ToEquatableArray(), isShortcut, shortcutWhen, fieldLocation, pixMark, noVariant, InitScheme: initScheme));
+                field.IsReadOnly, items.ToEquatableArray(), isShortcut, shortcutWhen, fieldLocation, pixMark, noVariant, InitScheme: initScheme, Branch: branch));
         }
 
         bool userForward = symbol.GetMembers("forward").OfType<IMethodSymbol>().Any(m => m.Parameters.Length == 1 && !m.IsImplicitlyDeclared);
@@ -286,7 +304,8 @@ public static class DeclarationParser
         return new ClassDecl(kind, ns, typeName, symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), accessibility,
             input, catalogName, hasResidual, residualWhen, args.ToEquatableArray(), lets.ToEquatableArray(),
             members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs, substitution, Variants: variants, Like: like,
-            Output: userForward ? output : null, Init: init);
+            Output: userForward ? output : null, Init: init,
+            Dense: dense);
     }
 
     /// <summary>The value expression of the named argument <paramref name="name"/> of an attribute application.</summary>
@@ -320,15 +339,16 @@ public static class DeclarationParser
                 continue;
             }
             if (kind == LayerKind.Use && pname == "Args") { blockArgs = value.Value as string ?? ""; continue; }
-            if (!IsScalar(value, pname, location, diagnostics)) continue;
-            AddSetting(settings, pname, value);
+            if (value.Kind == TypedConstantKind.Array) { AddPair(settings, pname, value, location, diagnostics); continue; }
+            AddSetting(settings, pname, value, ctorParams[i].Type.SpecialType == SpecialType.System_String);
         }
         foreach (var na in a.NamedArguments)
         {
             if (na.Key == "When") { when = na.Value.Value as string; continue; }
             if (na.Key == "AfterAdd") { afterAdd = na.Value.Value is true; continue; }
-            if (!IsScalar(na.Value, na.Key, location, diagnostics)) continue;
-            AddSetting(settings, na.Key, na.Value);
+            if (na.Value.Kind == TypedConstantKind.Array) { AddPair(settings, na.Key, na.Value, location, diagnostics); continue; }
+            bool text = a.AttributeClass!.GetMembers(na.Key).OfType<IPropertySymbol>().Any(p => p.Type.SpecialType == SpecialType.System_String);
+            AddSetting(settings, na.Key, na.Value, text);
         }
         var attrName = a.AttributeClass!.Name;
         if (attrName.EndsWith("Attribute", System.StringComparison.Ordinal)) attrName = attrName.Substring(0, attrName.Length - "Attribute".Length);
@@ -338,18 +358,57 @@ public static class DeclarationParser
     private static readonly System.Collections.Immutable.ImmutableArray<IParameterSymbol> ImmutableArrayOfNone =
         System.Collections.Immutable.ImmutableArray<IParameterSymbol>.Empty;
 
-    /// <summary>Settings are single values; an array (e.g. <c>new[] { 3, 3 }</c>) is reported, not read.</summary>
+    /// <summary>[Arg] defaults are single values; an array is reported, not read.</summary>
     private static bool IsScalar(TypedConstant value, string name, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
         if (value.Kind != TypedConstantKind.Array) return true;
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, name,
-            "arrays are not supported; give one integer or an expression string (kernels and strides are square)"));
+            "arrays are not supported here; give one integer, bool or expression string"));
         return false;
     }
 
-    private static void AddSetting(List<Setting> settings, string name, TypedConstant value)
+    /// <param name="text">The setting is declared as a string that names a choice (Mode = "bilinear"), not an expression.</param>
+    /// <summary>
+    /// A per-axis setting written as an array of two values, height then width (<c>Kernel = new[] { 1, 7 }</c>, or
+    /// <c>new object[] { 1, "k" }</c> with expressions), becomes a <see cref="SettingType.Pair"/>; other arrays are reported.
+    /// </summary>
+    private static void AddPair(List<Setting> settings, string name, TypedConstant value, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        if (value.IsNull) return;
+        var sides = value.Values.Select(v => v.Kind == TypedConstantKind.Array ? null : ConstantText(v)).ToList();
+        if (sides.Count != 2 || sides.Any(t => t is null || t.IndexOf(Setting.PairSeparator) >= 0))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, name,
+                $"give one integer or expression, or two (height and width, e.g. new[] {{ 1, 7 }} or \"1x7\"); got an array of {sides.Count}"));
+            return;
+        }
+        settings.Add(new Setting(name, Setting.PairText(sides[0]!.Trim(), sides[1]!.Trim()), SettingType.Pair));
+    }
+
+    /// <summary>
+    /// "HxW" (also "H x W", "H×W"): two integer expressions for height and width, when the whole text is not itself an
+    /// expression; null otherwise. A side that is a name needs spaces around the x ("k x 1"), since "kx1" is one name.
+    /// </summary>
+    internal static string? SplitPair(string text)
+    {
+        try { Expr.Parse(text); return null; }
+        catch (ExprException) { }
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (text[i] is not ('x' or 'X' or Setting.PairSeparator)) continue;
+            string height = text.Substring(0, i).Trim(), width = text.Substring(i + 1).Trim();
+            if (height.Length == 0 || width.Length == 0) continue;
+            try { Expr.Parse(height); Expr.Parse(width); }
+            catch (ExprException) { continue; }
+            return Setting.PairText(height, width);
+        }
+        return null;
+    }
+
+    private static void AddSetting(List<Setting> settings, string name, TypedConstant value, bool choice)
     {
         if (value.IsNull || value.Kind == TypedConstantKind.Error) return;
+        if (choice && value.Value is string word) { settings.Add(new Setting(name, word, SettingType.Text)); return; }
         switch (value.Value)
         {
             case bool b: settings.Add(new Setting(name, b ? "true" : "false", SettingType.Bool)); break;
@@ -357,7 +416,8 @@ public static class DeclarationParser
             case float f: settings.Add(new Setting(name, ((double)f).ToString("R", CultureInfo.InvariantCulture), SettingType.Double)); break;
             default:
                 var text = ConstantText(value);
-                if (text is not null) settings.Add(new Setting(name, text, SettingType.Expression));
+                if (text is not null && value.Value is string && SplitPair(text) is { } pair) settings.Add(new Setting(name, pair, SettingType.Pair));
+                else if (text is not null) settings.Add(new Setting(name, text, SettingType.Expression));
                 break;
         }
     }

@@ -61,6 +61,111 @@ public sealed class SigmoidAttribute : LayerAttribute { }
 public sealed class HardswishAttribute : LayerAttribute { }
 /// <summary><c>nn.Identity</c>.</summary>
 public sealed class IdentityAttribute : LayerAttribute { }
+/// <summary><c>nn.Tanh</c>.</summary>
+public sealed class TanhAttribute : LayerAttribute { }
+/// <summary><c>nn.Hardsigmoid</c> (MobileNetV3's gate).</summary>
+public sealed class HardsigmoidAttribute : LayerAttribute { }
+
+/// <summary><c>nn.GELU</c>.</summary>
+public sealed class GELUAttribute : LayerAttribute
+{
+    /// <summary><c>"none"</c> (exact, the default) or <c>"tanh"</c> (the tanh approximation).</summary>
+    public string Approximate { get; set; } = "none";
+}
+
+/// <summary><c>nn.LeakyReLU</c>.</summary>
+public sealed class LeakyReLUAttribute : LayerAttribute
+{
+    /// <summary>Slope for negative inputs; 0.01 by default, as in PyTorch.</summary>
+    public double NegativeSlope { get; set; } = 0.01;
+}
+
+/// <summary><c>nn.GroupNorm</c> over the inferred channel count.</summary>
+public sealed class GroupNormAttribute : LayerAttribute
+{
+    /// <summary>Group normalisation with <paramref name="groups"/> groups (integer or expression), which must divide the channels.</summary>
+    public GroupNormAttribute(object groups) { Groups = groups; }
+    /// <summary>Number of groups.</summary>
+    public object Groups { get; }
+    /// <summary>Epsilon; 1e-5 by default.</summary>
+    public double Eps { get; set; } = 1e-5;
+    /// <summary>Learnable per-channel weight and bias; true by default.</summary>
+    public bool Affine { get; set; } = true;
+}
+
+/// <summary>
+/// Layer normalisation over the channels at each position of a C×H×W map (<see cref="Layers.LayerNorm2d"/>,
+/// ConvNeXt's <c>LayerNorm2d</c>): state keys <c>weight</c> and <c>bias</c> of shape (C).
+/// </summary>
+public sealed class LayerNorm2dAttribute : LayerAttribute
+{
+    /// <summary>Epsilon; 1e-5 by default as <c>nn.LayerNorm</c> (ConvNeXt uses 1e-6).</summary>
+    public double Eps { get; set; } = 1e-5;
+    /// <summary>Learnable per-channel weight and bias; true by default.</summary>
+    public bool Affine { get; set; } = true;
+}
+
+/// <summary><c>nn.Upsample</c>: give an integer <see cref="ScaleFactor"/> or an output <see cref="Size"/>.</summary>
+public sealed class UpsampleAttribute : LayerAttribute
+{
+    /// <summary>Integer scale factor (integer or expression); "HxW" for a different factor per axis.</summary>
+    public object? ScaleFactor { get; set; }
+    /// <summary>Output size (integer or expression, square); "HxW" for a rectangle.</summary>
+    public object? Size { get; set; }
+    /// <summary><c>"nearest"</c> (default) or <c>"bilinear"</c>.</summary>
+    public string Mode { get; set; } = "nearest";
+    /// <summary>Bilinear only: align the corner pixels; false by default.</summary>
+    public bool AlignCorners { get; set; }
+}
+
+/// <summary><c>nn.ConvTranspose2d</c>. Input channels are inferred.</summary>
+public sealed class ConvTranspose2dAttribute : LayerAttribute
+{
+    /// <summary>A transposed convolution with <paramref name="outChannels"/> output channels (integer or expression).</summary>
+    public ConvTranspose2dAttribute(object outChannels) { OutChannels = outChannels; }
+    /// <summary>Output channels.</summary>
+    public object OutChannels { get; }
+    /// <summary>Kernel size (required).</summary>
+    public object? Kernel { get; set; }
+    /// <summary>Stride; 1 by default.</summary>
+    public object? Stride { get; set; }
+    /// <summary>Padding removed from each side of the output; 0 by default.</summary>
+    public object? Padding { get; set; }
+    /// <summary>Extra size added to one side of the output; 0 by default, smaller than the stride or the dilation.</summary>
+    public object? OutputPadding { get; set; }
+    /// <summary>Dilation; 1 by default.</summary>
+    public object? Dilation { get; set; }
+    /// <summary>Groups; 1 by default. Must divide input and output channels.</summary>
+    public object? Groups { get; set; }
+    /// <summary>Learnable bias; true by default.</summary>
+    public bool Bias { get; set; } = true;
+    /// <summary>Expected input channels; inferred when null, checked when given.</summary>
+    public object? In { get; set; }
+}
+
+/// <summary>
+/// Stochastic depth (<see cref="Layers.StochasticDepth"/>, torchvision's <c>ops.StochasticDepth</c>): the identity
+/// in evaluation; in training it zeroes the whole input with probability <c>p</c> (per sample in <c>"row"</c> mode,
+/// for the whole batch in <c>"batch"</c> mode) and scales what survives by 1/(1−p).
+/// </summary>
+public sealed class StochasticDepthAttribute : LayerAttribute
+{
+    /// <summary>Stochastic depth with drop probability <paramref name="p"/>.</summary>
+    public StochasticDepthAttribute(double p) { P = p; }
+    /// <summary>Drop probability.</summary>
+    public double P { get; }
+    /// <summary><c>"row"</c> (default) or <c>"batch"</c>.</summary>
+    public string Mode { get; set; } = "row";
+}
+
+/// <summary><c>nn.ChannelShuffle</c> (ShuffleNet): interleaves the channels of <c>groups</c> groups.</summary>
+public sealed class ChannelShuffleAttribute : LayerAttribute
+{
+    /// <summary>Channel shuffle of <paramref name="groups"/> groups (integer or expression), which must divide the channels.</summary>
+    public ChannelShuffleAttribute(object groups) { Groups = groups; }
+    /// <summary>Number of groups.</summary>
+    public object Groups { get; }
+}
 
 /// <summary><c>nn.MaxPool2d</c>.</summary>
 public sealed class MaxPool2dAttribute : LayerAttribute
@@ -105,6 +210,15 @@ public sealed class AdaptiveAvgPool2dAttribute : LayerAttribute
     public object OutputSize { get; }
 }
 
+/// <summary><c>nn.AdaptiveMaxPool2d</c>.</summary>
+public sealed class AdaptiveMaxPool2dAttribute : LayerAttribute
+{
+    /// <summary>Adaptive max pooling to <paramref name="outputSize"/> × <paramref name="outputSize"/>.</summary>
+    public AdaptiveMaxPool2dAttribute(object outputSize) { OutputSize = outputSize; }
+    /// <summary>Output height and width.</summary>
+    public object OutputSize { get; }
+}
+
 /// <summary><c>nn.Flatten</c> from dimension 1 (keeps the batch).</summary>
 public sealed class FlattenAttribute : LayerAttribute { }
 
@@ -133,14 +247,19 @@ public sealed class LinearAttribute : LayerAttribute
 /// <summary>
 /// Squeeze-and-excitation (<see cref="Layers.SqueezeExcitation"/>, torchvision's
 /// <c>SqueezeExcitation</c>: state keys <c>fc1</c>, <c>fc2</c>). Give <see cref="Squeeze"/> channels or a
-/// <see cref="Reduction"/> ratio (16 by default).
+/// <see cref="Reduction"/> ratio (16 by default). EfficientNet: <c>Activation = "SiLU"</c>; MobileNetV3:
+/// <c>ScaleActivation = "Hardsigmoid"</c>.
 /// </summary>
 public sealed class SqueezeExcitationAttribute : LayerAttribute
 {
-    /// <summary>Squeeze channels; <c>in / Reduction</c> when null.</summary>
+    /// <summary>Squeeze channels (integer or expression over <c>in</c> and the arguments); <c>in / Reduction</c> when null.</summary>
     public object? Squeeze { get; set; }
     /// <summary>Reduction ratio used when <see cref="Squeeze"/> is null; 16 by default.</summary>
     public object? Reduction { get; set; }
+    /// <summary>Activation after <c>fc1</c>: <c>"ReLU"</c> (default), <c>"SiLU"</c>, <c>"ReLU6"</c>, <c>"Hardswish"</c> or <c>"GELU"</c>.</summary>
+    public string Activation { get; set; } = "ReLU";
+    /// <summary>Activation giving the channel scales after <c>fc2</c>: <c>"Sigmoid"</c> (default) or <c>"Hardsigmoid"</c>.</summary>
+    public string ScaleActivation { get; set; } = "Sigmoid";
 }
 
 /// <summary>
@@ -162,4 +281,33 @@ public sealed class PiXAttribute : LayerAttribute
     public PiX.PiXContext Context { get; set; }
     /// <summary>Whether φ's projection has a bias (off by default, as in the official code).</summary>
     public bool PhiBias { get; set; }
+}
+
+/// <summary>
+/// Dense connectivity (DenseNet's dense layer) on a <c>[Block]</c> or <c>[Network]</c> class: the class's output is
+/// its input concatenated with the output of its members along the channels, <c>cat([input, members(input)], 1)</c>,
+/// so the channels add up. Heights and widths must agree (PIX0108). A class is either <c>[Residual]</c> or
+/// <c>[Dense]</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class DenseAttribute : Attribute { }
+
+/// <summary>
+/// Puts a member on a parallel branch. Consecutive <c>[Branch]</c> members form one parallel group: every branch
+/// (the members sharing a name, applied in declaration order) receives the group's input, and the branches' outputs
+/// are merged, concatenated along the channels (<c>Merge = "concat"</c>, Inception, SqueezeNet's Fire) or added
+/// (<c>"add"</c>). With <c>Split = true</c> the input channels are split into equal consecutive chunks, one per branch
+/// in order of appearance (ShuffleNetV2's <c>chunk(2)</c>). Members after the group receive the merged output.
+/// </summary>
+[AttributeUsage(AttributeTargets.Field, Inherited = false)]
+public sealed class BranchAttribute : Attribute
+{
+    /// <summary>Puts the member on branch <paramref name="name"/>.</summary>
+    public BranchAttribute(string name) { Name = name; }
+    /// <summary>The branch's name; members with the same name form one branch.</summary>
+    public string Name { get; }
+    /// <summary><c>"concat"</c> (default) or <c>"add"</c>; the same on every member of a group.</summary>
+    public string Merge { get; set; } = "concat";
+    /// <summary>Split the input channels among the branches instead of giving each the whole input; the same on every member of a group.</summary>
+    public bool Split { get; set; }
 }

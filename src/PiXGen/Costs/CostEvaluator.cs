@@ -38,6 +38,28 @@ public static class CostEvaluator
             figures[node] = f;
             return f.OutputShape.ToArray();
         }
+        if (node.Op == CostOp.Parallel)
+        {
+            bool concat = node.Settings[0] != 0, split = node.Settings[1] != 0;
+            long n = node.Children.Count;
+            if (split && (x.Length != 3 || x[0] % n != 0))
+                throw new ArgumentException($"{network}.{node.Path}: {n} branches cannot split {string.Join("×", x)} into equal chunks.");
+            var part = split ? new[] { x[0] / n, x[1], x[2] } : x;
+            var outs = node.Children.Select(b => Walk(network, b, part, figures)).ToList();
+            foreach (var o in outs.Skip(1))
+                if (concat ? o.Length != 3 || outs[0].Length != 3 || o[1] != outs[0][1] || o[2] != outs[0][2] : !o.SequenceEqual(outs[0]))
+                    throw new ArgumentException($"{network}.{node.Path}: the branches would {(concat ? "concatenate" : "add")} {string.Join(" and ", outs.Select(s => string.Join("×", s)))} at this input size.");
+            var merged = concat ? new[] { outs.Sum(o => o[0]), outs[0][1], outs[0][2] } : outs[0];
+            figures[node] = new CostFigures(merged, 0, 0, 0, 0); // the merge's output, for the peak
+            return merged;
+        }
+        if (node.Dense)
+        {
+            var members = node.Children.Aggregate(x, (t, c) => Walk(network, c, t, figures));
+            if (x.Length != 3 || members.Length != 3 || members[1] != x[1] || members[2] != x[2])
+                throw new ArgumentException($"{network}.{node.Path}: [Dense] would concatenate {string.Join("×", x)} with {string.Join("×", members)} at this input size.");
+            return new[] { x[0] + members[0], x[1], x[2] };
+        }
         if (!node.Residual) return node.Children.Aggregate(x, (t, c) => Walk(network, c, t, figures));
         var main = node.Children.Where(c => c.Role == CostRole.Main).Aggregate(x, (t, c) => Walk(network, c, t, figures));
         var shortcut = node.Children.Where(c => c.Role == CostRole.Shortcut).Aggregate(x, (t, c) => Walk(network, c, t, figures));
@@ -55,6 +77,7 @@ public static class CostEvaluator
     {
         string where = $"{network}.{n.Path} ({n.Type})";
         long S(int i) => n.Settings[i];
+        long W(int i, long height) => n.Settings.Count > i ? n.Settings[i] : height; // width values, present when they differ
         long Numel(long[] s) => s.Aggregate(1L, (a, b) => a * b);
         void NeedMap() { if (x.Length != 3) throw new ArgumentException($"{where} needs a C×H×W input, got {string.Join("×", x)}."); }
         switch (n.Op)
@@ -63,9 +86,10 @@ public static class CostEvaluator
             {
                 NeedMap();
                 long outC = S(0), k = S(1), stride = S(2), pad = S(3), dil = S(4), groups = S(5), bias = S(6), inC = S(7);
+                long kw = W(8, k), sw = W(9, stride), pw = W(10, pad), dw = W(11, dil);
                 if (x[0] != inC) throw new ArgumentException($"{where} was built for {inC} input channels but receives {x[0]}.");
-                long oh = WindowOut(where, x[1], k, stride, pad, dil, false), ow = WindowOut(where, x[2], k, stride, pad, dil, false);
-                long weightsPerOutput = inC / groups * k * k;
+                long oh = WindowOut(where, x[1], k, stride, pad, dil, false), ow = WindowOut(where, x[2], kw, sw, pw, dw, false);
+                long weightsPerOutput = inC / groups * k * kw;
                 long outputs = outC * oh * ow;
                 long macs = outputs * weightsPerOutput;
                 return new CostFigures(new[] { outC, oh, ow }, outC * weightsPerOutput + bias * outC, 0, macs, macs + bias * outputs);
@@ -83,13 +107,38 @@ public static class CostEvaluator
             {
                 NeedMap();
                 long k = S(0), stride = S(1), pad = S(2), dil = S(3);
+                long kw = W(5, k), sw = W(6, stride), pw = W(7, pad), dw = W(8, dil);
                 bool ceil = S(4) != 0;
-                long oh = WindowOut(where, x[1], k, stride, pad, dil, ceil), ow = WindowOut(where, x[2], k, stride, pad, dil, ceil);
+                long oh = WindowOut(where, x[1], k, stride, pad, dil, ceil), ow = WindowOut(where, x[2], kw, sw, pw, dw, ceil);
                 return new CostFigures(new[] { x[0], oh, ow }, 0, 0, 0, Numel(x));
             }
-            case CostOp.AdaptiveAvgPool2d:
+            case CostOp.AdaptiveAvgPool2d: case CostOp.AdaptiveMaxPool2d:
                 NeedMap();
-                return new CostFigures(new[] { x[0], S(0), S(0) }, 0, 0, 0, Numel(x));
+                return new CostFigures(new[] { x[0], S(0), W(1, S(0)) }, 0, 0, 0, Numel(x));
+            case CostOp.ConvTranspose2d:
+            {
+                NeedMap();
+                long outC = S(0), groups = S(6), bias = S(7), inC = S(8);
+                if (x[0] != inC) throw new ArgumentException($"{where} was built for {inC} input channels but receives {x[0]}.");
+                // (L − 1)·s − 2p + d·(k − 1) + output padding + 1 along each axis
+                long oh = (x[1] - 1) * S(2) - 2 * S(3) + S(5) * (S(1) - 1) + S(4) + 1;
+                long ow = (x[2] - 1) * S(10) - 2 * S(11) + S(13) * (S(9) - 1) + S(12) + 1;
+                if (oh <= 0 || ow <= 0) throw new ArgumentException($"{where}: the output size reaches {oh}×{ow} from an input of {x[1]}×{x[2]}.");
+                long weights = inC * (outC / groups) * S(1) * S(9);
+                long macs = weights * x[1] * x[2];
+                long outputs = outC * oh * ow;
+                return new CostFigures(new[] { outC, oh, ow }, weights + bias * outC, 0, macs, macs + bias * outputs);
+            }
+            case CostOp.GroupNorm: case CostOp.LayerNorm2d:
+                NeedMap();
+                return new CostFigures(x, S(0) * 2 * x[0], 0, 0, 2 * Numel(x));
+            case CostOp.GELU: case CostOp.LeakyReLU: case CostOp.Hardsigmoid: case CostOp.Tanh:
+                return new CostFigures(x, 0, 0, 0, Numel(x));
+            case CostOp.StochasticDepth: case CostOp.ChannelShuffle:
+                return new CostFigures(x, 0, 0, 0, 0);
+            case CostOp.Upsample:
+                NeedMap();
+                return new CostFigures(S(0) > 0 ? new[] { x[0], x[1] * S(0), x[2] * S(1) } : new[] { x[0], S(2), S(3) }, 0, 0, 0, 0);
             case CostOp.Linear:
             {
                 long outF = S(0), bias = S(1), inF = S(2);
@@ -168,8 +217,26 @@ public static class CostEvaluator
         {
             if (node.IsLeaf)
             {
-                if (node.Op is CostOp.Flatten or CostOp.Dropout or CostOp.Identity) return x;
+                if (node.Op is CostOp.Flatten or CostOp.Dropout or CostOp.Identity or CostOp.StochasticDepth) return x;
                 var y = New(figures[node].OutputShape.Aggregate(1L, (a, b) => a * b));
+                Drop(x);
+                return y;
+            }
+            if (node.Op == CostOp.Parallel)
+            {
+                // every branch reads the input (or a view of its chunk); the merge allocates the output, then frees the branches' outputs
+                for (int i = 1; i < node.Children.Count; i++) Share(x);
+                var outs = node.Children.Select(b => Run(b, x)).ToList();
+                int y = New(figures[node].OutputShape.Aggregate(1L, (a, b) => a * b));
+                foreach (var o in outs) Drop(o);
+                return y;
+            }
+            if (node.Dense)
+            {
+                Share(x); // held for the concatenation, which allocates the output and frees both parts
+                int members = node.Children.Aggregate(x, (t, c) => Run(c, t));
+                int y = New((owners[x].Bytes + owners[members].Bytes) / CostReport.BytesPerElement); // channels add up
+                Drop(members);
                 Drop(x);
                 return y;
             }

@@ -12,9 +12,13 @@ public enum CostOp
     Block,
     /// <summary>A Sequential member.</summary>
     Sequential,
+    /// <summary>A group of [Branch] members: its children are the branches (Sequential nodes), merged.</summary>
+    Parallel,
 #pragma warning disable CS1591 // layer kinds named like the attributes
     Conv2d, BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Identity,
     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation, PiX,
+    GELU, LeakyReLU, Hardsigmoid, Tanh, GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
+    StochasticDepth, ChannelShuffle,
 #pragma warning restore CS1591
 }
 
@@ -67,10 +71,14 @@ public sealed class CostNode
 
     /// <summary>
     /// Resolved settings of a leaf layer. Conv2d: out channels, kernel, stride, padding, dilation, groups, bias (0/1),
-    /// in channels. MaxPool2d/AvgPool2d: kernel, stride, padding, dilation, ceil mode (0/1). AdaptiveAvgPool2d:
-    /// output size. Linear: out features, bias (0/1), in features. SqueezeExcitation: squeeze channels. PiX: ζ,
-    /// φ bias (0/1), in channels. Others:
-    /// none. The in channels/features are what the module was built with; <see cref="CostEvaluator"/> checks the
+    /// in channels. MaxPool2d/AvgPool2d: kernel, stride, padding, dilation, ceil mode (0/1). AdaptiveAvgPool2d/
+    /// AdaptiveMaxPool2d: output size. (For these, kernel, stride, padding, dilation and output size are the height
+    /// values; when any differs along the width, the width values follow at the end in the same order.)
+    /// ConvTranspose2d: out channels, kernel, stride, padding, output padding, dilation (heights), groups, bias (0/1),
+    /// in channels, then kernel, stride, padding, output padding, dilation (widths). Linear: out features, bias (0/1),
+    /// in features. SqueezeExcitation: squeeze channels. PiX: ζ, φ bias (0/1), in channels. GroupNorm/LayerNorm2d:
+    /// affine (0/1). ChannelShuffle: groups. Upsample: scale (height, width; 0 when a size is given), size (height,
+    /// width; 0 when scaled). Others: none. The in channels/features are what the module was built with; <see cref="CostEvaluator"/> checks the
     /// input it computes against them.
     /// </summary>
     public IReadOnlyList<long> Settings { get; }
@@ -82,7 +90,7 @@ public sealed class CostNode
     public CostFigures? Compiled { get; }
 
     /// <summary>Whether this is a layer rather than a container.</summary>
-    public bool IsLeaf => Op is not (CostOp.Network or CostOp.Block or CostOp.Sequential);
+    public bool IsLeaf => Op is not (CostOp.Network or CostOp.Block or CostOp.Sequential or CostOp.Parallel);
 
     /// <summary>A leaf layer with its compile-time figures.</summary>
     public static CostNode Layer(CostOp op, string path, string type, CostRole role, long[] settings,
@@ -93,6 +101,24 @@ public sealed class CostNode
     /// <summary>A container (network, block instance or Sequential).</summary>
     public static CostNode Container(CostOp op, string path, string type, CostRole role, bool residual, params CostNode[] children)
         => new(op, path, type, role, residual, Array.Empty<long>(), children, null);
+
+    /// <summary>
+    /// A [Dense] network or block instance: its output is its input concatenated with its children's output along
+    /// the channels.
+    /// </summary>
+    public static CostNode DenseContainer(CostOp op, string path, string type, CostRole role, params CostNode[] children)
+        => new(op, path, type, role, false, Array.Empty<long>(), children, null) { Dense = true };
+
+    /// <summary>
+    /// A group of [Branch] members: each child is a branch (a <see cref="CostOp.Sequential"/> node) applied to the group's input
+    /// (with <paramref name="split"/>, to its own equal chunk of the channels); the outputs are concatenated along the
+    /// channels (<paramref name="concat"/>) or added.
+    /// </summary>
+    public static CostNode Parallel(string path, CostRole role, bool concat, bool split, params CostNode[] branches)
+        => new(CostOp.Parallel, path, "Branches", role, false, new long[] { concat ? 1 : 0, split ? 1 : 0 }, branches, null);
+
+    /// <summary>For a [Dense] container: the output is cat(input, children's output) along the channels.</summary>
+    public bool Dense { get; private init; }
 
     /// <summary>Leaf layers below this node in execution order.</summary>
     public IEnumerable<CostNode> Leaves()

@@ -152,7 +152,9 @@ public sealed class CostReport
             foreach (var child in node.Children)
             {
                 var r = Add(child, depth + 1);
-                if (child.Role != CostRole.Shortcut) shape = r.OutputShape;
+                if (node.Op == CostOp.Parallel && node.Settings[0] != 0 && shape is { Count: 3 } && r.OutputShape.Count == 3)
+                    shape = new[] { shape[0] + r.OutputShape[0], shape[1], shape[2] }; // concatenated branches
+                else if (child.Role != CostRole.Shortcut && !(node.Op == CostOp.Parallel && shape is not null)) shape = r.OutputShape;
                 p += r.Parameters; b += r.Buffers; m += r.Macs; mp += r.MacsPaper; bytes += r.ActivationBytes;
             }
             var row = new LayerCostRow(node.Path, node.Type, depth, false, shape ?? Array.Empty<long>(), p, b, m, mp, bytes);

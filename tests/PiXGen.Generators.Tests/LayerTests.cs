@@ -1,0 +1,241 @@
+using System.Linq;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using PiXGen.Generators.Diagnostics;
+using TorchSharp;
+using static PiXGen.Generators.Tests.Sources;
+using static TorchSharp.torch;
+
+namespace PiXGen.Generators.Tests;
+
+/// <summary>
+/// The layers of issue 9: GELU, LeakyReLU, Hardsigmoid, Tanh, GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d,
+/// AdaptiveMaxPool2d, StochasticDepth, ChannelShuffle. Each network is snapshotted (Snapshots/LayerTests.*), compiled,
+/// loaded and run: the output shape, parameter count and MACs the compiler states are checked against the real
+/// TorchSharp modules (<see cref="RuntimeCheck"/>); the run-time modules PiXGen adds are checked against naive
+/// implementations; bad settings give located diagnostics.
+/// </summary>
+public class LayerTests
+{
+    private static bool ModuleOrCatalog(GeneratedFile f) => !f.HintName.EndsWith(".Costs.g.cs", System.StringComparison.Ordinal);
+
+    private static GeneratorRun RunClean(string source)
+        => GeneratorHarness.Run(source).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+
+    /// <summary>The run's diagnostics other than the cost reports: the expected IDs at real source locations, nothing crashed.</summary>
+    private static void ExpectDiagnostics(string source, string[] ids, [CallerFilePath] string file = "", [CallerMemberName] string test = "")
+    {
+        var run = GeneratorHarness.Run(source);
+        var diagnostics = run.RelevantGeneratorDiagnostics();
+        Assert.Equal(ids.OrderBy(i => i), diagnostics.Select(d => d.Id).OrderBy(i => i));
+        foreach (var d in diagnostics)
+        {
+            Assert.Equal(DiagnosticDescriptors.ById(d.Id).DefaultSeverity, d.Severity);
+            Assert.True(d.Location.IsInSource, $"{d.Id} has no source location");
+        }
+        run.AssertCompilesWithoutErrors();
+        Snapshot.VerifyDiagnostics(diagnostics, file, test);
+    }
+
+    public const string NewLayersSource = """
+        using PiXGen;
+        using TorchSharp.Modules;
+
+        namespace Demo;
+
+        [Block, Residual]
+        public partial class ConvNeXtBlock
+        {
+            [Conv2d("in", Kernel = 7, Padding = 3, Groups = "in")] readonly Conv2d dwconv;
+            [LayerNorm2d(Eps = 1e-6)] readonly PiXGen.Layers.LayerNorm2d norm;
+            [Conv2d("4 * in", Kernel = 1)] readonly Conv2d pwconv1;
+            [GELU] readonly GELU act;
+            [Conv2d("in", Kernel = 1)] readonly Conv2d pwconv2;
+            [StochasticDepth(0.1)] readonly PiXGen.Layers.StochasticDepth drop;
+        }
+
+        [Network(Input = "3x16x16")]
+        public partial class NewLayersNet
+        {
+            [Conv2d(16, Kernel = 3, Stride = 2, Padding = 1)] [GroupNorm(4)] [LeakyReLU(NegativeSlope = 0.2)] readonly Sequential stem;
+            [Use(typeof(ConvNeXtBlock))] readonly ConvNeXtBlock block;
+            [ChannelShuffle(4)] readonly ChannelShuffle shuffle;
+            [ConvTranspose2d(8, Kernel = 3, Stride = 2, Padding = 1, OutputPadding = 1)] readonly ConvTranspose2d up;
+            [Upsample(ScaleFactor = 2, Mode = "bilinear", AlignCorners = true)] readonly Upsample resize;
+            [Tanh] [Hardsigmoid] [GELU(Approximate = "tanh")] [GroupNorm(2, Affine = false)] readonly Sequential acts;
+            [ConvTranspose2d(12, Kernel = 2, Stride = 2, Groups = 4, Bias = false)] [Upsample(Size = 20)] readonly Sequential up2;
+            [AdaptiveMaxPool2d(2)] [Flatten] [Linear(5)] readonly Sequential head;
+        }
+        """;
+
+    [Fact]
+    public void NewLayers_Snapshot_And_RuntimeShapesParametersMacs()
+    {
+        var run = RunClean(NewLayersSource);
+        Snapshot.VerifyGenerated(run, ModuleOrCatalog);
+        var assembly = RuntimeCheck.Load(run);
+        RuntimeCheck.Check(assembly, "Demo.NewLayersNet", 24, 20);
+    }
+
+    [Fact]
+    public void NewLayers_CompileTimeShapesFollowPyTorchRules()
+    {
+        var run = RunClean(NewLayersSource);
+        var model = RuntimeCheck.Create(RuntimeCheck.Load(run), "Demo.NewLayersNet");
+        var up = model.named_modules().Single(m => m.name == "up").module;
+        using var _ = torch.no_grad();
+        // ConvTranspose2d: (H − 1)·s − 2p + d·(k − 1) + output_padding + 1 = 7·2 − 2 + 2 + 1 + 1 = 16 from 8.
+        var y = ((nn.Module<Tensor, Tensor>)up).call(torch.randn(1, 16, 8, 8));
+        Assert.Equal(new long[] { 1, 8, (8 - 1) * 2 - 2 * 1 + 1 * (3 - 1) + 1 + 1, 16 }, y.shape);
+    }
+
+    /// <summary>The activations and norms are the ones asked for: checked against their formulas on the real modules.</summary>
+    [Fact]
+    public void Activations_FollowTheirFormulas()
+    {
+        var run = RunClean(Src("""
+            [Network(Input = "4x3x3")]
+            public partial class ActNet
+            {
+                [LeakyReLU(NegativeSlope = 0.2)] readonly LeakyReLU leaky;
+                [GELU(Approximate = "tanh")] readonly GELU gelu;
+                [Hardsigmoid] readonly Hardsigmoid hsig;
+                [Tanh] readonly Tanh tanh;
+            }
+            """));
+        var model = RuntimeCheck.Create(RuntimeCheck.Load(run), "Demo.ActNet");
+        model.eval();
+        using var _ = torch.no_grad();
+        var x = torch.linspace(-4, 4, 36).reshape(1, 4, 3, 3);
+        var expected = x.data<float>().Select(v =>
+        {
+            double a = v < 0 ? 0.2 * v : v;
+            a = 0.5 * a * (1 + System.Math.Tanh(System.Math.Sqrt(2 / System.Math.PI) * (a + 0.044715 * a * a * a)));
+            a = System.Math.Min(1, System.Math.Max(0, a / 6 + 0.5));
+            return (float)System.Math.Tanh(a);
+        }).ToArray();
+        var actual = model.call(x).data<float>().ToArray();
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-5f);
+    }
+
+    [Fact]
+    public void LayerNorm2d_NormalisesChannelsAtEachPosition_AsANaiveLoop()
+    {
+        using var ln = new PiXGen.Layers.LayerNorm2d(3, eps: 1e-6);
+        Assert.Equal(new[] { "weight", "bias" }, ln.state_dict().Keys.ToArray());
+        Assert.Equal(new long[] { 3 }, ln.state_dict()["weight"].shape);
+        using var _ = torch.no_grad();
+        ln.Weight!.copy_(torch.tensor(new float[] { 1.5f, -0.5f, 2f }));
+        ln.Bias!.copy_(torch.tensor(new float[] { 0.1f, 0.2f, -0.3f }));
+        var x = torch.randn(2, 3, 4, 5);
+        var y = ln.call(x);
+        var xs = x.data<float>().ToArray();
+        var ys = y.data<float>().ToArray();
+        float[] w = { 1.5f, -0.5f, 2f }, b = { 0.1f, 0.2f, -0.3f };
+        for (int n = 0; n < 2; n++)
+            for (int p = 0; p < 20; p++)
+            {
+                double mean = 0, var = 0;
+                for (int c = 0; c < 3; c++) mean += xs[(n * 3 + c) * 20 + p];
+                mean /= 3;
+                for (int c = 0; c < 3; c++) var += System.Math.Pow(xs[(n * 3 + c) * 20 + p] - mean, 2);
+                var /= 3;
+                for (int c = 0; c < 3; c++)
+                {
+                    double expected = (xs[(n * 3 + c) * 20 + p] - mean) / System.Math.Sqrt(var + 1e-6) * w[c] + b[c];
+                    Assert.Equal(expected, ys[(n * 3 + c) * 20 + p], 1e-4);
+                }
+            }
+        using var plain = new PiXGen.Layers.LayerNorm2d(3, affine: false);
+        Assert.Empty(plain.parameters());
+    }
+
+    [Fact]
+    public void StochasticDepth_IdentityInEval_DropsWholeSamplesInTraining()
+    {
+        using var sd = new PiXGen.Layers.StochasticDepth(0.5);
+        using var _ = torch.no_grad();
+        var x = torch.rand(64, 2, 3, 3) + 1; // every element positive
+        sd.eval();
+        Assert.Same(x, sd.call(x));
+        sd.train();
+        var y = sd.call(x);
+        int dropped = 0;
+        for (int n = 0; n < 64; n++)
+        {
+            var ratio = (y[n] / x[n]).data<float>().ToArray();
+            // A sample is kept whole (scaled by 1/(1 − p) = 2) or dropped whole.
+            Assert.True(ratio.All(r => System.Math.Abs(r - 2f) < 1e-5) || ratio.All(r => r == 0f), $"sample {n} is partly dropped");
+            if (ratio[0] == 0f) dropped++;
+        }
+        Assert.InRange(dropped, 1, 63); // p = 0.5 over 64 samples: all or none would have probability 2⁻⁶³
+        using var batch = new PiXGen.Layers.StochasticDepth(0.5, "batch");
+        batch.train();
+        var z = (batch.call(x) / x).data<float>().ToArray();
+        Assert.True(z.All(r => System.Math.Abs(r - 2f) < 1e-5) || z.All(r => r == 0f));
+    }
+
+    [Fact]
+    public void ChannelShuffle_InterleavesGroups_AsANaiveIndexMap()
+    {
+        var run = RunClean(Src("""
+            [Network(Input = "6x2x2")]
+            public partial class ShuffleNet
+            {
+                [ChannelShuffle(3)] readonly ChannelShuffle shuffle;
+            }
+            """));
+        var model = RuntimeCheck.Create(RuntimeCheck.Load(run), "Demo.ShuffleNet");
+        using var _ = torch.no_grad();
+        var x = torch.arange(24, dtype: ScalarType.Float32).reshape(1, 6, 2, 2);
+        var y = model.call(x).data<float>().ToArray();
+        // groups g = 3, channels per group n = 2: output channel j takes input channel (j % g) * n + j / g.
+        for (int j = 0; j < 6; j++)
+            for (int p = 0; p < 4; p++)
+                Assert.Equal((j % 3 * 2 + j / 3) * 4 + p, y[j * 4 + p]);
+    }
+
+    [Fact]
+    public void BadSettings_AreReportedAtTheAttribute() => ExpectDiagnostics(Src("""
+        [Network(Input = "6x8x8")]
+        public partial class BadGroupNorm { [GroupNorm(4)] readonly GroupNorm norm; }
+
+        [Network(Input = "6x8x8")]
+        public partial class BadShuffle { [ChannelShuffle(4)] readonly ChannelShuffle shuffle; }
+
+        [Network(Input = "6x8x8")]
+        public partial class BadGelu { [GELU(Approximate = "fast")] readonly GELU act; }
+
+        [Network(Input = "6x8x8")]
+        public partial class BadUpsample
+        {
+            [Upsample] readonly Upsample neither;
+            [Upsample(ScaleFactor = 2, Size = 4)] readonly Upsample both;
+            [Upsample(ScaleFactor = 2, AlignCorners = true)] readonly Upsample nearestAligned;
+        }
+
+        [Network(Input = "6x8x8")]
+        public partial class BadOutputPadding { [ConvTranspose2d(4, Kernel = 3, Stride = 2, OutputPadding = 2)] readonly ConvTranspose2d up; }
+
+        [Network(Input = "6x8x8")]
+        public partial class NoKernel { [ConvTranspose2d(4)] readonly ConvTranspose2d up; }
+
+        [Network(Input = "6x8x8")]
+        public partial class BadDepth { [StochasticDepth(1.5, Mode = "rows")] readonly PiXGen.Layers.StochasticDepth drop; }
+
+        [Network(Input = "6x8x8")]
+        public partial class BadDepthP { [StochasticDepth(1.5)] readonly PiXGen.Layers.StochasticDepth drop; }
+
+        [Network(Input = "6x8x8")]
+        public partial class NotFinite
+        {
+            [LeakyReLU(NegativeSlope = double.NaN)] readonly LeakyReLU leaky;
+        }
+
+        [Network(Input = "6x8x8")]
+        public partial class InfiniteEps { [LayerNorm2d(Eps = double.PositiveInfinity)] readonly PiXGen.Layers.LayerNorm2d norm; }
+
+        [Network(Input = "6x8x8")]
+        public partial class BadTransposeGroups { [ConvTranspose2d(4, Kernel = 2, Groups = 4)] readonly ConvTranspose2d up; }
+        """), new[] { "PIX0102", "PIX0102", "PIX0106", "PIX0106", "PIX0106", "PIX0106", "PIX0106", "PIX0004", "PIX0106", "PIX0106", "PIX0106", "PIX0106", "PIX0102" });
+}

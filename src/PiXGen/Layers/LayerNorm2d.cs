@@ -13,8 +13,9 @@ public sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
 {
     private readonly long[] _shape;
     private readonly double _eps;
-    private readonly Parameter? _weight;
-    private readonly Parameter? _bias;
+    // Named as registered: TorchSharp's to()/cuda() replace parameters through the fields of the same name.
+    private Parameter? weight;
+    private Parameter? bias;
 
     /// <summary>Creates the module for <paramref name="channels"/> channels.</summary>
     public LayerNorm2d(long channels, double eps = 1e-5, bool affine = true) : base(nameof(LayerNorm2d))
@@ -25,10 +26,10 @@ public sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
         _eps = eps;
         if (affine)
         {
-            _weight = new Parameter(torch.ones(channels));
-            _bias = new Parameter(torch.zeros(channels));
-            register_parameter("weight", _weight);
-            register_parameter("bias", _bias);
+            weight = new Parameter(torch.ones(channels));
+            bias = new Parameter(torch.zeros(channels));
+            register_parameter("weight", weight);
+            register_parameter("bias", bias);
         }
     }
 
@@ -36,10 +37,10 @@ public sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
     public long Channels => _shape[0];
 
     /// <summary>The per-channel scale (null without affine).</summary>
-    public Parameter? Weight => _weight;
+    public Parameter? Weight => weight;
 
     /// <summary>The per-channel shift (null without affine).</summary>
-    public Parameter? Bias => _bias;
+    public Parameter? Bias => bias;
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
@@ -47,14 +48,14 @@ public sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
         if (input.dim() != 4 || input.shape[1] != _shape[0])
             throw new System.ArgumentException($"LayerNorm2d({_shape[0]}) needs an N×{_shape[0]}×H×W input, got [{string.Join(", ", input.shape)}].");
         using var scope = NewDisposeScope();
-        var y = nn.functional.layer_norm(input.permute(0, 2, 3, 1), _shape, _weight, _bias, _eps).permute(0, 3, 1, 2);
+        var y = nn.functional.layer_norm(input.permute(0, 2, 3, 1), _shape, weight, bias, _eps).permute(0, 3, 1, 2);
         return y.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        if (disposing) { _weight?.Dispose(); _bias?.Dispose(); }
+        if (disposing) { weight?.Dispose(); bias?.Dispose(); }
         base.Dispose(disposing);
     }
 }

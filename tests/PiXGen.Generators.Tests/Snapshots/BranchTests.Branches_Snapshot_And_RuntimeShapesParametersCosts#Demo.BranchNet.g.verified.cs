@@ -36,12 +36,12 @@ namespace Demo
             c = 20;
             {
                 var items = new global::System.Collections.Generic.List<(string, global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>)>();
-                for (int i = 0; i < 2; i++)
-                {
-                    var module0 = new global::Demo.ShuffleUnit(c);
-                    c = module0.OutChannels;
-                    items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
-                }
+                var module0 = new global::Demo.ShuffleUnit(c);
+                c = module0.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
+                var module1 = new global::Demo.ShuffleUnit(c);
+                c = module1.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module1));
                 this.stage = global::TorchSharp.torch.nn.Sequential(items);
             }
             this.added = new global::Demo.Added(c);
@@ -76,6 +76,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            global::PiXGen.Runtime.NetworkInput.Check(input, "BranchNet", 3);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
             x = this.stem.call(x); // 16x8x8

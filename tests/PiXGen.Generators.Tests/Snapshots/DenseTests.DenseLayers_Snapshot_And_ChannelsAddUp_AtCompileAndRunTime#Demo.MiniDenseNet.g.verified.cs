@@ -30,12 +30,15 @@ namespace Demo
             c = 8;
             {
                 var items = new global::System.Collections.Generic.List<(string, global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>)>();
-                for (int i = 0; i < 3; i++)
-                {
-                    var module0 = new global::Demo.DenseLayer(c, growth: 4 + i);
-                    c = module0.OutChannels;
-                    items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
-                }
+                var module0 = new global::Demo.DenseLayer(c, growth: 4);
+                c = module0.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
+                var module1 = new global::Demo.DenseLayer(c, growth: 5);
+                c = module1.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module1));
+                var module2 = new global::Demo.DenseLayer(c, growth: 6);
+                c = module2.OutChannels;
+                items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module2));
                 this.denseblock1 = global::TorchSharp.torch.nn.Sequential(items);
             }
             this.transition1 = new global::Demo.Transition(c);
@@ -67,6 +70,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            global::PiXGen.Runtime.NetworkInput.Check(input, "MiniDenseNet", 3);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
             x = this.conv0.call(x); // 8x16x16

@@ -45,6 +45,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
+            global::PiXGen.Runtime.NetworkInput.Check(input, "SENet2", 8);
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;
             x = this.mbconv.call(x); // 8x10x10

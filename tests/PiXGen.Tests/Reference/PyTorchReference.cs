@@ -96,11 +96,13 @@ public sealed class PyTorchReference
     }
 
     /// <summary>‖a − b‖₂ / ‖b‖₂ in float64.</summary>
-    public static double RelativeL2(float[] actual, float[] expected)
-        => RelativeL2(actual, Array.ConvertAll(expected, x => (double)x));
+    public static double RelativeL2(float[] actual, float[] expected) => RelativeL2(Widen(actual), Widen(expected));
 
     /// <summary>‖a − b‖₂ / ‖b‖₂ in float64, against a float64 reference (e.g. <see cref="Model.ReferenceFloat64"/>).</summary>
-    public static double RelativeL2(float[] actual, double[] expected)
+    public static double RelativeL2(float[] actual, double[] expected) => RelativeL2(Widen(actual), expected);
+
+    /// <summary>‖a − b‖₂ / ‖b‖₂.</summary>
+    public static double RelativeL2(double[] actual, double[] expected)
     {
         if (actual.Length != expected.Length) throw new ArgumentException($"lengths differ: {actual.Length} vs {expected.Length}");
         double num = 0, den = 0;
@@ -111,4 +113,6 @@ public sealed class PyTorchReference
         }
         return Math.Sqrt(num / den);
     }
+
+    private static double[] Widen(float[] values) => Array.ConvertAll(values, x => (double)x);
 }

@@ -52,7 +52,7 @@ public sealed class PyTorchReference
                 + "tests/PiXGen.Tests/Reference/pytorch-reference.json to its output folder (rebuild the test project)", path);
     }
 
-    /// <summary>h(name) of the README: (Σ (i+1)·code(name[i]) mod 1000) / 1000.</summary>
+    /// <summary>h(name) of tools/reference/README.md: (Σ (i+1)·code(name[i]) mod 1000) / 1000.</summary>
     public static double NameHash(string name)
     {
         long sum = 0;
@@ -60,7 +60,7 @@ public sealed class PyTorchReference
         return (sum % 1000) / 1000.0;
     }
 
-    /// <summary>The README's value for element <paramref name="index"/> of state_dict entry <paramref name="key"/>.</summary>
+    /// <summary>The value (tools/reference/README.md) of element <paramref name="index"/> of state_dict entry <paramref name="key"/>.</summary>
     public static double InitValue(string key, long[] shape, long index)
     {
         double b = Math.Sin(0.7 * index + 2 * Math.PI * NameHash(key));
@@ -87,7 +87,7 @@ public sealed class PyTorchReference
         }
     }
 
-    /// <summary>The README's input: element i = sin(0.013·i), shape (N, C, H, W).</summary>
+    /// <summary>The input of tools/reference/README.md: element i = sin(0.013·i), shape (N, C, H, W).</summary>
     public static Tensor Input(long n = 2, long c = 3, long h = 224, long w = 224)
     {
         var values = new float[n * c * h * w];

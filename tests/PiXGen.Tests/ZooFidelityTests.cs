@@ -5,19 +5,54 @@ using System.Linq;
 using PiXGen.Tests.Reference;
 using PiXGen.Zoo;
 using TorchSharp;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace PiXGen.Tests;
 
-/// <summary>Generated zoo models against PyTorch/torchvision ground truth.</summary>
-public class ZooFidelityTests
+/// <summary>
+/// Generated zoo models against PyTorch/torchvision ground truth (Reference/pytorch-reference.json, made by
+/// tools/reference/make_reference.py): state_dict keys and shapes, parameter and MAC counts, and logits under the
+/// deterministic initialisation.
+/// </summary>
+public class ZooFidelityTests(ITestOutputHelper log)
 {
-    public static IEnumerable<object[]> ReferenceModels() =>
-        new[] { ("resnet18", "resnet18"), ("resnet50", "resnet50"), ("vgg16", "vgg16"), ("mobilenet_v2", "mobilenet_v2"), ("pix_resnet50", "pix_resnet50_cs") }
-            .Select(n => new object[] { n.Item1, n.Item2 });
+    /// <summary>Zoo name → name in the reference file, for every zoo network the reference file describes.</summary>
+    private static readonly (string Zoo, string Reference)[] Pairs =
+    {
+        ("resnet18", "resnet18"), ("resnet34", "resnet34"), ("resnet50", "resnet50"), ("resnet101", "resnet101"),
+        ("resnet152", "resnet152"), ("resnext50_32x4d", "resnext50_32x4d"), ("wide_resnet50_2", "wide_resnet50_2"),
+        ("vgg11", "vgg11"), ("vgg11_bn", "vgg11_bn"), ("vgg13", "vgg13"), ("vgg13_bn", "vgg13_bn"),
+        ("vgg16", "vgg16"), ("vgg16_bn", "vgg16_bn"), ("vgg19", "vgg19"), ("vgg19_bn", "vgg19_bn"),
+        ("mobilenet_v2", "mobilenet_v2"), ("pix_resnet50", "pix_resnet50_cs"),
+    };
+
+    /// <summary>
+    /// The three most expensive networks (11–20 GMACs each, 60–144 M parameters): their logits are checked by one
+    /// test, <see cref="Logits_of_the_largest_networks_match_pytorch"/>, marked Category=Slow so that a quick run
+    /// can leave it out (--filter "Category!=Slow"); their keys, shapes and counts are checked with the others.
+    /// </summary>
+    private static readonly string[] Largest = { "resnet152", "vgg19_bn", "wide_resnet50_2" };
+
+    /// <summary>Networks whose MAC counts ZooCostTests already compares with the reference.</summary>
+    private static readonly string[] CostTested = { "resnet18", "resnet50", "vgg16", "mobilenet_v2", "pix_resnet50" };
+
+    public static IEnumerable<object[]> ReferenceModels() => Pairs.Select(p => new object[] { p.Zoo, p.Reference });
+
+    public static IEnumerable<object[]> LogitModels() => ReferenceModels().Where(p => !Largest.Contains((string)p[0]));
+
+    public static IEnumerable<object[]> MacModels() => ReferenceModels().Where(p => !CostTested.Contains((string)p[0]));
 
     private static nn.Module<Tensor, Tensor> Create(string name)
         => ZooCatalog.Models.Single(n => n.Name == name).Create();
+
+    [Fact]
+    public void Every_zoo_network_named_like_a_reference_network_is_checked()
+    {
+        var zoo = ZooCatalog.Models.Select(m => m.Name).ToHashSet();
+        var missing = PyTorchReference.Load().Models.Keys.Where(zoo.Contains).Except(Pairs.Select(p => p.Reference));
+        Assert.Empty(missing);
+    }
 
     [Theory]
     [MemberData(nameof(ReferenceModels))]
@@ -46,10 +81,47 @@ public class ZooFidelityTests
     }
 
     [Theory]
-    [MemberData(nameof(ReferenceModels))]
-    public void Logits_match_pytorch_under_the_deterministic_initialisation(string name, string referenceName)
+    [MemberData(nameof(MacModels))]
+    public void Compile_time_macs_equal_pytorch(string name, string referenceName)
     {
         var reference = PyTorchReference.Load().Models[referenceName];
+        Assert.Equal(reference.MacsConvLinear, ZooCatalog.Models.Single(n => n.Name == name).Macs);
+    }
+
+    [Theory]
+    [MemberData(nameof(LogitModels))]
+    public void Logits_match_pytorch_under_the_deterministic_initialisation(string name, string referenceName)
+        => AssertLogitsMatch(name, referenceName);
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void Logits_of_the_largest_networks_match_pytorch()
+    {
+        foreach (var name in Largest)
+            AssertLogitsMatch(name, Pairs.Single(p => p.Zoo == name).Reference);
+    }
+
+    /// <summary>
+    /// Logits under the deterministic initialisation against PyTorch's, twice:
+    /// <list type="bullet">
+    /// <item>float64 (the same float32 weights and input widened, as the reference did) against
+    /// <see cref="PyTorchReference.Model.ReferenceFloat64"/>: relative L2 error at most 1e-8, limited only by the 9
+    /// significant digits stored (measured 1e-10 to 2e-9). Rounding cannot hide an architecture difference here.</item>
+    /// <item>float32 against PyTorch's float32 logits: at most 1e-5, or 2e-4 for VGG (activations grow large). Under this
+    /// initialisation some networks' logits are badly conditioned (their last layers cancel large terms), so float32
+    /// rounding alone can reach that bound, and two correct implementations that round differently could not be told
+    /// from a wrong one. The float32 bound is therefore asserted when both PyTorch's float32 logits (against its
+    /// float64 ones) and TorchSharp's (against its own float64 ones) are within half the bound; otherwise the float64
+    /// check stands alone and the test output says so. With the committed file that leaves out resnet101,
+    /// resnet152, vgg13, vgg16_bn, vgg19 and vgg19_bn (tools/reference/README.md has the numbers).</item>
+    /// </list>
+    /// </summary>
+    private void AssertLogitsMatch(string name, string referenceName)
+    {
+        var reference = PyTorchReference.Load().Models[referenceName];
+        double tolerance = name.StartsWith("vgg", StringComparison.Ordinal) ? 2e-4 : 1e-5;
+        const double tolerance64 = 1e-8;
+
         using var scope = torch.NewDisposeScope();
         using var model = Create(name);
         PyTorchReference.Initialise(model);
@@ -57,8 +129,21 @@ public class ZooFidelityTests
         using var _ = torch.no_grad();
         var output = model.forward(PyTorchReference.Input());
         Assert.Equal(reference.OutputShape, output.shape);
-        var error = PyTorchReference.RelativeL2(output.data<float>().ToArray(), reference.Logits);
-        double tolerance = name.StartsWith("vgg", StringComparison.Ordinal) ? 1e-3 : 1e-5;
-        Assert.True(error <= tolerance, $"{name}: relative L2 error {error:E2} > {tolerance:E0}");
+        var logits = output.data<float>().ToArray();
+        model.to(ScalarType.Float64);
+        var logits64 = model.forward(PyTorchReference.Input().to(ScalarType.Float64)).data<double>().ToArray();
+
+        double error = PyTorchReference.RelativeL2(logits, reference.Logits);
+        double error64 = PyTorchReference.RelativeL2(logits64, reference.ReferenceFloat64);
+        double pytorchRounding = PyTorchReference.RelativeL2(reference.Logits, reference.ReferenceFloat64);
+        double torchSharpRounding = PyTorchReference.RelativeL2(logits, logits64);
+        bool float32Decides = pytorchRounding <= tolerance / 2 && torchSharpRounding <= tolerance / 2;
+        string report = $"{name}: float64 relative L2 error {error64:E2}; float32 {error:E2} (bound {tolerance:E0}, " +
+            $"{(float32Decides ? "asserted" : "not asserted")}); float32 rounding: PyTorch {pytorchRounding:E2}, " +
+            $"TorchSharp {torchSharpRounding:E2}";
+        log.WriteLine(report);
+        Assert.True(error64 <= tolerance64, $"{report}: float64 error above {tolerance64:E0}");
+        if (float32Decides)
+            Assert.True(error <= tolerance, $"{report}: float32 error above {tolerance:E0}");
     }
 }

@@ -9,13 +9,14 @@ using static TorchSharp.torch;
 namespace PiXGen.Tests.Reference;
 
 /// <summary>
-/// Ground truth from PyTorch (../shared/reference/pytorch-reference.json): state_dict keys and shapes,
-/// parameter and MAC counts, and logits under the deterministic initialisation described in its README.
+/// Ground truth from PyTorch (Reference/pytorch-reference.json, written by tools/reference/make_reference.py):
+/// state_dict keys and shapes, parameter and MAC counts, and logits (float32, and the same network in float64)
+/// under the deterministic initialisation described in tools/reference/README.md.
 /// </summary>
 public sealed class PyTorchReference
 {
     public sealed record Model(string Name, IReadOnlyList<(string Key, long[] Shape)> StateDict, long Parameters,
-        long MacsConvLinear, long[] OutputShape, float[] Logits);
+        long MacsConvLinear, long[] OutputShape, float[] Logits, double[] ReferenceFloat64);
 
     private static readonly Lazy<PyTorchReference> Instance = new(() => new PyTorchReference(Locate()));
     public static PyTorchReference Load() => Instance.Value;
@@ -33,22 +34,25 @@ public sealed class PyTorchReference
             models[m.Name] = new Model(m.Name, sd, m.Value.GetProperty("parameters").GetInt64(),
                 m.Value.GetProperty("macs_conv_linear").GetInt64(),
                 m.Value.GetProperty("output_shape").EnumerateArray().Select(x => x.GetInt64()).ToArray(),
-                m.Value.GetProperty("logits").EnumerateArray().Select(x => x.GetSingle()).ToArray());
+                m.Value.GetProperty("logits").EnumerateArray().Select(x => x.GetSingle()).ToArray(),
+                m.Value.GetProperty("reference_float64").EnumerateArray().Select(x => x.GetDouble()).ToArray());
         }
         Models = models;
     }
 
-    /// <summary>The reference file: next to the test binary (copied by the build) or in ../shared/reference.</summary>
+    /// <summary>
+    /// The repository's reference file (tests/PiXGen.Tests/Reference/pytorch-reference.json, made by
+    /// tools/reference/make_reference.py), copied next to the test binary by the build.
+    /// </summary>
     private static string Locate()
     {
-        var candidates = new List<string> { Path.Combine(AppContext.BaseDirectory, "reference", "pytorch-reference.json") };
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            candidates.Add(Path.Combine(dir.FullName, "shared", "reference", "pytorch-reference.json"));
-        return candidates.FirstOrDefault(File.Exists)
-            ?? throw new FileNotFoundException("pytorch-reference.json not found; looked in: " + string.Join(", ", candidates));
+        var path = Path.Combine(AppContext.BaseDirectory, "Reference", "pytorch-reference.json");
+        return File.Exists(path) ? path
+            : throw new FileNotFoundException($"pytorch-reference.json not found at {path}; the test project copies "
+                + "tests/PiXGen.Tests/Reference/pytorch-reference.json to its output folder (rebuild the test project)", path);
     }
 
-    /// <summary>h(name) of the README: (Σ (i+1)·code(name[i]) mod 1000) / 1000.</summary>
+    /// <summary>h(name) of tools/reference/README.md: (Σ (i+1)·code(name[i]) mod 1000) / 1000.</summary>
     public static double NameHash(string name)
     {
         long sum = 0;
@@ -56,7 +60,7 @@ public sealed class PyTorchReference
         return (sum % 1000) / 1000.0;
     }
 
-    /// <summary>The README's value for element <paramref name="index"/> of state_dict entry <paramref name="key"/>.</summary>
+    /// <summary>The value (tools/reference/README.md) of element <paramref name="index"/> of state_dict entry <paramref name="key"/>.</summary>
     public static double InitValue(string key, long[] shape, long index)
     {
         double b = Math.Sin(0.7 * index + 2 * Math.PI * NameHash(key));
@@ -83,7 +87,7 @@ public sealed class PyTorchReference
         }
     }
 
-    /// <summary>The README's input: element i = sin(0.013·i), shape (N, C, H, W).</summary>
+    /// <summary>The input of tools/reference/README.md: element i = sin(0.013·i), shape (N, C, H, W).</summary>
     public static Tensor Input(long n = 2, long c = 3, long h = 224, long w = 224)
     {
         var values = new float[n * c * h * w];
@@ -92,15 +96,23 @@ public sealed class PyTorchReference
     }
 
     /// <summary>‖a − b‖₂ / ‖b‖₂ in float64.</summary>
-    public static double RelativeL2(float[] actual, float[] expected)
+    public static double RelativeL2(float[] actual, float[] expected) => RelativeL2(Widen(actual), Widen(expected));
+
+    /// <summary>‖a − b‖₂ / ‖b‖₂ in float64, against a float64 reference (e.g. <see cref="Model.ReferenceFloat64"/>).</summary>
+    public static double RelativeL2(float[] actual, double[] expected) => RelativeL2(Widen(actual), expected);
+
+    /// <summary>‖a − b‖₂ / ‖b‖₂.</summary>
+    public static double RelativeL2(double[] actual, double[] expected)
     {
         if (actual.Length != expected.Length) throw new ArgumentException($"lengths differ: {actual.Length} vs {expected.Length}");
         double num = 0, den = 0;
         for (int i = 0; i < actual.Length; i++)
         {
-            double d = actual[i] - (double)expected[i];
-            num += d * d; den += expected[i] * (double)expected[i];
+            double d = actual[i] - expected[i];
+            num += d * d; den += expected[i] * expected[i];
         }
         return Math.Sqrt(num / den);
     }
+
+    private static double[] Widen(float[] values) => Array.ConvertAll(values, x => (double)x);
 }

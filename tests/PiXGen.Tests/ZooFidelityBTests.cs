@@ -41,6 +41,20 @@ public class ZooFidelityBTests(ITestOutputHelper log)
         => checks.Logits_match_pytorch_under_the_deterministic_initialisation(name, name);
 
     /// <summary>
+    /// The graph checks ZooGraphTests runs on a daily sample of the zoo, always for these networks: fused inference
+    /// and the ONNX export (branches over the whole input, split branches, channel shuffle, squeeze-excitation).
+    /// </summary>
+    [Theory]
+    [InlineData("regnet_y_400mf")]
+    [InlineData("shufflenet_v2_x1_0")]
+    public void Fused_inference_and_onnx_export_match_the_module(string name)
+    {
+        var graphs = new ZooGraphTests();
+        graphs.Fused_inference_matches_the_module(name);
+        graphs.Onnx_export_runs_in_onnx_runtime_like_the_module(name);
+    }
+
+    /// <summary>
     /// ShuffleNetV2's stride-2 unit gives both branches the whole input (no split) and concatenates branch1 before
     /// branch2; the stride-1 unit passes the first half of the channels unchanged. Checked on a unit alone against
     /// a naive computation with the unit's own submodules, so a wrong order or split shows here and not only in

@@ -9,37 +9,11 @@ namespace PiXGen.Tests;
 
 /// <summary>
 /// RegNetY-400MF and ShuffleNetV2 ×1.0 against torchvision 0.14.1 (Reference/pytorch-reference.json): state_dict
-/// keys and shapes, parameter and MAC counts, logits under the deterministic initialisation. The comparisons are
-/// <see cref="ZooFidelityTests"/>'s, applied to these networks.
+/// keys and shapes, parameter and MAC counts and logits are checked by <see cref="ZooFidelityTests"/> (its Pairs);
+/// here: fusion and ONNX for both every run, and ShuffleNetV2's units against a plain computation.
 /// </summary>
 public class ZooFidelityBTests(ITestOutputHelper log)
 {
-    private readonly ZooFidelityTests checks = new(log);
-
-    [Theory]
-    [InlineData("regnet_y_400mf")]
-    [InlineData("shufflenet_v2_x1_0")]
-    public void State_dict_keys_and_shapes_equal_torchvision(string name)
-        => checks.State_dict_keys_and_shapes_equal_pytorch(name, name);
-
-    [Theory]
-    [InlineData("regnet_y_400mf")]
-    [InlineData("shufflenet_v2_x1_0")]
-    public void Parameter_counts_equal_torchvision(string name)
-        => checks.Parameter_counts_equal_pytorch_at_compile_time_and_run_time(name, name);
-
-    [Theory]
-    [InlineData("regnet_y_400mf")]
-    [InlineData("shufflenet_v2_x1_0")]
-    public void Compile_time_macs_equal_torchvision(string name)
-        => checks.Compile_time_macs_equal_pytorch(name, name);
-
-    [Theory]
-    [InlineData("regnet_y_400mf")]
-    [InlineData("shufflenet_v2_x1_0")]
-    public void Logits_match_torchvision(string name)
-        => checks.Logits_match_pytorch_under_the_deterministic_initialisation(name, name);
-
     /// <summary>
     /// The graph checks ZooGraphTests runs on a daily sample of the zoo, always for these networks: fused inference
     /// and the ONNX export (branches over the whole input, split branches, channel shuffle, squeeze-excitation).

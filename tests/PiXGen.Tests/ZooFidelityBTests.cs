@@ -12,7 +12,7 @@ namespace PiXGen.Tests;
 /// keys and shapes, parameter and MAC counts and logits are checked by <see cref="ZooFidelityTests"/> (its Pairs);
 /// here: fusion and ONNX for both every run, and ShuffleNetV2's units against a plain computation.
 /// </summary>
-public class ZooFidelityBTests(ITestOutputHelper log)
+public class ZooFidelityBTests
 {
     /// <summary>
     /// The graph checks ZooGraphTests runs on a daily sample of the zoo, always for these networks: fused inference

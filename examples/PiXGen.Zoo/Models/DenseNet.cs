@@ -12,10 +12,11 @@ public partial class DenseLayer
 {
     [Arg] readonly int growth;
     [Arg(4)] readonly int bnSize;
+    [Let("bnSize * growth")] readonly int width;
 
     [BatchNorm2d] readonly BatchNorm2d norm1;
     [ReLU] readonly ReLU relu1;
-    [Conv2d("bnSize * growth", Kernel = 1, Bias = false)] readonly Conv2d conv1;
+    [Conv2d("width", Kernel = 1, Bias = false)] readonly Conv2d conv1;
     [BatchNorm2d] readonly BatchNorm2d norm2;
     [ReLU] readonly ReLU relu2;
     [Conv2d("growth", Kernel = 3, Padding = 1, Bias = false)] readonly Conv2d conv2;
@@ -63,9 +64,11 @@ public partial class DenseBlock
 [Block]
 public partial class DenseTransition
 {
+    [Let("in / 2")] readonly int half;
+
     [BatchNorm2d] readonly BatchNorm2d norm;
     [ReLU] readonly ReLU relu;
-    [Conv2d("in / 2", Kernel = 1, Bias = false)] readonly Conv2d conv;
+    [Conv2d("half", Kernel = 1, Bias = false)] readonly Conv2d conv;
     [AvgPool2d(2, Stride = 2)] readonly AvgPool2d pool;
 }
 

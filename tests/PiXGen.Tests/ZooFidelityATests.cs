@@ -15,8 +15,8 @@ namespace PiXGen.Tests;
 /// <summary>
 /// squeezenet1_1, densenet121 and googlenet (no auxiliary heads, transform_input=False) against torchvision 0.14.1
 /// (Reference/pytorch-reference.json): state_dict key sets and shapes, parameter counts, logits under the deterministic
-/// initialisation; and DenseNet-121's network-wide PiX twin (densenet121_pix): which layers became PiX, a forward
-/// and one SGD step.
+/// initialisation; and the network-wide PiX twins densenet121_pix and squeezenet1_1_pix: which layers became PiX, a
+/// forward and one SGD step.
 /// </summary>
 public class ZooFidelityATests(ITestOutputHelper log)
 {
@@ -86,62 +86,85 @@ public class ZooFidelityATests(ITestOutputHelper log)
             Assert.True(error <= tolerance, $"{report}: float32 error above {tolerance:E0}");
     }
 
-    /// <summary>
-    /// densenet121_pix replaces exactly the squeezing 1×1 convolutions of densenet121 (C_out &lt; C_in, C_out dividing
-    /// C_in; all of DenseNet's 1×1 convolutions have stride 1 and one group), found here from the dense module itself:
-    /// the three transitions and the twelve dense-layer bottlenecks whose input channels are a multiple of 128. Each
-    /// bottleneck's norm2 goes with it (substitution with norm and activation), the transitions have no norm after the
-    /// convolution; every other state_dict entry keeps its name and shape.
-    /// </summary>
-    [Fact]
-    public void DenseNet121_pix_replaces_every_squeezing_1x1_convolution()
+    /// <summary>The PiX twins: (twin, dense network, squeezing 1×1 convolutions counted by hand from torchvision's code).</summary>
+    public static IEnumerable<object[]> Twins() => new[]
     {
-        using var dense = Info("densenet121").Create();
-        using var pix = Info("densenet121_pix").Create();
-        var squeezing = dense.named_modules()
-            .Where(m => m.module is Conv2d c && c.weight!.shape is [var o, var i, 1, 1] && o < i && i % o == 0)
-            .Select(m => m.name).ToHashSet();
-        var replaced = pix.named_modules().Where(m => m.module is PiXLayer).Select(m => m.name).ToHashSet();
-        log.WriteLine($"densenet121_pix: {replaced.Count} PiX layers: {string.Join(", ", replaced.OrderBy(n => n))}");
+        // DenseNet-121: the three transitions (C → C/2) and the bottlenecks (C → 128) whose input is a multiple of
+        // 128 above 128: 2 in block 2 (256, 384), 6 in block 3 (256 … 896), 4 in block 4 (512 … 896).
+        new object[] { "densenet121_pix", "densenet121", 15 },
+        // SqueezeNet 1.1: the Fire squeezes 64→16, 128→16, 128→32, 256→32, 384→48, 384→64, 512→64 (not 256→48).
+        new object[] { "squeezenet1_1_pix", "squeezenet1_1", 7 },
+    };
 
-        Assert.Equal(15, squeezing.Count);
-        Assert.Equal(3, squeezing.Count(n => n.Contains("transition")));
+    /// <summary>
+    /// The twin replaces exactly the squeezing 1×1 convolutions of the dense network (C_out &lt; C_in, C_out dividing
+    /// C_in; every 1×1 convolution of both networks has stride 1 and one group), found here from the dense module
+    /// itself. A BatchNorm directly after a replaced convolution goes with it (substitution with norm and activation);
+    /// every other state_dict entry keeps its name and shape, and the parameter count drops by the removed norms only.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Twins))]
+    public void PiX_twin_replaces_every_squeezing_1x1_convolution(string twin, string denseName, int count)
+    {
+        using var dense = Info(denseName).Create();
+        using var pix = Info(twin).Create();
+        var modules = dense.named_modules().ToDictionary(m => m.name, m => m.module);
+        var squeezing = modules
+            .Where(m => m.Value is Conv2d c && c.weight!.shape is [var o, var i, 1, 1] && o < i && i % o == 0)
+            .Select(m => m.Key).ToHashSet();
+        var replaced = pix.named_modules().Where(m => m.module is PiXLayer).Select(m => m.name).ToHashSet();
+        log.WriteLine($"{twin}: {replaced.Count} PiX layers: {string.Join(", ", replaced.OrderBy(n => n))}");
+
+        Assert.Equal(count, squeezing.Count);
         Assert.Equal(squeezing.OrderBy(n => n), replaced.OrderBy(n => n));
 
-        var removedNorms = replaced.Where(n => n.EndsWith(".conv1")).Select(n => n[..^"conv1".Length] + "norm2").ToHashSet();
+        var removedNorms = new List<string>();
+        foreach (var name in replaced)
+        {
+            int dot = name.LastIndexOf('.');
+            var siblings = modules[name[..dot]].named_children().ToList();
+            int at = siblings.FindIndex(s => s.name == name[(dot + 1)..]);
+            if (at + 1 < siblings.Count && siblings[at + 1].module is BatchNorm2d)
+                removedNorms.Add($"{name[..dot]}.{siblings[at + 1].name}.");
+        }
         var denseKeys = dense.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
         var pixKeys = pix.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
-        var expectedKeys = denseKeys.Keys.Where(k => !removedNorms.Any(p => k.StartsWith(p + ".")));
-        Assert.Empty(expectedKeys.Except(pixKeys.Keys));
-        foreach (var key in expectedKeys)
-            Assert.True(denseKeys[key].SequenceEqual(pixKeys[key]), $"{key}: shape changed by the substitution");
-        Assert.Equal(Info("densenet121").Parameters - removedNorms.Count * 2 * 128, Info("densenet121_pix").Parameters);
+        var kept = denseKeys.Keys.Where(k => !removedNorms.Any(k.StartsWith)).ToList();
+        Assert.Equal(kept.OrderBy(k => k), pixKeys.Keys.OrderBy(k => k));
+        foreach (var key in kept)
+            Assert.True(denseKeys[key].SequenceEqual(pixKeys[key]), $"{twin} {key}: shape changed by the substitution");
+        long normParameters = removedNorms.Sum(p => denseKeys[p + "weight"][0] * 2);
+        Assert.Equal(Info(denseName).Parameters - normParameters, Info(twin).Parameters);
+        Assert.Equal(Info(twin).Parameters, pix.parameters().Sum(p => p.numel()));
     }
 
-    [Fact]
-    public void DenseNet121_pix_runs_a_forward_and_one_SGD_step()
+    public static IEnumerable<object[]> TwinNames() => Twins().Select(t => new[] { t[0] });
+
+    [Theory]
+    [MemberData(nameof(TwinNames))]
+    public void PiX_twin_runs_a_forward_and_one_SGD_step(string twin)
     {
         torch.manual_seed(3);
         using var scope = torch.NewDisposeScope();
-        using var model = Info("densenet121_pix").Create();
+        using var model = Info(twin).Create();
         model.train();
         var input = torch.randn(2, 3, 64, 64);
         var target = torch.tensor(new long[] { 1, 7 });
         var output = model.forward(input);
         Assert.Equal(new long[] { 2, 1000 }, output.shape);
-        Assert.True(output.isfinite().all().item<bool>(), "densenet121_pix: non-finite logits");
+        Assert.True(output.isfinite().all().item<bool>(), $"{twin}: non-finite logits");
 
-        var phi = (PiXLayer)model.named_modules().First(m => m.module is PiXLayer).module;
-        var before = phi.Weight.detach().clone();
-        var optimizer = torch.optim.SGD(model.parameters(), 0.1);
+        var phis = model.named_modules().Where(m => m.module is PiXLayer).Select(m => (PiXLayer)m.module).ToList();
+        var before = phis.Select(p => p.Weight.detach().clone()).ToList();
+        var optimizer = torch.optim.SGD(model.parameters(), 0.01);
         var loss = nn.functional.cross_entropy(output, target);
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
-        Assert.True(double.IsFinite(loss.item<float>()), "densenet121_pix: non-finite loss");
-        Assert.True(phi.Weight.grad is { } g && g.abs().sum().item<float>() > 0, "densenet121_pix: no gradient reached a PiX layer");
-        Assert.False(before.allclose(phi.Weight.detach()), "densenet121_pix: the SGD step left the PiX weights unchanged");
+        Assert.True(double.IsFinite(loss.item<float>()), $"{twin}: non-finite loss");
+        Assert.Contains(phis, p => p.Weight.grad is { } g && g.abs().sum().item<float>() > 0);
+        Assert.Contains(phis.Zip(before), p => !p.Second.allclose(p.First.Weight.detach()));
         using var _ = torch.no_grad();
-        Assert.True(model.forward(input).isfinite().all().item<bool>(), "densenet121_pix: non-finite logits after the step");
+        Assert.True(model.forward(input).isfinite().all().item<bool>(), $"{twin}: non-finite logits after the step");
     }
 }

@@ -51,3 +51,12 @@ public partial class SqueezeNet1_1
 
     [Flatten] readonly Flatten flatten;
 }
+
+/// <summary>
+/// SqueezeNet 1.1 (<see cref="SqueezeNet1_1"/>, reused with Like) with network-wide PiX substitution: every Fire
+/// module's squeeze convolution that divides its input channels becomes PiX (ζ = C_in / C_out): seven of the eight
+/// (256 → 48 does not divide). The squeeze convolutions have a bias, so φ keeps one (<c>PhiBias</c>) and every
+/// state_dict key of the dense network stays.
+/// </summary>
+[Network(Name = "squeezenet1_1_pix", Like = typeof(SqueezeNet1_1)), SubstitutePiX(PhiBias = true)]
+public partial class SqueezeNet1_1PiX { }

@@ -14,7 +14,7 @@ namespace PiXGen.Tests;
 
 /// <summary>
 /// squeezenet1_1, densenet121 and googlenet (no auxiliary heads, transform_input=False) against torchvision 0.14.1
-/// (Reference/pytorch-reference.json): state_dict key sets and shapes, parameter counts, logits under the deterministic
+/// (Reference/pytorch-reference.json): state_dict key sets and shapes, parameter and MAC counts, logits under the deterministic
 /// initialisation; and the network-wide PiX twins densenet121_pix and squeezenet1_1_pix: which layers became PiX, a
 /// forward and one SGD step.
 /// </summary>
@@ -49,6 +49,11 @@ public class ZooFidelityATests(ITestOutputHelper log)
         Assert.Equal(expected, model.parameters().Sum(p => p.numel()));
         Assert.Equal(expected, info.Parameters);
     }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Compile_time_macs_equal_torchvision(string name)
+        => Assert.Equal(PyTorchReference.Load().Models[name].MacsConvLinear, Info(name).Macs);
 
     /// <summary>
     /// Logits of the same float32 weights and input: widened to float64 against PyTorch's float64 logits (relative L2

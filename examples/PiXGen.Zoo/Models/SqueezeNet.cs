@@ -1,0 +1,62 @@
+using PiXGen;
+using TorchSharp.Modules;
+
+namespace PiXGen.Zoo;
+
+/// <summary>
+/// torchvision's SqueezeNet <c>Fire</c> module: a 1×1 squeeze convolution, then two parallel expansions (1×1 and
+/// 3×3, each with its ReLU) concatenated along the channels.
+/// </summary>
+[Block]
+public partial class Fire
+{
+    [Arg] readonly int squeezePlanes;
+    [Arg] readonly int expand1;
+    [Arg] readonly int expand3;
+
+    [Conv2d("squeezePlanes", Kernel = 1)] readonly Conv2d squeeze;
+    [ReLU] readonly ReLU squeeze_activation;
+    [Branch("e1")] [Conv2d("expand1", Kernel = 1)] readonly Conv2d expand1x1;
+    [Branch("e1")] [ReLU] readonly ReLU expand1x1_activation;
+    [Branch("e3")] [Conv2d("expand3", Kernel = 3, Padding = 1)] readonly Conv2d expand3x3;
+    [Branch("e3")] [ReLU] readonly ReLU expand3x3_activation;
+}
+
+/// <summary>
+/// torchvision <c>squeezenet1_1</c>, declared with PiXGen attributes: numbered <c>features</c> (3×3 stem, ceil-mode
+/// max pools, eight Fire modules) and a convolutional classifier (dropout, 1×1 conv to the classes, ReLU, global
+/// average pool), flattened.
+/// </summary>
+[Network(Input = "3x224x224", Name = "squeezenet1_1")]
+public partial class SqueezeNet1_1
+{
+    [Arg(1000)] readonly int numClasses;
+
+    [Conv2d(64, Kernel = 3, Stride = 2)]
+    [ReLU]
+    [MaxPool2d(3, Stride = 2, CeilMode = true)]
+    [Use(typeof(Fire), "squeezePlanes: 16, expand1: 64, expand3: 64", Count = 2)]
+    [MaxPool2d(3, Stride = 2, CeilMode = true)]
+    [Use(typeof(Fire), "squeezePlanes: 32, expand1: 128, expand3: 128", Count = 2)]
+    [MaxPool2d(3, Stride = 2, CeilMode = true)]
+    [Use(typeof(Fire), "squeezePlanes: 48, expand1: 192, expand3: 192", Count = 2)]
+    [Use(typeof(Fire), "squeezePlanes: 64, expand1: 256, expand3: 256", Count = 2)]
+    readonly Sequential features;
+
+    [Dropout(0.5)]
+    [Conv2d("numClasses", Kernel = 1)]
+    [ReLU]
+    [AdaptiveAvgPool2d(1)]
+    readonly Sequential classifier;
+
+    [Flatten] readonly Flatten flatten;
+}
+
+/// <summary>
+/// SqueezeNet 1.1 (<see cref="SqueezeNet1_1"/>, reused with Like) with network-wide PiX substitution: every Fire
+/// module's squeeze convolution that divides its input channels becomes PiX (ζ = C_in / C_out): seven of the eight
+/// (256 → 48 does not divide). The squeeze convolutions have a bias, so φ keeps one (<c>PhiBias</c>) and every
+/// state_dict key of the dense network stays.
+/// </summary>
+[Network(Name = "squeezenet1_1_pix", Like = typeof(SqueezeNet1_1)), SubstitutePiX(PhiBias = true)]
+public partial class SqueezeNet1_1PiX { }

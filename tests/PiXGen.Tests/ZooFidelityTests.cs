@@ -26,6 +26,7 @@ public class ZooFidelityTests(ITestOutputHelper log)
         ("vgg16", "vgg16"), ("vgg16_bn", "vgg16_bn"), ("vgg19", "vgg19"), ("vgg19_bn", "vgg19_bn"),
         ("mobilenet_v2", "mobilenet_v2"), ("pix_resnet50", "pix_resnet50_cs"),
         ("regnet_y_400mf", "regnet_y_400mf"), ("shufflenet_v2_x1_0", "shufflenet_v2_x1_0"),
+        ("squeezenet1_1", "squeezenet1_1"), ("densenet121", "densenet121"), ("googlenet", "googlenet"),
     };
 
     /// <summary>

@@ -610,7 +610,7 @@ public sealed class ModuleEmitter
             case LayerKind.PiX:
             {
                 // ζ given, or derived from OutChannels at run time (checked at compile time to divide exactly).
-                var zeta = S("Zeta") ?? $"(int)({c} / {S("OutChannels")})";
+                var zeta = S("Zeta") ?? $"(int)({c} / {Paren(S("OutChannels")!)})";
                 if (item.Get("Zeta") is { } z && IsLong(z)) zeta = $"(int)({zeta})";
                 var e = $"new global::PiXGen.PiX.PiXLayer({c}, {zeta}{Arg("tau", item.Get("Tau") is { } tau ? Lit(tau) : null, "0.5")}" +
                         $"{Arg("mode", item.Get("Mode") is { } mode ? $"(global::PiXGen.PiX.PiXMode){mode}" : null, "(global::PiXGen.PiX.PiXMode)0")}" +

@@ -7,8 +7,8 @@ namespace PiXGen.Zoo;
 
 /// <summary>
 /// torchvision's <c>Conv2dNormActivation</c> as MobileNetV3 uses it: numbered conv → BatchNorm (eps 0.001, momentum
-/// 0.01) → Hardswish (<c>hs: true</c>) or ReLU (children 0, 1, 2); <c>activate: false</c> leaves out the activation
-/// (the linear projection). Padding keeps the spatial size at stride 1.
+/// 0.01) → Hardswish (children 0, 1, 2); <c>activate: false</c> leaves out the activation (the linear projection).
+/// Padding keeps the spatial size at stride 1.
 /// </summary>
 [Block]
 public partial class MobileNetV3Conv
@@ -17,14 +17,30 @@ public partial class MobileNetV3Conv
     [Arg(3)] readonly int kernel;
     [Arg(1)] readonly int stride;
     [Arg(1)] readonly int groups;
-    [Arg(true)] readonly bool hs;
     [Arg(true)] readonly bool activate;
 
     [Conv2d("oup", Kernel = "kernel", Stride = "stride", Padding = "(kernel - 1) / 2", Groups = "groups", Bias = false)]
     [ComponentName(Name = "0")] readonly Conv2d conv;
     [BatchNorm2d(Eps = 0.001, Momentum = 0.01), ComponentName(Name = "1")] readonly BatchNorm2d bn;
-    [Hardswish(When = "activate && hs"), ComponentName(Name = "2")] readonly Hardswish? hardswish;
-    [ReLU(When = "activate && !hs"), ComponentName(Name = "2")] readonly ReLU? relu;
+    [Hardswish(When = "activate"), ComponentName(Name = "2")] readonly Hardswish? act;
+}
+
+/// <summary>
+/// <see cref="MobileNetV3Conv"/> with ReLU (MobileNetV3's "RE" blocks). A separate block because one module cannot
+/// hold two optional children under the same name "2" (TorchSharp's <c>to()</c> collects the names of all fields).
+/// </summary>
+[Block]
+public partial class MobileNetV3ConvReLU
+{
+    [Arg] readonly int oup;
+    [Arg(3)] readonly int kernel;
+    [Arg(1)] readonly int stride;
+    [Arg(1)] readonly int groups;
+
+    [Conv2d("oup", Kernel = "kernel", Stride = "stride", Padding = "(kernel - 1) / 2", Groups = "groups", Bias = false)]
+    [ComponentName(Name = "0")] readonly Conv2d conv;
+    [BatchNorm2d(Eps = 0.001, Momentum = 0.01), ComponentName(Name = "1")] readonly BatchNorm2d bn;
+    [ReLU, ComponentName(Name = "2")] readonly ReLU act;
 }
 
 /// <summary>
@@ -46,8 +62,10 @@ public partial class MobileNetV3Block
     [Let("max(8, (quarter + 4) / 8 * 8)")] readonly int rounded;
     [Let("rounded * 10 < quarter * 9 ? rounded + 8 : rounded")] readonly int squeeze;
 
-    [Use(typeof(MobileNetV3Conv), "oup: exp, kernel: 1, hs: hs", When = "exp != in")]
-    [Use(typeof(MobileNetV3Conv), "oup: exp, kernel: kernel, stride: stride, groups: exp, hs: hs")]
+    [Use(typeof(MobileNetV3Conv), "oup: exp, kernel: 1", When = "exp != in && hs")]
+    [Use(typeof(MobileNetV3ConvReLU), "oup: exp, kernel: 1", When = "exp != in && !hs")]
+    [Use(typeof(MobileNetV3Conv), "oup: exp, kernel: kernel, stride: stride, groups: exp", When = "hs")]
+    [Use(typeof(MobileNetV3ConvReLU), "oup: exp, kernel: kernel, stride: stride, groups: exp", When = "!hs")]
     [SqueezeExcitation(Squeeze = "squeeze", ScaleActivation = "Hardsigmoid", When = "se")]
     [Use(typeof(MobileNetV3Conv), "oup: oup, kernel: 1, activate: false")]
     readonly Sequential block;

@@ -104,7 +104,7 @@ public class InitTests
         AssertMatchesPyTorch(model, "efficientnet_b0");
     }
 
-    [Fact(Skip = "Enable when the zoo has efficientnet_b0 (PiXGen.Zoo.EfficientNetB0).")]
+    [Fact]
     public void Zoo_efficientnet_b0_initialises_like_torchvision_per_tensor()
     {
         using var model = Zoo("efficientnet_b0");

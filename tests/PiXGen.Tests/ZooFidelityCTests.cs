@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+using PiXGen.PiX;
+using PiXGen.Tests.Reference;
+using PiXGen.Zoo;
+using TorchSharp;
+using TorchSharp.Modules;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace PiXGen.Tests;
+
+/// <summary>
+/// efficientnet_b0 and mobilenet_v3_large against torchvision 0.14.1 (Reference/pytorch-reference.json, made by
+/// tools/reference/make_reference.py): state_dict keys and shapes, parameter and MAC counts, logits under the
+/// deterministic initialisation; and their PiX twins (which convolutions became PiX, forward, one SGD step).
+/// </summary>
+public class ZooFidelityCTests(ITestOutputHelper log)
+{
+    public static IEnumerable<object[]> Networks() => new[] { "efficientnet_b0", "mobilenet_v3_large" }.Select(n => new object[] { n });
+
+    private static NetworkInfo Info(string name) => ZooCatalog.Models.Single(n => n.Name == name);
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void State_dict_keys_and_shapes_equal_torchvision(string name)
+    {
+        var reference = PyTorchReference.Load().Models[name];
+        using var model = Info(name).Create();
+        var actual = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+        var expected = reference.StateDict.ToDictionary(e => e.Key, e => e.Shape);
+        Assert.Empty(expected.Keys.Except(actual.Keys));
+        Assert.Empty(actual.Keys.Except(expected.Keys));
+        foreach (var (key, shape) in expected)
+            Assert.True(shape.SequenceEqual(actual[key]), $"{key}: expected [{string.Join(",", shape)}], got [{string.Join(",", actual[key])}]");
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Parameter_and_mac_counts_equal_torchvision(string name)
+    {
+        var reference = PyTorchReference.Load().Models[name];
+        var info = Info(name);
+        using var model = info.Create();
+        Assert.Equal(reference.Parameters, model.parameters().Sum(p => p.numel()));
+        Assert.Equal(reference.Parameters, info.Parameters);
+        Assert.Equal(reference.MacsConvLinear, info.Macs);
+    }
+
+    /// <summary>
+    /// Logits in float64 (the float32 weights and input widened, as the reference did) against PyTorch's float64
+    /// logits at 1e-8 (the 9 stored digits), and float32 against PyTorch's float32 logits at 1e-5.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Logits_match_torchvision_under_the_deterministic_initialisation(string name)
+    {
+        var reference = PyTorchReference.Load().Models[name];
+        using var scope = torch.NewDisposeScope();
+        using var model = Info(name).Create();
+        PyTorchReference.Initialise(model);
+        model.eval();
+        using var _ = torch.no_grad();
+        var output = model.forward(PyTorchReference.Input());
+        Assert.Equal(reference.OutputShape, output.shape);
+        double error = PyTorchReference.RelativeL2(output.data<float>().ToArray(), reference.Logits);
+        model.to(ScalarType.Float64);
+        var logits64 = model.forward(PyTorchReference.Input().to(ScalarType.Float64)).data<double>().ToArray();
+        double error64 = PyTorchReference.RelativeL2(logits64, reference.ReferenceFloat64);
+        log.WriteLine($"{name}: relative L2 float32 {error:E2}, float64 {error64:E2}");
+        Assert.True(error64 <= 1e-8, $"{name}: float64 relative L2 error {error64:E2} above 1e-8");
+        Assert.True(error <= 1e-5, $"{name}: float32 relative L2 error {error:E2} above 1e-5");
+    }
+
+    /// <summary>
+    /// The squeezing 1×1 convolutions of the dense network's main path (stride 1, ungrouped, C_out &lt; C_in dividing
+    /// C_in; not the squeeze-excitation's fc1, which the substitution does not reach) are exactly the PiX layers of
+    /// the twin: efficientnet_b0 12 (the MBConv projections 32→16, 96→24, 144→24, 240→40, 240→80, 480→80 ×2,
+    /// 672→112 ×2, 1152→192 ×3), mobilenet_v3_large 7 (72→24, 120→40 ×2, 240→80, 672→112, 960→160 ×2).
+    /// </summary>
+    [Theory]
+    [InlineData("efficientnet_b0", "efficientnet_b0_pix", 12)]
+    [InlineData("mobilenet_v3_large", "mobilenet_v3_large_pix", 7)]
+    public void PiX_twin_replaces_the_squeezing_projections(string dense, string pix, int replaced)
+    {
+        using var denseModel = Info(dense).Create();
+        var squeezing = denseModel.named_modules()
+            .Where(m => m.module is Conv2d conv && !m.name.EndsWith(".fc1", StringComparison.Ordinal) && IsSqueezing(conv))
+            .Select(m => m.name).OrderBy(n => n).ToList();
+        using var pixModel = Info(pix).Create();
+        var pixLayers = pixModel.named_modules().Where(m => m.module is PiXLayer).Select(m => m.name).OrderBy(n => n).ToList();
+        Assert.Equal(replaced, squeezing.Count);
+        Assert.Equal(squeezing, pixLayers);
+        Assert.True(Info(pix).Macs < Info(dense).Macs, $"{pix}: {Info(pix).Macs} MACs, dense {Info(dense).Macs}");
+    }
+
+    private static bool IsSqueezing(Conv2d conv)
+    {
+        var w = conv.weight!.shape;   // (out, in / groups, kh, kw)
+        long outChannels = w[0], inChannels = w[1];
+        return w[2] == 1 && w[3] == 1 && conv.stride.All(s => s == 1) && conv.groups == 1
+            && outChannels < inChannels && inChannels % outChannels == 0;
+    }
+
+    [Theory]
+    [InlineData("efficientnet_b0_pix")]
+    [InlineData("mobilenet_v3_large_pix")]
+    public void PiX_twin_runs_and_takes_one_sgd_step(string name)
+    {
+        using var scope = torch.NewDisposeScope();
+        torch.manual_seed(7);
+        using var model = Info(name).Create();
+        model.train();
+        var x = torch.randn(2, 3, 64, 64);
+        var target = torch.tensor(new long[] { 3, 11 });
+        var before = model.parameters().Select(p => p.detach().clone()).ToList();
+        using var sgd = torch.optim.SGD(model.parameters(), 0.1);
+        sgd.zero_grad();
+        var logits = model.forward(x);
+        Assert.Equal(new long[] { 2, 1000 }, logits.shape);
+        var loss = nn.functional.cross_entropy(logits, target);
+        Assert.True(double.IsFinite(loss.item<float>()), $"{name}: loss {loss.item<float>()}");
+        loss.backward();
+        sgd.step();
+        var after = model.parameters().ToList();
+        Assert.All(after, p => Assert.NotNull(p.grad));
+        Assert.All(after, p => Assert.True(p.isfinite().all().item<bool>(), $"{name}: non-finite parameter after the step"));
+        int changed = before.Zip(after).Count(pair => !pair.First.equal(pair.Second).all().item<bool>());
+        Assert.True(changed > after.Count / 2, $"{name}: only {changed} of {after.Count} parameters changed");
+    }
+}

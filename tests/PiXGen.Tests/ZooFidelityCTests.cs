@@ -13,66 +13,12 @@ using static TorchSharp.torch;
 namespace PiXGen.Tests;
 
 /// <summary>
-/// efficientnet_b0 and mobilenet_v3_large against torchvision 0.14.1 (Reference/pytorch-reference.json, made by
-/// tools/reference/make_reference.py): state_dict keys and shapes, parameter and MAC counts, logits under the
-/// deterministic initialisation; and their PiX twins (which convolutions became PiX, forward, one SGD step).
+/// The PiX twins of efficientnet_b0 and mobilenet_v3_large (which convolutions became PiX, forward, one SGD step);
+/// the networks themselves are checked against torchvision by ZooFidelityTests.
 /// </summary>
-public class ZooFidelityCTests(ITestOutputHelper log)
+public class ZooFidelityCTests
 {
-    public static IEnumerable<object[]> Networks() => new[] { "efficientnet_b0", "mobilenet_v3_large" }.Select(n => new object[] { n });
-
     private static NetworkInfo Info(string name) => ZooCatalog.Models.Single(n => n.Name == name);
-
-    [Theory]
-    [MemberData(nameof(Networks))]
-    public void State_dict_keys_and_shapes_equal_torchvision(string name)
-    {
-        var reference = PyTorchReference.Load().Models[name];
-        using var model = Info(name).Create();
-        var actual = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
-        var expected = reference.StateDict.ToDictionary(e => e.Key, e => e.Shape);
-        Assert.Empty(expected.Keys.Except(actual.Keys));
-        Assert.Empty(actual.Keys.Except(expected.Keys));
-        foreach (var (key, shape) in expected)
-            Assert.True(shape.SequenceEqual(actual[key]), $"{key}: expected [{string.Join(",", shape)}], got [{string.Join(",", actual[key])}]");
-    }
-
-    [Theory]
-    [MemberData(nameof(Networks))]
-    public void Parameter_and_mac_counts_equal_torchvision(string name)
-    {
-        var reference = PyTorchReference.Load().Models[name];
-        var info = Info(name);
-        using var model = info.Create();
-        Assert.Equal(reference.Parameters, model.parameters().Sum(p => p.numel()));
-        Assert.Equal(reference.Parameters, info.Parameters);
-        Assert.Equal(reference.MacsConvLinear, info.Macs);
-    }
-
-    /// <summary>
-    /// Logits in float64 (the float32 weights and input widened, as the reference did) against PyTorch's float64
-    /// logits at 1e-8 (the 9 stored digits), and float32 against PyTorch's float32 logits at 1e-5.
-    /// </summary>
-    [Theory]
-    [MemberData(nameof(Networks))]
-    public void Logits_match_torchvision_under_the_deterministic_initialisation(string name)
-    {
-        var reference = PyTorchReference.Load().Models[name];
-        using var scope = torch.NewDisposeScope();
-        using var model = Info(name).Create();
-        PyTorchReference.Initialise(model);
-        model.eval();
-        using var _ = torch.no_grad();
-        var output = model.forward(PyTorchReference.Input());
-        Assert.Equal(reference.OutputShape, output.shape);
-        double error = PyTorchReference.RelativeL2(output.data<float>().ToArray(), reference.Logits);
-        model.to(ScalarType.Float64);
-        var logits64 = model.forward(PyTorchReference.Input().to(ScalarType.Float64)).data<double>().ToArray();
-        double error64 = PyTorchReference.RelativeL2(logits64, reference.ReferenceFloat64);
-        log.WriteLine($"{name}: relative L2 float32 {error:E2}, float64 {error64:E2}");
-        Assert.True(error64 <= 1e-8, $"{name}: float64 relative L2 error {error64:E2} above 1e-8");
-        Assert.True(error <= 1e-5, $"{name}: float32 relative L2 error {error:E2} above 1e-5");
-    }
 
     /// <summary>
     /// The squeezing 1×1 convolutions of the dense network's main path (stride 1, ungrouped, C_out &lt; C_in dividing

@@ -27,6 +27,7 @@ public class ZooFidelityTests(ITestOutputHelper log)
         ("mobilenet_v2", "mobilenet_v2"), ("pix_resnet50", "pix_resnet50_cs"),
         ("regnet_y_400mf", "regnet_y_400mf"), ("shufflenet_v2_x1_0", "shufflenet_v2_x1_0"),
         ("squeezenet1_1", "squeezenet1_1"), ("densenet121", "densenet121"), ("googlenet", "googlenet"),
+        ("efficientnet_b0", "efficientnet_b0"), ("mobilenet_v3_large", "mobilenet_v3_large"),
     };
 
     /// <summary>

@@ -60,37 +60,53 @@ public class CheckpointPyTorchFixtureTests
     }
 
     [Fact]
-    public void Bfloat16_safetensors_head_loads_non_strictly_over_it_and_reproduces_pytorch_logits()
+    public void Torchvision_squeezenet1_1_mixed_float16_bfloat16_safetensors_loads_strictly_and_reproduces_pytorch_logits()
     {
         using var scope = NewDisposeScope();
-        using var model = new MobileNetV2();
-        model.LoadCheckpoint(Fixture("mobilenet_v2_fp16.pt"));
+        using var model = new SqueezeNet1_1();
+        var keys = model.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
 
-        var report = model.LoadCheckpoint(Fixture("mobilenet_v2_head_bf16.safetensors"), strict: false);
+        var report = model.LoadCheckpoint(Fixture("squeezenet1_1_mixed.safetensors"));
 
-        Assert.Equal(new[] { "classifier.1.bias", "classifier.1.weight" }, report.Loaded.OrderBy(k => k));
-        Assert.Equal(report.Loaded.OrderBy(k => k), report.Converted.OrderBy(k => k));
-        Assert.Equal(model.state_dict().Count - 2, report.Missing.Count());
-        Assert.Empty(report.Unexpected);
-        var (expected, _) = Npy.Read(Fixture("mobilenet_v2_head_logits.npy"));
+        Assert.True(report.IsComplete);
+        Assert.Equal(keys, report.Loaded.OrderBy(k => k, StringComparer.Ordinal));
+        // Every tensor was float16 or bfloat16 in the file, so every one was converted to the network's float32.
+        Assert.Equal(keys, report.Converted.OrderBy(k => k, StringComparer.Ordinal));
+        Assert.All(model.state_dict(), kv => Assert.Equal(ScalarType.Float32, kv.Value.dtype));
+        // The file really mixes both 16-bit formats.
+        using (var file = Checkpoint.Read(Fixture("squeezenet1_1_mixed.safetensors")))
+        {
+            Assert.Equal(ScalarType.BFloat16, file["features.3.expand3x3.weight"].dtype);
+            Assert.Equal(ScalarType.BFloat16, file["classifier.1.weight"].dtype);
+            Assert.Equal(ScalarType.Float16, file["features.3.squeeze.weight"].dtype);
+            Assert.Equal(ScalarType.Float16, file["features.0.weight"].dtype);
+        }
+        var (expected, shape) = Npy.Read(Fixture("squeezenet1_1_logits.npy"));
+        Assert.Equal(new long[] { 2, 1000 }, shape);
+        Assert.True(RelativeL2(expected[..1000], expected[1000..]) > 0.05);
         double error = RelativeL2(Logits(model), expected);
         Assert.True(error <= Tolerance, $"relative L2 difference {error:E2} from PyTorch's logits");
     }
 
     [Fact]
-    public void The_head_alone_is_refused_by_a_strict_load_and_the_network_keeps_its_weights()
+    public void A_squeezenet1_1_checkpoint_is_refused_by_a_strict_mobilenet_v2_load_and_the_network_keeps_its_weights()
     {
         using var scope = NewDisposeScope();
         using var model = new MobileNetV2();
+        model.LoadCheckpoint(Fixture("mobilenet_v2_fp16.pt"));
         var before = Snapshot(model);
-        string path = Fixture("mobilenet_v2_head_bf16.safetensors");
+        string path = Fixture("squeezenet1_1_mixed.safetensors");
 
         var e = Assert.Throws<CheckpointMismatchException>(() => model.LoadCheckpoint(path));
 
         AssertUnchanged(before, model);
         Assert.Contains(path, e.Message);
         Assert.Contains("features.0.0.weight [32, 3, 3, 3]", e.Message);
+        Assert.False(e.Report.IsComplete);
+        // Only classifier.1.{weight,bias} share a name (the weight not its shape); the other 50 tensors are unexpected.
         Assert.Equal(model.state_dict().Count - 2, e.Report.Missing.Count());
+        Assert.Equal(50, e.Report.Unexpected.Count());
+        Assert.Contains(e.Report.Mismatched, s => s.Key == "classifier.1.weight");
     }
 
     [Theory]
@@ -103,7 +119,6 @@ public class CheckpointPyTorchFixtureTests
         string folder = OutputFolder(temp);
         using var model = new MobileNetV2();
         model.LoadCheckpoint(Fixture("mobilenet_v2_fp16.pt"));
-        model.LoadCheckpoint(Fixture("mobilenet_v2_head_bf16.safetensors"), strict: false);
         string path = Path.Combine(folder, "mobilenet_v2_saved" + ext);
 
         model.SaveCheckpoint(path);
@@ -115,7 +130,7 @@ public class CheckpointPyTorchFixtureTests
         Assert.True(report.IsComplete);
         Assert.Empty(report.Converted);
         Assert.Equal(logits, Logits(reloaded));
-        var (expected, _) = Npy.Read(Fixture("mobilenet_v2_head_logits.npy"));
+        var (expected, _) = Npy.Read(Fixture("mobilenet_v2_logits.npy"));
         Assert.True(RelativeL2(logits, expected) <= Tolerance);
     }
 

@@ -23,7 +23,7 @@ using TorchSharp;
 //   predict <model> --weights <file> --input <file.npy> [--fuse] [--json]
 //   export <model> [--weights <file>] --onnx <out.onnx> [--fuse]
 //   train <model> [--vs <model>] [--data <dir>] [--epochs N] [--batch N] [--lr X] [--seed N] [--limit N] [--out <dir>]
-//         [--resume <checkpoint>] [--json]      Fashion-MNIST training (docs/training.md)
+//         [--resume <checkpoint>] [--threads N] [--json]      Fashion-MNIST training (docs/training.md)
 // Exit codes: 0 success, 1 an error (one "error: ..." line on stderr), 2 a usage error.
 return ZooCli.Run(args, Console.Out, Console.Error);
 
@@ -125,10 +125,11 @@ namespace PiXGen.Zoo
                 var limit = Positive("--limit", "train on the first N training images only");
                 var output = new Option<string?>("--out") { Description = "output folder: metrics.csv, curves.png, <model>/epoch-NNN.* (default runs/<model>)", HelpName = "dir" };
                 var resume = new Option<string?>("--resume") { Description = "continue from a checkpoint <model>/epoch-NNN.safetensors written by train", HelpName = "checkpoint" };
+                var threads = Positive("--threads", "libtorch's intra-op threads (default: libtorch's choice, the number of cores)");
                 var cmd = new Command("train", "train on Fashion-MNIST (SGD momentum, cosine schedule, crop+flip), test after each epoch, checkpoint every epoch")
-                    { m, vs, data, epochs, batch, lr, seed, limit, output, resume, j };
+                    { m, vs, data, epochs, batch, lr, seed, limit, output, resume, threads, j };
                 cmd.SetAction(p => TrainCommand.Run(new TrainCommand.Options(p.GetValue(m)!, p.GetValue(vs), p.GetValue(data), p.GetValue(epochs),
-                    p.GetValue(batch), p.GetValue(lr), p.GetValue(seed), p.GetValue(limit), p.GetValue(output), p.GetValue(resume), p.GetValue(j)), o, e));
+                    p.GetValue(batch), p.GetValue(lr), p.GetValue(seed), p.GetValue(limit), p.GetValue(output), p.GetValue(resume), p.GetValue(j), p.GetValue(threads)), o, e));
                 root.Add(cmd);
             }
             return root;

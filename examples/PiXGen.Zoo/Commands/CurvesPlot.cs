@@ -32,6 +32,15 @@ public static class CurvesPlot
             trainAcc.LegendText = $"{model} train";
             trainAcc.LinePattern = LinePattern.Dotted;
         }
+        int lastEpoch = series.SelectMany(s => s.Rows).Select(r => r.Epoch).DefaultIfEmpty(1).Max();
+        foreach (var plot in new[] { loss, accuracy })
+        {
+            var ticks = new ScottPlot.TickGenerators.NumericManual();
+            int every = Math.Max(1, lastEpoch / 10);
+            for (int e = 1; e <= lastEpoch; e += every) ticks.AddMajor(e, e.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            plot.Axes.Bottom.TickGenerator = ticks;
+            plot.Axes.SetLimitsX(0.75, lastEpoch + 0.25);
+        }
         loss.Title("Fashion-MNIST: cross-entropy");
         loss.XLabel("epoch");
         loss.YLabel("loss");

@@ -33,7 +33,7 @@ public static class TrainCommand
 
     /// <summary>The command's options; null means "not given" (a default, or the checkpoint's value with --resume).</summary>
     public sealed record Options(string Model, string? Vs, string? Data, int? Epochs, int? Batch, double? Lr, int? Seed,
-                                 int? Limit, string? Out, string? Resume, bool Json);
+                                 int? Limit, string? Out, string? Resume, bool Json, int? Threads = null);
 
     /// <summary>One epoch of one model, as written to metrics.csv.</summary>
     public sealed record EpochRow(string Model, int Epoch, double TrainLoss, double TrainAccuracy, double TestLoss, double TestAccuracy,
@@ -126,6 +126,7 @@ public static class TrainCommand
         string outDir = Path.GetFullPath(opt.Out ?? runDir ?? Path.Combine("runs", opt.Model));
         Directory.CreateDirectory(outDir);
 
+        if (opt.Threads is int threads) torch.set_num_threads(threads);
         var data = FashionMnistData.Load(opt.Data ?? FashionMnistData.DefaultFolder, limit);
         int stepsPerEpoch = (data.TrainCount + batch - 1) / batch;
         long totalSteps = (long)stepsPerEpoch * epochs;
@@ -186,8 +187,8 @@ public static class TrainCommand
     private static T Same<T>(T given, T stored, string option)
     {
         if (given is not null && !EqualityComparer<T>.Default.Equals(given, stored))
-            throw new ArgumentException($"{option} {given} differs from the checkpoint's {(stored is null ? "(none)" : stored)}; " +
-                                        $"--resume continues the same run, so leave {option} out.");
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"{option} {given} differs from the checkpoint's {(stored is null ? "(none)" : stored)}; --resume continues the same run, so leave {option} out."));
         return stored;
     }
 

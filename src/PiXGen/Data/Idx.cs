@@ -50,7 +50,8 @@ public static class Idx
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such file.", path);
         byte[] raw = File.ReadAllBytes(path);
-        if (raw.Length >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
+        bool gzipped = raw.Length >= 2 && raw[0] == 0x1f && raw[1] == 0x8b;
+        if (gzipped)
         {
             try
             {
@@ -64,33 +65,35 @@ public static class Idx
                 throw new IdxFormatException(path, $"the gzip stream is corrupt ({e.Message})");
             }
         }
-        return Parse(raw, path);
+        return Parse(raw, path, gzipped ? "after gzip decompression, " : "");
     }
 
     /// <summary>Parses IDX bytes (already decompressed); <paramref name="name"/> names the source in errors.</summary>
-    public static IdxArray Parse(ReadOnlySpan<byte> bytes, string name)
+    public static IdxArray Parse(ReadOnlySpan<byte> bytes, string name) => Parse(bytes, name, "");
+
+    private static IdxArray Parse(ReadOnlySpan<byte> bytes, string name, string context)
     {
-        if (bytes.Length < 4) throw new IdxFormatException(name, $"{bytes.Length} bytes, shorter than the 4-byte header");
+        if (bytes.Length < 4) throw new IdxFormatException(name, context + $"{bytes.Length} bytes, shorter than the 4-byte header");
         if (bytes[0] != 0 || bytes[1] != 0)
-            throw new IdxFormatException(name, $"the magic starts 0x{bytes[0]:x2} 0x{bytes[1]:x2}, not 0x00 0x00");
+            throw new IdxFormatException(name, context + $"the magic starts 0x{bytes[0]:x2} 0x{bytes[1]:x2}, not 0x00 0x00");
         if (bytes[2] != UnsignedByte)
-            throw new IdxFormatException(name, $"element type 0x{bytes[2]:x2}; only unsigned bytes (0x08) are supported");
+            throw new IdxFormatException(name, context + $"element type 0x{bytes[2]:x2}; only unsigned bytes (0x08) are supported");
         int rank = bytes[3];
-        if (rank < 1) throw new IdxFormatException(name, "zero dimensions");
+        if (rank < 1) throw new IdxFormatException(name, context + "zero dimensions");
         int header = 4 + 4 * rank;
-        if (bytes.Length < header) throw new IdxFormatException(name, $"{bytes.Length} bytes, shorter than the {header}-byte header of a {rank}-dimensional array");
+        if (bytes.Length < header) throw new IdxFormatException(name, context + $"{bytes.Length} bytes, shorter than the {header}-byte header of a {rank}-dimensional array");
         var shape = new int[rank];
         long count = 1;
         for (int i = 0; i < rank; i++)
         {
             int d = BinaryPrimitives.ReadInt32BigEndian(bytes.Slice(4 + 4 * i, 4));
-            if (d < 0) throw new IdxFormatException(name, $"dimension {i} is negative ({d})");
+            if (d < 0) throw new IdxFormatException(name, context + $"dimension {i} is negative ({d})");
             shape[i] = d;
             count *= d;
         }
         long have = bytes.Length - header;
         if (have != count)
-            throw new IdxFormatException(name, $"the header declares {string.Join("x", shape)} = {count} bytes of data but the file holds {have}");
+            throw new IdxFormatException(name, context + $"the header declares {string.Join("x", shape)} = {count} bytes of data but the file holds {have}");
         return new IdxArray(bytes.Slice(header).ToArray(), shape);
     }
 

@@ -159,11 +159,16 @@ public class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void Vs_writes_metrics_for_both_models_the_plot_and_the_json_line()
+    public void Vs_resumed_from_a_checkpoint_writes_metrics_of_both_models_the_plot_and_the_json_line()
     {
+        // One epoch, then a second one resumed from the first model's checkpoint (the second model's comes from the same run).
         string run = Path.Combine(dir, "vs");
-        var r = Zoo(Train("fmnist_pix_resnet", run, "--vs", "fmnist_resnet", "--epochs", "2", "--limit", "40", "--batch", "20", "--json"));
+        var first = Zoo(Train("fmnist_pix_resnet", run, "--vs", "fmnist_resnet", "--epochs", "1", "--limit", "40", "--batch", "20"));
+        Assert.True(first.Code == 0, first.Err);
+        var r = Zoo(Train("fmnist_pix_resnet", run, "--vs", "fmnist_resnet", "--epochs", "2", "--json",
+                          "--resume", TrainCommand.CheckpointFiles(run, "fmnist_pix_resnet", 1).Weights));
         Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("fmnist_resnet: 225,130 parameters, 6.76 MMACs, resumed from epoch 1", r.Out);
 
         var rows = TrainCommand.ReadMetrics(Path.Combine(run, "metrics.csv"));
         Assert.Equal(new[] { ("fmnist_pix_resnet", 1), ("fmnist_resnet", 1), ("fmnist_pix_resnet", 2), ("fmnist_resnet", 2) },
@@ -175,8 +180,8 @@ public class TrainCommandTests : IDisposable
             Assert.InRange(row.TrainAccuracy, 0, 1);
             Assert.True(row.TrainLoss > 0 && double.IsFinite(row.TestLoss) && row.TrainSeconds > 0 && row.EvalSeconds > 0);
         }
-        // 2 steps per epoch, 4 in all: the rate of each epoch's last step, and the schedule's shape.
-        Assert.Equal(TrainCommand.LearningRate(TrainCommand.DefaultLr, 1, 4), rows[0].Lr);
+        // 2 steps per epoch; epoch 1 ran under a 1-epoch schedule (2 steps), epoch 2 under the extended one (4 steps).
+        Assert.Equal(TrainCommand.LearningRate(TrainCommand.DefaultLr, 1, 2), rows[0].Lr);
         Assert.Equal(TrainCommand.LearningRate(TrainCommand.DefaultLr, 3, 4), rows[2].Lr);
         Assert.Equal(0.01, TrainCommand.LearningRate(0.1, 4, 1000), 12);                     // warm-up: 50 steps
         Assert.Equal(0.1, TrainCommand.LearningRate(0.1, 49, 1000), 12);

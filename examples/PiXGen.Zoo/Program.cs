@@ -22,6 +22,8 @@ using TorchSharp;
 //   bench <model> [--vs <model>] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse] [--json]
 //   predict <model> --weights <file> --input <file.npy> [--fuse] [--json]
 //   export <model> [--weights <file>] --onnx <out.onnx> [--fuse]
+//   train <model> [--vs <model>] [--data <dir>] [--epochs N] [--batch N] [--lr X] [--seed N] [--limit N] [--out <dir>]
+//         [--resume <checkpoint>] [--threads N] [--json]      Fashion-MNIST training (docs/training.md)
 // Exit codes: 0 success, 1 an error (one "error: ..." line on stderr), 2 a usage error.
 return ZooCli.Run(args, Console.Out, Console.Error);
 
@@ -112,8 +114,40 @@ namespace PiXGen.Zoo
                     : ExportCommand.Run(p.GetValue(m)!, p.GetValue(weights), p.GetValue(onnx)!, p.GetValue(f), o, e));
                 root.Add(cmd);
             }
+            {
+                var m = model(); var j = json();
+                var vs = new Option<string?>("--vs") { Description = "a second model, trained on the same data order; side-by-side table", HelpName = "model" };
+                var data = new Option<string?>("--data") { Description = $"folder with the four Fashion-MNIST IDX files (default {FashionMnistData.DefaultFolder})", HelpName = "dir" };
+                var epochs = Positive("--epochs", $"epochs (default {TrainCommand.DefaultEpochs}; with --resume the checkpoint's)");
+                var batch = Positive("--batch", $"batch size (default {TrainCommand.DefaultBatch})");
+                var lr = new Option<double?>("--lr") { Description = $"initial learning rate, cosine-annealed to 0 (default {TrainCommand.DefaultLr})", HelpName = "X" };
+                var seed = new Option<int?>("--seed") { Description = $"seed of the initialisation, data order and augmentation (default {TrainCommand.DefaultSeed})", HelpName = "N" };
+                var limit = Positive("--limit", "train on the first N training images only");
+                var output = new Option<string?>("--out") { Description = "output folder: metrics.csv, curves.png, <model>/epoch-NNN.* (default runs/<model>)", HelpName = "dir" };
+                var resume = new Option<string?>("--resume") { Description = "continue from a checkpoint <model>/epoch-NNN.safetensors written by train", HelpName = "checkpoint" };
+                var threads = Positive("--threads", "libtorch's intra-op threads (default: libtorch's choice, the number of cores)");
+                var cmd = new Command("train", "train on Fashion-MNIST (SGD momentum, cosine schedule, crop+flip), test after each epoch, checkpoint every epoch")
+                    { m, vs, data, epochs, batch, lr, seed, limit, output, resume, threads, j };
+                cmd.SetAction(p => TrainCommand.Run(new TrainCommand.Options(p.GetValue(m)!, p.GetValue(vs), p.GetValue(data), p.GetValue(epochs),
+                    p.GetValue(batch), p.GetValue(lr), p.GetValue(seed), p.GetValue(limit), p.GetValue(output), p.GetValue(resume), p.GetValue(j), p.GetValue(threads)), o, e));
+                root.Add(cmd);
+            }
             return root;
         }
+
+        /// <summary>An optional positive integer option (null when not given); anything else is a parse error naming the option.</summary>
+        private static Option<int?> Positive(string name, string description)
+            => new(name)
+            {
+                Description = description, HelpName = "N",
+                CustomParser = r =>
+                {
+                    var text = r.Tokens.Count == 1 ? r.Tokens[0].Value : string.Join(" ", r.Tokens.Select(t => t.Value));
+                    if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= 1) return n;
+                    r.AddError($"{name} takes a positive integer, got '{text}'.");
+                    return null;
+                },
+            };
 
         /// <summary>An integer option of at least <paramref name="minimum"/>; anything else is a parse error naming the option.</summary>
         private static Option<int> Count(string name, int defaultValue, int minimum, string description)

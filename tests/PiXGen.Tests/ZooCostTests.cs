@@ -124,7 +124,8 @@ public class ZooCostTests
         var info = Info(name);
         var evaluated = info.CostFor!(112, 112);
         Assert.Equal(HookCount(info, 112, 112), evaluated.Macs);
-        Assert.True(evaluated.Macs < info.Macs);
+        // Fewer MACs than at the declared size when 112×112 is smaller than it (every ImageNet model), more otherwise (28×28 Fashion-MNIST nets).
+        if (info.InputShape[1] > 112) Assert.True(evaluated.Macs < info.Macs); else Assert.True(evaluated.Macs > info.Macs);
     }
 
     [Fact]

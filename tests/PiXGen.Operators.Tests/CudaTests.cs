@@ -238,7 +238,9 @@ public class CudaTests
         var items = doc.RootElement.GetProperty("Items");
         var refs = items.GetProperty("PackageReference").EnumerateArray().Select(e => e.GetProperty("Identity").GetString()).ToList();
         Assert.Contains(package, refs);
-        Assert.Single(refs, r => r!.StartsWith("TorchSharp", StringComparison.Ordinal));
+        // The managed TorchSharp package and exactly one native backend package.
+        Assert.Contains("TorchSharp", refs);
+        Assert.Single(refs, r => r!.StartsWith("TorchSharp-", StringComparison.Ordinal));
         var version = items.GetProperty("PackageVersion").EnumerateArray()
             .Single(e => e.GetProperty("Identity").GetString() == package).GetProperty("Version").GetString();
         Assert.Equal("0.107.0", version);

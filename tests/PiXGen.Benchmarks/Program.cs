@@ -18,6 +18,7 @@ namespace PiXGen.Benchmarks;
 /// BenchmarkDotNet.Artifacts/pix-resnet50-table.md. <c>-- --breakdown [--rounds N] [--train]</c>: per-stage and
 /// per-layer-kind times of both networks (<see cref="Breakdown"/>), written to pix-resnet50-breakdown.md.
 /// <c>-- --fusion [--model NAME] [--batch N] [--rounds N]</c>: generated vs fused eval forward (<see cref="FusionBenchmarks"/>).
+/// <c>-- --soak [--forwards N] [--steps M] [--size S]</c>: the leak soak (<see cref="Soak"/>).
 /// </summary>
 public static class Program
 {
@@ -29,6 +30,7 @@ public static class Program
             args = args.Where((_, i) => i != t && i != t + 1).ToArray();
         }
         Console.WriteLine($"torch threads: {torch.get_num_threads()}, cores: {Environment.ProcessorCount}, SIMD: Vector<float>.Count = {System.Numerics.Vector<float>.Count}");
+        if (args.Contains("--soak")) return Soak.Run(args);
         if (args.Contains("--networks") || args.Contains("--breakdown")) return Networks(args);
         if (args.Contains("--fusion")) return Fusion(args);
         var results = args.Contains("--quick") ? Quick(args) : Bdn(args);

@@ -121,7 +121,7 @@ public static class Fuzzer
         using var scope = NewDisposeScope();
         torch.manual_seed(seed);
         using var model = Create(type);
-        RandomizeNorms(model);
+        RandomizeNorms(model, seed);
         model.eval();
         var x = torch.randn(new long[] { 2 }.Concat(inputShape).ToArray());
         Tensor y;
@@ -182,18 +182,28 @@ public static class Fuzzer
         return diff <= tolerance * scale ? null : $"max |difference| {diff:G4} (scale {scale:G4}, tolerance {tolerance:G2})";
     }
 
-    /// <summary>BatchNorm statistics and affine parameters away from the identity, so the oracles see them.</summary>
-    private static void RandomizeNorms(nn.Module model)
+    /// <summary>BatchNorm statistics and affine parameters away from the identity, so the oracles see them (values
+    /// drawn in .NET and copied in: no scalar arithmetic on the tensors).</summary>
+    private static void RandomizeNorms(nn.Module model, int seed)
     {
+        var random = new Random(seed);
         using var noGrad = torch.no_grad();
         foreach (var (_, m) in model.named_modules())
             if (m is BatchNorm2d bn)
             {
-                bn.running_mean!.copy_(torch.randn_like(bn.running_mean) * 0.1);
-                bn.running_var!.copy_(torch.rand_like(bn.running_var) + 0.5);
-                bn.weight!.copy_(torch.rand_like(bn.weight) + 0.5);
-                bn.bias!.copy_(torch.randn_like(bn.bias) * 0.1);
+                Fill(bn.running_mean!, random, -0.1, 0.1);
+                Fill(bn.running_var!, random, 0.5, 1.5);
+                Fill(bn.weight!, random, 0.5, 1.5);
+                Fill(bn.bias!, random, -0.1, 0.1);
             }
+    }
+
+    private static void Fill(Tensor t, Random random, double low, double high)
+    {
+        var values = new float[t.numel()];
+        for (int i = 0; i < values.Length; i++) values[i] = (float)(low + (high - low) * random.NextDouble());
+        using var source = torch.tensor(values, t.shape);
+        t.copy_(source);
     }
 
     private static Tensor RunOnnx(byte[] model, Tensor x)

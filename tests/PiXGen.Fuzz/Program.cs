@@ -32,6 +32,7 @@ public static class Program
         {
             if (r.Last is { } last && last.Mismatches.Any()) Console.WriteLine($"=== MISMATCH in case {k}\n{last.Describe()}");
             if (showInvalid && r.Last is { Valid: false, InvalidMessages: { } why }) Console.WriteLine($"--- invalid case {k}:\n{why}\n{r.Last.Case}");
+            if (r.Cases % 100 == 0 && report is not null) File.WriteAllText(report, r.Report(seed)); // survives an interrupted run
             if (r.Cases % 100 == 0 || r.Cases == cases)
                 Console.WriteLine(FormattableString.Invariant($"{r.Cases}/{cases} cases, {r.Valid} valid, {r.Failures.Count} mismatching, {r.CasesPerMinute:F0} cases/min, RSS {Rss()} MB"));
         });

@@ -9,7 +9,7 @@ namespace PiXGen.Fuzz;
 public class FuzzTests
 {
     /// <summary>Cases per CI run (seed 20261128): small enough for ~3 minutes on 2 cores with the rest of this project.</summary>
-    private const int CiCases = 120;
+    private const int CiCases = 250;
 
     [Fact]
     public void Generated_networks_pass_every_oracle()

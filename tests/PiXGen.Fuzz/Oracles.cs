@@ -71,7 +71,7 @@ public static class Fuzzer
             return result;
         }
         // (c) The repeated declaration and its twin agree on validity and every message, valid or not.
-        if (!dense.Messages.SequenceEqual(twin.Messages))
+        if (c.Repeats && !dense.Messages.SequenceEqual(twin.Messages))
             result.Verdicts[Oracle.TwinCode] = "messages differ:\n  Count:    " + string.Join("\n            ", dense.Messages) + "\n  unrolled: " + string.Join("\n            ", twin.Messages);
         if (dense.HasErrors)
         {
@@ -88,7 +88,8 @@ public static class Fuzzer
         var problems = dense.CompilerProblems.Concat(twin == dense ? Enumerable.Empty<Microsoft.CodeAnalysis.Diagnostic>() : twin.CompilerProblems).ToList();
         result.Verdicts[Oracle.Warnings] = problems.Count == 0 ? null : string.Join("\n", problems.Take(5));
         if (problems.Any(p => p.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error)) return result;
-        if (!result.Verdicts.ContainsKey(Oracle.TwinCode))
+        // Counted only where a [Use] repeats: otherwise the twin is the declaration itself.
+        if (c.Repeats && !result.Verdicts.ContainsKey(Oracle.TwinCode))
             result.Verdicts[Oracle.TwinCode] = TwinFiles.Select(f => (f, a: dense.Files.GetValueOrDefault(f), b: twin.Files.GetValueOrDefault(f)))
                 .Where(t => t.a != t.b).Select(t => $"{t.f} differs: {FirstDifference(t.a, t.b)}").FirstOrDefault();
 

@@ -19,6 +19,7 @@ namespace PiXGen.Benchmarks;
 /// per-layer-kind times of both networks (<see cref="Breakdown"/>), written to pix-resnet50-breakdown.md.
 /// <c>-- --fusion [--model NAME] [--batch N] [--rounds N]</c>: generated vs fused eval forward (<see cref="FusionBenchmarks"/>).
 /// <c>-- --generator [--rounds N]</c>: the generator on the whole zoo, in-process and warm, per network (<see cref="GeneratorBenchmark"/>).
+/// <c>-- --soak [--forwards N] [--steps M] [--size S]</c>: the leak soak (<see cref="Soak"/>).
 /// </summary>
 public static class Program
 {
@@ -30,6 +31,7 @@ public static class Program
             args = args.Where((_, i) => i != t && i != t + 1).ToArray();
         }
         Console.WriteLine($"torch threads: {torch.get_num_threads()}, cores: {Environment.ProcessorCount}, SIMD: Vector<float>.Count = {System.Numerics.Vector<float>.Count}");
+        if (args.Contains("--soak")) return Soak.Run(args);
         if (args.Contains("--networks") || args.Contains("--breakdown")) return Networks(args);
         if (args.Contains("--fusion")) return Fusion(args);
         if (args.Contains("--generator")) return GeneratorBenchmark.Run(args);

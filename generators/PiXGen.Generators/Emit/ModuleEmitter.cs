@@ -728,7 +728,7 @@ public sealed class ModuleEmitter
             if (shortcuts.Count == 0) sc = "input";
             else if (shortcuts.Count == 1)
                 sc = IsConditional(shortcuts[0]) ? $"(this.{Id(shortcuts[0].Name)} is null ? input : this.{Id(shortcuts[0].Name)}.call(input))"
-                    : $"this.{Id(shortcuts[0].Name)}.call(input)";
+                    : $"this.{Id(shortcuts[0].Name)}{NotNull(shortcuts[0])}.call(input)";
             else
             {
                 // Several shortcut members form a path applied in declaration order.
@@ -736,7 +736,7 @@ public sealed class ModuleEmitter
                 foreach (var s in shortcuts)
                 {
                     var f = "this." + Id(s.Name);
-                    _w.Line(IsConditional(s) ? $"if ({f} is not null) shortcut = {f}.call(shortcut);" : $"shortcut = {f}.call(shortcut);");
+                    _w.Line(IsConditional(s) ? $"if ({f} is not null) shortcut = {f}.call(shortcut);" : $"shortcut = {f}{NotNull(s)}.call(shortcut);");
                 }
                 sc = "shortcut";
             }
@@ -771,6 +771,10 @@ public sealed class ModuleEmitter
         return needs;
     }
 
+    /// <summary>A member that always exists but whose field is declared nullable (a Sequential? of conditional items) is
+    /// dereferenced with <c>!</c>, so the generated code has no CS8602 warning.</summary>
+    private static string NotNull(LayerMember m) => m.IsNullable ? "!" : "";
+
     private bool IsConditional(LayerMember m)
         => m.FieldType != DeclarationValidator.SequentialType && m.Items[0].When is not null
            || m.IsShortcut && (m.ShortcutWhen is not null || _cls.ResidualWhen is not null);
@@ -782,7 +786,7 @@ public sealed class ModuleEmitter
         var shape = _cls.Kind == ClassKind.Network ? _ir?.Children.FirstOrDefault(n => n.Name == m.PyName)?.Out.ToString() : null;
         var comment = shape is null ? "" : $" // {shape}";
         if (IsConditional(m)) _w.Line($"if ({f} is not null) x = {f}.call(x);{comment}");
-        else _w.Line($"x = {f}.call(x);{comment}");
+        else _w.Line($"x = {f}{NotNull(m)}.call(x);{comment}");
     }
 
     // ------------------------------------------------------------------ dispose

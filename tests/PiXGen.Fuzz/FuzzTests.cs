@@ -1,0 +1,45 @@
+using System.Linq;
+
+namespace PiXGen.Fuzz;
+
+/// <summary>
+/// The CI share of the differential fuzzing (docs/reliability.md): a fixed sample of generated networks through every
+/// oracle, and the generator's validity ratio. `dotnet run --project tests/PiXGen.Fuzz -- --cases N` runs any number.
+/// </summary>
+public class FuzzTests
+{
+    /// <summary>Cases per CI run (seed 20261128): small enough for ~3 minutes on 2 cores with the rest of this project.</summary>
+    private const int CiCases = 250;
+
+    [Fact]
+    public void Generated_networks_pass_every_oracle()
+    {
+        var run = FuzzRun.Execute(seed: 20261128, first: 0, count: CiCases);
+        Assert.True(run.Failures.Count == 0, run.Report(20261128));
+        // Every oracle ran on a real share of the cases, not vacuously.
+        foreach (var oracle in Oracle.All)
+            Assert.True(run.PerOracle[oracle].Passed >= run.Valid / 3, $"oracle '{oracle}' ran on only {run.PerOracle[oracle].Passed} of {run.Valid} valid cases\n" + run.Report(20261128));
+        Assert.True(run.Repeating >= run.Valid / 4, run.Report(20261128));
+    }
+
+    [Fact]
+    public void At_least_half_of_the_generated_declarations_are_valid_networks()
+    {
+        // Validity alone needs only the generator run: measure it on more declarations than the full oracle sample.
+        int total = 200;
+        int valid = Enumerable.Range(1000, total).Select(k => FuzzRun.CaseAt(20261128, k))
+            .Count(c => !InMemoryCompiler.Generate(c.Source(unrolled: false), c.Properties).HasErrors);
+        Assert.True(2 * valid >= total, $"{valid} of {total} generated declarations are valid");
+    }
+
+    [Fact]
+    public void Every_variant_and_feature_is_generated()
+    {
+        var cases = Enumerable.Range(0, 300).Select(k => FuzzRun.CaseAt(20261128, k)).ToList();
+        var variants = cases.Select(c => c.Variant).Distinct().ToList();
+        Assert.Equal(new[] { "dense", "dense (Variants)", "downscale", "pix", "prune", "substitute" }, variants.OrderBy(v => v, System.StringComparer.Ordinal));
+        string all = string.Concat(cases.Select(c => c.Source(unrolled: false)));
+        foreach (var feature in new[] { "[Let(", "Count = ", " i == 0 ? ", "[Shortcut(When", "Residual(When", "PiXSqueeze", "When = ", "AfterAdd = true", "SqueezeExcitation", "Groups = " })
+            Assert.Contains(feature, all);
+    }
+}

@@ -330,26 +330,17 @@ public sealed class ModuleEmitter
             var owner = parts[0] == _cls.FullName ? _cls : _blocks.TryGetValue(parts[0], out var b) ? b : null;
             return owner?.Members.FirstOrDefault(m => m.Name == parts[1]);
         }
-        void Walk(LayerNode n, string? sequentialMember)
+        void Walk(LayerNode n)
         {
             if (n.Kind == NodeKind.Block && ClassInit(n.Class) is { } blockScheme) overrides.Add((n.Path, blockScheme));
             if (n.Kind == NodeKind.Layer && MemberOf(n)?.InitScheme is { } layerScheme) overrides.Add((n.Path, layerScheme));
+            // A Sequential field with [Init] covers its items: override at the Sequential's path.
+            if (n.Kind == NodeKind.Sequential && n.Children.FirstOrDefault() is { } first && MemberOf(first)?.InitScheme is { } seqScheme)
+                overrides.Add((n.Path, seqScheme));
             if (n.Kind == NodeKind.Block && n.Residual && _cls.Init?.ZeroInitResidual == true && LastBatchNorm(n) is { } bn) zeroGamma.Add(bn);
-            foreach (var c in n.Children)
-            {
-                // A Sequential field with [Init] covers its items: override at the Sequential's path.
-                if (c.Kind == NodeKind.Sequential && c.Children.FirstOrDefault()?.Origin is { } origin)
-                {
-                    var parts = origin.Split('|');
-                    var owner = parts[0] == _cls.FullName ? _cls : _blocks.TryGetValue(parts[0], out var b) ? b : null;
-                    if (owner?.Members.FirstOrDefault(m => m.Name == parts[1])?.InitScheme is { } seqScheme) overrides.Add((c.Path, seqScheme));
-                    foreach (var g in c.Children) Walk(g, parts[1]);
-                    continue;
-                }
-                Walk(c, null);
-            }
+            foreach (var c in n.Children) Walk(c);
         }
-        Walk(_ir!, null);
+        Walk(_ir!);
         if (_cls.Init is null && overrides.Count == 0) return; // TorchSharp's per-layer defaults
         // Less specific first: the initializer lets the last matching override win.
         overrides = overrides.Distinct().OrderBy(o => o.Path.Count(ch => ch == '.')).ThenBy(o => o.Path.Length).ToList();

@@ -98,22 +98,10 @@ public sealed class CostReport
     /// <summary>A torchinfo-style table: path, type, output shape, parameters and MACs per layer, then the totals.</summary>
     public override string ToString()
     {
-        var cells = Rows.Select(r => (Path: new string(' ', 2 * r.Depth) + r.Path, r.Type, Shape: Dims(r.OutputShape, "×"),
-            Params: Grouped(r.Parameters), Macs: Grouped(r.Macs))).ToList();
-        int wp = Math.Max("Layer (path)".Length, cells.Select(c => c.Path.Length).DefaultIfEmpty(0).Max());
-        int wt = Math.Max("Type".Length, cells.Select(c => c.Type.Length).DefaultIfEmpty(0).Max());
-        int ws = Math.Max("Output shape".Length, cells.Select(c => c.Shape.Length).DefaultIfEmpty(0).Max());
-        int wa = Math.Max("Params".Length, Grouped(Parameters).Length);
-        int wm = Math.Max("MACs".Length, Grouped(Macs).Length);
-        int width = wp + wt + ws + wa + wm + 8;
-        var sb = new StringBuilder();
-        sb.Append($"{Network}: cost per layer (batch 1, float32, input {Dims(InputShape, "×")})\n");
-        sb.Append(new string('=', width)).Append('\n');
-        sb.Append($"{"Layer (path)".PadRight(wp)}  {"Type".PadRight(wt)}  {"Output shape".PadRight(ws)}  {"Params".PadLeft(wa)}  {"MACs".PadLeft(wm)}\n");
-        sb.Append(new string('-', width)).Append('\n');
-        foreach (var c in cells)
-            sb.Append($"{c.Path.PadRight(wp)}  {c.Type.PadRight(wt)}  {c.Shape.PadRight(ws)}  {c.Params.PadLeft(wa)}  {c.Macs.PadLeft(wm)}\n");
-        sb.Append(new string('=', width)).Append('\n');
+        var cells = Rows.Select(r => new[] { new string(' ', 2 * r.Depth) + r.Path, r.Type, Dims(r.OutputShape, "×"),
+            Grouped(r.Parameters), Grouped(r.Macs) });
+        var sb = new StringBuilder(LayerTable.Render($"{Network}: cost per layer (batch 1, float32, input {Dims(InputShape, "×")})", cells,
+            new[] { "", "", "", Grouped(Parameters), Grouped(Macs) }, Array.Empty<string>()));
         sb.Append($"Input → output: {Dims(InputShape, "×")} → {Dims(OutputShape, "×")}\n");
         sb.Append($"Trainable parameters: {Grouped(Parameters)}\n");
         sb.Append($"Buffers (BatchNorm running statistics): {Grouped(Buffers)}\n");

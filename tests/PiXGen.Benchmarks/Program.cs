@@ -20,6 +20,8 @@ namespace PiXGen.Benchmarks;
 /// <c>-- --fusion [--model NAME] [--batch N] [--rounds N]</c>: generated vs fused eval forward (<see cref="FusionBenchmarks"/>).
 /// <c>-- --generator [--rounds N]</c>: the generator on the whole zoo, in-process and warm, per network (<see cref="GeneratorBenchmark"/>).
 /// <c>-- --soak [--forwards N] [--steps M] [--size S]</c>: the leak soak (<see cref="Soak"/>).
+/// <c>-- --profile-train [--batch N] [--rounds N] [--models a,b]</c>: forward and backward of a training step per layer
+/// kind and per block (<see cref="TrainProfile"/>), written to train-profile.md.
 /// </summary>
 public static class Program
 {
@@ -32,6 +34,7 @@ public static class Program
         }
         Console.WriteLine($"torch threads: {torch.get_num_threads()}, cores: {Environment.ProcessorCount}, SIMD: Vector<float>.Count = {System.Numerics.Vector<float>.Count}");
         if (args.Contains("--soak")) return Soak.Run(args);
+        if (args.Contains("--profile-train")) return ProfileTrain(args);
         if (args.Contains("--networks") || args.Contains("--breakdown")) return Networks(args);
         if (args.Contains("--fusion")) return Fusion(args);
         if (args.Contains("--generator")) return GeneratorBenchmark.Run(args);
@@ -73,6 +76,22 @@ public static class Program
         Console.WriteLine(text);
         Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
         File.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", file), text);
+        return 0;
+    }
+
+    private static int ProfileTrain(string[] args)
+    {
+        string Arg(string name, string fallback) { int i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback; }
+        var models = Arg("--models", string.Join(",", NetworkBenchmarks.AllModels)).Split(',', StringSplitOptions.RemoveEmptyEntries);
+        int batch = int.Parse(Arg("--batch", "8"), CultureInfo.InvariantCulture);
+        int rounds = int.Parse(Arg("--rounds", "5"), CultureInfo.InvariantCulture);
+        WarnOneDnn(true);
+        string text = args.Contains("--pix-parts")
+            ? string.Join("\n", models.Where(m => m.Contains("pix", StringComparison.Ordinal)).Select(m => TrainProfile.PiXParts(m, batch, rounds)))
+            : TrainProfile.Run(models, batch, rounds);
+        Console.WriteLine(text);
+        Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
+        File.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", "train-profile.md"), text);
         return 0;
     }
 

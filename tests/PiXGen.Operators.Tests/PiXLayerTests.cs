@@ -208,4 +208,64 @@ public class PiXLayerTests
         Check(layer.Bias!, db, "db");
         Check(x, dx, "dx");
     }
+
+    /// <summary>
+    /// Training on the CPU runs the whole layer as one autograd node (context, φ, sigmoid and pick/mix; the mean's
+    /// gradient added inside the kernel's pass). Its gradients for X, φ's weight and bias must be those of plain
+    /// autograd through the composite operations, in float64, for every mode, with a short last group, with and
+    /// without a bias, and when only some inputs want a gradient.
+    /// </summary>
+    [Theory]
+    [InlineData(PiXMode.PickOrMix, 4, false, true, true)]
+    [InlineData(PiXMode.PickOrMix, 3, true, true, true)]     // 10 channels, ζ = 3: a last group of one channel
+    [InlineData(PiXMode.AvgOnly, 2, true, true, true)]
+    [InlineData(PiXMode.MaxOnly, 1, false, true, true)]
+    [InlineData(PiXMode.PickOrMix, 2, true, false, true)]    // frozen input: only φ's gradients
+    [InlineData(PiXMode.PickOrMix, 2, false, true, false)]   // frozen φ: only X's gradient
+    public void TrainingNodeMatchesAutogradOfTheCompositeForm(PiXMode mode, int zeta, bool bias, bool needX, bool needW)
+    {
+        const int n = 3, c = 10, h = 5, w = 7;
+        using var scope = NewDisposeScope();
+        manual_seed(71);
+        using var fused = new PiXLayer(c, zeta, 0.5, mode, PiXContext.Mean, bias) { Implementation = PiXImplementation.Auto };
+        using var reference = new PiXLayer(c, zeta, 0.5, mode, PiXContext.Mean, bias) { Implementation = PiXImplementation.CompositeAutograd };
+        fused.to(ScalarType.Float64);
+        reference.to(ScalarType.Float64);
+        using (no_grad()) {
+            // φ scaled so that p falls on both sides of τ.
+            fused.Weight.copy_(randn(fused.Weight.shape, dtype: ScalarType.Float64) * 3);
+        }
+        reference.load_state_dict(fused.state_dict());
+        foreach (var layer in new[] { fused, reference }) {
+            layer.Weight.requires_grad_(needW);
+            layer.Bias?.requires_grad_(needW);
+        }
+        var x0 = randn(n, c, h, w, dtype: ScalarType.Float64);
+        var g = randn(n, fused.OutChannels, h, w, dtype: ScalarType.Float64);
+
+        (Tensor y, Tensor? dx, Tensor? dw, Tensor? db) Run(PiXLayer layer)
+        {
+            var x = x0.detach().clone().requires_grad_(needX);
+            layer.zero_grad();
+            var y = layer.forward(x);
+            (y * g).sum().backward();
+            return (y.detach(), x.grad, layer.Weight.grad, layer.Bias?.grad);
+        }
+
+        var a = Run(fused);
+        var b = Run(reference);
+        var p = TestData.ToArray(reference.probabilities(x0));
+        Assert.True(mode != PiXMode.PickOrMix || (p.Any(v => v < 0.5) && p.Any(v => v >= 0.5)), "p should fall on both sides of τ");
+        Assert.True(a.y.allclose(b.y, 1e-12, 1e-12), "forward differs");
+        void Same(Tensor? actual, Tensor? expected, string name)
+        {
+            Assert.Equal(expected is null, actual is null);
+            if (expected is null) return;
+            Assert.Equal(expected.shape, actual!.shape);
+            TestData.AssertClose(TestData.ToArray(expected), TestData.ToArray(actual), 1e-10, 1e-12, name);
+        }
+        Same(a.dx, b.dx, "dX");
+        Same(a.dw, b.dw, "dW");
+        Same(a.db, b.db, "db");
+    }
 }

@@ -50,8 +50,13 @@ internal static unsafe class PiXCpuKernel
         return y;
     }
 
-    /// <summary>Backward: dX (null unless <paramref name="needX"/>) and dp (N, Co, 1, 1). All inputs contiguous.</summary>
-    public static (Tensor? dx, Tensor dp) Backward(Tensor x, Tensor p, Tensor g, int zeta, double tau, PiXMode mode, bool needX)
+    /// <summary>
+    /// Backward: dX (null unless <paramref name="needX"/>) and dp (N, Co, 1, 1). All inputs contiguous. When
+    /// <paramref name="addToX"/> (N, C) is given, dX also receives <c>addToX[n, c]</c> at every pixel of channel c: the
+    /// gradient of a per-channel spatial mean of X (φ's context), added in the same pass instead of as a second tensor.
+    /// </summary>
+    public static (Tensor? dx, Tensor dp) Backward(Tensor x, Tensor p, Tensor g, int zeta, double tau, PiXMode mode, bool needX,
+                                                   Tensor? addToX = null)
     {
         long n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
         var dp = empty(p.shape, dtype: p.dtype, device: p.device);
@@ -61,13 +66,15 @@ internal static unsafe class PiXCpuKernel
             dx?.zero_();
             return (dx, dp);
         }
+        if (addToX is not null && (!needX || addToX.numel() != n * c || addToX.dtype != x.dtype || !addToX.is_contiguous()))
+            throw new ArgumentException($"PiX backward: the per-channel term must be a contiguous {x.dtype} tensor of {n}×{c} values; got [{string.Join(", ", addToX.shape)}] {addToX.dtype}.", nameof(addToX));
         if (x.dtype == ScalarType.Float32)
             Backward((float*)Data(x), (float*)Data(p), (float*)Data(g), dx is null ? null : (float*)Data(dx), (float*)Data(dp),
-                     n, c, hw, zeta, (float)tau, mode);
+                     addToX is null ? null : (float*)Data(addToX), n, c, hw, zeta, (float)tau, mode);
         else
             Backward((double*)Data(x), (double*)Data(p), (double*)Data(g), dx is null ? null : (double*)Data(dx), (double*)Data(dp),
-                     n, c, hw, zeta, tau, mode);
-        GC.KeepAlive(x); GC.KeepAlive(p); GC.KeepAlive(g);
+                     addToX is null ? null : (double*)Data(addToX), n, c, hw, zeta, tau, mode);
+        GC.KeepAlive(x); GC.KeepAlive(p); GC.KeepAlive(g); GC.KeepAlive(addToX);
         return (dx, dp);
     }
 
@@ -172,13 +179,13 @@ internal static unsafe class PiXCpuKernel
     // ---------------------------------------------------------------- backward
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Backward<T>(T* x, T* p, T* g, T* dx, T* dp, long n, long c, long hw, int zeta, T tau, PiXMode mode)
+    private static void Backward<T>(T* x, T* p, T* g, T* dx, T* dp, T* add, long n, long c, long hw, int zeta, T tau, PiXMode mode)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         long co = (c + zeta - 1) / zeta;
-        nint xa = (nint)x, pa = (nint)p, ga = (nint)g, dxa = (nint)dx, dpa = (nint)dp;
+        nint xa = (nint)x, pa = (nint)p, ga = (nint)g, dxa = (nint)dx, dpa = (nint)dp, adda = (nint)add;
         ParallelRanges(n * co, 2L * zeta * hw, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) => {
-            T* xs = (T*)xa, ps = (T*)pa, gs = (T*)ga, dxs = (T*)dxa, dps = (T*)dpa;
+            T* xs = (T*)xa, ps = (T*)pa, gs = (T*)ga, dxs = (T*)dxa, dps = (T*)dpa, adds = (T*)adda;
             for (long item = start; item < end; item++) {
                 long s = item / co, grp = item % co;
                 long c0 = grp * zeta;
@@ -187,16 +194,17 @@ internal static unsafe class PiXCpuKernel
                 T pv = ps[item];
                 T* go = gs + item * hw;
                 T* dxg = dxs == null ? null : dxs + offset;
+                T* addg = adds == null ? null : adds + s * c + c0;
                 dps[item] = IsPick(mode, pv, tau)
-                    ? PickBackward(xs + offset, size, hw, pv, go, dxg)
-                    : MixBackward(xs + offset, size, hw, pv, go, dxg);
+                    ? PickBackward(xs + offset, size, hw, pv, go, dxg, addg)
+                    : MixBackward(xs + offset, size, hw, pv, go, dxg, addg);
             }
         });
     }
 
-    /// <summary>dX = p·g at the first arg-max channel, 0 elsewhere; returns Σ max·g.</summary>
+    /// <summary>dX = p·g at the first arg-max channel, 0 elsewhere (plus add[j] on channel j when given); returns Σ max·g.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static T PickBackward<T>(T* xg, int size, long hw, T p, T* g, T* dx) where T : unmanaged, IFloatingPointIeee754<T>
+    private static T PickBackward<T>(T* xg, int size, long hw, T p, T* g, T* dx, T* add) where T : unmanaged, IFloatingPointIeee754<T>
     {
         long i = 0;
         T dp = T.Zero;
@@ -217,8 +225,10 @@ internal static unsafe class PiXCpuKernel
                 acc += m * vg;
                 if (dx != null) {
                     var pg = vp * vg;
-                    for (int j = 0; j < size; j++)
-                        Store(Vector.BitwiseAnd(Vector.Equals(idx, new Vector<T>(T.CreateTruncating(j))), pg), dx + j * hw + i);
+                    for (int j = 0; j < size; j++) {
+                        var d = Vector.BitwiseAnd(Vector.Equals(idx, new Vector<T>(T.CreateTruncating(j))), pg);
+                        Store(add == null ? d : d + new Vector<T>(add[j]), dx + j * hw + i);
+                    }
                 }
             }
             dp = Vector.Sum(acc);
@@ -233,15 +243,15 @@ internal static unsafe class PiXCpuKernel
             dp += m * g[i];
             if (dx != null) {
                 T pg = p * g[i];
-                for (int j = 0; j < size; j++) dx[j * hw + i] = j == idx ? pg : T.Zero;
+                for (int j = 0; j < size; j++) dx[j * hw + i] = add == null ? (j == idx ? pg : T.Zero) : (j == idx ? pg : T.Zero) + add[j];
             }
         }
         return dp;
     }
 
-    /// <summary>dX = p·g/size at every channel of the group; returns Σ mean·g.</summary>
+    /// <summary>dX = p·g/size at every channel of the group (plus add[j] on channel j when given); returns Σ mean·g.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static T MixBackward<T>(T* xg, int size, long hw, T p, T* g, T* dx) where T : unmanaged, IFloatingPointIeee754<T>
+    private static T MixBackward<T>(T* xg, int size, long hw, T p, T* g, T* dx, T* add) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T count = T.CreateTruncating(size);
         long i = 0;
@@ -257,7 +267,7 @@ internal static unsafe class PiXCpuKernel
                 acc += s / vc * vg;
                 if (dx != null) {
                     var d = vp * vg / vc;
-                    for (int j = 0; j < size; j++) Store(d, dx + j * hw + i);
+                    for (int j = 0; j < size; j++) Store(add == null ? d : d + new Vector<T>(add[j]), dx + j * hw + i);
                 }
             }
             dp = Vector.Sum(acc);
@@ -268,7 +278,7 @@ internal static unsafe class PiXCpuKernel
             dp += s / count * g[i];
             if (dx != null) {
                 T d = p * g[i] / count;
-                for (int j = 0; j < size; j++) dx[j * hw + i] = d;
+                for (int j = 0; j < size; j++) dx[j * hw + i] = add == null ? d : d + add[j];
             }
         }
         return dp;

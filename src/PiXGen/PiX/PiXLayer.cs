@@ -123,8 +123,30 @@ public sealed class PiXLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
+        if (UsesLayerFunction(input)) {
+            // Training on the CPU: context, φ and pick/mix as one autograd node (PiXLayerFunction).
+            var x = input.contiguous();
+            var y = bias is null
+                ? PiXLayerFunction.apply(x, weight, zeta, tau, mode)
+                : PiXLayerFunction.apply(x, weight, bias, zeta, tau, mode);
+            return y.MoveToOuterDisposeScope();
+        }
         var p = probabilities(input);
         return PiXFunctional.pix(input, p, zeta, tau, mode, implementation).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Whether the forward builds one autograd node for the whole layer: a graph is being recorded, the context is the
+    /// mean, and the fused CPU kernel applies (Auto or Fused, CPU float32/float64).
+    /// </summary>
+    private bool UsesLayerFunction(Tensor input)
+    {
+        CheckInput(input);
+        return context == PiXContext.Mean
+            && implementation is PiXImplementation.Auto or PiXImplementation.Fused
+            && PiXCpuKernel.Supports(input)
+            && is_grad_enabled()
+            && (input.requires_grad || weight.requires_grad || (bias?.requires_grad ?? false));
     }
 
     private void CheckInput(Tensor input)

@@ -1,0 +1,49 @@
+#!/usr/bin/python3
+"""Times torchvision's ResNet-50 in PyTorch (Debian's python3-torch) the way `PiXGen.Zoo bench` times the generated
+network: random input (batch, 3, 224, 224), eval forward under no_grad, or a training step (forward, cross-entropy,
+backward, SGD with momentum 0.9, lr 0.01); alternating nothing, one model; prints one JSON line.
+
+usage: /usr/bin/python3 tools/bench/pytorch_resnet50.py [--batch 8] [--rounds 11] [--warmup 2] [--train] [--threads 2]
+"""
+import argparse, json, statistics, time
+import torch, torchvision
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--batch", type=int, default=8)
+ap.add_argument("--rounds", type=int, default=11)
+ap.add_argument("--warmup", type=int, default=2)
+ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0: PyTorch's default)")
+ap.add_argument("--train", action="store_true")
+ap.add_argument("--model", default="resnet50")
+a = ap.parse_args()
+if a.threads > 0:
+    torch.set_num_threads(a.threads)
+torch.manual_seed(0)
+model = getattr(torchvision.models, a.model)()
+x = torch.randn(a.batch, 3, 224, 224)
+labels = torch.randint(0, 1000, (a.batch,))
+if a.train:
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+else:
+    model.eval()
+
+def step():
+    if a.train:
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), labels).backward()
+        opt.step()
+    else:
+        with torch.no_grad():
+            model(x)
+
+times = []
+for r in range(a.warmup + a.rounds):
+    t0 = time.perf_counter()
+    step()
+    ms = (time.perf_counter() - t0) * 1000
+    if r >= a.warmup:
+        times.append(ms)
+print(json.dumps({"model": "pytorch " + a.model, "torch": torch.__version__, "mode": "train" if a.train else "eval",
+                  "batch": a.batch, "threads": torch.get_num_threads(), "mkldnn": torch.backends.mkldnn.is_available(),
+                  "median_ms": round(statistics.median(times), 2), "min_ms": round(min(times), 2), "max_ms": round(max(times), 2)}))

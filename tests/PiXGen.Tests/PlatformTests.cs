@@ -68,15 +68,16 @@ public class PlatformTests
             Assert.Contains("/sys/devices/system/cpu/cpu0/cache is missing", s.Reason);
         });
         var line = Assert.Single(log.ToString().Split('\n', System.StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("PiXGen: oneDNN disabled", line);
+        Assert.StartsWith("PiXGen: oneDNN kept for the inference forwards of generated networks only", line);
         Assert.Contains("/sys/devices/system/cpu/cpu0/cache is missing", line);
-        Assert.Contains("PIXGEN_MKLDNN=1", line);
+        Assert.Contains("PIXGEN_MKLDNN=0", line);
     }
 
     [Theory]
     [InlineData("0", false, true, "PIXGEN_MKLDNN=0", "PiXGen: oneDNN disabled")]
     [InlineData("1", true, false, "PIXGEN_MKLDNN=1", "PiXGen: oneDNN kept")]
-    [InlineData(null, true, true, "cpu0/cache is missing", "PiXGen: oneDNN disabled")]
+    [InlineData(null, true, true, "cpu0/cache is missing", "PiXGen: oneDNN kept for the inference forwards of generated networks only")]
+    [InlineData("inference", false, true, "PIXGEN_MKLDNN=inference", "PiXGen: oneDNN kept for the inference forwards of generated networks only")]
     [InlineData(null, false, false, "CPU cache information is available", "PiXGen: oneDNN kept: CPU cache information is available")]
     public void The_onednn_decision_follows_the_setting_then_the_cache_information(
         string? setting, bool cacheInfoMissing, bool disabled, string reason, string message)
@@ -102,5 +103,47 @@ public class PlatformTests
         decision.EnsureInitialized();
         Assert.False(decision.Disabled);
         Assert.StartsWith("PiXGen: oneDNN could not be disabled", log.ToString());
+    }
+
+    [Theory]
+    [InlineData(null, true, true)]          // no cache information: inference-only
+    [InlineData("inference", false, true)]
+    [InlineData("0", true, false)]          // disabled everywhere: inference forwards too
+    [InlineData(null, false, false)]        // kept: nothing to switch
+    public void Inference_scopes_turn_onednn_on_only_for_forwards_without_a_graph_and_off_after_the_last(
+        string? setting, bool cacheInfoMissing, bool inferenceOnly)
+    {
+        var switched = new System.Collections.Generic.List<bool>();
+        var decision = new OneDnnDecision(() => setting, () => cacheInfoMissing, enabled => { switched.Add(enabled); return true; }, new StringWriter());
+        decision.EnsureInitialized();
+        switched.Clear();
+        Assert.Equal(inferenceOnly, decision.InferenceOnly);
+
+        using (decision.EnterInference(gradEnabled: true)) { }    // a training forward: never switched on
+        Assert.Empty(switched);
+
+        var outer = decision.EnterInference(gradEnabled: false);
+        var inner = decision.EnterInference(gradEnabled: false); // a second inference forward (nested or another thread)
+        Assert.Equal(inferenceOnly ? new[] { true } : System.Array.Empty<bool>(), switched);
+        inner.Dispose();
+        Assert.Equal(inferenceOnly ? new[] { true } : System.Array.Empty<bool>(), switched); // still one running
+        outer.Dispose();
+        Assert.Equal(inferenceOnly ? new[] { true, false } : System.Array.Empty<bool>(), switched);
+    }
+
+    [Fact]
+    public void A_generated_network_trains_after_an_inference_forward_with_onednn_off_again()
+    {
+        // Whatever this machine decided: after a no_grad forward of a generated network, libtorch's switch is back to
+        // the process-wide decision, so a backward (here the strided 1×1 convolution that crashed) never runs inside
+        // an inference scope.
+        using var scope = torch.NewDisposeScope();
+        using var model = new PiXGen.Zoo.ResNet18();
+        model.eval();
+        using (torch.no_grad()) model.call(torch.randn(1, 3, 64, 64));
+        if (TorchPlatform.MkldnnDisabled) Assert.False(TorchPlatform.MkldnnEnabled());
+        model.train();
+        model.call(torch.randn(2, 3, 64, 64)).sum().backward();
+        Assert.NotNull(model.parameters().First().grad);
     }
 }

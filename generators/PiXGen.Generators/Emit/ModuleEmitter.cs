@@ -693,6 +693,8 @@ public sealed class ModuleEmitter
             var (h, w) = NeedsFixedSize(_ir) ? (_ir.In.H, _ir.In.W) : (-1L, -1L);
             _w.Line($"global::PiXGen.Runtime.NetworkInput.Check(input, \"{_cls.Name}\", {_ir.In.C}{(h > 0 ? $", {h}, {w}" : "")});");
         }
+        if (_cls.Kind == ClassKind.Network)
+            _w.Line("using var oneDnn = global::PiXGen.Platform.TorchPlatform.InferenceScope(); // oneDNN for no_grad forwards where it is inference-only (docs/platform.md)");
         _w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
         _w.Line("var x = input;");
         var main = _cls.Members.Where(m => !m.IsShortcut && !(m.AfterAdd && _cls.HasResidual)).ToList();

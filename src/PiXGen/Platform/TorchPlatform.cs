@@ -14,8 +14,11 @@ namespace PiXGen.Platform;
 /// backward pass of some convolutions, e.g. a 1×1 stride-2 convolution from 512 to 1024 channels — every
 /// ResNet-50 training step. Where the directory is missing, PiXGen disables oneDNN
 /// (<c>at::globalContext().setUserEnabledMkldnn(false)</c>, what <c>torch.backends.mkldnn.enabled = False</c>
-/// does in Python); libtorch then uses its native convolution kernels. The environment variable
-/// <c>PIXGEN_MKLDNN</c> overrides the detection: <c>1</c> keeps oneDNN, <c>0</c> disables it.
+/// does in Python) for everything except the inference forwards of generated networks: a forward that records
+/// no graph cannot lead to a backward, so <see cref="InferenceScope"/> (entered by every generated network's forward)
+/// turns oneDNN on for it and off again when it returns. The environment variable <c>PIXGEN_MKLDNN</c> overrides
+/// the detection: <c>1</c> keeps oneDNN everywhere, <c>0</c> disables it everywhere, <c>inference</c> applies the
+/// inference-only rule on any machine.
 /// </para>
 /// </summary>
 public static class TorchPlatform
@@ -26,8 +29,19 @@ public static class TorchPlatform
         SetMkldnnEnabled,
         log: null);
 
-    /// <summary>Whether oneDNN was disabled by <see cref="EnsureInitialized"/>.</summary>
+    /// <summary>Whether oneDNN was disabled by <see cref="EnsureInitialized"/> (outside <see cref="InferenceScope"/>).</summary>
     public static bool MkldnnDisabled => Decision.Disabled;
+
+    /// <summary>Whether oneDNN runs only inside the inference forwards of generated networks (<see cref="InferenceScope"/>).</summary>
+    public static bool MkldnnForInferenceOnly => Decision.InferenceOnly;
+
+    /// <summary>
+    /// Entered first by every generated network's forward. Where oneDNN is kept for inference only, and this forward
+    /// records no autograd graph (<c>no_grad</c>), oneDNN is on until the last such forward running in the process
+    /// returns; otherwise nothing happens. Safe because the crash is in backward passes, which need a recorded graph;
+    /// not safe when another thread runs a backward at the same time (use <c>PIXGEN_MKLDNN=0</c> there, docs/platform.md).
+    /// </summary>
+    public static OneDnnDecision.InferenceOneDnn InferenceScope() => Decision.EnterInference(torch.is_grad_enabled());
 
     /// <summary>Why oneDNN was (or was not) disabled, for diagnostics and docs.</summary>
     public static string Reason => Decision.Reason;
@@ -70,9 +84,12 @@ public static class TorchPlatform
 /// The once-only oneDNN decision of <see cref="TorchPlatform"/>, with its inputs passed in (the environment setting,
 /// whether CPU cache information is missing, libtorch's switch, the log) so tests can run it on fresh state.
 /// </summary>
-internal sealed class OneDnnDecision
+public sealed class OneDnnDecision
 {
+    /// <summary>The environment variable that overrides the decision: 0, 1 or inference.</summary>
     public const string SettingVariable = "PIXGEN_MKLDNN";
+
+    /// <summary>Where cpuinfo reads the cache sizes oneDNN needs (Linux).</summary>
     public const string CacheDirectory = "/sys/devices/system/cpu/cpu0/cache";
 
     private readonly object _gate = new();
@@ -86,7 +103,7 @@ internal sealed class OneDnnDecision
     /// <param name="cacheInfoMissing">Whether the CPU cache information oneDNN needs is missing.</param>
     /// <param name="setEnabled">Sets libtorch's oneDNN switch; false when it cannot.</param>
     /// <param name="log">Where the decision is stated; null: <see cref="Console.Error"/> at the time of writing.</param>
-    public OneDnnDecision(Func<string?> setting, Func<bool> cacheInfoMissing, Func<bool, bool> setEnabled, TextWriter? log)
+    internal OneDnnDecision(Func<string?> setting, Func<bool> cacheInfoMissing, Func<bool, bool> setEnabled, TextWriter? log)
     {
         _setting = setting;
         _cacheInfoMissing = cacheInfoMissing;
@@ -94,11 +111,49 @@ internal sealed class OneDnnDecision
         _log = log;
     }
 
-    /// <summary>Whether oneDNN was disabled (set only once the decision is applied).</summary>
+    /// <summary>Whether oneDNN was disabled (set only once the decision is applied); also true for inference-only.</summary>
     public bool Disabled { get; private set; }
 
+    /// <summary>Whether oneDNN is kept for the inference forwards of generated networks only (the default where the cache information is missing).</summary>
+    public bool InferenceOnly { get; private set; }
+
+    /// <summary>Why oneDNN was (or was not) disabled.</summary>
     public string Reason { get; private set; } = "not initialised";
 
+    private int _inferenceScopes;
+
+    /// <summary>
+    /// Where oneDNN is inference-only and <paramref name="gradEnabled"/> is false: turns it on unless another inference
+    /// scope already did; the returned scope's Dispose turns it off once the last scope ends. Otherwise does nothing.
+    /// </summary>
+    public InferenceOneDnn EnterInference(bool gradEnabled)
+    {
+        if (!InferenceOnly || gradEnabled) return default;
+        lock (_gate)
+        {
+            if (_inferenceScopes++ == 0) _setEnabled(true);
+        }
+        return new InferenceOneDnn(this);
+    }
+
+    /// <summary>Ends an inference scope (<see cref="EnterInference"/>); default: nothing to end.</summary>
+    public readonly struct InferenceOneDnn : IDisposable
+    {
+        private readonly OneDnnDecision? owner;
+        internal InferenceOneDnn(OneDnnDecision owner) => this.owner = owner;
+
+        /// <summary>Ends the scope.</summary>
+        public void Dispose()
+        {
+            if (owner is null) return;
+            lock (owner._gate)
+            {
+                if (--owner._inferenceScopes == 0) owner._setEnabled(false);
+            }
+        }
+    }
+
+    /// <summary>Takes and applies the decision once, stating it on the log.</summary>
     public void EnsureInitialized()
     {
         if (_done) return;
@@ -106,23 +161,26 @@ internal sealed class OneDnnDecision
         {
             if (_done) return;
             var setting = _setting();
-            bool disable;
+            bool disable, inferenceOnly = false;
             string reason;
             if (setting == "0") { disable = true; reason = SettingVariable + "=0"; }
             else if (setting == "1") { disable = false; reason = SettingVariable + "=1"; }
+            else if (setting == "inference") { disable = inferenceOnly = true; reason = SettingVariable + "=inference"; }
             else if (_cacheInfoMissing())
             {
-                disable = true;
-                reason = CacheDirectory + " is missing (oneDNN would divide by a zero cache size)";
+                disable = inferenceOnly = true;
+                reason = CacheDirectory + " is missing (oneDNN's backward would divide by a zero cache size)";
             }
             else { disable = false; reason = "CPU cache information is available"; }
 
             bool disabled = disable && _setEnabled(false);
             string message =
                 disable && !disabled ? $"PiXGen: oneDNN could not be disabled (libtorch does not export the switch); reason to disable it: {reason}."
+                : disabled && inferenceOnly ? $"PiXGen: oneDNN kept for the inference forwards of generated networks only (no_grad), libtorch's native kernels elsewhere: {reason}. {SettingVariable}=0 disables it everywhere, =1 keeps it everywhere (docs/platform.md)."
                 : disabled ? $"PiXGen: oneDNN disabled, convolutions use libtorch's native kernels: {reason}. {SettingVariable}=1 keeps it (docs/platform.md)."
                 : $"PiXGen: oneDNN kept: {reason}."; // stated once either way, so a user can see which kernels run
             Disabled = disabled;
+            InferenceOnly = disabled && inferenceOnly;
             Reason = reason;
             (_log ?? Console.Error).WriteLine(message);
             _done = true; // volatile write after the state: a caller that sees it done sees the final state

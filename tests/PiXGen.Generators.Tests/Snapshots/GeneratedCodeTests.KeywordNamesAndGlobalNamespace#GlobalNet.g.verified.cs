@@ -53,6 +53,7 @@ partial class GlobalNet : global::TorchSharp.torch.nn.Module<global::TorchSharp.
     public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
     {
         global::PiXGen.Runtime.NetworkInput.Check(input, "GlobalNet", 3);
+        using var oneDnn = global::PiXGen.Platform.TorchPlatform.InferenceScope(); // oneDNN for no_grad forwards where it is inference-only (docs/platform.md)
         using var scope = global::TorchSharp.torch.NewDisposeScope();
         var x = input;
         x = this.@event.call(x); // 8x8x8

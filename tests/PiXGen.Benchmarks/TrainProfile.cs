@@ -268,7 +268,9 @@ public static class TrainProfile
                 string? owner = block ?? (isBlock ? path : null);
                 if (leaf || isBlock)
                 {
-                    string? blockName = isBlock ? path : leaf && owner is null && !path.StartsWith("layer", StringComparison.Ordinal) ? StemOrHead() : null;
+                    // Blocks are named layerN.i in both layouts, so the networks' rows line up.
+                    string? blockName = isBlock ? path.Replace(".blocks.", ".", StringComparison.Ordinal)
+                        : leaf && owner is null && !path.StartsWith("layer", StringComparison.Ordinal) ? StemOrHead() : null;
                     if (blockName is not null && !BlockOrder.Contains(blockName)) BlockOrder.Add(blockName);
                     if (child is nn.Module<Tensor, Tensor> m)
                         timed.Add(new Timed(path, leaf ? Kind(path, child) : null, blockName, m, 2 * timed.Count, 2 * timed.Count + 1));

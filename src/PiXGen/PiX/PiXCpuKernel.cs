@@ -86,12 +86,16 @@ internal static unsafe class PiXCpuKernel
         return ptr;
     }
 
+    /// <summary>Experiment knob (PIXGEN_PIX_THREADS): the most threads the kernel uses.</summary>
+    private static readonly int MaxThreads =
+        int.TryParse(Environment.GetEnvironmentVariable("PIXGEN_PIX_THREADS"), out var t) && t > 0 ? t : int.MaxValue;
+
     internal delegate void RangeBody(long start, long end);
 
     /// <summary>Runs <paramref name="body"/> over [0, items) in contiguous ranges, in parallel when worth it.</summary>
     internal static void ParallelRanges(long items, long elementsPerItem, RangeBody body)
     {
-        int threads = Math.Max(1, torch.get_num_threads());
+        int threads = Math.Max(1, Math.Min(torch.get_num_threads(), MaxThreads));
         if (threads == 1 || items == 1 || items * elementsPerItem < SerialThreshold) {
             body(0, items);
             return;

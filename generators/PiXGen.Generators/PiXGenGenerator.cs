@@ -218,14 +218,23 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             LayerNode? denseIr = null; // the dense network a PiX network derives from, for the cost delta
             var variants = new List<ClassDecl>();
 
-            // Takes a rewritten network and its specialised blocks, re-validates it and infers the new network.
-            LayerNode? Specialise(PiXRewriter.Result result)
+            // PiX decisions (paths of the dense IR): the PiX pass computes the network they make; the specialised declarations
+            // (blocks stay classes, names stay PyTorch's) are what the module is emitted from, and must infer to the same network.
+            LayerNode? Specialise(LayerNode dense, Dictionary<string, PiXRewriter.PiXAction> actions, PiXOptionsDecl options, LocationInfo? location)
             {
+                var expected = PiXPass.Run(dense, actions, options);
+                var result = PiXRewriter.Apply(decl, blocks, dense, actions, options, location, diagnostics);
                 foreach (var v in result.Variants) blocks[v.FullName] = v;
                 decl = result.Network;
                 variants = result.Variants;
                 DeclarationValidator.Validate(decl, blocks, diagnostics);
-                return HasErrors(diagnostics) ? null : ShapeInference.Run(decl, blocks, diagnostics);
+                var inferred = HasErrors(diagnostics) ? null : ShapeInference.Run(decl, blocks, diagnostics);
+                if (inferred is not null && TranslationValidator.Validate(decl, expected, inferred) is { } mismatch)
+                {
+                    diagnostics.Add(mismatch);
+                    return null;
+                }
+                return inferred;
             }
             if (decl.Kind == ClassKind.Network)
             {
@@ -236,10 +245,10 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                 {
                     // Network-wide PiX: decide on the dense instance, specialise blocks, infer the PiX network.
                     denseIr = ir;
-                    var result = PiXRewriter.Substitute(decl, blocks, ir, diagnostics);
-                    if (result is null || HasErrors(diagnostics))
+                    var actions = PiXRewriter.Decisions(decl, ir, diagnostics);
+                    if (HasErrors(diagnostics))
                         return Failed(decl, diagnostics);
-                    ir = Specialise(result);
+                    ir = Specialise(ir, actions, decl.Substitution.Options, decl.Substitution.Location);
                     if (ir is null)
                         return Failed(decl, diagnostics);
                     diagnostics.Add(PiXSummary(decl, ir));
@@ -256,7 +265,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                     denseIr = ir;
                     if (decided.Value.Actions.Count > 0)
                     {
-                        ir = Specialise(PiXRewriter.Apply(decl, blocks, ir, decided.Value.Actions, DefaultPiXOptions, decl.Variants.Location, diagnostics));
+                        ir = Specialise(ir, decided.Value.Actions, DefaultPiXOptions, decl.Variants.Location);
                         if (ir is null)
                             return Failed(decl, diagnostics);
                     }

@@ -13,9 +13,11 @@ namespace PiXGen.Generators.Analysis;
 /// <list type="bullet">
 /// <item>[PiXSqueeze] on a member: the class's own Conv2d item becomes a PiX item (and the following BatchNorm and
 /// activation disappear), for every instance of the class.</item>
-/// <item>[SubstitutePiX] on a network: decisions are taken per instance on the dense network's instantiated IR;
-/// blocks whose instances change are specialised into variant classes nested in the network, so the dense
-/// block stays dense for other networks.</item>
+/// <item>[SubstitutePiX] and [Variants] on a network: decisions are taken per instance on the dense network's
+/// instantiated IR (<see cref="Decisions"/>, <see cref="VariantSelector.Decide"/>); <see cref="PiXPass"/> computes the
+/// network they make, and <see cref="Apply"/> specialises the declarations the module is emitted from: blocks whose
+/// instances change become variant classes nested in the network, so the dense block stays dense for other networks.
+/// <see cref="TranslationValidator"/> checks that those declarations infer to the pass's network.</item>
 /// </list>
 /// The PiX item keeps the member's name, so φ's weight takes the convolution's state_dict key. Whether an
 /// instance can be substituted (kernel 1, stride 1, groups 1, C_out dividing C_in) is checked by shape inference
@@ -30,6 +32,9 @@ public static class PiXRewriter
     {
         LayerKind.ReLU, LayerKind.ReLU6, LayerKind.SiLU, LayerKind.Sigmoid, LayerKind.Hardswish,
     };
+
+    /// <summary>Whether a layer of this kind is an activation that substitution removes after a replaced convolution's BatchNorm.</summary>
+    public static bool IsActivation(LayerKind? kind) => kind is { } k && Activations.Contains(k);
 
     // ------------------------------------------------------------------ the PiX item
 
@@ -149,29 +154,65 @@ public static class PiXRewriter
     public sealed record Result(ClassDecl Network, List<ClassDecl> Variants, List<string> Replaced);
 
     /// <summary>
-    /// Decides, on the dense network's IR, which convolutions PiX replaces, and rewrites the network and the
-    /// blocks on the way into variants. Null when nothing could be decided (errors reported).
+    /// [SubstitutePiX]: decides, on the dense network's IR, which convolutions PiX replaces (the automatic squeeze rule,
+    /// Include and Exclude patterns), keyed by path. <see cref="PiXPass"/> computes the network these decisions make and
+    /// <see cref="Apply"/> specialises the declarations that emit it. Unusable includes and unused patterns are reported.
     /// </summary>
-    public static Result? Substitute(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense,
-        List<DiagnosticInfo> diagnostics)
+    public static Dictionary<string, PiXAction> Decisions(ClassDecl network, LayerNode dense, List<DiagnosticInfo> diagnostics)
     {
         var sub = network.Substitution!;
-        var decisions = new HashSet<string>(); // paths of the convolutions to replace
-        var matchedPatterns = new HashSet<string>();
-        Decide(dense, sub, decisions, matchedPatterns, network, diagnostics);
+        var decisions = new Dictionary<string, PiXAction>();
+        var matched = new HashSet<string>();
+        foreach (var (conv, inBranch) in Convolutions(dense))
+        {
+            var included = sub.Include.Where(p => Matches(p, conv.Path)).ToList();
+            var excluded = sub.Exclude.Where(p => Matches(p, conv.Path)).ToList();
+            foreach (var p in included.Concat(excluded)) matched.Add(p);
+            if (excluded.Count > 0) continue;
+            if (included.Count > 0)
+            {
+                string? reason = inBranch ? BranchReason : Reason(conv.GetInt("Kernel"), conv.GetInt("Stride", 1), conv.GetInt("Groups", 1),
+                    conv.GetInt("InChannels"), conv.GetInt("OutChannels"), allowEqual: true);
+                if (reason is not null)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXNotSubstitutable, sub.Location,
+                        $"{network.Name}.{conv.Path} (included by \"{included[0]}\")", reason));
+                else decisions[conv.Path] = Replace;
+            }
+            else if (!inBranch && conv.Role != NodeRole.Shortcut && IsSqueeze(conv)) decisions[conv.Path] = Replace;
+        }
         foreach (var pattern in sub.Include.Concat(sub.Exclude))
-            if (!matchedPatterns.Contains(pattern))
+            if (!matched.Contains(pattern))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXPatternUnused, sub.Location, network.Name, pattern));
-        var actions = decisions.ToDictionary(d => d, _ => new PiXAction(Insert: false, Zeta: 0));
-        return Apply(network, blocks, dense, actions, sub.Options, sub.Location, diagnostics);
+        return decisions;
     }
 
     /// <summary>What happens to one convolution: replaced by PiX (ζ = C_in / C_out), or a PiX with factor ζ put in front of it.</summary>
     public sealed record PiXAction(bool Insert, int Zeta);
 
+    private static readonly PiXAction Replace = new(Insert: false, Zeta: 0);
+
+    private const string BranchReason = "it is on a [Branch]; PiX substitution and variants do not reach branch members yet";
+
+    /// <summary>
+    /// The convolutions of the IR in order, each with whether it sits inside a [Branch] group. Decisions never name a
+    /// branch member: the declaration specialiser cannot reach one (docs/language.md), and a decision it dropped would
+    /// be a network other than the one decided.
+    /// </summary>
+    public static IEnumerable<(LayerNode Conv, bool InBranch)> Convolutions(LayerNode node, bool inBranch = false)
+    {
+        if (node.Kind == NodeKind.Layer)
+        {
+            if (node.Layer == LayerKind.Conv2d) yield return (node, inBranch);
+            yield break;
+        }
+        foreach (var child in node.Children)
+            foreach (var conv in Convolutions(child, inBranch || node.Kind == NodeKind.Parallel))
+                yield return conv;
+    }
+
     /// <summary>Rewrites the network and its blocks so the convolutions at the given paths get their PiX actions.</summary>
     public static Result Apply(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense,
-        Dictionary<string, PiXAction> actions, PiXOptionsDecl options, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        IReadOnlyDictionary<string, PiXAction> actions, PiXOptionsDecl options, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
         var rewriter = new VariantBuilder(network, blocks, options, actions, location, diagnostics);
         var rewritten = rewriter.Rewrite(dense, network, isNetwork: true);
@@ -184,32 +225,6 @@ public static class PiXRewriter
         var settings = new List<Setting> { new("Zeta", zeta.ToString(CultureInfo.InvariantCulture), SettingType.Expression) };
         AddOptions(settings, o);
         return new LayerItem(LayerKind.PiX, "PiX", settings.ToEquatableArray(), conv.When, conv.AfterAdd, null, null, location ?? conv.Location);
-    }
-
-    private static void Decide(LayerNode node, PiXSubstitutionDecl sub, HashSet<string> decisions, HashSet<string> matched,
-        ClassDecl network, List<DiagnosticInfo> diagnostics)
-    {
-        if (node.Kind == NodeKind.Layer && node.Layer == LayerKind.Conv2d)
-        {
-            var included = sub.Include.Where(p => Matches(p, node.Path)).ToList();
-            var excluded = sub.Exclude.Where(p => Matches(p, node.Path)).ToList();
-            foreach (var p in included.Concat(excluded)) matched.Add(p);
-            if (excluded.Count > 0) return;
-            long k = node.GetInt("Kernel"), s = node.GetInt("Stride", 1), g = node.GetInt("Groups", 1);
-            long cin = node.GetInt("InChannels"), cout = node.GetInt("OutChannels");
-            if (included.Count > 0)
-            {
-                string? reason = Reason(k, s, g, cin, cout, allowEqual: true);
-                if (reason is not null)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXNotSubstitutable, sub.Location,
-                        $"{network.Name}.{node.Path} (included by \"{included[0]}\")", reason));
-                else decisions.Add(node.Path);
-                return;
-            }
-            if (node.Role != NodeRole.Shortcut && IsSqueeze(node)) decisions.Add(node.Path);
-            return;
-        }
-        foreach (var c in node.Children) Decide(c, sub, decisions, matched, network, diagnostics);
     }
 
     /// <summary>The automatic rule: a channel-squeezing convolution (1×1, stride 1, ungrouped, C_out &lt; C_in dividing C_in).</summary>
@@ -253,7 +268,7 @@ public static class PiXRewriter
         private readonly ClassDecl _network;
         private readonly IReadOnlyDictionary<string, ClassDecl> _blocks;
         private readonly PiXOptionsDecl _options;
-        private readonly Dictionary<string, PiXAction> _actions;
+        private readonly IReadOnlyDictionary<string, PiXAction> _actions;
         private readonly LocationInfo? _location;
         private readonly List<DiagnosticInfo> _diagnostics;
         private readonly Dictionary<string, ClassDecl> _bySignature = new();
@@ -261,7 +276,7 @@ public static class PiXRewriter
         public List<ClassDecl> Variants { get; } = new();
 
         public VariantBuilder(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, PiXOptionsDecl options,
-            Dictionary<string, PiXAction> actions, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+            IReadOnlyDictionary<string, PiXAction> actions, LocationInfo? location, List<DiagnosticInfo> diagnostics)
         {
             _network = network; _blocks = blocks; _options = options; _actions = actions; _location = location; _diagnostics = diagnostics;
         }

@@ -303,3 +303,59 @@ public class IRPassTests
         Assert.Equal(new[] { "a", "b" }, Walk(d.Generated).Where(n => n.Layer == LayerKind.Conv2d && n.Path.Length == 1).Select(n => n.Path));
     }
 }
+
+/// <summary>Translation validation in the generator: the module is emitted only when its declarations are the pass's network.</summary>
+public class TranslationValidationTests
+{
+    [Fact]
+    public void Conditional_followers_are_removed_in_the_instances_that_have_them()
+    {
+        // The BatchNorm exists in one instance only; the specialiser removes the followers the pass removes, per instance
+        // (it used to remove unconditional followers alone and keep this BatchNorm after the PiX).
+        var run = GeneratorHarness.Run(Src("""
+            [Block]
+            public partial class Squeeze
+            {
+                [Arg] readonly bool norm;
+                [Conv2d(8, Kernel = 1, Bias = false)] readonly Conv2d conv;
+                [BatchNorm2d(When = "norm")] readonly BatchNorm2d? bn;
+                [ReLU] readonly ReLU relu;
+            }
+            [Network(Input = "32x8x8"), SubstitutePiX]
+            public partial class Cond
+            {
+                [Use(typeof(Squeeze), "norm: true")] [Conv2d(32, Kernel = 3, Padding = 1)] [Use(typeof(Squeeze), "norm: false")] readonly Sequential body;
+                [Flatten] readonly Flatten flatten;
+            }
+            """)).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        var ir = run.Result.TrackedSteps[PiXGenGenerator.Steps.AnalyseNetworks].SelectMany(s => s.Outputs).Select(o => (GenerationResult)o.Value).Single().Network!;
+        var blocks = ir.Children[0].Children;
+        Assert.Equal(new[] { "conv" }, blocks[0].Children.Select(c => c.Name));
+        Assert.Equal(new[] { "conv" }, blocks[2].Children.Select(c => c.Name));
+        Assert.All(new[] { blocks[0], blocks[2] }, b => Assert.Equal(LayerKind.PiX, b.Children[0].Layer));
+    }
+
+    [Fact]
+    public void A_padded_1x1_convolution_is_not_a_squeeze()
+    {
+        // Its PiX would keep the size the convolution grows by 2: a network other than the dense one with the layer replaced.
+        // Translation validation stopped it (PIX9999 at 'conv', input shape 8x10x10 against 8x8x8); the decision now refuses it.
+        const string Padded = """
+            [Network(Input = "32x8x8"), SubstitutePiX{0}]
+            public partial class Padded
+            {
+                [Conv2d(8, Kernel = 1, Padding = 1)] readonly TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> squeeze;
+                [Conv2d(4, Kernel = 3)] readonly Conv2d conv;
+                [Flatten] readonly Flatten flatten;
+            }
+            """;
+        var automatic = GeneratorHarness.Run(Src(Padded.Replace("{0}", ""))).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        Assert.Equal("Padded: PiX replaced 0 convolution(s): none",
+            Assert.Single(automatic.GeneratorDiagnostics, d => d.Id == "PIX0300").GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        var included = GeneratorHarness.Run(Src(Padded.Replace("{0}", "(Include = new[] { \"squeeze\" })")));
+        var error = Assert.Single(included.GeneratorDiagnostics, d => d.Id == "PIX0301");
+        Assert.Contains("Padded.squeeze", error.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("its padding is 1", error.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.DoesNotContain(included.GeneratorDiagnostics, d => d.Id == "PIX9999");
+    }
+}

@@ -46,6 +46,48 @@ public static class PiXPass
             settings.ToEquatableArray(), co * input.C + (options.PhiBias ? co : 0), role, false, EquatableArray<LayerNode>.Empty);
     }
 
+    /// <summary>
+    /// The paths of the layers the replacements remove with their convolutions (none without
+    /// <see cref="PiXOptionsDecl.WithNormAndActivation"/>). The declaration specialiser removes exactly these.
+    /// </summary>
+    public static HashSet<string> Followers(LayerNode dense, IReadOnlyDictionary<string, PiXRewriter.PiXAction> actions, PiXOptionsDecl options)
+    {
+        var followers = new HashSet<string>();
+        void Walk(LayerNode node)
+        {
+            for (int i = 0; i < node.Children.Count; i++)
+            {
+                var child = node.Children[i];
+                if (child.Layer == LayerKind.Conv2d && actions.TryGetValue(child.Path, out var action) && !action.Insert)
+                    followers.UnionWith(FollowerIndices(node.Children, i).Select(j => node.Children[j].Path));
+                Walk(child);
+            }
+        }
+        if (options.WithNormAndActivation) Walk(dense);
+        return followers;
+    }
+
+    /// <summary>
+    /// The followers of the convolution at <paramref name="i"/> among its siblings: the next node on the same path (same
+    /// role: the shortcut is not a follower) if it is a BatchNorm2d, then the next one if it is an activation.
+    /// </summary>
+    private static IEnumerable<int> FollowerIndices(EquatableArray<LayerNode> siblings, int i)
+    {
+        int Next(int from)
+        {
+            int j = from + 1;
+            while (j < siblings.Count && siblings[j].Role != siblings[i].Role) j++;
+            return j;
+        }
+        int next = Next(i);
+        if (next < siblings.Count && siblings[next].Kind == NodeKind.Layer && siblings[next].Layer == LayerKind.BatchNorm2d)
+        {
+            yield return next;
+            next = Next(next);
+        }
+        if (next < siblings.Count && siblings[next].Kind == NodeKind.Layer && PiXRewriter.IsActivation(siblings[next].Layer)) yield return next;
+    }
+
     private sealed class Pass
     {
         private readonly IReadOnlyDictionary<string, PiXRewriter.PiXAction> _actions;
@@ -86,23 +128,12 @@ public static class PiXPass
                 }
                 long zeta = child.GetInt("InChannels") / child.GetInt("OutChannels");
                 children.Add(PiXLayer(child.Name, child.Path, child.In, zeta, _options, child.Role));
-                if (!_options.WithNormAndActivation) continue;
-                // The followers: the next node on the same path if it is a BatchNorm2d, then the next one if it is an activation.
-                int next = NextOnPath(old, i);
-                if (next < old.Count && old[next].Layer == LayerKind.BatchNorm2d) { removed.Add(next); next = NextOnPath(old, next); }
-                if (next < old.Count && old[next].Kind == NodeKind.Layer && PiXRewriter.IsActivation(old[next].Layer)) removed.Add(next);
+                if (_options.WithNormAndActivation) removed.UnionWith(FollowerIndices(old, i));
             }
             if (node.Kind == NodeKind.Sequential && node.Op == "Sequential") children = Renumbered(children, node.Path);
             return node with { Children = children.ToEquatableArray(), Parameters = children.Sum(c => c.Parameters) };
         }
 
-        /// <summary>Index of the first node after <paramref name="i"/> with the same role (the shortcut is not a follower).</summary>
-        private static int NextOnPath(EquatableArray<LayerNode> nodes, int i)
-        {
-            int j = i + 1;
-            while (j < nodes.Count && nodes[j].Role != nodes[i].Role) j++;
-            return j;
-        }
 
         /// <summary>The convolution behind an inserted PiX: it now sees the PiX's output channels.</summary>
         private static LayerNode Downscaled(LayerNode conv, Shape input)

@@ -171,8 +171,7 @@ public static class PiXRewriter
             if (excluded.Count > 0) continue;
             if (included.Count > 0)
             {
-                string? reason = inBranch ? BranchReason : Reason(conv.GetInt("Kernel"), conv.GetInt("Stride", 1), conv.GetInt("Groups", 1),
-                    conv.GetInt("InChannels"), conv.GetInt("OutChannels"), allowEqual: true);
+                string? reason = inBranch ? BranchReason : Reason(conv, allowEqual: true);
                 if (reason is not null)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXNotSubstitutable, sub.Location,
                         $"{network.Name}.{conv.Path} (included by \"{included[0]}\")", reason));
@@ -214,7 +213,7 @@ public static class PiXRewriter
     public static Result Apply(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense,
         IReadOnlyDictionary<string, PiXAction> actions, PiXOptionsDecl options, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
-        var rewriter = new VariantBuilder(network, blocks, options, actions, location, diagnostics);
+        var rewriter = new VariantBuilder(network, blocks, options, actions, PiXPass.Followers(dense, actions, options), location, diagnostics);
         var rewritten = rewriter.Rewrite(dense, network, isNetwork: true);
         return new Result(rewritten, rewriter.Variants, actions.Keys.OrderBy(p => p, System.StringComparer.Ordinal).ToList());
     }
@@ -227,12 +226,16 @@ public static class PiXRewriter
         return new LayerItem(LayerKind.PiX, "PiX", settings.ToEquatableArray(), conv.When, conv.AfterAdd, null, null, location ?? conv.Location);
     }
 
-    /// <summary>The automatic rule: a channel-squeezing convolution (1×1, stride 1, ungrouped, C_out &lt; C_in dividing C_in).</summary>
-    public static bool IsSqueeze(LayerNode conv)
+    /// <summary>The automatic rule: a channel-squeezing convolution (1×1, stride 1, no padding, ungrouped, C_out &lt; C_in dividing C_in).</summary>
+    public static bool IsSqueeze(LayerNode conv) => Reason(conv, allowEqual: false) is null;
+
+    /// <summary>Why an instantiated convolution cannot become PiX with ζ = C_in / C_out, or null.</summary>
+    public static string? Reason(LayerNode conv, bool allowEqual)
     {
-        long cin = conv.GetInt("InChannels"), cout = conv.GetInt("OutChannels");
-        return conv.GetInt("Kernel") == 1 && conv.GetInt("Stride", 1) == 1 && conv.GetInt("Groups", 1) == 1
-            && cout > 0 && cout < cin && cin % cout == 0;
+        long padding = conv.GetInt("Padding");
+        if (padding != 0 && conv.GetInt("Kernel") == 1)
+            return $"its padding is {conv.Get("Padding")}; a padded 1x1 convolution grows the map, PiX keeps its size";
+        return Reason(conv.GetInt("Kernel"), conv.GetInt("Stride", 1), conv.GetInt("Groups", 1), conv.GetInt("InChannels"), conv.GetInt("OutChannels"), allowEqual);
     }
 
     /// <summary>Why a convolution cannot become PiX with ζ = C_in / C_out, or null.</summary>
@@ -269,6 +272,7 @@ public static class PiXRewriter
         private readonly IReadOnlyDictionary<string, ClassDecl> _blocks;
         private readonly PiXOptionsDecl _options;
         private readonly IReadOnlyDictionary<string, PiXAction> _actions;
+        private readonly HashSet<string> _followers;
         private readonly LocationInfo? _location;
         private readonly List<DiagnosticInfo> _diagnostics;
         private readonly Dictionary<string, ClassDecl> _bySignature = new();
@@ -276,9 +280,10 @@ public static class PiXRewriter
         public List<ClassDecl> Variants { get; } = new();
 
         public VariantBuilder(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, PiXOptionsDecl options,
-            IReadOnlyDictionary<string, PiXAction> actions, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+            IReadOnlyDictionary<string, PiXAction> actions, HashSet<string> followers, LocationInfo? location, List<DiagnosticInfo> diagnostics)
         {
             _network = network; _blocks = blocks; _options = options; _actions = actions; _location = location; _diagnostics = diagnostics;
+            _followers = followers;
         }
 
         /// <summary>Direct descendants of <paramref name="node"/> declared in its own class (through Sequential containers).</summary>
@@ -301,6 +306,7 @@ public static class PiXRewriter
         public ClassDecl Rewrite(LayerNode node, ClassDecl cls, bool isNetwork)
         {
             var replace = new List<(string Member, int Item)>();
+            var removals = new List<(string Member, int Item)>();
             var inserts = new List<(string Member, int Item, int Zeta)>();
             var choices = new Dictionary<(string Member, int Item), List<ClassDecl>>();
             foreach (var child in Own(node))
@@ -312,6 +318,7 @@ public static class PiXRewriter
                     if (action.Insert) inserts.Add((key.Member, key.Item, action.Zeta));
                     else replace.Add(key);
                 }
+                else if (child.Kind == NodeKind.Layer && _followers.Contains(child.Path)) removals.Add(key);
                 else if (child.Kind == NodeKind.Block)
                 {
                     var member = cls.Members.First(m => m.Name == key.Member);
@@ -321,12 +328,14 @@ public static class PiXRewriter
                     list.Add(chosen);
                 }
             }
-            bool changed = replace.Count > 0 || inserts.Count > 0 || choices.Any(kv => kv.Value.Any(b => !ReferenceEquals(b, _blocks[Original(cls, kv.Key)])));
+            bool changed = replace.Count > 0 || removals.Count > 0 || inserts.Count > 0 || choices.Any(kv => kv.Value.Any(b => !ReferenceEquals(b, _blocks[Original(cls, kv.Key)])));
             if (!changed) return cls;
 
             var signature = new StringBuilder(cls.FullName);
             foreach (var r in replace.Distinct().OrderBy(r => r.Member, System.StringComparer.Ordinal).ThenBy(r => r.Item))
                 signature.Append(';').Append(r.Member).Append('#').Append(r.Item);
+            foreach (var r in removals.Distinct().OrderBy(r => r.Member, System.StringComparer.Ordinal).ThenBy(r => r.Item))
+                signature.Append(";-").Append(r.Member).Append('#').Append(r.Item);
             foreach (var ins in inserts.Distinct().OrderBy(r => r.Member, System.StringComparer.Ordinal).ThenBy(r => r.Item))
                 signature.Append(";+").Append(ins.Member).Append('#').Append(ins.Item).Append('z').Append(ins.Zeta);
             foreach (var kv in choices.OrderBy(kv => kv.Key.Member, System.StringComparer.Ordinal).ThenBy(kv => kv.Key.Item))
@@ -334,7 +343,7 @@ public static class PiXRewriter
             if (!isNetwork && _bySignature.TryGetValue(signature.ToString(), out var existing)) return existing;
 
             var members = cls.Members.ToList();
-            // Block choices first (they do not move items), then replacements (which may mark followers removed).
+            // Block choices first (they do not move items), then replacements and their removed followers.
             foreach (var kv in choices)
             {
                 int mi = members.FindIndex(m => m.Name == kv.Key.Member);
@@ -368,7 +377,15 @@ public static class PiXRewriter
                     continue;
                 }
                 ReplaceAt(members, mi, k, PiXItemFor(m.Items[k], null, _options, _location, check: false),
-                    _options.WithNormAndActivation, standalone: !isNetwork || cls.DeclaresFields);
+                    withFollowers: false, standalone: !isNetwork || cls.DeclaresFields);
+            }
+            // The followers the pass removes with their convolutions (PiXPass.Followers), wherever this instance has them.
+            foreach (var (member, k) in removals.Distinct())
+            {
+                int mi = members.FindIndex(m => m.Name == member);
+                var items = members[mi].Items.ToList();
+                items[k] = Removed(items[k]);
+                members[mi] = members[mi] with { Items = items.ToEquatableArray() };
             }
             // Insertions last, from the highest item index down, so earlier indices stay valid.
             foreach (var (member, k, zeta) in inserts.Distinct().OrderByDescending(x => x.Item))

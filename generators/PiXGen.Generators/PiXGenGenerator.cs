@@ -187,7 +187,10 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         }
     }
 
-    /// <summary>Validate, infer shapes (networks) and emit one class. Never throws: failures become PIX9999.</summary>
+    /// <summary>
+    /// Validate, infer shapes (networks) and emit one class: parse → IR → PiX decisions and pass → specialised
+    /// declarations → translation validation → emit (docs/compiler.md). Never throws: failures become PIX9999.
+    /// </summary>
     public static GenerationResult Analyse(ParseResult parsed, EquatableArray<ClassDecl> blockDecls, VariantOptions? variantOptions = null,
         EquatableArray<ClassDecl> networkDecls = default)
     {

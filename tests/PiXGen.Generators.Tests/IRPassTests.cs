@@ -221,17 +221,19 @@ public class IRPassTests
         Assert.NotEqual(d.Dense.Children.Single(c => c.Path == "body").Children[1], body.Children[1]);
     }
 
-    public static IEnumerable<object[]> Variants() => new[] { new object[] { "pix" }, new object[] { "downscale" }, new object[] { "prune" } };
+    public static IEnumerable<object[]> Kinds() => new[] { new object[] { "substitute" }, new object[] { "pix" }, new object[] { "downscale" }, new object[] { "prune" } };
 
     [Theory]
-    [MemberData(nameof(Variants))]
+    [MemberData(nameof(Kinds))]
     public void A_repeated_use_and_its_unrolled_twin_give_the_same_pass_output(string kind)
     {
-        var repeated = Declare(Net(Repeated, ", Variants"));
-        var unrolled = Declare(Net(Unrolled, ", Variants"));
+        var attributes = kind == "substitute" ? ", SubstitutePiX" : ", Variants";
+        var repeated = Declare(Net(Repeated, attributes));
+        var unrolled = Declare(Net(Unrolled, attributes));
         Assert.Null(TranslationValidator.FirstDifference(repeated.Dense, unrolled.Dense));
-        var a = Variant(repeated, kind, target: "0.7");
-        var b = Variant(unrolled, kind, target: "0.7");
+        Dictionary<string, PiXRewriter.PiXAction> Decide(Declared d) => kind == "substitute" ? Substitution(d) : Variant(d, kind, target: "0.7");
+        var a = Decide(repeated);
+        var b = Decide(unrolled);
         Assert.Equal(a.OrderBy(x => x.Key, System.StringComparer.Ordinal), b.OrderBy(x => x.Key, System.StringComparer.Ordinal));
         Assert.NotEmpty(a);
         var pa = PiXPass.Run(repeated.Dense, a, Options);

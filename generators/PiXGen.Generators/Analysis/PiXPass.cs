@@ -134,7 +134,6 @@ public static class PiXPass
             return node with { Children = children.ToEquatableArray(), Parameters = children.Sum(c => c.Parameters) };
         }
 
-
         /// <summary>The convolution behind an inserted PiX: it now sees the PiX's output channels.</summary>
         private static LayerNode Downscaled(LayerNode conv, Shape input)
         {

@@ -241,9 +241,32 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             }
             if (decl.Kind == ClassKind.Network)
             {
+                // [PiXSqueeze] somewhere: the declarations without the markers are the dense network. The markers are
+                // decisions on its instances (eligibility per instance, PIX0301); the PiX pass computes the network they
+                // make, and the marker-rewritten declarations must infer to it.
+                LayerNode? markerDense = null, markerExpected = null;
+                var unmarked = parsed.Decl!;
+                if (unmarked.Members.Any(m => m.PiX is not null) || blockDecls.Any(b => b.Members.Any(m => m.PiX is not null)))
+                {
+                    var original = new Dictionary<string, ClassDecl>();
+                    foreach (var b in blockDecls) original[b.FullName] = b;
+                    var zetas = new Dictionary<string, long>();
+                    markerDense = ShapeInference.Run(unmarked, original, diagnostics, zetas);
+                    if (markerDense is null)
+                        return Failed(decl, diagnostics);
+                    var markerActions = PiXRewriter.MarkerDecisions(unmarked, original, markerDense, zetas, diagnostics);
+                    if (HasErrors(diagnostics))
+                        return Failed(decl, diagnostics);
+                    markerExpected = PiXPass.Run(markerDense, markerActions, DefaultPiXOptions);
+                }
                 ir = ShapeInference.Run(decl, blocks, diagnostics);
                 if (ir is null)
                     return Failed(decl, diagnostics);
+                if (markerExpected is not null && TranslationValidator.Validate(decl, markerExpected, ir) is { } markerMismatch)
+                {
+                    diagnostics.Add(markerMismatch);
+                    return Failed(decl, diagnostics);
+                }
                 if (decl.Substitution is not null && decl.Variants is null)
                 {
                     // Network-wide PiX: decide on the dense instance, specialise blocks, infer the PiX network.
@@ -276,13 +299,8 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VariantBuilt, decl.Variants!.Location, decl.Name,
                         decided.Value.Label, decided.Value.Details));
                 }
-                else if (parsed.Decl!.Members.Any(m => m.PiX is not null) || blockDecls.Any(b => b.Members.Any(m => m.PiX is not null)))
-                {
-                    // [PiXSqueeze] somewhere: the same declarations without the markers are the dense network.
-                    var original = new Dictionary<string, ClassDecl>();
-                    foreach (var b in blockDecls) original[b.FullName] = b;
-                    denseIr = ShapeInference.Run(parsed.Decl, original, new List<DiagnosticInfo>());
-                }
+                else if (markerDense is not null)
+                    denseIr = markerDense; // the cost delta of the markers
             }
             var source = ModuleEmitter.Emit(decl, blocks, ir, variants);
             var entry = ir is null ? null : new CatalogEntry(decl.CatalogName, decl.FullName, decl.BuiltVariant is not null);

@@ -287,6 +287,50 @@ public class IRPassTests
         => ReferenceEquals(root, target) ? replacement
             : root with { Children = root.Children.Select(c => Replace(c, target, replacement)).ToEquatableArray() };
 
+    /// <summary>The bottleneck with its squeeze convolution marked [PiXSqueeze] (followers nullable, as the marker requires).</summary>
+    private const string MarkedBottleneck = """
+        [Block, Residual(When = "in == oup")]
+        public partial class Bottleneck
+        {
+            [Arg] readonly int mid;
+            [Arg] readonly int oup;
+            [Conv2d("mid", Kernel = 1, Bias = false), PiXSqueeze{0}] readonly PiXGen.PiX.PiXLayer reduce;
+            [BatchNorm2d] readonly BatchNorm2d? bn1;
+            [ReLU] readonly ReLU? relu1;
+            [Conv2d("oup", Kernel = 3, Padding = 1, Bias = false)] readonly Conv2d conv;
+            [BatchNorm2d] readonly BatchNorm2d bn2;
+            [ReLU(AfterAdd = true)] readonly ReLU relu;
+        }
+        """;
+
+    [Theory]
+    [InlineData("", 0, "0.5", true)]
+    [InlineData("(Zeta = \"in / mid\", Tau = 0.25, WithNormAndActivation = false)", -1, "0.25", false)]
+    public void A_PiXSqueeze_network_is_exactly_the_network_the_pass_computes_from_its_markers(string marker, int zeta, string tau, bool followers)
+    {
+        // The markers are decisions on every instance of the marked convolution of the dense network (the same
+        // declarations without the markers); the generator's network, emitted from the marker-rewritten block, is the
+        // pass's. The decisions are written out here from the dense IR, not read from MarkerDecisions.
+        var source = MarkedBottleneck.Replace("{0}", marker) + Net(Repeated).Substring(Bottleneck.Length);
+        var d = Declare(source);
+        Assert.DoesNotContain(d.Run.GeneratorDiagnostics, x => x.Id is "PIX9999" or "PIX0301");
+        d.Run.AssertCompilesCleanly();
+        var options = Options with { Tau = tau, WithNormAndActivation = followers };
+        var decided = new[] { "body.0.reduce", "body.1.reduce" }.ToDictionary(p => p,
+            p => new PiXRewriter.PiXAction(false, zeta < 0 ? (int)(Layer(d.Dense, p).GetInt("InChannels") / Layer(d.Dense, p).GetInt("OutChannels")) : zeta, options));
+        var expected = PiXPass.Run(d.Dense, decided, Options);
+        Assert.Null(TranslationValidator.FirstDifference(expected, d.Generated));
+        Assert.Equal(2, Walk(d.Generated).Count(n => n.Layer == LayerKind.PiX));
+        Assert.Equal(followers, !Has(d.Generated, "body.0.bn1"));
+        if (zeta < 0) Assert.Equal(new[] { "4", "2" }, Walk(d.Generated).Where(n => n.Layer == LayerKind.PiX).Select(n => n.Get("Zeta")));
+        // The generator's own decisions are these.
+        var zetas = new Dictionary<string, long>();
+        var diagnostics = new List<DiagnosticInfo>();
+        var dense = ShapeInference.Run(d.Network, d.Blocks, diagnostics, zetas);
+        Assert.Equal(decided.OrderBy(x => x.Key), PiXRewriter.MarkerDecisions(d.Network, d.Blocks, dense!, zetas, diagnostics).OrderBy(x => x.Key));
+        Assert.Empty(diagnostics);
+    }
+
     [Fact]
     public void Decisions_never_name_a_branch_member_the_declarations_cannot_reach()
     {
@@ -335,6 +379,80 @@ public class TranslationValidationTests
         Assert.Equal(new[] { "conv" }, blocks[0].Children.Select(c => c.Name));
         Assert.Equal(new[] { "conv" }, blocks[2].Children.Select(c => c.Name));
         Assert.All(new[] { blocks[0], blocks[2] }, b => Assert.Equal(LayerKind.PiX, b.Children[0].Layer));
+    }
+
+    [Fact]
+    public void A_padded_1x1_convolution_marked_PiXSqueeze_is_an_error_at_the_marker_naming_the_padding()
+    {
+        // The marker used to rewrite the declaration unchecked: PiX kept the 8x8 map the convolution grows to 10x10.
+        // Only the instance with padding is refused, and the error names it.
+        var run = GeneratorHarness.Run(Src("""
+            [Block]
+            public partial class Marked
+            {
+                [Arg] readonly int pad;
+                [Conv2d(8, Kernel = 1, Padding = "pad"), PiXSqueeze(WithNormAndActivation = false)] readonly PiXGen.PiX.PiXLayer squeeze;
+                [Conv2d(32, Kernel = 1)] readonly Conv2d expand;
+            }
+            [Network(Input = "32x8x8")]
+            public partial class Padded
+            {
+                [Use(typeof(Marked), "pad: 0")] readonly Marked a;
+                [Use(typeof(Marked), "pad: 1")] readonly Marked b;
+            }
+            """));
+        var error = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0301");
+        var message = error.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("Padded.b.squeeze: cannot replace this convolution by PiX: its padding is 1; a padded 1x1 convolution grows the map, PiX keeps its size", message);
+        Assert.Equal("PiXSqueeze(WithNormAndActivation = false)", error.Location.SourceTree!.GetText().ToString(error.Location.SourceSpan));
+        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id == "PIX9999");
+        run.AssertCompilesWithoutErrors();
+    }
+
+    [Theory]
+    [InlineData("2", "Zeta 2 makes 16 channels from C_in 32, the convolution makes C_out 8")]
+    [InlineData("0", "its Zeta is 0; ζ must be at least 1")]
+    public void An_explicit_zeta_that_changes_the_output_channels_is_an_error_at_the_marker(string zeta, string reason)
+    {
+        var run = GeneratorHarness.Run(Src($$"""
+            [Network(Input = "32x8x8")]
+            public partial class Bad
+            {
+                [Conv2d(8, Kernel = 1), PiXSqueeze(Zeta = {{zeta}}, WithNormAndActivation = false)] readonly PiXGen.PiX.PiXLayer squeeze;
+                [Conv2d(4, Kernel = 3)] readonly Conv2d conv;
+            }
+            """));
+        var error = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0301");
+        Assert.Contains("Bad.squeeze: cannot replace this convolution by PiX: " + reason, error.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id == "PIX9999");
+        run.AssertCompilesWithoutErrors();
+    }
+
+    [Fact]
+    public void A_marked_convolution_with_a_conditional_follower_loses_it_in_the_instances_that_have_it()
+    {
+        // As for [SubstitutePiX]: the pass removes the BatchNorm where an instance has it, and so does the marker's rewrite
+        // (it used to remove unconditional followers alone, which translation validation now rejects).
+        var run = GeneratorHarness.Run(Src("""
+            [Block]
+            public partial class Squeeze
+            {
+                [Arg] readonly bool norm;
+                [Conv2d(8, Kernel = 1, Bias = false), PiXSqueeze] readonly PiXGen.PiX.PiXLayer conv;
+                [BatchNorm2d(When = "norm")] readonly BatchNorm2d? bn;
+                [ReLU] readonly ReLU? relu;
+            }
+            [Network(Input = "32x8x8")]
+            public partial class Cond
+            {
+                [Use(typeof(Squeeze), "norm: true")] [Conv2d(32, Kernel = 3, Padding = 1)] [Use(typeof(Squeeze), "norm: false")] readonly Sequential body;
+                [Flatten] readonly Flatten flatten;
+            }
+            """)).AssertCompilesCleanly();
+        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning);
+        var ir = run.Result.TrackedSteps[PiXGenGenerator.Steps.AnalyseNetworks].SelectMany(s => s.Outputs).Select(o => (GenerationResult)o.Value).Single().Network!;
+        var blocks = ir.Children[0].Children;
+        Assert.All(new[] { blocks[0], blocks[2] }, b => Assert.Equal(new[] { LayerKind.PiX }, b.Children.Select(c => c.Layer!.Value)));
     }
 
     [Fact]

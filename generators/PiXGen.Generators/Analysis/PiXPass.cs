@@ -7,13 +7,13 @@ namespace PiXGen.Generators.Analysis;
 
 /// <summary>
 /// PiX substitution and the build-time variants as IR→IR passes: from the dense network's instantiated IR and the
-/// decisions (<see cref="PiXRewriter.Decisions"/> for [SubstitutePiX], <see cref="VariantSelector.Decide"/> for
-/// [Variants]), the network the decisions must produce — node kinds, state_dict names, settings, shapes, parameter
+/// decisions (<see cref="PiXRewriter.Decisions"/> for [SubstitutePiX], <see cref="PiXRewriter.MarkerDecisions"/> for
+/// [PiXSqueeze] markers, <see cref="VariantSelector.Decide"/> for [Variants]), the network the decisions must produce — node kinds, state_dict names, settings, shapes, parameter
 /// counts — computed on the IR alone, never from declarations.
 /// <list type="bullet">
-/// <item>Replace (squeeze, variant <c>pix</c>): the convolution becomes a PiX layer of the same name with
-/// ζ = C_in / C_out; the BatchNorm2d right after it on the same path, then an activation right after that, are
-/// removed (unless <see cref="PiXOptionsDecl.WithNormAndActivation"/> is off).</item>
+/// <item>Replace (squeeze, marker, variant <c>pix</c>): the convolution becomes a PiX layer of the same name with
+/// ζ = C_in / C_out (or a marker's explicit ζ); the BatchNorm2d right after it on the same path, then an activation right after that, are
+/// removed (unless <see cref="PiXOptionsDecl.WithNormAndActivation"/> is off; a marker's own options win).</item>
 /// <item>Insert (<c>downscale</c>, <c>prune</c>): a PiX layer with factor ζ goes in front of the convolution,
 /// which then takes ⌈C_in / ζ⌉ channels. In a Sequential it takes the convolution's index; elsewhere it is the
 /// field "&lt;conv&gt;_pix".</item>
@@ -58,12 +58,13 @@ public static class PiXPass
             for (int i = 0; i < node.Children.Count; i++)
             {
                 var child = node.Children[i];
-                if (child.Layer == LayerKind.Conv2d && actions.TryGetValue(child.Path, out var action) && !action.Insert)
+                if (child.Layer == LayerKind.Conv2d && actions.TryGetValue(child.Path, out var action) && !action.Insert
+                    && (action.Options ?? options).WithNormAndActivation)
                     followers.UnionWith(FollowerIndices(node.Children, i).Select(j => node.Children[j].Path));
                 Walk(child);
             }
         }
-        if (options.WithNormAndActivation) Walk(dense);
+        Walk(dense);
         return followers;
     }
 
@@ -126,9 +127,10 @@ public static class PiXPass
                     children.Add(Downscaled(child, pix.Out));
                     continue;
                 }
-                long zeta = child.GetInt("InChannels") / child.GetInt("OutChannels");
-                children.Add(PiXLayer(child.Name, child.Path, child.In, zeta, _options, child.Role));
-                if (_options.WithNormAndActivation) removed.UnionWith(FollowerIndices(old, i));
+                var options = action.Options ?? _options;
+                long zeta = action.Zeta > 0 ? action.Zeta : child.GetInt("InChannels") / child.GetInt("OutChannels");
+                children.Add(PiXLayer(child.Name, child.Path, child.In, zeta, options, child.Role));
+                if (options.WithNormAndActivation) removed.UnionWith(FollowerIndices(old, i));
             }
             if (node.Kind == NodeKind.Sequential && node.Op == "Sequential") children = Renumbered(children, node.Path);
             return node with { Children = children.ToEquatableArray(), Parameters = children.Sum(c => c.Parameters) };

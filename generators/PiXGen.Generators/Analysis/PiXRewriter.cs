@@ -11,8 +11,10 @@ namespace PiXGen.Generators.Analysis;
 /// <summary>
 /// PiX substitution as a rewrite of declarations (stage 2):
 /// <list type="bullet">
-/// <item>[PiXSqueeze] on a member: the class's own Conv2d item becomes a PiX item (and the following BatchNorm and
-/// activation disappear), for every instance of the class.</item>
+/// <item>[PiXSqueeze] on a member: decided per instance on the dense network's IR (<see cref="MarkerDecisions"/>,
+/// PIX0301 at the marker for an instance that cannot become PiX); for emission the class's own Conv2d item becomes a
+/// PiX item and the following BatchNorm and activation disappear, for every instance of the class
+/// (<see cref="ApplyMarkers"/>), and <see cref="TranslationValidator"/> checks that rewrite against the pass.</item>
 /// <item>[SubstitutePiX] and [Variants] on a network: decisions are taken per instance on the dense network's
 /// instantiated IR (<see cref="Decisions"/>, <see cref="VariantSelector.Decide"/>); <see cref="PiXPass"/> computes the
 /// network they make, and <see cref="Apply"/> specialises the declarations the module is emitted from: blocks whose
@@ -20,8 +22,7 @@ namespace PiXGen.Generators.Analysis;
 /// <see cref="TranslationValidator"/> checks that those declarations infer to the pass's network.</item>
 /// </list>
 /// The PiX item keeps the member's name, so φ's weight takes the convolution's state_dict key. Whether an
-/// instance can be substituted (kernel 1, stride 1, groups 1, C_out dividing C_in) is checked by shape inference
-/// from the "Replaced*" settings the PiX item carries, with PIX0301 at the marker.
+/// instance can be substituted (kernel 1, stride 1, groups 1, no padding, C_out dividing C_in) is decided on the IR.
 /// </summary>
 public static class PiXRewriter
 {
@@ -47,7 +48,8 @@ public static class PiXRewriter
         AddOptions(settings, o);
         if (check)
         {
-            // Instance-dependent eligibility, checked by shape inference (PIX0301 at the marker).
+            // The replaced convolution's expressions, so the declaration validator still checks them (a marked block
+            // alone has no IR). Eligibility is decided per instance on the dense IR (MarkerDecisions); inference ignores these.
             settings.Add(new Setting("ReplacedKernel", conv.Get("Kernel") ?? "1", SettingType.Expression));
             settings.Add(new Setting("ReplacedStride", conv.Get("Stride") ?? "1", SettingType.Expression));
             settings.Add(new Setting("ReplacedGroups", conv.Get("Groups") ?? "1", SettingType.Expression));
@@ -77,7 +79,7 @@ public static class PiXRewriter
         {
             var m = members[mi];
             if (m.PiX is null) continue;
-            int k = IndexOf(m.Items, i => i.Kind == LayerKind.Conv2d);
+            int k = MarkedItem(m);
             if (k < 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXNotSubstitutable, m.PiX.Location, $"{cls.Name}.{m.Name}",
@@ -97,6 +99,56 @@ public static class PiXRewriter
         return cls with { Members = members.ToEquatableArray() };
     }
 
+    /// <summary>The item a [PiXSqueeze] marker on <paramref name="m"/> replaces: its first Conv2d item, or -1.</summary>
+    public static int MarkedItem(LayerMember m) => IndexOf(m.Items, i => i.Kind == LayerKind.Conv2d);
+
+    /// <summary>
+    /// [PiXSqueeze] markers as decisions, per instance: every instance of a marked convolution in the dense network's IR
+    /// (the declarations without the markers, instantiated) is replaced by PiX with the marker's options and ζ (its
+    /// explicit Zeta, evaluated per instance in <paramref name="zetas"/>, or C_in / C_out). An instance that cannot be
+    /// replaced is PIX0301 at the marker, with the reason (<see cref="MarkerReason"/>). <see cref="PiXPass"/> computes the
+    /// network these decisions make; <see cref="ApplyMarkers"/> is the declaration rewrite it is validated against.
+    /// </summary>
+    public static Dictionary<string, PiXAction> MarkerDecisions(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense,
+        IReadOnlyDictionary<string, long> zetas, List<DiagnosticInfo> diagnostics)
+    {
+        var decisions = new Dictionary<string, PiXAction>();
+        foreach (var (conv, _) in Convolutions(dense))
+        {
+            if (conv.Origin is null) continue;
+            var origin = conv.Origin.Split('|');
+            var cls = origin[0] == network.FullName ? network : blocks.TryGetValue(origin[0], out var b) ? b : null;
+            var member = cls?.Members.FirstOrDefault(m => m.Name == origin[1]);
+            if (member?.PiX is not { } mark || MarkedItem(member) != int.Parse(origin[2], CultureInfo.InvariantCulture)) continue;
+            zetas.TryGetValue(conv.Path, out long zeta);
+            var reason = MarkerReason(conv, mark.Zeta is not null) ?? (mark.Zeta is null ? null : ZetaReason(conv, zeta));
+            if (reason is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXNotSubstitutable, mark.Location, $"{network.Name}.{conv.Path}", reason));
+            else decisions[conv.Path] = new PiXAction(Insert: false, Zeta: (int)zeta, mark.Options);
+        }
+        return decisions;
+    }
+
+    /// <summary>
+    /// Why a [PiXSqueeze]-marked convolution instance cannot become PiX, or null: kernel 1, stride 1, groups 1, no padding,
+    /// and (without an explicit ζ) C_out &lt; C_in dividing C_in; an explicit ζ is checked by <see cref="ZetaReason"/>.
+    /// </summary>
+    public static string? MarkerReason(LayerNode conv, bool explicitZeta)
+        => explicitZeta ? Reason(conv, allowEqual: true, channels: false) : Reason(conv, allowEqual: false);
+
+    /// <summary>
+    /// Why an explicit ζ cannot replace this convolution, or null: PiX makes ⌈C_in / ζ⌉ channels, which must be the
+    /// convolution's C_out (anything else would change every shape after it).
+    /// </summary>
+    private static string? ZetaReason(LayerNode conv, long zeta)
+    {
+        long cin = conv.GetInt("InChannels"), cout = conv.GetInt("OutChannels");
+        if (zeta < 1) return $"its Zeta is {zeta}; ζ must be at least 1";
+        long co = (cin + zeta - 1) / zeta;
+        return co == cout ? null
+            : $"Zeta {zeta} makes {co} channels from C_in {cin}, the convolution makes C_out {cout}; PiX must keep the layer's output shape";
+    }
+
     /// <summary>Puts <paramref name="pix"/> at item <paramref name="k"/> of member <paramref name="mi"/> and removes the followers.</summary>
     private static void ReplaceAt(List<LayerMember> members, int mi, int k, LayerItem pix, bool withFollowers, bool standalone)
     {
@@ -109,9 +161,8 @@ public static class PiXRewriter
             {
                 // Followers inside the same Sequential.
                 int j = k + 1;
-                if (j < items.Count && items[j].Kind == LayerKind.BatchNorm2d && items[j].When is null) items[j] = Removed(items[j]);
-                if (j < items.Count && items[j].When == "false") j++;
-                if (j < items.Count && Activations.Contains(items[j].Kind) && items[j].When is null) items[j] = Removed(items[j]);
+                if (j < items.Count && items[j].Kind == LayerKind.BatchNorm2d) { items[j] = Removed(items[j]); j++; }
+                if (j < items.Count && Activations.Contains(items[j].Kind)) items[j] = Removed(items[j]);
             }
             else
             {
@@ -125,7 +176,7 @@ public static class PiXRewriter
                     while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
                 }
                 if (j < members.Count && members[j].Items.Count == 1 && Activations.Contains(members[j].Items[0].Kind)
-                    && members[j].Items[0].When is null && members[j].FieldType != DeclarationValidator.SequentialType)
+                    && members[j].FieldType != DeclarationValidator.SequentialType)
                     members[j] = members[j] with { Items = new[] { Removed(members[j].Items[0]) }.ToEquatableArray() };
             }
         }
@@ -138,7 +189,7 @@ public static class PiXRewriter
     }
 
     private static bool IsSingle(LayerMember m, LayerKind kind)
-        => m.Items.Count == 1 && m.Items[0].Kind == kind && m.Items[0].When is null && m.FieldType != DeclarationValidator.SequentialType;
+        => m.Items.Count == 1 && m.Items[0].Kind == kind && m.FieldType != DeclarationValidator.SequentialType;
 
     private static int IndexOf(EquatableArray<LayerItem> items, System.Func<LayerItem, bool> p)
     {
@@ -185,8 +236,12 @@ public static class PiXRewriter
         return decisions;
     }
 
-    /// <summary>What happens to one convolution: replaced by PiX (ζ = C_in / C_out), or a PiX with factor ζ put in front of it.</summary>
-    public sealed record PiXAction(bool Insert, int Zeta);
+    /// <summary>
+    /// What happens to one convolution: replaced by PiX (ζ = C_in / C_out, or <paramref name="Zeta"/> when a [PiXSqueeze]
+    /// marker gives one), or a PiX with factor ζ put in front of it. <paramref name="Options"/>: a marker's own PiX options;
+    /// null takes the pass's.
+    /// </summary>
+    public sealed record PiXAction(bool Insert, int Zeta, PiXOptionsDecl? Options = null);
 
     private static readonly PiXAction Replace = new(Insert: false, Zeta: 0);
 
@@ -229,13 +284,17 @@ public static class PiXRewriter
     /// <summary>The automatic rule: a channel-squeezing convolution (1×1, stride 1, no padding, ungrouped, C_out &lt; C_in dividing C_in).</summary>
     public static bool IsSqueeze(LayerNode conv) => Reason(conv, allowEqual: false) is null;
 
-    /// <summary>Why an instantiated convolution cannot become PiX with ζ = C_in / C_out, or null.</summary>
-    public static string? Reason(LayerNode conv, bool allowEqual)
+    /// <summary>
+    /// Why an instantiated convolution cannot become PiX with ζ = C_in / C_out (<paramref name="channels"/> false: with an
+    /// explicit ζ, so any channel counts), or null.
+    /// </summary>
+    public static string? Reason(LayerNode conv, bool allowEqual, bool channels = true)
     {
         long padding = conv.GetInt("Padding");
         if (padding != 0 && conv.GetInt("Kernel") == 1)
             return $"its padding is {conv.Get("Padding")}; a padded 1x1 convolution grows the map, PiX keeps its size";
-        return Reason(conv.GetInt("Kernel"), conv.GetInt("Stride", 1), conv.GetInt("Groups", 1), conv.GetInt("InChannels"), conv.GetInt("OutChannels"), allowEqual);
+        long cin = channels ? conv.GetInt("InChannels") : 1, cout = channels ? conv.GetInt("OutChannels") : 1;
+        return Reason(conv.GetInt("Kernel"), conv.GetInt("Stride", 1), conv.GetInt("Groups", 1), cin, cout, allowEqual);
     }
 
     /// <summary>Why a convolution cannot become PiX with ζ = C_in / C_out, or null.</summary>

@@ -429,6 +429,28 @@ public class TranslationValidationTests
     }
 
     [Fact]
+    public void A_marker_on_a_branch_member_takes_its_followers_from_its_own_branch_only()
+    {
+        // The marked convolution ends branch 'a'; the BatchNorm opening branch 'b' is not its follower (the pass keeps it,
+        // and so must the marker's rewrite).
+        var run = GeneratorHarness.Run(Src("""
+            [Network(Input = "32x8x8")]
+            public partial class Forked
+            {
+                [Branch("a")] [Conv2d(8, Kernel = 1), PiXSqueeze] readonly PiXGen.PiX.PiXLayer a;
+                [Branch("b")] [BatchNorm2d] readonly BatchNorm2d bn;
+                [Branch("b")] [Conv2d(8, Kernel = 3, Padding = 1)] readonly Conv2d b;
+                [Flatten] readonly Flatten flatten;
+            }
+            """)).AssertCompilesCleanly();
+        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning);
+        var ir = run.Result.TrackedSteps[PiXGenGenerator.Steps.AnalyseNetworks].SelectMany(s => s.Outputs).Select(o => (GenerationResult)o.Value).Single().Network!;
+        var branches = ir.Children[0].Children;
+        Assert.Equal(new[] { LayerKind.PiX }, branches[0].Children.Select(c => c.Layer!.Value));
+        Assert.Equal(new[] { LayerKind.BatchNorm2d, LayerKind.Conv2d }, branches[1].Children.Select(c => c.Layer!.Value));
+    }
+
+    [Fact]
     public void A_marked_convolution_with_a_conditional_follower_loses_it_in_the_instances_that_have_it()
     {
         // As for [SubstitutePiX]: the pass removes the BatchNorm where an instance has it, and so does the marker's rewrite

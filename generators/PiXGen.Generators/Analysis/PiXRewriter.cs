@@ -166,16 +166,17 @@ public static class PiXRewriter
             }
             else
             {
-                // Followers are the next members (single-item fields on the same path).
+                // Followers are the next members (single-item fields on the same path, in the same branch if any).
+                bool Same(LayerMember x) => x.Branch?.Name == m.Branch?.Name;
                 int j = mi + 1;
                 while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
-                if (j < members.Count && IsSingle(members[j], LayerKind.BatchNorm2d))
+                if (j < members.Count && Same(members[j]) && IsSingle(members[j], LayerKind.BatchNorm2d))
                 {
                     members[j] = members[j] with { Items = new[] { Removed(members[j].Items[0]) }.ToEquatableArray() };
                     j++;
                     while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
                 }
-                if (j < members.Count && members[j].Items.Count == 1 && Activations.Contains(members[j].Items[0].Kind)
+                if (j < members.Count && Same(members[j]) && members[j].Items.Count == 1 && Activations.Contains(members[j].Items[0].Kind)
                     && members[j].FieldType != DeclarationValidator.SequentialType)
                     members[j] = members[j] with { Items = new[] { Removed(members[j].Items[0]) }.ToEquatableArray() };
             }

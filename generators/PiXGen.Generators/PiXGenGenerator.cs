@@ -187,7 +187,10 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         }
     }
 
-    /// <summary>Validate, infer shapes (networks) and emit one class. Never throws: failures become PIX9999.</summary>
+    /// <summary>
+    /// Validate, infer shapes (networks) and emit one class: parse → IR → PiX decisions and pass → specialised
+    /// declarations → translation validation → emit (docs/compiler.md). Never throws: failures become PIX9999.
+    /// </summary>
     public static GenerationResult Analyse(ParseResult parsed, EquatableArray<ClassDecl> blockDecls, VariantOptions? variantOptions = null,
         EquatableArray<ClassDecl> networkDecls = default)
     {
@@ -218,28 +221,60 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             LayerNode? denseIr = null; // the dense network a PiX network derives from, for the cost delta
             var variants = new List<ClassDecl>();
 
-            // Takes a rewritten network and its specialised blocks, re-validates it and infers the new network.
-            LayerNode? Specialise(PiXRewriter.Result result)
+            // PiX decisions (paths of the dense IR): the PiX pass computes the network they make; the specialised declarations
+            // (blocks stay classes, names stay PyTorch's) are what the module is emitted from, and must infer to the same network.
+            LayerNode? Specialise(LayerNode dense, Dictionary<string, PiXRewriter.PiXAction> actions, PiXOptionsDecl options, LocationInfo? location)
             {
+                var expected = PiXPass.Run(dense, actions, options);
+                var result = PiXRewriter.Apply(decl, blocks, dense, actions, options, location, diagnostics);
                 foreach (var v in result.Variants) blocks[v.FullName] = v;
                 decl = result.Network;
                 variants = result.Variants;
                 DeclarationValidator.Validate(decl, blocks, diagnostics);
-                return HasErrors(diagnostics) ? null : ShapeInference.Run(decl, blocks, diagnostics);
+                var inferred = HasErrors(diagnostics) ? null : ShapeInference.Run(decl, blocks, diagnostics);
+                if (inferred is not null && TranslationValidator.Validate(decl, expected, inferred) is { } mismatch)
+                {
+                    diagnostics.Add(mismatch);
+                    return null;
+                }
+                return inferred;
             }
             if (decl.Kind == ClassKind.Network)
             {
+                // [PiXSqueeze] somewhere: the declarations without the markers are the dense network. The markers are
+                // decisions on its instances (eligibility per instance, PIX0301); the PiX pass computes the network they
+                // make, and the marker-rewritten declarations must infer to it.
+                LayerNode? markerDense = null, markerExpected = null;
+                var unmarked = parsed.Decl!;
+                if (unmarked.Members.Any(m => m.PiX is not null) || blockDecls.Any(b => b.Members.Any(m => m.PiX is not null)))
+                {
+                    var original = new Dictionary<string, ClassDecl>();
+                    foreach (var b in blockDecls) original[b.FullName] = b;
+                    var zetas = new Dictionary<string, long>();
+                    markerDense = ShapeInference.Run(unmarked, original, diagnostics, zetas);
+                    if (markerDense is null)
+                        return Failed(decl, diagnostics);
+                    var markerActions = PiXRewriter.MarkerDecisions(unmarked, original, markerDense, zetas, diagnostics);
+                    if (HasErrors(diagnostics))
+                        return Failed(decl, diagnostics);
+                    markerExpected = PiXPass.Run(markerDense, markerActions, DefaultPiXOptions);
+                }
                 ir = ShapeInference.Run(decl, blocks, diagnostics);
                 if (ir is null)
                     return Failed(decl, diagnostics);
+                if (markerExpected is not null && TranslationValidator.Validate(decl, markerExpected, ir) is { } markerMismatch)
+                {
+                    diagnostics.Add(markerMismatch);
+                    return Failed(decl, diagnostics);
+                }
                 if (decl.Substitution is not null && decl.Variants is null)
                 {
                     // Network-wide PiX: decide on the dense instance, specialise blocks, infer the PiX network.
                     denseIr = ir;
-                    var result = PiXRewriter.Substitute(decl, blocks, ir, diagnostics);
-                    if (result is null || HasErrors(diagnostics))
+                    var actions = PiXRewriter.Decisions(decl, ir, diagnostics);
+                    if (HasErrors(diagnostics))
                         return Failed(decl, diagnostics);
-                    ir = Specialise(result);
+                    ir = Specialise(ir, actions, decl.Substitution.Options, decl.Substitution.Location);
                     if (ir is null)
                         return Failed(decl, diagnostics);
                     diagnostics.Add(PiXSummary(decl, ir));
@@ -256,7 +291,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                     denseIr = ir;
                     if (decided.Value.Actions.Count > 0)
                     {
-                        ir = Specialise(PiXRewriter.Apply(decl, blocks, ir, decided.Value.Actions, DefaultPiXOptions, decl.Variants.Location, diagnostics));
+                        ir = Specialise(ir, decided.Value.Actions, DefaultPiXOptions, decl.Variants.Location);
                         if (ir is null)
                             return Failed(decl, diagnostics);
                     }
@@ -264,13 +299,8 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VariantBuilt, decl.Variants!.Location, decl.Name,
                         decided.Value.Label, decided.Value.Details));
                 }
-                else if (parsed.Decl!.Members.Any(m => m.PiX is not null) || blockDecls.Any(b => b.Members.Any(m => m.PiX is not null)))
-                {
-                    // [PiXSqueeze] somewhere: the same declarations without the markers are the dense network.
-                    var original = new Dictionary<string, ClassDecl>();
-                    foreach (var b in blockDecls) original[b.FullName] = b;
-                    denseIr = ShapeInference.Run(parsed.Decl, original, new List<DiagnosticInfo>());
-                }
+                else if (markerDense is not null)
+                    denseIr = markerDense; // the cost delta of the markers
             }
             var source = ModuleEmitter.Emit(decl, blocks, ir, variants);
             var entry = ir is null ? null : new CatalogEntry(decl.CatalogName, decl.FullName, decl.BuiltVariant is not null);

@@ -11,15 +11,18 @@ namespace PiXGen.Generators.Analysis;
 /// <summary>
 /// PiX substitution as a rewrite of declarations (stage 2):
 /// <list type="bullet">
-/// <item>[PiXSqueeze] on a member: the class's own Conv2d item becomes a PiX item (and the following BatchNorm and
-/// activation disappear), for every instance of the class.</item>
-/// <item>[SubstitutePiX] on a network: decisions are taken per instance on the dense network's instantiated IR;
-/// blocks whose instances change are specialised into variant classes nested in the network, so the dense
-/// block stays dense for other networks.</item>
+/// <item>[PiXSqueeze] on a member: decided per instance on the dense network's IR (<see cref="MarkerDecisions"/>,
+/// PIX0301 at the marker for an instance that cannot become PiX); for emission the class's own Conv2d item becomes a
+/// PiX item and the following BatchNorm and activation disappear, for every instance of the class
+/// (<see cref="ApplyMarkers"/>), and <see cref="TranslationValidator"/> checks that rewrite against the pass.</item>
+/// <item>[SubstitutePiX] and [Variants] on a network: decisions are taken per instance on the dense network's
+/// instantiated IR (<see cref="Decisions"/>, <see cref="VariantSelector.Decide"/>); <see cref="PiXPass"/> computes the
+/// network they make, and <see cref="Apply"/> specialises the declarations the module is emitted from: blocks whose
+/// instances change become variant classes nested in the network, so the dense block stays dense for other networks.
+/// <see cref="TranslationValidator"/> checks that those declarations infer to the pass's network.</item>
 /// </list>
 /// The PiX item keeps the member's name, so φ's weight takes the convolution's state_dict key. Whether an
-/// instance can be substituted (kernel 1, stride 1, groups 1, C_out dividing C_in) is checked by shape inference
-/// from the "Replaced*" settings the PiX item carries, with PIX0301 at the marker.
+/// instance can be substituted (kernel 1, stride 1, groups 1, no padding, C_out dividing C_in) is decided on the IR.
 /// </summary>
 public static class PiXRewriter
 {
@@ -30,6 +33,9 @@ public static class PiXRewriter
     {
         LayerKind.ReLU, LayerKind.ReLU6, LayerKind.SiLU, LayerKind.Sigmoid, LayerKind.Hardswish,
     };
+
+    /// <summary>Whether a layer of this kind is an activation that substitution removes after a replaced convolution's BatchNorm.</summary>
+    public static bool IsActivation(LayerKind? kind) => kind is { } k && Activations.Contains(k);
 
     // ------------------------------------------------------------------ the PiX item
 
@@ -42,7 +48,8 @@ public static class PiXRewriter
         AddOptions(settings, o);
         if (check)
         {
-            // Instance-dependent eligibility, checked by shape inference (PIX0301 at the marker).
+            // The replaced convolution's expressions, so the declaration validator still checks them (a marked block
+            // alone has no IR). Eligibility is decided per instance on the dense IR (MarkerDecisions); inference ignores these.
             settings.Add(new Setting("ReplacedKernel", conv.Get("Kernel") ?? "1", SettingType.Expression));
             settings.Add(new Setting("ReplacedStride", conv.Get("Stride") ?? "1", SettingType.Expression));
             settings.Add(new Setting("ReplacedGroups", conv.Get("Groups") ?? "1", SettingType.Expression));
@@ -72,7 +79,7 @@ public static class PiXRewriter
         {
             var m = members[mi];
             if (m.PiX is null) continue;
-            int k = IndexOf(m.Items, i => i.Kind == LayerKind.Conv2d);
+            int k = MarkedItem(m);
             if (k < 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXNotSubstitutable, m.PiX.Location, $"{cls.Name}.{m.Name}",
@@ -92,6 +99,56 @@ public static class PiXRewriter
         return cls with { Members = members.ToEquatableArray() };
     }
 
+    /// <summary>The item a [PiXSqueeze] marker on <paramref name="m"/> replaces: its first Conv2d item, or -1.</summary>
+    public static int MarkedItem(LayerMember m) => IndexOf(m.Items, i => i.Kind == LayerKind.Conv2d);
+
+    /// <summary>
+    /// [PiXSqueeze] markers as decisions, per instance: every instance of a marked convolution in the dense network's IR
+    /// (the declarations without the markers, instantiated) is replaced by PiX with the marker's options and ζ (its
+    /// explicit Zeta, evaluated per instance in <paramref name="zetas"/>, or C_in / C_out). An instance that cannot be
+    /// replaced is PIX0301 at the marker, with the reason (<see cref="MarkerReason"/>). <see cref="PiXPass"/> computes the
+    /// network these decisions make; <see cref="ApplyMarkers"/> is the declaration rewrite it is validated against.
+    /// </summary>
+    public static Dictionary<string, PiXAction> MarkerDecisions(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense,
+        IReadOnlyDictionary<string, long> zetas, List<DiagnosticInfo> diagnostics)
+    {
+        var decisions = new Dictionary<string, PiXAction>();
+        foreach (var (conv, _) in Convolutions(dense))
+        {
+            if (conv.Origin is null) continue;
+            var origin = conv.Origin.Split('|');
+            var cls = origin[0] == network.FullName ? network : blocks.TryGetValue(origin[0], out var b) ? b : null;
+            var member = cls?.Members.FirstOrDefault(m => m.Name == origin[1]);
+            if (member?.PiX is not { } mark || MarkedItem(member) != int.Parse(origin[2], CultureInfo.InvariantCulture)) continue;
+            zetas.TryGetValue(conv.Path, out long zeta);
+            var reason = MarkerReason(conv, mark.Zeta is not null) ?? (mark.Zeta is null ? null : ZetaReason(conv, zeta));
+            if (reason is not null)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXNotSubstitutable, mark.Location, $"{network.Name}.{conv.Path}", reason));
+            else decisions[conv.Path] = new PiXAction(Insert: false, Zeta: (int)zeta, mark.Options);
+        }
+        return decisions;
+    }
+
+    /// <summary>
+    /// Why a [PiXSqueeze]-marked convolution instance cannot become PiX, or null: kernel 1, stride 1, groups 1, no padding,
+    /// and (without an explicit ζ) C_out &lt; C_in dividing C_in; an explicit ζ is checked by <see cref="ZetaReason"/>.
+    /// </summary>
+    public static string? MarkerReason(LayerNode conv, bool explicitZeta)
+        => explicitZeta ? Reason(conv, allowEqual: true, channels: false) : Reason(conv, allowEqual: false);
+
+    /// <summary>
+    /// Why an explicit ζ cannot replace this convolution, or null: PiX makes ⌈C_in / ζ⌉ channels, which must be the
+    /// convolution's C_out (anything else would change every shape after it).
+    /// </summary>
+    private static string? ZetaReason(LayerNode conv, long zeta)
+    {
+        long cin = conv.GetInt("InChannels"), cout = conv.GetInt("OutChannels");
+        if (zeta < 1) return $"its Zeta is {zeta}; ζ must be at least 1";
+        long co = (cin + zeta - 1) / zeta;
+        return co == cout ? null
+            : $"Zeta {zeta} makes {co} channels from C_in {cin}, the convolution makes C_out {cout}; PiX must keep the layer's output shape";
+    }
+
     /// <summary>Puts <paramref name="pix"/> at item <paramref name="k"/> of member <paramref name="mi"/> and removes the followers.</summary>
     private static void ReplaceAt(List<LayerMember> members, int mi, int k, LayerItem pix, bool withFollowers, bool standalone)
     {
@@ -104,23 +161,23 @@ public static class PiXRewriter
             {
                 // Followers inside the same Sequential.
                 int j = k + 1;
-                if (j < items.Count && items[j].Kind == LayerKind.BatchNorm2d && items[j].When is null) items[j] = Removed(items[j]);
-                if (j < items.Count && items[j].When == "false") j++;
-                if (j < items.Count && Activations.Contains(items[j].Kind) && items[j].When is null) items[j] = Removed(items[j]);
+                if (j < items.Count && items[j].Kind == LayerKind.BatchNorm2d) { items[j] = Removed(items[j]); j++; }
+                if (j < items.Count && Activations.Contains(items[j].Kind)) items[j] = Removed(items[j]);
             }
             else
             {
-                // Followers are the next members (single-item fields on the same path).
+                // Followers are the next members (single-item fields on the same path, in the same branch if any).
+                bool Same(LayerMember x) => x.Branch?.Name == m.Branch?.Name;
                 int j = mi + 1;
                 while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
-                if (j < members.Count && IsSingle(members[j], LayerKind.BatchNorm2d))
+                if (j < members.Count && Same(members[j]) && IsSingle(members[j], LayerKind.BatchNorm2d))
                 {
                     members[j] = members[j] with { Items = new[] { Removed(members[j].Items[0]) }.ToEquatableArray() };
                     j++;
                     while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
                 }
-                if (j < members.Count && members[j].Items.Count == 1 && Activations.Contains(members[j].Items[0].Kind)
-                    && members[j].Items[0].When is null && members[j].FieldType != DeclarationValidator.SequentialType)
+                if (j < members.Count && Same(members[j]) && members[j].Items.Count == 1 && Activations.Contains(members[j].Items[0].Kind)
+                    && members[j].FieldType != DeclarationValidator.SequentialType)
                     members[j] = members[j] with { Items = new[] { Removed(members[j].Items[0]) }.ToEquatableArray() };
             }
         }
@@ -133,7 +190,7 @@ public static class PiXRewriter
     }
 
     private static bool IsSingle(LayerMember m, LayerKind kind)
-        => m.Items.Count == 1 && m.Items[0].Kind == kind && m.Items[0].When is null && m.FieldType != DeclarationValidator.SequentialType;
+        => m.Items.Count == 1 && m.Items[0].Kind == kind && m.FieldType != DeclarationValidator.SequentialType;
 
     private static int IndexOf(EquatableArray<LayerItem> items, System.Func<LayerItem, bool> p)
     {
@@ -149,31 +206,70 @@ public static class PiXRewriter
     public sealed record Result(ClassDecl Network, List<ClassDecl> Variants, List<string> Replaced);
 
     /// <summary>
-    /// Decides, on the dense network's IR, which convolutions PiX replaces, and rewrites the network and the
-    /// blocks on the way into variants. Null when nothing could be decided (errors reported).
+    /// [SubstitutePiX]: decides, on the dense network's IR, which convolutions PiX replaces (the automatic squeeze rule,
+    /// Include and Exclude patterns), keyed by path. <see cref="PiXPass"/> computes the network these decisions make and
+    /// <see cref="Apply"/> specialises the declarations that emit it. Unusable includes and unused patterns are reported.
     /// </summary>
-    public static Result? Substitute(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense,
-        List<DiagnosticInfo> diagnostics)
+    public static Dictionary<string, PiXAction> Decisions(ClassDecl network, LayerNode dense, List<DiagnosticInfo> diagnostics)
     {
         var sub = network.Substitution!;
-        var decisions = new HashSet<string>(); // paths of the convolutions to replace
-        var matchedPatterns = new HashSet<string>();
-        Decide(dense, sub, decisions, matchedPatterns, network, diagnostics);
+        var decisions = new Dictionary<string, PiXAction>();
+        var matched = new HashSet<string>();
+        foreach (var (conv, inBranch) in Convolutions(dense))
+        {
+            var included = sub.Include.Where(p => Matches(p, conv.Path)).ToList();
+            var excluded = sub.Exclude.Where(p => Matches(p, conv.Path)).ToList();
+            foreach (var p in included.Concat(excluded)) matched.Add(p);
+            if (excluded.Count > 0) continue;
+            if (included.Count > 0)
+            {
+                string? reason = inBranch ? BranchReason : Reason(conv, allowEqual: true);
+                if (reason is not null)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXNotSubstitutable, sub.Location,
+                        $"{network.Name}.{conv.Path} (included by \"{included[0]}\")", reason));
+                else decisions[conv.Path] = Replace;
+            }
+            else if (!inBranch && conv.Role != NodeRole.Shortcut && IsSqueeze(conv)) decisions[conv.Path] = Replace;
+        }
         foreach (var pattern in sub.Include.Concat(sub.Exclude))
-            if (!matchedPatterns.Contains(pattern))
+            if (!matched.Contains(pattern))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXPatternUnused, sub.Location, network.Name, pattern));
-        var actions = decisions.ToDictionary(d => d, _ => new PiXAction(Insert: false, Zeta: 0));
-        return Apply(network, blocks, dense, actions, sub.Options, sub.Location, diagnostics);
+        return decisions;
     }
 
-    /// <summary>What happens to one convolution: replaced by PiX (ζ = C_in / C_out), or a PiX with factor ζ put in front of it.</summary>
-    public sealed record PiXAction(bool Insert, int Zeta);
+    /// <summary>
+    /// What happens to one convolution: replaced by PiX (ζ = C_in / C_out, or <paramref name="Zeta"/> when a [PiXSqueeze]
+    /// marker gives one), or a PiX with factor ζ put in front of it. <paramref name="Options"/>: a marker's own PiX options;
+    /// null takes the pass's.
+    /// </summary>
+    public sealed record PiXAction(bool Insert, int Zeta, PiXOptionsDecl? Options = null);
+
+    private static readonly PiXAction Replace = new(Insert: false, Zeta: 0);
+
+    private const string BranchReason = "it is on a [Branch]; PiX substitution and variants do not reach branch members yet";
+
+    /// <summary>
+    /// The convolutions of the IR in order, each with whether it sits inside a [Branch] group. Decisions never name a
+    /// branch member: the declaration specialiser cannot reach one (docs/language.md), and a decision it dropped would
+    /// be a network other than the one decided.
+    /// </summary>
+    public static IEnumerable<(LayerNode Conv, bool InBranch)> Convolutions(LayerNode node, bool inBranch = false)
+    {
+        if (node.Kind == NodeKind.Layer)
+        {
+            if (node.Layer == LayerKind.Conv2d) yield return (node, inBranch);
+            yield break;
+        }
+        foreach (var child in node.Children)
+            foreach (var conv in Convolutions(child, inBranch || node.Kind == NodeKind.Parallel))
+                yield return conv;
+    }
 
     /// <summary>Rewrites the network and its blocks so the convolutions at the given paths get their PiX actions.</summary>
     public static Result Apply(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense,
-        Dictionary<string, PiXAction> actions, PiXOptionsDecl options, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        IReadOnlyDictionary<string, PiXAction> actions, PiXOptionsDecl options, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
-        var rewriter = new VariantBuilder(network, blocks, options, actions, location, diagnostics);
+        var rewriter = new VariantBuilder(network, blocks, options, actions, PiXPass.Followers(dense, actions, options), location, diagnostics);
         var rewritten = rewriter.Rewrite(dense, network, isNetwork: true);
         return new Result(rewritten, rewriter.Variants, actions.Keys.OrderBy(p => p, System.StringComparer.Ordinal).ToList());
     }
@@ -186,38 +282,20 @@ public static class PiXRewriter
         return new LayerItem(LayerKind.PiX, "PiX", settings.ToEquatableArray(), conv.When, conv.AfterAdd, null, null, location ?? conv.Location);
     }
 
-    private static void Decide(LayerNode node, PiXSubstitutionDecl sub, HashSet<string> decisions, HashSet<string> matched,
-        ClassDecl network, List<DiagnosticInfo> diagnostics)
-    {
-        if (node.Kind == NodeKind.Layer && node.Layer == LayerKind.Conv2d)
-        {
-            var included = sub.Include.Where(p => Matches(p, node.Path)).ToList();
-            var excluded = sub.Exclude.Where(p => Matches(p, node.Path)).ToList();
-            foreach (var p in included.Concat(excluded)) matched.Add(p);
-            if (excluded.Count > 0) return;
-            long k = node.GetInt("Kernel"), s = node.GetInt("Stride", 1), g = node.GetInt("Groups", 1);
-            long cin = node.GetInt("InChannels"), cout = node.GetInt("OutChannels");
-            if (included.Count > 0)
-            {
-                string? reason = Reason(k, s, g, cin, cout, allowEqual: true);
-                if (reason is not null)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXNotSubstitutable, sub.Location,
-                        $"{network.Name}.{node.Path} (included by \"{included[0]}\")", reason));
-                else decisions.Add(node.Path);
-                return;
-            }
-            if (node.Role != NodeRole.Shortcut && IsSqueeze(node)) decisions.Add(node.Path);
-            return;
-        }
-        foreach (var c in node.Children) Decide(c, sub, decisions, matched, network, diagnostics);
-    }
+    /// <summary>The automatic rule: a channel-squeezing convolution (1×1, stride 1, no padding, ungrouped, C_out &lt; C_in dividing C_in).</summary>
+    public static bool IsSqueeze(LayerNode conv) => Reason(conv, allowEqual: false) is null;
 
-    /// <summary>The automatic rule: a channel-squeezing convolution (1×1, stride 1, ungrouped, C_out &lt; C_in dividing C_in).</summary>
-    public static bool IsSqueeze(LayerNode conv)
+    /// <summary>
+    /// Why an instantiated convolution cannot become PiX with ζ = C_in / C_out (<paramref name="channels"/> false: with an
+    /// explicit ζ, so any channel counts), or null.
+    /// </summary>
+    public static string? Reason(LayerNode conv, bool allowEqual, bool channels = true)
     {
-        long cin = conv.GetInt("InChannels"), cout = conv.GetInt("OutChannels");
-        return conv.GetInt("Kernel") == 1 && conv.GetInt("Stride", 1) == 1 && conv.GetInt("Groups", 1) == 1
-            && cout > 0 && cout < cin && cin % cout == 0;
+        long padding = conv.GetInt("Padding");
+        if (padding != 0 && conv.GetInt("Kernel") == 1)
+            return $"its padding is {conv.Get("Padding")}; a padded 1x1 convolution grows the map, PiX keeps its size";
+        long cin = channels ? conv.GetInt("InChannels") : 1, cout = channels ? conv.GetInt("OutChannels") : 1;
+        return Reason(conv.GetInt("Kernel"), conv.GetInt("Stride", 1), conv.GetInt("Groups", 1), cin, cout, allowEqual);
     }
 
     /// <summary>Why a convolution cannot become PiX with ζ = C_in / C_out, or null.</summary>
@@ -253,7 +331,8 @@ public static class PiXRewriter
         private readonly ClassDecl _network;
         private readonly IReadOnlyDictionary<string, ClassDecl> _blocks;
         private readonly PiXOptionsDecl _options;
-        private readonly Dictionary<string, PiXAction> _actions;
+        private readonly IReadOnlyDictionary<string, PiXAction> _actions;
+        private readonly HashSet<string> _followers;
         private readonly LocationInfo? _location;
         private readonly List<DiagnosticInfo> _diagnostics;
         private readonly Dictionary<string, ClassDecl> _bySignature = new();
@@ -261,9 +340,10 @@ public static class PiXRewriter
         public List<ClassDecl> Variants { get; } = new();
 
         public VariantBuilder(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, PiXOptionsDecl options,
-            Dictionary<string, PiXAction> actions, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+            IReadOnlyDictionary<string, PiXAction> actions, HashSet<string> followers, LocationInfo? location, List<DiagnosticInfo> diagnostics)
         {
             _network = network; _blocks = blocks; _options = options; _actions = actions; _location = location; _diagnostics = diagnostics;
+            _followers = followers;
         }
 
         /// <summary>Direct descendants of <paramref name="node"/> declared in its own class (through Sequential containers).</summary>
@@ -286,6 +366,7 @@ public static class PiXRewriter
         public ClassDecl Rewrite(LayerNode node, ClassDecl cls, bool isNetwork)
         {
             var replace = new List<(string Member, int Item)>();
+            var removals = new List<(string Member, int Item)>();
             var inserts = new List<(string Member, int Item, int Zeta)>();
             var choices = new Dictionary<(string Member, int Item), List<ClassDecl>>();
             foreach (var child in Own(node))
@@ -297,6 +378,7 @@ public static class PiXRewriter
                     if (action.Insert) inserts.Add((key.Member, key.Item, action.Zeta));
                     else replace.Add(key);
                 }
+                else if (child.Kind == NodeKind.Layer && _followers.Contains(child.Path)) removals.Add(key);
                 else if (child.Kind == NodeKind.Block)
                 {
                     var member = cls.Members.First(m => m.Name == key.Member);
@@ -306,12 +388,14 @@ public static class PiXRewriter
                     list.Add(chosen);
                 }
             }
-            bool changed = replace.Count > 0 || inserts.Count > 0 || choices.Any(kv => kv.Value.Any(b => !ReferenceEquals(b, _blocks[Original(cls, kv.Key)])));
+            bool changed = replace.Count > 0 || removals.Count > 0 || inserts.Count > 0 || choices.Any(kv => kv.Value.Any(b => !ReferenceEquals(b, _blocks[Original(cls, kv.Key)])));
             if (!changed) return cls;
 
             var signature = new StringBuilder(cls.FullName);
             foreach (var r in replace.Distinct().OrderBy(r => r.Member, System.StringComparer.Ordinal).ThenBy(r => r.Item))
                 signature.Append(';').Append(r.Member).Append('#').Append(r.Item);
+            foreach (var r in removals.Distinct().OrderBy(r => r.Member, System.StringComparer.Ordinal).ThenBy(r => r.Item))
+                signature.Append(";-").Append(r.Member).Append('#').Append(r.Item);
             foreach (var ins in inserts.Distinct().OrderBy(r => r.Member, System.StringComparer.Ordinal).ThenBy(r => r.Item))
                 signature.Append(";+").Append(ins.Member).Append('#').Append(ins.Item).Append('z').Append(ins.Zeta);
             foreach (var kv in choices.OrderBy(kv => kv.Key.Member, System.StringComparer.Ordinal).ThenBy(kv => kv.Key.Item))
@@ -319,7 +403,7 @@ public static class PiXRewriter
             if (!isNetwork && _bySignature.TryGetValue(signature.ToString(), out var existing)) return existing;
 
             var members = cls.Members.ToList();
-            // Block choices first (they do not move items), then replacements (which may mark followers removed).
+            // Block choices first (they do not move items), then replacements and their removed followers.
             foreach (var kv in choices)
             {
                 int mi = members.FindIndex(m => m.Name == kv.Key.Member);
@@ -353,7 +437,15 @@ public static class PiXRewriter
                     continue;
                 }
                 ReplaceAt(members, mi, k, PiXItemFor(m.Items[k], null, _options, _location, check: false),
-                    _options.WithNormAndActivation, standalone: !isNetwork || cls.DeclaresFields);
+                    withFollowers: false, standalone: !isNetwork || cls.DeclaresFields);
+            }
+            // The followers the pass removes with their convolutions (PiXPass.Followers), wherever this instance has them.
+            foreach (var (member, k) in removals.Distinct())
+            {
+                int mi = members.FindIndex(m => m.Name == member);
+                var items = members[mi].Items.ToList();
+                items[k] = Removed(items[k]);
+                members[mi] = members[mi] with { Items = items.ToEquatableArray() };
             }
             // Insertions last, from the highest item index down, so earlier indices stay valid.
             foreach (var (member, k, zeta) in inserts.Distinct().OrderByDescending(x => x.Item))

@@ -28,9 +28,13 @@ public sealed class ShapeInference
     /// <summary>The [Use] that instantiates the block being inferred (a second location for its errors), or null.</summary>
     private LocationInfo? _useSite;
 
-    private ShapeInference(IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics, string networkName)
+    /// <summary>When set: the explicit ζ of every [PiXSqueeze]-marked convolution instantiated, by path (<see cref="Run"/>).</summary>
+    private readonly Dictionary<string, long>? _markerZetas;
+
+    private ShapeInference(IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics, string networkName,
+        Dictionary<string, long>? markerZetas = null)
     {
-        _blocks = blocks; _diagnostics = diagnostics; _networkName = networkName;
+        _blocks = blocks; _diagnostics = diagnostics; _networkName = networkName; _markerZetas = markerZetas;
     }
 
     /// <summary>Parses "3x224x224" (also "3,224,224" or "3×224×224").</summary>
@@ -49,11 +53,17 @@ public sealed class ShapeInference
         return true;
     }
 
-    /// <summary>Instantiates <paramref name="network"/>; null when its input shape is invalid or inference failed.</summary>
-    public static LayerNode? Run(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics)
+    /// <summary>
+    /// Instantiates <paramref name="network"/>; null when its input shape is invalid or inference failed. With
+    /// <paramref name="markerZetas"/>, the declarations are the dense ones (the [PiXSqueeze] markers not applied) and the
+    /// explicit ζ a marker gives (<c>PiXSqueeze(Zeta = ...)</c>) is evaluated in each instance of its convolution and
+    /// recorded by path, for <see cref="PiXRewriter.MarkerDecisions"/>.
+    /// </summary>
+    public static LayerNode? Run(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics,
+        Dictionary<string, long>? markerZetas = null)
     {
         if (!TryParseInput(network.Input, out var input, out _)) return null; // reported by the validator
-        var inference = new ShapeInference(blocks, diagnostics, network.Name);
+        var inference = new ShapeInference(blocks, diagnostics, network.Name, markerZetas);
         try
         {
             var env = inference.BindArguments(network, new Dictionary<string, object>(), new List<KeyValuePair<string, Expr>>(),
@@ -290,6 +300,13 @@ public sealed class ShapeInference
                 var name = sequential ? index.ToString(CultureInfo.InvariantCulture) : m.PyName;
                 var childPath = sequential ? $"{path}.{name}" : path;
                 var node = InstantiateLayer(item, env, shape, name, childPath, role) with { Origin = origin };
+                if (_markerZetas is not null && m.PiX?.Zeta is { } zeta && itemIndex == PiXRewriter.MarkedItem(m))
+                {
+                    var where = $"{Where(childPath)} (PiXSqueeze, Zeta)";
+                    if (Eval(ParseOrFail(zeta, m.PiX.Location, where), env, m.PiX.Location, where) is not long z)
+                        Fail(DiagnosticDescriptors.BadExpression, m.PiX.Location, where, $"'{zeta}' is a condition, not an integer");
+                    else _markerZetas[childPath] = z;
+                }
                 children.Add(node); shape = node.Out; index++;
             }
         }
@@ -608,22 +625,6 @@ public sealed class ShapeInference
             case LayerKind.PiX:
             {
                 NeedMap();
-                if (item.Get("ReplacedKernel") is not null)
-                {
-                    // A [PiXSqueeze]-marked convolution: can this instance become PiX?
-                    // The replaced convolution's kernel and stride may be per-axis; a non-square one reads as its larger side (never 1).
-                    long Square(string setting)
-                    {
-                        var (ht, wt) = Setting.Split(item.Get(setting)!);
-                        long h = EvalInt(setting, ht);
-                        return ht == wt ? h : Math.Max(h, EvalInt(setting, wt));
-                    }
-                    long rk = Square("ReplacedKernel"), rs = Square("ReplacedStride"), rg = Int("ReplacedGroups", null, record: false);
-                    bool explicitZeta = item.Get("Zeta") is not null;
-                    long outC = explicitZeta ? x.C : Int("OutChannels", null, record: false);
-                    var reason = PiXRewriter.Reason(rk, rs, rg, x.C, outC, allowEqual: explicitZeta);
-                    if (reason is not null) Fail(DiagnosticDescriptors.PiXNotSubstitutable, item.Location, where, reason);
-                }
                 long zeta;
                 if (item.Get("Zeta") is not null) zeta = Int("Zeta", null);
                 else if (item.Get("OutChannels") is not null)

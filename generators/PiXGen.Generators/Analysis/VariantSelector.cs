@@ -8,13 +8,14 @@ namespace PiXGen.Generators.Analysis;
 
 /// <summary>
 /// Build-time variants of [Variants] networks (stage 2): picks the variant from the pin or the MSBuild
-/// properties, decides per instance on the dense network's IR which convolutions change, and leaves the
-/// rewriting to <see cref="PiXRewriter"/>.
+/// properties and decides per instance on the dense network's IR which convolutions change; <see cref="PiXPass"/>
+/// computes the resulting network and <see cref="PiXRewriter.Apply"/> specialises the declarations it is emitted from.
 /// <list type="bullet">
 /// <item><c>pix</c>: every channel-squeezing 1×1 convolution on a main path becomes PiX (with its BN and activation).</item>
 /// <item><c>downscale</c>: a PiX with factor ζ goes in front of every ungrouped k×k convolution (any k) on a main
 /// path whose input channels ζ divides; the convolution then takes C/ζ channels. Shortcut (projection)
-/// convolutions and layers marked [NoVariant] are left alone; an RGB stem (3 channels) is never divisible.</item>
+/// convolutions, members of [Branch] groups and layers marked [NoVariant] are left alone; an RGB stem (3 channels) is
+/// never divisible.</item>
 /// <item><c>prune</c>: the same placement with ζ ∈ {2, 4, 8} chosen per layer, greedily by MAC saving, until the
 /// network meets the target with the fewest layers changed.</item>
 /// </list>
@@ -99,9 +100,8 @@ public static class VariantSelector
         IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense, long denseMacs, List<DiagnosticInfo> diagnostics)
     {
         var actions = new Dictionary<string, PiXRewriter.PiXAction>();
-        var convs = new List<LayerNode>();
-        Collect(dense, convs);
-        convs = convs.Where(c => c.Role != NodeRole.Shortcut && !OptedOut(c, network, blocks)).ToList();
+        var convs = PiXRewriter.Convolutions(dense).Where(c => !c.InBranch).Select(c => c.Conv)
+            .Where(c => c.Role != NodeRole.Shortcut && !OptedOut(c, network, blocks)).ToList();
         switch (choice.Kind)
         {
             case "dense":
@@ -141,12 +141,6 @@ public static class VariantSelector
                 return (actions, $"prune(target {choice.Target}: {actions.Count} layer{(actions.Count == 1 ? "" : "s")})", string.Join(", ", chosen));
             }
         }
-    }
-
-    private static void Collect(LayerNode node, List<LayerNode> into)
-    {
-        if (node.Kind == NodeKind.Layer && node.Layer == LayerKind.Conv2d) into.Add(node);
-        foreach (var c in node.Children) Collect(c, into);
     }
 
     private static bool OptedOut(LayerNode conv, ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks)

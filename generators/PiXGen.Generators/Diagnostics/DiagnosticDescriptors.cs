@@ -169,7 +169,7 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor PiXNotSubstitutable = Make("PIX0301", "Layer cannot be replaced by PiX",
         "{0}: cannot replace this convolution by PiX: {1}", "PiXGen.PiX", DiagnosticSeverity.Error,
-        "PiX replaces channel-squeezing convolutions: kernel 1, stride 1, groups 1, C_out < C_in dividing C_in (or an explicit ζ).");
+        "PiX replaces channel-squeezing convolutions: kernel 1, stride 1, groups 1, no padding, C_out < C_in dividing C_in (or an explicit ζ with ⌈C_in / ζ⌉ = C_out), not on a [Branch] member.");
 
     public static readonly DiagnosticDescriptor PiXPatternUnused = Make("PIX0302", "Include/Exclude pattern matches nothing",
         "{0}: [SubstitutePiX] pattern \"{1}\" matches no convolution of the network", "PiXGen.PiX", DiagnosticSeverity.Warning,
@@ -199,5 +199,5 @@ public static class DiagnosticDescriptors
     // ---- Generator (PIX9xxx) ----
     public static readonly DiagnosticDescriptor InternalError = Make("PIX9999", "PiXGen internal error",
         "PiXGen failed while generating '{0}': {1}", Generator, DiagnosticSeverity.Error,
-        "An unexpected condition inside the generator. Please report it with the declaration that caused it.");
+        "An unexpected condition inside the generator, or a failed translation validation (the declarations the module would be emitted from are not the network the PiX pass computed). Please report it with the declaration that caused it.");
 }

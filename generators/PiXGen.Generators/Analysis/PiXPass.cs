@@ -1,0 +1,172 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using PiXGen.Generators.Model;
+
+namespace PiXGen.Generators.Analysis;
+
+/// <summary>
+/// PiX substitution and the build-time variants as IR→IR passes: from the dense network's instantiated IR and the
+/// decisions (<see cref="PiXRewriter.Decisions"/> for [SubstitutePiX], <see cref="PiXRewriter.MarkerDecisions"/> for
+/// [PiXSqueeze] markers, <see cref="VariantSelector.Decide"/> for [Variants]), the network the decisions must produce — node kinds, state_dict names, settings, shapes, parameter
+/// counts — computed on the IR alone, never from declarations.
+/// <list type="bullet">
+/// <item>Replace (squeeze, marker, variant <c>pix</c>): the convolution becomes a PiX layer of the same name with
+/// ζ = C_in / C_out (or a marker's explicit ζ); the BatchNorm2d right after it on the same path, then an activation right after that, are
+/// removed (unless <see cref="PiXOptionsDecl.WithNormAndActivation"/> is off; a marker's own options win).</item>
+/// <item>Insert (<c>downscale</c>, <c>prune</c>): a PiX layer with factor ζ goes in front of the convolution,
+/// which then takes ⌈C_in / ζ⌉ channels. In a Sequential it takes the convolution's index; elsewhere it is the
+/// field "&lt;conv&gt;_pix".</item>
+/// </list>
+/// A Sequential's children are renumbered 0, 1, 2, … afterwards (the names its module gives them), and every
+/// container's parameter count is the sum of its children's. A node with no decision in its subtree is returned
+/// as it was. <see cref="TranslationValidator"/> checks the specialised declarations against this result.
+/// </summary>
+public static class PiXPass
+{
+    /// <summary>The network <paramref name="actions"/> (keyed by convolution path) make of <paramref name="dense"/>.</summary>
+    public static LayerNode Run(LayerNode dense, IReadOnlyDictionary<string, PiXRewriter.PiXAction> actions, PiXOptionsDecl options)
+        => actions.Count == 0 ? dense : new Pass(actions, options).Rewrite(dense);
+
+    /// <summary>A PiX layer with factor ζ on <paramref name="input"/>, as shape inference instantiates it.</summary>
+    public static LayerNode PiXLayer(string name, string path, Shape input, long zeta, PiXOptionsDecl options, NodeRole role)
+    {
+        string Text(long v) => v.ToString(CultureInfo.InvariantCulture);
+        long co = (input.C + zeta - 1) / zeta;
+        var settings = new[]
+        {
+            new Setting("Zeta", Text(zeta), SettingType.Expression),
+            new Setting("PhiBias", options.PhiBias ? "true" : "false", SettingType.Bool),
+            new Setting("Tau", options.Tau, SettingType.Double),
+            new Setting("Mode", Text(options.Mode), SettingType.Expression),
+            new Setting("Context", Text(options.Context), SettingType.Expression),
+            new Setting("InChannels", Text(input.C), SettingType.Expression),
+        };
+        return new LayerNode(NodeKind.Layer, LayerKind.PiX, name, path, "PiX", input, Shape.Map(co, input.H, input.W),
+            settings.ToEquatableArray(), co * input.C + (options.PhiBias ? co : 0), role, false, EquatableArray<LayerNode>.Empty);
+    }
+
+    /// <summary>
+    /// The paths of the layers the replacements remove with their convolutions (none without
+    /// <see cref="PiXOptionsDecl.WithNormAndActivation"/>). The declaration specialiser removes exactly these.
+    /// </summary>
+    public static HashSet<string> Followers(LayerNode dense, IReadOnlyDictionary<string, PiXRewriter.PiXAction> actions, PiXOptionsDecl options)
+    {
+        var followers = new HashSet<string>();
+        void Walk(LayerNode node)
+        {
+            for (int i = 0; i < node.Children.Count; i++)
+            {
+                var child = node.Children[i];
+                if (child.Layer == LayerKind.Conv2d && actions.TryGetValue(child.Path, out var action) && !action.Insert
+                    && (action.Options ?? options).WithNormAndActivation)
+                    followers.UnionWith(FollowerIndices(node.Children, i).Select(j => node.Children[j].Path));
+                Walk(child);
+            }
+        }
+        Walk(dense);
+        return followers;
+    }
+
+    /// <summary>
+    /// The followers of the convolution at <paramref name="i"/> among its siblings: the next node on the same path (same
+    /// role: the shortcut is not a follower) if it is a BatchNorm2d, then the next one if it is an activation.
+    /// </summary>
+    private static IEnumerable<int> FollowerIndices(EquatableArray<LayerNode> siblings, int i)
+    {
+        int Next(int from)
+        {
+            int j = from + 1;
+            while (j < siblings.Count && siblings[j].Role != siblings[i].Role) j++;
+            return j;
+        }
+        int next = Next(i);
+        if (next < siblings.Count && siblings[next].Kind == NodeKind.Layer && siblings[next].Layer == LayerKind.BatchNorm2d)
+        {
+            yield return next;
+            next = Next(next);
+        }
+        if (next < siblings.Count && siblings[next].Kind == NodeKind.Layer && PiXRewriter.IsActivation(siblings[next].Layer)) yield return next;
+    }
+
+    private sealed class Pass
+    {
+        private readonly IReadOnlyDictionary<string, PiXRewriter.PiXAction> _actions;
+        private readonly PiXOptionsDecl _options;
+
+        public Pass(IReadOnlyDictionary<string, PiXRewriter.PiXAction> actions, PiXOptionsDecl options)
+        {
+            _actions = actions; _options = options;
+        }
+
+        /// <summary>Whether a decision falls inside <paramref name="node"/>'s subtree.</summary>
+        private bool Decided(LayerNode node)
+            => node.Path.Length == 0 || _actions.Keys.Any(p => p == node.Path || p.StartsWith(node.Path + ".", System.StringComparison.Ordinal));
+
+        public LayerNode Rewrite(LayerNode node)
+        {
+            if (node.Kind == NodeKind.Layer || !Decided(node)) return node;
+            var children = new List<LayerNode>();
+            var old = node.Children;
+            var removed = new HashSet<int>();
+            for (int i = 0; i < old.Count; i++)
+            {
+                var child = old[i];
+                if (removed.Contains(i)) continue;
+                if (child.Kind != NodeKind.Layer || child.Layer != LayerKind.Conv2d || !_actions.TryGetValue(child.Path, out var action))
+                {
+                    children.Add(Rewrite(child));
+                    continue;
+                }
+                if (action.Insert)
+                {
+                    var name = FreeName(child.Name + "_pix", old);
+                    var prefix = child.Path.Substring(0, child.Path.Length - child.Name.Length);
+                    var pix = PiXLayer(name, prefix + name, child.In, action.Zeta, _options, child.Role);
+                    children.Add(pix);
+                    children.Add(Downscaled(child, pix.Out));
+                    continue;
+                }
+                var options = action.Options ?? _options;
+                long zeta = action.Zeta > 0 ? action.Zeta : child.GetInt("InChannels") / child.GetInt("OutChannels");
+                children.Add(PiXLayer(child.Name, child.Path, child.In, zeta, options, child.Role));
+                if (options.WithNormAndActivation) removed.UnionWith(FollowerIndices(old, i));
+            }
+            if (node.Kind == NodeKind.Sequential && node.Op == "Sequential") children = Renumbered(children, node.Path);
+            return node with { Children = children.ToEquatableArray(), Parameters = children.Sum(c => c.Parameters) };
+        }
+
+        /// <summary>The convolution behind an inserted PiX: it now sees the PiX's output channels.</summary>
+        private static LayerNode Downscaled(LayerNode conv, Shape input)
+        {
+            var (kh, kw) = Setting.Split(conv.Get("Kernel")!);
+            long k = long.Parse(kh, CultureInfo.InvariantCulture) * long.Parse(kw, CultureInfo.InvariantCulture);
+            long outC = conv.GetInt("OutChannels"), groups = conv.GetInt("Groups", 1);
+            bool bias = conv.Get("Bias") == "true";
+            var settings = conv.Settings.Select(s => s.Name == "InChannels" ? s with { Value = input.C.ToString(CultureInfo.InvariantCulture) } : s);
+            return conv with
+            {
+                In = input,
+                Settings = settings.ToEquatableArray(),
+                Parameters = outC * (input.C / groups) * k + (bias ? outC : 0),
+            };
+        }
+
+        private static string FreeName(string name, EquatableArray<LayerNode> siblings)
+        {
+            while (siblings.Any(s => s.Name == name)) name += "_";
+            return name;
+        }
+
+        /// <summary>A Sequential names its children by position: after an insertion or a removal the later ones move.</summary>
+        private static List<LayerNode> Renumbered(List<LayerNode> children, string path)
+            => children.Select((c, i) => Renamed(c, i.ToString(CultureInfo.InvariantCulture), $"{path}.{i.ToString(CultureInfo.InvariantCulture)}")).ToList();
+
+        private static LayerNode Renamed(LayerNode node, string name, string path)
+            => node.Name == name && node.Path == path ? node : node with { Name = name, Children = node.Children.Select(c => Moved(c, node.Path, path)).ToEquatableArray(), Path = path };
+
+        /// <summary>The same node under a new path prefix.</summary>
+        private static LayerNode Moved(LayerNode node, string from, string to)
+            => node with { Path = to + node.Path.Substring(from.Length), Children = node.Children.Select(c => Moved(c, from, to)).ToEquatableArray() };
+    }
+}

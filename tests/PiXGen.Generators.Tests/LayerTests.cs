@@ -176,6 +176,48 @@ public class LayerTests
     }
 
     [Fact]
+    public void StochasticDepth_ramps_over_repeated_blocks_as_p_times_step_over_steps()
+    {
+        var run = RunClean(Src("""
+            [Block, Residual]
+            public partial class DropBlock
+            {
+                [Arg] readonly int id;
+                [Conv2d("in", Kernel = 3, Padding = 1)] readonly Conv2d conv;
+                [StochasticDepth(0.2, Step = "id", Steps = 8)] readonly PiXGen.Layers.StochasticDepth drop;
+            }
+
+            [Network(Input = "4x6x6")]
+            public partial class RampNet
+            {
+                [Use(typeof(DropBlock), "id: 2 * i + 1", Count = 4)] readonly Sequential blocks;
+            }
+            """));
+        var model = RuntimeCheck.Create(RuntimeCheck.Load(run), "Demo.RampNet");
+        var ps = model.named_modules().Where(m => m.module is PiXGen.Layers.StochasticDepth)
+            .Select(m => ((PiXGen.Layers.StochasticDepth)m.module).P).ToArray();
+        Assert.Equal(new[] { 0.2 * 1 / 8, 0.2 * 3 / 8, 0.2 * 5 / 8, 0.2 * 7 / 8 }, ps);
+        // The compiler's IR (the graph the fused and ONNX paths run) records the same per-instance probabilities.
+        var graph = run.Files.Single(f => f.HintName.EndsWith("RampNet.Graph.g.cs", System.StringComparison.Ordinal)).Text;
+        foreach (var p in ps) Assert.Contains(p.ToString("R", System.Globalization.CultureInfo.InvariantCulture), graph);
+    }
+
+    [Fact]
+    public void StochasticDepth_ramp_outside_its_range_is_reported_at_the_attribute() => ExpectDiagnostics(Src("""
+        [Network(Input = "4x6x6")]
+        public partial class BeyondTheRamp
+        {
+            [StochasticDepth(0.2, Step = 9, Steps = 8)] readonly PiXGen.Layers.StochasticDepth late;
+        }
+
+        [Network(Input = "4x6x6")]
+        public partial class RampWithoutSteps
+        {
+            [StochasticDepth(0.2, Step = 1)] readonly PiXGen.Layers.StochasticDepth noSteps;
+        }
+        """), new[] { "PIX0106", "PIX0004" });
+
+    [Fact]
     public void ChannelShuffle_InterleavesGroups_AsANaiveIndexMap()
     {
         var run = RunClean(Src("""

@@ -28,9 +28,8 @@ public partial class EfficientNetConv
 /// <summary>
 /// torchvision's EfficientNet <c>MBConv</c>: optional 1×1 expansion, depthwise k×k, squeeze-excitation (SiLU,
 /// sigmoid, squeeze channels max(1, C_in / 4) of the block input), linear 1×1 projection; stochastic depth and the
-/// residual only when the stride is 1 and the channel count is kept. The stochastic depth probability is a
-/// constant 0.1 for every block: the language takes a constant there, while torchvision ramps it linearly from 0 to
-/// 0.1875 over the 16 blocks (the identity in eval either way).
+/// residual only when the stride is 1 and the channel count is kept. The stochastic depth probability ramps as
+/// torchvision's: 0.2 · <c>id</c> / 16 for the block numbered <c>id</c> (0 to 15) in the network (the identity in eval).
 /// </summary>
 [Block, Residual(When = "stride == 1 && in == oup")]
 public partial class MBConv
@@ -39,6 +38,7 @@ public partial class MBConv
     [Arg] readonly int expand;
     [Arg] readonly int kernel;
     [Arg] readonly int stride;
+    [Arg] readonly int id;
     [Let("in * expand")] readonly int hidden;
     [Let("max(1, in / 4)")] readonly int squeeze;
 
@@ -48,12 +48,13 @@ public partial class MBConv
     [Use(typeof(EfficientNetConv), "oup: oup, kernel: 1, activate: false")]
     readonly Sequential block;
 
-    [StochasticDepth(0.1, When = "stride == 1 && in == oup")] readonly StochasticDepth? stochastic_depth;
+    [StochasticDepth(0.2, Step = "id", Steps = 16, When = "stride == 1 && in == oup")] readonly StochasticDepth? stochastic_depth;
 }
 
 /// <summary>
 /// One EfficientNet stage: <c>layers</c> (1 to 4) <see cref="MBConv"/> blocks numbered 0, 1, … as torchvision's
-/// stage <c>nn.Sequential</c>; the first block has the stage's stride, the others stride 1.
+/// stage <c>nn.Sequential</c>; the first block has the stage's stride, the others stride 1. <c>first</c>: the network-wide
+/// number of the stage's first block (for the stochastic depth ramp).
 /// </summary>
 [Block]
 public partial class EfficientNetStage
@@ -63,15 +64,16 @@ public partial class EfficientNetStage
     [Arg] readonly int kernel;
     [Arg] readonly int stride;
     [Arg] readonly int layers;
+    [Arg] readonly int first;
 
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: stride"), ComponentName(Name = "0")]
-    readonly MBConv first;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1", When = "layers > 1"), ComponentName(Name = "1")]
-    readonly MBConv? second;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1", When = "layers > 2"), ComponentName(Name = "2")]
-    readonly MBConv? third;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1", When = "layers > 3"), ComponentName(Name = "3")]
-    readonly MBConv? fourth;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: stride, id: first"), ComponentName(Name = "0")]
+    readonly MBConv block0;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 1", When = "layers > 1"), ComponentName(Name = "1")]
+    readonly MBConv? block1;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 2", When = "layers > 2"), ComponentName(Name = "2")]
+    readonly MBConv? block2;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 3", When = "layers > 3"), ComponentName(Name = "3")]
+    readonly MBConv? block3;
 }
 
 /// <summary>torchvision <c>efficientnet_b0</c>, declared with PiXGen attributes.</summary>
@@ -81,13 +83,13 @@ public partial class EfficientNetB0
     [Arg(1000)] readonly int numClasses;
 
     [Use(typeof(EfficientNetConv), "oup: 32, stride: 2")]
-    [Use(typeof(EfficientNetStage), "oup: 16, expand: 1, kernel: 3, stride: 1, layers: 1")]
-    [Use(typeof(EfficientNetStage), "oup: 24, expand: 6, kernel: 3, stride: 2, layers: 2")]
-    [Use(typeof(EfficientNetStage), "oup: 40, expand: 6, kernel: 5, stride: 2, layers: 2")]
-    [Use(typeof(EfficientNetStage), "oup: 80, expand: 6, kernel: 3, stride: 2, layers: 3")]
-    [Use(typeof(EfficientNetStage), "oup: 112, expand: 6, kernel: 5, stride: 1, layers: 3")]
-    [Use(typeof(EfficientNetStage), "oup: 192, expand: 6, kernel: 5, stride: 2, layers: 4")]
-    [Use(typeof(EfficientNetStage), "oup: 320, expand: 6, kernel: 3, stride: 1, layers: 1")]
+    [Use(typeof(EfficientNetStage), "oup: 16, expand: 1, kernel: 3, stride: 1, layers: 1, first: 0")]
+    [Use(typeof(EfficientNetStage), "oup: 24, expand: 6, kernel: 3, stride: 2, layers: 2, first: 1")]
+    [Use(typeof(EfficientNetStage), "oup: 40, expand: 6, kernel: 5, stride: 2, layers: 2, first: 3")]
+    [Use(typeof(EfficientNetStage), "oup: 80, expand: 6, kernel: 3, stride: 2, layers: 3, first: 5")]
+    [Use(typeof(EfficientNetStage), "oup: 112, expand: 6, kernel: 5, stride: 1, layers: 3, first: 8")]
+    [Use(typeof(EfficientNetStage), "oup: 192, expand: 6, kernel: 5, stride: 2, layers: 4, first: 11")]
+    [Use(typeof(EfficientNetStage), "oup: 320, expand: 6, kernel: 3, stride: 1, layers: 1, first: 15")]
     [Use(typeof(EfficientNetConv), "oup: 1280, kernel: 1")]
     readonly Sequential features;
 

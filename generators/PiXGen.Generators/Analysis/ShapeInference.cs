@@ -472,6 +472,13 @@ public sealed class ShapeInference
                 var pText = item.Get("P") ?? "0.5";
                 double.TryParse(pText, NumberStyles.Float, CultureInfo.InvariantCulture, out var pd);
                 Require(pd >= 0 && pd <= 1, $"{(item.Kind == LayerKind.Dropout ? "dropout" : "drop")} probability must be between 0 and 1, got {pText}");
+                if (item.Kind == LayerKind.StochasticDepth && (item.Get("Step") is not null || item.Get("Steps") is not null))
+                {
+                    // The linear ramp p · Step / Steps: the instance's probability is what the IR records.
+                    long step = Int("Step", null), steps = Int("Steps", null);
+                    Require(steps > 0 && step >= 0 && step <= steps, $"the ramp needs 0 <= Step <= Steps and Steps > 0, got Step = {step}, Steps = {steps}");
+                    if (steps > 0) pText = (pd * step / steps).ToString("R", CultureInfo.InvariantCulture);
+                }
                 settings.Add(new Setting("P", pText, SettingType.Double));
                 if (item.Kind == LayerKind.StochasticDepth) Word("Mode");
                 output = x;

@@ -527,7 +527,11 @@ public sealed class ModuleEmitter
                 return ($"new global::PiXGen.Layers.LayerNorm2d({c}{Arg("eps", item.Get("Eps") is { } lEps ? Lit(lEps) : null, "1E-05")}" +
                         $"{Arg("affine", item.Get("Affine"), "true")})", Same);
             case LayerKind.StochasticDepth:
-                return ($"new global::PiXGen.Layers.StochasticDepth({Lit(item.Get("P") ?? "0")}{Arg("mode", item.Get("Mode") is { } sdMode ? Quote(sdMode) : null, "\"row\"")})", Same);
+            {
+                string sdP = Lit(item.Get("P") ?? "0");
+                if (S("Step") is { } step && S("Steps") is { } steps) sdP = $"{sdP} * ({step}) / (double)({steps})"; // the linear ramp
+                return ($"new global::PiXGen.Layers.StochasticDepth({sdP}{Arg("mode", item.Get("Mode") is { } sdMode ? Quote(sdMode) : null, "\"row\"")})", Same);
+            }
             case LayerKind.ChannelShuffle:
                 return ($"{NN}.ChannelShuffle({S("Groups")})", Same);
             case LayerKind.Upsample:

@@ -156,6 +156,13 @@ public sealed class StochasticDepthAttribute : LayerAttribute
     public double P { get; }
     /// <summary><c>"row"</c> (default) or <c>"batch"</c>.</summary>
     public string Mode { get; set; } = "row";
+    /// <summary>
+    /// With <see cref="Steps"/>: the drop probability is <c>p · Step / Steps</c>, torchvision's linear ramp over a network's
+    /// blocks (EfficientNet: <c>0.2 · block_id / 16</c>). Integer or expression of the block's arguments.
+    /// </summary>
+    public object? Step { get; set; }
+    /// <summary>The number of steps of the ramp (see <see cref="Step"/>); integer or expression, positive.</summary>
+    public object? Steps { get; set; }
 }
 
 /// <summary><c>nn.ChannelShuffle</c> (ShuffleNet): interleaves the channels of <c>groups</c> groups.</summary>

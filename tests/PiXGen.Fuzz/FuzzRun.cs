@@ -17,6 +17,10 @@ public sealed class FuzzRun
     public Dictionary<string, (int Passed, int Failed)> PerOracle { get; } = Oracle.All.ToDictionary(o => o, _ => (0, 0), StringComparer.Ordinal);
     public Dictionary<string, int> PerVariant { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, int> NotApplicable { get; } = new(StringComparer.Ordinal);
+    /// <summary>Per <see cref="Feature"/>: cases holding it (valid or not) and valid ones (which every oracle checked).</summary>
+    public Dictionary<string, (int Cases, int Valid)> PerFeature { get; } = Feature.All.ToDictionary(f => f, _ => (0, 0), StringComparer.Ordinal);
+    /// <summary>Cases with parallel branches or a [Dense] block (<see cref="Feature.Parallel"/>), and the valid ones.</summary>
+    public (int Cases, int Valid) Parallel { get; private set; }
     public Dictionary<string, int> InvalidReasons { get; } = new(StringComparer.Ordinal);
     public List<CaseResult> Failures { get; } = new();
     public TimeSpan Elapsed { get; private set; }
@@ -62,6 +66,13 @@ public sealed class FuzzRun
         else if (r.InvalidBecause is { } why) InvalidReasons[why] = InvalidReasons.GetValueOrDefault(why) + 1;
         if (r.Valid && r.Case.Repeats) Repeating++;
         if (r.Valid) PerVariant[r.Case.Variant] = PerVariant.GetValueOrDefault(r.Case.Variant) + 1;
+        int valid = r.Valid ? 1 : 0;
+        foreach (var feature in r.Case.Features)
+        {
+            var (c, v) = PerFeature.GetValueOrDefault(feature);
+            PerFeature[feature] = (c + 1, v + valid);
+        }
+        if (r.Case.Features.Overlaps(Feature.Parallel)) Parallel = (Parallel.Cases + 1, Parallel.Valid + valid);
         foreach (var (oracle, verdict) in r.Verdicts)
         {
             var (p, f) = PerOracle.GetValueOrDefault(oracle);
@@ -76,6 +87,10 @@ public sealed class FuzzRun
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"seed {seed}: {Cases} cases in {Elapsed.TotalSeconds:F1} s ({CasesPerMinute:F0} cases/min), {Valid} valid ({100 * ValidRatio:F1} %), {Repeating} valid with a repeated [Use]");
         sb.AppendLine("valid cases per variant: " + string.Join(", ", PerVariant.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key} {v.Value}")));
+        sb.AppendLine(CultureInfo.InvariantCulture, $"with parallel branches or [Dense]: {Parallel.Cases} cases ({100.0 * Parallel.Cases / Math.Max(1, Cases):F1} %), {Parallel.Valid} valid");
+        sb.AppendLine("construct                                          cases    valid");
+        foreach (var (feature, (c, v)) in PerFeature)
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{feature,-48} {c,7} {v,8}");
         sb.AppendLine("invalid (PiXGen errors): " + string.Join(", ", InvalidReasons.OrderByDescending(v => v.Value).Select(v => $"{v.Key} ×{v.Value}")));
         sb.AppendLine("oracle                               passed   failed");
         foreach (var (oracle, (p, f)) in PerOracle.OrderBy(o => o.Key, StringComparer.Ordinal))

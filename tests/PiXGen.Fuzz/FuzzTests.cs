@@ -20,6 +20,9 @@ public class FuzzTests
         foreach (var oracle in Oracle.All)
             Assert.True(run.PerOracle[oracle].Passed >= run.Valid / 3, $"oracle '{oracle}' ran on only {run.PerOracle[oracle].Passed} of {run.Valid} valid cases\n" + run.Report(20261128));
         Assert.True(run.Repeating >= run.Valid / 4, run.Report(20261128));
+        // Every dataflow construct (branches, [Dense], split, shuffle) went through every oracle in valid networks.
+        foreach (var feature in Feature.All)
+            Assert.True(run.PerFeature[feature].Valid > 0, $"no valid case with '{feature}'\n" + run.Report(20261128));
     }
 
     [Fact]
@@ -39,7 +42,14 @@ public class FuzzTests
         var variants = cases.Select(c => c.Variant).Distinct().ToList();
         Assert.Equal(new[] { "dense", "dense (Variants)", "downscale", "pix", "prune", "substitute" }, variants.OrderBy(v => v, System.StringComparer.Ordinal));
         string all = string.Concat(cases.Select(c => c.Source(unrolled: false)));
-        foreach (var feature in new[] { "[Let(", "Count = ", " i == 0 ? ", "[Shortcut(When", "Residual(When", "PiXSqueeze", "When = ", "AfterAdd = true", "SqueezeExcitation", "Groups = " })
+        foreach (var feature in new[] { "[Let(", "Count = ", " i == 0 ? ", "[Shortcut(When", "Residual(When", "PiXSqueeze", "When = ", "AfterAdd = true", "SqueezeExcitation", "Groups = ",
+            "[Branch(", "Merge = \"add\"", "Merge = \"concat\"", "Split = true", "[Block, Dense]", "[ChannelShuffle(", "[Let(\"in / 2\")]" })
             Assert.Contains(feature, all);
+        // The dataflow constructs, in networks that run them (not only in unused blocks), and with every build.
+        foreach (var feature in Feature.All)
+            Assert.Contains(cases, c => c.Features.Contains(feature));
+        var parallel = cases.Where(c => c.Features.Overlaps(Feature.Parallel)).ToList();
+        Assert.True(10 * parallel.Count >= 3 * cases.Count, $"only {parallel.Count} of {cases.Count} networks have branches or a [Dense] block");
+        Assert.Equal(variants.Count, parallel.Select(c => c.Variant).Distinct().Count());
     }
 }

@@ -286,11 +286,14 @@ public static class NetworkGen
         private int fields;
         public int Groups;
         public readonly HashSet<string> Features = new(StringComparer.Ordinal);
+        /// <summary>Whether the last member is on a branch (a group right after it would join its group).</summary>
+        public bool EndsWithBranch { get; private set; }
         public void Line(string text) => sb.Append(text);
         /// <summary>A member: its attributes, then <c>readonly type fN;</c>.</summary>
         public void Member(string attributes, string type)
         {
             if (attributes.Contains("ChannelShuffle", StringComparison.Ordinal)) Features.Add(Feature.Shuffle);
+            EndsWithBranch = attributes.StartsWith("[Branch(", StringComparison.Ordinal);
             sb.Append("    ").Append(attributes).Append(" readonly ").Append(type).Append(" f").Append(I(fields++)).Append(";\n");
         }
         public override string ToString() => sb.ToString();
@@ -449,6 +452,7 @@ public static class NetworkGen
     private static void Group(Choices r, BlockText b, string c, bool hasLet, IReadOnlyList<BlockInfo> earlier)
     {
         int g = b.Groups++;
+        if (b.EndsWithBranch) b.Member($"[{Activation(r)}]", "Sequential"); // consecutive [Branch] members form one group
         string Name(int k) => FormattableString.Invariant($"g{g}{(char)('a' + k)}");
         string half = c + " / 2";
         switch (r.Pick(4))

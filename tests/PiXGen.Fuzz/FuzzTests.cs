@@ -35,6 +35,50 @@ public class FuzzTests
         Assert.True(2 * valid >= total, $"{valid} of {total} generated declarations are valid");
     }
 
+    /// <summary>
+    /// The generator's PiX-on-a-branch construct (an expansion and a <c>[PiXSqueeze]</c> back, members of one added
+    /// branch) really makes a PiX layer, in every build, inside a repeated [Use], and passes every oracle.
+    /// </summary>
+    [Theory]
+    [InlineData("dense", "", null, null)]
+    [InlineData("pix", ", Variants", "PiXGenVariant", "pix")]
+    [InlineData("downscale", ", Variants", "PiXGenZeta", "2")]
+    [InlineData("prune", ", Variants", "PiXGenTarget", "0.9")]
+    [InlineData("substitute", ", SubstitutePiX", null, null)]
+    public void PiXSqueeze_on_a_branch_becomes_PiX_in_every_build(string variant, string attributes, string? property, string? value)
+    {
+        const string block = """
+            [Block]
+            public partial class Block0
+            {
+                [Arg] readonly int planes;
+                [Arg(1)] readonly int stride;
+                [Let("planes * 2")] readonly int hidden;
+                [Conv2d("planes", Kernel = 3, Stride = "stride", Padding = 1, Bias = false)] [BatchNorm2d] [ReLU] readonly Sequential f0;
+                [Branch("a", Merge = "add")] [Conv2d("hidden", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU] readonly Sequential f1;
+                [Branch("a", Merge = "add")] [Conv2d("planes", Kernel = 1, Bias = false), PiXSqueeze] readonly PiXGen.PiX.PiXLayer f2;
+                [Branch("a", Merge = "add")] [BatchNorm2d] readonly BatchNorm2d? f3;
+                [Branch("b", Merge = "add")] [Identity] readonly Identity f4;
+            }
+            """;
+        var properties = new System.Collections.Generic.Dictionary<string, string>();
+        if (variant != "dense" && variant != "substitute") properties["PiXGenVariant"] = variant;
+        if (property is not null) properties[property] = value!;
+        var c = new FuzzCase
+        {
+            Blocks = new[] { block },
+            Members = new[] { new Member(new object[] { new UseItem(0, i => $"planes: 4 + {i} * 4, stride: 1 + {i}", 2) }, "Sequential", "stage") },
+            Channels = 3, Size = 8, Attributes = attributes, Properties = properties, Variant = variant,
+        };
+        var generated = InMemoryCompiler.Generate(c.Source(unrolled: false), properties);
+        Assert.False(generated.HasErrors, string.Join("\n", generated.Messages));
+        Assert.Contains(generated.Files, f => f.Value.Contains("new global::PiXGen.PiX.PiXLayer(", System.StringComparison.Ordinal));
+        var result = Fuzzer.Run(c);
+        Assert.True(result.Valid && !result.Mismatches.Any(), result.Describe());
+        Assert.Null(result.Verdicts[Oracle.TwinOutput]);
+        Assert.Null(result.Verdicts[Oracle.Onnx]);
+    }
+
     [Fact]
     public void Every_variant_and_feature_is_generated()
     {

@@ -17,6 +17,12 @@ public sealed class FuzzRun
     public Dictionary<string, (int Passed, int Failed)> PerOracle { get; } = Oracle.All.ToDictionary(o => o, _ => (0, 0), StringComparer.Ordinal);
     public Dictionary<string, int> PerVariant { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, int> NotApplicable { get; } = new(StringComparer.Ordinal);
+    /// <summary>Per <see cref="Feature"/>: cases holding it (valid or not) and valid ones (which every oracle checked).</summary>
+    public Dictionary<string, (int Cases, int Valid)> PerFeature { get; } = Feature.All.ToDictionary(f => f, _ => (0, 0), StringComparer.Ordinal);
+    /// <summary>Cases with parallel branches or a [Dense] block (<see cref="Feature.Parallel"/>), and the valid ones.</summary>
+    public (int Cases, int Valid) Parallel { get; private set; }
+    /// <summary>Valid cases with branches or [Dense], per build.</summary>
+    public Dictionary<string, int> ParallelPerVariant { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, int> InvalidReasons { get; } = new(StringComparer.Ordinal);
     public List<CaseResult> Failures { get; } = new();
     public TimeSpan Elapsed { get; private set; }
@@ -62,12 +68,28 @@ public sealed class FuzzRun
         else if (r.InvalidBecause is { } why) InvalidReasons[why] = InvalidReasons.GetValueOrDefault(why) + 1;
         if (r.Valid && r.Case.Repeats) Repeating++;
         if (r.Valid) PerVariant[r.Case.Variant] = PerVariant.GetValueOrDefault(r.Case.Variant) + 1;
+        int valid = r.Valid ? 1 : 0;
+        foreach (var feature in r.Case.Features)
+        {
+            var (c, v) = PerFeature.GetValueOrDefault(feature);
+            PerFeature[feature] = (c + 1, v + valid);
+        }
+        if (r.Case.Features.Overlaps(Feature.Parallel))
+        {
+            Parallel = (Parallel.Cases + 1, Parallel.Valid + valid);
+            if (r.Valid) ParallelPerVariant[r.Case.Variant] = ParallelPerVariant.GetValueOrDefault(r.Case.Variant) + 1;
+        }
         foreach (var (oracle, verdict) in r.Verdicts)
         {
             var (p, f) = PerOracle.GetValueOrDefault(oracle);
             PerOracle[oracle] = verdict is null ? (p + 1, f) : (p, f + 1);
         }
-        foreach (var (oracle, _) in r.NotApplicable) NotApplicable[oracle] = NotApplicable.GetValueOrDefault(oracle) + 1;
+        foreach (var (oracle, why) in r.NotApplicable)
+        {
+            // Counted per oracle and reason, the reason's numbers and names blanked so that like reasons add up.
+            string key = $"{oracle}: {System.Text.RegularExpressions.Regex.Replace(why, "[0-9]+|'[^']*'", "#")}";
+            NotApplicable[key] = NotApplicable.GetValueOrDefault(key) + 1;
+        }
         if (r.Mismatches.Any()) { r.Index = index; Failures.Add(r); }
     }
 
@@ -76,12 +98,17 @@ public sealed class FuzzRun
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"seed {seed}: {Cases} cases in {Elapsed.TotalSeconds:F1} s ({CasesPerMinute:F0} cases/min), {Valid} valid ({100 * ValidRatio:F1} %), {Repeating} valid with a repeated [Use]");
         sb.AppendLine("valid cases per variant: " + string.Join(", ", PerVariant.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key} {v.Value}")));
+        string perVariant = string.Join(", ", ParallelPerVariant.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key} {v.Value}"));
+        sb.AppendLine(CultureInfo.InvariantCulture, $"with parallel branches or [Dense]: {Parallel.Cases} cases ({100.0 * Parallel.Cases / Math.Max(1, Cases):F1} %), {Parallel.Valid} valid ({perVariant})");
+        sb.AppendLine("construct                                          cases    valid");
+        foreach (var (feature, (c, v)) in PerFeature)
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{feature,-48} {c,7} {v,8}");
         sb.AppendLine("invalid (PiXGen errors): " + string.Join(", ", InvalidReasons.OrderByDescending(v => v.Value).Select(v => $"{v.Key} ×{v.Value}")));
         sb.AppendLine("oracle                               passed   failed");
         foreach (var (oracle, (p, f)) in PerOracle.OrderBy(o => o.Key, StringComparer.Ordinal))
             sb.AppendLine(CultureInfo.InvariantCulture, $"{oracle,-36} {p,7} {f,8}");
         sb.AppendLine("seconds per phase: " + string.Join(", ", Timing.Seconds.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key} {t.Value:F1}")));
-        foreach (var (oracle, n) in NotApplicable) sb.AppendLine(CultureInfo.InvariantCulture, $"not applicable ({oracle}): {n}");
+        foreach (var (reason, n) in NotApplicable) sb.AppendLine(CultureInfo.InvariantCulture, $"not applicable ×{n}: {reason}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"mismatching cases: {Failures.Count}");
         foreach (var f in Failures)
             sb.AppendLine(CultureInfo.InvariantCulture, $"\n=== case {f.Index} (reproduce: --seed {seed} --first {f.Index} --cases 1)\n{f.Describe()}");

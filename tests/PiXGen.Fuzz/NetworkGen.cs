@@ -49,6 +49,8 @@ public sealed class FuzzCase
     public required string Attributes { get; init; }
     public required IReadOnlyDictionary<string, string> Properties { get; init; }
     public required string Variant { get; init; }
+    /// <summary>The <see cref="Feature"/>s of parallel branches, [Dense] and shuffles the network runs.</summary>
+    public IReadOnlySet<string> Features { get; init; } = new HashSet<string>();
 
     /// <summary>Whether some [Use] repeats (so the twin differs from the declaration).</summary>
     public bool Repeats => Members.SelectMany(m => m.Items).OfType<UseItem>().Any(u => u.Count > 0);
@@ -81,6 +83,23 @@ public sealed class FuzzCase
         => $"// variant: {Variant}{string.Concat(Properties.Select(p => $" -p:{p.Key}={p.Value}"))}\n" + Source(unrolled: false);
 }
 
+/// <summary>The dataflow constructs a case may hold (counted per run, required in the CI sample).</summary>
+public static class Feature
+{
+    public const string Concat = "branches merged by concat";
+    public const string Add = "branches merged by add";
+    public const string Split = "branches with Split";
+    public const string Dense = "[Dense] block";
+    public const string Shuffle = "ChannelShuffle";
+    public const string RepeatedBlock = "block with branches/[Dense] in a repeated [Use]";
+    public const string CountInBranch = "repeated [Use] on a network branch";
+    public const string UseInBranch = "block [Use] on a block's branch";
+    public const string PiXInBranch = "PiXSqueeze on a branch";
+    public static readonly string[] All = { Concat, Add, Split, Dense, Shuffle, RepeatedBlock, CountInBranch, UseInBranch, PiXInBranch };
+    /// <summary>The constructs that make a network more than a chain of layers.</summary>
+    public static readonly string[] Parallel = { Concat, Add, Split, Dense };
+}
+
 /// <summary>
 /// The CsCheck generator of valid random networks (and a minority of invalid ones): blocks with [Arg]s and
 /// [Let]s; plain blocks, residual blocks with a projection shortcut, with a conditional residual and with an
@@ -90,8 +109,8 @@ public sealed class FuzzCase
 /// </summary>
 public static class NetworkGen
 {
-    /// <summary>The generator: 200 random choices (CsCheck shrinks them toward 0) turned into a case.</summary>
-    public static readonly Gen<FuzzCase> Case = Gen.UInt.Array[200].Select(v => Build(new Choices(v)));
+    /// <summary>The generator: 400 random choices (CsCheck shrinks them toward 0) turned into a case.</summary>
+    public static readonly Gen<FuzzCase> Case = Gen.UInt.Array[400].Select(v => Build(new Choices(v)));
 
     private static string I(int v) => v.ToString(CultureInfo.InvariantCulture);
 
@@ -99,8 +118,12 @@ public static class NetworkGen
     {
         int blockCount = 1 + r.Pick(3);
         var blocks = new List<string>();
-        var hasLet = new bool[blockCount];
-        for (int b = 0; b < blockCount; b++) blocks.Add(Block(r, b, out hasLet[b]));
+        var infos = new List<BlockInfo>();
+        for (int b = 0; b < blockCount; b++)
+        {
+            blocks.Add(Block(r, b, infos, out var info));
+            infos.Add(info);
+        }
 
         int channels = 1 + r.Pick(4);
         int size = 8 + 2 * r.Pick(5); // 8, 10, ..., 16
@@ -112,8 +135,15 @@ public static class NetworkGen
         else
             members.Add(new Member(new object[] { "Conv2d(\"width\", Kernel = 3, Padding = 1, Bias = false)", "BatchNorm2d", Activation(r) }, "Sequential", "stem"));
         int stages = 1 + r.Pick(3);
+        var features = new HashSet<string>(StringComparer.Ordinal);
         for (int s = 0; s < stages; s++)
         {
+            // A branch stage, unless the previous member is a branch too (consecutive [Branch] members form one group).
+            if (r.Chance(15) && !(members[^1].Items[0] is string last && last.StartsWith("Branch(", StringComparison.Ordinal)))
+            {
+                members.AddRange(BranchStage(r, s, blockCount, features));
+                continue;
+            }
             var items = new List<object>();
             if (r.Chance(15)) items.Add(Activation(r));
             int uses = 1 + r.Pick(2);
@@ -159,7 +189,15 @@ public static class NetworkGen
                 properties["PiXGenTarget"] = r.OneOf("0.9", "0.8", "0.95"); break;
             default: attributes = ", Variants"; variant = "dense (Variants)"; break;
         }
-        return new FuzzCase { Blocks = blocks, Members = members, Channels = channels, Size = size, Attributes = attributes, Properties = properties, Variant = variant };
+        // The constructs of the blocks the network uses (blocks it does not use are compiled, never run).
+        foreach (var use in members.SelectMany(m => m.Items).OfType<UseItem>())
+        {
+            var used = infos[use.Block].Features;
+            features.UnionWith(used);
+            if (use.Count > 0 && used.Overlaps(Feature.Parallel)) features.Add(Feature.RepeatedBlock);
+        }
+        if (members.SelectMany(m => m.Items).OfType<string>().Any(t => t.StartsWith("ChannelShuffle", StringComparison.Ordinal))) features.Add(Feature.Shuffle);
+        return new FuzzCase { Blocks = blocks, Members = members, Channels = channels, Size = size, Attributes = attributes, Properties = properties, Variant = variant, Features = features };
     }
 
     /// <summary>A layer attribute made conditional: <c>ReLU</c> → <c>ReLU(When = "c")</c>, <c>MaxPool2d(3)</c> → <c>MaxPool2d(3, When = "c")</c>.</summary>
@@ -168,11 +206,54 @@ public static class NetworkGen
 
     private static string Activation(Choices r) => r.OneOf("ReLU", "ReLU", "ReLU6", "SiLU", "Hardswish", "Sigmoid", "Identity", "MaxPool2d(3, Stride = 1, Padding = 1)");
 
+    /// <summary>
+    /// A parallel group of the network (its input has an even number of channels: the stem gives <c>width</c> = 4 and
+    /// every block and layer an even number): two or three branches, each a [Use] of a block (maybe repeated, with
+    /// index expressions; no stride, so heights and widths agree) or layers, merged by concat or add (each branch
+    /// ending at the same literal channels), with or without Split; a shuffle after an add.
+    /// </summary>
+    private static IEnumerable<Member> BranchStage(Choices r, int s, int blockCount, HashSet<string> features)
+    {
+        int kind = r.Pick(4); // 0: concat, 1: add, 2: split + concat, 3: split + add
+        bool add = kind is 1 or 3, split = kind >= 2;
+        features.Add(add ? Feature.Add : Feature.Concat);
+        if (split) features.Add(Feature.Split);
+        int n = split ? 2 : 2 + r.Pick(2);
+        string p = I(2 + 2 * r.Pick(4));
+        for (int k = 0; k < n; k++)
+        {
+            string name = FormattableString.Invariant($"s{s + 1}{(char)('a' + k)}");
+            var items = new List<object> { $"Branch(\"{name}\"{(add ? ", Merge = \"add\"" : "")}{(split ? ", Split = true" : "")})" };
+            if (!add && k == 0 && r.Chance(40))
+            {
+                items.Add("Identity");
+                yield return new Member(items, "Identity", "stage" + I(s + 1) + "_" + name);
+                continue;
+            }
+            if (r.Chance(65))
+            {
+                var use = Use(r, r.Pick(blockCount), strided: false);
+                if (use.Count > 0) features.Add(Feature.CountInBranch);
+                items.Add(use);
+                if (add) items.Add($"Conv2d({p}, Kernel = 1)");
+            }
+            else if (add)
+                items.AddRange(new object[] { $"Conv2d({p}, Kernel = 3, Padding = 1, Bias = false)", "BatchNorm2d" });
+            else if (r.Chance(50))
+                items.Add($"Conv2d({I(2 + 2 * r.Pick(4))}, Kernel = 1)");
+            else
+                items.AddRange(new object[] { "MaxPool2d(3, Stride = 1, Padding = 1)", $"Conv2d({I(2 + 2 * r.Pick(4))}, Kernel = 1)" });
+            yield return new Member(items, "Sequential", "stage" + I(s + 1) + "_" + name);
+        }
+        if (add && r.Chance(50))
+            yield return new Member(new object[] { "ChannelShuffle(2)" }, "ChannelShuffle", "stage" + I(s + 1) + "_shuffle");
+    }
+
     /// <summary>A [Use] of block <paramref name="b"/>: planes and stride as literals or index expressions, maybe repeated.</summary>
-    private static UseItem Use(Choices r, int b)
+    private static UseItem Use(Choices r, int b, bool strided = true)
     {
         int p = 2 + 2 * r.Pick(4), d = 2 * r.Pick(3);
-        int kind = r.Pick(4), strideKind = r.Pick(4);
+        int kind = r.Pick(4), strideKind = strided ? r.Pick(4) : 0;
         Func<string, string> planes = kind switch
         {
             0 => _ => I(p),
@@ -191,87 +272,310 @@ public static class NetworkGen
         return new UseItem(b, i => "planes: " + planes(i) + stride(i), count);
     }
 
-    /// <summary>One block class: arguments planes and stride, maybe a [Let]; plain or one of three residual forms.</summary>
-    private static string Block(Choices r, int index, out bool hasLet)
+    /// <summary>What the rest of the case needs to know of a generated block.</summary>
+    /// <param name="OutIsPlanes">Its output has <c>planes</c> channels (not a [Dense] block, not a channel-keeping shuffle unit).</param>
+    /// <param name="Strided">Its main path applies the <c>stride</c> argument.</param>
+    /// <param name="NeedsSameIn">An unconditional residual without projection: valid only where <c>in == planes</c>.</param>
+    /// <param name="Features">The <see cref="Feature"/>s its declaration holds (with those of the blocks it uses).</param>
+    private sealed record BlockInfo(bool OutIsPlanes, bool Strided, bool NeedsSameIn, IReadOnlySet<string> Features);
+
+    /// <summary>A block's member lines and the features they hold.</summary>
+    private sealed class BlockText
     {
-        // 0-2: plain; 3-5: residual + projection; 6-7: conditional residual; 8: unconditional residual (valid only where
-        // the block keeps its input shape, so often an error: the invalid minority).
-        int form = r.Pick(9) switch { < 3 => 0, < 6 => 2, < 8 => 3, _ => 4 };
-        hasLet = r.Chance(60);
+        private readonly StringBuilder sb = new();
+        private int fields;
+        public int Groups;
+        public readonly HashSet<string> Features = new(StringComparer.Ordinal);
+        /// <summary>Whether the last member is on a branch (a group right after it would join its group).</summary>
+        public bool EndsWithBranch { get; private set; }
+        public void Line(string text) => sb.Append(text);
+        /// <summary>A member: its attributes, then <c>readonly type fN;</c>.</summary>
+        public void Member(string attributes, string type)
+        {
+            if (attributes.Contains("ChannelShuffle", StringComparison.Ordinal)) Features.Add(Feature.Shuffle);
+            EndsWithBranch = attributes.StartsWith("[Branch(", StringComparison.Ordinal);
+            sb.Append("    ").Append(attributes).Append(" readonly ").Append(type).Append(" f").Append(I(fields++)).Append(";\n");
+        }
+        public override string ToString() => sb.ToString();
+    }
+
+    /// <summary>
+    /// One block class: arguments planes and stride, maybe a [Let]; plain, one of three residual forms, or [Dense]; a main
+    /// path that is a sequence (maybe holding a parallel group), Inception-like branches from the input, or a
+    /// ShuffleNetV2 unit (split, shuffle).
+    /// </summary>
+    private static string Block(Choices r, int index, IReadOnlyList<BlockInfo> earlier, out BlockInfo info)
+    {
+        // 0: plain; 2: residual + projection; 3: conditional residual; 4: unconditional residual (valid only where the
+        // block keeps its input shape, so often an error: the invalid minority); 5: [Dense] (no stride: the input and the
+        // members' output are concatenated, so heights and widths must agree).
+        int form = r.Pick(12) switch { < 3 => 0, < 6 => 2, < 8 => 3, 8 => 4, 9 => 0, _ => 5 };
+        bool residual = form is 2 or 3 or 4;
+        // 0: a sequence of layers; 1: parallel branches from the input (Inception); 2: a ShuffleNetV2 unit.
+        int path = r.Pick(20) switch { < 14 => 0, < 17 => 1, _ => 2 };
+        if (path == 2 && residual) path = 1;
+        bool hasLet = r.Chance(60);
         int factor = r.OneOf(2, 4);
-        var sb = new StringBuilder();
-        sb.Append(form switch
+        var b = new BlockText();
+        if (form == 5) b.Features.Add(Feature.Dense);
+        b.Line(form switch
         {
             2 => "[Block, Residual]",
             3 => "[Block, Residual(When = \"stride == 1 && in == planes\")]",
             4 => "[Block, Residual]",
+            5 => "[Block, Dense]",
             _ => "[Block]",
         });
-        sb.Append(CultureInfo.InvariantCulture, $"\npublic partial class Block{index}\n{{\n    [Arg] readonly int planes;\n    [Arg(1)] readonly int stride;\n");
-        if (hasLet) sb.Append(CultureInfo.InvariantCulture, $"    [Let(\"planes * {factor}\")] readonly int hidden;\n");
-        int f = 0;
-        string F() => "f" + I(f++);
-        // Main path: a first (strided) convolution, optional extras, and an end at "planes" channels.
-        string current;
-        string first = hasLet && r.Chance(50) ? "hidden" : "planes";
-        int k = r.OneOf(1, 3, 3);
-        string pad = k == 1 ? "" : r.OneOf(", Padding = 1", ", Padding = \"(3 - 1) / 2\"");
+        b.Line(FormattableString.Invariant($"\npublic partial class Block{index}\n{{\n    [Arg] readonly int planes;\n    [Arg(1)] readonly int stride;\n"));
+        if (hasLet) b.Line(FormattableString.Invariant($"    [Let(\"planes * {factor}\")] readonly int hidden;\n"));
         // A plain block may ignore its stride; a residual one with a shortcut must apply it on the main path too.
-        string stride = form == 4 ? "" : form >= 2 || r.Chance(70) ? ", Stride = \"stride\"" : "";
-        if (r.Chance(50))
-            sb.Append(CultureInfo.InvariantCulture, $"    [Conv2d(\"{first}\", Kernel = {I(k)}{stride}{pad}, Bias = false)] [BatchNorm2d] [{Activation(r)}] readonly Sequential {F()};\n");
+        bool strided = form is not (4 or 5) && (residual || r.Chance(70));
+        string stride = strided ? ", Stride = \"stride\"" : "";
+        bool outIsPlanes = form != 5;
+        string current = "planes";
+        if (path == 0)
+            current = Sequence(r, b, stride, hasLet, earlier);
+        else if (path == 1)
+            Inception(r, b, strided, hasLet, earlier);
+        else if (!strided || r.Chance(50))
+        {
+            // ShuffleNetV2 at stride 1: half the channels pass, the other half is transformed; out = in channels.
+            strided = false;
+            b.Line("    [Let(\"in / 2\")] readonly int half;\n");
+            b.Features.UnionWith(new[] { Feature.Split, Feature.Concat });
+            if (r.Chance(60)) b.Member("[Branch(\"x1\", Split = true)] [Identity]", "Identity");
+            else b.Member("[Branch(\"x1\", Split = true)] [Conv2d(\"half\", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU]", "Sequential");
+            b.Member("[Branch(\"x2\", Split = true)] [Conv2d(\"half\", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU] [Conv2d(\"half\", Kernel = 3, Padding = 1, Groups = \"half\", Bias = false)] [BatchNorm2d] [Conv2d(\"half\", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU]", "Sequential");
+            b.Member("[ChannelShuffle(2)]", "ChannelShuffle");
+            outIsPlanes = false;
+        }
         else
         {
-            sb.Append(CultureInfo.InvariantCulture, $"    [Conv2d(\"{first}\", Kernel = {I(k)}{stride}{pad}{(r.Chance(30) ? ", Bias = false" : "")})] readonly Conv2d {F()};\n");
-            if (r.Chance(60)) sb.Append(CultureInfo.InvariantCulture, $"    [BatchNorm2d] readonly BatchNorm2d {F()};\n");
-            sb.Append(CultureInfo.InvariantCulture, $"    [{Activation(r)}] readonly Sequential {F()};\n");
-        }
-        current = first;
-        int extras = r.Pick(3);
-        for (int e = 0; e < extras; e++)
-        {
-            switch (r.Pick(5))
-            {
-                case 0: // conditional item
-                    sb.Append(CultureInfo.InvariantCulture, $"    [{r.OneOf("ReLU", "Hardswish", "Identity")}(When = \"{r.OneOf("stride == 1", "planes > 4", "planes % 4 == 0")}\")] readonly {r.OneOf("ReLU?", "Sequential?")} {F()};\n");
-                    break;
-                case 1: // a 3x3 convolution keeping the channels, maybe grouped
-                    sb.Append(CultureInfo.InvariantCulture, $"    [Conv2d(\"{current}\", Kernel = 3, Padding = 1{(r.Chance(40) ? $", Groups = \"{current}\"" : "")}, Bias = false)] [BatchNorm2d] readonly Sequential {F()};\n");
-                    break;
-                case 2:
-                    sb.Append(CultureInfo.InvariantCulture, $"    [{Activation(r)}] readonly Sequential {F()};\n");
-                    break;
-                case 3: // squeeze-and-excitation
-                    if (current == "hidden") sb.Append(CultureInfo.InvariantCulture, $"    [SqueezeExcitation(Squeeze = 2)] readonly PiXGen.Layers.SqueezeExcitation {F()};\n");
-                    break;
-                default: // expand then come back
-                    if (hasLet && current == "planes")
-                    {
-                        sb.Append(CultureInfo.InvariantCulture, $"    [Conv2d(\"hidden\", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU] readonly Sequential {F()};\n");
-                        current = "hidden";
-                    }
-                    break;
-            }
+            // ShuffleNetV2 at stride 2: both branches read the whole input; out = 2 * (planes / 2) = planes (planes is even).
+            b.Line("    [Let(\"planes / 2\")] readonly int half;\n");
+            b.Features.Add(Feature.Concat);
+            b.Member($"[Branch(\"b1\")] [Conv2d(\"in\", Kernel = 3{stride}, Padding = 1, Groups = \"in\", Bias = false)] [BatchNorm2d] [Conv2d(\"half\", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU]", "Sequential");
+            b.Member($"[Branch(\"b2\")] [Conv2d(\"half\", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU] [Conv2d(\"half\", Kernel = 3{stride}, Padding = 1, Groups = \"half\", Bias = false)] [BatchNorm2d] [Conv2d(\"half\", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU]", "Sequential");
+            b.Member("[ChannelShuffle(2)]", "ChannelShuffle");
         }
         if (current == "hidden")
         {
             // Squeeze back to planes: a PiX marker (with nullable norm and activation it replaces), or a dense 1x1.
             if (r.Chance(40))
             {
-                sb.Append(CultureInfo.InvariantCulture, $"    [Conv2d(\"planes\", Kernel = 1, Bias = false), PiXSqueeze] readonly PiXGen.PiX.PiXLayer {F()};\n");
-                sb.Append(CultureInfo.InvariantCulture, $"    [BatchNorm2d] readonly BatchNorm2d? {F()};\n");
-                if (r.Chance(50)) sb.Append(CultureInfo.InvariantCulture, $"    [ReLU] readonly ReLU? {F()};\n");
+                b.Member("[Conv2d(\"planes\", Kernel = 1, Bias = false), PiXSqueeze]", "PiXGen.PiX.PiXLayer");
+                b.Member("[BatchNorm2d]", "BatchNorm2d?");
+                if (r.Chance(50)) b.Member("[ReLU]", "ReLU?");
             }
             else
-                sb.Append(CultureInfo.InvariantCulture, $"    [Conv2d(\"planes\", Kernel = 1, Bias = false)] [BatchNorm2d] readonly Sequential {F()};\n");
+                b.Member("[Conv2d(\"planes\", Kernel = 1, Bias = false)] [BatchNorm2d]", "Sequential");
         }
-        else if (form >= 2 && r.Chance(50))
-            sb.Append(CultureInfo.InvariantCulture, $"    [Conv2d(\"planes\", Kernel = 3, Padding = 1, Bias = false)] [BatchNorm2d] readonly Sequential {F()};\n");
+        else if (residual && r.Chance(50))
+            b.Member("[Conv2d(\"planes\", Kernel = 3, Padding = 1, Bias = false)] [BatchNorm2d]", "Sequential");
         if (form == 2)
-            sb.Append(CultureInfo.InvariantCulture, $"    [Shortcut(When = \"stride != 1 || in != planes\")] [Conv2d(\"planes\", Kernel = 1, Stride = \"stride\", Bias = false)] [BatchNorm2d] readonly Sequential? {F()};\n");
-        if (form >= 2 && r.Chance(50))
-            sb.Append(CultureInfo.InvariantCulture, $"    [ReLU(AfterAdd = true)] readonly ReLU {F()};\n");
-        sb.Append("}\n");
-        return sb.ToString();
+            b.Member("[Shortcut(When = \"stride != 1 || in != planes\")] [Conv2d(\"planes\", Kernel = 1, Stride = \"stride\", Bias = false)] [BatchNorm2d]", "Sequential?");
+        if (residual && r.Chance(50))
+            b.Member("[ReLU(AfterAdd = true)]", "ReLU");
+        b.Line("}\n");
+        info = new BlockInfo(outIsPlanes, strided, form == 4, b.Features);
+        return b.ToString();
+    }
+
+    /// <summary>A main path of layers: a first (strided) convolution, extras, maybe an expansion to hidden; returns
+    /// the channels it ends at (<c>planes</c> or <c>hidden</c>).</summary>
+    private static string Sequence(Choices r, BlockText b, string stride, bool hasLet, IReadOnlyList<BlockInfo> earlier)
+    {
+        string first = hasLet && r.Chance(50) ? "hidden" : "planes";
+        int k = r.OneOf(1, 3, 3);
+        string pad = k == 1 ? "" : r.OneOf(", Padding = 1", ", Padding = \"(3 - 1) / 2\"");
+        if (r.Chance(50))
+            b.Member($"[Conv2d(\"{first}\", Kernel = {I(k)}{stride}{pad}, Bias = false)] [BatchNorm2d] [{Activation(r)}]", "Sequential");
+        else
+        {
+            b.Member($"[Conv2d(\"{first}\", Kernel = {I(k)}{stride}{pad}{(r.Chance(30) ? ", Bias = false" : "")})]", "Conv2d");
+            if (r.Chance(60)) b.Member("[BatchNorm2d]", "BatchNorm2d");
+            b.Member($"[{Activation(r)}]", "Sequential");
+        }
+        string current = first;
+        int extras = r.Pick(3);
+        for (int e = 0; e < extras; e++)
+        {
+            switch (r.Pick(7))
+            {
+                case 0: // conditional item
+                    b.Member($"[{r.OneOf("ReLU", "Hardswish", "Identity")}(When = \"{r.OneOf("stride == 1", "planes > 4", "planes % 4 == 0")}\")]", r.OneOf("ReLU?", "Sequential?"));
+                    break;
+                case 1: // a 3x3 convolution keeping the channels, maybe grouped
+                    b.Member($"[Conv2d(\"{current}\", Kernel = 3, Padding = 1{(r.Chance(40) ? $", Groups = \"{current}\"" : "")}, Bias = false)] [BatchNorm2d]", "Sequential");
+                    break;
+                case 2:
+                    b.Member($"[{Activation(r)}]", "Sequential");
+                    break;
+                case 3: // squeeze-and-excitation
+                    if (current == "hidden") b.Member("[SqueezeExcitation(Squeeze = 2)]", "PiXGen.Layers.SqueezeExcitation");
+                    break;
+                case 4: // expand then come back
+                    if (hasLet && current == "planes")
+                    {
+                        b.Member("[Conv2d(\"hidden\", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU]", "Sequential");
+                        current = "hidden";
+                    }
+                    break;
+                case 5:
+                    Group(r, b, current, hasLet, earlier);
+                    break;
+                default: // planes and hidden are even (hidden a multiple of 4)
+                    b.Member($"[ChannelShuffle({(current == "hidden" ? r.OneOf("2", "4") : "2")})]", "ChannelShuffle");
+                    break;
+            }
+        }
+        return current;
+    }
+
+    /// <summary>An earlier block a branch may [Use] with <c>planes</c> channels out (and the stride applied when needed), or -1.</summary>
+    private static int Usable(Choices r, IReadOnlyList<BlockInfo> earlier, bool strided)
+    {
+        var candidates = Enumerable.Range(0, earlier.Count).Where(j => earlier[j].OutIsPlanes && !earlier[j].NeedsSameIn && (earlier[j].Strided || !strided)).ToList();
+        return candidates.Count == 0 ? -1 : candidates[r.Pick(candidates.Count)];
+    }
+
+    /// <summary>A [Use] of an earlier block as a branch member (its field has the block's type).</summary>
+    private static void UseMember(BlockText b, IReadOnlyList<BlockInfo> earlier, int j, string attr, string planes, bool strided)
+    {
+        b.Features.Add(Feature.UseInBranch);
+        b.Features.UnionWith(earlier[j].Features);
+        b.Member($"{attr} [Use(typeof(Block{I(j)}), \"planes: {planes}{(strided ? ", stride: stride" : "")}\")]", "Block" + I(j));
+    }
+
+    /// <summary>A parallel group inside a sequence that keeps the channels <paramref name="c"/>: added branches,
+    /// two concatenated halves, or a split (concat, or add followed by a 1×1 back to c).</summary>
+    private static void Group(Choices r, BlockText b, string c, bool hasLet, IReadOnlyList<BlockInfo> earlier)
+    {
+        int g = b.Groups++;
+        if (b.EndsWithBranch) b.Member($"[{Activation(r)}]", "Sequential"); // consecutive [Branch] members form one group
+        string Name(int k) => FormattableString.Invariant($"g{g}{(char)('a' + k)}");
+        string half = c + " / 2";
+        switch (r.Pick(4))
+        {
+            case 0:
+            {
+                b.Features.Add(Feature.Add);
+                int n = 2 + r.Pick(2);
+                bool pix = c == "planes" && hasLet && r.Chance(60);
+                for (int k = 0; k < n; k++)
+                {
+                    string attr = $"[Branch(\"{Name(k)}\", Merge = \"add\")]";
+                    switch (k == 0 && pix ? 4 : r.Pick(5))
+                    {
+                        case 0:
+                            b.Member($"{attr} [Conv2d(\"{c}\", Kernel = 3, Padding = 1, Bias = false)] [BatchNorm2d]{(r.Chance(25) ? " [ReLU(When = \"planes > 4\")]" : "")}", "Sequential");
+                            break;
+                        case 1: b.Member($"{attr} [Conv2d(\"{c}\", Kernel = 1)]", "Conv2d"); break;
+                        case 2: b.Member($"{attr} [Identity]", "Identity"); break;
+                        case 3:
+                            b.Member($"{attr} [Conv2d(\"{c}\", Kernel = 3, Padding = 1, Groups = \"{c}\", Bias = false)] [BatchNorm2d] [{Activation(r)}]", "Sequential");
+                            break;
+                        default:
+                            int j = Usable(r, earlier, strided: false);
+                            if (k == 0 && pix || c == "planes" && hasLet && j < 0)
+                            {
+                                // An expansion and a PiX squeeze back, on one branch of three members.
+                                b.Features.Add(Feature.PiXInBranch);
+                                b.Member($"{attr} [Conv2d(\"hidden\", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU]", "Sequential");
+                                b.Member($"{attr} [Conv2d(\"planes\", Kernel = 1, Bias = false), PiXSqueeze]", "PiXGen.PiX.PiXLayer");
+                                b.Member($"{attr} [BatchNorm2d]", "BatchNorm2d?");
+                            }
+                            else if (j >= 0) UseMember(b, earlier, j, attr, c, strided: false);
+                            else b.Member($"{attr} [Conv2d(\"{c}\", Kernel = 1, Bias = false)]", "Conv2d");
+                            break;
+                    }
+                }
+                break;
+            }
+            case 1: // two halves concatenated back to c
+            {
+                b.Features.Add(Feature.Concat);
+                for (int k = 0; k < 2; k++)
+                {
+                    string attr = $"[Branch(\"{Name(k)}\"{(r.Chance(20) ? ", Merge = \"concat\"" : "")})]";
+                    string channels = k == 0 ? half : $"{c} - {half}";
+                    b.Member(r.Pick(3) switch
+                    {
+                        0 => $"{attr} [Conv2d(\"{channels}\", Kernel = 1)]",
+                        1 => $"{attr} [Conv2d(\"{channels}\", Kernel = 3, Padding = 1, Bias = false)] [BatchNorm2d] [{Activation(r)}]",
+                        _ => $"{attr} [MaxPool2d(3, Stride = 1, Padding = 1)] [Conv2d(\"{channels}\", Kernel = 1)]",
+                    }, "Sequential");
+                }
+                if (r.Chance(40)) b.Member("[ChannelShuffle(2)]", "ChannelShuffle");
+                break;
+            }
+            case 2: // ShuffleNetV2: split, concat, shuffle
+            {
+                b.Features.UnionWith(new[] { Feature.Split, Feature.Concat });
+                if (r.Chance(50)) b.Member($"[Branch(\"{Name(0)}\", Split = true)] [Identity]", "Identity");
+                else b.Member($"[Branch(\"{Name(0)}\", Split = true)] [Conv2d(\"{half}\", Kernel = 1)]", "Conv2d");
+                b.Member($"[Branch(\"{Name(1)}\", Split = true)] [Conv2d(\"{half}\", Kernel = 3, Padding = 1, Groups = \"{half}\", Bias = false)] [BatchNorm2d] [{Activation(r)}]", "Sequential");
+                if (r.Chance(70)) b.Member("[ChannelShuffle(2)]", "ChannelShuffle");
+                break;
+            }
+            default: // split, added halves, a 1x1 back to c
+            {
+                b.Features.UnionWith(new[] { Feature.Split, Feature.Add });
+                string attr(int k) => $"[Branch(\"{Name(k)}\", Merge = \"add\", Split = true)]";
+                if (r.Chance(50)) b.Member($"{attr(0)} [Identity]", "Identity");
+                else b.Member($"{attr(0)} [Conv2d(\"{half}\", Kernel = 1)]", "Conv2d");
+                b.Member($"{attr(1)} [Conv2d(\"{half}\", Kernel = 3, Padding = 1, Bias = false)] [BatchNorm2d]", "Sequential");
+                b.Member($"[Conv2d(\"{c}\", Kernel = 1, Bias = false)] [BatchNorm2d]", "Sequential");
+                break;
+            }
+        }
+    }
+
+    /// <summary>Inception: two or three branches from the block's input, each applying the stride, merged by concat
+    /// (to planes channels, directly or through a 1×1) or by add.</summary>
+    private static void Inception(Choices r, BlockText b, bool strided, bool hasLet, IReadOnlyList<BlockInfo> earlier)
+    {
+        string stride = strided ? ", Stride = \"stride\"" : "";
+        int n = 2 + r.Pick(2);
+        bool add = r.Pick(3) == 0;
+        bool back = !add && (n == 3 || r.Chance(30));
+        b.Features.Add(add ? Feature.Add : Feature.Concat);
+        for (int k = 0; k < n; k++)
+        {
+            string attr = FormattableString.Invariant($"[Branch(\"b{k}\"{(add ? ", Merge = \"add\"" : r.Chance(20) ? ", Merge = \"concat\"" : "")})]");
+            string ch = add || back ? "planes" : k == 0 ? "planes / 2" : "planes - planes / 2";
+            switch (r.Pick(4))
+            {
+                case 0:
+                    if (r.Chance(50)) b.Member($"{attr} [Conv2d(\"{ch}\", Kernel = 1{stride})]", "Conv2d");
+                    else b.Member($"{attr} [Conv2d(\"{ch}\", Kernel = 1{stride}, Bias = false)] [BatchNorm2d] [{Activation(r)}]", "Sequential");
+                    break;
+                case 1 when hasLet && r.Chance(40): // an expansion and a PiX squeeze, members of one branch
+                    b.Features.Add(Feature.PiXInBranch);
+                    b.Member($"{attr} [Conv2d(\"hidden\", Kernel = 1{stride}, Bias = false)] [BatchNorm2d] [ReLU]", "Sequential");
+                    b.Member($"{attr} [Conv2d(\"{ch}\", Kernel = 1, Bias = false), PiXSqueeze]", "PiXGen.PiX.PiXLayer");
+                    b.Member($"{attr} [BatchNorm2d]", "BatchNorm2d?");
+                    if (r.Chance(50)) b.Member($"{attr} [ReLU]", "ReLU?");
+                    break;
+                case 1: // a 1x1 reduction and a 3x3, as one member or two of the same branch
+                {
+                    string reduce = $"[Conv2d(\"{(hasLet ? "hidden" : ch)}\", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU]";
+                    string conv = $"[Conv2d(\"{ch}\", Kernel = 3{stride}, Padding = 1, Bias = false)] [BatchNorm2d]";
+                    if (r.Chance(50)) b.Member($"{attr} {reduce} {conv}", "Sequential");
+                    else { b.Member($"{attr} {reduce}", "Sequential"); b.Member($"{attr} {conv}", "Sequential"); }
+                    break;
+                }
+                case 2: // a pooling branch
+                    b.Member($"{attr} [{r.OneOf("MaxPool2d", "AvgPool2d")}(3, Stride = {(strided ? "\"stride\"" : "1")}, Padding = 1)] [Conv2d(\"{ch}\", Kernel = 1)]", "Sequential");
+                    break;
+                default:
+                    int j = Usable(r, earlier, strided);
+                    if (j >= 0) UseMember(b, earlier, j, attr, ch, strided);
+                    else b.Member($"{attr} [Conv2d(\"{ch}\", Kernel = 3{stride}, Padding = 1)]", "Conv2d");
+                    break;
+            }
+        }
+        if (back) b.Member($"[Conv2d(\"planes\", Kernel = 1, Bias = false)] [BatchNorm2d] [{Activation(r)}]", "Sequential");
+        else if (!add && r.Chance(40)) b.Member("[ChannelShuffle(2)]", "ChannelShuffle");
     }
 }

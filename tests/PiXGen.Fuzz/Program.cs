@@ -8,7 +8,8 @@ namespace PiXGen.Fuzz;
 /// <summary>
 /// <c>dotnet run -c Release --project tests/PiXGen.Fuzz -- --cases 10000 [--seed S] [--first K] [--report FILE]</c>:
 /// runs that many generated networks through every oracle, printing progress, per-oracle counts, cases per minute and
-/// every mismatch with its reproducing declaration. Exit code 1 when any oracle failed.
+/// every mismatch with its reproducing declaration. Exit code 1 when any oracle failed. <c>--generate-only [--only PIX0109]</c>
+/// runs the generator alone and prints the invalid cases.
 /// </summary>
 public static class Program
 {
@@ -25,6 +26,22 @@ public static class Program
             Console.WriteLine(c);
             foreach (var (name, file) in InMemoryCompiler.Generate(c.Source(unrolled: false), c.Properties).Files)
                 Console.WriteLine($"==== {name}\n{file}");
+            return 0;
+        }
+        if (args.Contains("--generate-only"))
+        {
+            // Validity alone (no oracles): the invalid cases' diagnostics, optionally only those with --only ID.
+            string? only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+            int valid = 0;
+            for (int k = first; k < first + cases; k++)
+            {
+                var c = FuzzRun.CaseAt(seed, k);
+                var g = InMemoryCompiler.Generate(c.Source(unrolled: false), c.Properties);
+                if (!g.HasErrors) { valid++; continue; }
+                if (only is null || g.Messages.Any(m => m.StartsWith(only, StringComparison.Ordinal)))
+                    Console.WriteLine($"--- invalid case {k}:\n{string.Join("\n", g.Messages)}\n{c}");
+            }
+            Console.WriteLine(FormattableString.Invariant($"{valid} of {cases} valid"));
             return 0;
         }
         bool showInvalid = args.Contains("--show-invalid");

@@ -451,6 +451,39 @@ public class TranslationValidationTests
     }
 
     [Fact]
+    public void Fuzz_marker_on_a_branch_member_inside_a_block_reaches_the_pass()
+    {
+        // Fuzz seed 11, case 3702 (and 143 like it): a [PiXSqueeze] on a branch member of a block used in a Sequential.
+        // The pass looked for decisions below a node by path prefix, and a branch node's path ('stage.0.b0') is not a
+        // prefix of its members' ('stage.0.squeeze'), so the pass kept the convolution that the marker's rewrite
+        // replaced: translation validation stopped the build with PIX9999.
+        var run = GeneratorHarness.Run(Src("""
+            [Block, Dense]
+            public partial class Forks
+            {
+                [Arg] readonly int planes;
+                [Branch("b0")] [Conv2d("planes * 4", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU] readonly Sequential expand;
+                [Branch("b0")] [Conv2d("planes", Kernel = 1, Bias = false), PiXSqueeze] readonly PiXGen.PiX.PiXLayer squeeze;
+                [Branch("b0")] [BatchNorm2d] readonly BatchNorm2d? bn;
+                [Branch("b1")] [Conv2d("planes", Kernel = 1)] readonly Conv2d other;
+            }
+            [Network(Input = "8x8x8")]
+            public partial class Net
+            {
+                [Use(typeof(Forks), "planes: 4", Count = 2)] readonly Sequential stage;
+                [Flatten] readonly Flatten flatten;
+            }
+            """)).AssertCompilesCleanly();
+        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning);
+        var ir = run.Result.TrackedSteps[PiXGenGenerator.Steps.AnalyseNetworks].SelectMany(s => s.Outputs).Select(o => (GenerationResult)o.Value).Single().Network!;
+        var pix = Flatten(ir).Where(n => n.Layer == LayerKind.PiX).Select(n => n.Path).ToList();
+        Assert.Equal(new[] { "stage.0.squeeze", "stage.1.squeeze" }, pix);
+        Assert.DoesNotContain(Flatten(ir), n => n.Path is "stage.0.bn" or "stage.1.bn"); // its follower went with it
+
+        static System.Collections.Generic.IEnumerable<LayerNode> Flatten(LayerNode n) => new[] { n }.Concat(n.Children.SelectMany(Flatten));
+    }
+
+    [Fact]
     public void A_marked_convolution_with_a_conditional_follower_loses_it_in_the_instances_that_have_it()
     {
         // As for [SubstitutePiX]: the pass removes the BatchNorm where an instance has it, and so does the marker's rewrite

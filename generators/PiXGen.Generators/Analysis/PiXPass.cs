@@ -99,9 +99,12 @@ public static class PiXPass
             _actions = actions; _options = options;
         }
 
-        /// <summary>Whether a decision falls inside <paramref name="node"/>'s subtree.</summary>
+        /// <summary>
+        /// Whether a decision falls inside <paramref name="node"/>'s subtree. Searched, not read off the path: a [Branch]
+        /// node's path is not a prefix of its members' paths (branch b0 of block layer1.0 holds layer1.0.f1).
+        /// </summary>
         private bool Decided(LayerNode node)
-            => node.Path.Length == 0 || _actions.Keys.Any(p => p == node.Path || p.StartsWith(node.Path + ".", System.StringComparison.Ordinal));
+            => node.Kind == NodeKind.Layer ? _actions.ContainsKey(node.Path) : node.Children.Any(Decided);
 
         public LayerNode Rewrite(LayerNode node)
         {

@@ -111,17 +111,30 @@ public sealed class PiXLayer : nn.Module<Tensor, Tensor>
     public Tensor probabilities(Tensor input)
     {
         CheckInput(input);
+        return ProbabilitiesOf(input);
+    }
+
+    /// <summary><see cref="probabilities"/> of an input already checked.</summary>
+    private Tensor ProbabilitiesOf(Tensor input)
+    {
         using var scope = NewDisposeScope();
         var z = context == PiXContext.Mean
             ? input.mean(new long[] { 2, 3 })
             : input.abs().sum(new long[] { 2, 3 });
-        var logits = nn.functional.linear(z, weight.view(outChannels, inChannels), bias);
-        return nn.functional.sigmoid(logits).view(input.shape[0], outChannels, 1, 1).MoveToOuterDisposeScope();
+        return Gate(z, weight, bias).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>φ: p = sigmoid(W·z + b) of the context <paramref name="z"/> (N, C), shaped (N, Co, 1, 1).</summary>
+    internal static Tensor Gate(Tensor z, Tensor weight, Tensor? bias)
+    {
+        long co = weight.shape[0], c = weight.shape[1];
+        return nn.functional.sigmoid(nn.functional.linear(z, weight.view(co, c), bias)).view(z.shape[0], co, 1, 1);
     }
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
+        CheckInput(input);
         using var scope = NewDisposeScope();
         if (UsesLayerFunction(input)) {
             // Training on the CPU: context, φ and pick/mix as one autograd node (PiXLayerFunction).
@@ -131,7 +144,7 @@ public sealed class PiXLayer : nn.Module<Tensor, Tensor>
                 : PiXLayerFunction.apply(x, weight, bias, zeta, tau, mode);
             return y.MoveToOuterDisposeScope();
         }
-        var p = probabilities(input);
+        var p = ProbabilitiesOf(input);
         return PiXFunctional.pix(input, p, zeta, tau, mode, implementation).MoveToOuterDisposeScope();
     }
 
@@ -139,15 +152,12 @@ public sealed class PiXLayer : nn.Module<Tensor, Tensor>
     /// Whether the forward builds one autograd node for the whole layer: a graph is being recorded, the context is the
     /// mean, and the fused CPU kernel applies (Auto or Fused, CPU float32/float64).
     /// </summary>
-    private bool UsesLayerFunction(Tensor input)
-    {
-        CheckInput(input);
-        return context == PiXContext.Mean
-            && implementation is PiXImplementation.Auto or PiXImplementation.Fused
-            && PiXCpuKernel.Supports(input)
-            && is_grad_enabled()
-            && (input.requires_grad || weight.requires_grad || (bias?.requires_grad ?? false));
-    }
+    private bool UsesLayerFunction(Tensor input) =>
+        context == PiXContext.Mean
+        && implementation is PiXImplementation.Auto or PiXImplementation.Fused
+        && PiXCpuKernel.Supports(input)
+        && is_grad_enabled()
+        && (input.requires_grad || weight.requires_grad || (bias?.requires_grad ?? false));
 
     private void CheckInput(Tensor input)
     {

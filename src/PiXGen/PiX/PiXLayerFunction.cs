@@ -33,11 +33,10 @@ internal sealed class PiXLayerFunction : autograd.SingleTensorFunction<PiXLayerF
         double tau = (double)vars[k + 1];
         var mode = (PiXMode)vars[k + 2];
 
-        long n = x.shape[0], co = weight.shape[0], c = weight.shape[1];
         Tensor z, p, y;
         using (var scope = NewDisposeScope()) {
             z = x.mean(new long[] { 2, 3 });
-            p = nn.functional.sigmoid(nn.functional.linear(z, weight.view(co, c), bias)).view(n, co, 1, 1);
+            p = PiXLayer.Gate(z, weight, bias);
             y = PiXCpuKernel.Forward(x, p, zeta, tau, mode);
             // z and p must outlive this scope: the context reads their handles when forward returns.
             z.MoveToOuterDisposeScope();

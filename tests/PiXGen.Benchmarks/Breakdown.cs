@@ -53,9 +53,10 @@ public static class Breakdown
         return r == 0 ? "0.0" : r > 0 ? "+" + r.ToString("F1", Ci) : "−" + (-r).ToString("F1", Ci);
     }
 
-    private static double Median(List<double> xs)
+    internal static double Median(IEnumerable<double> xs)
     {
         var s = xs.OrderBy(x => x).ToArray();
+        if (s.Length == 0) return 0;
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
@@ -135,13 +136,15 @@ public static class Breakdown
 
     private const string Remainder = "not in a leaf module (residual adds, scopes, dispatch)";
 
-    private static readonly string[] Kinds =
+    /// <summary>The layer kinds of the tables, in their order (shared with <see cref="TrainProfile"/>).</summary>
+    internal static readonly string[] Kinds =
     {
         "conv 7×7 (stem)", "conv 3×3", "conv 1×1 squeeze (ResNet conv1)", "conv 1×1 expand", "conv 1×1 projection (stride/shortcut)",
         "conv 1×1 classifier", "PiX layer (GAP + φ + sigmoid + pick/mix)", "squeeze-excitation", "batchnorm", "relu", "pooling", "linear", "other",
     };
 
-    private static string Kind(string path, nn.Module module) => module switch
+    /// <summary>The table row of a leaf module (PiX layers and squeeze-excitation counted whole).</summary>
+    internal static string Kind(string path, nn.Module module) => module switch
     {
         PiXLayer => "PiX layer (GAP + φ + sigmoid + pick/mix)",
         SqueezeExcitation => "squeeze-excitation",

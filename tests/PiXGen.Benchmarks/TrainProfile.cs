@@ -99,7 +99,7 @@ public static class TrainProfile
                     long t2 = Stopwatch.GetTimestamp();
                     if (r >= 0) { f.Add((t1 - t0) * 1000.0 / Stopwatch.Frequency); b.Add((t2 - t1) * 1000.0 / Stopwatch.Frequency); }
                 }
-                cells.Add(F(Median(f)) + " | " + F(Median(b)));
+                cells.Add(F(Breakdown.Median(f)) + " | " + F(Breakdown.Median(b)));
             }
             sb.AppendLine($"| {group.Key.Item1} | {group.Key.Zeta} | {group.Count()} | {string.Join(" | ", cells)} |");
         }
@@ -112,13 +112,6 @@ public static class TrainProfile
         using (torch.no_grad()) return layer.probabilities(x).detach().requires_grad_(true);
     }
 
-    private static double Median(IEnumerable<double> xs)
-    {
-        var s = xs.OrderBy(x => x).ToArray();
-        if (s.Length == 0) return 0;
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
-
     private static string F(double ms) => ms.ToString("F1", Ci);
 
     private static string Report(Profiled[] nets, int batch, int rounds)
@@ -129,16 +122,16 @@ public static class TrainProfile
         sb.AppendLine($"| step | {string.Join(" | ", nets.Select(n => n.Name))} |");
         sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", nets.Length)));
         void Row(string label, Func<Profiled, double> f) => sb.AppendLine($"| {label} | {string.Join(" | ", nets.Select(n => F(f(n))))} |");
-        Row("whole step without probes", n => Median(n.Plain));
-        Row("  zero_grad", n => Median(n.PlainSteps.Select(s => s.ZeroGrad)));
-        Row("  forward + loss", n => Median(n.PlainSteps.Select(s => s.Forward)));
-        Row("  backward", n => Median(n.PlainSteps.Select(s => s.Backward)));
-        Row("  optimizer step", n => Median(n.PlainSteps.Select(s => s.Optimizer)));
-        Row("whole step with probes (the tables below)", n => Median(n.Steps.Select(s => s.Total)));
-        Row("  forward + loss (with the probes' copies)", n => Median(n.Steps.Select(s => s.Forward)));
-        Row("  backward", n => Median(n.Steps.Select(s => s.Backward)));
+        Row("whole step without probes", n => Breakdown.Median(n.Plain));
+        Row("  zero_grad", n => Breakdown.Median(n.PlainSteps.Select(s => s.ZeroGrad)));
+        Row("  forward + loss", n => Breakdown.Median(n.PlainSteps.Select(s => s.Forward)));
+        Row("  backward", n => Breakdown.Median(n.PlainSteps.Select(s => s.Backward)));
+        Row("  optimizer step", n => Breakdown.Median(n.PlainSteps.Select(s => s.Optimizer)));
+        Row("whole step with probes (the tables below)", n => Breakdown.Median(n.Steps.Select(s => s.Total)));
+        Row("  forward + loss (with the probes' copies)", n => Breakdown.Median(n.Steps.Select(s => s.Forward)));
+        Row("  backward", n => Breakdown.Median(n.Steps.Select(s => s.Backward)));
         if (nets.Length == 2)
-            sb.AppendLine(string.Create(Ci, $"\nSpeed-up of {nets[1].Name} over {nets[0].Name} (whole step without probes, ratio of medians): {Median(nets[0].Plain) / Median(nets[1].Plain):F3}×."));
+            sb.AppendLine(string.Create(Ci, $"\nSpeed-up of {nets[1].Name} over {nets[0].Name} (whole step without probes, ratio of medians): {Breakdown.Median(nets[0].Plain) / Breakdown.Median(nets[1].Plain):F3}×."));
 
         sb.AppendLine();
         sb.AppendLine("By layer kind (forward | backward ms per step; remainder = what no module interval covers, in the forward");
@@ -146,10 +139,10 @@ public static class TrainProfile
         sb.AppendLine();
         sb.AppendLine($"| layer kind | {string.Join(" | ", nets.Select(n => n.Name + " fwd | " + n.Name + " bwd"))} |");
         sb.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", 2 * nets.Length)));
-        var kinds = Kinds.Where(kd => nets.Any(n => n.Steps.Any(s => s.Kind.ContainsKey(kd)))).ToList();
+        var kinds = Breakdown.Kinds.Where(kd => nets.Any(n => n.Steps.Any(s => s.Kind.ContainsKey(kd)))).ToList();
         foreach (var kind in kinds)
-            sb.AppendLine($"| {kind} | {string.Join(" | ", nets.Select(n => F(Median(n.Steps.Select(s => s.Kind.GetValueOrDefault(kind).Fwd))) + " | " + F(Median(n.Steps.Select(s => s.Kind.GetValueOrDefault(kind).Bwd)))))} |");
-        sb.AppendLine($"| remainder | {string.Join(" | ", nets.Select(n => F(Median(n.Steps.Select(s => s.Forward - s.Kind.Values.Sum(v => v.Fwd)))) + " | " + F(Median(n.Steps.Select(s => s.Backward - s.Kind.Values.Sum(v => v.Bwd))))))} |");
+            sb.AppendLine($"| {kind} | {string.Join(" | ", nets.Select(n => F(Breakdown.Median(n.Steps.Select(s => s.Kind.GetValueOrDefault(kind).Fwd))) + " | " + F(Breakdown.Median(n.Steps.Select(s => s.Kind.GetValueOrDefault(kind).Bwd)))))} |");
+        sb.AppendLine($"| remainder | {string.Join(" | ", nets.Select(n => F(Breakdown.Median(n.Steps.Select(s => s.Forward - s.Kind.Values.Sum(v => v.Fwd)))) + " | " + F(Breakdown.Median(n.Steps.Select(s => s.Backward - s.Kind.Values.Sum(v => v.Bwd))))))} |");
 
         sb.AppendLine();
         sb.AppendLine("By block (forward | backward ms per step, the block's whole interval; stem and head: their leaf modules):");
@@ -159,36 +152,12 @@ public static class TrainProfile
         var blocks = nets[0].BlockOrder.Union(nets.Skip(1).SelectMany(n => n.BlockOrder)).ToList();
         foreach (var b in blocks)
         {
-            var cells = nets.Select(n => (Fwd: Median(n.Steps.Select(s => s.Block.GetValueOrDefault(b).Fwd)), Bwd: Median(n.Steps.Select(s => s.Block.GetValueOrDefault(b).Bwd)))).ToArray();
+            var cells = nets.Select(n => (Fwd: Breakdown.Median(n.Steps.Select(s => s.Block.GetValueOrDefault(b).Fwd)), Bwd: Breakdown.Median(n.Steps.Select(s => s.Block.GetValueOrDefault(b).Bwd)))).ToArray();
             string ratio = cells.Length == 2 && cells[1].Bwd > 0 ? string.Create(Ci, $"{cells[0].Bwd / cells[1].Bwd:F2}×") : "";
             sb.AppendLine($"| {b} | {string.Join(" | ", cells.Select(c => F(c.Fwd) + " | " + F(c.Bwd)))} | {ratio} |");
         }
         return sb.ToString();
     }
-
-    private static readonly string[] Kinds =
-    {
-        "conv 7×7 (stem)", "conv 3×3", "conv 1×1 squeeze (ResNet conv1)", "conv 1×1 expand", "conv 1×1 projection (stride/shortcut)",
-        "conv 1×1 classifier", "PiX layer (GAP + φ + sigmoid + pick/mix)", "squeeze-excitation", "batchnorm", "relu", "pooling", "linear",
-        "flatten/dropout/other",
-    };
-
-    private static string Kind(string path, nn.Module module) => module switch
-    {
-        PiXLayer => "PiX layer (GAP + φ + sigmoid + pick/mix)",
-        SqueezeExcitation => "squeeze-excitation",
-        Conv2d c when c.weight!.shape[3] == 7 => "conv 7×7 (stem)",
-        Conv2d c when c.weight!.shape[3] == 3 => "conv 3×3",
-        Conv2d when path.EndsWith("conv1", StringComparison.Ordinal) => "conv 1×1 squeeze (ResNet conv1)",
-        Conv2d when path.EndsWith("conv3", StringComparison.Ordinal) || path.EndsWith("conv_exp", StringComparison.Ordinal) => "conv 1×1 expand",
-        Conv2d when path.Contains("downsample", StringComparison.Ordinal) || path.EndsWith("conv_proj", StringComparison.Ordinal) => "conv 1×1 projection (stride/shortcut)",
-        Conv2d when path == "classifier" => "conv 1×1 classifier",
-        BatchNorm2d => "batchnorm",
-        ReLU => "relu",
-        MaxPool2d or AdaptiveAvgPool2d => "pooling",
-        Linear => "linear",
-        _ => "flatten/dropout/other",
-    };
 
     /// <summary>
     /// Identity in both directions; its backward stamps the time the gradient passed (see the class remarks).
@@ -273,7 +242,7 @@ public static class TrainProfile
                         : leaf && owner is null && !path.StartsWith("layer", StringComparison.Ordinal) ? StemOrHead() : null;
                     if (blockName is not null && !BlockOrder.Contains(blockName)) BlockOrder.Add(blockName);
                     if (child is nn.Module<Tensor, Tensor> m)
-                        timed.Add(new Timed(path, leaf ? Kind(path, child) : null, blockName, m, 2 * timed.Count, 2 * timed.Count + 1));
+                        timed.Add(new Timed(path, leaf ? Breakdown.Kind(path, child) : null, blockName, m, 2 * timed.Count, 2 * timed.Count + 1));
                 }
                 if (!leaf) Collect(child, path, owner);
             }

@@ -219,6 +219,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                 return Failed(decl, diagnostics);
             LayerNode? ir = null;
             LayerNode? denseIr = null; // the dense network a PiX network derives from, for the cost delta
+            NetworkCost? denseIrCost = null; // its costs, where already computed
             var variants = new List<ClassDecl>();
 
             // PiX decisions (paths of the dense IR): the PiX pass computes the network they make; the specialised declarations
@@ -285,7 +286,8 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                     var choice = VariantSelector.Select(decl, variantOptions ?? VariantOptions.Default, diagnostics);
                     if (choice is null)
                         return Failed(decl, diagnostics);
-                    var decided = VariantSelector.Decide(choice, decl, blocks, ir, CostModel.Compute(ir).Macs, diagnostics);
+                    denseIrCost = CostModel.Compute(ir);
+                    var decided = VariantSelector.Decide(choice, decl, blocks, ir, denseIrCost.Macs, diagnostics);
                     if (decided is null)
                         return Failed(decl, diagnostics);
                     denseIr = ir;
@@ -310,7 +312,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             {
                 var cost = CostModel.Compute(ir);
                 costSource = CostEmitter.Emit(decl, ir, cost);
-                var denseCost = denseIr is null ? null : CostModel.Compute(denseIr);
+                var denseCost = denseIr is null ? null : denseIrCost ?? CostModel.Compute(denseIr);
                 if (denseCost is not null && denseCost.Macs == cost.Macs && denseCost.Parameters == cost.Parameters
                     && denseCost.ActivationBytes == cost.ActivationBytes) denseCost = null;
                 summary = CostDiagnostics.Summarise(decl, ir, cost, denseCost);

@@ -78,6 +78,7 @@ public class PlatformTests
     [InlineData("1", true, false, "PIXGEN_MKLDNN=1", "PiXGen: oneDNN kept")]
     [InlineData(null, true, true, "cpu0/cache is missing", "PiXGen: oneDNN kept for the inference forwards of generated networks only")]
     [InlineData("inference", false, true, "PIXGEN_MKLDNN=inference", "PiXGen: oneDNN kept for the inference forwards of generated networks only")]
+    [InlineData("yes", false, false, "PIXGEN_MKLDNN='yes' ignored: it takes 0, 1 or inference", "PiXGen: oneDNN kept: CPU cache information is available (PIXGEN_MKLDNN='yes' ignored")]
     [InlineData(null, false, false, "CPU cache information is available", "PiXGen: oneDNN kept: CPU cache information is available")]
     public void The_onednn_decision_follows_the_setting_then_the_cache_information(
         string? setting, bool cacheInfoMissing, bool disabled, string reason, string message)

@@ -172,6 +172,8 @@ public sealed class OneDnnDecision
                 reason = CacheDirectory + " is missing (oneDNN's backward would divide by a zero cache size)";
             }
             else { disable = false; reason = "CPU cache information is available"; }
+            if (setting is not null && setting is not ("0" or "1" or "inference"))
+                reason += $" ({SettingVariable}='{setting}' ignored: it takes 0, 1 or inference)";
 
             bool disabled = disable && _setEnabled(false);
             string message =

@@ -30,6 +30,8 @@ if [ -z "${PIXGEN_NVRTC:-}" ]; then
   if [ -n "$cand" ]; then export PIXGEN_NVRTC="$cand"; echo "NVRTC: $cand" | tee -a "$out/run.txt"; fi
 fi
 export PIXGEN_CUDA_CACHE="$scratch/cache"
+# The emitted kernels are opt-in until this run has validated them (docs/backends.md); this run opts in.
+export PIXGEN_CUDA_KERNELS=1
 
 echo "== 1. emitted kernels: correctness on the GPU, then timing (harness)" | tee -a "$out/run.txt"
 timeout 420 "$harness" --out "$out" --dump "$scratch/dump" 2>&1 | tee "$out/harness.txt"

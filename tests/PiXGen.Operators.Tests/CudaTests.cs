@@ -18,20 +18,62 @@ namespace PiXGen.Operators.Tests;
 public class CudaTests
 {
     [Theory]
-    [InlineData(PiXDevice.Cuda, true, PiXDType.Float32, true, PiXPath.CudaKernel)]
-    [InlineData(PiXDevice.Cuda, true, PiXDType.Float16, true, PiXPath.CudaKernel)]
-    [InlineData(PiXDevice.Cuda, true, PiXDType.BFloat16, true, PiXPath.CudaKernel)]
-    [InlineData(PiXDevice.Cuda, false, PiXDType.Float32, true, PiXPath.Composite)]     // not contiguous
-    [InlineData(PiXDevice.Cuda, true, PiXDType.Float64, true, PiXPath.Composite)]     // no float64 kernel
-    [InlineData(PiXDevice.Cuda, true, PiXDType.Other, true, PiXPath.Composite)]
-    [InlineData(PiXDevice.Cuda, true, PiXDType.Float32, false, PiXPath.Composite)]    // no kernels, driver or NVRTC
-    [InlineData(PiXDevice.Cpu, true, PiXDType.Float32, true, PiXPath.CpuKernel)]
-    [InlineData(PiXDevice.Cpu, false, PiXDType.Float64, false, PiXPath.CpuKernel)]    // made contiguous by the CPU path
-    [InlineData(PiXDevice.Cpu, true, PiXDType.Float16, true, PiXPath.Composite)]
-    [InlineData(PiXDevice.Cpu, true, PiXDType.BFloat16, true, PiXPath.Composite)]
-    [InlineData(PiXDevice.Other, true, PiXDType.Float32, true, PiXPath.Composite)]
-    public void Dispatch_ChoosesThePath(PiXDevice device, bool contiguous, PiXDType dtype, bool available, PiXPath expected) =>
-        Assert.Equal(expected, CudaDispatch.Choose(device, contiguous, dtype, available));
+    [InlineData(PiXDevice.Cuda, true, PiXDType.Float32, true, true, PiXPath.CudaKernel)]
+    [InlineData(PiXDevice.Cuda, true, PiXDType.Float16, true, true, PiXPath.CudaKernel)]
+    [InlineData(PiXDevice.Cuda, true, PiXDType.BFloat16, true, true, PiXPath.CudaKernel)]
+    [InlineData(PiXDevice.Cuda, true, PiXDType.Float32, true, false, PiXPath.Composite)]    // not opted in: the default
+    [InlineData(PiXDevice.Cuda, true, PiXDType.Float16, true, false, PiXPath.Composite)]
+    [InlineData(PiXDevice.Cuda, true, PiXDType.BFloat16, true, false, PiXPath.Composite)]
+    [InlineData(PiXDevice.Cuda, false, PiXDType.Float32, true, true, PiXPath.Composite)]     // not contiguous
+    [InlineData(PiXDevice.Cuda, true, PiXDType.Float64, true, true, PiXPath.Composite)]     // no float64 kernel
+    [InlineData(PiXDevice.Cuda, true, PiXDType.Other, true, true, PiXPath.Composite)]
+    [InlineData(PiXDevice.Cuda, true, PiXDType.Float32, false, true, PiXPath.Composite)]    // no kernels, driver or NVRTC
+    [InlineData(PiXDevice.Cpu, true, PiXDType.Float32, true, false, PiXPath.CpuKernel)]    // the opt-in is CUDA's only
+    [InlineData(PiXDevice.Cpu, false, PiXDType.Float64, false, true, PiXPath.CpuKernel)]    // made contiguous by the CPU path
+    [InlineData(PiXDevice.Cpu, true, PiXDType.Float16, true, true, PiXPath.Composite)]
+    [InlineData(PiXDevice.Cpu, true, PiXDType.BFloat16, true, false, PiXPath.Composite)]
+    [InlineData(PiXDevice.Other, true, PiXDType.Float32, true, true, PiXPath.Composite)]
+    public void Dispatch_ChoosesThePath(PiXDevice device, bool contiguous, PiXDType dtype, bool available, bool optedIn, PiXPath expected) =>
+        Assert.Equal(expected, CudaDispatch.Choose(device, contiguous, dtype, available, optedIn));
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("0", false)]
+    [InlineData("off", false)]
+    [InlineData(" False ", false)]
+    [InlineData("1", true)]
+    [InlineData("on", true)]
+    [InlineData("TRUE", true)]
+    public void OptIn_ReadsTheVariable(string? value, bool expected) => Assert.Equal(expected, CudaDispatch.ParseOptIn(value));
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("2")]
+    [InlineData("kernels")]
+    public void OptIn_RefusesOtherValues_NamingTheVariable(string value)
+    {
+        var e = Assert.Throws<ArgumentException>(() => CudaDispatch.ParseOptIn(value));
+        Assert.Contains("PIXGEN_CUDA_KERNELS", e.Message);
+        Assert.Contains($"'{value}'", e.Message);
+    }
+
+    [Fact]
+    public void EmittedKernels_AreOffByDefault_AndAPropertyOverridesTheVariable()
+    {
+        // The default (no variable) is the composite path; CI and a user's machine have no PIXGEN_CUDA_KERNELS.
+        if (Environment.GetEnvironmentVariable(CudaDispatch.OptInVariable) is null)
+            Assert.False(PiXCuda.EmittedKernels);
+        try {
+            PiXCuda.EmittedKernels = true;
+            Assert.True(PiXCuda.EmittedKernels);
+            PiXCuda.EmittedKernels = false;
+            Assert.False(PiXCuda.EmittedKernels);
+        } finally {
+            PiXCuda.ResetEmittedKernels();
+        }
+        Assert.Equal(CudaDispatch.ParseOptIn(Environment.GetEnvironmentVariable(CudaDispatch.OptInVariable)), PiXCuda.EmittedKernels);
+    }
 
     [Fact]
     public void Describe_MapsTorchDevicesAndDtypes()

@@ -11,8 +11,8 @@ namespace PiXGen.Cuda;
 
 /// <summary>
 /// The CUDA path of <see cref="PiXFunctional.pix"/>: generated code registers each PiX layer's emitted kernel
-/// sources (<see cref="Register"/>), and <see cref="TryApply"/> runs them on CUDA tensors when
-/// <see cref="CudaDispatch.Choose"/> says so; otherwise it returns null and the caller takes its existing path.
+/// sources (<see cref="Register"/>), and <see cref="TryApply"/> runs them on CUDA tensors when the user opted in
+/// (<see cref="EmittedKernels"/>) and <see cref="CudaDispatch.Choose"/> says so; otherwise it returns null and the caller takes its existing path.
 /// The kernels run on libtorch's current stream, which in TorchSharp 0.107 is always the device's default stream
 /// (it has no stream API), launched as the legacy default stream 0.
 /// </summary>
@@ -36,6 +36,25 @@ public static class PiXCuda
     /// </summary>
     public static void Register(string layer, long inChannels, int zeta, double tau, PiXMode mode, string dtype, string prefix, string source) =>
         Sources.TryAdd(Key(inChannels, zeta, tau, mode, dtype), new Entry(layer, prefix, source));
+
+    private static bool? emittedKernels;
+
+    /// <summary>
+    /// Whether <see cref="PiXImplementation.Auto"/> may run the compiler-emitted kernels on CUDA tensors. Off by default
+    /// until a GPU run has validated them (docs/benchmarks/pix-gpu.md): CUDA tensors take the composite path. Opt in
+    /// by setting this to true, or with <c>PIXGEN_CUDA_KERNELS=1</c> (<see cref="CudaDispatch.OptInVariable"/>), which
+    /// is read when this is first needed and not set; setting it (or null, to go back to the variable) overrides.
+    /// </summary>
+    /// <exception cref="ArgumentException">Reading it when the variable holds a value other than those
+    /// <see cref="CudaDispatch.ParseOptIn"/> accepts.</exception>
+    public static bool EmittedKernels
+    {
+        get => emittedKernels ?? CudaDispatch.ParseOptIn(Environment.GetEnvironmentVariable(CudaDispatch.OptInVariable));
+        set => emittedKernels = value;
+    }
+
+    /// <summary>Forgets a value set through <see cref="EmittedKernels"/>, so that the environment variable decides again.</summary>
+    public static void ResetEmittedKernels() => emittedKernels = null;
 
     /// <summary>Why the fused CUDA path is off on this machine (no driver, no NVRTC), or null when it can run.</summary>
     public static string? UnavailableReason => Unavailable.Value;
@@ -81,9 +100,10 @@ public static class PiXCuda
     {
         var (device, dtype) = Describe(x);
         if (device != PiXDevice.Cuda || Suffix(dtype) is not { } suffix) return null;
+        bool optedIn = EmittedKernels;
         bool registered = Sources.TryGetValue(Key(x.shape[1], zeta, tau, mode, suffix), out var entry);
-        bool available = registered && UnavailableReason is null;
-        if (CudaDispatch.Choose(device, x.is_contiguous(), dtype, available) != PiXPath.CudaKernel) return null;
+        bool available = optedIn && registered && UnavailableReason is null;   // not opted in: no driver probe either
+        if (CudaDispatch.Choose(device, x.is_contiguous(), dtype, available, optedIn) != PiXPath.CudaKernel) return null;
         var module = CudaKernelModule.Get(x.device_index, entry!.Layer, entry.Prefix, entry.Source);
         var pc = p.contiguous();
         return is_grad_enabled() && (x.requires_grad || p.requires_grad)

@@ -19,7 +19,8 @@ public static class PiXFunctional
     /// <param name="tau">Threshold τ (finite); pick where p &lt; τ (τ is rounded to x's dtype first).</param>
     /// <param name="mode">Pick-or-mix (default), or the avg-only / max-only ablations.</param>
     /// <param name="impl">Implementation; <see cref="PiXImplementation.Auto"/> takes the fused CPU kernel for CPU
-    /// float32/float64 and the composite operations otherwise.</param>
+    /// float32/float64, the emitted CUDA kernels for CUDA tensors where the user opted in to them
+    /// (<see cref="Cuda.PiXCuda.EmittedKernels"/>), and the composite operations otherwise.</param>
     /// <returns>Y of shape (N, ceil(C / ζ), H, W), differentiable with respect to x and p.</returns>
     /// <exception cref="ArgumentException">Bad ranks, shapes, ζ, τ, dtypes or devices; the message names the
     /// argument and the shapes.</exception>

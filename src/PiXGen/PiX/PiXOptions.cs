@@ -31,7 +31,9 @@ public enum PiXImplementation
 {
     /// <summary>
     /// The fused CPU kernel for CPU float32/float64 tensors (non-contiguous inputs are made contiguous first),
-    /// <see cref="Composite"/> for every other dtype and device.
+    /// <see cref="Composite"/> for every other dtype and device. On CUDA, the compiler-emitted kernels run instead
+    /// only when the user opted in (<c>PIXGEN_CUDA_KERNELS=1</c> or <see cref="Cuda.PiXCuda.EmittedKernels"/>; see
+    /// <see cref="Cuda.CudaDispatch.Choose"/>): they are not validated on a GPU yet.
     /// </summary>
     Auto = 0,
 

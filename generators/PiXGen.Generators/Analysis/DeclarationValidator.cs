@@ -49,6 +49,34 @@ public static class DeclarationValidator
         (LayerKind.Upsample, "ScaleFactor"), (LayerKind.Upsample, "Size"),
     };
 
+    /// <summary>
+    /// PIX0019: every member is registered (RegisterComponents) under its own name — its field name or its
+    /// [ComponentName] — and no registered name is another field's name: TorchSharp keys the state_dict by these
+    /// names and Module.to() finds fields by them, so a collision silently drops a module from the state_dict (while
+    /// forward still runs it) or breaks moving the module half-way.
+    /// </summary>
+    private static void CheckRegisteredNames(ClassDecl cls, List<DiagnosticInfo> diagnostics)
+    {
+        var registered = new Dictionary<string, LayerMember>();
+        var otherFields = new Dictionary<string, string>();
+        foreach (var a in cls.Args) otherFields[a.Name] = $"the [Arg] field '{a.Name}'";
+        foreach (var l in cls.Lets) otherFields[l.Name] = $"the [Let] field '{l.Name}'";
+        foreach (var m in cls.Members) otherFields[m.Name] = $"the field '{m.Name}'";
+        foreach (var m in cls.Members)
+        {
+            if (registered.TryGetValue(m.PyName, out var first))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, m.Location, cls.Name,
+                    $"the field '{first.Name}'", $"the field '{m.Name}'", m.PyName,
+                    "; the state_dict would hold only one of them while forward runs both"));
+            else
+                registered[m.PyName] = m;
+            if (m.PyName != m.Name && otherFields.TryGetValue(m.PyName, out var other))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, m.Location, cls.Name,
+                    $"the field '{m.Name}' ([ComponentName])", other, m.PyName,
+                    "; Module.to() would find the other field by that name and fail half-way"));
+        }
+    }
+
     public static bool Validate(ClassDecl cls, IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics)
     {
         int before = diagnostics.Count(d => IsError(d));
@@ -78,6 +106,7 @@ public static class DeclarationValidator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ResidualMisuse, cls.Dense, cls.Name,
                 "a class is either [Residual] (adds its input) or [Dense] (concatenates its input), not both"));
 
+        CheckRegisteredNames(cls, diagnostics);
 
         foreach (var m in cls.Members)
         {

@@ -89,7 +89,7 @@ public sealed class ShapeInference
     private Dictionary<string, object> BindArguments(ClassDecl cls, Dictionary<string, object> callerEnv,
         List<KeyValuePair<string, Expr>> given, Shape input, LocationInfo? site, string where)
     {
-        var env = new Dictionary<string, object> { ["in"] = input.C };
+        var env = new Dictionary<string, object> { ["in"] = input.C, [Int32Names] = Int32NamesOf(cls) };
         foreach (var kv in given)
             if (!cls.Args.Any(a => a.Name == kv.Key))
                 Fail(DiagnosticDescriptors.UnknownParameter, site, where, kv.Key, cls.Name,
@@ -107,9 +107,13 @@ public sealed class ShapeInference
             if (arg.Type == "bool" ? env[arg.Name] is not bool : env[arg.Name] is not long)
                 Fail(DiagnosticDescriptors.BadExpression, site ?? arg.Location, $"{where}, argument '{arg.Name}'",
                     $"expected {(arg.Type == "bool" ? "a condition" : "an integer")}");
+            CheckFitsInt(arg.Type, env[arg.Name], arg.Name, supplied.Value is not null ? site ?? arg.Location : arg.Location, $"{where}, argument '{arg.Name}'");
         }
         foreach (var let in cls.Lets)
+        {
             env[let.Name] = Eval(ParseOrFail(let.Expression, let.Location, $"{cls.Name}.{let.Name}"), env, let.Location, $"{where}, {let.Name}");
+            CheckFitsInt(let.Type, env[let.Name], let.Name, let.Location, $"{where}, {let.Name}");
+        }
         return env;
     }
 
@@ -119,9 +123,33 @@ public sealed class ShapeInference
         catch (ExprException ex) { Fail(DiagnosticDescriptors.BadExpression, location, where, ex.Message); throw; }
     }
 
+    /// <summary>
+    /// The key under which a class's environment holds the names the generated code declares <c>int</c> (its int
+    /// [Arg]s and [Let]s, and a repeat's index <c>i</c>; <c>in</c> is a long), so that evaluation overflows where the
+    /// generated int arithmetic would (<see cref="Expr.Evaluate"/>). No identifier can be this key.
+    /// </summary>
+    private const string Int32Names = "\0int32";
+
+    private static HashSet<string> Int32NamesOf(ClassDecl cls)
+    {
+        var names = new HashSet<string> { "i" };
+        foreach (var a in cls.Args) if (a.Type == "int") names.Add(a.Name);
+        foreach (var l in cls.Lets) if (l.Type == "int") names.Add(l.Name);
+        return names;
+    }
+
+    /// <summary>An int [Arg] or [Let] whose value does not fit in an int: the generated field could not hold it.</summary>
+    private void CheckFitsInt(string type, object value, string name, LocationInfo? location, string where)
+    {
+        if (type == "int" && value is long v && (v < int.MinValue || v > int.MaxValue))
+            Fail(DiagnosticDescriptors.BadExpression, location, where,
+                $"integer overflow: {v.ToString("N0", CultureInfo.InvariantCulture)} does not fit in '{name}', an int; declare it long");
+    }
+
     private object Eval(Expr e, Dictionary<string, object> env, LocationInfo? location, string where)
     {
-        try { return e.Evaluate(n => env.TryGetValue(n, out var v) ? v : null); }
+        var int32 = env.TryGetValue(Int32Names, out var names) ? (HashSet<string>)names : null;
+        try { return e.Evaluate(n => env.TryGetValue(n, out var v) ? v : null, n => int32?.Contains(n) == true); }
         catch (ExprException ex) { Fail(DiagnosticDescriptors.BadExpression, location, where, ex.Message); throw; }
     }
 

@@ -88,7 +88,7 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor UnattributedModule = Make("PIX0015", "Module field without a layer attribute",
         "Field '{0}' holds a {1} but has no layer attribute: PiXGen leaves it out of shapes, parameter counts and costs, so the compile-time figures of '{2}' do not include it", Declaration, DiagnosticSeverity.Warning,
-        "Give the field a layer attribute (or [Use] for a block) so PiXGen builds and accounts for it, or make it a local of your own forward.");
+        "Give the field a layer attribute (or [Use] for a block) so PiXGen builds and accounts for it, or make it a local of your own forward. TorchSharp registers Parameter and Tensor fields too (as parameters and buffers), so they are in the state_dict but not in PiXGen's figures.");
 
     public static readonly DiagnosticDescriptor UndeclaredForwardOutput = Make("PIX0016", "Hand-written forward without [Output]",
         "'{0}' defines its own forward but does not say what it outputs; PiXGen assumes its last declared layer's output ({1}). Declare it with [Output(\"channels\", Stride = s)] if the forward does anything else (concatenation, splitting, pooling)", Declaration, DiagnosticSeverity.Warning,
@@ -101,6 +101,14 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnknownInitScheme = Make("PIX0018", "Unknown initialisation scheme",
         "[Init] on '{0}': '{1}' is not an initialisation scheme{2}; known: {3}", Declaration, DiagnosticSeverity.Error,
         "The schemes are listed in docs/initialisation.md.");
+
+    public static readonly DiagnosticDescriptor DuplicateName = Make("PIX0019", "Two members registered under one name",
+        "'{0}': {1} and {2} are both registered as '{3}'{4}", Declaration, DiagnosticSeverity.Error,
+        "TorchSharp registers a class's modules, parameters and buffers by name (the field name, or its [ComponentName]); a second registration under the same name replaces the first in the state_dict while both still run, and a field of another kind under that name breaks Module.to(). Give each member its own name.");
+
+    public static readonly DiagnosticDescriptor OutputWithoutForward = Make("PIX0020", "[Output] without a hand-written forward",
+        "[Output] on '{0}' has no effect: the class has no hand-written forward, so PiXGen generates forward and takes its output from the declared layers ({1}). Remove [Output], or write the forward it describes", Declaration, DiagnosticSeverity.Warning,
+        "[Output] tells shape inference what a hand-written forward returns; a generated forward's output is known from its layers.");
 
     // ---- Shapes (PIX0100–PIX0199) ----
     public static readonly DiagnosticDescriptor ResidualShapeMismatch = Make("PIX0100", "Residual shapes differ",

@@ -171,7 +171,7 @@ public static class DeclarationParser
             if (attributes.Count == 0)
             {
                 // A module the declaration does not describe: it would be registered, run and trained, but not accounted for.
-                if (!field.IsStatic && IsModule(field.Type))
+                if (!field.IsStatic && (IsModule(field.Type) || IsTensor(field.Type)))
                     unattributed.Add((field.Name, field.Type.ToDisplayString(), LocationInfo.From(field.Locations.FirstOrDefault())));
                 continue;
             }
@@ -291,6 +291,12 @@ public static class DeclarationParser
             if (!CheckInitScheme(scheme, typeName, initLocation, diagnostics)) continue;
             bool hasSeed = a.NamedArguments.Any(na => na.Key == "Seed");
             init = new InitDecl(scheme!, Named(a, "ZeroInitResidual") is true, hasSeed && Named(a, "Seed") is long seed ? seed : null, initLocation);
+        }
+        if (!userForward && output is not null)
+        {
+            var last = members.Where(m => !m.IsShortcut).Select(m => m.Items[m.Items.Count - 1]).LastOrDefault();
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputWithoutForward, output.Location, typeName,
+                last is null ? "its input" : $"after {last.AttributeName}"));
         }
         if (userForward && output is null && members.Count > 0)
         {
@@ -482,6 +488,14 @@ public static class DeclarationParser
     {
         for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
             if (t.ContainingNamespace?.ToDisplayString() == "TorchSharp" && t.ContainingType?.Name == "nn" && t.Name == "Module") return true;
+        return false;
+    }
+
+    /// <summary>A TorchSharp tensor (a <c>Parameter</c> is one): RegisterComponents registers such a field as a parameter or buffer.</summary>
+    private static bool IsTensor(ITypeSymbol type)
+    {
+        for (var t = type as INamedTypeSymbol; t is not null; t = t.BaseType)
+            if (t.ContainingNamespace?.ToDisplayString() == "TorchSharp" && t.ContainingType?.Name == "torch" && t.Name == "Tensor") return true;
         return false;
     }
 

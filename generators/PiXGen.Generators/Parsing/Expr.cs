@@ -18,7 +18,26 @@ public sealed class ExprException : Exception
 /// </summary>
 public abstract class Expr
 {
-    public abstract object Evaluate(Func<string, object?> lookup);
+    /// <summary>
+    /// Evaluates with checked 64-bit arithmetic. With <paramref name="int32"/> (which names are declared <c>int</c>),
+    /// an operation whose operands are both <c>int</c> in the generated C# — int names, literals that fit in an int, and
+    /// results of such operations — must also fit in 32 bits: the emitted code computes it in <c>int</c> and would wrap
+    /// where this evaluation does not, so compile time and run time would disagree. Such an overflow is an
+    /// <see cref="ExprException"/> naming the operation.
+    /// </summary>
+    public abstract object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null);
+
+    /// <summary>Whether the generated C# computes this integer expression in <c>int</c> (32 bits), given which names are int.</summary>
+    internal abstract bool IsInt32(Func<string, bool> int32);
+
+    /// <summary>The overflow check of <see cref="Evaluate"/> for one int operation.</summary>
+    internal static long CheckInt32(long value, Expr node, Func<string, bool>? int32)
+    {
+        if (int32 is null || !node.IsInt32(int32) || (value >= int.MinValue && value <= int.MaxValue)) return value;
+        throw new ExprException(
+            $"integer overflow: '{node.ToSource(n => n)}' is {value.ToString("N0", CultureInfo.InvariantCulture)}, which does not fit in an int " +
+            "(the generated code computes it in int, where it would wrap); declare the arguments it uses as long, or use smaller values");
+    }
     internal abstract int Precedence { get; }
     internal abstract void Emit(StringBuilder sb, Func<string, string> names);
     public abstract void CollectIdentifiers(ISet<string> into);
@@ -38,7 +57,7 @@ public abstract class Expr
     internal static Expr FoldNode(Expr node, params Expr[] operands)
     {
         foreach (var o in operands) if (!IsConstant(o)) return node;
-        try { return Constant(node.Evaluate(_ => null)); }
+        try { return Constant(node.Evaluate(_ => null, _ => false)); }
         catch (ExprException) { return node; }
     }
 
@@ -266,7 +285,8 @@ internal sealed class NumberExpr : Expr
 {
     public readonly long Value;
     public NumberExpr(long v) { Value = v; }
-    public override object Evaluate(Func<string, object?> lookup) => Value;
+    public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null) => Value;
+    internal override bool IsInt32(Func<string, bool> int32) => Value >= int.MinValue && Value <= int.MaxValue;
     public override string InferType(Func<string, string?> typeOf) => "int";
     internal override int Precedence => 100;
     internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(Value.ToString(CultureInfo.InvariantCulture));
@@ -278,7 +298,8 @@ internal sealed class BoolExpr : Expr
 {
     public readonly bool Value;
     public BoolExpr(bool v) { Value = v; }
-    public override object Evaluate(Func<string, object?> lookup) => Value;
+    public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null) => Value;
+    internal override bool IsInt32(Func<string, bool> int32) => false;
     public override string InferType(Func<string, string?> typeOf) => "bool";
     internal override int Precedence => 100;
     internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(Value ? "true" : "false");
@@ -290,8 +311,9 @@ internal sealed class IdentExpr : Expr
 {
     public readonly string Name;
     public IdentExpr(string name) { Name = name; }
-    public override object Evaluate(Func<string, object?> lookup)
+    public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
         => lookup(Name) ?? throw new ExprException($"unknown name '{Name}'");
+    internal override bool IsInt32(Func<string, bool> int32) => int32(Name);
     public override string InferType(Func<string, string?> typeOf) => typeOf(Name) ?? throw new ExprException($"unknown name '{Name}'");
     internal override int Precedence => 100;
     internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(names(Name));
@@ -303,13 +325,14 @@ internal sealed class UnaryExpr : Expr
 {
     private readonly string _op; private readonly Expr _e;
     public UnaryExpr(string op, Expr e) { _op = op; _e = e; }
-    public override object Evaluate(Func<string, object?> lookup)
+    public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
     {
-        var v = _e.Evaluate(lookup);
-        if (_op == "-") return v is long l ? Checked(() => checked(-l)) : throw new ExprException("'-' needs an integer");
+        var v = _e.Evaluate(lookup, int32);
+        if (_op == "-") return v is long l ? CheckInt32(Checked(() => checked(-l)), this, int32) : throw new ExprException("'-' needs an integer");
         return v is bool b ? !b : throw new ExprException("'!' needs a condition");
     }
     internal override int Precedence => 90;
+    internal override bool IsInt32(Func<string, bool> int32) => _op == "-" && _e.IsInt32(int32);
     public override string InferType(Func<string, string?> typeOf)
         => Expect(_e, _op == "-" ? "int" : "bool", typeOf, $"'{_op}'");
     internal override void Emit(StringBuilder sb, Func<string, string> names) { sb.Append(_op); EmitChild(sb, _e, Precedence, names); }
@@ -326,6 +349,8 @@ internal sealed class BinaryExpr : Expr
     private readonly string _op; private readonly Expr _l, _r; private readonly int _prec;
     public BinaryExpr(string op, Expr l, Expr r, int prec) { _op = op; _l = l; _r = r; _prec = prec; }
     internal override int Precedence => _prec;
+    internal override bool IsInt32(Func<string, bool> int32)
+        => _op is "+" or "-" or "*" or "/" or "%" && _l.IsInt32(int32) && _r.IsInt32(int32);
     public override string InferType(Func<string, string?> typeOf)
     {
         switch (_op)
@@ -342,27 +367,27 @@ internal sealed class BinaryExpr : Expr
                 Expect(_l, "int", typeOf, $"'{_op}'"); Expect(_r, "int", typeOf, $"'{_op}'"); return "int";
         }
     }
-    public override object Evaluate(Func<string, object?> lookup)
+    public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
     {
-        var a = _l.Evaluate(lookup);
+        var a = _l.Evaluate(lookup, int32);
         if (_op == "&&" || _op == "||")
         {
             if (a is not bool ab) throw new ExprException($"'{_op}' needs conditions");
             if (_op == "&&" && !ab) return false;
             if (_op == "||" && ab) return true;
-            var bb = _r.Evaluate(lookup);
+            var bb = _r.Evaluate(lookup, int32);
             return bb is bool rb ? rb : throw new ExprException($"'{_op}' needs conditions");
         }
-        var b = _r.Evaluate(lookup);
+        var b = _r.Evaluate(lookup, int32);
         if (_op == "==") return a.Equals(b);
         if (_op == "!=") return !a.Equals(b);
         if (a is not long x || b is not long y) throw new ExprException($"'{_op}' needs integers");
         switch (_op)
         {
-            case "+": return Checked(() => checked(x + y));
-            case "-": return Checked(() => checked(x - y));
-            case "*": return Checked(() => checked(x * y));
-            case "/": if (y == 0) throw new ExprException("division by zero"); return Checked(() => checked(x / y));
+            case "+": return CheckInt32(Checked(() => checked(x + y)), this, int32);
+            case "-": return CheckInt32(Checked(() => checked(x - y)), this, int32);
+            case "*": return CheckInt32(Checked(() => checked(x * y)), this, int32);
+            case "/": if (y == 0) throw new ExprException("division by zero"); return CheckInt32(Checked(() => checked(x / y)), this, int32);
             case "%": if (y == 0) throw new ExprException("division by zero"); return Checked(() => checked(y == -1 ? 0 : x % y));
             case "<": return x < y;
             case "<=": return x <= y;
@@ -399,12 +424,13 @@ internal sealed class CondExpr : Expr
         Expect(_b, t, typeOf, "both branches of '?:'");
         return t;
     }
-    public override object Evaluate(Func<string, object?> lookup)
+    public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
     {
-        var c = _c.Evaluate(lookup);
+        var c = _c.Evaluate(lookup, int32);
         if (c is not bool cb) throw new ExprException("the condition of '?:' must be true/false");
-        return cb ? _a.Evaluate(lookup) : _b.Evaluate(lookup);
+        return cb ? _a.Evaluate(lookup, int32) : _b.Evaluate(lookup, int32);
     }
+    internal override bool IsInt32(Func<string, bool> int32) => _a.IsInt32(int32) && _b.IsInt32(int32);
     internal override void Emit(StringBuilder sb, Func<string, string> names)
     {
         EmitChild(sb, _c, 1, names); sb.Append(" ? ");
@@ -429,9 +455,10 @@ internal sealed class CallExpr : Expr
     {
         Expect(_a, "int", typeOf, _f); Expect(_b, "int", typeOf, _f); return "int";
     }
-    public override object Evaluate(Func<string, object?> lookup)
+    internal override bool IsInt32(Func<string, bool> int32) => _a.IsInt32(int32) && _b.IsInt32(int32);
+    public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
     {
-        if (_a.Evaluate(lookup) is not long x || _b.Evaluate(lookup) is not long y) throw new ExprException($"{_f} needs integers");
+        if (_a.Evaluate(lookup, int32) is not long x || _b.Evaluate(lookup, int32) is not long y) throw new ExprException($"{_f} needs integers");
         return _f == "min" ? Math.Min(x, y) : Math.Max(x, y);
     }
     internal override void Emit(StringBuilder sb, Func<string, string> names)

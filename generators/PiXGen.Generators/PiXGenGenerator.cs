@@ -146,10 +146,8 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, input) =>
         {
             var (((networkDiagnostics, blockDiagnostics), (networkCosts, options)), compilation) = input;
-            var seen = new HashSet<DiagnosticInfo>();
-            foreach (var list in networkDiagnostics.Concat(blockDiagnostics).Concat(networkCosts).Append(options))
-                foreach (var d in list)
-                    if (seen.Add(d)) spc.ReportDiagnostic(d.ToDiagnostic(compilation));
+            foreach (var d in DiagnosticInfo.OnePerCause(networkDiagnostics, blockDiagnostics, networkCosts.Append(options)))
+                spc.ReportDiagnostic(d.ToDiagnostic(compilation));
         });
     }
 

@@ -171,4 +171,30 @@ public class DeclarationDefectTests
         Assert.Contains("[Output] on 'Doubler' has no effect", d.GetMessage());
         Assert.Contains("after ReLU", d.GetMessage());
     }
+
+    [Fact]
+    public void An_expression_error_in_a_block_is_reported_once_with_the_nearest_name_however_many_networks_use_it()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Block] public partial class B { [Arg] readonly int width; [Conv2d("widht", Kernel = 1)] readonly Conv2d conv; }
+            [Network(Input = "3x8x8")] public partial class N1 { [Use(typeof(B), "width: 4")] readonly B b; }
+            [Network(Input = "3x8x8")] public partial class N2 { [Use(typeof(B), "width: 4", Count = 2)] readonly Sequential b; }
+            """));
+        var d = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0003");
+        Assert.Equal("B.conv (Conv2d), OutChannels: unknown name 'widht' in 'widht' (did you mean 'width'?); known here: in, width", d.GetMessage());
+    }
+
+    [Fact]
+    public void An_instance_error_reached_from_several_networks_is_reported_once()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Block] public partial class B { [Arg] readonly int width; [Conv2d("8 / width", Kernel = 1)] readonly Conv2d conv; }
+            [Network(Input = "3x8x8")] public partial class N1 { [Use(typeof(B), "width: 0")] readonly B b; }
+            [Network(Input = "3x8x8")] public partial class N2 { [Use(typeof(B), "width: 0")] readonly B b; }
+            [Network(Input = "3x8x8")] public partial class N3 { [Use(typeof(B), "width: 2")] readonly B b; }
+            """));
+        var d = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0003");
+        Assert.EndsWith("division by zero", d.GetMessage());
+        Assert.DoesNotContain(run.GeneratorDiagnostics, x => x.Severity == DiagnosticSeverity.Error && x.GetMessage().Contains("N3"));
+    }
 }

@@ -273,8 +273,9 @@ public static class DeclarationValidator
             if (!scope.ContainsKey(id))
             {
                 known = false;
+                var near = Suggest.Closest(id, scope.Keys);
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, where,
-                    $"unknown name '{id}' in '{text}'; known here: {string.Join(", ", scope.Keys.OrderBy(x => x))}"));
+                    $"unknown name '{id}' in '{text}'{(near is null ? "" : $" (did you mean '{near}'?)")}; known here: {string.Join(", ", scope.Keys.OrderBy(x => x))}"));
             }
         if (!known) return;
         try

@@ -272,9 +272,9 @@ public class DiagnosticTests
     [Fact]
     public void PIX0011_ArgOfUnsupportedType() => Expect("PIX0011", Src("""
         [Block]
-        public partial class DoubleArg
+        public partial class FloatArg
         {
-            [Arg(0.5)] readonly double ratio;
+            [Arg(0.5f)] readonly float ratio;   // reals are double
             [ReLU] readonly ReLU relu;
         }
         """));

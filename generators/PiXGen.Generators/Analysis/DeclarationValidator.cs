@@ -249,7 +249,8 @@ public static class DeclarationValidator
         return dot >= 0 ? s.Substring(dot + 1) : s;
     }
 
-    private static string TypeOf(string declaredType) => declaredType == "bool" ? "bool" : "int";
+    /// <summary>The expression type of a declared [Arg]/[Let] type: bool, double, or int (int and long).</summary>
+    private static string TypeOf(string declaredType) => declaredType is "bool" or "double" ? declaredType : "int";
 
     /// <summary>Parses <paramref name="text"/>, checks every name is in scope and that the expression has type <paramref name="expected"/>.</summary>
     private static void CheckExpression(string? text, Dictionary<string, string> scope, LocationInfo? location, string where,
@@ -281,9 +282,10 @@ public static class DeclarationValidator
         try
         {
             var type = e.InferType(n => scope.TryGetValue(n, out var t) ? t : null);
-            if (expected is not null && type != expected)
+            if (expected is not null && !Expr.Fits(type, expected))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, where,
-                    $"'{text}' is {(type == "bool" ? "a condition" : "an integer")} but {(expected == "bool" ? "a condition (true/false)" : "an integer")} is needed here"));
+                    $"'{text}' is {Expr.TypeWords(type)} but {(expected == "bool" ? "a condition (true/false)" : Expr.TypeWords(expected))} is needed here" +
+                    (type == "double" && expected == "int" ? Expr.RealHint : "")));
         }
         catch (ExprException ex)
         {

@@ -82,7 +82,7 @@ public sealed class ShapeInference
     private static EquatableArray<Setting> ArgSettings(ClassDecl cls, Dictionary<string, object> env)
         => cls.Args.Select(a => new Setting(a.Name, Format(env[a.Name]), SettingType.Expression)).ToEquatableArray();
 
-    private static string Format(object v) => v is bool b ? (b ? "true" : "false") : Convert.ToString(v, CultureInfo.InvariantCulture)!;
+    private static string Format(object v) => Expr.Constant(v).ToSource(n => n);
 
     // ------------------------------------------------------------------ arguments and scopes
 
@@ -104,14 +104,16 @@ public sealed class ShapeInference
                 env[arg.Name] = Eval(ParseOrFail(arg.Default, arg.Location, $"{cls.Name}.{arg.Name}"), env, arg.Location, $"{cls.Name}.{arg.Name}");
             else
                 Fail(DiagnosticDescriptors.MissingParameter, site, where, arg.Name);
-            if (arg.Type == "bool" ? env[arg.Name] is not bool : env[arg.Name] is not long)
+            if (arg.Type == "double" && env[arg.Name] is long whole) env[arg.Name] = (double)whole;   // C# converts it too
+            if (arg.Type switch { "bool" => env[arg.Name] is not bool, "double" => env[arg.Name] is not double, _ => env[arg.Name] is not long })
                 Fail(DiagnosticDescriptors.BadExpression, site ?? arg.Location, $"{where}, argument '{arg.Name}'",
-                    $"expected {(arg.Type == "bool" ? "a condition" : "an integer")}");
+                    $"expected {Expr.TypeWords(arg.Type == "long" ? "int" : arg.Type)}, got {Expr.Describe(env[arg.Name])}");
             CheckFitsInt(arg.Type, env[arg.Name], arg.Name, supplied.Value is not null ? site ?? arg.Location : arg.Location, $"{where}, argument '{arg.Name}'");
         }
         foreach (var let in cls.Lets)
         {
             env[let.Name] = Eval(ParseOrFail(let.Expression, let.Location, $"{cls.Name}.{let.Name}"), env, let.Location, $"{where}, {let.Name}");
+            if (let.Type == "double" && env[let.Name] is long whole) env[let.Name] = (double)whole;
             CheckFitsInt(let.Type, env[let.Name], let.Name, let.Location, $"{where}, {let.Name}");
         }
         return env;
@@ -377,7 +379,7 @@ public sealed class ShapeInference
         long EvalInt(string setting, string text)
         {
             var v = Eval(ParseOrFail(text, item.Location, $"{where}, {setting}"), env, item.Location, $"{where}, {setting}");
-            if (v is not long l) { Fail(DiagnosticDescriptors.BadExpression, item.Location, $"{where}, {setting}", $"'{text}' is a condition, not an integer"); return 0; }
+            if (v is not long l) { Fail(DiagnosticDescriptors.BadExpression, item.Location, $"{where}, {setting}", $"'{text}' is {Expr.Describe(v)}, not an integer" + (v is double ? Expr.RealHint : "")); return 0; }
             return l;
         }
         long Int(string setting, long? fallback, bool record = true)

@@ -187,12 +187,13 @@ public static class DeclarationParser
                     SpecialType.System_Int32 => "int",
                     SpecialType.System_Int64 => "long",
                     SpecialType.System_Boolean => "bool",
+                    SpecialType.System_Double => "double",
                     _ => null,
                 };
                 if (typeKeyword is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidArg, fieldLocation, field.Name,
-                        $"[Arg] and [Let] fields must be int, long or bool, not {field.Type.ToDisplayString()}"));
+                        $"[Arg] and [Let] fields must be int, long, double or bool, not {field.Type.ToDisplayString()}"));
                     continue;
                 }
                 if (field.IsStatic || field.IsConst)

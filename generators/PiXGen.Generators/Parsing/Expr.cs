@@ -13,8 +13,10 @@ public sealed class ExprException : Exception
 
 /// <summary>
 /// The expression language of attribute settings: a small, side-effect-free subset of C# over
-/// integers and booleans. Parsed once, then evaluated at compile time (shape inference) and emitted
-/// as C# into the generated constructor.
+/// integers, reals and booleans, with Python's real arithmetic where torchvision's builders need it (<c>//</c>,
+/// <c>round</c>, <c>ceil</c>, <c>floor</c>, <c>int</c>, <c>make_divisible</c>; src/PiXGen/Runtime/PyMath.cs, shared with
+/// the runtime). Parsed once, then evaluated at compile time (shape inference) and emitted as C# into the generated
+/// constructor. Values are <c>long</c>, <c>double</c> or <c>bool</c>; static types "int", "double", "bool".
 /// </summary>
 public abstract class Expr
 {
@@ -39,7 +41,8 @@ public abstract class Expr
             "(the generated code computes it in int, where it would wrap); declare the arguments it uses as long, or use smaller values");
     }
     internal abstract int Precedence { get; }
-    internal abstract void Emit(StringBuilder sb, Func<string, string> names);
+    /// <summary>Writes the expression as C# (<paramref name="source"/> false) or in PiXGen's own syntax (true).</summary>
+    internal abstract void Emit(StringBuilder sb, Func<string, string> names, bool source);
     public abstract void CollectIdentifiers(ISet<string> into);
 
     /// <summary>
@@ -49,9 +52,9 @@ public abstract class Expr
     /// </summary>
     public abstract Expr Fold(Func<string, object?> known);
 
-    internal static Expr Constant(object v) => v is bool b ? new BoolExpr(b) : new NumberExpr((long)v);
+    internal static Expr Constant(object v) => v switch { bool b => new BoolExpr(b), double d => new RealExpr(d), _ => new NumberExpr((long)v) };
 
-    internal static bool IsConstant(Expr e) => e is NumberExpr or BoolExpr;
+    internal static bool IsConstant(Expr e) => e is NumberExpr or BoolExpr or RealExpr;
 
     /// <summary>Folds a node whose operands are folded: evaluates it when they are all constant (errors stay unfolded).</summary>
     internal static Expr FoldNode(Expr node, params Expr[] operands)
@@ -64,20 +67,27 @@ public abstract class Expr
     public string ToCSharp(Func<string, string> names)
     {
         var sb = new StringBuilder();
-        Emit(sb, names);
+        Emit(sb, names, source: false);
         return sb.ToString();
     }
 
-    /// <summary>The expression in PiXGen's own syntax (for rewritten declarations).</summary>
+    /// <summary>The expression in PiXGen's own syntax (for rewritten declarations and messages).</summary>
     public string ToSource(Func<string, string> names)
-        => ToCSharp(names).Replace("global::System.Math.Min(", "min(").Replace("global::System.Math.Max(", "max(");
+    {
+        var sb = new StringBuilder();
+        Emit(sb, names, source: true);
+        return sb.ToString();
+    }
 
     public long EvaluateInt(Func<string, object?> lookup)
     {
         var v = Evaluate(lookup);
         if (v is long l) return l;
-        throw new ExprException($"expected an integer but the expression is a {Describe(v)}");
+        throw new ExprException($"expected an integer but the expression is {Describe(v)}" + (v is double ? RealHint : ""));
     }
+
+    /// <summary>What to write where a real number is given and an integer is needed.</summary>
+    internal const string RealHint = "; make it one with round(), int(), ceil() or floor()";
 
     public bool EvaluateBool(Func<string, object?> lookup)
     {
@@ -99,22 +109,51 @@ public abstract class Expr
     /// </summary>
     public abstract string InferType(Func<string, string?> typeOf);
 
+    /// <summary>Whether a value of static type <paramref name="type"/> may stand where <paramref name="expected"/> is
+    /// needed: the same type, or an integer where a real is needed (C# converts it).</summary>
+    public static bool Fits(string type, string expected) => type == expected || (expected == "double" && type == "int");
+
     internal static string Expect(Expr e, string type, Func<string, string?> typeOf, string what)
     {
         var t = e.InferType(typeOf);
-        if (t != type) throw new ExprException($"{what} needs {(type == "bool" ? "a condition" : "an integer")}, not {(t == "bool" ? "a condition" : "an integer")}");
+        if (!Fits(t, type)) throw new ExprException($"{what} needs {TypeWords(type)}, not {TypeWords(t)}" + (t == "double" && type == "int" ? RealHint : ""));
         return t;
     }
 
-    internal static string Describe(object v) => v is bool ? "condition" : "integer";
+    /// <summary>A number (integer or real): the type of the operand.</summary>
+    internal static string ExpectNumber(Expr e, Func<string, string?> typeOf, string what)
+    {
+        var t = e.InferType(typeOf);
+        if (t == "bool") throw new ExprException($"{what} needs a number, not a condition");
+        return t;
+    }
 
-    internal static void EmitChild(StringBuilder sb, Expr child, int parentPrecedence, Func<string, string> names, bool rightAssocSide = false)
+    /// <summary>"an integer", "a real number", "a condition".</summary>
+    public static string TypeWords(string type) => type switch { "bool" => "a condition", "double" => "a real number", _ => "an integer" };
+
+    internal static string Describe(object v) => v switch { bool => "a condition", double => "a real number", _ => "an integer" };
+
+    /// <summary>A numeric value as a real (integers convert).</summary>
+    internal static bool TryReal(object v, out double d)
+    {
+        switch (v)
+        {
+            case long l: d = l; return true;
+            case double x: d = x; return true;
+            default: d = 0; return false;
+        }
+    }
+
+    internal static void EmitChild(StringBuilder sb, Expr child, int parentPrecedence, Func<string, string> names, bool source, bool rightAssocSide = false)
     {
         bool paren = child.Precedence < parentPrecedence || (rightAssocSide && child.Precedence == parentPrecedence);
         if (paren) sb.Append('(');
-        child.Emit(sb, names);
+        child.Emit(sb, names, source);
         if (paren) sb.Append(')');
     }
+
+    /// <summary>The C# of a runtime helper call (src/PiXGen/Runtime/PyMath.cs).</summary>
+    internal const string PyMath = "global::PiXGen.Runtime.PyMath.";
 
     // ---------------- parser ----------------
 
@@ -211,7 +250,7 @@ public abstract class Expr
         private static readonly string[][] Levels =
         {
             new[] { "||" }, new[] { "&&" }, new[] { "==", "!=" }, new[] { "<=", ">=", "<", ">" },
-            new[] { "+", "-" }, new[] { "*", "/", "%" },
+            new[] { "+", "-" }, new[] { "*", "//", "/", "%" },
         };
 
         private Expr ParseBinary(int level)
@@ -252,10 +291,31 @@ public abstract class Expr
             {
                 int start = _i;
                 while (_i < _s.Length && char.IsDigit(_s[_i])) _i++;
-                if (_i < _s.Length && (_s[_i] == '.' || _s[_i] == 'e' || _s[_i] == 'E'))
-                    throw new ExprException($"only integers are supported, not '{_s.Trim()}'");
-                if (!long.TryParse(_s.Substring(start, _i - start), NumberStyles.None, CultureInfo.InvariantCulture, out var v))
-                    throw new ExprException($"integer '{_s.Substring(start, _i - start)}' is too large");
+                bool real = false;
+                if (_i + 1 < _s.Length && _s[_i] == '.' && char.IsDigit(_s[_i + 1]))
+                {
+                    real = true; _i++;
+                    while (_i < _s.Length && char.IsDigit(_s[_i])) _i++;
+                }
+                if (_i < _s.Length && (_s[_i] == 'e' || _s[_i] == 'E'))
+                {
+                    int mark = _i++;
+                    if (_i < _s.Length && (_s[_i] == '+' || _s[_i] == '-')) _i++;
+                    if (_i >= _s.Length || !char.IsDigit(_s[_i])) throw new ExprException($"malformed number '{_s.Substring(start, _i - start)}' in '{_s.Trim()}'");
+                    while (_i < _s.Length && char.IsDigit(_s[_i])) _i++;
+                    real = mark >= 0;
+                }
+                if (_i < _s.Length && (char.IsLetter(_s[_i]) || _s[_i] == '_' || _s[_i] == '.'))
+                    throw new ExprException($"malformed number in '{_s.Trim()}'");
+                var digits = _s.Substring(start, _i - start);
+                if (real)
+                {
+                    var d = double.Parse(digits, NumberStyles.Float, CultureInfo.InvariantCulture);
+                    if (double.IsInfinity(d)) throw new ExprException($"real number '{digits}' is too large");
+                    return new RealExpr(d);
+                }
+                if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
+                    throw new ExprException($"integer '{digits}' is too large");
                 return new NumberExpr(v);
             }
             if (char.IsLetter(c) || c == '_')
@@ -267,12 +327,20 @@ public abstract class Expr
                 if (name == "false") return new BoolExpr(false);
                 if (Accept("("))
                 {
-                    if (name != "min" && name != "max") throw new ExprException($"unknown function '{name}'; min and max are available");
-                    var a = ParseConditional();
-                    if (!Accept(",")) throw new ExprException($"{name} takes two arguments");
-                    var b = ParseConditional();
-                    if (!Accept(")")) throw new ExprException($"missing ')' after {name}(...)");
-                    return new CallExpr(name, a, b);
+                    if (!CallExpr.Arity.TryGetValue(name, out var arity))
+                        throw new ExprException($"unknown function '{name}'" +
+                            (Suggest.Closest(name, CallExpr.Arity.Keys) is { } near ? $" (did you mean '{near}'?)" : "") +
+                            $"; available: {string.Join(", ", CallExpr.Arity.Keys)}");
+                    var args = new List<Expr>();
+                    if (!Accept(")"))
+                    {
+                        args.Add(ParseConditional());
+                        while (Accept(",")) args.Add(ParseConditional());
+                        if (!Accept(")")) throw new ExprException($"missing ')' after {name}(...)");
+                    }
+                    if (args.Count < arity.Min || args.Count > arity.Max)
+                        throw new ExprException($"{name} takes {(arity.Min == arity.Max ? arity.Min.ToString(CultureInfo.InvariantCulture) : $"{arity.Min} or {arity.Max}")} argument{(arity.Max == 1 ? "" : "s")}, not {args.Count}");
+                    return new CallExpr(name, args.ToArray());
                 }
                 return new IdentExpr(name);
             }
@@ -289,7 +357,26 @@ internal sealed class NumberExpr : Expr
     internal override bool IsInt32(Func<string, bool> int32) => Value >= int.MinValue && Value <= int.MaxValue;
     public override string InferType(Func<string, string?> typeOf) => "int";
     internal override int Precedence => 100;
-    internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(Value.ToString(CultureInfo.InvariantCulture));
+    internal override void Emit(StringBuilder sb, Func<string, string> names, bool source) => sb.Append(Value.ToString(CultureInfo.InvariantCulture));
+    public override void CollectIdentifiers(ISet<string> into) { }
+    public override Expr Fold(Func<string, object?> known) => this;
+}
+
+/// <summary>A real literal (<c>0.25</c>, <c>1e-3</c>).</summary>
+internal sealed class RealExpr : Expr
+{
+    public readonly double Value;
+    public RealExpr(double v) { Value = v; }
+    public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null) => Value;
+    internal override bool IsInt32(Func<string, bool> int32) => false;
+    public override string InferType(Func<string, string?> typeOf) => "double";
+    internal override int Precedence => 100;
+    internal override void Emit(StringBuilder sb, Func<string, string> names, bool source)
+    {
+        var text = Value.ToString("R", CultureInfo.InvariantCulture);
+        sb.Append(text);
+        if (text.IndexOf('.') < 0 && text.IndexOf('E') < 0) sb.Append(".0");   // stays a real in C#
+    }
     public override void CollectIdentifiers(ISet<string> into) { }
     public override Expr Fold(Func<string, object?> known) => this;
 }
@@ -302,7 +389,7 @@ internal sealed class BoolExpr : Expr
     internal override bool IsInt32(Func<string, bool> int32) => false;
     public override string InferType(Func<string, string?> typeOf) => "bool";
     internal override int Precedence => 100;
-    internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(Value ? "true" : "false");
+    internal override void Emit(StringBuilder sb, Func<string, string> names, bool source) => sb.Append(Value ? "true" : "false");
     public override void CollectIdentifiers(ISet<string> into) { }
     public override Expr Fold(Func<string, object?> known) => this;
 }
@@ -316,7 +403,7 @@ internal sealed class IdentExpr : Expr
     internal override bool IsInt32(Func<string, bool> int32) => int32(Name);
     public override string InferType(Func<string, string?> typeOf) => typeOf(Name) ?? throw new ExprException($"unknown name '{Name}'");
     internal override int Precedence => 100;
-    internal override void Emit(StringBuilder sb, Func<string, string> names) => sb.Append(names(Name));
+    internal override void Emit(StringBuilder sb, Func<string, string> names, bool source) => sb.Append(names(Name));
     public override void CollectIdentifiers(ISet<string> into) => into.Add(Name);
     public override Expr Fold(Func<string, object?> known) => known(Name) is { } v ? Constant(v) : this;
 }
@@ -328,14 +415,20 @@ internal sealed class UnaryExpr : Expr
     public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
     {
         var v = _e.Evaluate(lookup, int32);
-        if (_op == "-") return v is long l ? CheckInt32(Checked(() => checked(-l)), this, int32) : throw new ExprException("'-' needs an integer");
+        if (_op == "-")
+            return v switch
+            {
+                long l => (object)CheckInt32(Checked(() => checked(-l)), this, int32),
+                double d => -d,
+                _ => throw new ExprException("'-' needs a number"),
+            };
         return v is bool b ? !b : throw new ExprException("'!' needs a condition");
     }
     internal override int Precedence => 90;
     internal override bool IsInt32(Func<string, bool> int32) => _op == "-" && _e.IsInt32(int32);
     public override string InferType(Func<string, string?> typeOf)
-        => Expect(_e, _op == "-" ? "int" : "bool", typeOf, $"'{_op}'");
-    internal override void Emit(StringBuilder sb, Func<string, string> names) { sb.Append(_op); EmitChild(sb, _e, Precedence, names); }
+        => _op == "-" ? ExpectNumber(_e, typeOf, "'-'") : Expect(_e, "bool", typeOf, $"'{_op}'");
+    internal override void Emit(StringBuilder sb, Func<string, string> names, bool source) { sb.Append(_op); EmitChild(sb, _e, Precedence, names, source); }
     public override void CollectIdentifiers(ISet<string> into) => _e.CollectIdentifiers(into);
     public override Expr Fold(Func<string, object?> known)
     {
@@ -350,7 +443,7 @@ internal sealed class BinaryExpr : Expr
     public BinaryExpr(string op, Expr l, Expr r, int prec) { _op = op; _l = l; _r = r; _prec = prec; }
     internal override int Precedence => _prec;
     internal override bool IsInt32(Func<string, bool> int32)
-        => _op is "+" or "-" or "*" or "/" or "%" && _l.IsInt32(int32) && _r.IsInt32(int32);
+        => _op is "+" or "-" or "*" or "/" or "//" or "%" && _l.IsInt32(int32) && _r.IsInt32(int32);
     public override string InferType(Func<string, string?> typeOf)
     {
         switch (_op)
@@ -359,12 +452,18 @@ internal sealed class BinaryExpr : Expr
                 Expect(_l, "bool", typeOf, $"'{_op}'"); Expect(_r, "bool", typeOf, $"'{_op}'"); return "bool";
             case "==": case "!=":
                 var lt = _l.InferType(typeOf);
-                Expect(_r, lt, typeOf, $"'{_op}' with {(lt == "bool" ? "a condition" : "an integer")} on its left");
+                var rt = _r.InferType(typeOf);
+                if ((lt == "bool") != (rt == "bool"))
+                    throw new ExprException($"'{_op}' with {TypeWords(lt)} on its left needs {TypeWords(lt)} on its right, not {TypeWords(rt)}");
                 return "bool";
             case "<": case "<=": case ">": case ">=":
-                Expect(_l, "int", typeOf, $"'{_op}'"); Expect(_r, "int", typeOf, $"'{_op}'"); return "bool";
+                ExpectNumber(_l, typeOf, $"'{_op}'"); ExpectNumber(_r, typeOf, $"'{_op}'"); return "bool";
+            case "%":
+                Expect(_l, "int", typeOf, "'%'"); Expect(_r, "int", typeOf, "'%'"); return "int";
             default:
-                Expect(_l, "int", typeOf, $"'{_op}'"); Expect(_r, "int", typeOf, $"'{_op}'"); return "int";
+                var a = ExpectNumber(_l, typeOf, $"'{_op}'");
+                var b = ExpectNumber(_r, typeOf, $"'{_op}'");
+                return a == "double" || b == "double" ? "double" : "int";
         }
     }
     public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
@@ -379,28 +478,57 @@ internal sealed class BinaryExpr : Expr
             return bb is bool rb ? rb : throw new ExprException($"'{_op}' needs conditions");
         }
         var b = _r.Evaluate(lookup, int32);
-        if (_op == "==") return a.Equals(b);
-        if (_op == "!=") return !a.Equals(b);
-        if (a is not long x || b is not long y) throw new ExprException($"'{_op}' needs integers");
+        if (_op is "==" or "!=")
+        {
+            bool equal = a is long la && b is long lb ? la == lb
+                : TryReal(a, out var da) && TryReal(b, out var db) ? da == db
+                : a.Equals(b);
+            return _op == "==" ? equal : !equal;
+        }
+        if (a is long x && b is long y)
+        {
+            switch (_op)
+            {
+                case "+": return CheckInt32(Checked(() => checked(x + y)), this, int32);
+                case "-": return CheckInt32(Checked(() => checked(x - y)), this, int32);
+                case "*": return CheckInt32(Checked(() => checked(x * y)), this, int32);
+                case "/": if (y == 0) throw new ExprException("division by zero"); return CheckInt32(Checked(() => checked(x / y)), this, int32);
+                case "//": if (y == 0) throw new ExprException("division by zero"); return CheckInt32(Checked(() => Runtime.PyMath.FloorDiv(x, y)), this, int32);
+                case "%": if (y == 0) throw new ExprException("division by zero"); return Checked(() => checked(y == -1 ? 0 : x % y));
+                case "<": return x < y;
+                case "<=": return x <= y;
+                case ">": return x > y;
+                case ">=": return x >= y;
+            }
+        }
+        if (!TryReal(a, out var p) || !TryReal(b, out var q) || _op == "%")
+            throw new ExprException(_op == "%" ? "'%' needs integers" : $"'{_op}' needs numbers");
         switch (_op)
         {
-            case "+": return CheckInt32(Checked(() => checked(x + y)), this, int32);
-            case "-": return CheckInt32(Checked(() => checked(x - y)), this, int32);
-            case "*": return CheckInt32(Checked(() => checked(x * y)), this, int32);
-            case "/": if (y == 0) throw new ExprException("division by zero"); return CheckInt32(Checked(() => checked(x / y)), this, int32);
-            case "%": if (y == 0) throw new ExprException("division by zero"); return Checked(() => checked(y == -1 ? 0 : x % y));
-            case "<": return x < y;
-            case "<=": return x <= y;
-            case ">": return x > y;
-            case ">=": return x >= y;
+            case "+": return p + q;
+            case "-": return p - q;
+            case "*": return p * q;
+            case "/": if (q == 0) throw new ExprException("division by zero"); return p / q;
+            case "//": if (q == 0) throw new ExprException("division by zero"); return Runtime.PyMath.FloorDiv(p, q);
+            case "<": return p < q;
+            case "<=": return p <= q;
+            case ">": return p > q;
+            case ">=": return p >= q;
         }
         throw new ExprException($"unknown operator '{_op}'");
     }
-    internal override void Emit(StringBuilder sb, Func<string, string> names)
+    internal override void Emit(StringBuilder sb, Func<string, string> names, bool source)
     {
-        EmitChild(sb, _l, _prec, names);
+        if (_op == "//" && !source)
+        {
+            // Python's floor division; C#'s '/' truncates. Both operands' types pick the overload (int, long or double).
+            sb.Append(PyMath).Append("FloorDiv(");
+            _l.Emit(sb, names, source); sb.Append(", "); _r.Emit(sb, names, source); sb.Append(')');
+            return;
+        }
+        EmitChild(sb, _l, _prec, names, source);
         sb.Append(' ').Append(_op).Append(' ');
-        EmitChild(sb, _r, _prec, names, rightAssocSide: true);
+        EmitChild(sb, _r, _prec, names, source, rightAssocSide: true);
     }
     public override void CollectIdentifiers(ISet<string> into) { _l.CollectIdentifiers(into); _r.CollectIdentifiers(into); }
     public override Expr Fold(Func<string, object?> known)
@@ -421,8 +549,10 @@ internal sealed class CondExpr : Expr
     {
         Expect(_c, "bool", typeOf, "the condition of '?:'");
         var t = _a.InferType(typeOf);
-        Expect(_b, t, typeOf, "both branches of '?:'");
-        return t;
+        var u = _b.InferType(typeOf);
+        if (t == u) return t;
+        if (Fits(t, "double") && Fits(u, "double")) return "double";
+        throw new ExprException($"both branches of '?:' need the same kind of value, not {TypeWords(t)} and {TypeWords(u)}");
     }
     public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
     {
@@ -431,11 +561,11 @@ internal sealed class CondExpr : Expr
         return cb ? _a.Evaluate(lookup, int32) : _b.Evaluate(lookup, int32);
     }
     internal override bool IsInt32(Func<string, bool> int32) => _a.IsInt32(int32) && _b.IsInt32(int32);
-    internal override void Emit(StringBuilder sb, Func<string, string> names)
+    internal override void Emit(StringBuilder sb, Func<string, string> names, bool source)
     {
-        EmitChild(sb, _c, 1, names); sb.Append(" ? ");
-        EmitChild(sb, _a, 1, names); sb.Append(" : ");
-        EmitChild(sb, _b, 0, names);
+        EmitChild(sb, _c, 1, names, source); sb.Append(" ? ");
+        EmitChild(sb, _a, 1, names, source); sb.Append(" : ");
+        EmitChild(sb, _b, 0, names, source);
     }
     public override void CollectIdentifiers(ISet<string> into) { _c.CollectIdentifiers(into); _a.CollectIdentifiers(into); _b.CollectIdentifiers(into); }
     public override Expr Fold(Func<string, object?> known)
@@ -446,30 +576,103 @@ internal sealed class CondExpr : Expr
     }
 }
 
+/// <summary>
+/// A function call: <c>min</c>, <c>max</c> (integers or reals), <c>round</c>, <c>ceil</c>, <c>floor</c>, <c>int</c> (to an
+/// integer, Python's semantics), <c>float</c> (to a real) and <c>make_divisible(v, divisor[, min_value])</c>
+/// (torchvision's channel rounding). The rules are in src/PiXGen/Runtime/PyMath.cs, shared with the generated code.
+/// </summary>
 internal sealed class CallExpr : Expr
 {
-    private readonly string _f; private readonly Expr _a, _b;
-    public CallExpr(string f, Expr a, Expr b) { _f = f; _a = a; _b = b; }
+    /// <summary>The functions and how many arguments each takes.</summary>
+    internal static readonly IReadOnlyDictionary<string, (int Min, int Max)> Arity = new Dictionary<string, (int, int)>
+    {
+        ["min"] = (2, 2), ["max"] = (2, 2), ["round"] = (1, 1), ["ceil"] = (1, 1), ["floor"] = (1, 1), ["int"] = (1, 1),
+        ["float"] = (1, 1), ["make_divisible"] = (2, 3),
+    };
+
+    private readonly string _f; private readonly Expr[] _args;
+    public CallExpr(string f, params Expr[] args) { _f = f; _args = args; }
     internal override int Precedence => 100;
     public override string InferType(Func<string, string?> typeOf)
     {
-        Expect(_a, "int", typeOf, _f); Expect(_b, "int", typeOf, _f); return "int";
+        switch (_f)
+        {
+            case "min": case "max":
+                var a = ExpectNumber(_args[0], typeOf, _f);
+                var b = ExpectNumber(_args[1], typeOf, _f);
+                return a == "double" || b == "double" ? "double" : "int";
+            case "float":
+                ExpectNumber(_args[0], typeOf, _f); return "double";
+            case "make_divisible":
+                ExpectNumber(_args[0], typeOf, _f);
+                for (int i = 1; i < _args.Length; i++) Expect(_args[i], "int", typeOf, $"{_f}'s {(i == 1 ? "divisor" : "min_value")}");
+                return "int";
+            default:   // round, ceil, floor, int
+                ExpectNumber(_args[0], typeOf, _f); return "int";
+        }
     }
-    internal override bool IsInt32(Func<string, bool> int32) => _a.IsInt32(int32) && _b.IsInt32(int32);
+    internal override bool IsInt32(Func<string, bool> int32) => _f switch
+    {
+        "min" or "max" => _args[0].IsInt32(int32) && _args[1].IsInt32(int32),
+        "float" => false,
+        _ => true,   // the PyMath helpers return int
+    };
     public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
     {
-        if (_a.Evaluate(lookup, int32) is not long x || _b.Evaluate(lookup, int32) is not long y) throw new ExprException($"{_f} needs integers");
-        return _f == "min" ? Math.Min(x, y) : Math.Max(x, y);
+        var values = new object[_args.Length];
+        for (int i = 0; i < _args.Length; i++) values[i] = _args[i].Evaluate(lookup, int32);
+        if (_f is "min" or "max")
+        {
+            if (values[0] is long x && values[1] is long y) return _f == "min" ? Math.Min(x, y) : Math.Max(x, y);
+            if (!TryReal(values[0], out var p) || !TryReal(values[1], out var q)) throw new ExprException($"{_f} needs numbers");
+            return _f == "min" ? Math.Min(p, q) : Math.Max(p, q);
+        }
+        if (!TryReal(values[0], out var v)) throw new ExprException($"{_f} needs a number");
+        try
+        {
+            switch (_f)
+            {
+                case "float": return v;
+                case "round": return (long)Runtime.PyMath.Round(v);
+                case "ceil": return (long)Runtime.PyMath.Ceil(v);
+                case "floor": return (long)Runtime.PyMath.Floor(v);
+                case "int": return (long)Runtime.PyMath.Int(v);
+                default:
+                    if (values[1] is not long divisor || divisor < 1) throw new ExprException("make_divisible's divisor must be a positive integer");
+                    long min = 0;
+                    if (values.Length > 2 && (values[2] is not long m || (min = m) < 0)) throw new ExprException("make_divisible's min_value must be a non-negative integer");
+                    return (long)Runtime.PyMath.MakeDivisible(v, divisor, min);
+            }
+        }
+        catch (OverflowException ex) { throw new ExprException("integer overflow: " + ex.Message); }
     }
-    internal override void Emit(StringBuilder sb, Func<string, string> names)
+    internal override void Emit(StringBuilder sb, Func<string, string> names, bool source)
     {
-        sb.Append("global::System.Math.").Append(_f == "min" ? "Min" : "Max").Append('(');
-        _a.Emit(sb, names); sb.Append(", "); _b.Emit(sb, names); sb.Append(')');
+        if (source) sb.Append(_f);
+        else sb.Append(_f switch
+        {
+            "min" => "global::System.Math.Min",
+            "max" => "global::System.Math.Max",
+            "float" => "(double)",
+            "round" => PyMath + "Round",
+            "ceil" => PyMath + "Ceil",
+            "floor" => PyMath + "Floor",
+            "int" => PyMath + "Int",
+            _ => PyMath + "MakeDivisible",
+        });
+        sb.Append('(');
+        for (int i = 0; i < _args.Length; i++)
+        {
+            if (i > 0) sb.Append(", ");
+            _args[i].Emit(sb, names, source);
+        }
+        sb.Append(')');
     }
-    public override void CollectIdentifiers(ISet<string> into) { _a.CollectIdentifiers(into); _b.CollectIdentifiers(into); }
+    public override void CollectIdentifiers(ISet<string> into) { foreach (var a in _args) a.CollectIdentifiers(into); }
     public override Expr Fold(Func<string, object?> known)
     {
-        Expr a = _a.Fold(known), b = _b.Fold(known);
-        return FoldNode(new CallExpr(_f, a, b), a, b);
+        var folded = new Expr[_args.Length];
+        for (int i = 0; i < _args.Length; i++) folded[i] = _args[i].Fold(known);
+        return FoldNode(new CallExpr(_f, folded), folded);
     }
 }

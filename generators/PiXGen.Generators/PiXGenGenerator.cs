@@ -203,9 +203,15 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             var blocks = new Dictionary<string, ClassDecl>();
             var ignored = new List<DiagnosticInfo>();
             foreach (var b in blockDecls) blocks[b.FullName] = PiXRewriter.ApplyMarkers(b, ignored);
+            if (decl.Like is null && decl.With is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, decl.With.Location, decl.Name,
+                    "With gives argument values to the declaration named by Like; add Like = typeof(TheFamily), or declare the arguments here"));
+                return Failed(decl, diagnostics);
+            }
             if (decl.Like is not null)
             {
-                var reused = ReuseDeclaration(decl, networkDecls, diagnostics);
+                var reused = ReuseDeclaration(decl, networkDecls, blockDecls, diagnostics);
                 if (reused is null)
                     return Failed(decl, diagnostics);
                 decl = reused;
@@ -349,24 +355,69 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
     }
 
     /// <summary>[Network(Like = typeof(X))]: X's arguments, layers and residual under this network's name; PiXGen declares the fields.</summary>
-    private static ClassDecl? ReuseDeclaration(ClassDecl decl, EquatableArray<ClassDecl> networks, List<DiagnosticInfo> diagnostics)
+    /// <summary>
+    /// [Network(Like = typeof(X), With = "...")]: this network takes X's declaration — a network's, itself possibly
+    /// reusing another (resolved first, its own With applied first), or a [Block]'s, a family body — with the With
+    /// values as its arguments' defaults. Null after a diagnostic.
+    /// </summary>
+    private static ClassDecl? ReuseDeclaration(ClassDecl decl, EquatableArray<ClassDecl> networks, EquatableArray<ClassDecl> blocks,
+        List<DiagnosticInfo> diagnostics, int depth = 0)
     {
-        var source = networks.FirstOrDefault(n => n.FullName == decl.Like);
+        var source = networks.FirstOrDefault(n => n.FullName == decl.Like) ?? blocks.FirstOrDefault(b => b.FullName == decl.Like);
         string? problem =
-            source is null ? $"'{decl.Like!.Replace("global::", "")}' is not a [Network] (or has declaration errors)"
-            : source.Like is not null ? $"'{source.Name}' itself reuses another declaration; point Like at the original"
+            source is null ? $"'{decl.Like!.Replace("global::", "")}' is not a [Network] or [Block] (or has declaration errors)"
+            : depth > 8 ? $"Like goes round in a circle through '{source.Name}'; point Like at the original declaration"
             : decl.Members.Count > 0 || decl.Args.Count > 0 || decl.Lets.Count > 0 ? "a network with Like declares no layers, [Arg] or [Let] fields of its own"
-            : decl.HasResidual ? "a network with Like takes [Residual] from the network it reuses" : null;
+            : decl.HasResidual ? "a network with Like takes [Residual] from the network it reuses"
+            : source.HasUserForward || source.HasUserDispose ? $"'{source.Name}' has a hand-written forward or Dispose, which another class cannot reuse" : null;
         if (problem is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, decl.AttributeLocation, decl.Name, problem));
             return null;
         }
+        int errors = diagnostics.Count(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
+        if (source!.Like is not null)
+        {
+            source = ReuseDeclaration(source, networks, blocks, diagnostics, depth + 1);
+            if (source is null) return null;
+        }
+        var args = source.Args;
+        if (decl.With is { } with)
+        {
+            var where = $"{decl.Name} (With)";
+            List<KeyValuePair<string, Expr>> given;
+            try { given = Expr.ParseNamedArguments(with.Text); }
+            catch (ExprException ex)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, with.Location, where, ex.Message));
+                return null;
+            }
+            var list = args.ToList();
+            foreach (var kv in given)
+            {
+                int at = list.FindIndex(a => a.Name == kv.Key);
+                if (at < 0)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownParameter, with.Location, where, kv.Key, source.Name,
+                        list.Count == 0 ? "(none)" : string.Join(", ", list.Select(a => a.Name)),
+                        Suggest.Closest(kv.Key, list.Select(a => a.Name)) is { } near ? $" (did you mean '{near}'?)" : ""));
+                    continue;
+                }
+                list[at] = list[at] with { Default = kv.Value.ToSource(n => n), Location = with.Location };
+            }
+            args = list.ToEquatableArray();
+        }
+        // A network is constructible without arguments: a family body's required arguments must be given by With.
+        foreach (var a in args.Where(a => a.Default is null))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, decl.With?.Location ?? decl.AttributeLocation,
+                $"{decl.Name} (Like {source.Name})", a.Name));
+        if (diagnostics.Count(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error) > errors) return null;
         return decl with
         {
-            Input = decl.Input ?? source!.Input,
-            Args = source!.Args, Lets = source.Lets, Members = source.Members,
+            Input = decl.Input ?? source.Input,
+            Args = args, Lets = source.Lets, Members = source.Members,
             HasResidual = source.HasResidual, ResidualWhen = source.ResidualWhen, Init = decl.Init ?? source.Init,
+            Dense = source.Dense,
             DeclaresFields = true,
         };
     }

@@ -148,7 +148,12 @@ public sealed record ClassDecl(
     /// <summary>[Init] on the class: its initialisation scheme, or null.</summary>
     InitDecl? Init = null,
     /// <summary>[Dense] on the class (output = cat(input, members(input))): where it is written; null when absent.</summary>
-    LocationInfo? Dense = null);
+    LocationInfo? Dense = null,
+    /// <summary>[Network(Like = ..., With = "a: 1, b: 2")]: the argument values given to the reused declaration, or null.</summary>
+    WithDecl? With = null);
+
+/// <summary>[Network(With = "...")]: named argument values as written, and where.</summary>
+public sealed record WithDecl(string Text, LocationInfo? Location);
 
 
 /// <summary>[Init(scheme, ZeroInitResidual, Seed)] on a class, as written.</summary>

@@ -108,10 +108,13 @@ public static class DeclarationParser
         string catalogName = typeName;
         BudgetDecl? maxParameters = null, maxMacs = null;
         string? like = null;
+        WithDecl? with = null;
         if (kind == ClassKind.Network)
         {
             foreach (var na in classAttribute.NamedArguments)
             {
+                if (na.Key == "With" && na.Value.Value is string withText)
+                    with = new WithDecl(withText, NamedArgumentLocation(classAttribute, "With", ct) ?? attributeLocation);
                 if (na.Key == "Input") input = na.Value.Value as string;
                 if (na.Key == "Name" && na.Value.Value is string n && n.Length > 0) catalogName = n;
                 if (na.Key == "Like" && na.Value.Value is INamedTypeSymbol likeType) like = likeType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
@@ -312,7 +315,7 @@ public static class DeclarationParser
             input, catalogName, hasResidual, residualWhen, args.ToEquatableArray(), lets.ToEquatableArray(),
             members.ToEquatableArray(), userForward, userDispose, location, attributeLocation, maxParameters, maxMacs, substitution, Variants: variants, Like: like,
             Output: userForward ? output : null, Init: init,
-            Dense: dense);
+            Dense: dense, With: with);
     }
 
     /// <summary>The value expression of the named argument <paramref name="name"/> of an attribute application.</summary>

@@ -32,6 +32,14 @@ public sealed class NetworkAttribute : Attribute
     public Type? Like { get; set; }
 
     /// <summary>
+    /// With <see cref="Like"/>: argument values for this network, as named arguments over the reused declaration's
+    /// [Arg]s (<c>"depth: 50, groups: 32"</c>); each replaces that argument's default. <see cref="Like"/> may name a
+    /// [Block] — a family's body, whose arguments are the family's parameters — so that each member of a family is one
+    /// line: <c>[Network(Like = typeof(ResNetFamily), With = "depth: 50", Input = "3x224x224")] public partial class ResNet50;</c>
+    /// </summary>
+    public string? With { get; set; }
+
+    /// <summary>
     /// Budget for the trainable parameter count: an integer (<c>25_000_000</c>) or text with a K, M, G or T
     /// suffix (<c>"25.6M"</c>). Exceeding it is a compile error (PIX0201) naming the five layers with the most
     /// parameters. Overrides the MSBuild property <c>PiXGenMaxParameters</c> for this network. See docs/costs.md.

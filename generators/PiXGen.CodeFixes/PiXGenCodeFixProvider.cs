@@ -28,11 +28,13 @@ public sealed class PiXGenCodeFixProvider : CodeFixProvider
 {
     public const string NotPartial = "PIX0001", BadExpression = "PIX0003", UnknownParameter = "PIX0005", FieldTypeMismatch = "PIX0006",
         NotABlock = "PIX0007", UnknownInitScheme = "PIX0018", ResidualShapeMismatch = "PIX0100", RankMismatch = "PIX0105",
-        InvalidValue = "PIX0106", PiXFieldType = "PIX0303";
+        InvalidValue = "PIX0106", PiXFieldType = "PIX0303",
+        // The C# compiler's "type not found": in [Use(typeof(X))] the nearest [Block] is meant.
+        TypeNotFound = "CS0246";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(
         NotPartial, BadExpression, UnknownParameter, FieldTypeMismatch, NotABlock, UnknownInitScheme, ResidualShapeMismatch,
-        RankMismatch, InvalidValue, PiXFieldType);
+        RankMismatch, InvalidValue, PiXFieldType, TypeNotFound);
 
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
@@ -53,7 +55,8 @@ public sealed class PiXGenCodeFixProvider : CodeFixProvider
             if (diagnostic.Id == NotPartial && node.FirstAncestorOrSelf<ClassDeclarationSyntax>() is { } cls)
                 Register(context, diagnostic, $"Make '{cls.Identifier.Text}' partial", "PiXGen.MakePartial",
                     ct => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(cls, MakePartial(cls)))));
-            else if (diagnostic.Id == NotABlock && node.FirstAncestorOrSelf<AttributeSyntax>() is { } use)
+            else if ((diagnostic.Id == NotABlock || diagnostic.Id == TypeNotFound && node.FirstAncestorOrSelf<TypeOfExpressionSyntax>() is not null)
+                     && node.FirstAncestorOrSelf<AttributeSyntax>() is { } use && (diagnostic.Id == NotABlock || IsUse(use)))
                 await RegisterNearestBlockAsync(context, diagnostic, root, use).ConfigureAwait(false);
             else if (kind == FixProperties.KindRenameIdentifier && written is not null && suggestion is not null
                      && Container(node) is { } renameIn)
@@ -110,7 +113,8 @@ public sealed class PiXGenCodeFixProvider : CodeFixProvider
         var blocks = SourceTypes(model.Compilation.Assembly.GlobalNamespace)
             .Where(t => t.GetAttributes().Any(a => a.AttributeClass is { Name: "BlockAttribute" } c && c.ContainingNamespace?.ToDisplayString() == "PiXGen"))
             .ToList();
-        var name = Suggest.Closest(written?.Name ?? typeOf.Type.ToString(), blocks.Select(b => b.Name));
+        var writtenName = written is null or IErrorTypeSymbol ? typeOf.Type.ToString().Split('.').Last() : written.Name;
+        var name = Suggest.Closest(writtenName, blocks.Select(b => b.Name));
         var target = blocks.FirstOrDefault(b => b.Name == name);
         if (target is null) return;
         var display = target.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
@@ -118,6 +122,8 @@ public sealed class PiXGenCodeFixProvider : CodeFixProvider
             ct => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(typeOf.Type,
                 ParseTypeName(display).WithTriviaFrom(typeOf.Type).WithAdditionalAnnotations(Simplifier.Annotation)))));
     }
+
+    private static bool IsUse(AttributeSyntax a) => Simple(a.Name) is "Use" or "UseAttribute";
 
     private static IEnumerable<INamedTypeSymbol> SourceTypes(INamespaceSymbol ns)
     {

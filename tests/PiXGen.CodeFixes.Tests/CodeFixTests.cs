@@ -139,6 +139,36 @@ public class CodeFixTests
         new[] { At("PIX0007"), At("PIX0006", 1) });
 
     [Fact]
+    public Task CS0246_MisspeltBlockInUse_NearestBlock() => Run(
+        Usings + """
+        [Block]
+        public partial class Bottleneck
+        {
+            [Conv2d("in", Kernel = 1)] readonly Conv2d conv;
+        }
+
+        [Network(Input = "3x8x8")]
+        public partial class Net
+        {
+            [{|#0:Use(typeof({|CS0246:Botleneck|}))|}] readonly Bottleneck {|#1:layer|};
+        }
+        """,
+        Usings + """
+        [Block]
+        public partial class Bottleneck
+        {
+            [Conv2d("in", Kernel = 1)] readonly Conv2d conv;
+        }
+
+        [Network(Input = "3x8x8")]
+        public partial class Net
+        {
+            [Use(typeof(Bottleneck))] readonly Bottleneck layer;
+        }
+        """,
+        new[] { At("PIX0007"), At("PIX0006", 1) });
+
+    [Fact]
     public Task PIX0100_ResidualShapesDiffer_AddsProjection() => Run(
         Usings + """
         [Block, Residual]

@@ -104,7 +104,9 @@ public static class DeclarationValidator
                         "several modules (declare the field as Sequential)").WithFieldType(SequentialType));
                 else if (!(m.Items[0].Kind == LayerKind.Use && m.Items[0].BlockType is null) && ModuleType(m.Items[0]) != m.FieldType && m.FieldType != PiXRewriter.ModuleBase)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FieldTypeMismatch, m.Location, m.Name, Short(m.FieldType),
-                        Short(ModuleType(m.Items[0])) + " (declare the field with that type, or as Sequential)").WithFieldType(ModuleType(m.Items[0])));
+                        Short(ModuleType(m.Items[0])) + " (declare the field with that type, or as Sequential)")
+                        // No type change when [Use] names a class that is not a block: the [Use] is what is wrong.
+                        .WithFieldType(diagnostics.Any(d => d.Id == DiagnosticDescriptors.NotABlock.Id && d.Location == m.Items[0].Location) ? null : ModuleType(m.Items[0])));
                 bool conditional = m.Items[0].When is not null || (m.IsShortcut && (m.ShortcutWhen is not null || cls.ResidualWhen is not null));
                 if (conditional && !m.IsNullable)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, m.Location, m.Name,

@@ -33,8 +33,8 @@ public sealed record DiagnosticInfo(string Id, EquatableArray<string> Arguments,
         : With(FixProperties.Kind, FixProperties.KindReplaceWord).With(FixProperties.Setting, setting)
             .With(FixProperties.Written, written).With(FixProperties.Suggestion, suggestion);
 
-    /// <summary>Fix: declare the field as <paramref name="type"/> (fully qualified).</summary>
-    public DiagnosticInfo WithFieldType(string type) => type.IndexOf('?') >= 0 ? this
+    /// <summary>Fix: declare the field as <paramref name="type"/> (fully qualified); null: no fix.</summary>
+    public DiagnosticInfo WithFieldType(string? type) => type is null || type.IndexOf('?') >= 0 ? this
         : With(FixProperties.Kind, FixProperties.KindChangeFieldType).With(FixProperties.Type, type);
 
     public Diagnostic ToDiagnostic(Compilation? compilation)

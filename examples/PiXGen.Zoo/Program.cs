@@ -19,6 +19,8 @@ using TorchSharp;
 //   summary <model> [--runtime] [--json]   shapes, parameters, costs and state_dict of one model; --runtime adds the
 //                                  per-module summary measured by forward hooks
 //   cost <model> [HxW]             the per-layer cost table (compile time, or re-evaluated for HxW)
+//   cost <model> [--vs <model>] --plot <out.png>   per-stage MACs and parameters side by side (ScottPlot)
+//   draw <model> --svg <out.svg> [--depth N]       the network graph as a picture (MSAGL layout)
 //   bench <model> [--vs <model>] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse] [--json]
 //   predict <model> --weights <file> --input <file.npy> [--fuse] [--json]
 //   export <model> [--weights <file>] --onnx <out.onnx> [--fuse]
@@ -79,8 +81,20 @@ namespace PiXGen.Zoo
             {
                 var m = model();
                 var size = new Argument<string?>("HxW") { Description = "re-evaluate for this input height and width, e.g. 112x112", Arity = ArgumentArity.ZeroOrOne };
-                var cmd = new Command("cost", "per-layer cost table, at the declared input or re-evaluated for HxW") { m, size };
-                cmd.SetAction(p => Cost(p.GetValue(m)!, p.GetValue(size), o, e));
+                var vs = new Option<string?>("--vs") { Description = "with --plot: a second model drawn beside the first", HelpName = "model" };
+                var plot = new Option<string?>("--plot") { Description = "draw per-stage MACs and parameters (of both models with --vs) as a PNG", HelpName = "out.png" };
+                var cmd = new Command("cost", "per-layer cost table, at the declared input or re-evaluated for HxW") { m, size, vs, plot };
+                cmd.SetAction(p => p.GetValue(plot) is { } png ? CostPlot.Run(p.GetValue(m)!, p.GetValue(vs), png, o, e)
+                    : p.GetValue(vs) is not null ? Usage(e, "--vs needs --plot") : Cost(p.GetValue(m)!, p.GetValue(size), o, e));
+                root.Add(cmd);
+            }
+            {
+                var m = model();
+                var svg = new Option<string>("--svg") { Description = "the SVG file to write", Required = true, HelpName = "out.svg" };
+                var depth = Positive("--depth", "collapse blocks nested deeper than N levels into one node each (default: every layer)");
+                var cmd = new Command("draw", "draw the network graph as SVG: layers with output shapes, blocks as clusters, shaded by share of MACs, PiX marked")
+                    { m, svg, depth };
+                cmd.SetAction(p => DrawCommand.Run(p.GetValue(m)!, p.GetValue(svg)!, p.GetValue(depth), o, e));
                 root.Add(cmd);
             }
             {
@@ -173,6 +187,13 @@ namespace PiXGen.Zoo
             }
             var message = parse.Errors[0].Message.Trim();
             return message.EndsWith('.') ? message : message + ".";
+        }
+
+        /// <summary>A usage error found after parsing: one error line, exit code 2.</summary>
+        private static int Usage(TextWriter e, string message)
+        {
+            e.WriteLine($"error: {message}. Run '{ProgramName} --help' for usage.");
+            return 2;
         }
 
         private static string OneLine(string message)

@@ -112,7 +112,7 @@ public class ZooCliTests
     {
         var (code, output, _) = Run(flag);
         Assert.Equal(0, code);
-        foreach (var command in new[] { "summary", "cost", "bench", "predict", "export" }) Assert.Contains(command, output);
+        foreach (var command in new[] { "summary", "cost", "bench", "predict", "export", "draw" }) Assert.Contains(command, output);
         Assert.Contains("PiXGen.Zoo", output);
     }
 

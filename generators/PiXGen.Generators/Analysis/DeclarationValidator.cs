@@ -130,10 +130,12 @@ public static class DeclarationValidator
             {
                 if (m.Items.Count > 1 || repeated)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FieldTypeMismatch, m.Location, m.Name, Short(m.FieldType),
-                        "several modules (declare the field as Sequential)"));
+                        "several modules (declare the field as Sequential)").WithFieldType(SequentialType));
                 else if (!(m.Items[0].Kind == LayerKind.Use && m.Items[0].BlockType is null) && ModuleType(m.Items[0]) != m.FieldType && m.FieldType != PiXRewriter.ModuleBase)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FieldTypeMismatch, m.Location, m.Name, Short(m.FieldType),
-                        Short(ModuleType(m.Items[0])) + " (declare the field with that type, or as Sequential)"));
+                        Short(ModuleType(m.Items[0])) + " (declare the field with that type, or as Sequential)")
+                        // No type change when [Use] names a class that is not a block: the [Use] is what is wrong.
+                        .WithFieldType(diagnostics.Any(d => d.Id == DiagnosticDescriptors.NotABlock.Id && d.Location == m.Items[0].Location) ? null : ModuleType(m.Items[0])));
                 bool conditional = m.Items[0].When is not null || (m.IsShortcut && (m.ShortcutWhen is not null || cls.ResidualWhen is not null));
                 if (conditional && !m.IsNullable)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, m.Location, m.Name,
@@ -189,7 +191,8 @@ public static class DeclarationValidator
             if (s.Type != SettingType.Text || !TextChoices.TryGetValue((item.Kind, s.Name), out var choices)) continue;
             if (!choices.Contains(s.Value))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
-                    $"{s.Name} must be {string.Join(" or ", choices.Select(c => $"\"{c}\""))}, got \"{s.Value}\""));
+                    $"{s.Name} must be {string.Join(" or ", choices.Select(c => $"\"{c}\""))}, got \"{s.Value}\"")
+                    .WithWordReplacement(s.Name, s.Value, Parsing.Suggest.Closest(s.Value, choices)));
         }
         if (item.Kind != LayerKind.Upsample) return;
         bool scale = item.Get("ScaleFactor") is not null, size = item.Get("Size") is not null;
@@ -274,9 +277,10 @@ public static class DeclarationValidator
             if (!scope.ContainsKey(id))
             {
                 known = false;
-                var near = Suggest.Closest(id, scope.Keys);
+                var near = Parsing.Suggest.Closest(id, scope.Keys);
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BadExpression, location, where,
-                    $"unknown name '{id}' in '{text}'{(near is null ? "" : $" (did you mean '{near}'?)")}; known here: {string.Join(", ", scope.Keys.OrderBy(x => x))}"));
+                    $"unknown name '{id}' in '{text}'{(near is null ? "" : $" (did you mean '{near}'?)")}; known here: {string.Join(", ", scope.Keys.OrderBy(x => x))}")
+                    .With(FixProperties.Kind, near is null ? null : FixProperties.KindRenameIdentifier).With(FixProperties.Written, id).With(FixProperties.Suggestion, near));
             }
         if (!known) return;
         try
@@ -322,9 +326,12 @@ public static class DeclarationValidator
         }
         foreach (var kv in given)
             if (!block.Args.Any(a => a.Name == kv.Key))
+            {
+                var near = Parsing.Suggest.Closest(kv.Key, block.Args.Select(a => a.Name));
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownParameter, item.Location, where, kv.Key, block.Name,
                     block.Args.Count == 0 ? "(none)" : string.Join(", ", block.Args.Select(a => a.Name)),
-                    Parsing.Suggest.Closest(kv.Key, block.Args.Select(a => a.Name)) is { } near ? $" (did you mean '{near}'?)" : ""));
+                    near is not null ? $" (did you mean '{near}'?)" : "").WithArgumentRename(kv.Key, near));
+            }
         foreach (var a in block.Args)
             if (a.Default is null && !given.Any(kv => kv.Key == a.Name))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, a.Name));

@@ -90,7 +90,7 @@ public static class PiXRewriter
             if (!sequential && m.FieldType != PiXLayerType && m.FieldType != ModuleBase)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXFieldType, m.Location, m.Name, Short(m.FieldType),
-                    "PiXLayer (or Module<Tensor, Tensor>)", "it holds the PiX layer that replaces the convolution"));
+                    "PiXLayer (or Module<Tensor, Tensor>)", "it holds the PiX layer that replaces the convolution").WithFieldType(PiXLayerType));
                 continue;
             }
             ReplaceAt(members, mi, k, PiXItemFor(m.Items[k], m.PiX.Zeta, m.PiX.Options, m.PiX.Location, check: true), m.PiX.Options.WithNormAndActivation,
@@ -421,7 +421,7 @@ public static class PiXRewriter
                     var newType = runs[0].Block.FullName;
                     if (isNetwork && !cls.DeclaresFields && m.FieldType != newType && m.FieldType != ModuleBase)
                         _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXFieldType, m.Location, m.Name, Short(m.FieldType),
-                            "Module<Tensor, Tensor> (or Sequential)", "PiX substitution specialises its block for this network"));
+                            "Module<Tensor, Tensor> (or Sequential)", "PiX substitution specialises its block for this network").WithFieldType(ModuleBase));
                     if (!isNetwork || cls.DeclaresFields) fieldType = newType;
                 }
                 members[mi] = m with { Items = items.ToEquatableArray(), FieldType = fieldType };
@@ -433,7 +433,7 @@ public static class PiXRewriter
                 if (isNetwork && !cls.DeclaresFields && m.FieldType != DeclarationValidator.SequentialType && m.FieldType != PiXLayerType && m.FieldType != ModuleBase)
                 {
                     _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXFieldType, m.Location, m.Name, Short(m.FieldType),
-                        "PiXLayer or Module<Tensor, Tensor>", "network-wide substitution replaces its convolution by PiX"));
+                        "PiXLayer or Module<Tensor, Tensor>", "network-wide substitution replaces its convolution by PiX").WithFieldType(PiXLayerType));
                     continue;
                 }
                 ReplaceAt(members, mi, k, PiXItemFor(m.Items[k], null, _options, _location, check: false),

@@ -92,9 +92,13 @@ public sealed class ShapeInference
         var env = new Dictionary<string, object> { ["in"] = input.C, [Int32Names] = Int32NamesOf(cls) };
         foreach (var kv in given)
             if (!cls.Args.Any(a => a.Name == kv.Key))
-                Fail(DiagnosticDescriptors.UnknownParameter, site, where, kv.Key, cls.Name,
+            {
+                var near = Suggest.Closest(kv.Key, cls.Args.Select(a => a.Name));
+                _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownParameter, site, where, kv.Key, cls.Name,
                     cls.Args.Count == 0 ? "(none)" : string.Join(", ", cls.Args.Select(a => a.Name)),
-                    Suggest.Closest(kv.Key, cls.Args.Select(a => a.Name)) is { } near ? $" (did you mean '{near}'?)" : "");
+                    near is not null ? $" (did you mean '{near}'?)" : "").WithArgumentRename(kv.Key, near));
+                throw new Abort();
+            }
         foreach (var arg in cls.Args)
         {
             var supplied = given.FirstOrDefault(kv => kv.Key == arg.Name);
@@ -198,11 +202,17 @@ public sealed class ShapeInference
             }
             if (shortcutShape != shape)
             {
+                long stride = shape.H > 0 && input.H / shape.H > 1 ? input.H / shape.H : 1;
                 string hint = sc is null
-                    ? $"; the shortcut is the identity: add a projection, e.g. [Shortcut(When = \"...\")] [Conv2d({shape.C}, Kernel = 1, Stride = {(shape.H > 0 && input.H / shape.H > 1 ? input.H / shape.H : 1)}, Bias = false)], or make the residual conditional with [Residual(When = \"...\")]"
+                    ? $"; the shortcut is the identity: add a projection, e.g. [Shortcut(When = \"...\")] [Conv2d({shape.C}, Kernel = 1, Stride = {stride}, Bias = false)], or make the residual conditional with [Residual(When = \"...\")]"
                     : "; make the [Shortcut] produce the main path's shape (channels and stride), or its When true for this instance";
-                _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ResidualShapeMismatch, sc?.Location ?? cls.Location,
-                    $"{Where(prefix.TrimEnd('.'))} ({cls.Name})", shape, shortcutShape, hint) with { Also = _useSite });
+                var mismatch = DiagnosticInfo.Create(DiagnosticDescriptors.ResidualShapeMismatch, sc?.Location ?? cls.Location,
+                    $"{Where(prefix.TrimEnd('.'))} ({cls.Name})", shape, shortcutShape, hint) with { Also = _useSite };
+                if (sc is null && shape.Rank == 3)
+                    mismatch = mismatch.With(FixProperties.Kind, FixProperties.KindAddShortcut)
+                        .With(FixProperties.Channels, shape.C.ToString(CultureInfo.InvariantCulture))
+                        .With(FixProperties.Stride, stride.ToString(CultureInfo.InvariantCulture));
+                _diagnostics.Add(mismatch);
                 throw new Abort();
             }
         }
@@ -625,9 +635,14 @@ public sealed class ShapeInference
                 break;
             case LayerKind.Linear:
             {
-                if (x.Rank != 1) Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, "Linear",
-                    x.H * x.W > 1 ? $"a flattened vector (add [AdaptiveAvgPool2d(1)] and [Flatten] before it for {x.C} features, or [Flatten] alone for {x.Elements})"
-                                  : "a flattened vector (add [Flatten] before it)", $"a {x} feature map");
+                if (x.Rank != 1)
+                {
+                    _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RankMismatch, item.Location, where, "Linear",
+                        x.H * x.W > 1 ? $"a flattened vector (add [AdaptiveAvgPool2d(1)] and [Flatten] before it for {x.C} features, or [Flatten] alone for {x.Elements})"
+                                      : "a flattened vector (add [Flatten] before it)", $"a {x} feature map")
+                        .With(FixProperties.Kind, FixProperties.KindFlattenBeforeLinear).With(FixProperties.Pool, x.H * x.W > 1 ? "true" : "false"));
+                    throw new Abort();
+                }
                 long outF = Int("OutFeatures", null);
                 bool bias = Flag("Bias", true);
                 if (item.Get("In") is not null)

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using PiXGen.Generators.Model;
@@ -11,7 +12,9 @@ namespace PiXGen.Generators.Diagnostics;
 /// </summary>
 public sealed record DiagnosticInfo(string Id, EquatableArray<string> Arguments, LocationInfo? Location, DiagnosticSeverity? Severity = null,
     /// <summary>A second place the problem shows (e.g. the [Use] that instantiates a block), or null.</summary>
-    LocationInfo? Also = null)
+    LocationInfo? Also = null,
+    /// <summary>What a code fix needs (<see cref="FixProperties"/>): key, value, key, value…; reported as Diagnostic.Properties.</summary>
+    EquatableArray<string> Properties = default)
 {
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params object?[] args)
         => new(descriptor.Id, args.Select(a => a?.ToString() ?? "").ToEquatableArray(), location);
@@ -41,6 +44,24 @@ public sealed record DiagnosticInfo(string Id, EquatableArray<string> Arguments,
             if (seen.Add(d)) yield return d;
     }
 
+    /// <summary>This diagnostic with one more code-fix property; a null value adds nothing.</summary>
+    public DiagnosticInfo With(string key, string? value)
+        => value is null ? this : this with { Properties = Properties.Concat(new[] { key, value }).ToEquatableArray() };
+
+    /// <summary>Fix: rename the [Use] argument <paramref name="written"/> to <paramref name="suggestion"/> (nothing without a suggestion).</summary>
+    public DiagnosticInfo WithArgumentRename(string written, string? suggestion) => suggestion is null ? this
+        : With(FixProperties.Kind, FixProperties.KindRenameIdentifier).With(FixProperties.Setting, FixProperties.ArgsSetting)
+            .With(FixProperties.Written, written).With(FixProperties.Suggestion, suggestion);
+
+    /// <summary>Fix: replace the string <paramref name="written"/> of <paramref name="setting"/> (null: any string of the attribute) by <paramref name="suggestion"/>.</summary>
+    public DiagnosticInfo WithWordReplacement(string? setting, string? written, string? suggestion) => suggestion is null || written is null ? this
+        : With(FixProperties.Kind, FixProperties.KindReplaceWord).With(FixProperties.Setting, setting)
+            .With(FixProperties.Written, written).With(FixProperties.Suggestion, suggestion);
+
+    /// <summary>Fix: declare the field as <paramref name="type"/> (fully qualified); null: no fix.</summary>
+    public DiagnosticInfo WithFieldType(string? type) => type is null || type.IndexOf('?') >= 0 ? this
+        : With(FixProperties.Kind, FixProperties.KindChangeFieldType).With(FixProperties.Type, type);
+
     public Diagnostic ToDiagnostic(Compilation? compilation)
     {
         var descriptor = DiagnosticDescriptors.ById(Id);
@@ -48,6 +69,13 @@ public sealed record DiagnosticInfo(string Id, EquatableArray<string> Arguments,
         var args = Arguments.Cast<object>().ToArray();
         var also = Also?.ToLocation(compilation);
         var additional = also is null || also == Microsoft.CodeAnalysis.Location.None ? null : new[] { also };
-        return Diagnostic.Create(descriptor, location, Severity ?? descriptor.DefaultSeverity, additional, properties: null, args);
+        ImmutableDictionary<string, string?>? properties = null;
+        if (!Properties.IsEmpty)
+        {
+            var builder = ImmutableDictionary.CreateBuilder<string, string?>();
+            for (int i = 0; i + 1 < Properties.Count; i += 2) builder[Properties[i]] = Properties[i + 1];
+            properties = builder.ToImmutable();
+        }
+        return Diagnostic.Create(descriptor, location, Severity ?? descriptor.DefaultSeverity, additional, properties, args);
     }
 }

@@ -483,7 +483,8 @@ public static class DeclarationParser
         if (scheme is not null && InitDecl.Schemes.Contains(scheme)) return true;
         var closest = scheme is null ? null : Suggest.Closest(scheme, InitDecl.Schemes);
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownInitScheme, location, where, scheme ?? "(null)",
-            closest is null ? "" : $" (did you mean '{closest}'?)", string.Join(", ", InitDecl.Schemes)));
+            closest is null ? "" : $" (did you mean '{closest}'?)", string.Join(", ", InitDecl.Schemes))
+            .WithWordReplacement(null, scheme, closest));
         return false;
     }
 

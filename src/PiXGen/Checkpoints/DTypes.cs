@@ -34,6 +34,13 @@ internal static class DTypes
     internal static bool IsFloating(ScalarType t) =>
         t is ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16 or ScalarType.BFloat16;
 
+    /// <summary>The element count, or null when it overflows 64 bits.</summary>
+    internal static long? TryNumel(long[] shape)
+    {
+        try { return Numel(shape); }
+        catch (OverflowException) { return null; }
+    }
+
     internal static long Numel(long[] shape)
     {
         long n = 1;

@@ -14,7 +14,7 @@ namespace PiXGen.Checkpoints;
 public sealed class NpyFormatException : Exception
 {
     /// <summary>Creates the exception for <paramref name="path"/>.</summary>
-    public NpyFormatException(string path, string problem) : base($"{path}: {problem}")
+    public NpyFormatException(string path, string problem, Exception? inner = null) : base($"{path}: {problem}", inner)
     {
         FilePath = path;
         Problem = problem;
@@ -37,38 +37,65 @@ public static class Npy
 {
     private static readonly byte[] Magic = { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' };
 
-    /// <summary>Reads a float32 array: its elements in C order and its shape.</summary>
+    /// <summary>The longest header this reader accepts (NumPy's own reader refuses longer ones too).</summary>
+    internal const int MaxHeader = 10_000;
+
+    /// <summary>
+    /// Reads a float32 array: its elements in C order and its shape. The header is read first and the data only
+    /// as far as the header promises, so a huge or endless input (<c>/dev/zero</c>) is refused, not read.
+    /// </summary>
     public static (float[] Data, long[] Shape) Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        FileStream stream;
+        try { stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read); }
         catch (FileNotFoundException e) { throw new FileNotFoundException($"{path}: no such .npy file.", path, e); }
         catch (DirectoryNotFoundException e) { throw new FileNotFoundException($"{path}: no such .npy file (the folder does not exist).", path, e); }
+        using (stream)
+        {
+            try { return Read(path, stream); }
+            catch (Exception e) when (e is not NpyFormatException and not IOException and not UnauthorizedAccessException)
+            {
+                throw new NpyFormatException(path, $"cannot be read: {e.GetType().Name}: {e.Message}", e);
+            }
+        }
+    }
 
-        if (bytes.Length == 0) throw new NpyFormatException(path, "not a .npy file: the file is empty.");
-        if (bytes.Length < 10 || !bytes.AsSpan(0, 6).SequenceEqual(Magic))
+    private static (float[] Data, long[] Shape) Read(string path, Stream stream)
+    {
+        var prefix = new byte[12];
+        int got = stream.ReadAtLeast(prefix, 10, throwOnEndOfStream: false);
+        if (got == 0) throw new NpyFormatException(path, "not a .npy file: the file is empty.");
+        if (got < 10 || !prefix.AsSpan(0, 6).SequenceEqual(Magic))
             throw new NpyFormatException(path, "not a .npy file: it does not start with the magic \\x93NUMPY.");
-        byte major = bytes[6];
-        int headerStart, headerLength;
+        byte major = prefix[6];
+        int headerStart;
+        long headerLength;
         switch (major)
         {
             case 1:
                 headerStart = 10;
-                headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(8, 2));
+                headerLength = BinaryPrimitives.ReadUInt16LittleEndian(prefix.AsSpan(8, 2));
                 break;
             case 2 or 3:
-                if (bytes.Length < 12) throw new NpyFormatException(path, "truncated: the file ends inside the header length.");
+                if (got < 12) got += stream.ReadAtLeast(prefix.AsSpan(got), 12 - got, throwOnEndOfStream: false);
+                if (got < 12) throw new NpyFormatException(path, "truncated: the file ends inside the header length.");
                 headerStart = 12;
-                uint length = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8, 4));
-                headerLength = length > int.MaxValue ? int.MaxValue : (int)length;
+                headerLength = BinaryPrimitives.ReadUInt32LittleEndian(prefix.AsSpan(8, 4));
                 break;
             default:
-                throw new NpyFormatException(path, $"unsupported .npy format version {major}.{bytes[7]} (1.0, 2.0 and 3.0 are supported).");
+                throw new NpyFormatException(path, $"unsupported .npy format version {major}.{prefix[7]} (1.0, 2.0 and 3.0 are supported).");
         }
-        if ((long)headerStart + headerLength > bytes.Length)
-            throw new NpyFormatException(path, $"truncated: the header says {headerLength} bytes but the file ends after {bytes.Length - headerStart}.");
-        string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes, headerStart, headerLength);
+        if (headerLength > MaxHeader)
+            throw new NpyFormatException(path, $"the header is {headerLength:N0} bytes, more than the {MaxHeader:N0} a .npy reader accepts.");
+        var headerBytes = new byte[headerLength];
+        prefix.AsSpan(headerStart, got - headerStart).CopyTo(headerBytes);   // bytes read past the length field
+        int have = got - headerStart;
+        if (have > headerLength) throw new NpyFormatException(path, "malformed .npy header: it is shorter than its own length field.");
+        have += stream.ReadAtLeast(headerBytes.AsSpan(have), (int)headerLength - have, throwOnEndOfStream: false);
+        if (have < headerLength)
+            throw new NpyFormatException(path, $"truncated: the header says {headerLength} bytes but the file ends after {have}.");
+        string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes);
 
         var descr = Regex.Match(header, @"['""]descr['""]\s*:\s*['""]([^'""]*)['""]");
         var fortran = Regex.Match(header, @"['""]fortran_order['""]\s*:\s*(True|False)");
@@ -88,22 +115,56 @@ public static class Npy
             shape = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(s => long.Parse(s.TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture)).ToArray();
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or OverflowException)
         {
-            throw new NpyFormatException(path, $"the shape ({shapeMatch.Groups[1].Value}) is not a tuple of non-negative integers.");
+            throw new NpyFormatException(path, $"the shape ({shapeMatch.Groups[1].Value}) is not a tuple of non-negative 64-bit integers.");
         }
-        long count = 1;
-        foreach (var d in shape) count = checked(count * d);
-        int dataStart = headerStart + headerLength;
-        long expected = count * sizeof(float);
-        long actual = bytes.Length - dataStart;
-        if (actual < expected)
-            throw new NpyFormatException(path, $"truncated: shape ({string.Join(", ", shape)}) needs {expected:N0} data bytes but the file has {actual:N0}.");
-        if (actual > expected)
-            throw new NpyFormatException(path, $"shape ({string.Join(", ", shape)}) needs {expected:N0} data bytes but the file has {actual:N0}: trailing data.");
-        var data = new float[count];
-        bytes.AsSpan(dataStart).CopyTo(MemoryMarshal.AsBytes(data.AsSpan()));
+        long count = 1, expected;
+        try
+        {
+            foreach (var d in shape) count = checked(count * d);
+            expected = checked(count * sizeof(float));
+        }
+        catch (OverflowException)
+        {
+            throw new NpyFormatException(path, $"shape ({string.Join(", ", shape)}) has more elements than a 64-bit count holds.");
+        }
+        if (expected > Array.MaxLength)
+            throw new NpyFormatException(path, $"shape ({string.Join(", ", shape)}) needs {expected:N0} data bytes, more than the {Array.MaxLength:N0} one input may have.");
+        long dataStart = headerStart + headerLength;
+        if (stream.CanSeek && stream.Length > 0)
+        {
+            long actual = stream.Length - dataStart;
+            if (actual < expected)
+                throw new NpyFormatException(path, $"truncated: shape ({string.Join(", ", shape)}) needs {expected:N0} data bytes but the file has {actual:N0}.");
+            if (actual > expected)
+                throw new NpyFormatException(path, $"shape ({string.Join(", ", shape)}) needs {expected:N0} data bytes but the file has {actual:N0}: trailing data.");
+        }
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException(".npy float32 data is little-endian; this machine is not.");
+        var data = new float[count];
+        var bytes = MemoryMarshal.AsBytes(data.AsSpan());
+        if (stream.CanSeek && stream.Length > 0)
+        {
+            stream.ReadExactly(bytes);   // the length was checked above
+            return (data, shape);
+        }
+        // Not a regular file (a pipe, a device such as /dev/zero): buffer in chunks, so memory follows the bytes that
+        // really arrive, and stop one byte past what the header promises.
+        var buffered = new System.Collections.Generic.List<byte[]>();
+        var chunk = new byte[1 << 16];
+        long total = 0;
+        int n;
+        while ((n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, expected + 1 - total))) > 0)
+        {
+            buffered.Add(chunk.AsSpan(0, n).ToArray());
+            total += n;
+            if (total > expected)
+                throw new NpyFormatException(path, $"shape ({string.Join(", ", shape)}) needs {expected:N0} data bytes but the input has more: trailing data.");
+        }
+        if (total < expected)
+            throw new NpyFormatException(path, $"truncated: shape ({string.Join(", ", shape)}) needs {expected:N0} data bytes but the file has {total:N0}.");
+        long at = 0;
+        foreach (var b in buffered) { b.CopyTo(bytes.Slice((int)at)); at += b.Length; }
         return (data, shape);
     }
 
@@ -111,7 +172,11 @@ public static class Npy
     public static Tensor Load(string path)
     {
         var (data, shape) = Read(path);
-        return tensor(data, shape, ScalarType.Float32);
+        try { return tensor(data, shape, ScalarType.Float32); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new NpyFormatException(path, $"shape ({string.Join(", ", shape)}) cannot be made a tensor: {e.Message.Split('\n')[0]}", e);
+        }
     }
 
     /// <summary>Writes float32 elements (C order) with the given shape as a version 1.0 .npy file (2.0 if the header needs it).</summary>
@@ -138,16 +203,19 @@ public static class Npy
             total = (prefix + dict.Length + 1 + 63) / 64 * 64;
         }
         string header = dict.PadRight(total - prefix - 1) + "\n";
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write);
-        stream.Write(Magic);
-        stream.WriteByte(major);
-        stream.WriteByte(0);
-        Span<byte> len = stackalloc byte[4];
-        if (major == 1) { BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)header.Length); stream.Write(len[..2]); }
-        else { BinaryPrimitives.WriteUInt32LittleEndian(len, (uint)header.Length); stream.Write(len); }
-        stream.Write(Encoding.ASCII.GetBytes(header));
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException(".npy files are written little-endian; this machine is not.");
-        stream.Write(MemoryMarshal.AsBytes(data));
+        var payload = MemoryMarshal.AsBytes(data).ToArray();
+        AtomicFile.Write(path, stream =>
+        {
+            stream.Write(Magic);
+            stream.WriteByte(major);
+            stream.WriteByte(0);
+            Span<byte> len = stackalloc byte[4];
+            if (major == 1) { BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)header.Length); stream.Write(len[..2]); }
+            else { BinaryPrimitives.WriteUInt32LittleEndian(len, (uint)header.Length); stream.Write(len); }
+            stream.Write(Encoding.ASCII.GetBytes(header));
+            stream.Write(payload);
+        });
     }
 
     /// <summary>Writes a float32 tensor (any device, any layout) as a .npy file.</summary>

@@ -344,7 +344,7 @@ public class CheckpointHostileFileTests
     }
 
     [Theory]
-    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", "non-negative 64-bit integers")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", "malformed .npy header")]
     [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776,), }", "more than the")]
     [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", "more elements than a 64-bit count holds")]
     public void Npy_shapes_beyond_int64_or_memory_are_npy_format_errors(string dict, string problem)
@@ -407,4 +407,39 @@ public class CheckpointHostileFileTests
 internal static class TorchZipProbe
 {
     public static long Comparisons => PiXGen.Checkpoints.TorchZip.DictKeyComparisons;
+}
+
+/// <summary>Issue 21: the .npy header is a dict literal read as NumPy reads it, not matched by pattern.</summary>
+public class NpyHeaderStrictTests
+{
+    [Theory]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }x")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1, }")]
+    [InlineData("{'descr': '<f4', 'fortran_order': 0, 'shape': (1,), }")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (1), }")]
+    [InlineData("{'descr': '<f4' 'fortran_order': False, 'shape': (1,), }")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (01,), }")]
+    [InlineData("['descr', '<f4', 'fortran_order', False, 'shape', (1,)]")]
+    public void Headers_numpy_refuses_are_refused(string dict)
+    {
+        using var dir = new TempFolder();
+        var path = dir.File("x.npy");
+        File.WriteAllBytes(path, Npy(dict, new byte[4]));
+        var e = Assert.Throws<NpyFormatException>(() => PiXGen.Checkpoints.Npy.Read(path));
+        Assert.StartsWith(path + ": malformed .npy header", e.Message);
+    }
+
+    [Theory]
+    [InlineData("{\"descr\":\"<f4\",\"fortran_order\":False,\"shape\":(1,)}")]
+    [InlineData("{'shape': (1,), 'fortran_order': False, 'descr': '<f4'}")]
+    [InlineData("{'descr': '<f4', 'fortran_order': False, 'shape': (1L,), }")]
+    public void Headers_numpy_reads_are_read(string dict)
+    {
+        using var dir = new TempFolder();
+        var path = dir.File("x.npy");
+        File.WriteAllBytes(path, Npy(dict, Floats(2.5f)));
+        var (data, shape) = PiXGen.Checkpoints.Npy.Read(path);
+        Assert.Equal(new[] { 2.5f }, data);
+        Assert.Equal(new[] { 1L }, shape);
+    }
 }

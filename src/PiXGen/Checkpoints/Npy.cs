@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.RegularExpressions;
 using static TorchSharp.torch;
 
 namespace PiXGen.Checkpoints;
@@ -97,28 +96,14 @@ public static class Npy
             throw new NpyFormatException(path, $"truncated: the header says {headerLength} bytes but the file ends after {have}.");
         string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes);
 
-        var descr = Regex.Match(header, @"['""]descr['""]\s*:\s*['""]([^'""]*)['""]");
-        var fortran = Regex.Match(header, @"['""]fortran_order['""]\s*:\s*(True|False)");
-        var shapeMatch = Regex.Match(header, @"['""]shape['""]\s*:\s*\(([^)]*)\)");
-        if (!descr.Success || !fortran.Success || !shapeMatch.Success)
-            throw new NpyFormatException(path, $"malformed .npy header (needs 'descr', 'fortran_order' and 'shape'): {header.Trim()}");
-        string dtype = descr.Groups[1].Value;
+        if (!NpyHeader.TryParse(header, allowLongSuffix: major < 3, out string dtype, out bool fortranOrder, out long[] shape, out string why))
+            throw new NpyFormatException(path, $"malformed .npy header ({why}): {Clip(header.Trim())}");
         if (dtype != "<f4")
             throw new NpyFormatException(path, dtype == ">f4"
                 ? "the array is big-endian float32 ('>f4'); only little-endian float32 ('<f4') is supported."
-                : $"the array's dtype is '{dtype}'; only float32 ('<f4') is supported (convert with arr.astype(numpy.float32)).");
-        if (fortran.Groups[1].Value == "True")
+                : $"the array's dtype is '{Clip(dtype)}'; only float32 ('<f4') is supported (convert with arr.astype(numpy.float32)).");
+        if (fortranOrder)
             throw new NpyFormatException(path, "the array is in Fortran order; only C order is supported (save numpy.ascontiguousarray(arr)).");
-        long[] shape;
-        try
-        {
-            shape = shapeMatch.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(s => long.Parse(s.TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture)).ToArray();
-        }
-        catch (Exception e) when (e is FormatException or OverflowException)
-        {
-            throw new NpyFormatException(path, $"the shape ({shapeMatch.Groups[1].Value}) is not a tuple of non-negative 64-bit integers.");
-        }
         long count = 1, expected;
         try
         {
@@ -167,6 +152,8 @@ public static class Npy
         foreach (var b in buffered) { b.CopyTo(bytes.Slice((int)at)); at += b.Length; }
         return (data, shape);
     }
+
+    private static string Clip(string s) => s.Length > 200 ? s.Substring(0, 200) + "…" : s;
 
     /// <summary>Reads a float32 array as a CPU tensor of its shape.</summary>
     public static Tensor Load(string path)
@@ -226,5 +213,96 @@ public static class Npy
             throw new ArgumentException($"Npy.Save writes float32 arrays; the tensor is {value.dtype} (convert it with .to(torch.float32)).", nameof(value));
         using var cpu = value.detach().cpu().contiguous();
         Write(path, cpu.data<float>().ToArray(), cpu.shape);
+    }
+}
+
+/// <summary>
+/// The .npy header: a Python dict literal with exactly the keys 'descr' (a string), 'fortran_order' (True/False)
+/// and 'shape' (a tuple of non-negative integers), read strictly, so that a header NumPy's <c>literal_eval</c>
+/// refuses (stray characters, other keys, wrong types) is refused here too instead of being read by pattern.
+/// </summary>
+internal static class NpyHeader
+{
+    public static bool TryParse(string text, bool allowLongSuffix, out string descr, out bool fortranOrder, out long[] shape, out string why)
+    {
+        descr = "";
+        fortranOrder = false;
+        shape = Array.Empty<long>();
+        int i = 0;
+        object? d = null, f = null, sh = null;
+        why = "";
+        void Ws() { while (i < text.Length && text[i] is ' ' or '\t' or '\n' or '\r' or '\f' or '\v') i++; }
+        bool Eat(char c) { Ws(); if (i < text.Length && text[i] == c) { i++; return true; } return false; }
+        string? Str()
+        {
+            Ws();
+            if (i >= text.Length || text[i] is not ('\'' or '"')) return null;
+            char q = text[i];
+            int end = text.IndexOf(q, i + 1);
+            if (end < 0 || text.AsSpan(i + 1, end - i - 1).IndexOfAny('\\', '\n') >= 0) return null;
+            var v = text.Substring(i + 1, end - i - 1);
+            i = end + 1;
+            return v;
+        }
+        long? Int()
+        {
+            Ws();
+            int start = i;
+            while (i < text.Length && text[i] is >= '0' and <= '9') i++;
+            if (i == start || (i - start > 1 && text[start] == '0')) return null;
+            if (!long.TryParse(text.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out long v)) return null;
+            if (allowLongSuffix && i < text.Length && text[i] == 'L') i++;
+            return v;
+        }
+        object? Value()
+        {
+            Ws();
+            if (i < text.Length && text[i] is '\'' or '"') return Str();
+            if (string.CompareOrdinal(text, i, "True", 0, 4) == 0) { i += 4; return true; }
+            if (string.CompareOrdinal(text, i, "False", 0, 5) == 0) { i += 5; return false; }
+            if (!Eat('(')) return null;
+            var items = new System.Collections.Generic.List<long>();
+            if (Eat(')')) return items.ToArray();
+            while (true)
+            {
+                if (Int() is not { } n) return null;
+                items.Add(n);
+                bool comma = Eat(',');
+                if (Eat(')')) return items.Count == 1 && !comma ? null : items.ToArray();   // (3) is an int, not a tuple
+                if (!comma) return null;
+            }
+        }
+        if (!Eat('{')) { why = "not a dict literal"; return false; }
+        if (!Eat('}'))
+        {
+            while (true)
+            {
+                var key = Str();
+                if (key is null || !Eat(':')) { why = "an entry is not 'key': value"; return false; }
+                var value = Value();
+                if (value is null) { why = $"the value of '{key}' is not a string, True/False or a tuple of integers"; return false; }
+                switch (key)
+                {
+                    case "descr": d = value; break;
+                    case "fortran_order": f = value; break;
+                    case "shape": sh = value; break;
+                    default: why = $"unexpected key '{key}'"; return false;
+                }
+                bool comma = Eat(',');
+                if (Eat('}')) break;
+                if (!comma) { why = "entries are not separated by commas"; return false; }
+            }
+        }
+        Ws();
+        if (i != text.Length) { why = "characters after the dict"; return false; }
+        if (d is not string ds || f is not bool fo || sh is not long[] s)
+        {
+            why = "needs 'descr' (a string), 'fortran_order' (True/False) and 'shape' (a tuple of integers)";
+            return false;
+        }
+        descr = ds;
+        fortranOrder = fo;
+        shape = s;
+        return true;
     }
 }

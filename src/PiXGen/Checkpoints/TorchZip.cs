@@ -96,21 +96,28 @@ internal static class TorchZip
         }
 
         PyDict dict;
-        try { dict = FindStateDict(path, new Unpickler(ReadEntry(path, pkl, MaxPickleBytes)).Load()); }
+        Unpickler unpickler;
+        try
+        {
+            unpickler = new Unpickler(ReadEntry(path, pkl, MaxPickleBytes));
+            dict = FindStateDict(path, unpickler.Load());
+        }
         catch (PickleException e) { throw new CheckpointFormatException(path, $"{pkl.FullName}: {e.Message}"); }
-        return BuildSource(path, zip, byName, folder, dict);
+        return BuildSource(path, zip, byName, folder, dict, unpickler.Tensors);
     }
 
-    private static Source BuildSource(string path, ZipArchive zip, Dictionary<string, ZipArchiveEntry> byName, string folder, PyDict dict)
+    private static Source BuildSource(string path, ZipArchive zip, Dictionary<string, ZipArchiveEntry> byName, string folder, PyDict dict,
+                                      IReadOnlyList<TensorSpec> allTensors)
     {
-        var entries = new List<CheckpointSource.Entry>();
-        var specs = new List<TensorSpec>();
+        // Every tensor the pickle builds is checked, also one a later duplicate key replaces: PyTorch reads its
+        // storage and makes its view while unpickling, so it refuses such a file as well.
         var storages = new Dictionary<string, (StorageRef Ref, ZipArchiveEntry Entry)>(StringComparer.Ordinal);
-        foreach (var (keyObject, value) in dict.Items)
+        var keyOf = new Dictionary<TensorSpec, string>(ReferenceEqualityComparer.Instance);
+        foreach (var (k, v) in dict.Items)
+            if (k is string key && v is TensorSpec t) keyOf.TryAdd(t, key);
+        foreach (var spec in allTensors)
         {
-            if (keyObject is not string key)
-                throw new CheckpointFormatException(path, $"a state_dict key is {Describe(keyObject)}, not a string.");
-            var spec = (TensorSpec)value!;
+            string key = keyOf.GetValueOrDefault(spec) ?? "(a tensor no key keeps)";
             if (storages.TryGetValue(spec.Storage.Key, out var known))
             {
                 if (known.Ref.Type != spec.Storage.Type || known.Ref.Numel != spec.Storage.Numel)
@@ -128,6 +135,14 @@ internal static class TorchZip
                 storages.Add(spec.Storage.Key, (spec.Storage, entry));
             }
             CheckView(path, key, spec);
+        }
+        var entries = new List<CheckpointSource.Entry>();
+        var specs = new List<TensorSpec>();
+        foreach (var (keyObject, value) in dict.Items)
+        {
+            if (keyObject is not string key)
+                throw new CheckpointFormatException(path, $"a state_dict key is {Describe(keyObject)}, not a string.");
+            var spec = (TensorSpec)value!;
             entries.Add(new CheckpointSource.Entry(key, spec.Storage.Type, spec.Size, entries.Count));
             specs.Add(spec);
         }
@@ -455,6 +470,9 @@ internal static class TorchZip
         private readonly Dictionary<long, object?> memo = new();
         private readonly Dictionary<object, int> depth = new(ReferenceEqualityComparer.Instance);
 
+        /// <summary>Every tensor the pickle builds, in order.</summary>
+        public List<TensorSpec> Tensors { get; } = new();
+
         /// <summary>Records a container's nesting depth (1 + its deepest element's) and refuses it beyond <see cref="MaxNesting"/>.</summary>
         private T Nest<T>(T container, IEnumerable<object?> elements) where T : class
         {
@@ -651,7 +669,9 @@ internal static class TorchZip
                         if (args.Length < 4 || args[0] is not StorageRef storage || args[1] is not long offset
                             || Longs(args[2]) is not { } size || Longs(args[3]) is not { } stride)
                             throw new PickleException($"malformed {g.Name} call at offset {at}.");
-                        return new TensorSpec(storage, offset, size, stride);
+                        var spec = new TensorSpec(storage, offset, size, stride);
+                        Tensors.Add(spec);
+                        return spec;
                     case ("torch._utils", "_rebuild_parameter"):
                     case ("torch._utils", "_rebuild_parameter_with_state"):
                         return args.Length > 0 && args[0] is TensorSpec p ? p : throw new PickleException($"malformed {g.Name} call at offset {at}.");

@@ -234,7 +234,7 @@ public static class Cases
                 seen[t.StorageKey] = (t.StorageType, t.StorageNumel);
             }
             if (t.Size.Length != t.Stride.Length || t.Offset < 0 || t.Size.Any(d => d < 0) || t.Stride.Any(d => d < 0)) return refuse;
-            try { t.Size.Aggregate(1L, (a, d) => checked(a * d)); } catch (OverflowException) { return refuse; }
+            try { t.Size.Aggregate(1L, (a, d) => checked(a * Math.Max(d, 1))); } catch (OverflowException) { return refuse; }   // documented: the extent must fit
             if (LastIndex(t) is { } last && last >= t.StorageNumel) return refuse;
         }
         // The dict: a repeated key keeps its first position and takes the last value.
@@ -248,6 +248,12 @@ public static class Cases
             int es = StorageSizes[t.StorageType];
             var data = m.Storage[t.StorageKey];
             long n = t.Size.Aggregate(1L, (a, d) => a * d);
+            if (n > Expanded)
+            {
+                // A broadcast view (stride 0): compared by shape, dtype and its first element.
+                result.Add(new RefTensor(key, SafetensorsNames[t.StorageType], t.Size, ExpandedMarker(Canonical(SafetensorsNames[t.StorageType], data.AsSpan((int)(t.Offset * es), es).ToArray()))));
+                continue;
+            }
             var bytes = new byte[n * es];
             var idx = new long[t.Size.Length];
             for (long e = 0; e < n; e++)
@@ -261,6 +267,12 @@ public static class Cases
         }
         return (Verdict.Load, result);
     }
+
+    /// <summary>Views with more elements than this (broadcast by a stride of 0) are compared by their first element.</summary>
+    public const long Expanded = 1 << 20;
+
+    /// <summary>The comparison value of an expanded view: a marker and its first element.</summary>
+    public static byte[] ExpandedMarker(byte[] firstElement) => new byte[] { 0xEE, 0xEE, 0xEE }.Concat(firstElement).ToArray();
 
     /// <summary>A bool is true for any non-zero byte (PyTorch's copies write 1): bool data is compared as 0/1.</summary>
     public static byte[] Canonical(string dtype, byte[] bytes) => dtype == "BOOL" ? bytes.Select(b => b == 0 ? (byte)0 : (byte)1).ToArray() : bytes;
@@ -362,7 +374,12 @@ public static class Cases
         {
             int es = StorageSizes.First(kv => SafetensorsNames[kv.Key] == e.Dtype).Value;
             long bytes;
-            try { bytes = checked(e.Shape.Aggregate(1L, (a, d) => checked(a * d)) * es); } catch (OverflowException) { return refuse; }
+            try
+            {
+                e.Shape.Aggregate(1L, (a, d) => checked(a * Math.Max(d, 1)));   // documented: the extent must fit
+                bytes = checked(e.Shape.Aggregate(1L, (a, d) => checked(a * d)) * es);
+            }
+            catch (OverflowException) { return refuse; }
             if (e.End - e.Begin != bytes || e.Begin != at) return refuse;
             at = e.End;
         }

@@ -72,20 +72,28 @@ public static class Oracle
             return new() { ("", "F32", shape, bytes) };
         }
         using var file = Checkpoint.Read(path);
-        return file.Select(kv => (kv.Key, Names[kv.Value.dtype], kv.Value.shape, Cases.Canonical(Names[kv.Value.dtype], Bytes(kv.Value)))).ToList();
+        return file.Select(kv => (kv.Key, Names[kv.Value.dtype], kv.Value.shape, Bytes(kv.Value))).ToList();
     }
 
+    /// <summary>The tensor's bytes for comparison: C order, bools as 0/1, an expanded view as a marker and its first element.</summary>
     private static byte[] Bytes(Tensor t)
     {
+        string dtype = Names[t.dtype];
         if (t.numel() == 0) return Array.Empty<byte>();
-        if (t.numel() > 1 << 20) return new byte[] { 0xEE };   // an expanded view: compared by shape, not element by element
+        if (t.numel() > Cases.Expanded)
+        {
+            // An expanded view: compared by shape and first element, not element by element.
+            using var flat = t.flatten();
+            using var one = flat[0].contiguous();
+            return Cases.ExpandedMarker(Cases.Canonical(dtype, one.bytes.ToArray()));
+        }
         using var c = t.contiguous();
-        return c.bytes.ToArray();
+        return Cases.Canonical(dtype, c.bytes.ToArray());
     }
 
     private static bool Same(List<(string Key, string Dtype, long[] Shape, byte[] Bytes)> a, List<(string Key, string Dtype, long[] Shape, byte[] Bytes)> b) =>
         a.Count == b.Count && a.Zip(b).All(p => p.First.Key == p.Second.Key && p.First.Dtype == p.Second.Dtype
-            && p.First.Shape.SequenceEqual(p.Second.Shape) && (p.First.Bytes.Length == 1 && p.First.Bytes[0] == 0xEE && p.Second.Bytes.Length > 1 << 20 || p.First.Bytes.AsSpan().SequenceEqual(p.Second.Bytes)));
+            && p.First.Shape.SequenceEqual(p.Second.Shape) && p.First.Bytes.AsSpan().SequenceEqual(p.Second.Bytes));
 
     private static string Describe(List<(string Key, string Dtype, long[] Shape, byte[] Bytes)> t) =>
         "{" + string.Join(", ", t.Select(x => $"{x.Key}: {x.Dtype}[{string.Join(",", x.Shape)}] {Convert.ToHexString(x.Bytes.AsSpan(0, Math.Min(16, x.Bytes.Length)))}")) + "}";
@@ -93,14 +101,14 @@ public static class Oracle
     /// <summary>A module with one buffer per key (keys without dots), loaded strictly: its buffers must equal the reference.</summary>
     private static string? LoadIntoModule(string path, IReadOnlyList<RefTensor> tensors)
     {
-        if (tensors.Any(t => t.Key.Contains('.') || t.Bytes.Length > 1 << 20)) return null;
+        if (tensors.Any(t => t.Key.Contains('.') || t.Shape.Aggregate(1L, (a, d) => a * d) > Cases.Expanded)) return null;
         var dtypes = Names.ToDictionary(kv => kv.Value, kv => kv.Key);
         using var holder = new Holder(tensors.Select(t => (t.Key, dtypes[t.Dtype], t.Shape)));
         try { Checkpoint.Load(holder, path); }
         catch (Exception e) { return $"strict load into a matching module failed: {e.GetType().Name}: {e.Message}"; }
         foreach (var t in tensors)
         {
-            var b = Cases.Canonical(t.Dtype, Bytes(holder.state_dict()[t.Key]));
+            var b = Bytes(holder.state_dict()[t.Key]);
             if (!b.AsSpan().SequenceEqual(t.Bytes)) return $"strict load put other values into '{t.Key}'";
         }
         return null;

@@ -355,6 +355,28 @@ public class CheckpointHostileFileTests
     }
 
     [Fact]
+    public void An_npy_header_length_of_one_byte_is_a_format_error_not_an_argument_exception()
+    {
+        // Found by the reader fuzzer: the reader had already read two bytes past a 1-byte header.
+        using var dir = new TempFolder();
+        var bytes = new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, 1, 0, (byte)'{', 0, 0, 0 };
+        var path = Write(dir, "short.npy", bytes);
+        Refused<NpyFormatException>(path, () => PiXGen.Checkpoints.Npy.Read(path), "cannot hold the header dict");
+    }
+
+    [Fact]
+    public void An_empty_shape_whose_extent_overflows_is_refused_in_both_formats()
+    {
+        // Found by the reader fuzzer: [0, 2^40, 2^40] holds no element, but libtorch's stride calculation overflows.
+        using var dir = new TempFolder();
+        var st = Write(dir, "empty.safetensors", Safetensors("{\"a\":{\"dtype\":\"F32\",\"shape\":[0,1099511627776,1099511627776],\"data_offsets\":[0,0]}}", Array.Empty<byte>()));
+        Refused<CheckpointFormatException>(st, () => Checkpoint.Read(st), "more bytes than a 64-bit count holds");
+        var tensors = new List<PtTensor> { new("a", "0", "FloatStorage", 0, 0, new long[] { 0, 1L << 40, 1L << 40 }, new long[] { 1, 1, 1 }) };
+        var pt = Write(dir, "empty.pt", TorchSave(tensors, new Dictionary<string, byte[]> { ["0"] = Array.Empty<byte>() }));
+        Refused<CheckpointFormatException>(pt, () => Checkpoint.Read(pt), "more elements than a 64-bit count holds");
+    }
+
+    [Fact]
     public void Dev_zero_as_an_npy_input_is_a_bounded_clear_error()
     {
         if (!File.Exists("/dev/zero")) return;

@@ -88,9 +88,10 @@ public static class Npy
         if (headerLength > MaxHeader)
             throw new NpyFormatException(path, $"the header is {headerLength:N0} bytes, more than the {MaxHeader:N0} a .npy reader accepts.");
         var headerBytes = new byte[headerLength];
-        prefix.AsSpan(headerStart, got - headerStart).CopyTo(headerBytes);   // bytes read past the length field
-        int have = got - headerStart;
-        if (have > headerLength) throw new NpyFormatException(path, "malformed .npy header: it is shorter than its own length field.");
+        int have = got - headerStart;                                        // bytes already read past the length field
+        if (have > headerLength)
+            throw new NpyFormatException(path, $"malformed .npy header: {headerLength} bytes cannot hold the header dict.");
+        prefix.AsSpan(headerStart, have).CopyTo(headerBytes);
         have += stream.ReadAtLeast(headerBytes.AsSpan(have), (int)headerLength - have, throwOnEndOfStream: false);
         if (have < headerLength)
             throw new NpyFormatException(path, $"truncated: the header says {headerLength} bytes but the file ends after {have}.");

@@ -68,7 +68,7 @@ internal static class Safetensors
                         continue;
                     }
                     var (dtype, shape, begin, end) = ParseEntry(path, entry);
-                    long? numel = DTypes.TryNumel(shape);
+                    long? numel = DTypes.ExtentFits(shape) ? DTypes.TryNumel(shape) : null;
                     long bytes;
                     try { bytes = numel is { } n ? checked(n * dtype.Size) : throw new OverflowException(); }
                     catch (OverflowException) { throw new CheckpointFormatException(path, $"'{Clip(entry.Name)}' has shape {Checkpoint.FormatShape(shape)}, more bytes than a 64-bit count holds."); }

@@ -161,7 +161,7 @@ internal static class TorchZip
             throw new CheckpointFormatException(path, $"'{Clip(key)}' has size {Checkpoint.FormatShape(spec.Size)} but stride {Checkpoint.FormatShape(spec.Stride)}.");
         if (spec.Offset < 0 || spec.Size.Any(d => d < 0) || spec.Stride.Any(d => d < 0))
             throw new CheckpointFormatException(path, $"'{Clip(key)}' has a negative size, stride or storage offset.");
-        if (DTypes.TryNumel(spec.Size) is null)
+        if (DTypes.TryNumel(spec.Size) is null || !DTypes.ExtentFits(spec.Size))
             throw new CheckpointFormatException(path, $"'{Clip(key)}' has size {Checkpoint.FormatShape(spec.Size)}, more elements than a 64-bit count holds.");
         if (LastElement(spec) is { } last && last >= spec.Storage.Numel)
             throw new CheckpointFormatException(path,

@@ -82,10 +82,18 @@ public static class Oracle
         if (t.numel() == 0) return Array.Empty<byte>();
         if (t.numel() > Cases.Expanded)
         {
-            // An expanded view: compared by shape and first element, not element by element.
-            using var flat = t.flatten();
-            using var one = flat[0].contiguous();
-            return Cases.ExpandedMarker(Cases.Canonical(dtype, one.bytes.ToArray()));
+            // An expanded view: compared by shape and first element, not element by element (and never copied:
+            // narrowing every dimension to its first index keeps a one-element view).
+            var first = t.alias();
+            for (int d = 0; d < t.dim(); d++)
+            {
+                var next = first.narrow(d, 0, 1);
+                first.Dispose();
+                first = next;
+            }
+            using (first)
+            using (var one = first.contiguous())
+                return Cases.ExpandedMarker(Cases.Canonical(dtype, one.bytes.ToArray()));
         }
         using var c = t.contiguous();
         return Cases.Canonical(dtype, c.bytes.ToArray());
@@ -172,7 +180,7 @@ public sealed class FuzzRun
         try
         {
             var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:"));
-            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+            return line is null ? 0 : long.Parse(line.Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
         }
         catch (IOException) { return 0; }
     }

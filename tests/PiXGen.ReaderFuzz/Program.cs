@@ -19,6 +19,8 @@ public static class Program
         long cases = Option(args, "--cases", 10_000);
         ulong seed = (ulong)Option(args, "--seed", 1);
         long first = Option(args, "--first", 0);
+        int dump = Array.IndexOf(args, "--dump");
+        if (dump >= 0 && dump + 1 < args.Length) return Dump(args[dump + 1], seed, first, cases);
         // Each case is written to a file (the readers take paths): in memory (/dev/shm) where there is one.
         string root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
         string folder = Path.Combine(root, "pixgen-readerfuzz-" + Environment.ProcessId);
@@ -44,6 +46,38 @@ public static class Program
         foreach (var f in run.Failures) Console.WriteLine("VIOLATION " + f);
         Console.WriteLine($"done: seed {seed}, cases {first}..{first + cases - 1}, {run.Violations} violations, {clock.Elapsed}");
         return run.Violations == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// <c>--dump DIR</c>: writes the cases as files with a manifest (manifest.jsonl: file, the reference's verdict and
+    /// tensors) for tools/readerfuzz_crosscheck.py, which loads them with PyTorch and NumPy.
+    /// </summary>
+    private static int Dump(string dir, ulong seed, long first, long cases)
+    {
+        Directory.CreateDirectory(dir);
+        using var manifest = new StreamWriter(Path.Combine(dir, "manifest.jsonl"));
+        for (long k = first; k < first + cases; k++)
+        {
+            var c = Cases.At(seed, k);
+            string name = $"case{k}{c.Ext}";
+            File.WriteAllBytes(Path.Combine(dir, name), c.Bytes);
+            var line = new System.Text.Json.Nodes.JsonObject
+            {
+                ["file"] = name,
+                ["verdict"] = c.Verdict.ToString(),
+                ["what"] = c.What,
+                ["tensors"] = new System.Text.Json.Nodes.JsonArray(c.Tensors.Select(t => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+                {
+                    ["key"] = t.Key,
+                    ["dtype"] = t.Dtype,
+                    ["shape"] = new System.Text.Json.Nodes.JsonArray(t.Shape.Select(d => (System.Text.Json.Nodes.JsonNode)d).ToArray()),
+                    ["hex"] = t.Bytes.Length <= 4096 && !(t.Bytes.Length >= 3 && t.Bytes[0] == 0xEE && t.Bytes[1] == 0xEE && t.Bytes[2] == 0xEE) ? Convert.ToHexString(t.Bytes) : null,
+                }).ToArray()),
+            };
+            manifest.WriteLine(line.ToJsonString());
+        }
+        Console.WriteLine($"wrote cases {first}..{first + cases - 1} of seed {seed} to {dir}");
+        return 0;
     }
 
     private static long Option(string[] args, string name, long fallback)

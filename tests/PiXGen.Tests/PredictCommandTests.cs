@@ -142,3 +142,34 @@ public class PredictCommandTests
         AssertOneLineError(r, "mobilenet_v2 cannot run on input (1, 3, 0, 5)", "empty.npy");
     }
 }
+
+/// <summary>Issue 21: the predict command's edge inputs.</summary>
+public class PredictCommandEdgeTests
+{
+    [Fact]
+    public void A_batch_of_zero_gives_a_0_by_classes_output_as_pytorch_does()
+    {
+        using var dir = new TempFolder();
+        var input = dir.File("empty.npy");
+        Npy.Write(input, Array.Empty<float>(), new long[] { 0, 3, 64, 64 });
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = PredictCommand.Run("mobilenet_v2", Fixture("mobilenet_v2_fp16.pt"), input, false, true, o, e);
+        Assert.Equal("", e.ToString());
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(o.ToString().TrimEnd().Split('\n').Last());
+        Assert.Equal(new long[] { 0, 1000 }, doc.RootElement.GetProperty("output_shape").EnumerateArray().Select(x => x.GetInt64()));
+        Assert.Equal(0, doc.RootElement.GetProperty("logits").GetArrayLength());
+    }
+
+    [Fact]
+    public void Dev_zero_as_the_input_is_one_clear_error_line()
+    {
+        if (!File.Exists("/dev/zero")) return;
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = PredictCommand.Run("mobilenet_v2", Fixture("mobilenet_v2_fp16.pt"), "/dev/zero", false, false, o, e);
+        Assert.Equal(1, code);
+        Assert.Equal("error: /dev/zero: not a .npy file: it does not start with the magic \\x93NUMPY.", e.ToString().Trim());
+    }
+}

@@ -70,7 +70,8 @@ public static class PredictCommand
             return Fail(stderr, $"{info.Name} cannot run on input ({string.Join(", ", input.shape)}) from {inputNpy}: {FirstLine(e.Message)}");
         }
 
-        var logits = output.detach().cpu().contiguous().data<float>().ToArray();
+        // A batch of 0 gives a (0, classes) output, as in PyTorch: no elements to read.
+        var logits = output.numel() == 0 ? Array.Empty<float>() : output.detach().cpu().contiguous().data<float>().ToArray();
         var o = stdout;
         o.WriteLine($"model    {info.Name} ({info.Type.Name}), eval mode{(fuse ? ", fused for inference" : "")}");
         o.WriteLine($"weights  {weightsPath}: {report.Loaded.Count} tensors (strict){(report.Converted.Count > 0 ? $", {report.Converted.Count} converted to the network's dtype" : "")}");

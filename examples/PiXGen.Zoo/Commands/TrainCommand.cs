@@ -356,7 +356,7 @@ public static class TrainCommand
             ["weights"] = Path.GetFileName(weights),
             ["optimizer"] = Path.GetFileName(optimizer),
         };
-        File.WriteAllText(state, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        PiXGen.AtomicFile.WriteAllText(state, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
     /// <summary>
@@ -422,7 +422,7 @@ public static class TrainCommand
         var sb = new StringBuilder(EpochRow.Header).Append('\n');
         foreach (var row in runs.SelectMany(r => r.History).OrderBy(r => r.Epoch).ThenBy(r => runs.FindIndex(x => x.Info.Name == r.Model)))
             sb.Append(row.Csv()).Append('\n');
-        File.WriteAllText(path, sb.ToString());
+        PiXGen.AtomicFile.WriteAllText(path, sb.ToString());
     }
 
     private static double SecondsPerEpoch(ModelRun run) => run.History.Count == 0 ? 0 : run.History.Average(r => r.TrainSeconds);

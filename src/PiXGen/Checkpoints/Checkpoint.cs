@@ -30,44 +30,77 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(module);
         options ??= LoadOptions.StrictDefault;
-        using var file = Read(path);
+        // Only the file's structure is read here; tensor data is read after the keys and shapes are checked.
+        using var file = Open(path);
         var target = module.state_dict();
         string moduleName = module.GetType().Name;
 
         var skipped = new List<SkippedKey>();
-        var copies = new List<(string Key, Tensor To, Tensor From)>();
+        var copies = new List<(string Key, Tensor To, CheckpointSource.Entry? From)>();
         foreach (var (key, to) in target)
         {
-            if (!file.TryGetValue(key, out var from))
-                skipped.Add(new SkippedKey(key, SkipReason.Missing, to.shape, null, to.dtype.ToString()));
-            else if (!to.shape.SequenceEqual(from.shape))
-                skipped.Add(new SkippedKey(key, SkipReason.ShapeMismatch, to.shape, from.shape, to.dtype.ToString(), from.dtype.ToString()));
-            else if (DTypes.IsFloating(to.dtype) != DTypes.IsFloating(from.dtype))
-                skipped.Add(new SkippedKey(key, SkipReason.DtypeMismatch, to.shape, from.shape, to.dtype.ToString(), from.dtype.ToString()));
+            if (!file.TryGet(key, out var from))
+            {
+                if (IsOldBatchCounter(file, key, to, target)) copies.Add((key, to, null));
+                else skipped.Add(new SkippedKey(key, SkipReason.Missing, to.shape, null, to.dtype.ToString()));
+            }
+            else if (!to.shape.SequenceEqual(from.Shape))
+                skipped.Add(new SkippedKey(key, SkipReason.ShapeMismatch, to.shape, from.Shape, to.dtype.ToString(), from.Type.Type.ToString()));
+            else if (DTypes.IsFloating(to.dtype) != DTypes.IsFloating(from.Type.Type))
+                skipped.Add(new SkippedKey(key, SkipReason.DtypeMismatch, to.shape, from.Shape, to.dtype.ToString(), from.Type.Type.ToString()));
             else
                 copies.Add((key, to, from));
         }
-        foreach (var (key, from) in file)
-            if (!target.ContainsKey(key))
-                skipped.Add(new SkippedKey(key, SkipReason.Unexpected, null, from.shape, null, from.dtype.ToString()));
+        foreach (var from in file.Entries)
+            if (!target.ContainsKey(from.Key))
+                skipped.Add(new SkippedKey(from.Key, SkipReason.Unexpected, null, from.Shape, null, from.Type.Type.ToString()));
 
         if (options.Strict && skipped.Count > 0)
             throw Mismatch(path, moduleName, skipped, "the checkpoint does not fit (strict load)");
-        if (!options.Strict && options.RequireAnyMatch && copies.Count == 0 && (target.Count > 0 || file.Count > 0))
+        if (!options.Strict && options.RequireAnyMatch && copies.All(c => c.From is null) && (target.Count > 0 || file.Entries.Count > 0))
             throw Mismatch(path, moduleName, skipped, "no tensor of the checkpoint fits: it is for another network");
 
-        // Everything is validated: only now is the module written to.
-        var converted = new List<string>();
-        using (no_grad())
+        // Every key and shape fits: read the data of exactly the tensors that are copied (all of them, so that a
+        // damaged file fails here), and only then write to the module.
+        var fromFile = copies.Where(c => c.From is not null).Select(c => c.From!).ToList();
+        var values = file.Read(fromFile);
+        try
         {
-            foreach (var (key, to, from) in copies)
+            var converted = new List<string>();
+            using (no_grad())
             {
-                if (from.dtype != to.dtype) converted.Add(key);
-                using var value = from.to(to.dtype, to.device);
-                to.copy_(value);
+                int next = 0;
+                foreach (var (key, to, from) in copies)
+                {
+                    if (from is null) { to.zero_(); continue; }   // a pre-0.4.1 BatchNorm counter: PyTorch sets it to 0
+                    var data = values[next++];
+                    if (data.dtype != to.dtype) converted.Add(key);
+                    using var value = data.to(to.dtype, to.device);
+                    to.copy_(value);
+                }
             }
+            return new LoadReport(path, moduleName, copies.Select(c => c.Key).ToList(), skipped, converted);
         }
-        return new LoadReport(path, moduleName, copies.Select(c => c.Key).ToList(), skipped, converted);
+        finally
+        {
+            foreach (var v in values) v.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// PyTorch's BatchNorm accepts a state_dict without <c>num_batches_tracked</c> when the file records no module
+    /// version of 2 or more for it (files saved before PyTorch 0.4.1, and files without <c>_metadata</c>), and sets
+    /// the counter to 0; this is the same rule. It applies where the file holds that layer's running_mean (the file
+    /// is a checkpoint of the layer), so a file of another network still reports the counter as missing.
+    /// </summary>
+    private static bool IsOldBatchCounter(CheckpointSource file, string key, Tensor to, IReadOnlyDictionary<string, Tensor> target)
+    {
+        const string counter = "num_batches_tracked";
+        if (!(key == counter || key.EndsWith("." + counter, StringComparison.Ordinal)) || to.dtype != ScalarType.Int64 || to.dim() != 0)
+            return false;
+        string prefix = key.Length == counter.Length ? "" : key.Substring(0, key.Length - counter.Length - 1);
+        string mean = prefix.Length == 0 ? "running_mean" : prefix + ".running_mean";
+        return file.ModuleVersion(prefix) is not >= 2 && file.TryGet(mean, out _) && target.ContainsKey(mean);
     }
 
     /// <summary>
@@ -104,24 +137,74 @@ public static class Checkpoint
     /// </summary>
     public static StateDict Read(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        string ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext == ".safetensors") return Safetensors.Read(path);
-        if (TorchExtensions.Contains(ext)) return TorchZip.Read(path);
-        // Another extension: go by the content.
-        bool zip;
-        using (var s = OpenRead(path))
+        using var file = Open(path);
+        var result = new StateDict(path);
+        var values = file.Read(file.Entries);
+        try
         {
-            var magic = new byte[4];
-            zip = s.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic[0] == 0x50 && magic[1] == 0x4B && magic[2] == 0x03 && magic[3] == 0x04;
+            for (int i = 0; i < values.Length; i++)
+            {
+                // Contiguous copies, except a view that repeats storage elements (a stride of 0, overlapping rows):
+                // it stays a view of its storage, as PyTorch loads it, so a tiny file cannot claim gigabytes.
+                var v = values[i];
+                values[i] = null!;
+                if (!v.is_contiguous() && v.numel() <= file.StorageElements(file.Entries[i]))
+                {
+                    var copy = v.contiguous();
+                    v.Dispose();
+                    v = copy;
+                }
+                result.Add(file.Entries[i].Key, v);
+            }
         }
-        if (zip) return TorchZip.Read(path);
-        try { return Safetensors.Read(path); }
-        catch (CheckpointFormatException e)
+        catch
         {
-            throw new CheckpointFormatException(path, $"neither a torch.save zip archive nor a safetensors file ({e.Problem})", e);
+            foreach (var v in values) v?.Dispose();
+            result.Dispose();
+            throw;
+        }
+        return result;
+    }
+
+    /// <summary>Opens a checkpoint by its extension (or, for another extension, its content) and reads its structure only.</summary>
+    internal static CheckpointSource Open(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            string ext = Path.GetExtension(path).ToLowerInvariant();
+            if (ext == ".safetensors") return Safetensors.Open(path);
+            if (TorchExtensions.Contains(ext)) return TorchZip.Open(path);
+            // Another extension: go by the content.
+            bool zip;
+            using (var s = OpenRead(path))
+            {
+                var magic = new byte[4];
+                zip = s.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4 && magic[0] == 0x50 && magic[1] == 0x4B && magic[2] == 0x03 && magic[3] == 0x04;
+            }
+            if (zip) return TorchZip.Open(path);
+            try { return Safetensors.Open(path); }
+            catch (CheckpointFormatException e)
+            {
+                throw new CheckpointFormatException(path, $"neither a torch.save zip archive nor a safetensors file ({e.Problem})", e);
+            }
+        }
+        catch (Exception e) when (!IsDocumented(e))
+        {
+            throw Unexpected(path, e);
         }
     }
+
+    /// <summary>The exceptions the loaders document: everything else is wrapped by <see cref="Unexpected"/>.</summary>
+    internal static bool IsDocumented(Exception e) =>
+        e is CheckpointFormatException or CheckpointMismatchException or FileNotFoundException or UnauthorizedAccessException or IOException;
+
+    /// <summary>
+    /// An exception no check anticipated, as a <see cref="CheckpointFormatException"/> naming the file (the
+    /// original is the inner exception). The reader fuzzer counts any such wrap as a failure of the checks.
+    /// </summary>
+    internal static CheckpointFormatException Unexpected(string path, Exception e) =>
+        new(path, $"cannot be read: {e.GetType().Name}: {e.Message}", e);
 
     /// <summary>"[64, 3, 7, 7]"; "[]" for a scalar.</summary>
     public static string FormatShape(IReadOnlyList<long> shape) => "[" + string.Join(", ", shape) + "]";
@@ -146,26 +229,6 @@ public static class Checkpoint
         try { return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read); }
         catch (FileNotFoundException e) { throw new FileNotFoundException($"{path}: no such checkpoint file.", path, e); }
         catch (DirectoryNotFoundException e) { throw new FileNotFoundException($"{path}: no such checkpoint file (the folder does not exist).", path, e); }
-    }
-
-    /// <summary>Writes through a temporary file beside <paramref name="path"/>, so a failed save never leaves half a checkpoint.</summary>
-    internal static void WriteAtomically(string path, Action<Stream> write)
-    {
-        string full = Path.GetFullPath(path);
-        if (Path.GetDirectoryName(full) is { } folder && !Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"{path}: cannot save the checkpoint, the folder {folder} does not exist.");
-        string temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
-                write(stream);
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
-        }
     }
 }
 

@@ -34,6 +34,29 @@ internal static class DTypes
     internal static bool IsFloating(ScalarType t) =>
         t is ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16 or ScalarType.BFloat16;
 
+    /// <summary>
+    /// Whether the shape's extent, its element count with empty dimensions counted as 1, fits 64 bits: libtorch
+    /// computes a tensor's strides from it and fails ("Stride calculation overflowed") when it does not, so such a
+    /// shape is refused even when the tensor is empty.
+    /// </summary>
+    internal static bool ExtentFits(long[] shape)
+    {
+        try
+        {
+            long n = 1;
+            foreach (var d in shape) n = checked(n * Math.Max(d, 1));
+            return true;
+        }
+        catch (OverflowException) { return false; }
+    }
+
+    /// <summary>The element count, or null when it overflows 64 bits.</summary>
+    internal static long? TryNumel(long[] shape)
+    {
+        try { return Numel(shape); }
+        catch (OverflowException) { return null; }
+    }
+
     internal static long Numel(long[] shape)
     {
         long n = 1;

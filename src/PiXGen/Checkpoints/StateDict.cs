@@ -8,6 +8,8 @@ namespace PiXGen.Checkpoints;
 
 /// <summary>
 /// A state_dict read from a file: its tensors (on the CPU, contiguous, in the file's dtypes) in the file's order.
+/// A torch.save view that repeats storage elements (a stride of 0, overlapping rows) is kept as a view of its
+/// storage, as PyTorch keeps it, instead of being expanded.
 /// It owns the tensors: dispose it when done.
 /// </summary>
 public sealed class StateDict : IReadOnlyDictionary<string, Tensor>, IDisposable

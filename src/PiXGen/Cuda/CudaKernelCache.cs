@@ -78,9 +78,7 @@ public static class CudaKernelCache
     {
         try {
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            File.WriteAllBytes(temp, image);
-            File.Move(temp, path, overwrite: true);
+            AtomicFile.WriteAllBytes(path, image);
         } catch (IOException) {
         } catch (UnauthorizedAccessException) {
         }

@@ -102,13 +102,16 @@ public static class Idx
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(array);
-        using var file = File.Create(path);
-        using Stream s = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.SmallestSize) : file;
-        var head = new byte[4 + 4 * array.Shape.Length];
-        head[2] = UnsignedByte;
-        head[3] = checked((byte)array.Shape.Length);
-        for (int i = 0; i < array.Shape.Length; i++) BinaryPrimitives.WriteInt32BigEndian(head.AsSpan(4 + 4 * i), array.Shape[i]);
-        s.Write(head);
-        s.Write(array.Data);
+        AtomicFile.Write(path, file =>
+        {
+            using var gz = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(file, CompressionLevel.SmallestSize, leaveOpen: true) : null;
+            Stream s = gz ?? file;
+            var head = new byte[4 + 4 * array.Shape.Length];
+            head[2] = UnsignedByte;
+            head[3] = checked((byte)array.Shape.Length);
+            for (int i = 0; i < array.Shape.Length; i++) BinaryPrimitives.WriteInt32BigEndian(head.AsSpan(4 + 4 * i), array.Shape[i]);
+            s.Write(head);
+            s.Write(array.Data);
+        });
     }
 }

@@ -62,7 +62,7 @@ public static class OnnxExporter
     {
         if (path is null) throw new ArgumentNullException(nameof(path));
         var bytes = ToBytes(graph, weights);
-        File.WriteAllBytes(path, bytes);
+        AtomicFile.WriteAllBytes(path, bytes);   // a failed write leaves an existing file as it was
     }
 
     /// <summary>Writes a generated network (its <see cref="IHasGraph.Graph"/> and state_dict) to ONNX, fused for inference

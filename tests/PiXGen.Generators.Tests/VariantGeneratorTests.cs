@@ -176,7 +176,7 @@ public class VariantGeneratorTests
     }
 
     [Theory]
-    [InlineData("[Network(Like = typeof(B))] public partial class W { }", "'Demo.B' is not a [Network]")]
+    [InlineData("[Network(Like = typeof(System.Text.StringBuilder))] public partial class W { }", "'System.Text.StringBuilder' is not a [Network] or [Block]")]
     [InlineData("[Network(Like = typeof(V))] public partial class W { [ReLU] readonly ReLU relu; }", "a network with Like declares no layers")]
     public void Like_misuse_is_reported_at_the_attribute(string declaration, string message)
     {

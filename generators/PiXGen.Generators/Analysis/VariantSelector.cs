@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Diagnostics;
 using PiXGen.Generators.Model;
 
@@ -81,15 +82,8 @@ public static class VariantSelector
     /// <summary>"0.5" → ratio × dense MACs; "2.0G"/"800M"/"1500000000" → absolute MACs.</summary>
     public static long? ParseTarget(string text, long denseMacs)
     {
-        var t = text.Trim();
-        if (t.Length == 0) return null;
-        double scale = 1;
-        char last = char.ToUpperInvariant(t[t.Length - 1]);
-        if (last is 'K' or 'M' or 'G' or 'T')
-        {
-            scale = last switch { 'K' => 1e3, 'M' => 1e6, 'G' => 1e9, _ => 1e12 };
-            t = t.Substring(0, t.Length - 1);
-        }
+        if (!Quantity.TrySplit(text, out var t, out var suffix)) return null;
+        double scale = (double)suffix;
         if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value <= 0 || double.IsInfinity(value)) return null;
         if (scale == 1 && value <= 1) return (long)System.Math.Floor(value * denseMacs); // a ratio
         return (long)System.Math.Floor(value * scale);

@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 
+using PiXGen.Definitions;
+
 namespace PiXGen.Graph;
 
 /// <summary>
@@ -124,8 +126,8 @@ public static class GraphOps
                 throw new ArgumentException($"{where}: unknown fused activation '{act}'.", nameof(graph));
             if (n.Op == "PiX") {
                 long inC = n.GetInt("in"), outC = n.GetInt("out"), zeta = n.GetInt("zeta");
-                if (zeta < 1 || inC < 1 || outC != (inC + zeta - 1) / zeta)
-                    throw new ArgumentException($"{where}: in = {inC}, zeta = {zeta} gives ceil(in / zeta) = {(zeta < 1 ? 0 : (inC + zeta - 1) / zeta)} output channels, but out = {outC}.", nameof(graph));
+                if (zeta < 1 || inC < 1 || outC != Arithmetic.PiXChannels(inC, zeta))
+                    throw new ArgumentException($"{where}: in = {inC}, zeta = {zeta} gives ceil(in / zeta) = {(zeta < 1 ? 0 : Arithmetic.PiXChannels(inC, zeta))} output channels, but out = {outC}.", nameof(graph));
             }
             if (!seen.Add(n.Output))
                 throw new ArgumentException($"{where}: the value '{n.Output}' is produced twice.", nameof(graph));

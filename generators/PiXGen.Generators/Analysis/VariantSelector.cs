@@ -157,9 +157,13 @@ public static class VariantSelector
     /// <summary>MACs saved by a PiX with factor ζ in front of <paramref name="c"/>: the conv's MACs shrink by ζ, φ adds C·C/ζ.</summary>
     public static long Saving(LayerNode c, int zeta)
     {
-        long cin = c.GetInt("InChannels"), cout = c.GetInt("OutChannels"), k = c.GetInt("Kernel"), g = c.GetInt("Groups", 1);
-        long macs = cout * (cin / g) * k * k * c.Out.H * c.Out.W;
-        long after = cout * (cin / zeta / g) * k * k * c.Out.H * c.Out.W + cin * (cin / zeta);
-        return macs - after;
+        // Both sides by the shared definitions: the convolution as it is, and PiX (ζ, no φ bias) followed by the same
+        // convolution on ⌈C_in/ζ⌉ channels. A per-axis kernel (1×7) reads kh·kw weights, not the larger side squared.
+        var conv = (Conv2dSpec)CostModel.Spec(c);
+        var pix = new PiXSpec(zeta, conv.InChannels, false);
+        var squeezed = pix.Output(c.In);
+        long before = conv.Macs(c.In, c.Out);
+        long after = pix.Macs(c.In, squeezed) + (conv with { InChannels = squeezed.C }).Macs(squeezed, c.Out);
+        return before - after;
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Diagnostics;
 using PiXGen.Generators.Model;
 using PiXGen.Generators.Parsing;
@@ -480,6 +481,13 @@ public sealed class ShapeInference
                 {
                     double slope = Real("NegativeSlope", 0.01);
                     Require(!double.IsNaN(slope) && !double.IsInfinity(slope), $"NegativeSlope must be a finite number, got {item.Get("NegativeSlope")}");
+                }
+                break;
+            case LayerKind.Activation:
+                foreach (var s in ActivationKind.All[item.AttributeName].Settings)
+                {
+                    double v = Real(s.Name, s.Default);
+                    Require(!double.IsNaN(v) && !double.IsInfinity(v), $"{s.Name} must be a finite number, got {item.Get(s.Name)}");
                 }
                 break;
             case LayerKind.GroupNorm:

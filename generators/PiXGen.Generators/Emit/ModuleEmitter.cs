@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Analysis;
 using PiXGen.Generators.Model;
 using PiXGen.Generators.Parsing;
@@ -516,6 +517,11 @@ public sealed class ModuleEmitter
             case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid:
             case LayerKind.Hardswish: case LayerKind.Identity: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
                 return ($"{NN}.{item.Kind}()", Same);
+            case LayerKind.Activation:
+            {
+                var kind = ActivationKind.All[item.AttributeName];
+                return (kind.Module(kind.Settings.Select(s => Lit(item.Get(s.Name) ?? s.Default.ToString("R", CultureInfo.InvariantCulture))).ToList()), Same);
+            }
             case LayerKind.GELU:
                 return (item.Get("Approximate") == "tanh" ? $"{NN}.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh)" : $"{NN}.GELU()", Same);
             case LayerKind.LeakyReLU:

@@ -6,6 +6,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
+using PiXGen.Definitions;
 namespace PiXGen.Graph;
 
 /// <summary>
@@ -207,6 +208,7 @@ public sealed class GraphExecutor
         "Tanh" => F.tanh(x),
         "GELU" => F.gelu(x, n.Get(prefix + "approximate") == "tanh" ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none),
         "LeakyReLU" => F.leaky_relu(x, n.GetDouble(prefix + "slope", 0.01)),
+        _ when ActivationKind.All.TryGetValue(op, out var kind) => kind.Apply(x, kind.Values((name, fallback) => n.GetDouble(prefix + name, fallback))),
         _ => throw new ArgumentException($"unknown activation '{op}'."),
     };
 

@@ -24,7 +24,7 @@ public static class GraphOps
     public static readonly IReadOnlySet<string> Activations = new HashSet<string>(StringComparer.Ordinal)
     {
         "ReLU", "ReLU6", "SiLU", "Sigmoid", "Hardswish", "Hardsigmoid", "Tanh", "GELU", "LeakyReLU",
-    };
+    }.Concat(ActivationKind.All.Keys).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Ops that are the identity in eval mode.</summary>
     public static readonly IReadOnlySet<string> EvalIdentities = new HashSet<string>(StringComparer.Ordinal)

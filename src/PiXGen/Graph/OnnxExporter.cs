@@ -8,6 +8,7 @@ using Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using PiXGen.Definitions;
 namespace PiXGen.Graph;
 
 /// <summary>
@@ -83,7 +84,7 @@ public static class OnnxExporter
     // ONNX TensorProto data types.
     private const int Float = 1, Int64 = 7;
 
-    private sealed class Emitter
+    private sealed class Emitter : IOnnxOps
     {
         private readonly NetworkGraph graph;
         private readonly IReadOnlyDictionary<string, Tensor> weights;
@@ -138,6 +139,11 @@ public static class OnnxExporter
         }
 
         private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+        string IOnnxOps.Op(string type, string output, string[] inputs, params (string Name, double Value)[] attributes)
+            => Op(type, output, inputs, attributes.Select(a => Real(a.Name, a.Value)).ToArray());
+
+        string IOnnxOps.Fresh(string output, string suffix) => Fresh(output, suffix);
 
         private static AttributeProto Real(string name, double value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
 
@@ -356,7 +362,10 @@ public static class OnnxExporter
                     Op("Mul", output, new[] { half, onePlus });
                     break;
                 }
-            default: throw Unsupported(n, $"uses the activation '{op}', which has no ONNX form here.");
+            default:
+                if (!ActivationKind.All.TryGetValue(op, out var kind)) throw Unsupported(n, $"uses the activation '{op}', which has no ONNX form here.");
+                kind.Onnx(this, x, output, kind.Values((name, fallback) => n.GetDouble(prefix + name, fallback)));
+                break;
             }
         }
 

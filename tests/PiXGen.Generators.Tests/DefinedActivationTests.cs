@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace PiXGen.Generators.Tests;
 
 /// <summary>
-/// [ELU] and [Mish], layer kinds added through the shared activation definitions (src/PiXGen.Definitions/Activations.cs)
+/// [ELU] and [Mish], layer kinds added through the shared activation definitions (src/PiXGen.Definitions/DefinedKinds.cs)
 /// plus their attributes only: the generated code (Snapshots/DefinedActivationTests.*), the compiled network against the
 /// real modules (<see cref="RuntimeCheck"/>: parameters, shapes, MACs, run-time costs, graph executor), its costs by the
 /// definitions of docs/costs.md, and its outputs, state_dict keys, parameters and shapes against PyTorch 1.13
@@ -39,9 +39,6 @@ public class DefinedActivationTests
         }
         """);
 
-    private static JsonElement Reference([CallerFilePath] string here = "")
-        => JsonDocument.Parse(File.ReadAllText(Path.Combine(Path.GetDirectoryName(here)!, "Reference", "activations.json"))).RootElement;
-
     [Fact]
     public void Snapshot_and_runtime_shapes_parameters_macs_costs_and_graph()
     {
@@ -67,14 +64,28 @@ public class DefinedActivationTests
     [InlineData("Demo.PlainElu", "elu")]
     public void Outputs_keys_parameters_and_shapes_equal_PyTorch(string network, string reference)
     {
-        var root = Reference();
-        var expected = root.GetProperty("cases").GetProperty(reference);
-        var run = GeneratorHarness.Run(Source).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        var root = Reference("activations.json");
+        AssertEqualsPyTorch(Source, network, root.GetProperty("cases").GetProperty(reference), root, 1e-6f);
+    }
+
+    /// <summary>A fixture of tools/reference/ (Reference/<paramref name="file"/>).</summary>
+    internal static JsonElement Reference(string file, [CallerFilePath] string here = "")
+        => JsonDocument.Parse(File.ReadAllText(Path.Combine(Path.GetDirectoryName(here)!, "Reference", file))).RootElement;
+
+    /// <summary>
+    /// Network <paramref name="network"/> of <paramref name="source"/> against a PyTorch case: state_dict keys, parameters,
+    /// and the output (shape and values, within <paramref name="tolerance"/> relative) on the case's input
+    /// (<c>input</c>/<c>input_shape</c> of <paramref name="expected"/>, else of <paramref name="root"/>).
+    /// </summary>
+    internal static void AssertEqualsPyTorch(string source, string network, JsonElement expected, JsonElement root, float tolerance)
+    {
+        var run = GeneratorHarness.Run(source).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
         using var model = RuntimeCheck.Create(RuntimeCheck.Load(run), network);
         Assert.Equal(expected.GetProperty("state_dict_keys").EnumerateArray().Select(k => k.GetString()!).ToArray(), model.state_dict().Keys.ToArray());
         Assert.Equal(expected.GetProperty("parameters").GetInt64(), model.parameters().Sum(p => p.numel()));
-        var shape = root.GetProperty("input_shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-        var input = root.GetProperty("input").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
+        var data = expected.TryGetProperty("input", out var own) && own.ValueKind == JsonValueKind.Array ? expected : root;
+        var shape = data.GetProperty("input_shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
+        var input = data.GetProperty("input").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
         model.eval();
         using var _ = torch.no_grad();
         var y = model.call(torch.tensor(input, shape));
@@ -82,7 +93,7 @@ public class DefinedActivationTests
         var want = expected.GetProperty("output").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
         var got = y.data<float>().ToArray();
         for (int i = 0; i < want.Length; i++)
-            Assert.True(System.Math.Abs(got[i] - want[i]) <= 1e-6f * (1 + System.Math.Abs(want[i])), $"{network}[{i}]: {got[i]} vs PyTorch {want[i]}");
+            Assert.True(System.Math.Abs(got[i] - want[i]) <= tolerance * (1 + System.Math.Abs(want[i])), $"{network}[{i}]: {got[i]} vs PyTorch {want[i]}");
     }
 
     [Fact]

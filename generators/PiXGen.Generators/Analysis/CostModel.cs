@@ -125,8 +125,12 @@ public static class CostModel
             case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid: case LayerKind.Hardswish:
             case LayerKind.GELU: case LayerKind.LeakyReLU: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
                 return new ActivationSpec(n.Layer.ToString()!);
-            case LayerKind.Activation:
-                return new ActivationSpec(n.Op);
+            case LayerKind.Defined:
+            {
+                var kind = DefinedKind.All[n.Op];
+                return kind.Spec(kind.Values((s, fallback) => double.TryParse(n.Get(s.Name), System.Globalization.NumberStyles.Float,
+                    System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : fallback));
+            }
             case LayerKind.Identity: case LayerKind.Dropout: case LayerKind.StochasticDepth: case LayerKind.ChannelShuffle:
                 return new PassSpec(n.Layer.ToString()!);
             case LayerKind.Flatten:

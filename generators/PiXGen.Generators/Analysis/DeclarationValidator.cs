@@ -23,7 +23,7 @@ public static class DeclarationValidator
         LayerKind.LayerNorm2d => "global::PiXGen.Layers.LayerNorm2d",
         LayerKind.StochasticDepth => "global::PiXGen.Layers.StochasticDepth",
         LayerKind.PiX => "global::PiXGen.PiX.PiXLayer",
-        LayerKind.Activation => ActivationKind.All[item.AttributeName].ModuleType,
+        LayerKind.Defined => DefinedKind.All[item.AttributeName].ModuleType,
         _ => "global::TorchSharp.Modules." + item.Kind,
     };
 

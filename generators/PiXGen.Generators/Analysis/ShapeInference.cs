@@ -483,13 +483,19 @@ public sealed class ShapeInference
                     Require(!double.IsNaN(slope) && !double.IsInfinity(slope), $"NegativeSlope must be a finite number, got {item.Get("NegativeSlope")}");
                 }
                 break;
-            case LayerKind.Activation:
-                foreach (var s in ActivationKind.All[item.AttributeName].Settings)
+            case LayerKind.Defined:
+            {
+                var kind = DefinedKind.All[item.AttributeName];
+                var values = kind.Values((s, fallback) =>
                 {
-                    double v = Real(s.Name, s.Default);
+                    if (s.Integer) return Int(s.Name, s.Default is { } d ? (long)d : null);
+                    double v = Real(s.Name, fallback);
                     Require(!double.IsNaN(v) && !double.IsInfinity(v), $"{s.Name} must be a finite number, got {item.Get(s.Name)}");
-                }
+                    return v;
+                });
+                if (kind.Check(x, values) is { } problem) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, problem);
                 break;
+            }
             case LayerKind.GroupNorm:
             case LayerKind.LayerNorm2d:
             {

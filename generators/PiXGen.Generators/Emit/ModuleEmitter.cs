@@ -517,10 +517,14 @@ public sealed class ModuleEmitter
             case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid:
             case LayerKind.Hardswish: case LayerKind.Identity: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
                 return ($"{NN}.{item.Kind}()", Same);
-            case LayerKind.Activation:
+            case LayerKind.Defined:
             {
-                var kind = ActivationKind.All[item.AttributeName];
-                return (kind.Module(kind.Settings.Select(s => Lit(item.Get(s.Name) ?? s.Default.ToString("R", CultureInfo.InvariantCulture))).ToList()), Same);
+                var kind = DefinedKind.All[item.AttributeName];
+                var values = kind.Settings.Select(s => s.Integer ? S(s.Name)! : Lit(item.Get(s.Name) ?? s.Default!.Value.ToString("R", CultureInfo.InvariantCulture))).ToList();
+                if (kind.IsActivation) return (kind.Module(values), Same);
+                _spatialArea = null;
+                var outC = kind.OutChannels(Paren(c), values.Select(Paren).ToList());
+                return (kind.Module(values), outC is null ? Same : _ => outC);
             }
             case LayerKind.GELU:
                 return (item.Get("Approximate") == "tanh" ? $"{NN}.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh)" : $"{NN}.GELU()", Same);

@@ -251,8 +251,8 @@ public static class DeclarationParser
                 {
                     // A kind defined only by its shared definition (and its attribute class).
                     if (!name.EndsWith("Attribute", System.StringComparison.Ordinal)
-                        || !ActivationKind.All.ContainsKey(name.Substring(0, name.Length - "Attribute".Length))) continue;
-                    layerKind = LayerKind.Activation;
+                        || !DefinedKind.All.ContainsKey(name.Substring(0, name.Length - "Attribute".Length))) continue;
+                    layerKind = LayerKind.Defined;
                 }
                 items.Add(ParseItem(a, layerKind, diagnostics, ct));
             }

@@ -21,8 +21,8 @@ public enum CostOp
     GELU, LeakyReLU, Hardsigmoid, Tanh, GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
     StochasticDepth, ChannelShuffle,
 #pragma warning restore CS1591
-    /// <summary>An element-wise activation defined in src/PiXGen.Definitions/Activations.cs (ELU, Mish); its type names it.</summary>
-    Activation,
+    /// <summary>A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ELU, Mish, PixelShuffle); its type names it.</summary>
+    Defined,
 }
 
 /// <summary>Where a node sits relative to its parent's residual connection.</summary>

@@ -24,7 +24,7 @@ public static class GraphOps
     public static readonly IReadOnlySet<string> Activations = new HashSet<string>(StringComparer.Ordinal)
     {
         "ReLU", "ReLU6", "SiLU", "Sigmoid", "Hardswish", "Hardsigmoid", "Tanh", "GELU", "LeakyReLU",
-    }.Concat(ActivationKind.All.Keys).ToHashSet(StringComparer.Ordinal);
+    }.Concat(DefinedKind.All.Values.Where(k => k.IsActivation).Select(k => k.Name)).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Ops that are the identity in eval mode.</summary>
     public static readonly IReadOnlySet<string> EvalIdentities = new HashSet<string>(StringComparer.Ordinal)
@@ -38,7 +38,7 @@ public static class GraphOps
             "Conv2d", "ConvTranspose2d", "BatchNorm2d", "GroupNorm", "LayerNorm2d", "Linear",
             "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten",
             "Add", "Mul", "Concat", "ChannelSlice", "ChannelShuffle", "Upsample", "PiX",
-        }.Concat(Activations).Concat(EvalIdentities), StringComparer.Ordinal);
+        }.Concat(Activations).Concat(EvalIdentities).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
 
     /// <summary>The attribute name prefix of a fused activation's own attributes.</summary>
     public const string ActivationPrefix = "activation_";

@@ -140,8 +140,13 @@ public static class OnnxExporter
 
         private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-        string IOnnxOps.Op(string type, string output, string[] inputs, params (string Name, double Value)[] attributes)
-            => Op(type, output, inputs, attributes.Select(a => Real(a.Name, a.Value)).ToArray());
+        string IOnnxOps.Op(string type, string output, string[] inputs, params (string Name, object Value)[] attributes)
+            => Op(type, output, inputs, attributes.Select(a => a.Value switch {
+                double d => Real(a.Name, d),
+                long l => Int(a.Name, l),
+                string s => Text(a.Name, s),
+                _ => throw new ArgumentException($"ONNX attribute '{a.Name}': a {a.Value?.GetType().Name ?? "null"} has no ONNX form."),
+            }).ToArray());
 
         string IOnnxOps.Fresh(string output, string suffix) => Fresh(output, suffix);
 
@@ -323,7 +328,7 @@ public static class OnnxExporter
                 FusedActivation(n, act);
                 return;
             default:
-                if (GraphOps.Activations.Contains(n.Op)) {
+                if (GraphOps.Activations.Contains(n.Op) || DefinedKind.All.ContainsKey(n.Op)) {
                     Activation(n.Op, x, n.Output, n, "");
                     return;
                 }
@@ -363,8 +368,8 @@ public static class OnnxExporter
                     break;
                 }
             default:
-                if (!ActivationKind.All.TryGetValue(op, out var kind)) throw Unsupported(n, $"uses the activation '{op}', which has no ONNX form here.");
-                kind.Onnx(this, x, output, kind.Values((name, fallback) => n.GetDouble(prefix + name, fallback)));
+                if (!DefinedKind.All.TryGetValue(op, out var kind)) throw Unsupported(n, $"uses the activation '{op}', which has no ONNX form here.");
+                kind.Onnx(this, x, output, kind.Values((s, fallback) => n.GetDouble(prefix + s.GraphName, fallback)));
                 break;
             }
         }

@@ -117,36 +117,10 @@ public static class RuntimeCheck
     }
 
     /// <summary>
-    /// MACs of one forward pass at batch 1 counted by hooks from the real modules' inputs, outputs and weights:
-    /// Conv2d output elements × (Cin/g·kh·kw); ConvTranspose2d input elements × (Cout/g·kh·kw); Linear output
-    /// elements × in-features; PiX φ's weight elements per sample. Hooks stay on the model: count once per model.
+    /// MACs of one forward pass at batch 1 counted by forward hooks on the real modules (<c>module.Summary</c>): each
+    /// Conv2d, ConvTranspose2d, Linear and PiX counted by its shared layer definition from its real weight shapes and
+    /// the call's real tensor shapes (<see cref="PiXGen.Costs.RuntimeSummary.MacsOf"/>).
     /// </summary>
     public static long HookMacs(nn.Module<Tensor, Tensor> model, params long[] sample)
-    {
-        long macs = 0;
-        foreach (var (_, module) in model.named_modules())
-        {
-            switch (module)
-            {
-                case Conv2d conv:
-                    conv.register_forward_hook((m, x, y) => { var w = ((Conv2d)m).weight!.shape; macs += y.numel() * w[1] * w[2] * w[3]; return y; });
-                    break;
-                case ConvTranspose2d convT:
-                    convT.register_forward_hook((m, x, y) => { var w = ((ConvTranspose2d)m).weight!.shape; macs += x.numel() * w[1] * w[2] * w[3]; return y; });
-                    break;
-                case PiXGen.PiX.PiXLayer pix:
-                    // φ projects the pooled C-vector of each sample to Co values: its weight's elements per sample.
-                    pix.register_forward_hook((m, x, y) => { macs += x.shape[0] * ((PiXGen.PiX.PiXLayer)m).Weight.numel(); return y; });
-                    break;
-                case Linear linear:
-                    linear.register_forward_hook((m, x, y) => { macs += y.numel() * ((Linear)m).weight!.shape[1]; return y; });
-                    break;
-            }
-        }
-        model.eval();
-        using (var _ = torch.no_grad())
-        using (var scope = torch.NewDisposeScope())
-            model.call(torch.randn(new long[] { 1 }.Concat(sample).ToArray()));
-        return macs;
-    }
+        => PiXGen.Costs.RuntimeSummary.Summary(model, new long[] { 1 }.Concat(sample).ToArray()).Macs;
 }

@@ -186,3 +186,36 @@ public class VariantGeneratorTests
         Assert.StartsWith("Network(Like", d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan));
     }
 }
+
+/// <summary>What a downscale/prune decision saves on one convolution (<c>VariantSelector.Saving</c>), counted by hand.</summary>
+public class VariantSavingTests
+{
+    private static PiXGen.Generators.Model.LayerNode Conv(string kernel, long cin, long cout, long h, long w)
+    {
+        string T(long v) => v.ToString(CultureInfo.InvariantCulture);
+        var settings = new[]
+        {
+            new PiXGen.Generators.Model.Setting("OutChannels", T(cout), PiXGen.Generators.Model.SettingType.Expression),
+            new PiXGen.Generators.Model.Setting("Kernel", kernel, PiXGen.Generators.Model.SettingType.Expression),
+            new PiXGen.Generators.Model.Setting("Groups", "1", PiXGen.Generators.Model.SettingType.Expression),
+            new PiXGen.Generators.Model.Setting("Bias", "false", PiXGen.Generators.Model.SettingType.Bool),
+            new PiXGen.Generators.Model.Setting("InChannels", T(cin), PiXGen.Generators.Model.SettingType.Expression),
+        };
+        return new PiXGen.Generators.Model.LayerNode(PiXGen.Generators.Model.NodeKind.Layer, PiXGen.Generators.Model.LayerKind.Conv2d,
+            "conv", "conv", "Conv2d", PiXGen.Generators.Model.Shape.Map(cin, h, w), PiXGen.Generators.Model.Shape.Map(cout, h, w),
+            PiXGen.Generators.Model.EquatableArray.ToEquatableArray(settings), 0, PiXGen.Generators.Model.NodeRole.Main, false,
+            PiXGen.Generators.Model.EquatableArray<PiXGen.Generators.Model.LayerNode>.Empty);
+    }
+
+    [Fact]
+    public void A_1x7_convolution_saves_by_its_kernel_area_not_by_the_square_of_its_larger_side()
+    {
+        // 1×7 kernel, 64 → 32 channels on 10×10, ζ = 4: the convolution reads 1·7 = 7 weights per input channel.
+        // Before: 32 · 64 · 7 · 100 = 1,433,600 MACs. After: PiX φ 64 · 16 = 1,024, convolution 32 · 16 · 7 · 100 = 358,400.
+        long before = 32 * 64 * 7 * 100, after = 64 * 16 + 32 * 16 * 7 * 100;
+        Assert.Equal(before - after, PiXGen.Generators.Analysis.VariantSelector.Saving(Conv("1×7", 64, 32, 10, 10), 4));
+        // A square kernel is unchanged: 3×3.
+        long before3 = 32 * 64 * 9 * 100, after3 = 64 * 16 + 32 * 16 * 9 * 100;
+        Assert.Equal(before3 - after3, PiXGen.Generators.Analysis.VariantSelector.Saving(Conv("3", 64, 32, 10, 10), 4));
+    }
+}

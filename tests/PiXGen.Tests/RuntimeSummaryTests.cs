@@ -107,6 +107,20 @@ public class RuntimeSummaryTests
     }
 
     [Fact]
+    public void A_transposed_convolution_counts_its_macs_as_docs_costs_defines_them()
+    {
+        // TorchSharp's ConvTranspose2d is not a Conv2d. Every input element is multiplied into a kh×kw window of
+        // Cout/g outputs: Cin·(Cout/g)·kh·kw·Hin·Win per sample (docs/costs.md; PyTorch's flop counter / 2).
+        // 4 → 6 channels, groups 2, kernel 3, stride 2 on 5×5, batch 2: 2 · 4 · 3 · 9 · 25 = 5,400.
+        using var model = nn.Sequential(("up", nn.ConvTranspose2d(4, 6, 3, stride: 2, groups: 2)));
+        var s = model.Summary(2, 4, 5, 5);
+        long macs = 2 * 4 * (6 / 2) * 3 * 3 * 5 * 5;
+        Assert.Equal(new long[] { 2, 6, 11, 11 }, s.Rows.Single().OutputShape); // (5 − 1)·2 + (3 − 1) + 1 = 11
+        Assert.Equal(macs, s.Rows.Single().Macs);
+        Assert.Equal(macs, s.Macs);
+    }
+
+    [Fact]
     public void A_module_called_twice_shows_both_calls_macs()
     {
         var shared = nn.Linear(4, 4);

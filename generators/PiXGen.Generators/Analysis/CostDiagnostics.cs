@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Diagnostics;
 using PiXGen.Generators.Model;
 
@@ -129,18 +130,7 @@ public static class CostDiagnostics
     public static bool TryParseBudget(string text, out long value)
     {
         value = 0;
-        var t = text.Trim();
-        if (t.Length == 0) return false;
-        decimal scale = 1;
-        switch (char.ToUpperInvariant(t[t.Length - 1]))
-        {
-            case 'K': scale = 1e3m; break;
-            case 'M': scale = 1e6m; break;
-            case 'G': scale = 1e9m; break;
-            case 'T': scale = 1e12m; break;
-        }
-        if (scale != 1) t = t.Substring(0, t.Length - 1).TrimEnd();
-        if (t.Length == 0) return false;
+        if (!Quantity.TrySplit(text, out var t, out var scale)) return false;
         if (scale == 1)
         {
             var digits = t.Replace("_", "").Replace(",", "");
@@ -162,18 +152,10 @@ public static class CostDiagnostics
     public static string Grouped(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>4,089,184,256 → "4.09 G" + unit; below 1,000 the plain number.</summary>
-    public static string Scaled(long n, string unit)
-    {
-        var (div, prefix) = n >= 1_000_000_000_000 ? (1e12, "T") : n >= 1_000_000_000 ? (1e9, "G") : n >= 1_000_000 ? (1e6, "M") : n >= 1_000 ? (1e3, "K") : (1, "");
-        var number = div == 1 ? n.ToString(CultureInfo.InvariantCulture) : (n / div).ToString("0.00", CultureInfo.InvariantCulture);
-        return unit.Length == 0 ? (prefix.Length == 0 ? number : $"{number} {prefix}") : $"{number} {prefix}{unit}";
-    }
+    public static string Scaled(long n, string unit) => Quantity.Scaled(n, unit);
 
     /// <summary>Bytes in decimal megabytes (10^6), or kilobytes (10^3) below 1 MB.</summary>
-    public static string Bytes(long bytes)
-        => bytes >= 1_000_000
-            ? (bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " MB"
-            : (bytes / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + " KB";
+    public static string Bytes(long bytes) => Quantity.Bytes(bytes);
 
     public static string Dims(Shape s) => s.Rank == 3
         ? string.Format(CultureInfo.InvariantCulture, "{0}×{1}×{2}", s.C, s.H, s.W)

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Model;
 
 namespace PiXGen.Generators.Analysis;
@@ -49,8 +50,8 @@ public sealed record NetworkCost(
 /// <item>Peak live activation memory: the largest sum of live tensors at any allocation of an
 /// inference forward in which a tensor is freed after its last use (see <see cref="PeakBytes"/>).</item>
 /// </list>
-/// The run-time evaluator <c>PiXGen.Costs.CostEvaluator</c> implements the same definitions independently;
-/// tests check that the two agree.
+/// Every per-layer figure is the layer's shared definition (<see cref="Spec"/>, src/PiXGen.Definitions), which the
+/// run-time evaluator <c>PiXGen.Costs.CostEvaluator</c> reads too.
 /// </summary>
 public static class CostModel
 {
@@ -83,66 +84,66 @@ public static class CostModel
                 yield return leaf;
     }
 
-    /// <summary>The cost of one leaf layer.</summary>
+    /// <summary>The cost of one leaf layer: its definition's figures (src/PiXGen.Definitions) for its input.</summary>
     public static LayerCost Layer(LayerNode n)
     {
-        long macs = 0, biasAdds = 0, elementwise = 0, buffers = 0;
+        var f = Spec(n).Figures(n.In);
+        return new LayerCost(n.Path, n.Op, n.Layer ?? LayerKind.Identity, n.Out, n.Parameters, f.Buffers, f.Macs, f.MacsPaper);
+    }
+
+    /// <summary>
+    /// The shared definition of an instantiated leaf layer with its resolved settings: what shape inference reads the
+    /// output shape and parameters from, what the cost model counts and what the generated cost tree carries to the
+    /// run-time evaluator.
+    /// </summary>
+    public static LayerSpec Spec(LayerNode n)
+    {
+        Axes A(string name, long fallback) { var (h, w) = Axes(n, name, fallback); return new Axes(h, w); }
+        bool Bias() => n.Get("Bias") != "false";
         switch (n.Layer)
         {
             case LayerKind.Conv2d:
+                return new Conv2dSpec(n.GetInt("OutChannels"), n.GetInt("InChannels"), A("Kernel", 0), A("Stride", 1), A("Padding", 0),
+                    A("Dilation", 1), n.GetInt("Groups", 1), Bias());
             case LayerKind.ConvTranspose2d:
+                return new ConvTranspose2dSpec(n.GetInt("OutChannels"), n.GetInt("InChannels"), A("Kernel", 0), A("Stride", 1), A("Padding", 0),
+                    A("OutputPadding", 0), A("Dilation", 1), n.GetInt("Groups", 1), Bias());
+            case LayerKind.MaxPool2d: case LayerKind.AvgPool2d:
             {
-                // A convolution: every output element reads a kh×kw window of Cin/g inputs. A transposed one: every
-                // input element is multiplied into a kh×kw window of Cout/g outputs (PyTorch's flop counter).
-                long g = n.GetInt("Groups", 1);
-                var k = Axes(n, "Kernel", 1);
-                macs = n.Layer == LayerKind.Conv2d ? n.Out.C * (n.In.C / g) * k.H * k.W * n.Out.H * n.Out.W
-                    : n.In.C * (n.Out.C / g) * k.H * k.W * n.In.H * n.In.W;
-                if (n.Get("Bias") != "false") biasAdds = n.Out.Elements;
-                break;
+                var k = A("Kernel", 0);
+                return new Pool2dSpec(n.Layer == LayerKind.MaxPool2d, k, n.Get("Stride") is null ? k : A("Stride", 1), A("Padding", 0), A("Dilation", 1),
+                    n.Get("CeilMode") == "true");
             }
-            case LayerKind.GroupNorm: case LayerKind.LayerNorm2d:
-                elementwise = 2 * n.Out.Elements;
-                break;
-            case LayerKind.GELU: case LayerKind.LeakyReLU: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
-                elementwise = n.Out.Elements;
-                break;
-            case LayerKind.AdaptiveMaxPool2d:
-                elementwise = n.In.Elements;
-                break;
+            case LayerKind.AdaptiveAvgPool2d: case LayerKind.AdaptiveMaxPool2d:
+                return new AdaptivePool2dSpec(n.Layer == LayerKind.AdaptiveMaxPool2d, A("OutputSize", 0));
             case LayerKind.Linear:
-                macs = n.In.C * n.Out.C;
-                if (n.Get("Bias") != "false") biasAdds = n.Out.C;
-                break;
+                return new LinearSpec(n.GetInt("OutFeatures"), n.GetInt("InFeatures"), Bias());
             case LayerKind.BatchNorm2d:
-                elementwise = 2 * n.Out.Elements;
-                buffers = 2 * n.Out.C + 1;
-                break;
+                return new BatchNorm2dSpec();
+            case LayerKind.GroupNorm: case LayerKind.LayerNorm2d:
+                return new NormSpec(n.Layer.ToString()!, n.Get("Affine") != "false");
             case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid: case LayerKind.Hardswish:
-                elementwise = n.Out.Elements;
-                break;
-            case LayerKind.MaxPool2d: case LayerKind.AvgPool2d: case LayerKind.AdaptiveAvgPool2d:
-                elementwise = n.In.Elements;
-                break;
-            case LayerKind.PiX:
+            case LayerKind.GELU: case LayerKind.LeakyReLU: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
+                return new ActivationSpec(n.Layer.ToString()!);
+            case LayerKind.Defined:
             {
-                // φ: a 1×1 projection C→Co of the pooled 1×1 map (a Conv2d in the official code, so it counts as
-                // MACs); the pick-or-mix operator itself, the pooling and the sigmoid count 0.
-                macs = n.In.C * n.Out.C;
-                if (n.Get("PhiBias") == "true") biasAdds = n.Out.C;
-                break;
+                var kind = DefinedKind.All[n.Op];
+                return kind.Spec(kind.Values((s, fallback) => double.TryParse(n.Get(s.Name), System.Globalization.NumberStyles.Float,
+                    System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : fallback));
             }
+            case LayerKind.Identity: case LayerKind.Dropout: case LayerKind.StochasticDepth: case LayerKind.ChannelShuffle:
+                return new PassSpec(n.Layer.ToString()!);
+            case LayerKind.Flatten:
+                return new FlattenSpec();
+            case LayerKind.Upsample:
+                return new UpsampleSpec(A("ScaleFactor", 0), A("Size", 0));
             case LayerKind.SqueezeExcitation:
-            {
-                // Pool → 1×1 conv C→S (bias) → ReLU → 1×1 conv S→C (bias) → sigmoid (0) → scale (0).
-                long c = n.In.C, s = n.GetInt("Squeeze", 1);
-                macs = c * s + s * c;
-                biasAdds = s + c;
-                elementwise = n.In.Elements + s;
-                break;
-            }
+                return new SqueezeExcitationSpec(n.GetInt("Squeeze"));
+            case LayerKind.PiX:
+                return new PiXSpec(n.GetInt("Zeta"), n.GetInt("InChannels"), n.Get("PhiBias") == "true");
+            default:
+                throw new System.InvalidOperationException($"layer kind {n.Layer} has no definition");
         }
-        return new LayerCost(n.Path, n.Op, n.Layer ?? LayerKind.Identity, n.Out, n.Parameters, buffers, macs, macs + biasAdds + elementwise);
     }
 
     /// <summary>A per-axis setting of an instantiated layer ("3" or "1×7") as (height, width).</summary>
@@ -157,7 +158,7 @@ public static class CostModel
     }
 
     /// <summary>Whether a layer returns (a view of) its input instead of a new tensor at inference.</summary>
-    public static bool Aliases(LayerKind? kind) => kind is LayerKind.Flatten or LayerKind.Dropout or LayerKind.Identity or LayerKind.StochasticDepth;
+    public static bool Aliases(LayerNode node) => Spec(node).Aliases;
 
     /// <summary>
     /// Peak live activation bytes of an inference forward at batch 1: the network input is live from the
@@ -202,7 +203,7 @@ public static class CostModel
         {
             if (node.Kind == NodeKind.Layer)
             {
-                if (Aliases(node.Layer)) return x;
+                if (Aliases(node)) return x;
                 var y = Allocate(node.Out.Elements * BytesPerElement);
                 Release(x);
                 return y;

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Diagnostics;
 using PiXGen.Generators.Model;
 using PiXGen.Generators.Parsing;
@@ -22,6 +23,7 @@ public static class DeclarationValidator
         LayerKind.LayerNorm2d => "global::PiXGen.Layers.LayerNorm2d",
         LayerKind.StochasticDepth => "global::PiXGen.Layers.StochasticDepth",
         LayerKind.PiX => "global::PiXGen.PiX.PiXLayer",
+        LayerKind.Defined => DefinedKind.All[item.AttributeName].ModuleType,
         _ => "global::TorchSharp.Modules." + item.Kind,
     };
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Model;
 
 namespace PiXGen.Generators.Analysis;
@@ -32,7 +33,6 @@ public static class PiXPass
     public static LayerNode PiXLayer(string name, string path, Shape input, long zeta, PiXOptionsDecl options, NodeRole role)
     {
         string Text(long v) => v.ToString(CultureInfo.InvariantCulture);
-        long co = (input.C + zeta - 1) / zeta;
         var settings = new[]
         {
             new Setting("Zeta", Text(zeta), SettingType.Expression),
@@ -42,8 +42,9 @@ public static class PiXPass
             new Setting("Context", Text(options.Context), SettingType.Expression),
             new Setting("InChannels", Text(input.C), SettingType.Expression),
         };
-        return new LayerNode(NodeKind.Layer, LayerKind.PiX, name, path, "PiX", input, Shape.Map(co, input.H, input.W),
-            settings.ToEquatableArray(), co * input.C + (options.PhiBias ? co : 0), role, false, EquatableArray<LayerNode>.Empty);
+        var spec = new PiXSpec(zeta, input.C, options.PhiBias);
+        return new LayerNode(NodeKind.Layer, LayerKind.PiX, name, path, "PiX", input, spec.Output(input),
+            settings.ToEquatableArray(), spec.Parameters(input), role, false, EquatableArray<LayerNode>.Empty);
     }
 
     /// <summary>
@@ -142,17 +143,9 @@ public static class PiXPass
         /// <summary>The convolution behind an inserted PiX: it now sees the PiX's output channels.</summary>
         private static LayerNode Downscaled(LayerNode conv, Shape input)
         {
-            var (kh, kw) = Setting.Split(conv.Get("Kernel")!);
-            long k = long.Parse(kh, CultureInfo.InvariantCulture) * long.Parse(kw, CultureInfo.InvariantCulture);
-            long outC = conv.GetInt("OutChannels"), groups = conv.GetInt("Groups", 1);
-            bool bias = conv.Get("Bias") == "true";
             var settings = conv.Settings.Select(s => s.Name == "InChannels" ? s with { Value = input.C.ToString(CultureInfo.InvariantCulture) } : s);
-            return conv with
-            {
-                In = input,
-                Settings = settings.ToEquatableArray(),
-                Parameters = outC * (input.C / groups) * k + (bias ? outC : 0),
-            };
+            var downscaled = conv with { In = input, Settings = settings.ToEquatableArray() };
+            return downscaled with { Parameters = CostModel.Spec(downscaled).Parameters(input) };
         }
 
         private static string FreeName(string name, EquatableArray<LayerNode> siblings)

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Diagnostics;
 using PiXGen.Generators.Model;
 using PiXGen.Generators.Parsing;
@@ -144,7 +145,7 @@ public static class PiXRewriter
     {
         long cin = conv.GetInt("InChannels"), cout = conv.GetInt("OutChannels");
         if (zeta < 1) return $"its Zeta is {zeta}; ζ must be at least 1";
-        long co = (cin + zeta - 1) / zeta;
+        long co = Arithmetic.PiXChannels(cin, zeta);
         return co == cout ? null
             : $"Zeta {zeta} makes {co} channels from C_in {cin}, the convolution makes C_out {cout}; PiX must keep the layer's output shape";
     }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Diagnostics;
 using PiXGen.Generators.Model;
 using PiXGen.Generators.Parsing;
@@ -472,8 +473,6 @@ public sealed class ShapeInference
             if (x.Rank != 3) Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, item.AttributeName, "a CxHxW feature map", $"a flattened vector of {x.C}");
         }
 
-        Shape output;
-        long parameters = 0;
         switch (item.Kind)
         {
             case LayerKind.Conv2d:
@@ -482,29 +481,22 @@ public sealed class ShapeInference
                 long outC = Int("OutChannels", null);
                 var k = Int2("Kernel", null); var s = Int2("Stride", (1, 1)); var p = Int2("Padding", (0, 0)); var d = Int2("Dilation", (1, 1));
                 long g = Int("Groups", 1);
-                bool bias = Flag("Bias", true);
+                Flag("Bias", true);
                 CheckIn();
                 settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 Require(outC > 0, $"OutChannels must be positive, got {outC}");
                 Positive("Kernel", k); Positive("Stride", s); NotNegative("Padding", p); Positive("Dilation", d);
                 Require(g > 0, $"Groups must be positive, got {g}");
                 if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"input channels {x.C} and output channels {outC}");
-                long h = ConvOut(x.H, k.H, s.H, p.H, d.H, false), w = ConvOut(x.W, k.W, s.W, p.W, d.W, false);
-                if (h <= 0 || w <= 0) Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{outC}x{h}x{w}", x);
-                output = Shape.Map(outC, h, w);
-                parameters = outC * (x.C / g) * k.H * k.W + (bias ? outC : 0);
                 break;
             }
             case LayerKind.BatchNorm2d:
                 NeedMap();
                 settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 settings.Add(new Setting("Eps", item.Get("Eps") ?? "1E-05", SettingType.Double));
-                output = x;
-                parameters = 2 * x.C;
                 break;
             case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid:
             case LayerKind.Hardswish: case LayerKind.Identity:
-                output = x;
                 break;
             case LayerKind.Dropout:
             case LayerKind.StochasticDepth:
@@ -521,7 +513,6 @@ public sealed class ShapeInference
                 }
                 settings.Add(new Setting("P", pText, SettingType.Double));
                 if (item.Kind == LayerKind.StochasticDepth) Word("Mode");
-                output = x;
                 break;
             }
             case LayerKind.GELU: case LayerKind.LeakyReLU: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
@@ -531,8 +522,20 @@ public sealed class ShapeInference
                     double slope = Real("NegativeSlope", 0.01);
                     Require(!double.IsNaN(slope) && !double.IsInfinity(slope), $"NegativeSlope must be a finite number, got {item.Get("NegativeSlope")}");
                 }
-                output = x;
                 break;
+            case LayerKind.Defined:
+            {
+                var kind = DefinedKind.All[item.AttributeName];
+                var values = kind.Values((s, fallback) =>
+                {
+                    if (s.Integer) return Int(s.Name, s.Default is { } d ? (long)d : null);
+                    double v = Real(s.Name, fallback);
+                    Require(!double.IsNaN(v) && !double.IsInfinity(v), $"{s.Name} must be a finite number, got {item.Get(s.Name)}");
+                    return v;
+                });
+                if (kind.Check(x, values) is { } problem) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, problem);
+                break;
+            }
             case LayerKind.GroupNorm:
             case LayerKind.LayerNorm2d:
             {
@@ -545,10 +548,8 @@ public sealed class ShapeInference
                 }
                 double eps = Real("Eps", 1e-5);
                 Require(eps > 0 && !double.IsInfinity(eps), $"Eps must be a positive finite number, got {eps.ToString("R", CultureInfo.InvariantCulture)}");
-                bool affine = Flag("Affine", true);
+                Flag("Affine", true);
                 settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                output = x;
-                parameters = affine ? 2 * x.C : 0;
                 break;
             }
             case LayerKind.ChannelShuffle:
@@ -557,7 +558,6 @@ public sealed class ShapeInference
                 long g = Int("Groups", null);
                 Require(g > 0, $"Groups must be positive, got {g}");
                 if (x.C % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"the {x.C} input channels ({x})");
-                output = x;
                 break;
             }
             case LayerKind.Upsample:
@@ -566,17 +566,9 @@ public sealed class ShapeInference
                 Word("Mode");
                 Flag("AlignCorners", false);
                 if (item.Get("Size") is not null)
-                {
-                    var size = Int2("Size", null);
-                    Positive("Size", size);
-                    output = Shape.Map(x.C, size.H, size.W);
-                }
+                    Positive("Size", Int2("Size", null));
                 else
-                {
-                    var scale = Int2("ScaleFactor", null);
-                    Positive("ScaleFactor", scale);
-                    output = Shape.Map(x.C, x.H * scale.H, x.W * scale.W);
-                }
+                    Positive("ScaleFactor", Int2("ScaleFactor", null));
                 break;
             }
             case LayerKind.ConvTranspose2d:
@@ -586,7 +578,7 @@ public sealed class ShapeInference
                 var k = Int2("Kernel", null); var s = Int2("Stride", (1, 1)); var p = Int2("Padding", (0, 0));
                 var op = Int2("OutputPadding", (0, 0)); var d = Int2("Dilation", (1, 1));
                 long g = Int("Groups", 1);
-                bool bias = Flag("Bias", true);
+                Flag("Bias", true);
                 CheckIn();
                 settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 Require(outC > 0, $"OutChannels must be positive, got {outC}");
@@ -599,10 +591,6 @@ public sealed class ShapeInference
                     Fail(DiagnosticDescriptors.InvalidValue, item.Location, where,
                         $"OutputPadding {Show(op)} must be smaller than the stride {Show(s)} or the dilation {Show(d)}");
                 if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"input channels {x.C} and output channels {outC}");
-                long h = TransposedOut(x.H, k.H, s.H, p.H, d.H, op.H), w = TransposedOut(x.W, k.W, s.W, p.W, d.W, op.W);
-                if (h <= 0 || w <= 0) Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{outC}x{h}x{w}", x);
-                output = Shape.Map(outC, h, w);
-                parameters = x.C * (outC / g) * k.H * k.W + (bias ? outC : 0);
                 break;
             }
             case LayerKind.MaxPool2d:
@@ -611,14 +599,11 @@ public sealed class ShapeInference
                 NeedMap();
                 var k = Int2("Kernel", null); var s = Int2("Stride", k); var p = Int2("Padding", (0, 0));
                 var d = item.Kind == LayerKind.MaxPool2d ? Int2("Dilation", (1, 1)) : (1, 1);
-                bool ceil = Flag("CeilMode", false);
+                Flag("CeilMode", false);
                 if (item.Kind == LayerKind.AvgPool2d) Flag("CountIncludePad", true);
                 Positive("Kernel", k); Positive("Stride", s); Positive("Dilation", d);
                 if (p.H < 0 || p.W < 0 || 2 * p.H > k.H || 2 * p.W > k.W)
                     Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"Padding must be between 0 and half the kernel size ({Show(k)}), got {Show(p)}");
-                long h = ConvOut(x.H, k.H, s.H, p.H, d.H, ceil), w = ConvOut(x.W, k.W, s.W, p.W, d.W, ceil);
-                if (h <= 0 || w <= 0) Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{x.C}x{h}x{w}", x);
-                output = Shape.Map(x.C, h, w);
                 break;
             }
             case LayerKind.AdaptiveAvgPool2d:
@@ -627,11 +612,9 @@ public sealed class ShapeInference
                 NeedMap();
                 var o = Int2("OutputSize", null);
                 Positive("OutputSize", o);
-                output = Shape.Map(x.C, o.H, o.W);
                 break;
             }
             case LayerKind.Flatten:
-                output = Shape.Vector(x.Elements);
                 break;
             case LayerKind.Linear:
             {
@@ -644,7 +627,7 @@ public sealed class ShapeInference
                     throw new Abort();
                 }
                 long outF = Int("OutFeatures", null);
-                bool bias = Flag("Bias", true);
+                Flag("Bias", true);
                 if (item.Get("In") is not null)
                 {
                     long declared = Int("In", null, record: false);
@@ -652,8 +635,6 @@ public sealed class ShapeInference
                 }
                 settings.Add(new Setting("InFeatures", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 Require(outF > 0, $"OutFeatures must be positive, got {outF}");
-                output = Shape.Vector(outF);
-                parameters = x.C * outF + (bias ? outF : 0);
                 break;
             }
             case LayerKind.SqueezeExcitation:
@@ -670,8 +651,6 @@ public sealed class ShapeInference
                 }
                 Require(squeeze > 0, $"squeeze channels must be positive, got {squeeze} for {x.C} channels");
                 Word("Activation"); Word("ScaleActivation");
-                output = x;
-                parameters = 2 * x.C * squeeze + squeeze + x.C;
                 break;
             }
             case LayerKind.PiX:
@@ -688,39 +667,27 @@ public sealed class ShapeInference
                 }
                 else { Fail(DiagnosticDescriptors.MissingParameter, item.Location, where, "Zeta"); return null!; }
                 Require(zeta >= 1, $"ζ (Zeta) must be at least 1, got {zeta}");
-                bool phiBias = Flag("PhiBias", false);
+                Flag("PhiBias", false);
                 settings.Add(new Setting("Tau", item.Get("Tau") ?? "0.5", SettingType.Double));
                 settings.Add(new Setting("Mode", item.Get("Mode") ?? "0", SettingType.Expression));
                 settings.Add(new Setting("Context", item.Get("Context") ?? "0", SettingType.Expression));
                 settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                long co = (x.C + zeta - 1) / zeta;
-                output = Shape.Map(co, x.H, x.W);
-                parameters = co * x.C + (phiBias ? co : 0);
                 break;
             }
             default:
                 throw new InvalidOperationException($"layer kind {item.Kind} has no shape rule");
         }
-        return new LayerNode(NodeKind.Layer, item.Kind, name, path, item.AttributeName, x, output, settings.ToEquatableArray(),
-            parameters, role, false, EquatableArray<LayerNode>.Empty);
+        // The output shape and the parameters are the layer's shared definition (src/PiXGen.Definitions) of the settings just resolved.
+        var node = new LayerNode(NodeKind.Layer, item.Kind, name, path, item.AttributeName, x, x, settings.ToEquatableArray(),
+            0, role, false, EquatableArray<LayerNode>.Empty);
+        var spec = CostModel.Spec(node);
+        Shape output = spec.Output(x);
+        if (output.Rank == 3 && (output.H <= 0 || output.W <= 0))
+            Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{output.C}x{output.H}x{output.W}", x);
+        return node with { Out = output, Parameters = spec.Parameters(x) };
     }
-
-    /// <summary>PyTorch's output size of a convolution or pooling window along one axis.</summary>
-    public static long ConvOut(long size, long k, long s, long p, long d, bool ceil)
-    {
-        long span = size + 2 * p - d * (k - 1) - 1;
-        long o = (ceil ? CeilDiv(span, s) : FloorDiv(span, s)) + 1;
-        if (ceil && (o - 1) * s >= size + p) o--;
-        return o;
-    }
-
-    /// <summary>PyTorch's output size of a transposed convolution along one axis.</summary>
-    public static long TransposedOut(long size, long k, long s, long p, long d, long outputPadding)
-        => (size - 1) * s - 2 * p + d * (k - 1) + outputPadding + 1;
 
     private static string Show((long H, long W) v)
         => v.H == v.W ? v.H.ToString(CultureInfo.InvariantCulture) : string.Format(CultureInfo.InvariantCulture, "{0}x{1}", v.H, v.W);
 
-    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
-    private static long CeilDiv(long a, long b) => -FloorDiv(-a, b);
 }

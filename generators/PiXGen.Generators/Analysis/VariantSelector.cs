@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Diagnostics;
 using PiXGen.Generators.Model;
 
@@ -81,15 +82,8 @@ public static class VariantSelector
     /// <summary>"0.5" → ratio × dense MACs; "2.0G"/"800M"/"1500000000" → absolute MACs.</summary>
     public static long? ParseTarget(string text, long denseMacs)
     {
-        var t = text.Trim();
-        if (t.Length == 0) return null;
-        double scale = 1;
-        char last = char.ToUpperInvariant(t[t.Length - 1]);
-        if (last is 'K' or 'M' or 'G' or 'T')
-        {
-            scale = last switch { 'K' => 1e3, 'M' => 1e6, 'G' => 1e9, _ => 1e12 };
-            t = t.Substring(0, t.Length - 1);
-        }
+        if (!Quantity.TrySplit(text, out var t, out var suffix)) return null;
+        double scale = (double)suffix;
         if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value <= 0 || double.IsInfinity(value)) return null;
         if (scale == 1 && value <= 1) return (long)System.Math.Floor(value * denseMacs); // a ratio
         return (long)System.Math.Floor(value * scale);
@@ -163,9 +157,13 @@ public static class VariantSelector
     /// <summary>MACs saved by a PiX with factor ζ in front of <paramref name="c"/>: the conv's MACs shrink by ζ, φ adds C·C/ζ.</summary>
     public static long Saving(LayerNode c, int zeta)
     {
-        long cin = c.GetInt("InChannels"), cout = c.GetInt("OutChannels"), k = c.GetInt("Kernel"), g = c.GetInt("Groups", 1);
-        long macs = cout * (cin / g) * k * k * c.Out.H * c.Out.W;
-        long after = cout * (cin / zeta / g) * k * k * c.Out.H * c.Out.W + cin * (cin / zeta);
-        return macs - after;
+        // Both sides by the shared definitions: the convolution as it is, and PiX (ζ, no φ bias) followed by the same
+        // convolution on ⌈C_in/ζ⌉ channels. A per-axis kernel (1×7) reads kh·kw weights, not the larger side squared.
+        var conv = (Conv2dSpec)CostModel.Spec(c);
+        var pix = new PiXSpec(zeta, conv.InChannels, false);
+        var squeezed = pix.Output(c.In);
+        long before = conv.Macs(c.In, c.Out);
+        long after = pix.Macs(c.In, squeezed) + (conv with { InChannels = squeezed.C }).Macs(squeezed, c.Out);
+        return before - after;
     }
 }

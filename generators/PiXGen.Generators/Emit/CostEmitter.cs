@@ -29,6 +29,7 @@ public static class CostEmitter
         w.Line("using PiXGenCostNode = global::PiXGen.Costs.CostNode;");
         w.Line("using PiXGenCostOp = global::PiXGen.Costs.CostOp;");
         w.Line("using PiXGenCostRole = global::PiXGen.Costs.CostRole;");
+        w.Line("using PiXGenDef = global::PiXGen.Definitions;");
         w.Line();
         bool hasNs = cls.Namespace.Length > 0;
         if (hasNs) w.Open($"namespace {cls.Namespace}");
@@ -65,7 +66,7 @@ public static class CostEmitter
         w.Line();
         w.Line($"private static {Node} PiXGenCostTree => s_pixgenCostTree ??= PiXGenBuildCostTree();");
         w.Line();
-        w.Line("// Layer(op, path, type, role, settings, output shape, parameters, buffers, MACs, paper convention)");
+        w.Line("// Layer(op, path, type, role, definition with its settings, output shape, parameters, buffers, MACs, paper convention)");
         w.Line("// Container(op, path, type, role, residual, children...)");
         w.Line($"private static {Node} PiXGenBuildCostTree() =>");
         var lines = new List<string>();
@@ -85,11 +86,10 @@ public static class CostEmitter
         if (node.Kind == NodeKind.Layer)
         {
             var c = CostModel.Layer(node);
-            var values = Settings(node).Select(v => v.ToString(CultureInfo.InvariantCulture)).ToList();
-            var settings = values.Count == 0 ? "new long[0]" : $"new long[] {{ {string.Join(", ", values)} }}";
+            var spec = CostModel.Spec(node).ToCSharp("PiXGenDef.");
             var shape = node.Out.ToArrayLiteral();
             lines.Add($"{indent}PiXGenCostNode.Layer(PiXGenCostOp.{node.Layer}, \"{node.Path}\", \"{node.Op}\", {role}, " +
-                      $"{settings}, new long[] {{ {shape} }}, {N(c.Parameters)}, {N(c.Buffers)}, {N(c.Macs)}, {N(c.MacsPaper)})");
+                      $"{spec}, new long[] {{ {shape} }}, {N(c.Parameters)}, {N(c.Buffers)}, {N(c.Macs)}, {N(c.MacsPaper)})");
             return;
         }
         var op = node.Kind switch { NodeKind.Network => "Network", NodeKind.Block => "Block", _ => "Sequential" };
@@ -112,56 +112,4 @@ public static class CostEmitter
         if (depth == 1) lines[lines.Count - 1] += ";";
     }
 
-    /// <summary>The settings array of a leaf, in the order <c>PiXGen.Costs.CostNode.Settings</c> documents.</summary>
-    private static IEnumerable<long> Settings(LayerNode n)
-    {
-        long Flag(string name) => n.Get(name) == "true" ? 1 : 0;
-        // Per-axis settings: the height values in the documented places, the width values appended when any differs.
-        (long H, long W) A(string name, long fallback) => CostModel.Axes(n, name, fallback);
-        IEnumerable<long> Widths(params (long H, long W)[] axes) => axes.Any(a => a.H != a.W) ? axes.Select(a => a.W) : Enumerable.Empty<long>();
-        switch (n.Layer)
-        {
-            case LayerKind.Conv2d:
-            {
-                var (k, s, p, d) = (A("Kernel", 0), A("Stride", 1), A("Padding", 0), A("Dilation", 1));
-                return new[] { n.GetInt("OutChannels"), k.H, s.H, p.H, d.H,
-                    n.GetInt("Groups", 1), n.Get("Bias") == "false" ? 0 : 1, n.GetInt("InChannels") }.Concat(Widths(k, s, p, d));
-            }
-            case LayerKind.ConvTranspose2d:
-            {
-                var (k, s, p, op, d) = (A("Kernel", 0), A("Stride", 1), A("Padding", 0), A("OutputPadding", 0), A("Dilation", 1));
-                return new[] { n.GetInt("OutChannels"), k.H, s.H, p.H, op.H, d.H, n.GetInt("Groups", 1), n.Get("Bias") == "false" ? 0 : 1,
-                    n.GetInt("InChannels"), k.W, s.W, p.W, op.W, d.W };
-            }
-            case LayerKind.MaxPool2d: case LayerKind.AvgPool2d:
-            {
-                var k = A("Kernel", 0);
-                var (s, p, d) = (n.Get("Stride") is null ? k : A("Stride", 1), A("Padding", 0), A("Dilation", 1));
-                return new[] { k.H, s.H, p.H, d.H, Flag("CeilMode") }.Concat(Widths(k, s, p, d));
-            }
-            case LayerKind.AdaptiveAvgPool2d: case LayerKind.AdaptiveMaxPool2d:
-            {
-                var o = A("OutputSize", 0);
-                return new[] { o.H }.Concat(Widths(o));
-            }
-            case LayerKind.GroupNorm: case LayerKind.LayerNorm2d:
-                return new[] { n.Get("Affine") == "false" ? 0L : 1L };
-            case LayerKind.ChannelShuffle:
-                return new[] { n.GetInt("Groups", 1) };
-            case LayerKind.Upsample:
-            {
-                var scale = A("ScaleFactor", 0);
-                var size = A("Size", 0);
-                return new[] { scale.H, scale.W, size.H, size.W };
-            }
-            case LayerKind.Linear:
-                return new[] { n.GetInt("OutFeatures"), n.Get("Bias") == "false" ? 0 : 1, n.GetInt("InFeatures") };
-            case LayerKind.SqueezeExcitation:
-                return new[] { n.GetInt("Squeeze") };
-            case LayerKind.PiX:
-                return new[] { n.GetInt("Zeta"), Flag("PhiBias"), n.GetInt("InChannels") };
-            default:
-                return System.Array.Empty<long>();
-        }
-    }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Model;
 
 namespace PiXGen.Generators.Emit;
@@ -105,7 +106,7 @@ public static class CudaKernelEmitter
         void L(string line = "") => src.Append(line).Append('\n');
 
         int c = spec.InChannels, zeta = spec.Zeta;
-        int co = (c + zeta - 1) / zeta, full = c / zeta, rest = c - full * zeta;
+        int co = (int)Arithmetic.PiXChannels(c, zeta), full = c / zeta, rest = c - full * zeta;
         int vec = VectorWidth(spec.DType);
         float tau = RoundTau(spec.Tau, spec.DType);
         string dt = DTypeSuffix(spec.DType);

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Model;
 
 namespace PiXGen.Generators.Emit;
@@ -155,6 +156,9 @@ public static class GraphEmitter
                 return Add("GroupNorm", new[] { A("groups", n.GetInt("Groups")), A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05"), A("affine", Flag(n.Get("Affine"), true)) }, n.Path);
             case LayerKind.LayerNorm2d:
                 return Add("LayerNorm2d", new[] { A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05"), A("affine", Flag(n.Get("Affine"), true)) }, n.Path);
+            case LayerKind.Defined:
+                return Add(n.Op, DefinedKind.All[n.Op].Settings
+                    .Select(s => A(s.GraphName, n.Get(s.Name) ?? s.Default!.Value.ToString("R", CultureInfo.InvariantCulture))).ToList());
             case LayerKind.GELU:
                 return Add("GELU", new[] { A("approximate", n.Get("Approximate") ?? "none") });
             case LayerKind.LeakyReLU:

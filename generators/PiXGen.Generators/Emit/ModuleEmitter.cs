@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Analysis;
 using PiXGen.Generators.Model;
 using PiXGen.Generators.Parsing;
@@ -516,6 +517,15 @@ public sealed class ModuleEmitter
             case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid:
             case LayerKind.Hardswish: case LayerKind.Identity: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
                 return ($"{NN}.{item.Kind}()", Same);
+            case LayerKind.Defined:
+            {
+                var kind = DefinedKind.All[item.AttributeName];
+                var values = kind.Settings.Select(s => s.Integer ? S(s.Name)! : Lit(item.Get(s.Name) ?? s.Default!.Value.ToString("R", CultureInfo.InvariantCulture))).ToList();
+                if (kind.IsActivation) return (kind.Module(values), Same);
+                _spatialArea = null;
+                var outC = kind.OutChannels(Paren(c), values.Select(Paren).ToList());
+                return (kind.Module(values), outC is null ? Same : _ => outC);
+            }
             case LayerKind.GELU:
                 return (item.Get("Approximate") == "tanh" ? $"{NN}.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh)" : $"{NN}.GELU()", Same);
             case LayerKind.LeakyReLU:

@@ -12,6 +12,8 @@ public readonly record struct Shape(int Rank, long C, long H, long W)
     public static Shape Map(long c, long h, long w) => new(3, c, h, w);
     public static Shape Vector(long f) => new(1, f, 1, 1);
     public long Elements => Rank == 3 ? C * H * W : C;
+    public static implicit operator Definitions.Dims(Shape s) => new(s.Rank, s.C, s.H, s.W);
+    public static implicit operator Shape(Definitions.Dims d) => new(d.Rank, d.C, d.H, d.W);
     public override string ToString() => Rank == 3
         ? string.Format(CultureInfo.InvariantCulture, "{0}x{1}x{2}", C, H, W)
         : C.ToString(CultureInfo.InvariantCulture);

@@ -5,6 +5,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Diagnostics;
 using PiXGen.Generators.Model;
 
@@ -250,7 +251,13 @@ public static class DeclarationParser
                     pixMark = new PiXMark(zeta, PiXOptions(a), LocationInfo.From(a.ApplicationSyntaxReference?.GetSyntax(ct)) ?? fieldLocation);
                     continue;
                 }
-                if (!LayerKinds.TryGetValue(name, out var layerKind)) continue;
+                if (!LayerKinds.TryGetValue(name, out var layerKind))
+                {
+                    // A kind defined only by its shared definition (and its attribute class).
+                    if (!name.EndsWith("Attribute", System.StringComparison.Ordinal)
+                        || !DefinedKind.All.ContainsKey(name.Substring(0, name.Length - "Attribute".Length))) continue;
+                    layerKind = LayerKind.Defined;
+                }
                 items.Add(ParseItem(a, layerKind, diagnostics, ct));
             }
             if (items.Count == 0)

@@ -14,7 +14,7 @@ public sealed class ExprException : Exception
 /// <summary>
 /// The expression language of attribute settings: a small, side-effect-free subset of C# over
 /// integers, reals and booleans, with Python's real arithmetic where torchvision's builders need it (<c>//</c>,
-/// <c>round</c>, <c>ceil</c>, <c>floor</c>, <c>int</c>, <c>make_divisible</c>; src/PiXGen/Runtime/PyMath.cs, shared with
+/// <c>round</c>, <c>ceil</c>, <c>floor</c>, <c>int</c>, <c>make_divisible</c>; src/PiXGen.Definitions/PyMath.cs, shared with
 /// the runtime). Parsed once, then evaluated at compile time (shape inference) and emitted as C# into the generated
 /// constructor. Values are <c>long</c>, <c>double</c> or <c>bool</c>; static types "int", "double", "bool".
 /// </summary>
@@ -152,7 +152,7 @@ public abstract class Expr
         if (paren) sb.Append(')');
     }
 
-    /// <summary>The C# of a runtime helper call (src/PiXGen/Runtime/PyMath.cs).</summary>
+    /// <summary>The C# of a runtime helper call (src/PiXGen.Definitions/PyMath.cs).</summary>
     internal const string PyMath = "global::PiXGen.Runtime.PyMath.";
 
     // ---------------- parser ----------------
@@ -579,7 +579,7 @@ internal sealed class CondExpr : Expr
 /// <summary>
 /// A function call: <c>min</c>, <c>max</c> (integers or reals), <c>round</c>, <c>ceil</c>, <c>floor</c>, <c>int</c> (to an
 /// integer, Python's semantics), <c>float</c> (to a real) and <c>make_divisible(v, divisor[, min_value])</c>
-/// (torchvision's channel rounding). The rules are in src/PiXGen/Runtime/PyMath.cs, shared with the generated code.
+/// (torchvision's channel rounding). The rules are in src/PiXGen.Definitions/PyMath.cs, shared with the generated code.
 /// </summary>
 internal sealed class CallExpr : Expr
 {

@@ -66,6 +66,25 @@ public sealed class TanhAttribute : LayerAttribute { }
 /// <summary><c>nn.Hardsigmoid</c> (MobileNetV3's gate).</summary>
 public sealed class HardsigmoidAttribute : LayerAttribute { }
 
+/// <summary><c>nn.ELU</c>: x for x &gt; 0, α(eˣ − 1) otherwise.</summary>
+public sealed class ELUAttribute : LayerAttribute
+{
+    /// <summary>α; 1.0 by default, as in PyTorch.</summary>
+    public double Alpha { get; set; } = 1.0;
+}
+
+/// <summary><c>nn.Mish</c>: x · tanh(softplus(x)).</summary>
+public sealed class MishAttribute : LayerAttribute { }
+
+/// <summary><c>nn.PixelShuffle(r)</c>: C×H×W → C/r²×rH×rW (the rearrangement of sub-pixel convolution).</summary>
+public sealed class PixelShuffleAttribute : LayerAttribute
+{
+    /// <summary>Rearranges by <paramref name="upscaleFactor"/> r (integer or expression); the input channels must be divisible by r².</summary>
+    public PixelShuffleAttribute(object upscaleFactor) { UpscaleFactor = upscaleFactor; }
+    /// <summary>The upscale factor r.</summary>
+    public object UpscaleFactor { get; }
+}
+
 /// <summary><c>nn.GELU</c>.</summary>
 public sealed class GELUAttribute : LayerAttribute
 {

@@ -2,13 +2,16 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
+using PiXGen.Definitions;
+
 namespace PiXGen.Costs;
 
 /// <summary>
 /// Evaluates a network's cost for any input size from its layer tree (<see cref="CostNode"/>): the run-time
-/// twin of the generator's shape inference and cost model, written separately from them so the tests comparing
-/// the two (and a forward-hook counter) check both. Rules follow PyTorch's documented output-size formulas;
-/// the cost definitions are those of docs/costs.md.
+/// twin of the generator's shape inference and cost model. Each leaf's shape and figures are its layer definition's
+/// (src/PiXGen.Definitions, compiled into the generator too, so the two agree by construction); this class walks the
+/// tree (residual adds, [Dense], [Branch]) and replays the peak. The forward-hook counter (RuntimeSummary) and
+/// PyTorch fixtures check the definitions independently. The cost definitions are those of docs/costs.md.
 /// </summary>
 public static class CostEvaluator
 {
@@ -40,7 +43,7 @@ public static class CostEvaluator
         }
         if (node.Op == CostOp.Parallel)
         {
-            bool concat = node.Settings[0] != 0, split = node.Settings[1] != 0;
+            bool concat = node.Concat, split = node.Split;
             long n = node.Children.Count;
             if (split && (x.Length != 3 || x[0] % n != 0))
                 throw new ArgumentException($"{network}.{node.Path}: {n} branches cannot split {string.Join("×", x)} into equal chunks.");
@@ -73,116 +76,22 @@ public static class CostEvaluator
             throw new ArgumentException($"{network}.{node.Path}: the residual add would combine {string.Join("×", main)} with {string.Join("×", shortcut)} at this input size.");
     }
 
+    /// <summary>A leaf layer's figures for input <paramref name="x"/>: its shared definition (<see cref="CostNode.Spec"/>).</summary>
     private static CostFigures Figures(string network, CostNode n, long[] x)
     {
         string where = $"{network}.{n.Path} ({n.Type})";
-        long S(int i) => n.Settings[i];
-        long W(int i, long height) => n.Settings.Count > i ? n.Settings[i] : height; // width values, present when they differ
-        long Numel(long[] s) => s.Aggregate(1L, (a, b) => a * b);
-        void NeedMap() { if (x.Length != 3) throw new ArgumentException($"{where} needs a C×H×W input, got {string.Join("×", x)}."); }
-        switch (n.Op)
+        var spec = n.Spec ?? throw new ArgumentException($"{where}: a layer without a definition.");
+        var input = x.Length switch
         {
-            case CostOp.Conv2d:
-            {
-                NeedMap();
-                long outC = S(0), k = S(1), stride = S(2), pad = S(3), dil = S(4), groups = S(5), bias = S(6), inC = S(7);
-                long kw = W(8, k), sw = W(9, stride), pw = W(10, pad), dw = W(11, dil);
-                if (x[0] != inC) throw new ArgumentException($"{where} was built for {inC} input channels but receives {x[0]}.");
-                long oh = WindowOut(where, x[1], k, stride, pad, dil, false), ow = WindowOut(where, x[2], kw, sw, pw, dw, false);
-                long weightsPerOutput = inC / groups * k * kw;
-                long outputs = outC * oh * ow;
-                long macs = outputs * weightsPerOutput;
-                return new CostFigures(new[] { outC, oh, ow }, outC * weightsPerOutput + bias * outC, 0, macs, macs + bias * outputs);
-            }
-            case CostOp.BatchNorm2d:
-                NeedMap();
-                return new CostFigures(x, 2 * x[0], 2 * x[0] + 1, 0, 2 * Numel(x));
-            case CostOp.ReLU: case CostOp.ReLU6: case CostOp.SiLU: case CostOp.Sigmoid: case CostOp.Hardswish:
-                return new CostFigures(x, 0, 0, 0, Numel(x));
-            case CostOp.Identity: case CostOp.Dropout:
-                return new CostFigures(x, 0, 0, 0, 0);
-            case CostOp.Flatten:
-                return new CostFigures(new[] { Numel(x) }, 0, 0, 0, 0);
-            case CostOp.MaxPool2d: case CostOp.AvgPool2d:
-            {
-                NeedMap();
-                long k = S(0), stride = S(1), pad = S(2), dil = S(3);
-                long kw = W(5, k), sw = W(6, stride), pw = W(7, pad), dw = W(8, dil);
-                bool ceil = S(4) != 0;
-                long oh = WindowOut(where, x[1], k, stride, pad, dil, ceil), ow = WindowOut(where, x[2], kw, sw, pw, dw, ceil);
-                return new CostFigures(new[] { x[0], oh, ow }, 0, 0, 0, Numel(x));
-            }
-            case CostOp.AdaptiveAvgPool2d: case CostOp.AdaptiveMaxPool2d:
-                NeedMap();
-                return new CostFigures(new[] { x[0], S(0), W(1, S(0)) }, 0, 0, 0, Numel(x));
-            case CostOp.ConvTranspose2d:
-            {
-                NeedMap();
-                long outC = S(0), groups = S(6), bias = S(7), inC = S(8);
-                if (x[0] != inC) throw new ArgumentException($"{where} was built for {inC} input channels but receives {x[0]}.");
-                // (L − 1)·s − 2p + d·(k − 1) + output padding + 1 along each axis
-                long oh = (x[1] - 1) * S(2) - 2 * S(3) + S(5) * (S(1) - 1) + S(4) + 1;
-                long ow = (x[2] - 1) * S(10) - 2 * S(11) + S(13) * (S(9) - 1) + S(12) + 1;
-                if (oh <= 0 || ow <= 0) throw new ArgumentException($"{where}: the output size reaches {oh}×{ow} from an input of {x[1]}×{x[2]}.");
-                long weights = inC * (outC / groups) * S(1) * S(9);
-                long macs = weights * x[1] * x[2];
-                long outputs = outC * oh * ow;
-                return new CostFigures(new[] { outC, oh, ow }, weights + bias * outC, 0, macs, macs + bias * outputs);
-            }
-            case CostOp.GroupNorm: case CostOp.LayerNorm2d:
-                NeedMap();
-                return new CostFigures(x, S(0) * 2 * x[0], 0, 0, 2 * Numel(x));
-            case CostOp.GELU: case CostOp.LeakyReLU: case CostOp.Hardsigmoid: case CostOp.Tanh:
-                return new CostFigures(x, 0, 0, 0, Numel(x));
-            case CostOp.StochasticDepth: case CostOp.ChannelShuffle:
-                return new CostFigures(x, 0, 0, 0, 0);
-            case CostOp.Upsample:
-                NeedMap();
-                return new CostFigures(S(0) > 0 ? new[] { x[0], x[1] * S(0), x[2] * S(1) } : new[] { x[0], S(2), S(3) }, 0, 0, 0, 0);
-            case CostOp.Linear:
-            {
-                long outF = S(0), bias = S(1), inF = S(2);
-                if (x.Length != 1) throw new ArgumentException($"{where} needs a flattened input, got {string.Join("×", x)}.");
-                if (x[0] != inF)
-                    throw new ArgumentException($"{where} was built for {inF} input features but receives {x[0]} at this input size " +
-                                                "(pool to a fixed size with AdaptiveAvgPool2d before Flatten to accept any size).");
-                return new CostFigures(new[] { outF }, inF * outF + bias * outF, 0, inF * outF, inF * outF + bias * outF);
-            }
-            case CostOp.PiX:
-            {
-                NeedMap();
-                long zeta = S(0), phiBias = S(1), inC = S(2);
-                if (x[0] != inC) throw new ArgumentException($"{where} was built for {inC} input channels but receives {x[0]}.");
-                long groups = (inC + zeta - 1) / zeta; // output channel c mixes or picks input channels [cζ, cζ+ζ)
-                // φ projects the pooled C-vector to one probability per output channel: C·Co multiply-accumulates.
-                long phi = inC * groups;
-                return new CostFigures(new[] { groups, x[1], x[2] }, phi + phiBias * groups, 0, phi, phi + phiBias * groups);
-            }
-            case CostOp.SqueezeExcitation:
-            {
-                NeedMap();
-                long c = x[0], sq = S(0);
-                long macs = 2 * c * sq;
-                // pool (every input element) → conv C→S + bias → ReLU (S) → conv S→C + bias → sigmoid, scale (0)
-                return new CostFigures(x, 2 * c * sq + sq + c, 0, macs, macs + sq + c + Numel(x) + sq);
-            }
-            default:
-                throw new ArgumentException($"{where}: no cost rule for {n.Op}.");
-        }
-    }
-
-    /// <summary>
-    /// Output length of a sliding window, as PyTorch's <c>pooling_output_shape</c> computes it (convolutions use the
-    /// floor form): ⌊(L + 2p − d(k−1) − 1 + (ceil ? s−1 : 0)) / s⌋ + 1, minus one when ceil mode would start the
-    /// last window in the right padding.
-    /// </summary>
-    private static long WindowOut(string where, long length, long k, long s, long p, long d, bool ceil)
-    {
-        long numerator = length + 2 * p - d * (k - 1) - 1 + (ceil ? s - 1 : 0);
-        long o = (long)Math.Floor(numerator / (double)s) + 1;
-        if (ceil && (o - 1) * s >= length + p) o -= 1;
-        if (o <= 0) throw new ArgumentException($"{where}: the output size reaches {o} from an input of {length}.");
-        return o;
+            3 => Dims.Map(x[0], x[1], x[2]),
+            1 => Dims.Vector(x[0]),
+            _ => throw new ArgumentException($"{where} cannot take a {string.Join("×", x)} input."),
+        };
+        if (spec.Check(input) is { } problem) throw new ArgumentException($"{where} {problem}");
+        var f = spec.Figures(input);
+        if (f.Out.Rank == 3 && (f.Out.H <= 0 || f.Out.W <= 0))
+            throw new ArgumentException($"{where}: the output size reaches {f.Out.H}×{f.Out.W} from an input of {input.H}×{input.W}.");
+        return new CostFigures(f.Out.ToArray(), f.Parameters, f.Buffers, f.Macs, f.MacsPaper);
     }
 
     // ------------------------------------------------------------------ peak live memory
@@ -217,7 +126,7 @@ public static class CostEvaluator
         {
             if (node.IsLeaf)
             {
-                if (node.Op is CostOp.Flatten or CostOp.Dropout or CostOp.Identity or CostOp.StochasticDepth) return x;
+                if (node.Spec!.Aliases) return x;
                 var y = New(figures[node].OutputShape.Aggregate(1L, (a, b) => a * b));
                 Drop(x);
                 return y;

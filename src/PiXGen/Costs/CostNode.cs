@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using PiXGen.Definitions;
 
 namespace PiXGen.Costs;
 
@@ -20,6 +21,8 @@ public enum CostOp
     GELU, LeakyReLU, Hardsigmoid, Tanh, GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
     StochasticDepth, ChannelShuffle,
 #pragma warning restore CS1591
+    /// <summary>A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ELU, Mish, PixelShuffle); its type names it.</summary>
+    Defined,
 }
 
 /// <summary>Where a node sits relative to its parent's residual connection.</summary>
@@ -48,10 +51,10 @@ public sealed record CostFigures(IReadOnlyList<long> OutputShape, long Parameter
 /// </summary>
 public sealed class CostNode
 {
-    private CostNode(CostOp op, string path, string type, CostRole role, bool residual, IReadOnlyList<long> settings,
+    private CostNode(CostOp op, string path, string type, CostRole role, bool residual, LayerSpec? spec,
         IReadOnlyList<CostNode> children, CostFigures? compiled)
     {
-        Op = op; Path = path; Type = type; Role = role; Residual = residual; Settings = settings; Children = children; Compiled = compiled;
+        Op = op; Path = path; Type = type; Role = role; Residual = residual; Spec = spec; Children = children; Compiled = compiled;
     }
 
     /// <summary>The kind of node.</summary>
@@ -70,18 +73,11 @@ public sealed class CostNode
     public bool Residual { get; }
 
     /// <summary>
-    /// Resolved settings of a leaf layer. Conv2d: out channels, kernel, stride, padding, dilation, groups, bias (0/1),
-    /// in channels. MaxPool2d/AvgPool2d: kernel, stride, padding, dilation, ceil mode (0/1). AdaptiveAvgPool2d/
-    /// AdaptiveMaxPool2d: output size. (For these, kernel, stride, padding, dilation and output size are the height
-    /// values; when any differs along the width, the width values follow at the end in the same order.)
-    /// ConvTranspose2d: out channels, kernel, stride, padding, output padding, dilation (heights), groups, bias (0/1),
-    /// in channels, then kernel, stride, padding, output padding, dilation (widths). Linear: out features, bias (0/1),
-    /// in features. SqueezeExcitation: squeeze channels. PiX: ζ, φ bias (0/1), in channels. GroupNorm/LayerNorm2d:
-    /// affine (0/1). ChannelShuffle: groups. Upsample: scale (height, width; 0 when a size is given), size (height,
-    /// width; 0 when scaled). Others: none. The in channels/features are what the module was built with; <see cref="CostEvaluator"/> checks the
-    /// input it computes against them.
+    /// A leaf layer's definition with its resolved settings (<c>Conv2dSpec</c>, <c>LinearSpec</c>, …; src/PiXGen.Definitions,
+    /// shared with the generator): what <see cref="CostEvaluator"/> recomputes shapes and costs from. The in channels or
+    /// features are what the module was built with; the evaluator checks the input it computes against them. Null for containers.
     /// </summary>
-    public IReadOnlyList<long> Settings { get; }
+    public LayerSpec? Spec { get; }
 
     /// <summary>Children of a container, in declaration order (main path, shortcut, after the add).</summary>
     public IReadOnlyList<CostNode> Children { get; }
@@ -93,21 +89,21 @@ public sealed class CostNode
     public bool IsLeaf => Op is not (CostOp.Network or CostOp.Block or CostOp.Sequential or CostOp.Parallel);
 
     /// <summary>A leaf layer with its compile-time figures.</summary>
-    public static CostNode Layer(CostOp op, string path, string type, CostRole role, long[] settings,
+    public static CostNode Layer(CostOp op, string path, string type, CostRole role, LayerSpec spec,
         long[] outputShape, long parameters, long buffers, long macs, long macsPaper)
-        => new(op, path, type, role, false, settings, Array.Empty<CostNode>(),
+        => new(op, path, type, role, false, spec ?? throw new ArgumentNullException(nameof(spec)), Array.Empty<CostNode>(),
             new CostFigures(outputShape, parameters, buffers, macs, macsPaper));
 
     /// <summary>A container (network, block instance or Sequential).</summary>
     public static CostNode Container(CostOp op, string path, string type, CostRole role, bool residual, params CostNode[] children)
-        => new(op, path, type, role, residual, Array.Empty<long>(), children, null);
+        => new(op, path, type, role, residual, null, children, null);
 
     /// <summary>
     /// A [Dense] network or block instance: its output is its input concatenated with its children's output along
     /// the channels.
     /// </summary>
     public static CostNode DenseContainer(CostOp op, string path, string type, CostRole role, params CostNode[] children)
-        => new(op, path, type, role, false, Array.Empty<long>(), children, null) { Dense = true };
+        => new(op, path, type, role, false, null, children, null) { Dense = true };
 
     /// <summary>
     /// A group of [Branch] members: each child is a branch (a <see cref="CostOp.Sequential"/> node) applied to the group's input
@@ -115,7 +111,13 @@ public sealed class CostNode
     /// channels (<paramref name="concat"/>) or added.
     /// </summary>
     public static CostNode Parallel(string path, CostRole role, bool concat, bool split, params CostNode[] branches)
-        => new(CostOp.Parallel, path, "Branches", role, false, new long[] { concat ? 1 : 0, split ? 1 : 0 }, branches, null);
+        => new(CostOp.Parallel, path, "Branches", role, false, null, branches, null) { Concat = concat, Split = split };
+
+    /// <summary>For a <see cref="CostOp.Parallel"/> group: whether the branches are concatenated along the channels (else added).</summary>
+    public bool Concat { get; private init; }
+
+    /// <summary>For a <see cref="CostOp.Parallel"/> group: whether each branch takes its own equal chunk of the input's channels.</summary>
+    public bool Split { get; private init; }
 
     /// <summary>For a [Dense] container: the output is cat(input, children's output) along the channels.</summary>
     public bool Dense { get; private init; }

@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 
+using PiXGen.Definitions;
+
 namespace PiXGen.Costs;
 
 /// <summary>One row of a <see cref="CostReport"/>: a leaf layer, or a container with the sums of its layers.</summary>
@@ -140,7 +142,7 @@ public sealed class CostReport
             foreach (var child in node.Children)
             {
                 var r = Add(child, depth + 1);
-                if (node.Op == CostOp.Parallel && node.Settings[0] != 0 && shape is { Count: 3 } && r.OutputShape.Count == 3)
+                if (node.Op == CostOp.Parallel && node.Concat && shape is { Count: 3 } && r.OutputShape.Count == 3)
                     shape = new[] { shape[0] + r.OutputShape[0], shape[1], shape[2] }; // concatenated branches
                 else if (child.Role != CostRole.Shortcut && !(node.Op == CostOp.Parallel && shape is not null)) shape = r.OutputShape;
                 p += r.Parameters; b += r.Buffers; m += r.Macs; mp += r.MacsPaper; bytes += r.ActivationBytes;
@@ -160,17 +162,9 @@ public sealed class CostReport
 
     private static string Grouped(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Scaled(long n, string unit)
-    {
-        var (div, prefix) = n >= 1_000_000_000_000 ? (1e12, "T") : n >= 1_000_000_000 ? (1e9, "G") : n >= 1_000_000 ? (1e6, "M") : n >= 1_000 ? (1e3, "K") : (1, "");
-        var number = div == 1 ? n.ToString(CultureInfo.InvariantCulture) : (n / div).ToString("0.00", CultureInfo.InvariantCulture);
-        return unit.Length == 0 ? (prefix.Length == 0 ? number : $"{number} {prefix}") : $"{number} {prefix}{unit}";
-    }
+    private static string Scaled(long n, string unit) => Quantity.Scaled(n, unit);
 
-    private static string Bytes(long bytes)
-        => bytes >= 1_000_000
-            ? (bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " MB"
-            : (bytes / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + " KB";
+    private static string Bytes(long bytes) => Quantity.Bytes(bytes);
 
     private static string Dims(IReadOnlyList<long> shape, string separator)
         => string.Join(separator, shape.Select(d => d.ToString(CultureInfo.InvariantCulture)));

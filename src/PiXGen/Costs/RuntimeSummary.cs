@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using PiXGen.Definitions;
 using PiXGen.PiX;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -90,8 +91,8 @@ public sealed class ModuleSummary
 /// <c>module.Summary(1, 3, 224, 224)</c>: runs one forward pass of any <see cref="nn.Module{Tensor, Tensor}"/> and
 /// measures, with forward hooks, each submodule's output shape, parameters and MACs (torchinfo's summary, for
 /// TorchSharp). The run-time counterpart of the compile-time <see cref="CostReport"/>; the MAC rules are those of
-/// docs/costs.md: Conv1d/2d/3d output elements × weight elements per output channel, Linear output elements ×
-/// in-features, PiX's φ C·Co per sample; everything else counts 0.
+/// docs/costs.md, read from the shared layer definitions (<see cref="MacsOf"/>): Conv2d, ConvTranspose2d, Linear and PiX's φ
+/// as the compiler counts them, Conv1d/3d output elements × weight elements per output channel; everything else counts 0.
 /// </summary>
 public static class RuntimeSummary
 {
@@ -191,18 +192,52 @@ public static class RuntimeSummary
         }
     }
 
-    /// <summary>The MACs of one call of a module, by docs/costs.md's rules (its own computation, not its children's).</summary>
-    private static long MacsOf(nn.Module module, Tensor input, Tensor output) => module switch
+    /// <summary>
+    /// The MACs (torchvision convention) of one call of <paramref name="module"/> from <paramref name="input"/> to
+    /// <paramref name="output"/>, batch included: its own computation, not its children's. Conv2d, ConvTranspose2d,
+    /// Linear and PiX are counted by their shared layer definitions (src/PiXGen.Definitions, the compiler's rules),
+    /// built from the module's real weight shapes and the call's real tensor shapes; Conv1d/Conv3d (no PiXGen layer
+    /// kind) as output elements × weights per output channel; everything else counts 0.
+    /// </summary>
+    public static long MacsOf(nn.Module module, Tensor input, Tensor output)
     {
-        // Each output element of a convolution is a dot product over (Cin/groups)·k… weights.
-        Conv1d c => output.numel() * (c.weight!.numel() / c.weight.shape[0]),
-        Conv2d c => output.numel() * (c.weight!.numel() / c.weight.shape[0]),
-        Conv3d c => output.numel() * (c.weight!.numel() / c.weight.shape[0]),
-        Linear l => output.numel() * l.weight!.shape[1],
-        // φ projects each sample's pooled C-vector to Co probabilities: C·Co per sample (a 1×1 Conv2d in the official code).
-        PiXLayer p => input.shape[0] * p.Weight.numel(),
-        _ => 0,
-    };
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        // A grouped convolution is described per group (its weight holds Cin/g or Cout/g along one axis), which
+        // gives the same MACs as the whole layer.
+        switch (module)
+        {
+            case Conv2d c:
+            {
+                var w = c.weight!.shape;
+                var spec = new Conv2dSpec(w[0], w[1], new Axes(w[2], w[3]), 1, 0, 1, 1, false);
+                return output.shape[0] * spec.Macs(Sample(input), Sample(output));
+            }
+            case ConvTranspose2d t:
+            {
+                var w = t.weight!.shape;
+                var spec = new ConvTranspose2dSpec(w[1], w[0], new Axes(w[2], w[3]), 1, 0, 0, 1, 1, false);
+                return input.shape[0] * spec.Macs(Sample(input), Sample(output));
+            }
+            case Linear l:
+            {
+                var w = l.weight!.shape;
+                return output.numel() / w[0] * new LinearSpec(w[0], w[1], false).Macs(Dims.Vector(w[1]), Dims.Vector(w[0]));
+            }
+            case PiXLayer p:
+                return input.shape[0] * new PiXSpec(p.Zeta, p.InChannels, p.HasBias).Macs(Sample(input), Sample(output));
+            case Conv1d c:
+                return output.numel() * (c.weight!.numel() / c.weight.shape[0]);
+            case Conv3d c:
+                return output.numel() * (c.weight!.numel() / c.weight.shape[0]);
+            default:
+                return 0;
+        }
+    }
+
+    /// <summary>One sample's shape (the batch dimension dropped): C×H×W or a vector.</summary>
+    private static Dims Sample(Tensor t) => t.dim() == 4 ? Dims.Map(t.shape[1], t.shape[2], t.shape[3]) : Dims.Vector(t.numel() / Math.Max(1, t.shape[0]));
 
     private static string TypeName(nn.Module module)
     {

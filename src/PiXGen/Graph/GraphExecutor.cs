@@ -6,6 +6,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
+using PiXGen.Definitions;
 namespace PiXGen.Graph;
 
 /// <summary>
@@ -180,7 +181,7 @@ public sealed class GraphExecutor
         case "PiX":
             return PiX(n, x, W, Opt);
         default:
-            if (GraphOps.Activations.Contains(n.Op)) return Activate(n.Op, x, n, "");
+            if (GraphOps.Activations.Contains(n.Op) || DefinedKind.All.ContainsKey(n.Op)) return Activate(n.Op, x, n, "");
             throw new ArgumentException($"unknown op '{n.Op}'.");
         }
     }
@@ -207,6 +208,7 @@ public sealed class GraphExecutor
         "Tanh" => F.tanh(x),
         "GELU" => F.gelu(x, n.Get(prefix + "approximate") == "tanh" ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none),
         "LeakyReLU" => F.leaky_relu(x, n.GetDouble(prefix + "slope", 0.01)),
+        _ when DefinedKind.All.TryGetValue(op, out var kind) => kind.Apply(x, kind.Values((s, fallback) => n.GetDouble(prefix + s.GraphName, fallback))),
         _ => throw new ArgumentException($"unknown activation '{op}'."),
     };
 

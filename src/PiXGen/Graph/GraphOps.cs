@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 
+using PiXGen.Definitions;
+
 namespace PiXGen.Graph;
 
 /// <summary>
@@ -22,7 +24,7 @@ public static class GraphOps
     public static readonly IReadOnlySet<string> Activations = new HashSet<string>(StringComparer.Ordinal)
     {
         "ReLU", "ReLU6", "SiLU", "Sigmoid", "Hardswish", "Hardsigmoid", "Tanh", "GELU", "LeakyReLU",
-    };
+    }.Concat(DefinedKind.All.Values.Where(k => k.IsActivation).Select(k => k.Name)).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Ops that are the identity in eval mode.</summary>
     public static readonly IReadOnlySet<string> EvalIdentities = new HashSet<string>(StringComparer.Ordinal)
@@ -36,7 +38,7 @@ public static class GraphOps
             "Conv2d", "ConvTranspose2d", "BatchNorm2d", "GroupNorm", "LayerNorm2d", "Linear",
             "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten",
             "Add", "Mul", "Concat", "ChannelSlice", "ChannelShuffle", "Upsample", "PiX",
-        }.Concat(Activations).Concat(EvalIdentities), StringComparer.Ordinal);
+        }.Concat(Activations).Concat(EvalIdentities).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
 
     /// <summary>The attribute name prefix of a fused activation's own attributes.</summary>
     public const string ActivationPrefix = "activation_";
@@ -124,8 +126,8 @@ public static class GraphOps
                 throw new ArgumentException($"{where}: unknown fused activation '{act}'.", nameof(graph));
             if (n.Op == "PiX") {
                 long inC = n.GetInt("in"), outC = n.GetInt("out"), zeta = n.GetInt("zeta");
-                if (zeta < 1 || inC < 1 || outC != (inC + zeta - 1) / zeta)
-                    throw new ArgumentException($"{where}: in = {inC}, zeta = {zeta} gives ceil(in / zeta) = {(zeta < 1 ? 0 : (inC + zeta - 1) / zeta)} output channels, but out = {outC}.", nameof(graph));
+                if (zeta < 1 || inC < 1 || outC != Arithmetic.PiXChannels(inC, zeta))
+                    throw new ArgumentException($"{where}: in = {inC}, zeta = {zeta} gives ceil(in / zeta) = {(zeta < 1 ? 0 : Arithmetic.PiXChannels(inC, zeta))} output channels, but out = {outC}.", nameof(graph));
             }
             if (!seen.Add(n.Output))
                 throw new ArgumentException($"{where}: the value '{n.Output}' is produced twice.", nameof(graph));

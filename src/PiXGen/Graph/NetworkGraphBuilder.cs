@@ -4,6 +4,8 @@ using System.Globalization;
 using System.Linq;
 using PiXGen.PiX;
 
+using PiXGen.Definitions;
+
 namespace PiXGen.Graph;
 
 /// <summary>
@@ -52,13 +54,7 @@ public sealed class NetworkGraphBuilder
         return output;
     }
 
-    private static long Out(long size, long k, long s, long p, long d = 1, bool ceil = false)
-    {
-        long span = size + 2 * p - d * (k - 1) - 1;
-        long o = (ceil ? (span + s - 1) / s : span / s) + 1;
-        if (ceil && (o - 1) * s >= size + p) o--;
-        return o;
-    }
+    private static long Out(long size, long k, long s, long p, long d = 1, bool ceil = false) => Arithmetic.WindowOut(size, k, s, p, d, ceil);
 
     /// <summary><c>Conv2d</c> (square kernel <paramref name="k"/>, stride, padding, groups, dilation).</summary>
     public string Conv(string x, string module, long outC, long k, long s = 1, long p = 0, long groups = 1, bool bias = false, long d = 1)
@@ -73,7 +69,7 @@ public sealed class NetworkGraphBuilder
     public string ConvTranspose(string x, string module, long outC, long k, long s = 1, long p = 0, long outputPadding = 0, long groups = 1, bool bias = false)
     {
         var i = shapes[x];
-        long O(long size) => (size - 1) * s - 2 * p + (k - 1) + outputPadding + 1;
+        long O(long size) => Arithmetic.TransposedOut(size, k, s, p, 1, outputPadding);
         return Node(module, "ConvTranspose2d", new[] { x }, module, new[] { outC, O(i[1]), O(i[2]) },
                     ("in", i[0]), ("out", outC), ("kernel", new[] { k, k }), ("stride", new[] { s, s }), ("padding", new[] { p, p }),
                     ("dilation", new[] { 1L, 1L }), ("groups", groups), ("bias", bias), ("output_padding", new[] { outputPadding, outputPadding }));

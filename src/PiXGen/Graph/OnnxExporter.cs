@@ -8,6 +8,7 @@ using Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using PiXGen.Definitions;
 namespace PiXGen.Graph;
 
 /// <summary>
@@ -83,7 +84,7 @@ public static class OnnxExporter
     // ONNX TensorProto data types.
     private const int Float = 1, Int64 = 7;
 
-    private sealed class Emitter
+    private sealed class Emitter : IOnnxOps
     {
         private readonly NetworkGraph graph;
         private readonly IReadOnlyDictionary<string, Tensor> weights;
@@ -138,6 +139,16 @@ public static class OnnxExporter
         }
 
         private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+        string IOnnxOps.Op(string type, string output, string[] inputs, params (string Name, object Value)[] attributes)
+            => Op(type, output, inputs, attributes.Select(a => a.Value switch {
+                double d => Real(a.Name, d),
+                long l => Int(a.Name, l),
+                string s => Text(a.Name, s),
+                _ => throw new ArgumentException($"ONNX attribute '{a.Name}': a {a.Value?.GetType().Name ?? "null"} has no ONNX form."),
+            }).ToArray());
+
+        string IOnnxOps.Fresh(string output, string suffix) => Fresh(output, suffix);
 
         private static AttributeProto Real(string name, double value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
 
@@ -317,7 +328,7 @@ public static class OnnxExporter
                 FusedActivation(n, act);
                 return;
             default:
-                if (GraphOps.Activations.Contains(n.Op)) {
+                if (GraphOps.Activations.Contains(n.Op) || DefinedKind.All.ContainsKey(n.Op)) {
                     Activation(n.Op, x, n.Output, n, "");
                     return;
                 }
@@ -356,7 +367,10 @@ public static class OnnxExporter
                     Op("Mul", output, new[] { half, onePlus });
                     break;
                 }
-            default: throw Unsupported(n, $"uses the activation '{op}', which has no ONNX form here.");
+            default:
+                if (!DefinedKind.All.TryGetValue(op, out var kind)) throw Unsupported(n, $"uses the activation '{op}', which has no ONNX form here.");
+                kind.Onnx(this, x, output, kind.Values((s, fallback) => n.GetDouble(prefix + s.GraphName, fallback)));
+                break;
             }
         }
 

@@ -6,6 +6,8 @@ using System.Threading.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using PiXGen.Definitions;
+
 namespace PiXGen.PiX;
 
 /// <summary>
@@ -39,7 +41,7 @@ internal static unsafe class PiXCpuKernel
     public static Tensor Forward(Tensor x, Tensor p, int zeta, double tau, PiXMode mode)
     {
         long n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
-        long co = (c + zeta - 1) / zeta;
+        long co = Arithmetic.PiXChannels(c, zeta);
         var y = empty(new long[] { n, co, x.shape[2], x.shape[3] }, dtype: x.dtype, device: x.device);
         if (y.numel() == 0) return y;
         if (x.dtype == ScalarType.Float32)
@@ -111,7 +113,7 @@ internal static unsafe class PiXCpuKernel
     private static void Forward<T>(T* x, T* p, T* y, long n, long c, long hw, int zeta, T tau, PiXMode mode)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long co = (c + zeta - 1) / zeta;
+        long co = Arithmetic.PiXChannels(c, zeta);
         nint xa = (nint)x, pa = (nint)p, ya = (nint)y;
         ParallelRanges(n * co, zeta * hw, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) => {
             T* xs = (T*)xa, ps = (T*)pa, ys = (T*)ya;
@@ -186,7 +188,7 @@ internal static unsafe class PiXCpuKernel
     private static void Backward<T>(T* x, T* p, T* g, T* dx, T* dp, T* add, long n, long c, long hw, int zeta, T tau, PiXMode mode)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long co = (c + zeta - 1) / zeta;
+        long co = Arithmetic.PiXChannels(c, zeta);
         nint xa = (nint)x, pa = (nint)p, ga = (nint)g, dxa = (nint)dx, dpa = (nint)dp, adda = (nint)add;
         ParallelRanges(n * co, 2L * zeta * hw, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) => {
             T* xs = (T*)xa, ps = (T*)pa, gs = (T*)ga, dxs = (T*)dxa, dps = (T*)dpa, adds = (T*)adda;

@@ -4,6 +4,8 @@ using System.Runtime.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using PiXGen.Definitions;
+
 namespace PiXGen.PiX;
 
 /// <summary>The activation a fused PiX epilogue applies in the kernel's pass over the output.</summary>
@@ -108,7 +110,7 @@ public static unsafe class PiXEpilogue
                                PiXEpilogueActivation act)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long co = (c + zeta - 1) / zeta;
+        long co = Arithmetic.PiXChannels(c, zeta);
         nint xa = (nint)x, pa = (nint)p, sa = (nint)scale, ta = (nint)shift, ya = (nint)y;
         PiXCpuKernel.ParallelRanges(n * co, zeta * hw, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) => {
             T* xs = (T*)xa, ps = (T*)pa, ss = (T*)sa, ts = (T*)ta, ys = (T*)ya;

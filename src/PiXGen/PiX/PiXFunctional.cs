@@ -2,6 +2,8 @@ using System;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using PiXGen.Definitions;
+
 namespace PiXGen.PiX;
 
 /// <summary>
@@ -61,7 +63,7 @@ public static class PiXFunctional
     {
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), inChannels, "PiX needs at least one input channel.");
         if (zeta < 1) throw new ArgumentOutOfRangeException(nameof(zeta), zeta, "PiX's squeeze factor ζ must be at least 1.");
-        return (inChannels + zeta - 1) / zeta;
+        return Arithmetic.PiXChannels(inChannels, zeta);
     }
 
     /// <summary>Whether <see cref="PiXImplementation.Auto"/> runs the fused CPU kernel for <paramref name="x"/>:
@@ -96,7 +98,7 @@ public static class PiXFunctional
             throw new ArgumentException($"PiX: x must have at least one channel; got shape {Shape(x)}.", nameof(x));
         if (!is_floating_point(x) || is_complex(x))
             throw new ArgumentException($"PiX: x must be a real floating-point tensor; got {x.dtype} of shape {Shape(x)}.", nameof(x));
-        long co = (c + zeta - 1) / zeta;
+        long co = Arithmetic.PiXChannels(c, zeta);
         bool shapeOk = p.dim() switch {
             4 => p.shape[0] == n && p.shape[1] == co && p.shape[2] == 1 && p.shape[3] == 1,
             2 => p.shape[0] == n && p.shape[1] == co,

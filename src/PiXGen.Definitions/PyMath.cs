@@ -1,4 +1,4 @@
-// Shared source: compiled into the runtime (PiXGen.Runtime.PyMath, which generated constructors call) and linked into
+// Shared source (src/PiXGen.Definitions): compiled into the runtime (PiXGen.Runtime.PyMath, which generated constructors call) and into
 // the generator (which evaluates the same expressions at compile time), so that both compute the same numbers.
 using System;
 

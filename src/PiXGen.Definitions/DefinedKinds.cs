@@ -1,0 +1,159 @@
+// Shared by the generator and the runtime (see Arithmetic.cs): layer kinds defined in one place. Adding one is an
+// entry in DefinedKind.All here plus its attribute class (src/PiXGen/Attributes), and a module under src/PiXGen/Layers
+// only where TorchSharp has none; the field-type check, shape inference, module emission, costs, the graph (fused or
+// not), the graph executor and ONNX export all read the entry.
+#if PIXGEN_GENERATOR
+namespace PiXGen.Generators.Definitions;
+#else
+namespace PiXGen.Definitions;
+#endif
+using System.Collections.Generic;
+using System;
+#if !PIXGEN_GENERATOR
+using static TorchSharp.torch;
+#endif
+
+/// <summary>A setting of a defined layer kind.</summary>
+/// <param name="Name">The attribute property or constructor argument, capitalised ("Alpha", "UpscaleFactor").</param>
+/// <param name="GraphName">The graph attribute ("alpha", "upscale_factor").</param>
+/// <param name="Integer">An integer (an expression over the block's arguments, like every integer setting) rather than a real number.</param>
+/// <param name="Default">PyTorch's default; null when the setting is required.</param>
+public sealed record KindSetting(string Name, string GraphName, bool Integer, double? Default);
+
+/// <summary>
+/// A layer kind defined by one entry: its attribute and PyTorch name, its settings, its checks on the input, its cost
+/// definition (<see cref="LayerSpec"/>), the TorchSharp module generated code builds, and (at run time) its function
+/// for the graph executor and its ONNX form. Kinds without parameters only; activations are also fused into the
+/// convolution, linear or PiX layer before them.
+/// </summary>
+public abstract class DefinedKind
+{
+    /// <summary>The attribute name without "Attribute", PyTorch's module name, and the graph op ("ELU").</summary>
+    public abstract string Name { get; }
+
+    /// <summary>An element-wise activation: any input rank, fusable, one paper-convention operation per output element.</summary>
+    public virtual bool IsActivation => true;
+
+    /// <summary>The settings, in the order <see cref="Module"/> and the other members take their values.</summary>
+    public virtual IReadOnlyList<KindSetting> Settings => Array.Empty<KindSetting>();
+
+    /// <summary>The module type the field is declared with (TorchSharp's; a kind with its own module in src/PiXGen/Layers overrides it).</summary>
+    public virtual string ModuleType => "global::TorchSharp.Modules." + Name;
+
+    /// <summary>Why the kind cannot take <paramref name="x"/> with these setting values (a sentence naming the setting), or null.</summary>
+    public virtual string? Check(Dims x, IReadOnlyList<double> values) => null;
+
+    /// <summary>Its cost definition for these setting values.</summary>
+    public virtual LayerSpec Spec(IReadOnlyList<double> values) => new ActivationSpec(Name);
+
+    /// <summary>The C# expression generated code builds the module with; <paramref name="values"/>: the settings as C# expressions.</summary>
+    public abstract string Module(IReadOnlyList<string> values);
+
+    /// <summary>
+    /// The C# expression of the output channels, from the input channels' expression and the settings' C# expressions
+    /// (each parenthesised where needed); null when the kind keeps the channels.
+    /// </summary>
+    public virtual string? OutChannels(string channels, IReadOnlyList<string> values) => null;
+
+    /// <summary>The settings' values: <paramref name="read"/>(setting, default) for each, in order.</summary>
+    public IReadOnlyList<double> Values(Func<KindSetting, double, double> read)
+    {
+        var values = new double[Settings.Count];
+        for (int i = 0; i < values.Length; i++) values[i] = read(Settings[i], Settings[i].Default ?? 0);
+        return values;
+    }
+
+#if !PIXGEN_GENERATOR
+    /// <summary>The layer applied to <paramref name="x"/> (N×…) with the settings' <paramref name="values"/> (graph executor).</summary>
+    public abstract Tensor Apply(Tensor x, IReadOnlyList<double> values);
+
+    /// <summary>Writes the layer on <paramref name="x"/> as ONNX (opset 17) nodes ending in <paramref name="output"/>.</summary>
+    public abstract void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values);
+#endif
+
+    /// <summary>Every defined kind by name.</summary>
+    public static readonly IReadOnlyDictionary<string, DefinedKind> All = new Dictionary<string, DefinedKind>(StringComparer.Ordinal)
+    {
+        ["ELU"] = new Elu(),
+        ["Mish"] = new Mish(),
+        ["PixelShuffle"] = new PixelShuffle(),
+    };
+
+    /// <summary><c>nn.ELU(alpha)</c>: x for x &gt; 0, α(eˣ − 1) otherwise.</summary>
+    private sealed class Elu : DefinedKind
+    {
+        public override string Name => "ELU";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("Alpha", "alpha", false, 1.0) };
+        public override string Module(IReadOnlyList<string> values) => $"global::TorchSharp.torch.nn.ELU({values[0]})";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.elu(x, values[0]);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Elu", output, new[] { x }, ("alpha", values[0]));
+#endif
+    }
+
+    /// <summary><c>nn.Mish</c>: x · tanh(softplus(x)).</summary>
+    private sealed class Mish : DefinedKind
+    {
+        public override string Name => "Mish";
+        public override string Module(IReadOnlyList<string> values) => "global::TorchSharp.torch.nn.Mish()";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.mish(x);
+        // ONNX's own Mish is opset 18; the exporter writes opset 17.
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Mul", output, new[] { x, onnx.Op("Tanh", onnx.Fresh(output, "tanh"), new[] { onnx.Op("Softplus", onnx.Fresh(output, "softplus"), new[] { x }) }) });
+#endif
+    }
+
+    /// <summary>
+    /// <c>nn.PixelShuffle(r)</c>: C×H×W → C/r²×Hr×Wr, output channel c at (h·r + i, w·r + j) is input channel
+    /// c·r² + i·r + j at (h, w). No arithmetic: 0 in both cost conventions.
+    /// </summary>
+    private sealed class PixelShuffle : DefinedKind
+    {
+        public override string Name => "PixelShuffle";
+        public override bool IsActivation => false;
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("UpscaleFactor", "upscale_factor", true, null) };
+        public override string? Check(Dims x, IReadOnlyList<double> values) => new PixelShuffleSpec((long)values[0]).Check(x);
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new PixelShuffleSpec((long)values[0]);
+        public override string Module(IReadOnlyList<string> values) => $"global::TorchSharp.torch.nn.PixelShuffle({values[0]})";
+        public override string? OutChannels(string channels, IReadOnlyList<string> values) => $"{channels} / ({values[0]} * {values[0]})";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.pixel_shuffle(x, (long)values[0]);
+        // DepthToSpace's CRD mode is PixelShuffle's channel order.
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("DepthToSpace", output, new[] { x }, ("blocksize", (long)values[0]), ("mode", "CRD"));
+#endif
+    }
+}
+
+/// <summary><c>PixelShuffle</c> with factor <paramref name="UpscaleFactor"/> = r: C×H×W → C/r²×Hr×Wr; 0 in both conventions.</summary>
+public sealed record PixelShuffleSpec(long UpscaleFactor) : LayerSpec
+{
+    /// <inheritdoc/>
+    public override string Kind => "PixelShuffle";
+    /// <inheritdoc/>
+    public override string? Check(Dims x)
+        => UpscaleFactor < 1 ? $"UpscaleFactor must be positive, got {N(UpscaleFactor)}."
+            : x.Rank != 3 ? $"needs a C×H×W input, got {x}."
+            : x.C % (UpscaleFactor * UpscaleFactor) != 0 ? $"needs input channels divisible by UpscaleFactor² = {N(UpscaleFactor * UpscaleFactor)}, got {N(x.C)}." : null;
+    /// <inheritdoc/>
+    public override Dims Output(Dims x) => Dims.Map(x.C / (UpscaleFactor * UpscaleFactor), x.H * UpscaleFactor, x.W * UpscaleFactor);
+    /// <inheritdoc/>
+    protected override string Arguments => $"UpscaleFactor: {N(UpscaleFactor)}";
+}
+
+#if !PIXGEN_GENERATOR
+/// <summary>What a layer definition may write into an ONNX graph (implemented by PiXGen.Graph.OnnxExporter).</summary>
+public interface IOnnxOps
+{
+    /// <summary>
+    /// Adds node <paramref name="type"/> from <paramref name="inputs"/> to <paramref name="output"/> with attributes (a double
+    /// is written as a float, a long as an int, a string as a string); returns <paramref name="output"/>.
+    /// </summary>
+    string Op(string type, string output, string[] inputs, params (string Name, object Value)[] attributes);
+
+    /// <summary>A fresh value name derived from <paramref name="output"/>.</summary>
+    string Fresh(string output, string suffix);
+}
+#endif

@@ -1,0 +1,99 @@
+using System.Linq;
+using PiXGen.Graph;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PiXGen.Tests;
+
+/// <summary>
+/// ELU, Mish and PixelShuffle, defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
+/// dataflow graph: the executor, fusion (activations fold into the convolution before them; the shuffle stays) and ONNX
+/// export (Elu; x·Tanh(Softplus(x)); DepthToSpace CRD) run by ONNX Runtime, each against the TorchSharp modules.
+/// </summary>
+public class DefinedKindGraphTests
+{
+    /// <summary>"activations": conv → ELU(α 0.5) → conv → Mish → conv → ELU; "shuffle": conv 3→12 → ReLU → PixelShuffle(2) → conv 3→4.</summary>
+    private static (nn.Module<Tensor, Tensor> module, NetworkGraph graph) Net(string name)
+    {
+        if (name == "activations")
+        {
+            var module = nn.Sequential(
+                ("conv1", nn.Conv2d(3, 6, 3, padding: 1)), ("elu", nn.ELU(0.5)),
+                ("conv2", nn.Conv2d(6, 6, 1, bias: false)), ("mish", nn.Mish()),
+                ("conv3", nn.Conv2d(6, 4, 1)), ("elu2", nn.ELU()));
+            var g = new NetworkGraphBuilder("ActNet", 3, 8, 8);
+            var x = g.Act(g.Conv(NetworkGraph.InputName, "conv1", 6, 3, p: 1, bias: true), "elu", "ELU", ("alpha", 0.5));
+            x = g.Act(g.Conv(x, "conv2", 6, 1), "mish", "Mish");
+            x = g.Act(g.Conv(x, "conv3", 4, 1, bias: true), "elu2", "ELU");
+            return (module, g.Build(x));
+        }
+        var shuffleNet = nn.Sequential(
+            ("conv1", nn.Conv2d(3, 12, 3, padding: 1)), ("relu", nn.ReLU()),
+            ("shuffle", nn.PixelShuffle(2)), ("conv2", nn.Conv2d(3, 4, 1)));
+        var b = new NetworkGraphBuilder("ShuffleNet", 3, 5, 6);
+        var head = b.Build(b.Act(b.Conv(NetworkGraph.InputName, "conv1", 12, 3, p: 1, bias: true), "relu", "ReLU"));
+        GraphAttribute A(string attribute, string value) => new(attribute, value);
+        var nodes = head.Nodes.Concat(new[]
+        {
+            new GraphNode("shuffle", "PixelShuffle", new[] { "relu" }, null, new[] { A("upscale_factor", "2") }, new long[] { 3, 10, 12 }),
+            new GraphNode("conv2", "Conv2d", new[] { "shuffle" }, "conv2", new[]
+            {
+                A("in", "3"), A("out", "4"), A("kernel", "1,1"), A("stride", "1,1"), A("padding", "0,0"), A("dilation", "1,1"),
+                A("groups", "1"), A("bias", "true"),
+            }, new long[] { 4, 10, 12 }),
+        }).ToArray();
+        return (shuffleNet, new NetworkGraph("ShuffleNet", head.InputShape.ToArray(), nodes, "conv2"));
+    }
+
+    [Fact]
+    public void The_nets_cover_every_defined_kind()
+    {
+        var ops = new[] { "activations", "shuffle" }.SelectMany(name =>
+        {
+            var (module, graph) = Net(name);
+            module.Dispose();
+            return graph.Nodes.Select(n => n.Op);
+        }).ToHashSet();
+        Assert.Empty(PiXGen.Definitions.DefinedKind.All.Keys.Except(ops));
+    }
+
+    [Theory]
+    [InlineData("activations")]
+    [InlineData("shuffle")]
+    public void The_executor_matches_the_modules(string name)
+    {
+        var (module, graph) = Net(name);
+        using var _ = module;
+        GraphAssert.ExecutorMatchesModule(module, graph);
+    }
+
+    [Theory]
+    [InlineData("activations", "ELU,Mish,ELU", 0)]
+    [InlineData("shuffle", "ReLU,", 1)]
+    public void Fusion_folds_the_activations_keeps_the_shuffle_and_the_output(string name, string fusedActivations, int shuffles)
+    {
+        var (module, graph) = Net(name);
+        using var _ = module;
+        module.eval();
+        var result = GraphFusion.Fuse(graph, module.state_dict());
+        Assert.Equal(fusedActivations, string.Join(",", result.Graph.Nodes.Where(n => n.Op == "Conv2d").Select(n => n.Get("activation"))));
+        Assert.DoesNotContain(result.Graph.Nodes, n => GraphOps.Activations.Contains(n.Op));
+        Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "PixelShuffle"));
+        using var input = GraphTestNets.Input(graph, 2);
+        using var expected = module.call(input);
+        using var actual = GraphExecutor.Run(result.Graph, result.Weights, input);
+        Assert.True(GraphTestNets.RelativeL2(actual, expected) <= 1e-6);
+    }
+
+    [Theory]
+    [InlineData("activations", false)]
+    [InlineData("activations", true)]
+    [InlineData("shuffle", false)]
+    [InlineData("shuffle", true)]
+    public void ONNX_export_runs_in_ONNX_Runtime(string name, bool fuse)
+    {
+        var (module, graph) = Net(name);
+        using var _ = module;
+        OnnxExportTests.OnnxMatchesModule(module, graph, fuse);
+    }
+}

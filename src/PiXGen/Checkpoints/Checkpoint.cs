@@ -30,7 +30,7 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(module);
         options ??= LoadOptions.StrictDefault;
-        using var file = Read(path);
+        using var file = WrapperPrefixes.Strip(Read(path));   // "module." (DDP), "_orig_mod." (torch.compile)
         var target = module.state_dict();
         string moduleName = module.GetType().Name;
 

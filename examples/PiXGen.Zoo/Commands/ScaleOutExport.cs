@@ -16,12 +16,12 @@ public static class ScaleOutExport
     /// <summary>Runs the command.</summary>
     public static int Run(string model, string? weights, string? onnx, string? pytorch, string? triton, bool fuse, TextWriter stdout, TextWriter stderr)
     {
-        if (onnx is null && pytorch is null) {
-            stderr.WriteLine($"error: export needs --onnx <out.onnx> and/or --pytorch <dir>; e.g. export {model} --onnx {model}.onnx.");
-            return 2;
-        }
         if (triton is not null && onnx is null) {
             stderr.WriteLine($"error: --triton writes a repository around the ONNX file, so it needs --onnx too: export {model} --onnx {model}.onnx --triton {triton}.");
+            return 2;
+        }
+        if (onnx is null && pytorch is null) {
+            stderr.WriteLine($"error: export needs --onnx <out.onnx> and/or --pytorch <dir>; e.g. export {model} --onnx {model}.onnx.");
             return 2;
         }
         if (fuse && onnx is null) {

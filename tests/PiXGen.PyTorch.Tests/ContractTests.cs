@@ -80,4 +80,34 @@ public class ContractTests
         Assert.Contains("unexpected head.weight", refused);
         Directory.Delete(dir, true);
     }
+
+    /// <summary>build(seed) draws what the C# initializer draws: one network per initialisation scheme in the zoo, its own
+    /// [Init] plan (overrides, zero_init_residual) re-applied in C# with the seed, every tensor equal.</summary>
+    [SkippableFact]
+    public void BuildWithASeedInitialisesEveryTensorAsTheCSharpInitializer()
+    {
+        Python.Require();
+        const long seed = 7;
+        var dir = Directory.CreateTempSubdirectory("pixgen-init-").FullName;
+        var cases = new List<object>();
+        var schemes = new HashSet<string>();
+        foreach (var info in ZooCatalog.Models.Where(m => m.Parameters < 30_000_000)) {
+            using var scope = NewDisposeScope();
+            using var module = info.Create();
+            if (PiXGen.Init.Initializer.PlanOf(module) is not { } plan || !schemes.Add(plan.Scheme)) continue;
+            var seeded = new PiXGen.Init.InitPlan(plan.Scheme) { Seed = seed };
+            foreach (var o in plan.Overrides) seeded.Overrides.Add(o);
+            foreach (var z in plan.ZeroGamma) seeded.ZeroGamma.Add(z);
+            PiXGen.Init.Initializer.Apply(module, seeded);
+            PyTorchExporter.Export(module, dir, info.Name);
+            module.SaveCheckpoint(Path.Combine(dir, info.Name + ".pt"));
+            cases.Add(new { name = info.Name, seed });
+        }
+        Assert.True(cases.Count >= 5, $"only {cases.Count} schemes in the zoo");
+        File.WriteAllText(Path.Combine(dir, "init.json"), JsonSerializer.Serialize(cases));
+        var results = Lines(Python.Run(Path.Combine("python", "contract.py"), $"init \"{dir}\"", dir));
+        Assert.Equal(cases.Count, results.Length);
+        foreach (var r in results) Assert.True(r.GetProperty("unequal_count").GetInt32() == 0, r.ToString());
+        Directory.Delete(dir, true);
+    }
 }

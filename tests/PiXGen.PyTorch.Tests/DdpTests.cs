@@ -20,6 +20,7 @@ namespace PiXGen.PyTorch.Tests;
 /// parameters of one process at batch 2B (BatchNorm frozen), and the checkpoint rank 0 wrote loads in C# (strict),
 /// reproduces Python's logits there and through ONNX Runtime after `export --onnx`.
 /// </summary>
+[Collection(nameof(DdpTests))]
 public class DdpTests
 {
     private const string Model = "fmnist_resnet";
@@ -105,3 +106,8 @@ public class DdpTests
         Assert.True(Math.Sqrt(num / den) <= 1e-5, $"{what}: rel {Math.Sqrt(num / den):E2} from Python's logits");
     }
 }
+
+/// <summary>The two-process test runs alone, after the others: two ranks plus a busy machine made its gloo run miss the
+/// 1e-5 bound once (1.2e-3 on conv1.weight) while it passes whenever it runs by itself.</summary>
+[CollectionDefinition(nameof(DdpTests), DisableParallelization = true)]
+public sealed class DdpTestsCollection { }

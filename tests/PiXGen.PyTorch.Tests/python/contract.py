@@ -3,6 +3,7 @@
     contract.py pix <dir>        PiX (the exported module's PiX layer and PiXFunction) against the C# PiXLayer: for each
                                  case in <dir>/pix.json, forward and gradients (x, weight, bias) in float64
     contract.py load <dir>       the exported fmnist_resnet loads wrapped.pt ("module._orig_mod." keys) and refuses bad.pt
+    contract.py init <dir>       build(seed) against the C# initialisation with the same plan and seed, tensor by tensor
 """
 import importlib
 import json
@@ -51,5 +52,17 @@ def load(folder):
     print(json.dumps({"wrapped_loads": same, "refused": refused}), flush=True)
 
 
+def init(folder):
+    """build(seed) of each network in <dir>/init.json against the C# network initialised with the same plan and seed."""
+    sys.path.insert(0, folder)
+    for case in json.load(open(os.path.join(folder, "init.json"))):
+        module = importlib.import_module(case["name"])
+        model = module.build(seed=case["seed"])
+        reference = torch.load(os.path.join(folder, case["name"] + ".pt"))
+        own = model.state_dict()
+        unequal = [k for k, v in reference.items() if not torch.equal(own[k], v)]
+        print(json.dumps({"name": case["name"], "scheme": module.INIT_SCHEME, "tensors": len(reference), "unequal": unequal[:5], "unequal_count": len(unequal)}), flush=True)
+
+
 if __name__ == "__main__":
-    {"pix": pix, "load": load}[sys.argv[1]](sys.argv[2])
+    {"pix": pix, "load": load, "init": init}[sys.argv[1]](sys.argv[2])

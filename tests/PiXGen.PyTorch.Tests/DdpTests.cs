@@ -18,7 +18,7 @@ namespace PiXGen.PyTorch.Tests;
 /// <summary>
 /// tools/scale-out/train_ddp.py under torchrun on the CPU (gloo): two processes at batch B for k SGD steps give the
 /// parameters of one process at batch 2B (BatchNorm frozen), and the checkpoint rank 0 wrote loads in C# (strict),
-/// reproduces Python's logits there and through ONNX Runtime after `export --onnx`.
+/// reproduces Python's logits through `predict --weights` and through ONNX Runtime after `export --weights --onnx`.
 /// </summary>
 [Collection(nameof(DdpTests))]
 public class DdpTests
@@ -82,15 +82,15 @@ public class DdpTests
         // rank 0's checkpoint in C#: strict load, the same logits as Python's, and through ONNX Runtime
         var python = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "two", Model, "predict.json"))).RootElement
             .GetProperty("logits").EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetSingle())).ToArray();
-        using var trained = info.Create();
-        trained.LoadCheckpoint(two);
-        trained.eval();
-        float[] csharp;
-        using (no_grad()) csharp = trained.forward(probe).data<float>().ToArray();
-        AssertClose(python, csharp, "C# module with rank 0's checkpoint");
+        string npy = Path.Combine(dir, "probe.npy");
+        Npy.Save(npy, probe);
+        var o = new StringWriter(); var e = new StringWriter();
+        Assert.True(ZooCli.Run(new[] { "predict", Model, "--weights", two, "--input", npy, "--json" }, o, e) == 0, e.ToString());
+        var csharp = JsonDocument.Parse(o.ToString().Trim().Split('\n')[^1]).RootElement.GetProperty("logits").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        AssertClose(python, csharp, "predict --weights with rank 0's checkpoint");
 
         string onnx = Path.Combine(dir, "trained.onnx");
-        var o = new StringWriter(); var e = new StringWriter();
+        o = new StringWriter(); e = new StringWriter();
         Assert.True(ZooCli.Run(new[] { "export", Model, "--weights", two, "--onnx", onnx }, o, e) == 0, e.ToString());
         using var session = new InferenceSession(onnx);
         using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor(NetworkGraph.InputName, new DenseTensor(probe.data<float>().ToArray(), new[] { 4, 1, 28, 28 })) });

@@ -110,4 +110,21 @@ public class ContractTests
         foreach (var r in results) Assert.True(r.GetProperty("unequal_count").GetInt32() == 0, r.ToString());
         Directory.Delete(dir, true);
     }
+
+    /// <summary>Training-mode stochastic depth of the exported module is torchvision's (the definition the C# layer
+    /// follows): the same draws from the same RNG state, in row and batch mode, and the identity in eval.</summary>
+    [SkippableFact]
+    public void StochasticDepthIsTorchvisionsInTrainingAndTheIdentityInEval()
+    {
+        Python.Require();
+        var dir = Directory.CreateTempSubdirectory("pixgen-layers-").FullName;
+        using (var module = ZooCatalog.Find("efficientnet_b0")!.Create()) PyTorchExporter.Export(module, dir, "efficientnet_b0");
+        var results = Lines(Python.Run(Path.Combine("python", "contract.py"), $"layers \"{dir}\"", dir));
+        Assert.Equal(8, results.Length);
+        foreach (var r in results) {
+            Assert.True(r.GetProperty("equal").GetBoolean(), r.ToString());
+            Assert.True(r.GetProperty("eval_identity").GetBoolean(), r.ToString());
+        }
+        Directory.Delete(dir, true);
+    }
 }

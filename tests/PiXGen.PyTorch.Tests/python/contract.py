@@ -3,6 +3,7 @@
     contract.py pix <dir>        PiX (the exported module's PiX layer and PiXFunction) against the C# PiXLayer: for each
                                  case in <dir>/pix.json, forward and gradients (x, weight, bias) in float64
     contract.py load <dir>       the exported fmnist_resnet loads wrapped.pt ("module._orig_mod." keys) and refuses bad.pt
+    contract.py layers <dir>     the exported StochasticDepth against torchvision's, train and eval
     contract.py init <dir>       build(seed) against the C# initialisation with the same plan and seed, tensor by tensor
 """
 import importlib
@@ -64,5 +65,21 @@ def init(folder):
         print(json.dumps({"name": case["name"], "scheme": module.INIT_SCHEME, "tensors": len(reference), "unequal": unequal[:5], "unequal_count": len(unequal)}), flush=True)
 
 
+def layers(folder):
+    """The exported stochastic depth against torchvision.ops.stochastic_depth (the definition it follows), same RNG state."""
+    sys.path.insert(0, folder)
+    module = importlib.import_module("efficientnet_b0")
+    from torchvision.ops import stochastic_depth as reference
+    x = torch.randn(64, 8, 3, 3)
+    for p in (0.0, 0.2, 0.5, 1.0):
+        for mode in ("row", "batch"):
+            torch.manual_seed(3)
+            ours = module.StochasticDepth(p, mode).train()(x)
+            torch.manual_seed(3)
+            theirs = reference(x, p, mode, True)
+            evaluated = module.StochasticDepth(p, mode).eval()(x)
+            print(json.dumps({"p": p, "mode": mode, "equal": bool(torch.equal(ours, theirs)), "eval_identity": bool(torch.equal(evaluated, x))}), flush=True)
+
+
 if __name__ == "__main__":
-    {"pix": pix, "load": load, "init": init}[sys.argv[1]](sys.argv[2])
+    {"pix": pix, "load": load, "init": init, "layers": layers}[sys.argv[1]](sys.argv[2])

@@ -83,4 +83,29 @@ public class PyTorchExportTests
         Assert.Equal(0, WrapperPrefixes.SharedLength(new[] { "module.a", "b" }));
         Assert.Equal("module._orig_mod.".Length, WrapperPrefixes.SharedLength(new[] { "module._orig_mod.a", "module._orig_mod.b" }));
     }
+
+    /// <summary>The generated Python of a small PiX network, against its committed snapshot
+    /// (Snapshots/PyTorchExportTests.fmnist_pix_resnet.verified.py; PIXGEN_ACCEPT_SNAPSHOTS=1 accepts a change).</summary>
+    [Fact]
+    public void TheGeneratedPythonOfFMnistPiXResNetIsItsSnapshot()
+    {
+        using var module = new FMnistPiXResNet();
+        string text = PyTorchExporter.Render(module, FMnistPiXResNet.Graph, "fmnist_pix_resnet").Python;
+        string dir = Path.Combine(Path.GetDirectoryName(SourceFile())!, "Snapshots");
+        string verified = Path.Combine(dir, "PyTorchExportTests.fmnist_pix_resnet.verified.py");
+        string received = Path.ChangeExtension(verified, null).Replace(".verified", ".received") + ".py";
+        if (Environment.GetEnvironmentVariable("PIXGEN_ACCEPT_SNAPSHOTS") == "1") {
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(verified, text);
+        }
+        string expected = File.Exists(verified) ? File.ReadAllText(verified) : "";
+        if (expected == text) { File.Delete(received); return; }
+        File.WriteAllText(received, text);
+        var a = expected.Split('\n'); var b = text.Split('\n');
+        int line = Enumerable.Range(0, Math.Min(a.Length, b.Length)).FirstOrDefault(i => a[i] != b[i], Math.Min(a.Length, b.Length));
+        Assert.Fail($"the generated Python differs from {verified} at line {line + 1}:\n- {(line < a.Length ? a[line] : "")}\n+ {(line < b.Length ? b[line] : "")}\n" +
+                    $"(written to {received}; set PIXGEN_ACCEPT_SNAPSHOTS=1 to accept)");
+    }
+
+    private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 }

@@ -26,9 +26,10 @@ internal static class PythonRuntime
 and dtypes as the C# module, the same initialisation, PiX as a torch.autograd.Function. Needs torch >= 1.13 only.
 
     import torch, {{module}}
-    model = {{module}}.build()                               # a {{rootClass}}, initialised as the C# constructor does
-    model.load_state_dict(torch.load("checkpoint.pt"))       # checked against STATE_DICT (the manifest);
-                                                             # "module." (DDP) and "_orig_mod." (torch.compile) are removed
+    # a {{rootClass}}, initialised as the C# constructor does
+    model = {{module}}.build()
+    # checked against STATE_DICT (the manifest); "module." (DDP) and "_orig_mod." (torch.compile) prefixes are removed
+    model.load_state_dict(torch.load("checkpoint.pt"))
     y = model(torch.randn(8, {{string.Join(", ", input)}}))
 
 Generated code: edit the C# declaration and export again instead (docs/scale-out.md).
@@ -45,6 +46,7 @@ NETWORK = "{{network}}"
 """";
 
     public const string Library = """"
+
 # ---- PiX (Pick-or-Mix), as src/PiXGen/PiX and docs/pix-operator.md define it ----
 
 PICK_OR_MIX, AVG_ONLY, MAX_ONLY = 0, 1, 2

@@ -23,7 +23,7 @@ using TorchSharp;
 //   draw <model> --svg <out.svg> [--depth N]       the network graph as a picture (MSAGL layout)
 //   bench <model> [--vs <model>] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse] [--json]
 //   predict <model> --weights <file> --input <file.npy> [--fuse] [--json]
-//   export <model> [--weights <file>] --onnx <out.onnx> [--fuse]
+//   export <model> [--weights <file>] [--onnx <out.onnx> [--triton <repo>]] [--pytorch <dir>] [--fuse]
 //   train <model> [--vs <model>] [--data <dir>] [--epochs N] [--batch N] [--lr X] [--seed N] [--limit N] [--out <dir>]
 //         [--resume <checkpoint>] [--threads N] [--json]      Fashion-MNIST training (docs/training.md)
 // Exit codes: 0 success, 1 an error (one "error: ..." line on stderr), 2 a usage error.
@@ -122,10 +122,12 @@ namespace PiXGen.Zoo
             {
                 var m = model(); var f = fuse();
                 var weights = new Option<string?>("--weights") { Description = "PyTorch state_dict to load first (default: the initial weights)", HelpName = "file" };
-                var onnx = new Option<string>("--onnx") { Description = "the ONNX file to write", Required = true, HelpName = "out.onnx" };
-                var cmd = new Command("export", "write a model as ONNX") { m, weights, onnx, f };
+                var onnx = new Option<string?>("--onnx") { Description = "the ONNX file to write", HelpName = "out.onnx" };
+                var pytorch = new Option<string?>("--pytorch") { Description = "write the network as a PyTorch module into this folder (docs/scale-out.md)", HelpName = "dir" };
+                var triton = new Option<string?>("--triton") { Description = "with --onnx: write a Triton model repository here (docs/scale-out.md)", HelpName = "repo" };
+                var cmd = new Command("export", "write a model as ONNX, as a PyTorch module, or as a Triton model repository") { m, weights, onnx, pytorch, triton, f };
                 cmd.SetAction(p => Known(p.GetValue(m)!, e) is null ? 1
-                    : ExportCommand.Run(p.GetValue(m)!, p.GetValue(weights), p.GetValue(onnx)!, p.GetValue(f), o, e));
+                    : ScaleOutExport.Run(p.GetValue(m)!, p.GetValue(weights), p.GetValue(onnx), p.GetValue(pytorch), p.GetValue(triton), p.GetValue(f), o, e));
                 root.Add(cmd);
             }
             {

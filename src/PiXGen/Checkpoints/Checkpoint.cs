@@ -30,8 +30,9 @@ public static class Checkpoint
     {
         ArgumentNullException.ThrowIfNull(module);
         options ??= LoadOptions.StrictDefault;
-        // Only the file's structure is read here; tensor data is read after the keys and shapes are checked.
-        using var file = Open(path);
+        // Only the file's structure is read here; tensor data is read after the keys and shapes are checked. Keys lose
+        // the wrapper prefixes of DistributedDataParallel ("module.") and torch.compile ("_orig_mod.").
+        using var file = Open(path).WithoutWrapperPrefixes();
         var target = module.state_dict();
         string moduleName = module.GetType().Name;
 

@@ -16,6 +16,7 @@ internal abstract class CheckpointSource : IDisposable
     internal sealed record Entry(string Key, DTypes.Info Type, long[] Shape, int Index);
 
     private readonly Dictionary<string, Entry> byKey = new(StringComparer.Ordinal);
+    private string wrapper = "";
 
     protected CheckpointSource(string path, IReadOnlyList<Entry> entries)
     {
@@ -29,7 +30,7 @@ internal abstract class CheckpointSource : IDisposable
     public string FilePath { get; }
 
     /// <summary>The tensors in the file's order.</summary>
-    public IReadOnlyList<Entry> Entries { get; }
+    public IReadOnlyList<Entry> Entries { get; private set; }
 
     public bool TryGet(string key, out Entry entry) => byKey.TryGetValue(key, out entry!);
 
@@ -37,7 +38,32 @@ internal abstract class CheckpointSource : IDisposable
     public virtual long StorageElements(Entry entry) => DTypes.Numel(entry.Shape);
 
     /// <summary>The module version PyTorch recorded for a module prefix (state_dict._metadata), or null.</summary>
-    public virtual long? ModuleVersion(string prefix) => null;
+    public long? ModuleVersion(string prefix) => ModuleVersionAt(wrapper + prefix);
+
+    /// <summary>The module version recorded for a prefix as the file names it (wrapper prefixes included), or null.</summary>
+    protected virtual long? ModuleVersionAt(string prefix) => null;
+
+    /// <summary>
+    /// Names the entries as the module does: the wrapper prefixes every key shares (<see cref="WrapperPrefixes"/>:
+    /// "module." of DistributedDataParallel, "_orig_mod." of torch.compile) are removed; nothing changes when there are none.
+    /// </summary>
+    public CheckpointSource WithoutWrapperPrefixes()
+    {
+        int cut = WrapperPrefixes.SharedLength(byKey.Keys);
+        if (cut == 0) return this;
+        wrapper = Entries[0].Key[..cut];
+        var renamed = new List<Entry>(Entries.Count);
+        byKey.Clear();
+        foreach (var e in Entries)
+        {
+            var r = e with { Key = e.Key[cut..] };
+            if (!byKey.TryAdd(r.Key, r))
+                throw new CheckpointFormatException(FilePath, $"the key '{r.Key}' occurs twice once the prefix '{wrapper}' is removed.");
+            renamed.Add(r);
+        }
+        Entries = renamed;
+        return this;
+    }
 
     /// <summary>
     /// Reads the given tensors, all or none. Any failure is a <see cref="CheckpointFormatException"/> naming the

@@ -240,7 +240,7 @@ internal static class TorchZip
             return LastElement(spec) is { } last ? last - spec.Offset + 1 : 0;
         }
 
-        public override long? ModuleVersion(string prefix) => versions.TryGetValue(prefix, out var v) ? v : null;
+        protected override long? ModuleVersionAt(string prefix) => versions.TryGetValue(prefix, out var v) ? v : null;
 
         protected override Tensor[] ReadTensors(IReadOnlyList<Entry> wanted)
         {

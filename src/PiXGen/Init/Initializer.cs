@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using PiXGen.PiX;
 using TorchSharp;
@@ -95,6 +96,28 @@ public static class Initializer
                     $"{network}: zero_init_residual names '{path}', a {norm.GetType().Name}; it must be a BatchNorm or GroupNorm with a weight (γ).");
             gamma.zero_();
         }
+        applied.AddOrUpdate(module, plan);
+    }
+
+    private static readonly ConditionalWeakTable<nn.Module, InitPlan> applied = new();
+
+    /// <summary>The plan <see cref="Apply(nn.Module, InitPlan)"/> last applied to <paramref name="module"/> (a generated
+    /// network's constructor applies its [Init] plan to itself), or null: the network kept TorchSharp's (and PyTorch's)
+    /// per-layer defaults. Exporters read it to reproduce the scheme (<see cref="Export.PyTorchExporter"/>).</summary>
+    public static InitPlan? PlanOf(nn.Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        return applied.TryGetValue(module, out var plan) ? plan : null;
+    }
+
+    /// <summary>The rules that apply to the module at <paramref name="path"/> under <paramref name="plan"/>: the plan's
+    /// scheme, or the last override whose pattern matches the path.</summary>
+    internal static Rules RulesAt(InitPlan plan, string path)
+    {
+        string scheme = plan.Scheme;
+        foreach (var o in plan.Overrides)
+            if (PatternRegex(o.Pattern).IsMatch(path)) scheme = o.Scheme;
+        return Rules.For(scheme);
     }
 
     // ---- per module ---------------------------------------------------------------------------------------------

@@ -206,6 +206,7 @@ public class ZooCliTests
         {
             ("resnet18", "ResNet18"), ("resnet34", "ResNet34"), ("resnet50", "ResNet50"), ("resnet101", "ResNet101"),
             ("resnet152", "ResNet152"), ("resnext50_32x4d", "ResNeXt50_32x4d"), ("wide_resnet50_2", "WideResNet50_2"),
+            ("resnext101_32x8d", "ResNeXt101_32x8d"), ("resnext101_64x4d", "ResNeXt101_64x4d"), ("wide_resnet101_2", "WideResNet101_2"),
             ("vgg11", "Vgg11"), ("vgg11_bn", "Vgg11Bn"), ("vgg13", "Vgg13"), ("vgg13_bn", "Vgg13Bn"), ("vgg16", "Vgg16"),
             ("vgg16_bn", "Vgg16Bn"), ("vgg19", "Vgg19"), ("vgg19_bn", "Vgg19Bn"), ("mobilenet_v2", "MobileNetV2"),
         };

@@ -52,9 +52,16 @@ public static class Checkpoint
                 skipped.Add(new SkippedKey(key, SkipReason.Unexpected, null, from.shape, null, from.dtype.ToString()));
 
         if (options.Strict && skipped.Count > 0)
-            throw Mismatch(path, moduleName, skipped, "the checkpoint does not fit (strict load)");
+            throw Mismatch(path, moduleName, skipped, "the checkpoint does not fit (strict load)",
+                           MostFit(copies.Count, file.Count)
+                               ? $" {copies.Count} of its {file.Count} tensors fit: if it is the checkpoint of the dense network this one is a variant of (e.g. its PiX twin), load it with LoadForFineTuning, which loads what fits and reports the rest."
+                               : "");
         if (!options.Strict && options.RequireAnyMatch && copies.Count == 0 && (target.Count > 0 || file.Count > 0))
             throw Mismatch(path, moduleName, skipped, "no tensor of the checkpoint fits: it is for another network");
+        if (!options.Strict && options.RequireMostMatch && !MostFit(copies.Count, file.Count))
+            throw Mismatch(path, moduleName, skipped,
+                           $"only {copies.Count} of the checkpoint's {file.Count} tensors fit (key and shape), and a fine-tuning load needs more than half of them to fit",
+                           " It looks like a checkpoint of another network.");
 
         // Everything is validated: only now is the module written to.
         var converted = new List<string>();
@@ -74,10 +81,11 @@ public static class Checkpoint
     /// Fine-tuning load, e.g. a dense checkpoint into the PiX version of its network: loads every tensor whose key
     /// and shape match and skips, with reasons in the returned report, keys whose shape differs (layers the PiX
     /// variant changed), keys missing from the file (layers it added) and keys the module does not have (layers it
-    /// removed). Throws <see cref="CheckpointMismatchException"/> only when nothing matches (the module is then unchanged).
+    /// removed). Throws <see cref="CheckpointMismatchException"/> (the module then unchanged) unless most of the
+    /// checkpoint's tensors — more than half — fit: a checkpoint of another network is refused, with how many fitted.
     /// </summary>
     public static LoadReport LoadForFineTuning(nn.Module module, string path) =>
-        Load(module, path, new LoadOptions { Strict = false, RequireAnyMatch = true });
+        Load(module, path, new LoadOptions { Strict = false, RequireAnyMatch = true, RequireMostMatch = true });
 
     /// <summary>Saves the module's state_dict (parameters and persistent buffers, in their dtypes) to <paramref name="path"/>; the extension picks the format.</summary>
     public static void Save(nn.Module module, string path)
@@ -95,7 +103,7 @@ public static class Checkpoint
         string ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext == ".safetensors") Safetensors.Write(path, entries);
         else if (TorchExtensions.Contains(ext)) TorchZip.Write(path, entries);
-        else throw new CheckpointFormatException(path, $"cannot tell which format to write from the extension '{ext}': use .pt or .pth (torch.save) or .safetensors.");
+        else throw new CheckpointFormatException(path, $"cannot tell which format to write from the extension '{ext}': use .pt, .pth, .bin or .ckpt (torch.save) or .safetensors.");
     }
 
     /// <summary>
@@ -126,12 +134,15 @@ public static class Checkpoint
     /// <summary>"[64, 3, 7, 7]"; "[]" for a scalar.</summary>
     public static string FormatShape(IReadOnlyList<long> shape) => "[" + string.Join(", ", shape) + "]";
 
-    private static CheckpointMismatchException Mismatch(string path, string moduleName, List<SkippedKey> skipped, string what)
+    /// <summary>The fine-tuning rule: more than half of the file's tensors fit the module.</summary>
+    private static bool MostFit(int fit, int inFile) => inFile > 0 && 2L * fit > inFile;
+
+    private static CheckpointMismatchException Mismatch(string path, string moduleName, List<SkippedKey> skipped, string what, string hint = "")
     {
         var report = new LoadReport(path, moduleName, Array.Empty<string>(), skipped, Array.Empty<string>());
         var b = new StringBuilder();
         int missing = report.Missing.Count(), unexpected = report.Unexpected.Count(), mismatched = report.Mismatched.Count();
-        b.Append($"{path}: {what} for {moduleName}: {missing} missing, {unexpected} unexpected, {mismatched} mismatched; nothing was copied, the module is unchanged.");
+        b.Append($"{path}: {what} for {moduleName}: {missing} missing, {unexpected} unexpected, {mismatched} mismatched; nothing was copied, the module is unchanged.{hint}");
         const int perList = 25;
         const string where = " (the exception's Report lists them all)";
         LoadReport.AppendList(b, "missing from the file", report.Missing, perList, where);

@@ -160,7 +160,8 @@ public sealed class CostReport
 
     private static string Grouped(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Scaled(long n, string unit)
+    /// <summary>4,089,184,256 → "4.09 G" + unit (T, G, M, K); below 1,000 the plain number. Shared with <see cref="RuntimeSummary"/>.</summary>
+    internal static string Scaled(long n, string unit)
     {
         var (div, prefix) = n >= 1_000_000_000_000 ? (1e12, "T") : n >= 1_000_000_000 ? (1e9, "G") : n >= 1_000_000 ? (1e6, "M") : n >= 1_000 ? (1e3, "K") : (1, "");
         var number = div == 1 ? n.ToString(CultureInfo.InvariantCulture) : (n / div).ToString("0.00", CultureInfo.InvariantCulture);

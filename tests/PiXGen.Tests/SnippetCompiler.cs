@@ -28,6 +28,10 @@ internal static class SnippetCompiler
         global using static TorchSharp.torch;
         global using PiXGen;
         global using PiXGen.Zoo;
+        global using PiXGen.Checkpoints;
+        global using PiXGen.Costs;
+        global using PiXGen.Graph;
+        global using PiXGen.PiX;
         global using Tensor = TorchSharp.torch.Tensor;
         """;
 

@@ -1,0 +1,48 @@
+using System;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PiXGen.Training;
+
+/// <summary>
+/// Dense → PiX fine-tuning helpers. After <c>LoadForFineTuning</c> the PiX network has the dense network's weights, but
+/// its BatchNorm statistics describe the dense network's activations, not the PiX layers' (whose outputs are scaled by
+/// p ≈ 0.5 and pooled over groups of ζ channels), so it starts near chance. Re-estimating the statistics on a few
+/// training batches first is cheap and removes that mismatch.
+/// </summary>
+public static class FineTuning
+{
+    /// <summary>
+    /// Re-estimates every BatchNorm's running mean and variance of <paramref name="model"/> from <paramref name="batches"/>
+    /// batches of <paramref name="data"/> (forward passes in training mode without gradients; the statistics are the
+    /// plain average over the batches, as PyTorch's momentum = None). Weights are not changed; the model is left in
+    /// eval mode. Returns the number of BatchNorm layers re-estimated.
+    /// </summary>
+    public static int RecalibrateBatchNorm(nn.Module<Tensor, Tensor> model, ImageDataset data, int batches = 20, int batchSize = 128, int seed = 1)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        if (batches < 1) throw new ArgumentOutOfRangeException(nameof(batches), batches, "RecalibrateBatchNorm: at least one batch.");
+        var norms = model.modules().OfType<BatchNorm2d>().ToList();
+        if (norms.Count == 0) { model.eval(); return 0; }
+        var saved = norms.Select(n => n.momentum).ToList();
+        foreach (var n in norms) n.reset_running_stats();
+        model.train();
+        using (no_grad())
+        using (var loader = utils.data.DataLoader(data, batchSize, shuffle: true, seed: seed, disposeBatch: true, disposeDataset: false)) {
+            int k = 0;
+            foreach (var batch in loader) {
+                if (k == batches) break;
+                foreach (var n in norms) n.momentum = 1.0 / (k + 1);   // running = average of the k + 1 batch statistics
+                using var scope = NewDisposeScope();
+                model.call(batch["data"]);
+                k++;
+            }
+        }
+        for (int i = 0; i < norms.Count; i++) norms[i].momentum = saved[i];
+        model.eval();
+        return norms.Count;
+    }
+}

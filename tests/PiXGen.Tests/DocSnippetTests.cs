@@ -69,6 +69,14 @@ public class DocSnippetTests
     }
 
     [Fact]
+    public void The_training_documents_program_is_the_one_CI_builds_and_runs()
+    {
+        string program = File.ReadAllText(Path.Combine(RepositoryRoot(), "examples", "PiXGen.Consumer", "Training", "Program.cs")).Replace("\r\n", "\n").TrimEnd();
+        Assert.Contains(All(), s => s.File == "docs/training.md" && !s.Fragment && s.Code.Replace("\r\n", "\n").TrimEnd() == program);
+        Assert.Contains("examples/PiXGen.Consumer/Training", File.ReadAllText(Path.Combine(RepositoryRoot(), ".ci", "run")));
+    }
+
+    [Fact]
     public void Snippets_are_found_and_fragments_are_few()
     {
         var all = All().ToList();

@@ -152,6 +152,28 @@ public class TrainingApiTests
     }
 
     [Fact]
+    public void FromDense_loads_recalibrates_and_fine_tunes_the_pix_twin()
+    {
+        var (train, test) = Data(limit: 128);
+        using var dir = new TempFolder();
+        string path = dir.File("dense.safetensors");
+        using (var dense = Model(2)) dense.SaveCheckpoint(path);
+        manual_seed(3);
+        using var twin = new FMnistPiXResNet();
+        var bn = twin.named_modules().Single(m => m.name == "bn1").module;
+        var result = FineTuning.FromDense("twin", twin, path, train, test,
+                                          FineTuning.Recommended with { Epochs = 1, BatchSize = 64 }, recalibrationBatches: 2);
+        Assert.Equal(twin.state_dict().Count, result.Load.Loaded.Count);       // every tensor of the twin came from the file
+        Assert.Equal(7 * 5, result.Load.Unexpected.Count());   // the 5 entries of each of the 7 blocks' replaced bn1
+        Assert.InRange(result.AccuracyAfterLoad, 0, 1);
+        Assert.InRange(result.AccuracyAfterRecalibration, 0, 1);
+        Assert.Equal(0.05, FineTuning.Recommended.LearningRate);
+        Assert.Single(result.Epochs);
+        // The stem's BatchNorm statistics are no longer the dense file's (ones and zeros at initialisation).
+        Assert.False(((TorchSharp.Modules.BatchNorm2d)bn).running_var!.eq(1).all().item<bool>());
+    }
+
+    [Fact]
     public void The_npy_dataset_reads_images_and_labels()
     {
         using var dir = new TempFolder();

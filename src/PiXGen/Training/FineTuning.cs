@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
+using PiXGen.Checkpoints;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -45,4 +47,34 @@ public static class FineTuning
         model.eval();
         return norms.Count;
     }
+
+    /// <summary>
+    /// The dense → PiX recipe in one call: <c>LoadForFineTuning</c> of <paramref name="denseCheckpoint"/> into
+    /// <paramref name="pix"/>, <see cref="RecalibrateBatchNorm"/> on <paramref name="recalibrationBatches"/> training
+    /// batches (0: skip), then <see cref="Trainer.Fit"/> with <paramref name="options"/> (null: <see cref="Recommended"/>).
+    /// The test accuracy right after the load and after the re-estimation are reported with the epochs.
+    /// </summary>
+    public static FineTuneResult FromDense(string name, nn.Module<Tensor, Tensor> pix, string denseCheckpoint, ImageDataset train,
+                                           ImageDataset test, TrainingOptions? options = null, int recalibrationBatches = 20,
+                                           IProgress<TrainingProgress>? progress = null)
+    {
+        options ??= Recommended;
+        var report = Checkpoint.LoadForFineTuning(pix, denseCheckpoint);
+        double loaded = Trainer.Evaluate(pix, test, options.EvalBatchSize).Accuracy;
+        double recalibrated = loaded;
+        if (recalibrationBatches > 0) {
+            RecalibrateBatchNorm(pix, train, recalibrationBatches, options.BatchSize, options.Seed);
+            recalibrated = Trainer.Evaluate(pix, test, options.EvalBatchSize).Accuracy;
+        }
+        var rows = Trainer.Fit(name, pix, train, test, options, progress);
+        return new FineTuneResult(report, loaded, recalibrated, rows);
+    }
+
+    /// <summary>The recipe's training settings (docs/training.md, "Dense → PiX fine-tuning"): 0.05 as the base learning
+    /// rate of the warm-up + cosine schedule, for the given number of epochs.</summary>
+    public static TrainingOptions Recommended { get; } = new() { LearningRate = 0.05, Epochs = 2 };
 }
+
+/// <summary>What <see cref="FineTuning.FromDense"/> did: the load report, the test accuracy right after the load and
+/// after the BatchNorm re-estimation, and the fine-tuning epochs.</summary>
+public sealed record FineTuneResult(LoadReport Load, double AccuracyAfterLoad, double AccuracyAfterRecalibration, IReadOnlyList<EpochMetrics> Epochs);

@@ -214,7 +214,7 @@ public class TrainCommandTests : IDisposable
     [Fact]
     public void The_same_seed_repeats_the_run_and_another_seed_does_not()
     {
-        TrainCommand.EpochRow RunOnce(string name, int seed)
+        PiXGen.Training.EpochMetrics RunOnce(string name, int seed)
         {
             var r = Zoo(Train("fmnist_resnet", Path.Combine(dir, name), "--epochs", "1", "--limit", "40", "--batch", "20", "--seed", seed.ToString()));
             Assert.True(r.Code == 0, r.Err);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The measurements of docs/benchmarks/pix-resnet50.md in one run (about 6 minutes on the 2-core VM), from the
-# repository root after `dotnet build -c Release examples/PiXGen.Zoo tests/PiXGen.Benchmarks`. Every line of output
+# repository root after `dotnet build -c Release examples/PiXGen.Zoo && dotnet build -c Release tests/PiXGen.Benchmarks`. Every line of output
 # is kept in ${OUT:-BenchmarkDotNet.Artifacts/pix-resnet50-run.log}; JSON lines are the bench results.
 # PyTorch (Debian's python3-torch 1.13.1 at /usr/bin/python3) is timed on the same threads, alternating with the
 # generated network, when it is installed.

@@ -9,7 +9,7 @@ namespace PiXGen.Zoo;
 public static class CurvesPlot
 {
     /// <summary>Writes the curves to <paramref name="pngPath"/> (900×900 PNG) and returns the path.</summary>
-    public static string Write(string pngPath, IReadOnlyList<(string Model, IReadOnlyList<TrainCommand.EpochRow> Rows)> series)
+    public static string Write(string pngPath, IReadOnlyList<(string Model, IReadOnlyList<PiXGen.Training.EpochMetrics> Rows)> series)
     {
         var multi = new Multiplot();
         multi.AddPlots(2);

@@ -9,6 +9,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using PiXGen.Checkpoints;
 using PiXGen.Data;
+using PiXGen.Training;
 using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -35,27 +36,6 @@ public static class TrainCommand
     public sealed record Options(string Model, string? Vs, string? Data, int? Epochs, int? Batch, double? Lr, int? Seed,
                                  int? Limit, string? Out, string? Resume, bool Json, int? Threads = null);
 
-    /// <summary>One epoch of one model, as written to metrics.csv.</summary>
-    public sealed record EpochRow(string Model, int Epoch, double TrainLoss, double TrainAccuracy, double TestLoss, double TestAccuracy,
-                                  double TrainSeconds, double EvalSeconds, double Lr, int Images)
-    {
-        public const string Header = "model,epoch,train_loss,train_accuracy,test_loss,test_accuracy,train_seconds,eval_seconds,lr,images";
-
-        public string Csv() => string.Join(",", Model, Epoch.ToString(CultureInfo.InvariantCulture), F(TrainLoss), F(TrainAccuracy),
-            F(TestLoss), F(TestAccuracy), F(TrainSeconds), F(EvalSeconds), F(Lr), Images.ToString(CultureInfo.InvariantCulture));
-
-        public static EpochRow Parse(string line, string file)
-        {
-            var c = line.Split(',');
-            if (c.Length != 10) throw new InvalidDataException($"{file}: the line '{line}' does not have the 10 columns of {Header}.");
-            double D(int i) => double.Parse(c[i], CultureInfo.InvariantCulture);
-            return new EpochRow(c[0], int.Parse(c[1], CultureInfo.InvariantCulture), D(2), D(3), D(4), D(5), D(6), D(7), D(8),
-                int.Parse(c[9], CultureInfo.InvariantCulture));
-        }
-
-        private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-    }
-
     /// <summary>A model being trained: the module, its parameters by name, the momentum buffers and its history.</summary>
     private sealed class ModelRun(NetworkInfo info, nn.Module<Tensor, Tensor> module) : IDisposable
     {
@@ -64,7 +44,7 @@ public static class TrainCommand
         public List<(string Name, TorchSharp.Modules.Parameter P)> Parameters { get; } =
             module.named_parameters().Select(kv => (kv.name, kv.parameter)).ToList();
         public Tensor[] Momentum { get; set; } = Array.Empty<Tensor>();
-        public List<EpochRow> History { get; } = new();
+        public List<EpochMetrics> History { get; } = new();
 
         public void Dispose()
         {
@@ -168,7 +148,7 @@ public static class TrainCommand
                     run.History.Add(row);
                     SaveState(run, outDir, epoch, epochs, batch, lr, seed, limit, data, (long)epoch * stepsPerEpoch);
                     WriteMetrics(Path.Combine(outDir, "metrics.csv"), runs);
-                    plot = CurvesPlot.Write(Path.Combine(outDir, "curves.png"), runs.Select(r => (r.Info.Name, (IReadOnlyList<EpochRow>)r.History)).ToList());
+                    plot = CurvesPlot.Write(Path.Combine(outDir, "curves.png"), runs.Select(r => (r.Info.Name, (IReadOnlyList<EpochMetrics>)r.History)).ToList());
                 }
             }
 
@@ -192,7 +172,7 @@ public static class TrainCommand
         return stored;
     }
 
-    private static EpochRow TrainEpoch(ModelRun run, FashionMnistData data, EpochPlan plan, int epoch, int epochs, int batch, double baseLr,
+    private static EpochMetrics TrainEpoch(ModelRun run, FashionMnistData data, EpochPlan plan, int epoch, int epochs, int batch, double baseLr,
                                        int stepsPerEpoch, long totalSteps, TextWriter o)
     {
         var module = run.Module;
@@ -267,19 +247,12 @@ public static class TrainCommand
         o.WriteLine($"  {title}: train loss {lossSum / seen:F4}, train acc {100.0 * correct / seen:F2}%, test loss {testLoss:F4}, " +
                     $"test acc {100 * testAccuracy:F2}%, {trainSeconds:F1} s training ({seen / trainSeconds:F0} img/s) + {evalSeconds:F1} s test");
         o.Flush();
-        return new EpochRow(run.Info.Name, epoch, lossSum / seen, (double)correct / seen, testLoss, testAccuracy, trainSeconds, evalSeconds, lr, (int)seen);
+        return new EpochMetrics(run.Info.Name, epoch, lossSum / seen, (double)correct / seen, testLoss, testAccuracy, trainSeconds, evalSeconds, lr, (int)seen);
     }
 
-    /// <summary>
-    /// The learning rate of step <paramref name="step"/> (from 0) of <paramref name="totalSteps"/>: a linear warm-up over the
-    /// first 5 % of the steps (at most 200), then a cosine from <paramref name="baseLr"/> to 0 over the rest.
-    /// </summary>
-    public static double LearningRate(double baseLr, long step, long totalSteps)
-    {
-        long warmup = Math.Max(1, Math.Min(200, totalSteps / 20));
-        if (step < warmup) return baseLr * (step + 1) / warmup;
-        return baseLr * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, totalSteps - warmup)));
-    }
+    /// <summary>The learning rate of step <paramref name="step"/> (from 0) of <paramref name="totalSteps"/>: the package's
+    /// <see cref="WarmupCosine"/> schedule times <paramref name="baseLr"/>.</summary>
+    public static double LearningRate(double baseLr, long step, long totalSteps) => baseLr * WarmupCosine.Factor(step, totalSteps);
 
     /// <summary>PyTorch's SGD (dampening 0, not Nesterov): b ← μ·b + (g + λ·w), w ← w − lr·b; λ only on weights of rank ≥ 2.</summary>
     private static void SgdStep(ModelRun run, double lr)
@@ -408,22 +381,10 @@ public static class TrainCommand
     // ----- metrics, summary, JSON -----
 
     /// <summary>Reads a metrics.csv written by train (no file: no rows).</summary>
-    public static List<EpochRow> ReadMetrics(string path)
-    {
-        if (!File.Exists(path)) return new List<EpochRow>();
-        var lines = File.ReadAllLines(path).Where(l => l.Length > 0).ToList();
-        if (lines.Count == 0 || lines[0] != EpochRow.Header)
-            throw new InvalidDataException($"{path}: the first line is not the header {EpochRow.Header}.");
-        return lines.Skip(1).Select(l => EpochRow.Parse(l, path)).ToList();
-    }
+    public static List<EpochMetrics> ReadMetrics(string path) => EpochMetrics.Read(path);
 
-    private static void WriteMetrics(string path, List<ModelRun> runs)
-    {
-        var sb = new StringBuilder(EpochRow.Header).Append('\n');
-        foreach (var row in runs.SelectMany(r => r.History).OrderBy(r => r.Epoch).ThenBy(r => runs.FindIndex(x => x.Info.Name == r.Model)))
-            sb.Append(row.Csv()).Append('\n');
-        PiXGen.AtomicFile.WriteAllText(path, sb.ToString());
-    }
+    private static void WriteMetrics(string path, List<ModelRun> runs) =>
+        EpochMetrics.Write(path, runs.SelectMany(r => r.History).OrderBy(r => r.Epoch).ThenBy(r => runs.FindIndex(x => x.Info.Name == r.Model)));
 
     private static double SecondsPerEpoch(ModelRun run) => run.History.Count == 0 ? 0 : run.History.Average(r => r.TrainSeconds);
 

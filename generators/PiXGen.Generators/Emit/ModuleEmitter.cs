@@ -705,7 +705,7 @@ public sealed class ModuleEmitter
         if (_cls.Kind == ClassKind.Network && _ir is not null && _ir.In.Rank == 3)
         {
             var (h, w) = NeedsFixedSize(_ir) ? (_ir.In.H, _ir.In.W) : (-1L, -1L);
-            _w.Line($"global::PiXGen.Runtime.NetworkInput.Check(input, \"{_cls.Name}\", {_ir.In.C}{(h > 0 ? $", {h}, {w}" : "")});");
+            _w.Line($"global::PiXGen.Runtime.NetworkInput.Check(input, this, \"{_cls.Name}\", {_ir.In.C}{(h > 0 ? $", {h}, {w}" : "")});");
         }
         if (_cls.Kind == ClassKind.Network)
             _w.Line("using var oneDnn = global::PiXGen.Platform.TorchPlatform.InferenceScope(); // oneDNN for no_grad forwards where it is inference-only (docs/platform.md)");

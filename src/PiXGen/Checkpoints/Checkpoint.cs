@@ -57,9 +57,19 @@ public static class Checkpoint
                 skipped.Add(new SkippedKey(from.Key, SkipReason.Unexpected, null, from.Shape, null, from.Type.Type.ToString()));
 
         if (options.Strict && skipped.Count > 0)
-            throw Mismatch(path, moduleName, skipped, "the checkpoint does not fit (strict load)");
+        {
+            int fit = copies.Count(c => c.From is not null);
+            throw Mismatch(path, moduleName, skipped, "the checkpoint does not fit (strict load)",
+                           MostFit(fit, file.Entries.Count)
+                               ? $" {fit} of its {file.Entries.Count} tensors fit: if it is the checkpoint of the dense network this one is a variant of (e.g. its PiX twin), load it with LoadForFineTuning, which loads what fits and reports the rest."
+                               : "");
+        }
         if (!options.Strict && options.RequireAnyMatch && copies.All(c => c.From is null) && (target.Count > 0 || file.Entries.Count > 0))
             throw Mismatch(path, moduleName, skipped, "no tensor of the checkpoint fits: it is for another network");
+        if (!options.Strict && options.RequireMostMatch && !MostFit(copies.Count(c => c.From is not null), file.Entries.Count))
+            throw Mismatch(path, moduleName, skipped,
+                           $"only {copies.Count(c => c.From is not null)} of the checkpoint's {file.Entries.Count} tensors fit (key and shape), and a fine-tuning load needs more than half of them to fit",
+                           " It looks like a checkpoint of another network.");
 
         // Every key and shape fits: read the data of exactly the tensors that are copied (all of them, so that a
         // damaged file fails here), and only then write to the module.
@@ -108,10 +118,11 @@ public static class Checkpoint
     /// Fine-tuning load, e.g. a dense checkpoint into the PiX version of its network: loads every tensor whose key
     /// and shape match and skips, with reasons in the returned report, keys whose shape differs (layers the PiX
     /// variant changed), keys missing from the file (layers it added) and keys the module does not have (layers it
-    /// removed). Throws <see cref="CheckpointMismatchException"/> only when nothing matches (the module is then unchanged).
+    /// removed). Throws <see cref="CheckpointMismatchException"/> (the module then unchanged) unless most of the
+    /// checkpoint's tensors — more than half — fit: a checkpoint of another network is refused, with how many fitted.
     /// </summary>
     public static LoadReport LoadForFineTuning(nn.Module module, string path) =>
-        Load(module, path, new LoadOptions { Strict = false, RequireAnyMatch = true });
+        Load(module, path, new LoadOptions { Strict = false, RequireAnyMatch = true, RequireMostMatch = true });
 
     /// <summary>Saves the module's state_dict (parameters and persistent buffers, in their dtypes) to <paramref name="path"/>; the extension picks the format.</summary>
     public static void Save(nn.Module module, string path)
@@ -129,7 +140,7 @@ public static class Checkpoint
         string ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext == ".safetensors") Safetensors.Write(path, entries);
         else if (TorchExtensions.Contains(ext)) TorchZip.Write(path, entries);
-        else throw new CheckpointFormatException(path, $"cannot tell which format to write from the extension '{ext}': use .pt or .pth (torch.save) or .safetensors.");
+        else throw new CheckpointFormatException(path, $"cannot tell which format to write from the extension '{ext}': use .pt, .pth, .bin or .ckpt (torch.save) or .safetensors.");
     }
 
     /// <summary>
@@ -210,12 +221,15 @@ public static class Checkpoint
     /// <summary>"[64, 3, 7, 7]"; "[]" for a scalar.</summary>
     public static string FormatShape(IReadOnlyList<long> shape) => "[" + string.Join(", ", shape) + "]";
 
-    private static CheckpointMismatchException Mismatch(string path, string moduleName, List<SkippedKey> skipped, string what)
+    /// <summary>The fine-tuning rule: more than half of the file's tensors fit the module.</summary>
+    private static bool MostFit(int fit, int inFile) => inFile > 0 && 2L * fit > inFile;
+
+    private static CheckpointMismatchException Mismatch(string path, string moduleName, List<SkippedKey> skipped, string what, string hint = "")
     {
         var report = new LoadReport(path, moduleName, Array.Empty<string>(), skipped, Array.Empty<string>());
         var b = new StringBuilder();
         int missing = report.Missing.Count(), unexpected = report.Unexpected.Count(), mismatched = report.Mismatched.Count();
-        b.Append($"{path}: {what} for {moduleName}: {missing} missing, {unexpected} unexpected, {mismatched} mismatched; nothing was copied, the module is unchanged.");
+        b.Append($"{path}: {what} for {moduleName}: {missing} missing, {unexpected} unexpected, {mismatched} mismatched; nothing was copied, the module is unchanged.{hint}");
         const int perList = 25;
         const string where = " (the exception's Report lists them all)";
         LoadReport.AppendList(b, "missing from the file", report.Missing, perList, where);

@@ -126,6 +126,12 @@ public sealed class LoadOptions
     /// </summary>
     public bool RequireAnyMatch { get; init; } = true;
 
+    /// <summary>
+    /// With <see cref="Strict"/> false: throw a <see cref="CheckpointMismatchException"/> (module unchanged) unless more
+    /// than half of the file's tensors fit (<see cref="Checkpoint.LoadForFineTuning"/> sets it). Default false.
+    /// </summary>
+    public bool RequireMostMatch { get; init; }
+
     /// <summary>The default, strict options.</summary>
     public static LoadOptions StrictDefault { get; } = new();
 

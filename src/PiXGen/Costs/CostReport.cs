@@ -162,7 +162,8 @@ public sealed class CostReport
 
     private static string Grouped(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 
-    private static string Scaled(long n, string unit) => Quantity.Scaled(n, unit);
+    /// <summary>4,089,184,256 → "4.09 G" + unit (T, G, M, K); below 1,000 the plain number. Shared with <see cref="RuntimeSummary"/>.</summary>
+    internal static string Scaled(long n, string unit) => Quantity.Scaled(n, unit);
 
     private static string Bytes(long bytes) => Quantity.Bytes(bytes);
 

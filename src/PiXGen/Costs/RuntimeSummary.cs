@@ -77,7 +77,7 @@ public sealed class ModuleSummary
         yield return $"Input → output: {ShapeText(InputShape)} → {ShapeText(OutputShape)}";
         yield return $"Parameters: {Grouped(Parameters)} (trainable {Grouped(TrainableParameters)}, non-trainable {Grouped(Parameters - TrainableParameters)})";
         yield return $"Buffers: {Grouped(Buffers)}";
-        yield return $"MACs ({MacsConvention}): {Grouped(Macs)} ({(Macs / 1e9).ToString("0.00", CultureInfo.InvariantCulture)} G)";
+        yield return $"MACs ({MacsConvention}): {Grouped(Macs)} ({CostReport.Scaled(Macs, "")})";
     }
 
     /// <summary>A shape as "1×64×112×112", or "--" for a module the forward pass did not call.</summary>

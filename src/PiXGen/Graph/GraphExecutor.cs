@@ -221,8 +221,8 @@ public sealed class GraphExecutor
         int zeta = checked((int)n.GetInt("zeta"));
         double tau = n.GetDouble("tau", 0.5);
         var mode = (PiXMode)n.GetInt("mode");
-        var z = n.GetInt("context") == (long)PiXContext.L1 ? x.abs().sum(new long[] { 2, 3 }) : x.mean(new long[] { 2, 3 });
-        var p = F.sigmoid(F.linear(z, w("weight").view(co, c), n.GetBool("bias") ? w("bias") : null)).view(x.shape[0], co, 1, 1);
+        var context = n.GetInt("context") == (long)PiXContext.L1 ? PiXContext.L1 : PiXContext.Mean;
+        var p = PiXLayer.Gate(x, context, w("weight"), n.GetBool("bias") ? w("bias") : null, tau, mode).p;   // PiXLayer's decision rule
         Tensor y;
         if (n.GetBool("epilogue")) {
             var act = n.Get("activation");

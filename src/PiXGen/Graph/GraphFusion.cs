@@ -105,6 +105,13 @@ public static class GraphFusion
         return new FusionResult(fused, result, steps);
     }
 
+    /// <summary>Not callable: a module without <see cref="IHasGraph"/> gets how to fuse it anyway as a compile error
+    /// (CS0619) instead of CS1929. It takes <c>object</c> so that the <see cref="IHasGraph"/> overload is the better
+    /// match for every generated network.</summary>
+    [Obsolete("Fuse: " + OnnxExporter.NoGraph, error: true)]
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public static FusedNetwork Fuse(this object module) => throw new NotSupportedException("Fuse: " + OnnxExporter.NoGraph);
+
     private static string Describe(GraphNode n) => n.Module ?? n.Output + " (" + n.Op + ")";
 
     /// <summary>The only node reading <paramref name="value"/>, or null when there are several, none, or the value is
@@ -176,12 +183,20 @@ public static class GraphFusion
     /// <summary>
     /// The fused inference network of a generated module: its <see cref="IHasGraph.Graph"/> and state_dict fused by
     /// <see cref="Fuse(NetworkGraph, IReadOnlyDictionary{string, Tensor})"/>. The module itself is not changed.
+    /// The fused network is a snapshot: it holds new tensors computed from the module's weights and BatchNorm statistics
+    /// at this call, so training the module afterwards does not change it (fuse again).
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="module"/> is not a TorchSharp module.</exception>
+    /// <exception cref="InvalidOperationException">The module is in training mode (call <c>eval()</c> first): fusing a
+    /// model that is still being trained would silently freeze a copy of weights that go on changing.</exception>
     public static FusedNetwork Fuse(this IHasGraph module)
     {
         if (module is not nn.Module m)
             throw new ArgumentException($"{module?.GetType().Name ?? "null"} implements IHasGraph but is not a TorchSharp module, so it has no weights to fuse.", nameof(module));
+        if (m.training)
+            throw new InvalidOperationException(
+                $"{m.GetType().Name}.Fuse(): the model is in training mode. Fuse() takes a snapshot of the weights and BatchNorm statistics " +
+                "for inference, which further training would not update; call model.eval() first (and fuse again after training more).");
         return new FusedNetwork(module.Graph, m.state_dict());
     }
 }

@@ -62,6 +62,9 @@ public static class OnnxExporter
     public static void Export(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, string path)
     {
         if (path is null) throw new ArgumentNullException(nameof(path));
+        string full = Path.GetFullPath(path);
+        if (Path.GetDirectoryName(full) is { } folder && !Directory.Exists(folder))
+            throw new DirectoryNotFoundException($"{path}: cannot write the ONNX model, the folder {folder} does not exist; create it first.");
         var bytes = ToBytes(graph, weights);
         AtomicFile.WriteAllBytes(path, bytes);   // a failed write leaves an existing file as it was
     }
@@ -81,8 +84,21 @@ public static class OnnxExporter
         Export(fused.Graph, fused.Weights, path);
     }
 
+    /// <summary>The message for a module without a compiler graph (a hand-written <c>forward</c>): how to export it anyway.</summary>
+    internal const string NoGraph =
+        "this module has no compiler graph: only [Network]-generated classes implement IHasGraph. For a module with a hand-written forward, " +
+        "describe it with NetworkGraphBuilder and call OnnxExporter.Export(graph, model.state_dict(), path) or new FusedNetwork(graph, model.state_dict()) (docs/interop.md).";
+
+    /// <summary>Not callable: a module without <see cref="IHasGraph"/> gets <see cref="NoGraph"/> as a compile error
+    /// (CS0619) instead of CS1929. It takes <c>object</c> so that the <see cref="IHasGraph"/> overload is the better
+    /// match for every generated network.</summary>
+    [Obsolete("ExportOnnx: " + NoGraph, error: true)]
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public static void ExportOnnx(this object module, string path, bool fuse = false) =>
+        throw new NotSupportedException("ExportOnnx: " + NoGraph);
+
     // ONNX TensorProto data types.
-    private const int Float = 1, Int64 = 7;
+    private const int Float = 1, Int64 = 7, Double = 11;
 
     private sealed class Emitter : IOnnxOps
     {
@@ -155,15 +171,29 @@ public static class OnnxExporter
         private static AttributeProto Text(string name, string value) =>
             new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
-        private string Initializer(string name, long[] dims, float[] data)
+        private string Initializer(string name, long[] dims, float[] data) => Raw(name, dims, Float, MemoryMarshal.AsBytes(data.AsSpan()));
+
+        private string Doubles(string name, long[] dims, double[] data) => Raw(name, dims, Double, MemoryMarshal.AsBytes(data.AsSpan()));
+
+        /// <summary>An initializer of <paramref name="dataType"/> from its little-endian bytes (shared by name).</summary>
+        private string Raw(string name, long[] dims, int dataType, ReadOnlySpan<byte> bytes)
         {
             if (!initializers.Add(name)) return name;
             names.Add(name);
-            var t = new TensorProto { Name = name, DataType = Float };
+            var t = new TensorProto { Name = name, DataType = dataType };
             t.Dims.AddRange(dims);
-            t.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(data.AsSpan()));
+            t.RawData = ByteString.CopyFrom(bytes);
             Graph.Initializer.Add(t);
             return name;
+        }
+
+        /// <summary>The weight <paramref name="key"/> widened to float64, reshaped to <paramref name="dims"/> and, when
+        /// <paramref name="transpose"/>, the (rows, cols) matrix transposed.</summary>
+        private string WeightAsDouble(string key, string name, long[] dims, bool transpose = false)
+        {
+            using var t = weights[key].detach().to(float64).cpu().reshape(dims);
+            using var d = (transpose ? t.t() : t).contiguous();
+            return Doubles(name, d.shape, d.data<double>().ToArray());
         }
 
         private string Int64s(string name, params long[] data)
@@ -393,8 +423,29 @@ public static class OnnxExporter
             Op("Add", n.Output, new[] { scaled, Weight(n.Module + ".bias", new[] { c, 1L, 1L }, n.Module + ".bias/c11") });
         }
 
+        /// <summary>
+        /// PiXLayer's pick/mix decision (one rule, <c>PiXLayer.Gate</c>): the logit ℓ = W·z + b in float64 — Cast to
+        /// double, the context (ReduceMean or ReduceL1) in double, MatMul with Wᵀ and Add b in double — and
+        /// Less(ℓ, logit(τ)), shaped (N, Co, 1, 1) to select per (sample, output channel).
+        /// </summary>
+        private string Picks(GraphNode n, string x, long c, long co)
+        {
+            string m = n.Module!;
+            var wide = Op("Cast", Fresh(m, "x_double"), new[] { x }, Int("to", Double));
+            var context = Op(n.GetInt("context") == (long)PiXGen.PiX.PiXContext.L1 ? "ReduceL1" : "ReduceMean", Fresh(m, "context_double"),
+                             new[] { wide }, Ints("axes", 2, 3), Int("keepdims", 0));
+            var logit = Op("MatMul", Fresh(m, "phi_double"), new[] { context, WeightAsDouble(m + ".weight", m + ".weight/double_t", new[] { co, c }, transpose: true) });
+            if (n.GetBool("bias"))
+                logit = Op("Add", Fresh(m, "phi_double_bias"), new[] { logit, WeightAsDouble(m + ".bias", m + ".bias/double", new[] { co }) });
+            var shaped = Op("Reshape", Fresh(m, "phi_double_nc11"), new[] { logit, Int64s(Fresh(m, "nc11"), 0, co, 1, 1) });
+            double threshold = PiXGen.PiX.PiXLayer.Logit(n.GetDouble("tau", 0.5));
+            var tau = Doubles("const/logit:" + threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture), Array.Empty<long>(), new[] { threshold });
+            return Op("Less", Fresh(m, "pick"), new[] { shaped, tau });
+        }
+
         /// <summary>PiX as in <c>PiXLayer</c> and <c>PiXComposite</c>: p = sigmoid(φ(context)); per group of ζ channels
-        /// (the short last group on its own), Where(p &lt; τ, max, mean)·p; then a fused epilogue if present.</summary>
+        /// (the short last group on its own), Where(pick, max, mean)·p with PiXLayer's float64 decision
+        /// (<see cref="Picks"/>); then a fused epilogue if present.</summary>
         private void PiX(GraphNode n, string x, string output)
         {
             long c = n.GetInt("in"), co = n.GetInt("out");
@@ -435,8 +486,7 @@ public static class OnnxExporter
                 string selected = mode switch {
                     PiXGen.PiX.PiXMode.AvgOnly => Join(meanParts, "mean"),
                     PiXGen.PiX.PiXMode.MaxOnly => Join(maxParts, "max"),
-                    _ => Op("Where", Fresh(m, "selected"), new[] {
-                            Op("Less", Fresh(m, "pick"), new[] { p, Scalar((float)n.GetDouble("tau", 0.5)) }), Join(maxParts, "max"), Join(meanParts, "mean") }),
+                    _ => Op("Where", Fresh(m, "selected"), new[] { Picks(n, x, c, co), Join(maxParts, "max"), Join(meanParts, "mean") }),
                 };
                 Op("Mul", gated, new[] { selected, p });
             }

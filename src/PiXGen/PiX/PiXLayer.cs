@@ -107,28 +107,87 @@ public sealed class PiXLayer : nn.Module<Tensor, Tensor>
     /// <summary>φ's bias, (Co), or null; the state-dict entry <c>bias</c>.</summary>
     public Parameter? Bias => bias;
 
-    /// <summary>The sampling probabilities p = sigmoid(W·z + b), shape (N, Co, 1, 1), for input (N, C, H, W).</summary>
+    /// <summary>
+    /// The sampling probabilities p = sigmoid(W·z + b), shape (N, Co, 1, 1), for input (N, C, H, W), exactly as the
+    /// forward uses them: in <see cref="PiXMode.PickOrMix"/> each p lies on the side of τ that the float64 decision
+    /// (<see cref="Gate(Tensor, PiXContext, Tensor, Tensor?, double, PiXMode)"/>) chose.
+    /// </summary>
     public Tensor probabilities(Tensor input)
     {
         CheckInput(input);
-        return ProbabilitiesOf(input);
+        using var scope = NewDisposeScope();
+        return Gate(input, context, weight, bias, tau, mode).p.MoveToOuterDisposeScope();
     }
 
-    /// <summary><see cref="probabilities"/> of an input already checked.</summary>
-    private Tensor ProbabilitiesOf(Tensor input)
+    /// <summary>
+    /// φ and the pick/mix decision for input <paramref name="x"/> (N, C, H, W): the context z (N, C) in x's dtype, and
+    /// p = sigmoid(W·z + b) shaped (N, Co, 1, 1), differentiable in x, W and b.
+    /// </summary>
+    /// <remarks>
+    /// The decision rule (one place; docs/pix-operator.md, "Where p is close to τ"): in <see cref="PiXMode.PickOrMix"/>
+    /// the branch of (sample, output channel) is decided on the logit ℓ = W·z + b computed in float64 — the context
+    /// accumulated in float64 from x, W and b widened to float64 — as <c>pick ⇔ ℓ &lt; logit(τ)</c>. That decision
+    /// does not depend on the batch, the path (module, fused graph, graph executor, ONNX export) or the float32
+    /// rounding of sigmoid; they can only disagree when ℓ is within float64 rounding of logit(τ). The p that scales
+    /// the output is computed in x's dtype as before; where its rounding would put it on the other side of τ (the
+    /// kernels compare <c>p &lt; τ</c> with τ rounded to p's dtype), it is moved to the nearest value on the decided
+    /// side — by one unit in the last place at most, with the gradient of the unmoved p (straight-through).
+    /// </remarks>
+    internal static (Tensor p, Tensor z) Gate(Tensor x, PiXContext context, Tensor weight, Tensor? bias, double tau, PiXMode mode)
     {
         using var scope = NewDisposeScope();
-        var z = context == PiXContext.Mean
-            ? input.mean(new long[] { 2, 3 })
-            : input.abs().sum(new long[] { 2, 3 });
-        return Gate(z, weight, bias).MoveToOuterDisposeScope();
+        long n = x.shape[0], co = weight.shape[0], c = weight.shape[1];
+        var dims = new long[] { 2, 3 };
+        var z = context == PiXContext.Mean ? x.mean(dims) : x.abs().sum(dims);
+        var p = nn.functional.sigmoid(nn.functional.linear(z, weight.view(co, c), bias)).view(n, co, 1, 1);
+        if (mode == PiXMode.PickOrMix) {
+            Tensor moved;
+            using (no_grad()) {
+                var pick = Picks(x, context, weight, bias, tau).view(n, co, 1, 1);
+                var pd = p.detach();
+                var above = full_like(pd, tau);                          // τ rounded to p's dtype
+                var below = full_like(pd, PreviousValue(above));         // the largest value < τ in p's dtype
+                var onSide = where(pick, where(pd.lt(above), pd, below), where(pd.lt(above), above, pd));
+                moved = onSide - pd;
+            }
+            p = p + moved;
+        }
+        z.MoveToOuterDisposeScope();
+        return (p.MoveToOuterDisposeScope(), z);
     }
 
-    /// <summary>φ: p = sigmoid(W·z + b) of the context <paramref name="z"/> (N, C), shaped (N, Co, 1, 1).</summary>
-    internal static Tensor Gate(Tensor z, Tensor weight, Tensor? bias)
+    /// <summary>The pick/mix decision of <see cref="Gate"/>: a bool tensor (N, Co), true where ℓ &lt; logit(τ) in float64.</summary>
+    internal static Tensor Picks(Tensor x, PiXContext context, Tensor weight, Tensor? bias, double tau)
     {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
         long co = weight.shape[0], c = weight.shape[1];
-        return nn.functional.sigmoid(nn.functional.linear(z, weight.view(co, c), bias)).view(z.shape[0], co, 1, 1);
+        var dims = new long[] { 2, 3 };
+        var z64 = context == PiXContext.Mean ? x.mean(dims, false, ScalarType.Float64) : x.abs().sum(dims, false, ScalarType.Float64);
+        var logit = nn.functional.linear(z64, weight.detach().to(ScalarType.Float64).view(co, c), bias?.detach().to(ScalarType.Float64));
+        return logit.lt(Logit(tau)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>logit(τ) = ln(τ / (1 − τ)), the threshold on ℓ: −∞ for τ ≤ 0 (never pick), +∞ for τ ≥ 1 (always pick).</summary>
+    internal static double Logit(double tau) =>
+        tau <= 0 ? double.NegativeInfinity : tau >= 1 ? double.PositiveInfinity : Math.Log(tau / (1 - tau));
+
+    /// <summary>The largest value of <paramref name="t"/>'s dtype below its first element.</summary>
+    private static double PreviousValue(Tensor t)
+    {
+        double v = t.flatten()[0].to(ScalarType.Float64).item<double>();
+        switch (t.dtype) {
+            case ScalarType.Float64: return Math.BitDecrement(v);
+            case ScalarType.Float32: return MathF.BitDecrement((float)v);
+            case ScalarType.Float16: return (double)Half.BitDecrement((Half)v);
+            case ScalarType.BFloat16: {
+                // bfloat16 is the top half of a float32: step the 16 high bits.
+                int bits = BitConverter.SingleToInt32Bits((float)v);
+                bits = v > 0 ? bits - 0x10000 : v < 0 ? bits + 0x10000 : unchecked((int)0x80010000);
+                return BitConverter.Int32BitsToSingle(bits);
+            }
+            default: throw new ArgumentException($"PiXLayer: no floating dtype {t.dtype} for the gate.");
+        }
     }
 
     /// <inheritdoc/>
@@ -144,7 +203,7 @@ public sealed class PiXLayer : nn.Module<Tensor, Tensor>
                 : PiXLayerFunction.apply(x, weight, bias, zeta, tau, mode);
             return y.MoveToOuterDisposeScope();
         }
-        var p = ProbabilitiesOf(input);
+        var p = Gate(input, context, weight, bias, tau, mode).p;
         return PiXFunctional.pix(input, p, zeta, tau, mode, implementation).MoveToOuterDisposeScope();
     }
 

@@ -35,8 +35,7 @@ internal sealed class PiXLayerFunction : autograd.SingleTensorFunction<PiXLayerF
 
         Tensor z, p, y;
         using (var scope = NewDisposeScope()) {
-            z = x.mean(new long[] { 2, 3 });
-            p = PiXLayer.Gate(z, weight, bias);
+            (p, z) = PiXLayer.Gate(x, PiXContext.Mean, weight, bias, tau, mode);
             y = PiXCpuKernel.Forward(x, p, zeta, tau, mode);
             // z and p must outlive this scope: the context reads their handles when forward returns.
             z.MoveToOuterDisposeScope();

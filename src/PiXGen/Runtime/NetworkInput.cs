@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PiXGen.Runtime;
@@ -23,5 +24,28 @@ public static class NetworkInput
         throw new ArgumentException(
             $"{network} expects an input of shape {expected}{why}; got ({string.Join(", ", shape.Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}).",
             nameof(input));
+    }
+
+    /// <summary>
+    /// <see cref="Check(Tensor, string, long, long, long)"/>, then the input's dtype and device against the network's
+    /// weights (its first floating-point parameter): a float64 batch for a float32 network is one exception naming both
+    /// dtypes and the conversion, instead of libtorch's "expected scalar type Double but found Float" from the first layer.
+    /// </summary>
+    public static void Check(Tensor input, nn.Module module, string network, long channels, long height = -1, long width = -1)
+    {
+        Check(input, network, channels, height, width);
+        foreach (var p in module.parameters()) {
+            if (!p.is_floating_point()) continue;
+            if (input.dtype != p.dtype)
+                throw new ArgumentException(
+                    $"{network}'s weights are {p.dtype} but the input is {input.dtype}; convert the input with input.to(ScalarType.{p.dtype}) " +
+                    $"(or the network with model.to(ScalarType.{input.dtype})).",
+                    nameof(input));
+            if (input.device_type != p.device_type || input.device_index != p.device_index)
+                throw new ArgumentException(
+                    $"{network}'s weights are on {p.device} but the input is on {input.device}; move one to the other's device (input.to(device) or model.to(device)).",
+                    nameof(input));
+            return;
+        }
     }
 }

@@ -52,7 +52,7 @@ partial class GlobalNet : global::TorchSharp.torch.nn.Module<global::TorchSharp.
     /// </summary>
     public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
     {
-        global::PiXGen.Runtime.NetworkInput.Check(input, "GlobalNet", 3);
+        global::PiXGen.Runtime.NetworkInput.Check(input, this, "GlobalNet", 3);
         using var oneDnn = global::PiXGen.Platform.TorchPlatform.InferenceScope(); // oneDNN for no_grad forwards where it is inference-only (docs/platform.md)
         using var scope = global::TorchSharp.torch.NewDisposeScope();
         var x = input;

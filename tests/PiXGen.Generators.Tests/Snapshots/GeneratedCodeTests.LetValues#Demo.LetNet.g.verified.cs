@@ -47,7 +47,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
-            global::PiXGen.Runtime.NetworkInput.Check(input, "LetNet", 8);
+            global::PiXGen.Runtime.NetworkInput.Check(input, this, "LetNet", 8);
             using var oneDnn = global::PiXGen.Platform.TorchPlatform.InferenceScope(); // oneDNN for no_grad forwards where it is inference-only (docs/platform.md)
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;

@@ -53,7 +53,7 @@ namespace Demo
         /// </summary>
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
-            global::PiXGen.Runtime.NetworkInput.Check(input, "ConvElu", 3);
+            global::PiXGen.Runtime.NetworkInput.Check(input, this, "ConvElu", 3);
             using var oneDnn = global::PiXGen.Platform.TorchPlatform.InferenceScope(); // oneDNN for no_grad forwards where it is inference-only (docs/platform.md)
             using var scope = global::TorchSharp.torch.NewDisposeScope();
             var x = input;

@@ -11,10 +11,10 @@ namespace PiXGen.Zoo;
 [Block, Init("torchvision-resnet")]
 public partial class ResNetFamily
 {
+    [Arg(1000)] readonly int numClasses;     // first, as in every zoo network: new ResNet50(10) keeps meaning 10 classes
     [Arg] readonly int depth;                // 18, 34, 50, 101 or 152
     [Arg(1)] readonly int groups;
     [Arg(64)] readonly int widthPerGroup;
-    [Arg(1000)] readonly int numClasses;
     [Let("depth >= 50")] readonly bool bottleneck;
     // Blocks per stage (torchvision's layers lists): 18 [2,2,2,2], 34 and 50 [3,4,6,3], 101 [3,4,23,3], 152 [3,8,36,3].
     [Let("depth == 18 ? 2 : 3")] readonly int blocks1;

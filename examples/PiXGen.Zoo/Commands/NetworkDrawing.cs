@@ -372,23 +372,8 @@ public static class DrawCommand
         var info = ZooCli.Known(model, e);
         if (info is null) return 1;
         var drawing = NetworkDrawing.Draw(NetworkDrawing.GraphOf(info), info.Cost!, depth);
-        Files.WriteAllTextAtomically(svgPath, drawing.Svg);
+        PiXGen.AtomicFile.WriteAllText(svgPath, drawing.Svg);
         o.WriteLine($"{info.Name}: wrote {svgPath} ({drawing.Nodes} nodes, {drawing.Blocks} blocks, {drawing.Edges} edges{(depth is { } d ? $", blocks below depth {d} collapsed" : "")})");
         return 0;
-    }
-}
-
-/// <summary>Writing output files whole or not at all.</summary>
-public static class Files
-{
-    /// <summary>Writes to a temporary file beside <paramref name="path"/>, then moves it over <paramref name="path"/>.</summary>
-    public static void WriteAllTextAtomically(string path, string text)
-    {
-        var full = System.IO.Path.GetFullPath(path);
-        var dir = System.IO.Path.GetDirectoryName(full)!;
-        if (!System.IO.Directory.Exists(dir)) throw new System.IO.DirectoryNotFoundException($"cannot write {path}: the folder {dir} does not exist");
-        var temp = full + ".tmp";
-        System.IO.File.WriteAllText(temp, text);
-        System.IO.File.Move(temp, full, overwrite: true);
     }
 }

@@ -57,9 +57,9 @@ public static class PyTorchExporter
         var (python, manifest) = Render(module, graph, name);
         Directory.CreateDirectory(directory);
         var (py, json) = FileNames(name);
-        WriteAtomically(Path.Combine(directory, json), manifest);
+        AtomicFile.WriteAllText(Path.Combine(directory, json), manifest);
         string pyPath = Path.Combine(directory, py);
-        WriteAtomically(pyPath, python);
+        AtomicFile.WriteAllText(pyPath, python);
         return pyPath;
     }
 
@@ -126,18 +126,6 @@ public static class PyTorchExporter
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
-
-    private static void WriteAtomically(string path, string text)
-    {
-        string temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
-        try {
-            File.WriteAllText(temp, text, new UTF8Encoding(false));
-            File.Move(temp, path, overwrite: true);
-        } catch {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
-        }
-    }
 
     /// <summary>One state_dict entry of the manifest.</summary>
     public sealed record StateEntry(string Key, long[] Shape, string Dtype);

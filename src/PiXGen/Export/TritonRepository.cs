@@ -62,13 +62,8 @@ public static class TritonRepository
         string folder = Path.Combine(repository, model);
         Directory.CreateDirectory(Path.Combine(folder, "1"));
         string onnxTarget = Path.Combine(folder, "1", "model.onnx");
-        string temp = onnxTarget + ".tmp-" + Guid.NewGuid().ToString("N");
-        File.Copy(onnxFile, temp);
-        File.Move(temp, onnxTarget, overwrite: true);
-        string configPath = Path.Combine(folder, "config.pbtxt");
-        temp = configPath + ".tmp-" + Guid.NewGuid().ToString("N");
-        File.WriteAllText(temp, config, new UTF8Encoding(false));
-        File.Move(temp, configPath, overwrite: true);
+        AtomicFile.Write(onnxTarget, target => { using var source = File.OpenRead(onnxFile); source.CopyTo(target); });
+        AtomicFile.WriteAllText(Path.Combine(folder, "config.pbtxt"), config);
         return folder;
     }
 

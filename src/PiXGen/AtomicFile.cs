@@ -16,19 +16,32 @@ public static class AtomicFile
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     public static void Write(string path, Action<Stream> write)
     {
-        ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(write);
+        WriteTo(path, temp =>
+        {
+            using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+            write(stream);
+            stream.Flush(flushToDisk: true);
+        });
+    }
+
+    /// <summary>
+    /// The same for a writer that takes a file name (a library's own Save, e.g. TorchSharp's optimiser state or a
+    /// ScottPlot PNG): <paramref name="writeFile"/> writes the temporary file it is given, which then replaces
+    /// <paramref name="path"/>; on failure the temporary file is deleted and <paramref name="path"/> stays as it was.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    public static void WriteTo(string path, Action<string> writeFile)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(writeFile);
         string full = Path.GetFullPath(path);
         if (Path.GetDirectoryName(full) is { } folder && !Directory.Exists(folder))
             throw new DirectoryNotFoundException($"{path}: cannot write the file, the folder {folder} does not exist.");
         string temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
+            writeFile(temp);
             File.Move(temp, full, overwrite: true);
         }
         catch

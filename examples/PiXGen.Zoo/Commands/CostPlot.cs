@@ -114,11 +114,7 @@ public static class CostPlot
         string title = string.Join(" vs ", reports.Select(r => r.Name));
         macs.Title($"{title}: MACs per stage (compile time, batch 1, torchvision convention)");
         parameters.Title("parameters per stage");
-        // Whole or not at all: drawn to a temporary file beside the target, then moved over it.
-        var full = Path.GetFullPath(pngPath);
-        if (!Directory.Exists(Path.GetDirectoryName(full))) throw new DirectoryNotFoundException($"cannot write {pngPath}: the folder {Path.GetDirectoryName(full)} does not exist");
-        multi.SavePng(full + ".tmp", Width, Height);
-        File.Move(full + ".tmp", full, overwrite: true);
+        PiXGen.AtomicFile.WriteTo(pngPath, temp => multi.SavePng(temp, Width, Height));   // whole or not at all
         return names.Count;
     }
 }

@@ -49,7 +49,7 @@ public static class CurvesPlot
         accuracy.XLabel("epoch");
         accuracy.YLabel("%");
         accuracy.ShowLegend(Alignment.LowerRight);
-        multi.SavePng(pngPath, 900, 900);
+        PiXGen.AtomicFile.WriteTo(pngPath, temp => multi.SavePng(temp, 900, 900));
         return pngPath;
     }
 }

@@ -272,7 +272,7 @@ public static class Trainer
             var (weights, optimizerPath, state) = CheckpointFiles(folder, Name, epoch);
             Directory.CreateDirectory(Path.GetDirectoryName(weights)!);
             Checkpoint.Save(Model, weights);
-            optimizer.save_state_dict(optimizerPath);
+            AtomicFile.WriteTo(optimizerPath, temp => optimizer.save_state_dict(temp));
             var json = new JsonObject {
                 ["model"] = Name, ["epoch"] = epoch, ["epochs"] = o.Epochs, ["step"] = atStep, ["batch"] = o.BatchSize,
                 ["lr"] = o.LearningRate, ["momentum"] = o.Momentum, ["weight_decay"] = o.WeightDecay, ["seed"] = o.Seed,

@@ -375,7 +375,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, decl.AttributeLocation, decl.Name, problem));
             return null;
         }
-        int errors = diagnostics.Count(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
+        int errors = diagnostics.Count(IsError);
         if (source!.Like is not null)
         {
             source = ReuseDeclaration(source, networks, blocks, diagnostics, depth + 1);
@@ -398,9 +398,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                 int at = list.FindIndex(a => a.Name == kv.Key);
                 if (at < 0)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownParameter, with.Location, where, kv.Key, source.Name,
-                        list.Count == 0 ? "(none)" : string.Join(", ", list.Select(a => a.Name)),
-                        Suggest.Closest(kv.Key, list.Select(a => a.Name)) is { } near ? $" (did you mean '{near}'?)" : ""));
+                    diagnostics.Add(DiagnosticInfo.UnknownArgument(with.Location, where, kv.Key, source.Name, list.Select(a => a.Name).ToList(), renameFix: false));
                     continue;
                 }
                 list[at] = list[at] with { Default = kv.Value.ToSource(n => n), Location = with.Location };
@@ -411,7 +409,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         foreach (var a in args.Where(a => a.Default is null))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, decl.With?.Location ?? decl.AttributeLocation,
                 $"{decl.Name} (Like {source.Name})", a.Name));
-        if (diagnostics.Count(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error) > errors) return null;
+        if (diagnostics.Count(IsError) > errors) return null;
         return decl with
         {
             Input = decl.Input ?? source.Input,
@@ -425,7 +423,9 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
     private static readonly PiXOptionsDecl DefaultPiXOptions = new("0.5", 0, 0, false, true);
 
     private static bool HasErrors(List<DiagnosticInfo> diagnostics)
-        => diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
+        => diagnostics.Any(IsError);
+
+    private static bool IsError(DiagnosticInfo d) => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error;
 
     /// <summary>PIX0300: what network-wide substitution replaced, read back from the PiX network's IR.</summary>
     private static DiagnosticInfo PiXSummary(ClassDecl network, LayerNode ir)

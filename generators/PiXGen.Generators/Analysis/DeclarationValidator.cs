@@ -328,12 +328,7 @@ public static class DeclarationValidator
         }
         foreach (var kv in given)
             if (!block.Args.Any(a => a.Name == kv.Key))
-            {
-                var near = Parsing.Suggest.Closest(kv.Key, block.Args.Select(a => a.Name));
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownParameter, item.Location, where, kv.Key, block.Name,
-                    block.Args.Count == 0 ? "(none)" : string.Join(", ", block.Args.Select(a => a.Name)),
-                    near is not null ? $" (did you mean '{near}'?)" : "").WithArgumentRename(kv.Key, near));
-            }
+                diagnostics.Add(DiagnosticInfo.UnknownArgument(item.Location, where, kv.Key, block.Name, block.Args.Select(a => a.Name).ToList(), renameFix: true));
         foreach (var a in block.Args)
             if (a.Default is null && !given.Any(kv => kv.Key == a.Name))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, a.Name));

@@ -94,10 +94,7 @@ public sealed class ShapeInference
         foreach (var kv in given)
             if (!cls.Args.Any(a => a.Name == kv.Key))
             {
-                var near = Suggest.Closest(kv.Key, cls.Args.Select(a => a.Name));
-                _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownParameter, site, where, kv.Key, cls.Name,
-                    cls.Args.Count == 0 ? "(none)" : string.Join(", ", cls.Args.Select(a => a.Name)),
-                    near is not null ? $" (did you mean '{near}'?)" : "").WithArgumentRename(kv.Key, near));
+                _diagnostics.Add(DiagnosticInfo.UnknownArgument(site, where, kv.Key, cls.Name, cls.Args.Select(a => a.Name).ToList(), renameFix: true));
                 throw new Abort();
             }
         foreach (var arg in cls.Args)

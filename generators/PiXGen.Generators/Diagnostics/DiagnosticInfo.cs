@@ -44,6 +44,20 @@ public sealed record DiagnosticInfo(string Id, EquatableArray<string> Arguments,
             if (seen.Add(d)) yield return d;
     }
 
+    /// <summary>
+    /// PIX0005: <paramref name="written"/> is not an argument of <paramref name="className"/>, whose arguments are
+    /// <paramref name="known"/>; the message lists them and names the nearest. With <paramref name="renameFix"/> (a
+    /// [Use] argument) the code fix's rename goes with it.
+    /// </summary>
+    public static DiagnosticInfo UnknownArgument(LocationInfo? location, string where, string written, string className,
+        IReadOnlyCollection<string> known, bool renameFix)
+    {
+        var near = Parsing.Suggest.Closest(written, known);
+        var d = Create(DiagnosticDescriptors.UnknownParameter, location, where, written, className,
+            known.Count == 0 ? "(none)" : string.Join(", ", known), near is not null ? $" (did you mean '{near}'?)" : "");
+        return renameFix ? d.WithArgumentRename(written, near) : d;
+    }
+
     /// <summary>This diagnostic with one more code-fix property; a null value adds nothing.</summary>
     public DiagnosticInfo With(string key, string? value)
         => value is null ? this : this with { Properties = Properties.Concat(new[] { key, value }).ToEquatableArray() };

@@ -46,8 +46,11 @@ public abstract class DefinedKind
     /// <summary>Its cost definition for these setting values.</summary>
     public virtual LayerSpec Spec(IReadOnlyList<double> values) => new ActivationSpec(Name);
 
-    /// <summary>The C# expression generated code builds the module with; <paramref name="values"/>: the settings as C# expressions.</summary>
-    public abstract string Module(IReadOnlyList<string> values);
+    /// <summary>
+    /// The C# expression generated code builds the module with; <paramref name="channels"/>: the input channels as a C#
+    /// expression (parenthesised where needed), <paramref name="values"/>: the settings as C# expressions.
+    /// </summary>
+    public abstract string Module(string channels, IReadOnlyList<string> values);
 
     /// <summary>
     /// The C# expression of the output channels, from the input channels' expression and the settings' C# expressions
@@ -69,6 +72,12 @@ public abstract class DefinedKind
 
     /// <summary>Writes the layer on <paramref name="x"/> as ONNX (opset 17) nodes ending in <paramref name="output"/>.</summary>
     public abstract void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values);
+
+    /// <summary>
+    /// The PyTorch module (Python source, <c>nn</c> = <c>torch.nn</c>) the PyTorch backend builds for <paramref name="channels"/>
+    /// input channels; <paramref name="real"/> writes a real setting as a Python literal.
+    /// </summary>
+    public abstract string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real);
 #endif
 
     /// <summary>Every defined kind by name.</summary>
@@ -77,6 +86,7 @@ public abstract class DefinedKind
         ["ELU"] = new Elu(),
         ["Mish"] = new Mish(),
         ["PixelShuffle"] = new PixelShuffle(),
+        ["InstanceNorm2d"] = new InstanceNorm2d(),
     };
 
     /// <summary><c>nn.ELU(alpha)</c>: x for x &gt; 0, α(eˣ − 1) otherwise.</summary>
@@ -84,11 +94,12 @@ public abstract class DefinedKind
     {
         public override string Name => "ELU";
         public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("Alpha", "alpha", false, 1.0) };
-        public override string Module(IReadOnlyList<string> values) => $"global::TorchSharp.torch.nn.ELU({values[0]})";
+        public override string Module(string channels, IReadOnlyList<string> values) => $"global::TorchSharp.torch.nn.ELU({values[0]})";
 #if !PIXGEN_GENERATOR
         public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.elu(x, values[0]);
         public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
             => onnx.Op("Elu", output, new[] { x }, ("alpha", values[0]));
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => $"nn.ELU({real(values[0])})";
 #endif
     }
 
@@ -96,12 +107,13 @@ public abstract class DefinedKind
     private sealed class Mish : DefinedKind
     {
         public override string Name => "Mish";
-        public override string Module(IReadOnlyList<string> values) => "global::TorchSharp.torch.nn.Mish()";
+        public override string Module(string channels, IReadOnlyList<string> values) => "global::TorchSharp.torch.nn.Mish()";
 #if !PIXGEN_GENERATOR
         public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.mish(x);
         // ONNX's own Mish is opset 18; the exporter writes opset 17.
         public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
             => onnx.Op("Mul", output, new[] { x, onnx.Op("Tanh", onnx.Fresh(output, "tanh"), new[] { onnx.Op("Softplus", onnx.Fresh(output, "softplus"), new[] { x }) }) });
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => "nn.Mish()";
 #endif
     }
 
@@ -116,13 +128,50 @@ public abstract class DefinedKind
         public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("UpscaleFactor", "upscale_factor", true, null) };
         public override string? Check(Dims x, IReadOnlyList<double> values) => new PixelShuffleSpec((long)values[0]).Check(x);
         public override LayerSpec Spec(IReadOnlyList<double> values) => new PixelShuffleSpec((long)values[0]);
-        public override string Module(IReadOnlyList<string> values) => $"global::TorchSharp.torch.nn.PixelShuffle({values[0]})";
+        public override string Module(string channels, IReadOnlyList<string> values) => $"global::TorchSharp.torch.nn.PixelShuffle({values[0]})";
         public override string? OutChannels(string channels, IReadOnlyList<string> values) => $"{channels} / ({values[0]} * {values[0]})";
 #if !PIXGEN_GENERATOR
         public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.pixel_shuffle(x, (long)values[0]);
         // DepthToSpace's CRD mode is PixelShuffle's channel order.
         public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
             => onnx.Op("DepthToSpace", output, new[] { x }, ("blocksize", (long)values[0]), ("mode", "CRD"));
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => $"nn.PixelShuffle({(long)values[0]})";
+#endif
+    }
+
+    /// <summary>
+    /// <c>nn.InstanceNorm2d(C, eps)</c> with PyTorch's defaults (no affine parameters, no running statistics): each
+    /// sample's channel is normalised by its own spatial mean and biased variance, in training and in eval alike.
+    /// No parameters or buffers; paper convention 2 per output element, as the other normalisations.
+    /// </summary>
+    private sealed class InstanceNorm2d : DefinedKind
+    {
+        public override string Name => "InstanceNorm2d";
+        public override bool IsActivation => false;
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("Eps", "eps", false, 1e-5) };
+        public override string? Check(Dims x, IReadOnlyList<double> values)
+            => values[0] <= 0 ? $"Eps must be positive, got {values[0].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}."
+                : x.Rank != 3 ? $"needs a C×H×W input, got {x}."
+                : x.H * x.W < 2 ? $"needs more than one spatial element per channel (PyTorch refuses it), got {x}." : null;
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new NormSpec(Name, Affine: false);
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => $"global::TorchSharp.torch.nn.InstanceNorm2d({channels}, {values[0]})";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values)
+            => nn.functional.instance_norm(x, eps: values[0]);
+        // Written out (ONNX's InstanceNormalization needs scale and bias inputs of the channel count): with m the
+        // spatial mean, y = (x − m) / √(mean((x − m)²) + eps).
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+        {
+            string Mean(string v, string suffix) => onnx.Op("ReduceMean", onnx.Fresh(output, suffix), new[] { v }, ("axes", new long[] { 2, 3 }), ("keepdims", 1L));
+            var centred = onnx.Op("Sub", onnx.Fresh(output, "centred"), new[] { x, Mean(x, "mean") });
+            var variance = Mean(onnx.Op("Mul", onnx.Fresh(output, "square"), new[] { centred, centred }), "variance");
+            var eps = onnx.Op("Constant", onnx.Fresh(output, "eps"), Array.Empty<string>(), ("value_float", values[0]));
+            var std = onnx.Op("Sqrt", onnx.Fresh(output, "std"), new[] { onnx.Op("Add", onnx.Fresh(output, "shifted"), new[] { variance, eps }) });
+            onnx.Op("Div", output, new[] { centred, std });
+        }
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"nn.InstanceNorm2d({channels}, eps={real(values[0])})";
 #endif
     }
 }
@@ -149,7 +198,7 @@ public interface IOnnxOps
 {
     /// <summary>
     /// Adds node <paramref name="type"/> from <paramref name="inputs"/> to <paramref name="output"/> with attributes (a double
-    /// is written as a float, a long as an int, a string as a string); returns <paramref name="output"/>.
+    /// is written as a float, a long as an int, a long[] as ints, a string as a string); returns <paramref name="output"/>.
     /// </summary>
     string Op(string type, string output, string[] inputs, params (string Name, object Value)[] attributes);
 

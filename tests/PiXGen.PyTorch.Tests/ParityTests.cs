@@ -14,7 +14,8 @@ namespace PiXGen.PyTorch.Tests;
 
 /// <summary>
 /// The exported PyTorch module against the generated TorchSharp module, with the same weights (C# writes a .pt
-/// checkpoint, Python loads it through the manifest check): eval outputs of every zoo network (rel ≤ 1e-5), and one SGD
+/// checkpoint, Python loads it through the manifest check): eval outputs of every zoo network and of a network of every
+/// defined layer kind (rel ≤ 1e-5), and one SGD
 /// step in float64 (loss, gradients, updated parameters and BatchNorm buffers, ≤ 1e-8).
 /// </summary>
 public class ParityTests
@@ -54,7 +55,8 @@ public class ParityTests
         var dir = TempDir();
         var cases = new List<object>();
         var left = new List<string>();
-        foreach (var info in ZooCatalog.Models) {
+        // The zoo, and this project's network of every defined layer kind (DefinedKindNetworks.cs).
+        foreach (var info in ZooCatalog.Models.Concat(PiXGen.Generated.PiXGenNetworks.All)) {
             if (info.Parameters > MaxParameters) { left.Add(info.Name); continue; }
             using var scope = NewDisposeScope();
             using var module = info.Create();

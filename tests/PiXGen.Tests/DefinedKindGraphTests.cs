@@ -6,13 +6,13 @@ using static TorchSharp.torch;
 namespace PiXGen.Tests;
 
 /// <summary>
-/// ELU, Mish and PixelShuffle, defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
+/// ELU, Mish, PixelShuffle and InstanceNorm2d, defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
 /// dataflow graph: the executor, fusion (activations fold into the convolution before them; the shuffle stays) and ONNX
-/// export (Elu; x·Tanh(Softplus(x)); DepthToSpace CRD) run by ONNX Runtime, each against the TorchSharp modules.
+/// export (Elu; x·Tanh(Softplus(x)); DepthToSpace CRD; instance statistics by ReduceMean) run by ONNX Runtime, each against the TorchSharp modules.
 /// </summary>
 public class DefinedKindGraphTests
 {
-    /// <summary>"activations": conv → ELU(α 0.5) → conv → Mish → conv → ELU; "shuffle": conv 3→12 → ReLU → PixelShuffle(2) → conv 3→4.</summary>
+    /// <summary>"activations": conv → ELU(α 0.5) → conv → Mish → conv → ELU; "shuffle": conv 3→12 → ReLU → PixelShuffle(2) → InstanceNorm2d(eps 1e-3) → conv 3→4.</summary>
     private static (nn.Module<Tensor, Tensor> module, NetworkGraph graph) Net(string name)
     {
         if (name == "activations")
@@ -29,14 +29,15 @@ public class DefinedKindGraphTests
         }
         var shuffleNet = nn.Sequential(
             ("conv1", nn.Conv2d(3, 12, 3, padding: 1)), ("relu", nn.ReLU()),
-            ("shuffle", nn.PixelShuffle(2)), ("conv2", nn.Conv2d(3, 4, 1)));
+            ("shuffle", nn.PixelShuffle(2)), ("norm", nn.InstanceNorm2d(3, 1e-3)), ("conv2", nn.Conv2d(3, 4, 1)));
         var b = new NetworkGraphBuilder("ShuffleNet", 3, 5, 6);
         var head = b.Build(b.Act(b.Conv(NetworkGraph.InputName, "conv1", 12, 3, p: 1, bias: true), "relu", "ReLU"));
         GraphAttribute A(string attribute, string value) => new(attribute, value);
         var nodes = head.Nodes.Concat(new[]
         {
             new GraphNode("shuffle", "PixelShuffle", new[] { "relu" }, null, new[] { A("upscale_factor", "2") }, new long[] { 3, 10, 12 }),
-            new GraphNode("conv2", "Conv2d", new[] { "shuffle" }, "conv2", new[]
+            new GraphNode("norm", "InstanceNorm2d", new[] { "shuffle" }, null, new[] { A("eps", "0.001") }, new long[] { 3, 10, 12 }),
+            new GraphNode("conv2", "Conv2d", new[] { "norm" }, "conv2", new[]
             {
                 A("in", "3"), A("out", "4"), A("kernel", "1,1"), A("stride", "1,1"), A("padding", "0,0"), A("dilation", "1,1"),
                 A("groups", "1"), A("bias", "true"),
@@ -70,7 +71,7 @@ public class DefinedKindGraphTests
     [Theory]
     [InlineData("activations", "ELU,Mish,ELU", 0)]
     [InlineData("shuffle", "ReLU,", 1)]
-    public void Fusion_folds_the_activations_keeps_the_shuffle_and_the_output(string name, string fusedActivations, int shuffles)
+    public void Fusion_folds_the_activations_keeps_the_shuffle_the_norm_and_the_output(string name, string fusedActivations, int shuffles)
     {
         var (module, graph) = Net(name);
         using var _ = module;
@@ -79,6 +80,7 @@ public class DefinedKindGraphTests
         Assert.Equal(fusedActivations, string.Join(",", result.Graph.Nodes.Where(n => n.Op == "Conv2d").Select(n => n.Get("activation"))));
         Assert.DoesNotContain(result.Graph.Nodes, n => GraphOps.Activations.Contains(n.Op));
         Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "PixelShuffle"));
+        Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "InstanceNorm2d"));
         using var input = GraphTestNets.Input(graph, 2);
         using var expected = module.call(input);
         using var actual = GraphExecutor.Run(result.Graph, result.Weights, input);

@@ -5,30 +5,17 @@ so the generator tests can check the generated [ELU]/[Mish] layers against PyTor
 
 usage: /usr/bin/python3 tools/reference/activations.py
 """
-import json, os
 import torch
+from layer_cases import case, floats, write
 
 torch.manual_seed(20)
 x = (torch.randn(2, 3, 4, 5) * 3).float()  # wide enough to reach ELU's and Mish's saturated ranges
 
-def record(module):
-    y = module(x)
-    return {
-        "state_dict_keys": list(module.state_dict().keys()),
-        "parameters": sum(p.numel() for p in module.parameters()),
-        "shape": list(y.shape),
-        "output": [float(v) for v in y.flatten().tolist()],
-    }
-
 cases = {
-    "elu_alpha_0.5": record(torch.nn.ELU(alpha=0.5)),
-    "elu": record(torch.nn.ELU()),
-    "mish": record(torch.nn.Mish()),
+    "elu_alpha_0.5": case(torch.nn.ELU(alpha=0.5), x),
+    "elu": case(torch.nn.ELU(), x),
+    "mish": case(torch.nn.Mish(), x),
     # the order a network [ELU(Alpha = 0.5)] then [Mish] applies them
-    "elu_alpha_0.5_then_mish": record(torch.nn.Sequential(torch.nn.ELU(alpha=0.5), torch.nn.Mish())),
+    "elu_alpha_0.5_then_mish": case(torch.nn.Sequential(torch.nn.ELU(alpha=0.5), torch.nn.Mish()), x),
 }
-out = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "PiXGen.Generators.Tests", "Reference", "activations.json")
-with open(out, "w") as f:
-    json.dump({"torch": torch.__version__, "input_shape": list(x.shape), "input": [float(v) for v in x.flatten().tolist()],
-               "cases": cases}, f, indent=0)
-print(f"{len(cases)} cases -> {out}")
+write("activations.json", cases, input_shape=list(x.shape), input=floats(x))

@@ -5,25 +5,12 @@ tests can check the generated [PixelShuffle] layer against PyTorch without Pytho
 
 usage: /usr/bin/python3 tools/reference/pixel_shuffle.py
 """
-import json, os
 import torch
+from layer_cases import case, write
 
 torch.manual_seed(20)
 cases = {}
 for r, shape in [(2, (2, 8, 3, 4)), (3, (1, 18, 2, 3))]:
     x = torch.randn(*shape).float()
-    m = torch.nn.PixelShuffle(r)
-    y = m(x)
-    cases[f"r{r}"] = {
-        "upscale_factor": r,
-        "input_shape": list(x.shape),
-        "input": [float(v) for v in x.flatten().tolist()],
-        "state_dict_keys": list(m.state_dict().keys()),
-        "parameters": sum(p.numel() for p in m.parameters()),
-        "shape": list(y.shape),
-        "output": [float(v) for v in y.flatten().tolist()],
-    }
-out = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "PiXGen.Generators.Tests", "Reference", "pixel_shuffle.json")
-with open(out, "w") as f:
-    json.dump({"torch": torch.__version__, "cases": cases}, f, indent=0)
-print(f"{len(cases)} cases -> {out}")
+    cases[f"r{r}"] = case(torch.nn.PixelShuffle(r), x, with_input=True, upscale_factor=r)
+write("pixel_shuffle.json", cases)

@@ -521,10 +521,10 @@ public sealed class ModuleEmitter
             {
                 var kind = DefinedKind.All[item.AttributeName];
                 var values = kind.Settings.Select(s => s.Integer ? S(s.Name)! : Lit(item.Get(s.Name) ?? s.Default!.Value.ToString("R", CultureInfo.InvariantCulture))).ToList();
-                if (kind.IsActivation) return (kind.Module(values), Same);
+                if (kind.IsActivation) return (kind.Module(c, values), Same);
                 _spatialArea = null;
                 var outC = kind.OutChannels(Paren(c), values.Select(Paren).ToList());
-                return (kind.Module(values), outC is null ? Same : _ => outC);
+                return (kind.Module(c, values), outC is null ? Same : _ => outC);
             }
             case LayerKind.GELU:
                 return (item.Get("Approximate") == "tanh" ? $"{NN}.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh)" : $"{NN}.GELU()", Same);

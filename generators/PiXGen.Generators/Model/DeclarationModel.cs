@@ -12,7 +12,7 @@ public enum LayerKind
     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation,
     GELU, LeakyReLU, Hardsigmoid, Tanh, GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
     StochasticDepth, ChannelShuffle,
-    /// <summary>A kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ELU, Mish, PixelShuffle): its name is the item's attribute name.</summary>
+    /// <summary>A kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ELU, Mish, PixelShuffle, InstanceNorm2d): its name is the item's attribute name.</summary>
     Defined,
     /// <summary>An explicit PiX layer (PiXGen.PiX.PiXLayer).</summary>
     PiX,

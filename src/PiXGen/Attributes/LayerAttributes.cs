@@ -76,6 +76,16 @@ public sealed class ELUAttribute : LayerAttribute
 /// <summary><c>nn.Mish</c>: x · tanh(softplus(x)).</summary>
 public sealed class MishAttribute : LayerAttribute { }
 
+/// <summary>
+/// <c>nn.InstanceNorm2d(C)</c> as PyTorch builds it by default (<c>affine=False</c>, <c>track_running_stats=False</c>):
+/// normalises each sample's channel over its H×W positions, in training and eval alike; no parameters. C is the input's.
+/// </summary>
+public sealed class InstanceNorm2dAttribute : LayerAttribute
+{
+    /// <summary>Added to the variance; 1e-5 by default, as in PyTorch.</summary>
+    public double Eps { get; set; } = 1e-5;
+}
+
 /// <summary><c>nn.PixelShuffle(r)</c>: C×H×W → C/r²×rH×rW (the rearrangement of sub-pixel convolution).</summary>
 public sealed class PixelShuffleAttribute : LayerAttribute
 {

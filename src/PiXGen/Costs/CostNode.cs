@@ -21,7 +21,7 @@ public enum CostOp
     GELU, LeakyReLU, Hardsigmoid, Tanh, GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
     StochasticDepth, ChannelShuffle,
 #pragma warning restore CS1591
-    /// <summary>A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ELU, Mish, PixelShuffle); its type names it.</summary>
+    /// <summary>A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ELU, Mish, PixelShuffle, InstanceNorm2d); its type names it.</summary>
     Defined,
 }
 

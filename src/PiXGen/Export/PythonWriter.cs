@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using PiXGen.Definitions;
 using PiXGen.Graph;
 using PiXGen.Init;
 using TorchSharp.Modules;
@@ -100,7 +101,7 @@ internal sealed class PythonWriter
         for (int i = 0; i < graph.Nodes.Count; i++) {
             var n = graph.Nodes[i];
             string? leaf = n.Module;
-            if (leaf is null && StatelessModules.Contains(n.Op) && modules.TryGetValue(n.Output, out var m) && !m.children().Any()
+            if (leaf is null && (StatelessModules.Contains(n.Op) || DefinedKind.All.ContainsKey(n.Op)) && modules.TryGetValue(n.Output, out var m) && !m.children().Any()
                 && !tree.ContainsKey(n.Output))
                 leaf = n.Output;
             owner[i] = leaf ?? n.Output;
@@ -404,7 +405,7 @@ internal sealed class PythonWriter
         case "Upsample":
             return $"nn.Upsample({UpsampleArgs(n)})";
         default:
-            throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op} has no PyTorch module in the exporter.");
+            return DefinedModule(n) ?? throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op} has no PyTorch module in the exporter.");
         }
     }
 
@@ -436,7 +437,8 @@ internal sealed class PythonWriter
         case "Flatten": return $"torch.flatten({x}, 1)";
         case "Upsample": return $"F.interpolate({x}, {UpsampleArgs(n)})";
         default:
-            throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op}{(n.Module is null ? "" : $" (module '{n.Module}')")} has no inline PyTorch form in the exporter.");
+            return DefinedModule(n) is { } module ? $"{module}({x})"
+                : throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op}{(n.Module is null ? "" : $" (module '{n.Module}')")} has no inline PyTorch form in the exporter.");
         }
     }
 
@@ -466,6 +468,12 @@ internal sealed class PythonWriter
     private static string Int(long v) => v.ToString(CultureInfo.InvariantCulture);
     private static string PairText(long[] p) => p[0] == p[1] ? Int(p[0]) : $"({Int(p[0])}, {Int(p[1])})";
     private static string Dims(IEnumerable<long> shape) => string.Join("×", shape.Select(Int));
+
+    /// <summary>The PyTorch module of a kind defined in src/PiXGen.Definitions/DefinedKinds.cs, or null for another op.</summary>
+    private string? DefinedModule(GraphNode n)
+        => DefinedKind.All.TryGetValue(n.Op, out var kind)
+            ? kind.PyTorch(GraphOps.ShapeOf(graph, n.Inputs[0])[0], kind.Values((s, fallback) => n.GetDouble(s.GraphName, fallback)), Real)
+            : null;
 
     internal static string Real(double v)
     {

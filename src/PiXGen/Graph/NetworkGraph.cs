@@ -23,7 +23,7 @@ namespace PiXGen.Graph;
 /// <item><c>Linear</c>: in, out, bias.</item>
 /// <item>Activations (no attributes unless stated): <c>ReLU</c>, <c>ReLU6</c>, <c>SiLU</c>, <c>Sigmoid</c>, <c>Hardswish</c>,
 /// <c>Hardsigmoid</c>, <c>Tanh</c>, <c>GELU</c> (approximate: none|tanh), <c>LeakyReLU</c> (slope), and the activations of
-/// <c>PiXGen.Definitions.DefinedKind.All</c>: <c>ELU</c> (alpha), <c>Mish</c>; and <c>PixelShuffle</c> (upscale_factor).</item>
+/// <c>PiXGen.Definitions.DefinedKind.All</c>: <c>ELU</c> (alpha), <c>Mish</c>; <c>PixelShuffle</c> (upscale_factor); <c>InstanceNorm2d</c> (eps).</item>
 /// <item>Identity in eval: <c>Identity</c>, <c>Dropout</c> (p), <c>StochasticDepth</c> (p, mode).</item>
 /// <item><c>MaxPool2d</c>/<c>AvgPool2d</c>: kernel, stride, padding (pairs), ceil, and for AvgPool2d count_include_pad.</item>
 /// <item><c>AdaptiveAvgPool2d</c>/<c>AdaptiveMaxPool2d</c>: size (pair).</item>

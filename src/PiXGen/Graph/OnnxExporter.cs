@@ -160,6 +160,7 @@ public static class OnnxExporter
             => Op(type, output, inputs, attributes.Select(a => a.Value switch {
                 double d => Real(a.Name, d),
                 long l => Int(a.Name, l),
+                long[] ls => Ints(a.Name, ls),
                 string s => Text(a.Name, s),
                 _ => throw new ArgumentException($"ONNX attribute '{a.Name}': a {a.Value?.GetType().Name ?? "null"} has no ONNX form."),
             }).ToArray());

@@ -1,0 +1,35 @@
+using PiXGen;
+using TorchSharp.Modules;
+
+namespace PiXGen.PyTorch.Tests;
+
+/// <summary>
+/// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ELU, Mish, PixelShuffle, InstanceNorm2d) in one
+/// network, so the PyTorch backend's parity test covers them beside the zoo (<see cref="ParityTests"/>).
+/// </summary>
+[Network(Input = "3x16x16", Name = "defined_kinds")]
+public partial class DefinedKindsNet
+{
+    [Conv2d(16, Kernel = 3, Padding = 1)] readonly Conv2d conv1;
+    [ELU(Alpha = 0.5)] readonly ELU elu;
+    [PixelShuffle(2)] readonly PixelShuffle shuffle;
+    [InstanceNorm2d(Eps = 0.001)] readonly InstanceNorm2d norm;
+    [Conv2d(8, Kernel = 3, Stride = 2, Padding = 1)] readonly Conv2d conv2;
+    [Mish] readonly Mish mish;
+    [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d pool;
+    [Flatten] readonly Flatten flatten;
+    [Linear(10)] readonly Linear fc;
+}
+
+/// <summary>The parity test's coverage of the defined kinds (no Python needed).</summary>
+public class DefinedKindNetworkTests
+{
+    [Fact]
+    public void The_network_is_in_the_catalogue_and_uses_every_defined_kind()
+    {
+        var info = System.Linq.Enumerable.Single(PiXGen.Generated.PiXGenNetworks.All, i => i.Name == "defined_kinds");
+        using var module = info.Create();
+        var ops = System.Linq.Enumerable.ToHashSet(System.Linq.Enumerable.Select(((PiXGen.Graph.IHasGraph)module).Graph.Nodes, n => n.Op));
+        Assert.Empty(System.Linq.Enumerable.Except(PiXGen.Definitions.DefinedKind.All.Keys, ops));
+    }
+}

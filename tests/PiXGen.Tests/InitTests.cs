@@ -96,6 +96,14 @@ public class InitTests
     }
 
     [Fact]
+    public void The_scheme_constants_are_exactly_the_shared_word_list_the_generator_checks()
+    {
+        // InitSchemes.All is src/PiXGen.Definitions/Words.cs's list, which the generator's [Init] check reads too.
+        var constants = typeof(InitSchemes).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToArray();
+        Assert.Equal(constants.OrderBy(s => s, StringComparer.Ordinal), InitSchemes.All.OrderBy(s => s, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void EfficientNet_b0_layers_initialise_like_torchvision_per_tensor()
     {
         // torchvision's efficientnet_b0 module tree (names, layer kinds, shapes) built from TorchSharp layers and

@@ -31,12 +31,12 @@ public static class DeclarationValidator
     public static readonly IReadOnlyDictionary<(LayerKind Kind, string Setting), string[]> TextChoices =
         new Dictionary<(LayerKind, string), string[]>
         {
-            [(LayerKind.GELU, "Approximate")] = new[] { "none", "tanh" },
-            [(LayerKind.Upsample, "Mode")] = new[] { "nearest", "bilinear" },
-            [(LayerKind.StochasticDepth, "Mode")] = new[] { "row", "batch" },
-            // PiXGen.Layers.SqueezeExcitation.Activations and ScaleActivations (the runtime checks them too).
-            [(LayerKind.SqueezeExcitation, "Activation")] = new[] { "ReLU", "SiLU", "ReLU6", "Hardswish", "GELU" },
-            [(LayerKind.SqueezeExcitation, "ScaleActivation")] = new[] { "Sigmoid", "Hardsigmoid" },
+            // The lists are shared with the runtime's checks (src/PiXGen.Definitions/Words.cs).
+            [(LayerKind.GELU, "Approximate")] = Words.GeluApproximations,
+            [(LayerKind.Upsample, "Mode")] = Words.UpsampleModes,
+            [(LayerKind.StochasticDepth, "Mode")] = Words.StochasticDepthModes,
+            [(LayerKind.SqueezeExcitation, "Activation")] = Words.SqueezeExcitationActivations,
+            [(LayerKind.SqueezeExcitation, "ScaleActivation")] = Words.SqueezeExcitationScaleActivations,
         };
 
     /// <summary>The settings that take a height×width pair ("1x7" or new[] { 1, 7 }) as well as one integer.</summary>

@@ -161,12 +161,8 @@ public sealed record WithDecl(string Text, LocationInfo? Location);
 /// <summary>[Init(scheme, ZeroInitResidual, Seed)] on a class, as written.</summary>
 public sealed record InitDecl(string Scheme, bool ZeroInitResidual, long? Seed, LocationInfo? Location)
 {
-    /// <summary>The schemes PiXGen.Init.Initializer knows (src/PiXGen/Init/InitPlan.cs).</summary>
-    public static readonly string[] Schemes =
-    {
-        "torchvision-resnet", "torchvision-mobilenet", "torchvision-efficientnet", "torchvision-vgg", "torchvision-densenet",
-        "torchvision-regnet", "torchvision-googlenet", "xavier", "torchsharp-default",
-    };
+    /// <summary>The schemes PiXGen.Init.Initializer knows (shared with the runtime: src/PiXGen.Definitions/Words.cs).</summary>
+    public static readonly string[] Schemes = Definitions.Words.InitSchemes;
 }
 
 /// <summary>[Output(channels, Stride = s)]: what a hand-written forward outputs.</summary>

@@ -46,12 +46,8 @@ public static class InitSchemes
     /// Kaiming-uniform with a = √5 (U(±1/√fan_in)) and bias U(±1/√fan_in); norms 1/0.</summary>
     public const string TorchSharpDefault = "torchsharp-default";
 
-    /// <summary>Every scheme name, in documentation order.</summary>
-    public static IReadOnlyList<string> All { get; } = new[]
-    {
-        TorchvisionResNet, TorchvisionMobileNet, TorchvisionEfficientNet, TorchvisionVgg, TorchvisionDenseNet,
-        TorchvisionRegNet, TorchvisionGoogLeNet, Xavier, TorchSharpDefault,
-    };
+    /// <summary>Every scheme name, in documentation order (the list the generator checks [Init] against too).</summary>
+    public static IReadOnlyList<string> All { get; } = Definitions.Words.InitSchemes;
 
     /// <summary>Whether <paramref name="scheme"/> names a known scheme (exact, case-sensitive).</summary>
     public static bool IsKnown(string? scheme) => scheme is not null && All.Contains(scheme, StringComparer.Ordinal);

@@ -13,10 +13,10 @@ namespace PiXGen.Layers;
 public sealed class SqueezeExcitation : nn.Module<Tensor, Tensor>
 {
     /// <summary>The activations after <c>fc1</c>: ReLU (default), SiLU, ReLU6, Hardswish, GELU.</summary>
-    public static readonly string[] Activations = { "ReLU", "SiLU", "ReLU6", "Hardswish", "GELU" };
+    public static readonly string[] Activations = Definitions.Words.SqueezeExcitationActivations;
 
     /// <summary>The scale activations after <c>fc2</c>: Sigmoid (default), Hardsigmoid.</summary>
-    public static readonly string[] ScaleActivations = { "Sigmoid", "Hardsigmoid" };
+    public static readonly string[] ScaleActivations = Definitions.Words.SqueezeExcitationScaleActivations;
 
     private readonly Conv2d fc1;
     private readonly Conv2d fc2;

@@ -14,7 +14,8 @@ public sealed class StochasticDepth : nn.Module<Tensor, Tensor>
     public StochasticDepth(double p, string mode = "row") : base(nameof(StochasticDepth))
     {
         if (!(p >= 0 && p <= 1)) throw new System.ArgumentException($"StochasticDepth: drop probability must be between 0 and 1, got {p}.");
-        if (mode != "row" && mode != "batch") throw new System.ArgumentException($"StochasticDepth: mode must be \"row\" or \"batch\", got \"{mode}\".");
+        if (System.Array.IndexOf(Definitions.Words.StochasticDepthModes, mode) < 0)
+            throw new System.ArgumentException($"StochasticDepth: mode must be \"row\" or \"batch\", got \"{mode}\".");
         P = p;
         Mode = mode;
     }

@@ -140,7 +140,9 @@ internal static class GraphTestNets
         x = g.Identity(x, "sd", "StochasticDepth", ("p", 0.1), ("mode", "row"));
         x = g.Flatten(x, "flatten");
         x = g.Linear(x, "fc", 5);
-        return (new OpsModule(), g.Build(x));
+        var module = new OpsModule();
+        SeedParameters(module, 11);
+        return (module, g.Build(x));
     }
 
     /// <summary>The TorchSharp module <see cref="OpsNet"/> describes, layer by layer.</summary>
@@ -187,6 +189,22 @@ internal static class GraphTestNets
             x = nn.functional.adaptive_max_pool2d(x, new long[] { 3, 3 });
             x = fc.call(x.flatten(1));
             return x.MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>
+    /// Draws every parameter of <paramref name="module"/> from its own generator (uniform, ±1/√fan-in for weights, ±0.1
+    /// for vectors), so a test's weights do not depend on which tests drew from libtorch's global generator before it
+    /// (OpsNet's executor check once missed its 1e-6 bound in a full parallel run with such weights).
+    /// </summary>
+    public static void SeedParameters(nn.Module module, long seed)
+    {
+        var gen = new Generator((ulong)seed);
+        using var noGrad = no_grad();
+        foreach (var (_, p) in module.named_parameters()) {
+            double bound = p.dim() > 1 ? 1 / Math.Sqrt(p.numel() / p.shape[0]) : 0.1;
+            using var v = (rand(p.shape, generator: gen) * 2 - 1) * bound;
+            p.copy_(v);
         }
     }
 

@@ -23,7 +23,8 @@ public sealed record KindSetting(string Name, string GraphName, bool Integer, do
 /// <summary>
 /// A layer kind defined by one entry: its attribute and PyTorch name, its settings, its checks on the input, its cost
 /// definition (<see cref="LayerSpec"/>), the TorchSharp module generated code builds, and (at run time) its function
-/// for the graph executor and its ONNX form. Kinds without parameters only; activations are also fused into the
+/// for the graph executor, its ONNX form and its PyTorch-backend module. Kinds without parameters only (the built-in
+/// activations without settings are entries too); activations are also fused into the
 /// convolution, linear or PiX layer before them.
 /// </summary>
 public abstract class DefinedKind
@@ -78,16 +79,116 @@ public abstract class DefinedKind
     /// input channels; <paramref name="real"/> writes a real setting as a Python literal.
     /// </summary>
     public abstract string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real);
+
+    /// <summary>The PyTorch expression applying the layer to <paramref name="x"/> without a module (the backend's inline form).</summary>
+    public virtual string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+        => $"{PyTorch(channels, values, real)}({x})";
 #endif
 
     /// <summary>Every defined kind by name.</summary>
     public static readonly IReadOnlyDictionary<string, DefinedKind> All = new Dictionary<string, DefinedKind>(StringComparer.Ordinal)
     {
+        // Element-wise activations without settings.
+        ["ReLU"] = new ReLU(), ["ReLU6"] = new ReLU6(), ["SiLU"] = new SiLU(), ["Sigmoid"] = new Sigmoid(),
+        ["Hardswish"] = new Hardswish(), ["Hardsigmoid"] = new Hardsigmoid(), ["Tanh"] = new Tanh(),
         ["ELU"] = new Elu(),
         ["Mish"] = new Mish(),
         ["PixelShuffle"] = new PixelShuffle(),
         ["InstanceNorm2d"] = new InstanceNorm2d(),
     };
+
+    /// <summary>
+    /// An element-wise activation without settings: PyTorch's and TorchSharp's <c>nn.{Name}()</c>, and
+    /// <paramref name="pyFunction"/> as the PyTorch backend's inline form.
+    /// </summary>
+    private abstract class SimpleActivation(string name, string pyFunction) : DefinedKind
+    {
+        public override string Name => name;
+        /// <summary>The PyTorch function the backend writes for it inline (<c>F.relu</c>).</summary>
+        public string PyFunction { get; } = pyFunction;
+        public override string Module(string channels, IReadOnlyList<string> values) => $"global::TorchSharp.torch.nn.{name}()";
+#if !PIXGEN_GENERATOR
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => $"nn.{name}()";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real) => $"{PyFunction}({x})";
+#endif
+    }
+
+    /// <summary><c>nn.ReLU</c>: max(x, 0).</summary>
+    private sealed class ReLU : SimpleActivation
+    {
+        public ReLU() : base("ReLU", "F.relu") { }
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.relu(x);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Relu", output, new[] { x });
+#endif
+    }
+
+    /// <summary><c>nn.ReLU6</c>: min(max(x, 0), 6).</summary>
+    private sealed class ReLU6 : SimpleActivation
+    {
+        public ReLU6() : base("ReLU6", "F.relu6") { }
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.relu6(x);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Clip", output, new[] { x, onnx.Scalar(0), onnx.Scalar(6) });
+#endif
+    }
+
+    /// <summary><c>nn.SiLU</c>: x · sigmoid(x).</summary>
+    private sealed class SiLU : SimpleActivation
+    {
+        public SiLU() : base("SiLU", "F.silu") { }
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.silu(x);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Mul", output, new[] { x, onnx.Op("Sigmoid", onnx.Fresh(output, "sigmoid"), new[] { x }) });
+#endif
+    }
+
+    /// <summary><c>nn.Sigmoid</c>: 1 / (1 + e⁻ˣ).</summary>
+    private sealed class Sigmoid : SimpleActivation
+    {
+        public Sigmoid() : base("Sigmoid", "torch.sigmoid") { }
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.sigmoid(x);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Sigmoid", output, new[] { x });
+#endif
+    }
+
+    /// <summary><c>nn.Hardswish</c>: x · min(max(x + 3, 0), 6) / 6.</summary>
+    private sealed class Hardswish : SimpleActivation
+    {
+        public Hardswish() : base("Hardswish", "F.hardswish") { }
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.hardswish(x);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("HardSwish", output, new[] { x });
+#endif
+    }
+
+    /// <summary><c>nn.Hardsigmoid</c>: min(max(x / 6 + 1/2, 0), 1).</summary>
+    private sealed class Hardsigmoid : SimpleActivation
+    {
+        public Hardsigmoid() : base("Hardsigmoid", "F.hardsigmoid") { }
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.hardsigmoid(x);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("HardSigmoid", output, new[] { x }, ("alpha", 1.0 / 6), ("beta", 0.5));
+#endif
+    }
+
+    /// <summary><c>nn.Tanh</c>: tanh(x).</summary>
+    private sealed class Tanh : SimpleActivation
+    {
+        public Tanh() : base("Tanh", "torch.tanh") { }
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.tanh(x);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Tanh", output, new[] { x });
+#endif
+    }
 
     /// <summary><c>nn.ELU(alpha)</c>: x for x &gt; 0, α(eˣ − 1) otherwise.</summary>
     private sealed class Elu : DefinedKind
@@ -166,8 +267,7 @@ public abstract class DefinedKind
             string Mean(string v, string suffix) => onnx.Op("ReduceMean", onnx.Fresh(output, suffix), new[] { v }, ("axes", new long[] { 2, 3 }), ("keepdims", 1L));
             var centred = onnx.Op("Sub", onnx.Fresh(output, "centred"), new[] { x, Mean(x, "mean") });
             var variance = Mean(onnx.Op("Mul", onnx.Fresh(output, "square"), new[] { centred, centred }), "variance");
-            var eps = onnx.Op("Constant", onnx.Fresh(output, "eps"), Array.Empty<string>(), ("value_float", values[0]));
-            var std = onnx.Op("Sqrt", onnx.Fresh(output, "std"), new[] { onnx.Op("Add", onnx.Fresh(output, "shifted"), new[] { variance, eps }) });
+            var std = onnx.Op("Sqrt", onnx.Fresh(output, "std"), new[] { onnx.Op("Add", onnx.Fresh(output, "shifted"), new[] { variance, onnx.Scalar(values[0]) }) });
             onnx.Op("Div", output, new[] { centred, std });
         }
         public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
@@ -204,5 +304,8 @@ public interface IOnnxOps
 
     /// <summary>A fresh value name derived from <paramref name="output"/>.</summary>
     string Fresh(string output, string suffix);
+
+    /// <summary>A float32 scalar constant (an initializer shared by every node that uses the value) for a node's input.</summary>
+    string Scalar(double value);
 }
 #endif

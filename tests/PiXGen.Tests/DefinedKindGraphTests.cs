@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using PiXGen.Graph;
 using TorchSharp;
@@ -6,7 +7,8 @@ using static TorchSharp.torch;
 namespace PiXGen.Tests;
 
 /// <summary>
-/// ELU, Mish, PixelShuffle and InstanceNorm2d, defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
+/// The activations without settings (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh), ELU, Mish,
+/// PixelShuffle and InstanceNorm2d, defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
 /// dataflow graph: the executor, fusion (activations fold into the convolution before them; the shuffle stays) and ONNX
 /// export (Elu; x·Tanh(Softplus(x)); DepthToSpace CRD; instance statistics by ReduceMean) run by ONNX Runtime, each against the TorchSharp modules.
 /// </summary>
@@ -15,6 +17,25 @@ public class DefinedKindGraphTests
     /// <summary>"activations": conv → ELU(α 0.5) → conv → Mish → conv → ELU; "shuffle": conv 3→12 → ReLU → PixelShuffle(2) → InstanceNorm2d(eps 1e-3) → conv 3→4.</summary>
     private static (nn.Module<Tensor, Tensor> module, NetworkGraph graph) Net(string name)
     {
+        if (name == "simple")
+        {
+            // "simple": conv → each activation without settings → conv → … (every activation folds into its conv).
+            string[] acts = { "ReLU", "ReLU6", "SiLU", "Sigmoid", "Hardswish", "Hardsigmoid", "Tanh" };
+            var layers = new List<(string, nn.Module<Tensor, Tensor>)>();
+            var sb = new NetworkGraphBuilder("SimpleActs", 3, 6, 6);
+            string x = NetworkGraph.InputName;
+            for (int i = 0; i < acts.Length; i++)
+            {
+                layers.Add(($"conv{i}", nn.Conv2d(i == 0 ? 3 : 4, 4, 3, padding: 1)));
+                layers.Add(($"act{i}", acts[i] switch
+                {
+                    "ReLU" => nn.ReLU(), "ReLU6" => nn.ReLU6(), "SiLU" => nn.SiLU(), "Sigmoid" => nn.Sigmoid(),
+                    "Hardswish" => nn.Hardswish(), "Hardsigmoid" => nn.Hardsigmoid(), _ => nn.Tanh(),
+                }));
+                x = sb.Act(sb.Conv(x, $"conv{i}", 4, 3, p: 1, bias: true), $"act{i}", acts[i]);
+            }
+            return (nn.Sequential(layers), sb.Build(x));
+        }
         if (name == "activations")
         {
             var module = nn.Sequential(
@@ -49,7 +70,7 @@ public class DefinedKindGraphTests
     [Fact]
     public void The_nets_cover_every_defined_kind()
     {
-        var ops = new[] { "activations", "shuffle" }.SelectMany(name =>
+        var ops = new[] { "simple", "activations", "shuffle" }.SelectMany(name =>
         {
             var (module, graph) = Net(name);
             module.Dispose();
@@ -59,6 +80,7 @@ public class DefinedKindGraphTests
     }
 
     [Theory]
+    [InlineData("simple")]
     [InlineData("activations")]
     [InlineData("shuffle")]
     public void The_executor_matches_the_modules(string name)
@@ -69,6 +91,7 @@ public class DefinedKindGraphTests
     }
 
     [Theory]
+    [InlineData("simple", "ReLU,ReLU6,SiLU,Sigmoid,Hardswish,Hardsigmoid,Tanh", 0)]
     [InlineData("activations", "ELU,Mish,ELU", 0)]
     [InlineData("shuffle", "ReLU,", 1)]
     public void Fusion_folds_the_activations_keeps_the_shuffle_the_norm_and_the_output(string name, string fusedActivations, int shuffles)
@@ -88,6 +111,8 @@ public class DefinedKindGraphTests
     }
 
     [Theory]
+    [InlineData("simple", false)]
+    [InlineData("simple", true)]
     [InlineData("activations", false)]
     [InlineData("activations", true)]
     [InlineData("shuffle", false)]

@@ -122,8 +122,7 @@ public static class CostModel
                 return new BatchNorm2dSpec();
             case LayerKind.GroupNorm: case LayerKind.LayerNorm2d:
                 return new NormSpec(n.Layer.ToString()!, n.Get("Affine") != "false");
-            case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid: case LayerKind.Hardswish:
-            case LayerKind.GELU: case LayerKind.LeakyReLU: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
+            case LayerKind.GELU: case LayerKind.LeakyReLU:
                 return new ActivationSpec(n.Layer.ToString()!);
             case LayerKind.Defined:
             {

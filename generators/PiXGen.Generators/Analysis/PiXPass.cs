@@ -87,7 +87,7 @@ public static class PiXPass
             yield return next;
             next = Next(next);
         }
-        if (next < siblings.Count && siblings[next].Kind == NodeKind.Layer && PiXRewriter.IsActivation(siblings[next].Layer)) yield return next;
+        if (next < siblings.Count && siblings[next].Kind == NodeKind.Layer && PiXRewriter.IsActivation(siblings[next].Op)) yield return next;
     }
 
     private sealed class Pass

@@ -30,13 +30,10 @@ public static class PiXRewriter
     public const string ModuleBase = "global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>";
     public const string PiXLayerType = "global::PiXGen.PiX.PiXLayer";
 
-    private static readonly HashSet<LayerKind> Activations = new()
-    {
-        LayerKind.ReLU, LayerKind.ReLU6, LayerKind.SiLU, LayerKind.Sigmoid, LayerKind.Hardswish,
-    };
+    private static readonly HashSet<string> Activations = new(System.StringComparer.Ordinal) { "ReLU", "ReLU6", "SiLU", "Sigmoid", "Hardswish" };
 
-    /// <summary>Whether a layer of this kind is an activation that substitution removes after a replaced convolution's BatchNorm.</summary>
-    public static bool IsActivation(LayerKind? kind) => kind is { } k && Activations.Contains(k);
+    /// <summary>Whether a layer op (its attribute's name) is an activation that substitution removes after a replaced convolution's BatchNorm.</summary>
+    public static bool IsActivation(string? op) => op is not null && Activations.Contains(op);
 
     // ------------------------------------------------------------------ the PiX item
 
@@ -163,7 +160,7 @@ public static class PiXRewriter
                 // Followers inside the same Sequential.
                 int j = k + 1;
                 if (j < items.Count && items[j].Kind == LayerKind.BatchNorm2d) { items[j] = Removed(items[j]); j++; }
-                if (j < items.Count && Activations.Contains(items[j].Kind)) items[j] = Removed(items[j]);
+                if (j < items.Count && IsActivation(items[j].AttributeName)) items[j] = Removed(items[j]);
             }
             else
             {
@@ -177,7 +174,7 @@ public static class PiXRewriter
                     j++;
                     while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
                 }
-                if (j < members.Count && Same(members[j]) && members[j].Items.Count == 1 && Activations.Contains(members[j].Items[0].Kind)
+                if (j < members.Count && Same(members[j]) && members[j].Items.Count == 1 && IsActivation(members[j].Items[0].AttributeName)
                     && members[j].FieldType != DeclarationValidator.SequentialType)
                     members[j] = members[j] with { Items = new[] { Removed(members[j].Items[0]) }.ToEquatableArray() };
             }

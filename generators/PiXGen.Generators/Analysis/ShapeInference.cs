@@ -492,8 +492,7 @@ public sealed class ShapeInference
                 settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 settings.Add(new Setting("Eps", item.Get("Eps") ?? "1E-05", SettingType.Double));
                 break;
-            case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid:
-            case LayerKind.Hardswish: case LayerKind.Identity:
+            case LayerKind.Identity:
                 break;
             case LayerKind.Dropout:
             case LayerKind.StochasticDepth:
@@ -512,7 +511,7 @@ public sealed class ShapeInference
                 if (item.Kind == LayerKind.StochasticDepth) Word("Mode");
                 break;
             }
-            case LayerKind.GELU: case LayerKind.LeakyReLU: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
+            case LayerKind.GELU: case LayerKind.LeakyReLU:
                 if (item.Kind == LayerKind.GELU) Word("Approximate");
                 if (item.Kind == LayerKind.LeakyReLU)
                 {

@@ -163,8 +163,6 @@ public static class GraphEmitter
                 return Add("GELU", new[] { A("approximate", n.Get("Approximate") ?? "none") });
             case LayerKind.LeakyReLU:
                 return Add("LeakyReLU", new[] { A("slope", n.Get("NegativeSlope") ?? "0.01") });
-            case LayerKind.Hardsigmoid: case LayerKind.Tanh:
-                return Add(n.Layer.ToString()!, new KeyValuePair<string, string>[0]);
             case LayerKind.StochasticDepth:
                 return Add("StochasticDepth", new[] { A("p", n.Get("P") ?? "0.5"), A("mode", n.Get("Mode") ?? "row") });
             case LayerKind.ChannelShuffle:
@@ -177,7 +175,6 @@ public static class GraphEmitter
                 return Add("BatchNorm2d", new[] { A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05") }, n.Path);
             case LayerKind.Linear:
                 return Add("Linear", new[] { A("in", n.GetInt("InFeatures")), A("out", n.GetInt("OutFeatures")), A("bias", Flag(n.Get("Bias"), true)) }, n.Path);
-            case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid: case LayerKind.Hardswish:
             case LayerKind.Identity:
                 return Add(n.Layer.ToString()!, new KeyValuePair<string, string>[0]);
             case LayerKind.Dropout:

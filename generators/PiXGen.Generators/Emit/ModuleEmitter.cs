@@ -514,8 +514,7 @@ public sealed class ModuleEmitter
             case LayerKind.BatchNorm2d:
                 return ($"{NN}.BatchNorm2d({c}{Arg("eps", item.Get("Eps") is { } eps ? Lit(eps) : null, "1E-05")}" +
                         $"{Arg("momentum", item.Get("Momentum") is { } mo ? Lit(mo) : null, "0.1")})", Same);
-            case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid:
-            case LayerKind.Hardswish: case LayerKind.Identity: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
+            case LayerKind.Identity:
                 return ($"{NN}.{item.Kind}()", Same);
             case LayerKind.Defined:
             {

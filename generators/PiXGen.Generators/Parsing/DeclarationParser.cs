@@ -24,15 +24,12 @@ public static class DeclarationParser
     private static readonly Dictionary<string, LayerKind> LayerKinds = new()
     {
         ["Conv2dAttribute"] = LayerKind.Conv2d, ["BatchNorm2dAttribute"] = LayerKind.BatchNorm2d,
-        ["ReLUAttribute"] = LayerKind.ReLU, ["ReLU6Attribute"] = LayerKind.ReLU6, ["SiLUAttribute"] = LayerKind.SiLU,
-        ["SigmoidAttribute"] = LayerKind.Sigmoid, ["HardswishAttribute"] = LayerKind.Hardswish,
         ["IdentityAttribute"] = LayerKind.Identity, ["MaxPool2dAttribute"] = LayerKind.MaxPool2d,
         ["AvgPool2dAttribute"] = LayerKind.AvgPool2d, ["AdaptiveAvgPool2dAttribute"] = LayerKind.AdaptiveAvgPool2d,
         ["FlattenAttribute"] = LayerKind.Flatten, ["DropoutAttribute"] = LayerKind.Dropout,
         ["LinearAttribute"] = LayerKind.Linear, ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
         ["GELUAttribute"] = LayerKind.GELU, ["LeakyReLUAttribute"] = LayerKind.LeakyReLU,
-        ["HardsigmoidAttribute"] = LayerKind.Hardsigmoid, ["TanhAttribute"] = LayerKind.Tanh,
         ["GroupNormAttribute"] = LayerKind.GroupNorm, ["LayerNorm2dAttribute"] = LayerKind.LayerNorm2d,
         ["UpsampleAttribute"] = LayerKind.Upsample, ["ConvTranspose2dAttribute"] = LayerKind.ConvTranspose2d,
         ["AdaptiveMaxPool2dAttribute"] = LayerKind.AdaptiveMaxPool2d, ["StochasticDepthAttribute"] = LayerKind.StochasticDepth,

@@ -4,6 +4,13 @@ using PiXGen.Definitions;
 
 namespace PiXGen.Costs;
 
+/// <summary>Why the activations' own values are obsolete: generated costs tag them <see cref="CostOp.Defined"/>.</summary>
+internal static class CostOpNotes
+{
+    /// <summary>The message of the obsolete values.</summary>
+    public const string DefinedNow = "This activation is a defined layer kind: its cost nodes have Op CostOp.Defined and Spec.Kind naming it.";
+}
+
 /// <summary>What a <see cref="CostNode"/> is: a container or one kind of layer.</summary>
 public enum CostOp
 {
@@ -16,12 +23,18 @@ public enum CostOp
     /// <summary>A group of [Branch] members: its children are the branches (Sequential nodes), merged.</summary>
     Parallel,
 #pragma warning disable CS1591 // layer kinds named like the attributes
-    Conv2d, BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Identity,
-    MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation, PiX,
-    GELU, LeakyReLU, Hardsigmoid, Tanh, GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
+    Conv2d, BatchNorm2d,
+    [Obsolete(CostOpNotes.DefinedNow)] ReLU, [Obsolete(CostOpNotes.DefinedNow)] ReLU6, [Obsolete(CostOpNotes.DefinedNow)] SiLU, [Obsolete(CostOpNotes.DefinedNow)] Sigmoid,
+    [Obsolete(CostOpNotes.DefinedNow)] Hardswish,
+    Identity, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation, PiX,
+    GELU, LeakyReLU, [Obsolete(CostOpNotes.DefinedNow)] Hardsigmoid, [Obsolete(CostOpNotes.DefinedNow)] Tanh,
+    GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
     StochasticDepth, ChannelShuffle,
 #pragma warning restore CS1591
-    /// <summary>A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ELU, Mish, PixelShuffle, InstanceNorm2d); its type names it.</summary>
+    /// <summary>
+    /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ReLU, ReLU6, SiLU, Sigmoid, Hardswish,
+    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d); its <see cref="CostNode.Spec"/> names it.
+    /// </summary>
     Defined,
 }
 

@@ -48,7 +48,7 @@ internal sealed class PythonWriter
 
     private static readonly HashSet<string> StatelessModules = new(StringComparer.Ordinal)
     {
-        "ReLU", "ReLU6", "SiLU", "Sigmoid", "Hardswish", "Hardsigmoid", "Tanh", "GELU", "LeakyReLU", "Identity", "Dropout",
+        "GELU", "LeakyReLU", "Identity", "Dropout",
         "StochasticDepth", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten", "ChannelShuffle", "Upsample",
     };
 
@@ -381,7 +381,7 @@ internal sealed class PythonWriter
                 if (n.GetBool("bias")) args.Add("bias=True");
                 return $"PiX({string.Join(", ", args)})";
             }
-        case "ReLU": case "ReLU6": case "SiLU": case "Sigmoid": case "Hardswish": case "Hardsigmoid": case "Tanh": case "Identity":
+        case "Identity":
             return $"nn.{n.Op}()";
         case "GELU":
             return n.Get("approximate") == "tanh" ? "nn.GELU(approximate=\"tanh\")" : "nn.GELU()";
@@ -419,13 +419,6 @@ internal sealed class PythonWriter
         case "ChannelSlice": return $"{x}[:, {Int(n.GetInt("start"))}:{Int(n.GetInt("start") + n.GetInt("count"))}]";
         case "ChannelShuffle": return $"channel_shuffle({x}, {Int(n.GetInt("groups"))})";
         case "Identity": return x;
-        case "ReLU": return $"F.relu({x})";
-        case "ReLU6": return $"F.relu6({x})";
-        case "SiLU": return $"F.silu({x})";
-        case "Sigmoid": return $"torch.sigmoid({x})";
-        case "Hardswish": return $"F.hardswish({x})";
-        case "Hardsigmoid": return $"F.hardsigmoid({x})";
-        case "Tanh": return $"torch.tanh({x})";
         case "GELU": return n.Get("approximate") == "tanh" ? $"F.gelu({x}, approximate=\"tanh\")" : $"F.gelu({x})";
         case "LeakyReLU": return $"F.leaky_relu({x}, {Real(n.GetDouble("slope", 0.01))})";
         case "Dropout": return $"F.dropout({x}, {Real(n.GetDouble("p", 0.5))}, self.training)";
@@ -437,7 +430,8 @@ internal sealed class PythonWriter
         case "Flatten": return $"torch.flatten({x}, 1)";
         case "Upsample": return $"F.interpolate({x}, {UpsampleArgs(n)})";
         default:
-            return DefinedModule(n) is { } module ? $"{module}({x})"
+            return DefinedKind.All.TryGetValue(n.Op, out var kind)
+                ? kind.PyTorchCall(x, GraphOps.ShapeOf(graph, n.Inputs[0])[0], kind.Values((s, fallback) => n.GetDouble(s.GraphName, fallback)), Real)
                 : throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op}{(n.Module is null ? "" : $" (module '{n.Module}')")} has no inline PyTorch form in the exporter.");
         }
     }

@@ -23,7 +23,7 @@ public static class GraphOps
     /// <summary>Activation ops (no parameters; one input).</summary>
     public static readonly IReadOnlySet<string> Activations = new HashSet<string>(StringComparer.Ordinal)
     {
-        "ReLU", "ReLU6", "SiLU", "Sigmoid", "Hardswish", "Hardsigmoid", "Tanh", "GELU", "LeakyReLU",
+        "GELU", "LeakyReLU",
     }.Concat(DefinedKind.All.Values.Where(k => k.IsActivation).Select(k => k.Name)).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Ops that are the identity in eval mode.</summary>

@@ -167,6 +167,8 @@ public static class OnnxExporter
 
         string IOnnxOps.Fresh(string output, string suffix) => Fresh(output, suffix);
 
+        string IOnnxOps.Scalar(double value) => Scalar((float)value);
+
         private static AttributeProto Real(string name, double value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
 
         private static AttributeProto Text(string name, string value) =>
@@ -375,13 +377,6 @@ public static class OnnxExporter
         private void Activation(string op, string x, string output, GraphNode n, string prefix)
         {
             switch (op) {
-            case "ReLU": Op("Relu", output, new[] { x }); break;
-            case "ReLU6": Op("Clip", output, new[] { x, Scalar(0f), Scalar(6f) }); break;
-            case "SiLU": Op("Mul", output, new[] { x, Op("Sigmoid", Fresh(output, "sigmoid"), new[] { x }) }); break;
-            case "Sigmoid": Op("Sigmoid", output, new[] { x }); break;
-            case "Hardswish": Op("HardSwish", output, new[] { x }); break;
-            case "Hardsigmoid": Op("HardSigmoid", output, new[] { x }, Real("alpha", 1.0 / 6), Real("beta", 0.5)); break;
-            case "Tanh": Op("Tanh", output, new[] { x }); break;
             case "LeakyReLU": Op("LeakyRelu", output, new[] { x }, Real("alpha", n.GetDouble(prefix + "slope", 0.01))); break;
             case "GELU": {
                     // 0.5·x·(1 + erf(x/√2)), or with the tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).

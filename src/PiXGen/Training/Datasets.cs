@@ -13,7 +13,8 @@ namespace PiXGen.Training;
 /// An image-classification dataset held in memory, as a TorchSharp <see cref="torch.utils.data.Dataset"/>: item i is
 /// <c>{"data": (C, H, W) float32, "label": int64 scalar}</c>, so <c>torch.utils.data.DataLoader</c> batches it into
 /// <c>data</c> (N, C, H, W) and <c>label</c> (N). Pixels are scaled to [0, 1] (bytes / 255) or taken as they are
-/// (float sources), then normalised with <see cref="Mean"/> and <see cref="Std"/>, then <see cref="Transform"/> runs.
+/// (float sources), then <see cref="Transform"/> runs (so a crop's zero padding is black, as torchvision's usual
+/// augment-then-normalise order), then the sample is normalised with <see cref="Mean"/> and <see cref="Std"/>.
 /// </summary>
 /// <remarks>
 /// Random transforms draw from a <see cref="Random"/> seeded by (<see cref="Seed"/>, <see cref="Epoch"/>, index), so an
@@ -59,7 +60,7 @@ public sealed class ImageDataset : torch.utils.data.Dataset
     /// <summary>The normalisation standard deviation; by default that of every stored pixel.</summary>
     public float Std { get; set; }
 
-    /// <summary>Applied to each normalised (C, H, W) sample; null for none. See <see cref="Transforms"/>.</summary>
+    /// <summary>Applied to each (C, H, W) sample before the normalisation; null for none. See <see cref="Transforms"/>.</summary>
     public Func<Tensor, Random, Tensor>? Transform { get; set; }
 
     /// <summary>The seed of the random transforms.</summary>
@@ -77,11 +78,11 @@ public sealed class ImageDataset : torch.utils.data.Dataset
         if (index < 0 || index >= Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"{Name} has {Count} samples.");
         long per = shape[0] * shape[1] * shape[2];
         var x = tensor(pixels.AsSpan(checked((int)(index * per)), checked((int)per)).ToArray(), shape);
-        x = x.sub_(Mean).div_(Std);
         if (Transform is not null) {
             var rng = new Random(HashCode.Combine(Seed, Epoch, index));
             x = Transform(x, rng);
         }
+        x = x.sub_(Mean).div_(Std);
         return new Dictionary<string, Tensor> { ["data"] = x, ["label"] = tensor(labels[index]) };
     }
 

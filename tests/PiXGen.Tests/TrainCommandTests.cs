@@ -56,14 +56,11 @@ public class TrainCommandTests : IDisposable
     /// <summary>Mean cross-entropy of <paramref name="module"/> on the subset's test images in batch-statistics mode.</summary>
     private static double Loss(nn.Module<Tensor, Tensor> module, FashionMnistData data)
     {
-        using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         module.train();   // batch statistics: a comparison of the weights, independent of the BatchNorm running averages
-        var pixels = new float[data.TestCount * FashionMnistData.Pixels];
-        var labels = new long[data.TestCount];
-        data.Fill(null, 0, data.TestCount, pixels, labels);
-        var logits = module.forward(torch.tensor(pixels, new long[] { data.TestCount, 1, 28, 28 }));
-        return nn.functional.cross_entropy(logits, torch.tensor(labels)).item<float>();
+        var items = Enumerable.Range(0, data.TestCount).Select(i => data.Test.GetTensor(i)).ToList();
+        var logits = module.forward(torch.stack(items.Select(d => d["data"])));
+        return nn.functional.cross_entropy(logits, torch.stack(items.Select(d => d["label"]))).item<float>();
     }
 
     [Fact]
@@ -128,9 +125,7 @@ public class TrainCommandTests : IDisposable
         var a = Zoo(Train("fmnist_pix_resnet", full, "--epochs", "2", "--limit", "60", "--batch", "20", "--seed", "5"));
         Assert.True(a.Code == 0, a.Err);
         var first = TrainCommand.CheckpointFiles(full, "fmnist_pix_resnet", 1);
-        Assert.True(File.Exists(first.Optimizer));
-        using (var momentum = Checkpoint.Read(first.Optimizer))
-            Assert.Contains(momentum.Keys, k => k.StartsWith("momentum.", StringComparison.Ordinal));
+        Assert.True(File.Exists(first.Optimizer) && new FileInfo(first.Optimizer).Length > 0, "no optimiser state beside the weights");
 
         var b = Zoo("train", "fmnist_pix_resnet", "--data", Fixture, "--threads", "1", "--resume", first.Weights, "--out", resumed);
         Assert.True(b.Code == 0, b.Err);
@@ -229,40 +224,26 @@ public class TrainCommandTests : IDisposable
     }
 
     [Fact]
-    public void Epoch_plans_are_permutations_repeatable_by_seed_and_epoch()
+    public void Augmentation_shifts_and_flips_the_pixels_with_black_padding()
     {
-        var p = FashionMnistData.Plan(1000, 1, 1, 2);
-        Assert.Equal(Enumerable.Range(0, 1000), p.Order.OrderBy(i => i));
-        Assert.All(p.Dx.Concat(p.Dy), d => Assert.InRange(d, -2, 2));
-        Assert.InRange(p.Flip.Count(f => f), 400, 600);
-        Assert.Equal(p.Order, FashionMnistData.Plan(1000, 1, 1, 2).Order);
-        Assert.NotEqual(p.Order, FashionMnistData.Plan(1000, 1, 2, 2).Order);
-        Assert.NotEqual(p.Order, FashionMnistData.Plan(1000, 2, 1, 2).Order);
-    }
-
-    [Fact]
-    public void Augmentation_shifts_and_flips_the_pixels()
-    {
+        // The command's augmentation is the package's transforms, run before the normalisation: a crop's padding is
+        // black (the background), not the mean grey.
         var data = FashionMnistData.Load(Fixture);
-        var plain = new float[FashionMnistData.Pixels];
-        var moved = new float[FashionMnistData.Pixels];
-        var labels = new long[1];
-        var identity = new EpochPlan(new[] { 7 }, new sbyte[] { 0 }, new sbyte[] { 0 }, new[] { false });
-        var shifted = new EpochPlan(new[] { 7 }, new sbyte[] { 1 }, new sbyte[] { -2 }, new[] { true });
-        data.Fill(identity, 0, 1, plain, labels);
-        data.Fill(shifted, 0, 1, moved, labels);
-        Assert.Equal(data.TrainLabels[7], labels[0]);
+        var plain = data.Train.GetTensor(7)["data"][0];
+        data.Train.Transform = (x, _) => PiXGen.Training.Transforms.Shift(x, -2, 1).flip(2);
+        var moved = data.Train.GetTensor(7)["data"][0];
+        Assert.Equal(data.Train.Labels[7], data.Train.GetTensor(7)["label"].item<long>());
         float background = -data.Mean / data.Std;
         for (int y = 0; y < 28; y++)
             for (int x = 0; x < 28; x++)
             {
                 // out(y, x) = in(y + dy, (27 − x) + dx), background outside the image
                 int sy = y - 2, sx = 27 - x + 1;
-                float expected = sy is >= 0 and < 28 && sx is >= 0 and < 28 ? plain[sy * 28 + sx] : background;
-                Assert.Equal(expected, moved[y * 28 + x], 5);
+                float expected = sy is >= 0 and < 28 && sx is >= 0 and < 28 ? plain[sy, sx].item<float>() : background;
+                Assert.Equal(expected, moved[y, x].item<float>(), 5);
             }
         var raw = Idx.Read(Path.Combine(Fixture, "train-images-idx3-ubyte.gz"));
-        Assert.Equal((raw.Data[7 * 784 + 100] / 255f - data.Mean) / data.Std, plain[100], 5);
+        Assert.Equal((raw.Data[7 * 784 + 100] / 255f - data.Mean) / data.Std, plain[100 / 28, 100 % 28].item<float>(), 5);
     }
 
     [Fact]

@@ -22,8 +22,8 @@ test.Std = train.Std;
 train.Transform = Transforms.Compose(Transforms.RandomCrop(padding: 2), Transforms.RandomHorizontalFlip());
 Console.WriteLine($"{train.Count} training and {test.Count} test images, seed {seed}");
 
-// Progress: one line per model at every quarter of an epoch (Progress<T> would report on the thread pool, out of order).
-var progress = new ConsoleProgress(p => {
+// Progress: one line per model at every quarter of an epoch (InlineProgress reports in order, on the training thread).
+var progress = new InlineProgress<TrainingProgress>(p => {
     if (p.Step == p.StepsPerEpoch || p.Step % Math.Max(1, p.StepsPerEpoch / 4) == 0) Console.WriteLine(p);
 });
 
@@ -60,12 +60,6 @@ twin.ExportOnnx("runs/pix-finetuned.onnx", fuse: true);
 using (torch.no_grad()) {
     var x = test.GetTensor(0)["data"].unsqueeze(0);
     Console.WriteLine($"fused vs module, first test image: max |difference| {(fused.call(x) - twin.call(x)).abs().max().item<float>():E1}");
-}
-
-/// <summary>An <see cref="IProgress{T}"/> that reports on the training thread, in order.</summary>
-sealed class ConsoleProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-{
-    public void Report(TrainingProgress value) => report(value);
 }
 
 /// <summary>A small CNN for 1×28×28 images with a 1×1 squeeze convolution (64 → 16 channels).</summary>

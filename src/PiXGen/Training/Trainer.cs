@@ -91,6 +91,15 @@ public sealed record EpochMetrics(string Model, int Epoch, double TrainLoss, dou
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }
 
+/// <summary>An <see cref="IProgress{T}"/> that calls <paramref name="report"/> on the reporting (training) thread, in
+/// order: <see cref="Progress{T}"/> posts to the thread pool where there is no synchronisation context (a console
+/// program), so its reports can arrive late and out of order.</summary>
+public sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+{
+    /// <inheritdoc/>
+    public void Report(T value) => report(value);
+}
+
 /// <summary>Where a training run is: reported after every step (<see cref="IProgress{T}"/>, e.g. a console bar).</summary>
 /// <remarks><see cref="Elapsed"/> counts this model's own steps only (with side-by-side models, not the others');
 /// <see cref="Images"/> is the number of training images it has seen in this epoch.</remarks>

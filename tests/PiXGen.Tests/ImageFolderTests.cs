@@ -13,7 +13,7 @@ namespace PiXGen.Tests;
 /// </summary>
 public class ImageFolderTests
 {
-    private static void WritePng(string path, int width, int height, Func<int, int, (byte R, byte G, byte B)> pixel)
+    internal static void WritePng(string path, int width, int height, Func<int, int, (byte R, byte G, byte B)> pixel)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));

@@ -88,6 +88,48 @@ public class TrainCommandTests : IDisposable
     }
 
     [Fact]
+    public void Image_folders_train_and_read_the_same_pixels_as_the_idx_files()
+    {
+        // train/<class>/ and test/<class>/ of grey 28×28 PNGs made from the subset: two images per class for training,
+        // one for testing, class folders named so that their sorted order is the label order.
+        var idx = FashionMnistData.Load(Fixture);
+        idx.Train.Mean = 0; idx.Train.Std = 1;
+        string root = Path.Combine(dir, "folders");
+        var firsts = new Dictionary<long, List<int>>();
+        for (int i = 0; i < idx.TrainCount; i++)
+            if ((firsts.TryGetValue(idx.Train.Labels[i], out var l) ? l : firsts[idx.Train.Labels[i]] = new List<int>()).Count < 3)
+                firsts[idx.Train.Labels[i]].Add(i);
+        Assert.Equal(10, firsts.Count);
+        foreach (var (label, images) in firsts)
+            for (int k = 0; k < 3; k++)
+            {
+                var x = idx.Train.GetTensor(images[k])["data"][0];
+                string split = k < 2 ? "train" : "test";
+                ImageFolderTests.WritePng(Path.Combine(root, split, $"class{label:D2}", $"{k}.png"), 28, 28, (c, r) =>
+                {
+                    byte v = (byte)Math.Round(x[r, c].item<float>() * 255);
+                    return (v, v, v);
+                });
+            }
+        var folders = FashionMnistData.Load(root);
+        Assert.Equal(20, folders.TrainCount);
+        Assert.Equal(10, folders.TestCount);
+        folders.Train.Mean = 0; folders.Train.Std = 1;
+        Assert.True(folders.Train.GetTensor(0)["data"].allclose(idx.Train.GetTensor(firsts[0][0])["data"], 1e-6, 1e-6));
+        Assert.Equal(0, folders.Train.Labels[0]);
+
+        var r = Zoo(Train("fmnist_resnet", Path.Combine(dir, "run"), "--epochs", "1", "--batch", "10").Select(a => a == Fixture ? root : a).ToArray());
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(20, TrainCommand.ReadMetrics(Path.Combine(dir, "run", "metrics.csv")).Single().Images);
+
+        // Another number of classes is refused, naming both folders.
+        Directory.Delete(Path.Combine(root, "test", "class09"), recursive: true);
+        r = Zoo(Train("fmnist_resnet", Path.Combine(dir, "run2")).Select(a => a == Fixture ? root : a).ToArray());
+        Assert.Equal(1, r.Code);
+        Assert.Contains("the same 10 class folders in both", r.Err);
+    }
+
+    [Fact]
     public void Missing_data_exits_1_naming_the_folder_and_how_to_get_it()
     {
         string empty = Path.Combine(dir, "nothing-here");

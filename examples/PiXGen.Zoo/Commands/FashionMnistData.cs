@@ -60,7 +60,7 @@ public sealed class FashionMnistData
     public static string HowToGet(string folder) =>
         $"Install it with 'sudo apt-get install dataset-fashion-mnist' (Debian/Ubuntu; it goes to {DefaultFolder}), or download " +
         $"the four IDX files {string.Join(", ", FileNames)} from the dataset's publisher (https://github.com/zalandoresearch/fashion-mnist) " +
-        $"into {folder} or another folder given with --data.";
+        $"into {folder} or another folder given with --data (or give a folder with train/<class>/ and test/<class>/ image folders).";
 
     /// <summary>Loads the four files from <paramref name="folder"/>; the first <paramref name="limit"/> training images only when given.</summary>
     /// <exception cref="DataMissingException">The folder or one of the files does not exist.</exception>
@@ -71,6 +71,9 @@ public sealed class FashionMnistData
         string full = Path.GetFullPath(folder);
         if (!Directory.Exists(full))
             throw new DataMissingException($"Fashion-MNIST not found: the folder {full} does not exist. {HowToGet(full)}");
+        string trainFolder = Path.Combine(full, "train"), testFolder = Path.Combine(full, "test");
+        if (Directory.Exists(trainFolder) && Directory.Exists(testFolder))
+            return FromImageFolders(trainFolder, testFolder, limit);
         var paths = new List<string>();
         var missing = new List<string>();
         foreach (var name in FileNames)
@@ -84,6 +87,21 @@ public sealed class FashionMnistData
             throw new DataMissingException($"Fashion-MNIST not found in {full}: missing {string.Join(", ", missing)}. {HowToGet(full)}");
         return new FashionMnistData(Checked(ImageDataset.FromIdx(paths[0], paths[1], limit), paths[0], paths[1]),
                                     Checked(ImageDataset.FromIdx(paths[2], paths[3]), paths[2], paths[3]));
+    }
+
+    /// <summary>
+    /// Image folders instead of IDX files: <c>train/&lt;class&gt;/…</c> and <c>test/&lt;class&gt;/…</c>
+    /// (<see cref="ImageDataset.FromImageFolder"/>), read as grey, the shorter side resized to 28 and the centre 28×28
+    /// cropped; both need the same 10 class folders (label i is the i-th by name).
+    /// </summary>
+    private static FashionMnistData FromImageFolders(string trainFolder, string testFolder, int? limit)
+    {
+        var train = ImageDataset.FromImageFolder(trainFolder, channels: 1, resize: Side, centerCrop: Side, limit: limit);
+        var test = ImageDataset.FromImageFolder(testFolder, channels: 1, resize: Side, centerCrop: Side);
+        if (train.Classes.Count != Classes || !train.Classes.SequenceEqual(test.Classes))
+            throw new InvalidDataException($"{trainFolder} and {testFolder}: train needs the same {Classes} class folders in both; found " +
+                $"{train.Classes.Count} ({string.Join(", ", train.Classes)}) and {test.Classes.Count} ({string.Join(", ", test.Classes)}).");
+        return new FashionMnistData(train, test);
     }
 
     private static ImageDataset Checked(ImageDataset data, string imagesPath, string labelsPath)

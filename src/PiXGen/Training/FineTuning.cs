@@ -72,7 +72,7 @@ public static class FineTuning
     }
 
     /// <summary>The recipe's training settings, measured in docs/training.md on the full Fashion-MNIST (2 seeds, 1 epoch,
-    /// sweep 0.02 / 0.05 / 0.1 / 0.2): base learning rate 0.2 of the warm-up + cosine schedule, 1 epoch, batch 128, SGD
+    /// sweep 0.02 / 0.05 / 0.1 / 0.2 / 0.4): base learning rate 0.2 of the warm-up + cosine schedule, 1 epoch, batch 128, SGD
     /// momentum 0.9, weight decay 5e-4 (<see cref="TrainingOptions"/>' defaults otherwise).</summary>
     public static TrainingOptions Recommended { get; } = new() { LearningRate = 0.2, Epochs = 1 };
 }

@@ -133,7 +133,7 @@ namespace PiXGen.Zoo
             {
                 var m = model(); var j = json();
                 var vs = new Option<string?>("--vs") { Description = "a second model, trained on the same data order; side-by-side table", HelpName = "model" };
-                var data = new Option<string?>("--data") { Description = $"folder with the four Fashion-MNIST IDX files (default {FashionMnistData.DefaultFolder})", HelpName = "dir" };
+                var data = new Option<string?>("--data") { Description = $"folder with the four Fashion-MNIST IDX files, or with train/<class>/ and test/<class>/ image folders (default {FashionMnistData.DefaultFolder})", HelpName = "dir" };
                 var epochs = Positive("--epochs", $"epochs (default {TrainCommand.DefaultEpochs}; with --resume the checkpoint's)");
                 var batch = Positive("--batch", $"batch size (default {TrainCommand.DefaultBatch})");
                 var lr = new Option<double?>("--lr") { Description = $"initial learning rate, cosine-annealed to 0 (default {TrainCommand.DefaultLr})", HelpName = "X" };

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using PiXGen.Data;
+using PiXGen.Training;
 
 namespace PiXGen.Zoo;
 
@@ -10,9 +11,10 @@ namespace PiXGen.Zoo;
 public sealed class DataMissingException(string message) : Exception(message);
 
 /// <summary>
-/// Fashion-MNIST (Xiao et al. 2017) as read from its four IDX files: 28×28 grey images (bytes) and labels 0–9, the
-/// 60,000 training and 10,000 test images. Batches are built here, in C#, so that the data order and the augmentation
-/// come from a seeded <see cref="Random"/> and are identical for every model and every run with the same seed.
+/// Fashion-MNIST (Xiao et al. 2017) as read from its four IDX files: 28×28 grey images and labels 0–9, the 60,000
+/// training and 10,000 test images, as the package's <see cref="ImageDataset"/>s (<see cref="Train"/>, <see cref="Test"/>),
+/// both normalised with the training images' mean and standard deviation. This class only finds the files and says
+/// what is wrong with them; the batches, their order and the augmentation are <see cref="Trainer"/>'s.
 /// </summary>
 public sealed class FashionMnistData
 {
@@ -33,36 +35,32 @@ public sealed class FashionMnistData
     public const int Pixels = Side * Side;
     public const int Classes = 10;
 
-    public byte[] TrainImages { get; }
-    public byte[] TrainLabels { get; }
-    public byte[] TestImages { get; }
-    public byte[] TestLabels { get; }
-    public int TrainCount => TrainLabels.Length;
-    public int TestCount => TestLabels.Length;
+    /// <summary>The training images (the first --limit ones when given).</summary>
+    public ImageDataset Train { get; }
+
+    /// <summary>The test images, normalised with the training images' statistics.</summary>
+    public ImageDataset Test { get; }
+
+    public int TrainCount => (int)Train.Count;
+    public int TestCount => (int)Test.Count;
 
     /// <summary>Mean and standard deviation of the training pixels (scaled to [0, 1]), used to normalise every image.</summary>
-    public float Mean { get; }
-    public float Std { get; }
+    public float Mean => Train.Mean;
+    public float Std => Train.Std;
 
-    private FashionMnistData(byte[] trainImages, byte[] trainLabels, byte[] testImages, byte[] testLabels)
+    private FashionMnistData(ImageDataset train, ImageDataset test)
     {
-        TrainImages = trainImages; TrainLabels = trainLabels; TestImages = testImages; TestLabels = testLabels;
-        double sum = 0, sq = 0;
-        foreach (byte b in trainImages)
-        {
-            double v = b / 255.0;
-            sum += v; sq += v * v;
-        }
-        double n = Math.Max(1, trainImages.Length), mean = sum / n;
-        Mean = (float)mean;
-        Std = (float)Math.Sqrt(Math.Max(1e-12, sq / n - mean * mean));
+        Train = train;
+        Test = test;
+        Test.Mean = train.Mean;
+        Test.Std = train.Std;
     }
 
     /// <summary>The sentence that says how to get the data into <paramref name="folder"/>.</summary>
     public static string HowToGet(string folder) =>
         $"Install it with 'sudo apt-get install dataset-fashion-mnist' (Debian/Ubuntu; it goes to {DefaultFolder}), or download " +
         $"the four IDX files {string.Join(", ", FileNames)} from the dataset's publisher (https://github.com/zalandoresearch/fashion-mnist) " +
-        $"into {folder} or another folder given with --data.";
+        $"into {folder} or another folder given with --data (or give a folder with train/<class>/ and test/<class>/ image folders).";
 
     /// <summary>Loads the four files from <paramref name="folder"/>; the first <paramref name="limit"/> training images only when given.</summary>
     /// <exception cref="DataMissingException">The folder or one of the files does not exist.</exception>
@@ -73,6 +71,9 @@ public sealed class FashionMnistData
         string full = Path.GetFullPath(folder);
         if (!Directory.Exists(full))
             throw new DataMissingException($"Fashion-MNIST not found: the folder {full} does not exist. {HowToGet(full)}");
+        string trainFolder = Path.Combine(full, "train"), testFolder = Path.Combine(full, "test");
+        if (Directory.Exists(trainFolder) && Directory.Exists(testFolder))
+            return FromImageFolders(trainFolder, testFolder, limit);
         var paths = new List<string>();
         var missing = new List<string>();
         foreach (var name in FileNames)
@@ -84,90 +85,31 @@ public sealed class FashionMnistData
         }
         if (missing.Count > 0)
             throw new DataMissingException($"Fashion-MNIST not found in {full}: missing {string.Join(", ", missing)}. {HowToGet(full)}");
-
-        var trainImages = Images(paths[0]);
-        var trainLabels = Labels(paths[1], trainImages.Count, paths[0]);
-        var testImages = Images(paths[2]);
-        var testLabels = Labels(paths[3], testImages.Count, paths[2]);
-        int n = limit is int l ? Math.Min(l, trainImages.Count) : trainImages.Count;
-        return new FashionMnistData(trainImages.Data[..(n * Pixels)], trainLabels.Data[..n], testImages.Data, testLabels.Data);
-    }
-
-    private static IdxArray Images(string path)
-    {
-        var a = Idx.Read(path);
-        if (a.Shape.Length != 3 || a.Shape[1] != Side || a.Shape[2] != Side)
-            throw new InvalidDataException($"{path}: expected images of shape N×28×28, found {string.Join("×", a.Shape)}.");
-        return a;
-    }
-
-    private static IdxArray Labels(string path, int count, string imagesPath)
-    {
-        var a = Idx.Read(path);
-        if (a.Shape.Length != 1 || a.Shape[0] != count)
-            throw new InvalidDataException($"{path}: expected {count} labels (one per image in {Path.GetFileName(imagesPath)}), found shape {string.Join("×", a.Shape)}.");
-        int bad = Array.FindIndex(a.Data, b => b >= Classes);
-        if (bad >= 0) throw new InvalidDataException($"{path}: label {a.Data[bad]} at index {bad} is not a class 0–9.");
-        return a;
+        return new FashionMnistData(Checked(ImageDataset.FromIdx(paths[0], paths[1], limit), paths[0], paths[1]),
+                                    Checked(ImageDataset.FromIdx(paths[2], paths[3]), paths[2], paths[3]));
     }
 
     /// <summary>
-    /// One epoch's plan, drawn from <c>new Random(seed, epoch)</c>: a permutation of the first <paramref name="count"/>
-    /// training images and, per position, a crop offset in [−pad, pad]² and a horizontal flip (p = 0.5).
+    /// Image folders instead of IDX files: <c>train/&lt;class&gt;/…</c> and <c>test/&lt;class&gt;/…</c>
+    /// (<see cref="ImageDataset.FromImageFolder"/>), read as grey, the shorter side resized to 28 and the centre 28×28
+    /// cropped; both need the same 10 class folders (label i is the i-th by name).
     /// </summary>
-    public static EpochPlan Plan(int count, int seed, int epoch, int pad)
+    private static FashionMnistData FromImageFolders(string trainFolder, string testFolder, int? limit)
     {
-        var rng = new Random(unchecked(seed * 1_000_003 + epoch));
-        var order = Enumerable.Range(0, count).ToArray();
-        for (int i = count - 1; i > 0; i--)
-        {
-            int j = rng.Next(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
-        var dx = new sbyte[count];
-        var dy = new sbyte[count];
-        var flip = new bool[count];
-        for (int i = 0; i < count; i++)
-        {
-            dx[i] = (sbyte)rng.Next(-pad, pad + 1);
-            dy[i] = (sbyte)rng.Next(-pad, pad + 1);
-            flip[i] = rng.Next(2) == 1;
-        }
-        return new EpochPlan(order, dx, dy, flip);
+        var train = ImageDataset.FromImageFolder(trainFolder, channels: 1, resize: Side, centerCrop: Side, limit: limit);
+        var test = ImageDataset.FromImageFolder(testFolder, channels: 1, resize: Side, centerCrop: Side);
+        if (train.Classes.Count != Classes || !train.Classes.SequenceEqual(test.Classes))
+            throw new InvalidDataException($"{trainFolder} and {testFolder}: train needs the same {Classes} class folders in both; found " +
+                $"{train.Classes.Count} ({string.Join(", ", train.Classes)}) and {test.Classes.Count} ({string.Join(", ", test.Classes)}).");
+        return new FashionMnistData(train, test);
     }
 
-    /// <summary>
-    /// Fills <paramref name="pixels"/> (count×28×28, normalised) and <paramref name="labels"/> with images
-    /// <paramref name="start"/>…start+count−1 of <paramref name="plan"/> (training set), shifted and flipped as planned:
-    /// a random crop of the image zero-padded by the offset's size, the padding being background (black).
-    /// Without a plan: test images start… in file order, unchanged.
-    /// </summary>
-    public void Fill(EpochPlan? plan, int start, int count, float[] pixels, long[] labels)
+    private static ImageDataset Checked(ImageDataset data, string imagesPath, string labelsPath)
     {
-        byte[] images = plan is null ? TestImages : TrainImages;
-        byte[] source = plan is null ? TestLabels : TrainLabels;
-        float scale = 1f / (255f * Std), shift = -Mean / Std;
-        for (int b = 0; b < count; b++)
-        {
-            int p = start + b;
-            int index = plan is null ? p : plan.Order[p];
-            int dx = plan?.Dx[p] ?? 0, dy = plan?.Dy[p] ?? 0;
-            bool flip = plan?.Flip[p] ?? false;
-            labels[b] = source[index];
-            int src = index * Pixels, dst = b * Pixels;
-            for (int y = 0; y < Side; y++)
-            {
-                int sy = y + dy;
-                for (int x = 0; x < Side; x++)
-                {
-                    int sx = (flip ? Side - 1 - x : x) + dx;
-                    byte v = sy >= 0 && sy < Side && sx >= 0 && sx < Side ? images[src + sy * Side + sx] : (byte)0;
-                    pixels[dst + y * Side + x] = v * scale + shift;
-                }
-            }
-        }
+        if (!data.SampleShape.SequenceEqual(new long[] { 1, Side, Side }))
+            throw new InvalidDataException($"{imagesPath}: expected images of shape N×28×28, found N×{string.Join("×", data.SampleShape.Skip(1))}.");
+        int bad = data.Labels.ToList().FindIndex(b => b >= Classes);
+        if (bad >= 0) throw new InvalidDataException($"{labelsPath}: label {data.Labels[bad]} at index {bad} is not a class 0–9.");
+        return data;
     }
 }
-
-/// <summary>One epoch's data order and augmentation (see <see cref="FashionMnistData.Plan"/>).</summary>
-public sealed record EpochPlan(int[] Order, sbyte[] Dx, sbyte[] Dy, bool[] Flip);

@@ -13,13 +13,14 @@ namespace PiXGen.Training;
 /// An image-classification dataset held in memory, as a TorchSharp <see cref="torch.utils.data.Dataset"/>: item i is
 /// <c>{"data": (C, H, W) float32, "label": int64 scalar}</c>, so <c>torch.utils.data.DataLoader</c> batches it into
 /// <c>data</c> (N, C, H, W) and <c>label</c> (N). Pixels are scaled to [0, 1] (bytes / 255) or taken as they are
-/// (float sources), then normalised with <see cref="Mean"/> and <see cref="Std"/>, then <see cref="Transform"/> runs.
+/// (float sources), then <see cref="Transform"/> runs (so a crop's zero padding is black, as torchvision's usual
+/// augment-then-normalise order), then the sample is normalised with <see cref="Mean"/> and <see cref="Std"/>.
 /// </summary>
 /// <remarks>
-/// Random transforms draw from a <see cref="Random"/> seeded by (<see cref="Seed"/>, <see cref="Epoch"/>, index), so an
-/// epoch's augmentation is the same on every run and after a resume; <see cref="Trainer"/> sets <see cref="Epoch"/>.
+/// Random transforms draw from a <see cref="Random"/> seeded by (<see cref="Seed"/>, <see cref="Epoch"/>, index)
+/// (<see cref="SampleSeed"/>), so an epoch's augmentation is the same on every run, in every process and after a resume; <see cref="Trainer"/> sets <see cref="Epoch"/>.
 /// </remarks>
-public sealed class ImageDataset : torch.utils.data.Dataset
+public sealed partial class ImageDataset : torch.utils.data.Dataset
 {
     private readonly float[] pixels;
     private readonly long[] labels;
@@ -53,13 +54,16 @@ public sealed class ImageDataset : torch.utils.data.Dataset
     /// <summary>The labels, one per sample.</summary>
     public IReadOnlyList<long> Labels => labels;
 
+    /// <summary>The class names by label where the source has them (<see cref="FromImageFolder"/>: the folder names); else empty.</summary>
+    public IReadOnlyList<string> Classes { get; init; } = Array.Empty<string>();
+
     /// <summary>The normalisation mean; by default the mean of every stored pixel (set the training set's on a test set).</summary>
     public float Mean { get; set; }
 
     /// <summary>The normalisation standard deviation; by default that of every stored pixel.</summary>
     public float Std { get; set; }
 
-    /// <summary>Applied to each normalised (C, H, W) sample; null for none. See <see cref="Transforms"/>.</summary>
+    /// <summary>Applied to each (C, H, W) sample before the normalisation; null for none. See <see cref="Transforms"/>.</summary>
     public Func<Tensor, Random, Tensor>? Transform { get; set; }
 
     /// <summary>The seed of the random transforms.</summary>
@@ -77,12 +81,22 @@ public sealed class ImageDataset : torch.utils.data.Dataset
         if (index < 0 || index >= Count) throw new ArgumentOutOfRangeException(nameof(index), index, $"{Name} has {Count} samples.");
         long per = shape[0] * shape[1] * shape[2];
         var x = tensor(pixels.AsSpan(checked((int)(index * per)), checked((int)per)).ToArray(), shape);
-        x = x.sub_(Mean).div_(Std);
         if (Transform is not null) {
-            var rng = new Random(HashCode.Combine(Seed, Epoch, index));
+            var rng = new Random(SampleSeed(Seed, Epoch, index));
             x = Transform(x, rng);
         }
+        x = x.sub_(Mean).div_(Std);
         return new Dictionary<string, Tensor> { ["data"] = x, ["label"] = tensor(labels[index]) };
+    }
+
+    /// <summary>The seed of sample <paramref name="index"/>'s transforms in <paramref name="epoch"/>: a fixed mix of the three
+    /// numbers (SplitMix64's finaliser), the same in every process (unlike <see cref="HashCode"/>, which is seeded per process).</summary>
+    public static int SampleSeed(int seed, int epoch, long index)
+    {
+        ulong z = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)epoch * 0xC2B2AE3D27D4EB4FUL ^ (ulong)index * 0x165667B19E3779F9UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & int.MaxValue);
     }
 
     /// <summary>The first <paramref name="count"/> samples, sharing nothing with this dataset.</summary>
@@ -90,7 +104,7 @@ public sealed class ImageDataset : torch.utils.data.Dataset
     {
         int n = (int)Math.Min(count, Count);
         long per = shape[0] * shape[1] * shape[2];
-        return new ImageDataset(pixels[..checked((int)(n * per))], labels[..n], shape, Name) { Mean = Mean, Std = Std, Transform = Transform, Seed = Seed };
+        return new ImageDataset(pixels[..checked((int)(n * per))], labels[..n], shape, Name) { Mean = Mean, Std = Std, Transform = Transform, Seed = Seed, Classes = Classes };
     }
 
     private static (float Mean, float Std) Statistics(float[] values)

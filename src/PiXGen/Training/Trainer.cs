@@ -37,8 +37,13 @@ public sealed record TrainingOptions
     /// <summary>Where metrics.csv and the per-epoch checkpoints go (<c>&lt;folder&gt;/&lt;model&gt;/epoch-NNN.*</c>); null: nowhere.</summary>
     public string? OutputFolder { get; init; }
 
-    /// <summary>Resume after this epoch from <see cref="OutputFolder"/>'s checkpoints (weights, optimiser state, metrics).</summary>
+    /// <summary>Resume after this epoch from <see cref="ResumeFolder"/>'s checkpoints (weights, optimiser state, metrics);
+    /// equal to <see cref="Epochs"/>, the finished run is loaded and nothing is trained.</summary>
     public int? ResumeEpoch { get; init; }
+
+    /// <summary>The run folder <see cref="ResumeEpoch"/> resumes from; null: <see cref="OutputFolder"/>. The earlier epochs'
+    /// rows of its metrics.csv are carried over into <see cref="OutputFolder"/>'s.</summary>
+    public string? ResumeFolder { get; init; }
 
     /// <summary>Batch size of the test evaluation.</summary>
     public int EvalBatchSize { get; init; } = 1000;
@@ -86,10 +91,24 @@ public sealed record EpochMetrics(string Model, int Epoch, double TrainLoss, dou
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 }
 
-/// <summary>Where a training run is: reported after every step (<see cref="IProgress{T}"/>, e.g. a console bar).</summary>
-public sealed record TrainingProgress(string Model, int Epoch, int Epochs, int Step, int StepsPerEpoch, double Loss, double Accuracy,
-                                      double LearningRate, TimeSpan Elapsed)
+/// <summary>An <see cref="IProgress{T}"/> that calls <paramref name="report"/> on the reporting (training) thread, in
+/// order: <see cref="Progress{T}"/> posts to the thread pool where there is no synchronisation context (a console
+/// program), so its reports can arrive late and out of order.</summary>
+public sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
 {
+    /// <inheritdoc/>
+    public void Report(T value) => report(value);
+}
+
+/// <summary>Where a training run is: reported after every step (<see cref="IProgress{T}"/>, e.g. a console bar).</summary>
+/// <remarks><see cref="Elapsed"/> counts this model's own steps only (with side-by-side models, not the others');
+/// <see cref="Images"/> is the number of training images it has seen in this epoch.</remarks>
+public sealed record TrainingProgress(string Model, int Epoch, int Epochs, int Step, int StepsPerEpoch, double Loss, double Accuracy,
+                                      double LearningRate, TimeSpan Elapsed, int Images = 0)
+{
+    /// <summary>Training images per second of this model's own steps.</summary>
+    public double ImagesPerSecond => Images / Math.Max(1e-9, Elapsed.TotalSeconds);
+
     /// <summary>"fmnist_resnet epoch 2/5 [ 40.0%] loss 0.4121 acc 85.20% lr 0.0912".</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"{Model} epoch {Epoch}/{Epochs} [{100.0 * Step / StepsPerEpoch,5:F1}%] loss {Loss:F4} acc {100 * Accuracy:F2}% lr {LearningRate:G4}");
@@ -104,15 +123,19 @@ public sealed record TrainingProgress(string Model, int Epoch, int Epochs, int S
 /// </summary>
 public static class Trainer
 {
-    /// <summary>Trains <paramref name="model"/>; returns one row per epoch (including the resumed ones).</summary>
+    /// <summary>Trains <paramref name="model"/>; returns one row per epoch (including the resumed ones).
+    /// <paramref name="progress"/> hears of every step, <paramref name="epochs"/> of every finished epoch (after its
+    /// test evaluation and checkpoint).</summary>
     public static IReadOnlyList<EpochMetrics> Fit(string name, nn.Module<Tensor, Tensor> model, ImageDataset train, ImageDataset? test,
-                                                  TrainingOptions options, IProgress<TrainingProgress>? progress = null) =>
-        FitSideBySide(new[] { (name, model) }, train, test, options, progress)[0];
+                                                  TrainingOptions options, IProgress<TrainingProgress>? progress = null,
+                                                  IProgress<EpochMetrics>? epochs = null) =>
+        FitSideBySide(new[] { (name, model) }, train, test, options, progress, epochs)[0];
 
     /// <summary>Trains the models side by side: every batch goes to each of them in turn, so they see the same data
     /// order and the same augmentation. Returns each model's rows.</summary>
     public static IReadOnlyList<IReadOnlyList<EpochMetrics>> FitSideBySide(IReadOnlyList<(string Name, nn.Module<Tensor, Tensor> Model)> models,
-        ImageDataset train, ImageDataset? test, TrainingOptions options, IProgress<TrainingProgress>? progress = null)
+        ImageDataset train, ImageDataset? test, TrainingOptions options, IProgress<TrainingProgress>? progress = null,
+        IProgress<EpochMetrics>? epochs = null)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(train);
@@ -122,8 +145,9 @@ public static class Trainer
             throw new ArgumentException($"Trainer: the models need different names; got {string.Join(", ", models.Select(m => m.Name))}.", nameof(models));
         if (options.Epochs < 1 || options.BatchSize < 1)
             throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: epochs and batch size must be at least 1; got {options.Epochs} and {options.BatchSize}.");
-        if (options.ResumeEpoch is int r && (options.OutputFolder is null || r < 1 || r >= options.Epochs))
-            throw new ArgumentException($"Trainer: resuming after epoch {r} needs an OutputFolder with its checkpoints and Epochs above {r} (Epochs is {options.Epochs}).", nameof(options));
+        string? resumeFolder = options.ResumeFolder ?? options.OutputFolder;
+        if (options.ResumeEpoch is int r && (resumeFolder is null || r < 1 || r > options.Epochs))
+            throw new ArgumentException($"Trainer: resuming after epoch {r} needs a ResumeFolder or OutputFolder with its checkpoints and Epochs of at least {r} (Epochs is {options.Epochs}).", nameof(options));
 
         int stepsPerEpoch = (int)((train.Count + options.BatchSize - 1) / options.BatchSize);
         long totalSteps = (long)stepsPerEpoch * options.Epochs;
@@ -131,10 +155,11 @@ public static class Trainer
         var runs = models.Select(m => new Run(m.Name, m.Model, options, totalSteps)).ToList();
         try {
             if (options.OutputFolder is not null) Directory.CreateDirectory(options.OutputFolder);
+            train.Seed = options.Seed;
             if (start > 0) {
-                var previous = EpochMetrics.Read(MetricsPath(options.OutputFolder!));
+                var previous = EpochMetrics.Read(MetricsPath(resumeFolder!));
                 foreach (var run in runs) {
-                    run.Load(options.OutputFolder!, start, (long)start * stepsPerEpoch);
+                    run.Load(resumeFolder!, start, (long)start * stepsPerEpoch);
                     run.History.AddRange(previous.Where(p => p.Model == run.Name && p.Epoch <= start));
                 }
             }
@@ -155,11 +180,13 @@ public static class Trainer
                 }
                 foreach (var run in runs) {
                     run.EndEpoch(epoch, test, options);
-                    if (options.OutputFolder is not null) run.Save(options.OutputFolder, epoch, (long)epoch * stepsPerEpoch, options);
+                    if (options.OutputFolder is not null) {
+                        run.Save(options.OutputFolder, epoch, (long)epoch * stepsPerEpoch, options, train);
+                        EpochMetrics.Write(MetricsPath(options.OutputFolder),
+                                           runs.SelectMany(x => x.History).OrderBy(x => x.Epoch).ThenBy(x => runs.FindIndex(y => y.Name == x.Model)));
+                    }
+                    epochs?.Report(run.History[^1]);
                 }
-                if (options.OutputFolder is not null)
-                    EpochMetrics.Write(MetricsPath(options.OutputFolder),
-                                       runs.SelectMany(x => x.History).OrderBy(x => x.Epoch).ThenBy(x => runs.FindIndex(y => y.Name == x.Model)));
             }
             return runs.Select(x => (IReadOnlyList<EpochMetrics>)x.History.ToList()).ToList();
         } finally {
@@ -207,7 +234,7 @@ public static class Trainer
         private long step;
         private double lossSum;
         private long correct, seen;
-        private Stopwatch clock = new();
+        private readonly Stopwatch clock = new();   // this model's own steps only
 
         public Run(string name, nn.Module<Tensor, Tensor> model, TrainingOptions o, long totalSteps)
         {
@@ -230,11 +257,12 @@ public static class Trainer
         public void BeginEpoch()
         {
             lossSum = 0; correct = 0; seen = 0;
-            clock = Stopwatch.StartNew();
+            clock.Reset();
         }
 
         public void Step(Tensor x, Tensor y)
         {
+            clock.Start();
             using var scope = NewDisposeScope();
             Model.train();
             optimizer.zero_grad();
@@ -252,10 +280,11 @@ public static class Trainer
             lossSum += loss.item<float>() * n;
             correct += logits.argmax(1).eq(y).sum().item<long>();
             seen += n;
+            clock.Stop();
         }
 
         public TrainingProgress Progress(int epoch, int epochs, int s, int stepsPerEpoch) =>
-            new(Name, epoch, epochs, s, stepsPerEpoch, seen == 0 ? 0 : lossSum / seen, seen == 0 ? 0 : (double)correct / seen, Lr, clock.Elapsed);
+            new(Name, epoch, epochs, s, stepsPerEpoch, seen == 0 ? 0 : lossSum / seen, seen == 0 ? 0 : (double)correct / seen, Lr, clock.Elapsed, (int)seen);
 
         public void EndEpoch(int epoch, ImageDataset? test, TrainingOptions o)
         {
@@ -267,7 +296,7 @@ public static class Trainer
                                          trainSeconds, evalClock.Elapsed.TotalSeconds, Lr, (int)seen));
         }
 
-        public void Save(string folder, int epoch, long atStep, TrainingOptions o)
+        public void Save(string folder, int epoch, long atStep, TrainingOptions o, ImageDataset train)
         {
             var (weights, optimizerPath, state) = CheckpointFiles(folder, Name, epoch);
             Directory.CreateDirectory(Path.GetDirectoryName(weights)!);
@@ -275,7 +304,8 @@ public static class Trainer
             AtomicFile.WriteTo(optimizerPath, temp => optimizer.save_state_dict(temp));
             var json = new JsonObject {
                 ["model"] = Name, ["epoch"] = epoch, ["epochs"] = o.Epochs, ["step"] = atStep, ["batch"] = o.BatchSize,
-                ["lr"] = o.LearningRate, ["momentum"] = o.Momentum, ["weight_decay"] = o.WeightDecay, ["seed"] = o.Seed,
+                ["lr"] = o.LearningRate, ["lr_now"] = History[^1].Lr, ["momentum"] = o.Momentum, ["weight_decay"] = o.WeightDecay, ["seed"] = o.Seed,
+                ["train_images"] = train.Count, ["normalise_mean"] = train.Mean, ["normalise_std"] = train.Std,
                 ["weights"] = Path.GetFileName(weights), ["optimizer"] = Path.GetFileName(optimizerPath),
             };
             AtomicFile.WriteAllText(state, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");   // written last: a resume finds it only when the weights and optimiser state are there

@@ -153,6 +153,34 @@ public class NamedRepeatTests
     }
 
     [Fact]
+    public void ANumberedStackInsideANumberedStack_IsANamedRepeatNamedByItsIndex()
+    {
+        // EfficientNet's features.3.1: a Sequential of stages, each stage numbering its blocks itself (Name = "{i}").
+        var run = GeneratorHarness.Run(Src(Blocks + """
+            [Block]
+            public partial class NumberedStage
+            {
+                [Arg] readonly int n;
+                [Arg] readonly int width;
+                [Use(typeof(Layer), "growth: width", Count = "n", Name = "{i}")] readonly Layer[] blocks;
+            }
+
+            [Network(Input = "3x8x8")]
+            public partial class Stacked
+            {
+                [Conv2d(8, Kernel = 1)]
+                [Use(typeof(NumberedStage), "n: [1, 2][i], width: [4, 2][i]", Count = 2)]
+                readonly Sequential features;
+                [Flatten] readonly Flatten flatten;
+            }
+            """)).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        var model = RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.Stacked");
+        var convs = model.state_dict().Keys.Where(k => k.EndsWith("conv2.weight")).ToList();
+        Assert.Equal(new[] { "features.1.0.conv2.weight", "features.2.0.conv2.weight", "features.2.1.conv2.weight" }, convs);
+        Assert.Equal(new long[] { 2, 4, 3, 3 }, model.state_dict()["features.2.1.conv2.weight"].shape);   // growth 2 after 4·2 bottleneck channels
+    }
+
+    [Fact]
     public void BadTemplates_AreReportedAtTheAttribute()
     {
         var run = GeneratorHarness.Run(Src(Blocks + """

@@ -159,7 +159,7 @@ public static class DeclarationValidator
                     // Settings copied from a per-axis one (PiX's ReplacedKernel from a "1x1" kernel) are pairs too.
                     bool pair = s.Type == SettingType.Pair || s.Type == SettingType.Expression && s.Value.IndexOf(Setting.PairSeparator) >= 0;
                     if (s.Type == SettingType.Expression && !pair)
-                        CheckExpression(s.Value, scope, item.Location, $"{where}, {s.Name}", diagnostics, "int");
+                        CheckExpression(s.Value, scope, item.Location, $"{where}, {s.Name}", diagnostics, IsRealSetting(item, s.Name) ? "double" : "int");
                     if (!pair) continue;
                     if (s.Type == SettingType.Pair && !PerAxis.Contains((item.Kind, s.Name)))
                     {
@@ -236,6 +236,10 @@ public static class DeclarationValidator
             : null;
         if (why is not null) Problem($"{block.Name} {why}; only a plain chain of single layers can be inlined");
     }
+
+    /// <summary>The real-valued settings that also take an expression over the arguments: the normalisations' Eps.</summary>
+    private static bool IsRealSetting(LayerItem item, string setting)
+        => setting == "Eps" && item.Kind is LayerKind.BatchNorm2d or LayerKind.GroupNorm or LayerKind.LayerNorm2d;
 
     /// <summary>String-typed settings name one of a few choices; Upsample needs exactly one of ScaleFactor and Size.</summary>
     private static void CheckChoices(LayerItem item, string where, List<DiagnosticInfo> diagnostics)

@@ -567,7 +567,14 @@ public sealed class ShapeInference
         {
             var text = item.Get(setting);
             double value = fallback;
-            if (text is not null) double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+            if (item.Settings.Any(s => s.Name == setting && s.Type == SettingType.Expression))
+            {
+                // A real setting given as an expression over the arguments (Eps = "eps"): its value in this instance.
+                var v = Eval(ParseOrFail(text!, item.Location, $"{where}, {setting}"), env, item.Location, $"{where}, {setting}");
+                if (!Expr.TryReal(v, out value))
+                    Fail(DiagnosticDescriptors.BadExpression, item.Location, $"{where}, {setting}", $"'{text}' is {Expr.Describe(v)}, not a number");
+            }
+            else if (text is not null) double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
             settings.Add(new Setting(setting, value.ToString("R", CultureInfo.InvariantCulture), SettingType.Double));
             return value;
         }
@@ -624,7 +631,8 @@ public sealed class ShapeInference
             case LayerKind.BatchNorm2d:
                 NeedMap();
                 settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                settings.Add(new Setting("Eps", item.Get("Eps") ?? "1E-05", SettingType.Double));
+                double bnEps = Real("Eps", 1e-5);
+                Require(bnEps > 0 && !double.IsInfinity(bnEps), $"Eps must be a positive finite number, got {bnEps.ToString("R", CultureInfo.InvariantCulture)}");
                 break;
             case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid:
             case LayerKind.Hardswish: case LayerKind.Identity:

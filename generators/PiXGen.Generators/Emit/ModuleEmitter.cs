@@ -592,6 +592,8 @@ public sealed class ModuleEmitter
         string? blockType = null, long? repeat = null)
     {
         string? S(string name) => item.Get(name) is { } t ? Cs(t) : null;
+        // A real setting: a literal as written, an expression over the arguments (Eps = "eps") as C#.
+        string? Real(string name) => item.Settings.FirstOrDefault(s => s.Name == name) is { } r ? (r.Type == SettingType.Expression ? Cs(r.Value) : Lit(r.Value)) : null;
         string Same(string _) => c;
         bool IsPair(string name) => item.Get(name)?.IndexOf(Setting.PairSeparator) >= 0;
         // A per-axis setting as a C# tuple (kernel_size: (1, 7)) or array (new long[] { h, w }).
@@ -633,7 +635,7 @@ public sealed class ModuleEmitter
                 return (e, _ => outC);
             }
             case LayerKind.BatchNorm2d:
-                return ($"{NN}.BatchNorm2d({c}{Arg("eps", item.Get("Eps") is { } eps ? Lit(eps) : null, "1E-05")}" +
+                return ($"{NN}.BatchNorm2d({c}{Arg("eps", Real("Eps"), "1E-05")}" +
                         $"{Arg("momentum", item.Get("Momentum") is { } mo ? Lit(mo) : null, "0.1")})", Same);
             case LayerKind.ReLU: case LayerKind.ReLU6: case LayerKind.SiLU: case LayerKind.Sigmoid:
             case LayerKind.Hardswish: case LayerKind.Identity: case LayerKind.Hardsigmoid: case LayerKind.Tanh:
@@ -652,10 +654,10 @@ public sealed class ModuleEmitter
             case LayerKind.LeakyReLU:
                 return ($"{NN}.LeakyReLU({(item.Get("NegativeSlope") is { } slope ? Lit(slope) : "")})", Same);
             case LayerKind.GroupNorm:
-                return ($"{NN}.GroupNorm({S("Groups")}, {c}{Arg("eps", item.Get("Eps") is { } gEps ? Lit(gEps) : null, "1E-05")}" +
+                return ($"{NN}.GroupNorm({S("Groups")}, {c}{Arg("eps", Real("Eps"), "1E-05")}" +
                         $"{Arg("affine", item.Get("Affine"), "true")})", Same);
             case LayerKind.LayerNorm2d:
-                return ($"new global::PiXGen.Layers.LayerNorm2d({c}{Arg("eps", item.Get("Eps") is { } lEps ? Lit(lEps) : null, "1E-05")}" +
+                return ($"new global::PiXGen.Layers.LayerNorm2d({c}{Arg("eps", Real("Eps"), "1E-05")}" +
                         $"{Arg("affine", item.Get("Affine"), "true")})", Same);
             case LayerKind.StochasticDepth:
             {

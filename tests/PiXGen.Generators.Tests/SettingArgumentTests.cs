@@ -47,6 +47,37 @@ public class SettingArgumentTests
     }
 
     [Fact]
+    public void The_activation_kind_is_an_argument_through_When_and_keeps_its_number()
+    {
+        // torchvision's Conv2dNormActivation(activation_layer=...): conv 0, norm 1, activation 2 whatever its kind.
+        var run = GeneratorHarness.Run(Src("""
+            [Block]
+            public partial class ConvAct
+            {
+                [Arg] readonly int width;
+                [Arg(0)] readonly int act;            // 0 ReLU, 1 Hardswish, 2 SiLU
+                [Conv2d("width", Kernel = 1, Bias = false)] [BatchNorm2d(Eps = "act == 1 ? 1e-3 : 1e-5")]
+                [ReLU(When = "act == 0")] [Hardswish(When = "act == 1")] [SiLU(When = "act == 2")]
+                readonly Sequential block;
+            }
+
+            [Network(Input = "3x4x4")]
+            public partial class Acts
+            {
+                [Use(typeof(ConvAct), "width: 4")] readonly ConvAct relu;
+                [Use(typeof(ConvAct), "width: 4, act: 1")] readonly ConvAct hardswish;
+                [Use(typeof(ConvAct), "width: 4, act: 2")] readonly ConvAct silu;
+            }
+            """)).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        var model = RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.Acts");
+        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module.GetType().Name);
+        Assert.Equal("ReLU", modules["relu.block.2"]);
+        Assert.Equal("Hardswish", modules["hardswish.block.2"]);
+        Assert.Equal("SiLU", modules["silu.block.2"]);
+        Assert.False(modules.ContainsKey("silu.block.3"));
+    }
+
+    [Fact]
     public void An_eps_that_is_not_a_number_is_reported_at_the_attribute()
     {
         var run = GeneratorHarness.Run(Src("""

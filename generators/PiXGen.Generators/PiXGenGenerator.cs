@@ -264,6 +264,11 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                         return Failed(decl, diagnostics);
                     markerExpected = PiXPass.Run(markerDense, markerActions, DefaultPiXOptions);
                 }
+                if (decl.Substitution is not null || decl.Variants is not null)
+                {
+                    // PiX and variants decide per layer on the network's own items: inlined blocks are expanded first.
+                    decl = ShapeInference.ExpandInline(decl, blocks, diagnostics) ?? decl;
+                }
                 ir = ShapeInference.Run(decl, blocks, diagnostics);
                 if (ir is null)
                     return Failed(decl, diagnostics);

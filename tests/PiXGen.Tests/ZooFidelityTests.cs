@@ -27,6 +27,7 @@ public class ZooFidelityTests(ITestOutputHelper log)
         ("mobilenet_v2", "mobilenet_v2"), ("pix_resnet50", "pix_resnet50_cs"),
         ("regnet_y_400mf", "regnet_y_400mf"), ("shufflenet_v2_x1_0", "shufflenet_v2_x1_0"),
         ("squeezenet1_1", "squeezenet1_1"), ("densenet121", "densenet121"), ("googlenet", "googlenet"),
+        ("densenet161", "densenet161"), ("densenet169", "densenet169"), ("densenet201", "densenet201"),
         ("efficientnet_b0", "efficientnet_b0"), ("mobilenet_v3_large", "mobilenet_v3_large"),
         ("resnext101_32x8d", "resnext101_32x8d"), ("resnext101_64x4d", "resnext101_64x4d"), ("wide_resnet101_2", "wide_resnet101_2"),
     };

@@ -23,9 +23,9 @@ public partial class DenseLayer
 }
 
 /// <summary>
-/// torchvision's <c>_DenseBlock</c>: <c>layers</c> dense layers named denselayer1, denselayer2, … (up to 24, enough
-/// for DenseNet-121). Each layer concatenates its new features behind its input, so the block's output is
-/// cat(input, f1, f2, …) like torchvision's.
+/// torchvision's <c>_DenseBlock</c>: <c>layers</c> dense layers registered as denselayer1, denselayer2, … (a named
+/// repeat). Each layer concatenates its new features behind its input, so layer k sees in + (k − 1)·growth channels and
+/// the block's output is cat(input, f1, f2, …) like torchvision's.
 /// </summary>
 [Block]
 public partial class DenseBlock
@@ -34,30 +34,7 @@ public partial class DenseBlock
     [Arg(32)] readonly int growth;
     [Arg(4)] readonly int bnSize;
 
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize")] readonly DenseLayer denselayer1;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 2")] readonly DenseLayer? denselayer2;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 3")] readonly DenseLayer? denselayer3;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 4")] readonly DenseLayer? denselayer4;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 5")] readonly DenseLayer? denselayer5;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 6")] readonly DenseLayer? denselayer6;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 7")] readonly DenseLayer? denselayer7;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 8")] readonly DenseLayer? denselayer8;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 9")] readonly DenseLayer? denselayer9;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 10")] readonly DenseLayer? denselayer10;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 11")] readonly DenseLayer? denselayer11;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 12")] readonly DenseLayer? denselayer12;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 13")] readonly DenseLayer? denselayer13;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 14")] readonly DenseLayer? denselayer14;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 15")] readonly DenseLayer? denselayer15;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 16")] readonly DenseLayer? denselayer16;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 17")] readonly DenseLayer? denselayer17;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 18")] readonly DenseLayer? denselayer18;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 19")] readonly DenseLayer? denselayer19;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 20")] readonly DenseLayer? denselayer20;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 21")] readonly DenseLayer? denselayer21;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 22")] readonly DenseLayer? denselayer22;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 23")] readonly DenseLayer? denselayer23;
-    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", When = "layers >= 24")] readonly DenseLayer? denselayer24;
+    [Use(typeof(DenseLayer), "growth: growth, bnSize: bnSize", Count = "layers", Name = "denselayer{i + 1}")] readonly DenseLayer[] denselayers;
 }
 
 /// <summary>torchvision's <c>_Transition</c>: BN → ReLU → 1×1 convolution halving the channels → 2×2 average pool.</summary>
@@ -73,41 +50,69 @@ public partial class DenseTransition
 }
 
 /// <summary>
-/// The <c>features</c> of torchvision's DenseNet-121 (growth 32, blocks 6-12-24-16, 64 initial features, bnSize 4):
-/// stem conv0/norm0/relu0/pool0, dense blocks with transitions between them, final norm5.
+/// The <c>features</c> of torchvision's DenseNet: stem conv0/norm0/relu0/pool0, four dense blocks of the given sizes
+/// with halving transitions between them, final norm5.
 /// </summary>
 [Block]
-public partial class DenseNet121Features
+public partial class DenseNetFeatures
 {
-    [Conv2d(64, Kernel = 7, Stride = 2, Padding = 3, Bias = false)] readonly Conv2d conv0;
+    [Arg] readonly int growth;
+    [Arg] readonly int initFeatures;
+    [Arg] readonly int blocks1;
+    [Arg] readonly int blocks2;
+    [Arg] readonly int blocks3;
+    [Arg] readonly int blocks4;
+
+    [Conv2d("initFeatures", Kernel = 7, Stride = 2, Padding = 3, Bias = false)] readonly Conv2d conv0;
     [BatchNorm2d] readonly BatchNorm2d norm0;
     [ReLU] readonly ReLU relu0;
     [MaxPool2d(3, Stride = 2, Padding = 1)] readonly MaxPool2d pool0;
-    [Use(typeof(DenseBlock), "layers: 6")] readonly DenseBlock denseblock1;
+    [Use(typeof(DenseBlock), "layers: blocks1, growth: growth")] readonly DenseBlock denseblock1;
     [Use(typeof(DenseTransition))] readonly DenseTransition transition1;
-    [Use(typeof(DenseBlock), "layers: 12")] readonly DenseBlock denseblock2;
+    [Use(typeof(DenseBlock), "layers: blocks2, growth: growth")] readonly DenseBlock denseblock2;
     [Use(typeof(DenseTransition))] readonly DenseTransition transition2;
-    [Use(typeof(DenseBlock), "layers: 24")] readonly DenseBlock denseblock3;
+    [Use(typeof(DenseBlock), "layers: blocks3, growth: growth")] readonly DenseBlock denseblock3;
     [Use(typeof(DenseTransition))] readonly DenseTransition transition3;
-    [Use(typeof(DenseBlock), "layers: 16")] readonly DenseBlock denseblock4;
+    [Use(typeof(DenseBlock), "layers: blocks4, growth: growth")] readonly DenseBlock denseblock4;
     [BatchNorm2d] readonly BatchNorm2d norm5;
 }
 
 /// <summary>
-/// torchvision <c>densenet121</c>, declared with PiXGen attributes: the features, then ReLU, global average pool,
-/// flatten and the linear classifier (torchvision's forward applies the ReLU and pool functionally; they hold no state).
+/// torchvision's DenseNet family (<c>DenseNet</c> with its <c>densenet*</c> builders), declared once: the depth picks
+/// the growth rate, the initial features and the dense layers per block (121: 32, 64, 6-12-24-16; 161: 48, 96,
+/// 6-12-36-24; 169: 32, 64, 6-12-32-32; 201: 32, 64, 6-12-48-32). After the features: ReLU, global average pool, flatten
+/// and the linear classifier (torchvision's forward applies the ReLU and pool functionally; they hold no state). Each
+/// member below is one line.
 /// </summary>
-[Network(Input = "3x224x224", Name = "densenet121"), Init("torchvision-densenet")]
-public partial class DenseNet121
+[Block, Init("torchvision-densenet")]
+public partial class DenseNetFamily
 {
-    [Arg(1000)] readonly int numClasses;
+    [Arg(1000)] readonly int numClasses;     // first, as in every zoo network: new DenseNet121(10) means 10 classes
+    [Arg] readonly int depth;                // 121, 161, 169 or 201
+    [Let("depth == 161 ? 48 : 32")] readonly int growth;
+    [Let("2 * growth")] readonly int initFeatures;
+    [Let("depth == 161 ? 36 : depth == 169 ? 32 : depth == 201 ? 48 : 24")] readonly int blocks3;
+    [Let("depth == 121 ? 16 : depth == 161 ? 24 : 32")] readonly int blocks4;
 
-    [Use(typeof(DenseNet121Features))] readonly DenseNet121Features features;
+    [Use(typeof(DenseNetFeatures), "growth: growth, initFeatures: initFeatures, blocks1: 6, blocks2: 12, blocks3: blocks3, blocks4: blocks4")]
+    readonly DenseNetFeatures features;
     [ReLU] readonly ReLU relu;
     [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d pool;
     [Flatten] readonly Flatten flatten;
     [Linear("numClasses")] readonly Linear classifier;
 }
+
+/// <summary>torchvision <c>densenet121</c>.</summary>
+[Network(Like = typeof(DenseNetFamily), With = "depth: 121", Input = "3x224x224", Name = "densenet121")] public partial class DenseNet121 { }
+
+/// <summary>torchvision <c>densenet161</c>.</summary>
+[Network(Like = typeof(DenseNetFamily), With = "depth: 161", Input = "3x224x224", Name = "densenet161")] public partial class DenseNet161 { }
+
+/// <summary>torchvision <c>densenet169</c>.</summary>
+[Network(Like = typeof(DenseNetFamily), With = "depth: 169", Input = "3x224x224", Name = "densenet169")] public partial class DenseNet169 { }
+
+/// <summary>torchvision <c>densenet201</c>.</summary>
+[Network(Like = typeof(DenseNetFamily), With = "depth: 201", Input = "3x224x224", Name = "densenet201")] public partial class DenseNet201 { }
 
 /// <summary>
 /// DenseNet-121 (<see cref="DenseNet121"/>, reused with Like) with network-wide PiX substitution: every 1×1 convolution

@@ -66,6 +66,7 @@ public static class DeclarationValidator
         foreach (var m in cls.Members) otherFields[m.Name] = $"the field '{m.Name}'";
         foreach (var m in cls.Members)
         {
+            if (m.IsNamedRepeat) continue; // registers the names its template gives, checked per instance (ShapeInference)
             if (registered.TryGetValue(m.PyName, out var first))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, m.Location, cls.Name,
                     $"the field '{first.Name}'", $"the field '{m.Name}'", m.PyName,
@@ -128,7 +129,8 @@ public static class DeclarationValidator
 
             bool sequential = m.FieldType == SequentialType;
             bool repeated = m.Items.Any(i => i.Kind == LayerKind.Use && i.Get("Count") is not null);
-            if (!sequential)
+            if (m.IsNamedRepeat) CheckNamedRepeat(cls, m, scope, diagnostics);
+            else if (!sequential)
             {
                 if (m.Items.Count > 1 || repeated)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FieldTypeMismatch, m.Location, m.Name, Short(m.FieldType),
@@ -157,7 +159,7 @@ public static class DeclarationValidator
                     // Settings copied from a per-axis one (PiX's ReplacedKernel from a "1x1" kernel) are pairs too.
                     bool pair = s.Type == SettingType.Pair || s.Type == SettingType.Expression && s.Value.IndexOf(Setting.PairSeparator) >= 0;
                     if (s.Type == SettingType.Expression && !pair)
-                        CheckExpression(s.Value, scope, item.Location, $"{where}, {s.Name}", diagnostics, "int");
+                        CheckExpression(s.Value, scope, item.Location, $"{where}, {s.Name}", diagnostics, IsRealSetting(item, s.Name) ? "double" : "int");
                     if (!pair) continue;
                     if (s.Type == SettingType.Pair && !PerAxis.Contains((item.Kind, s.Name)))
                     {
@@ -176,6 +178,7 @@ public static class DeclarationValidator
                 if (item.Kind == LayerKind.PiX && item.Get("Zeta") is null && item.Get("OutChannels") is null)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, "Zeta (or OutChannels)"));
                 if (item.Kind == LayerKind.Use) CheckUse(cls, item, scope, blocks, where, diagnostics);
+                if (item.IsInline) CheckInline(m, item, blocks, where, diagnostics);
             }
         }
 
@@ -184,6 +187,59 @@ public static class DeclarationValidator
         CheckCycle(cls, blocks, diagnostics);
         return diagnostics.Count(d => IsError(d)) == before;
     }
+
+    /// <summary>
+    /// A named repeat (<c>[Use(typeof(B), ..., Name = "layer{i + 1}")] readonly B[] layers;</c>): one [Use] alone on an array
+    /// field of its block type, a template whose literal text can be a registered name and whose expressions are integers
+    /// over the class's names and <c>i</c>. The names themselves are checked per instance (duplicates: PIX0019).
+    /// </summary>
+    private static void CheckNamedRepeat(ClassDecl cls, LayerMember m, Dictionary<string, string> scope, List<DiagnosticInfo> diagnostics)
+    {
+        var item = m.Items.First(i => i.Kind == LayerKind.Use && i.Get(LayerMember.NameSetting) is not null);
+        var where = $"{cls.Name}.{m.Name} ({item.AttributeName}, Name)";
+        if (m.Items.Count > 1)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, m.Location, m.Name,
+                "holds a named repeat ([Use(Name = ...)]), whose instances are registered in the class itself: give the field no other layer attributes"));
+        if (m.IsShortcut)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, m.Location, m.Name,
+                "is a [Shortcut]; a named repeat ([Use(Name = ...)]) is on the main path"));
+        if (item.BlockType is not null && m.FieldType != item.BlockType + "[]" && m.FieldType != PiXRewriter.ModuleBase + "[]")
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FieldTypeMismatch, m.Location, m.Name, Short(m.FieldType),
+                $"named instances of {Short(item.BlockType)} (declare the field as {Short(item.BlockType)}[])").WithFieldType(item.BlockType + "[]"));
+        NameTemplate template;
+        try { template = NameTemplate.Parse(item.Get(LayerMember.NameSetting)!); }
+        catch (ExprException ex)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
+                $"the name template \"{item.Get(LayerMember.NameSetting)}\" is not valid: {ex.Message}"));
+            return;
+        }
+        var useScope = new Dictionary<string, string>(scope) { ["i"] = "int" };
+        foreach (var (text, e) in template.Expressions)
+            CheckExpression(e, text, useScope, item.Location, where, diagnostics, "int");
+    }
+
+    /// <summary>
+    /// [Use(Inline = true)]: on a Sequential field (not a named repeat), of a block that is a plain chain of single layers,
+    /// whose layers can therefore join the field's numbered children.
+    /// </summary>
+    private static void CheckInline(LayerMember m, LayerItem item, IReadOnlyDictionary<string, ClassDecl> blocks, string where, List<DiagnosticInfo> diagnostics)
+    {
+        void Problem(string text) => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where + ", Inline", text));
+        if (m.FieldType != SequentialType || m.IsNamedRepeat)
+            Problem("Inline = true puts the block's layers into a Sequential field's numbered children; declare the field as Sequential (without Name)");
+        if (item.BlockType is null || !blocks.TryGetValue(item.BlockType, out var block)) return;
+        string? why = block.HasResidual ? "is [Residual]" : block.Dense is not null ? "is [Dense]" : block.HasUserForward ? "has a hand-written forward"
+            : block.Members.FirstOrDefault(b => b.Items.Count != 1 || b.Items[0].Kind == LayerKind.Use || b.IsShortcut || b.Branch is not null || b.PiX is not null
+                || b.FieldType == SequentialType) is { } member ? $"has member '{member.Name}', which is not a single layer on the main path"
+            : block.Members.FirstOrDefault(b => b.Items[0].Kind is LayerKind.Flatten or LayerKind.Linear) is { } flat ? $"has member '{flat.Name}' (Flatten and Linear are not inlined)"
+            : null;
+        if (why is not null) Problem($"{block.Name} {why}; only a plain chain of single layers can be inlined");
+    }
+
+    /// <summary>The real-valued settings that also take an expression over the arguments: the normalisations' Eps.</summary>
+    private static bool IsRealSetting(LayerItem item, string setting)
+        => setting == "Eps" && item.Kind is LayerKind.BatchNorm2d or LayerKind.GroupNorm or LayerKind.LayerNorm2d;
 
     /// <summary>String-typed settings name one of a few choices; Upsample needs exactly one of ScaleFactor and Size.</summary>
     private static void CheckChoices(LayerItem item, string where, List<DiagnosticInfo> diagnostics)
@@ -255,7 +311,7 @@ public static class DeclarationValidator
     }
 
     /// <summary>The expression type of a declared [Arg]/[Let] type: bool, double, or int (int and long).</summary>
-    private static string TypeOf(string declaredType) => declaredType is "bool" or "double" ? declaredType : "int";
+    private static string TypeOf(string declaredType) => declaredType is "bool" or "double" or Expr.ListType ? declaredType : "int";
 
     /// <summary>Parses <paramref name="text"/>, checks every name is in scope and that the expression has type <paramref name="expected"/>.</summary>
     private static void CheckExpression(string? text, Dictionary<string, string> scope, LocationInfo? location, string where,

@@ -251,15 +251,18 @@ public static class PiXRewriter
     /// branch member: the declaration specialiser cannot reach one (docs/language.md), and a decision it dropped would
     /// be a network other than the one decided.
     /// </summary>
-    public static IEnumerable<(LayerNode Conv, bool InBranch)> Convolutions(LayerNode node, bool inBranch = false)
+    /// <remarks>The layers of an inlined block ([Use(Inline = true)]) count as branch members: declared in the block, they
+    /// sit in the enclosing class's Sequential, where a specialised block could not put a PiX.</remarks>
+    public static IEnumerable<(LayerNode Conv, bool InBranch)> Convolutions(LayerNode node, bool inBranch = false, string? owner = null)
     {
         if (node.Kind == NodeKind.Layer)
         {
-            if (node.Layer == LayerKind.Conv2d) yield return (node, inBranch);
+            bool inlined = owner is not null && node.Origin is not null && !node.Origin.StartsWith(owner + "|", System.StringComparison.Ordinal);
+            if (node.Layer == LayerKind.Conv2d) yield return (node, inBranch || inlined);
             yield break;
         }
         foreach (var child in node.Children)
-            foreach (var conv in Convolutions(child, inBranch || node.Kind == NodeKind.Parallel))
+            foreach (var conv in Convolutions(child, inBranch || node.Kind == NodeKind.Parallel, node.Class ?? owner))
                 yield return conv;
     }
 
@@ -369,7 +372,7 @@ public static class PiXRewriter
             var choices = new Dictionary<(string Member, int Item), List<ClassDecl>>();
             foreach (var child in Own(node))
             {
-                if (child.Origin is null) continue;
+                if (child.Origin is null || !child.Origin.StartsWith(cls.FullName + "|", System.StringComparison.Ordinal)) continue; // an inlined block's layer
                 var key = Parse(child.Origin);
                 if (child.Kind == NodeKind.Layer && child.Layer == LayerKind.Conv2d && _actions.TryGetValue(child.Path, out var action))
                 {
@@ -414,7 +417,16 @@ public static class PiXRewriter
                     ? item with { BlockType = runs[0].Block.FullName }
                     : item with { BlockType = runs[0].Block.FullName, RepeatBlockTypes = kv.Value.Select(b => b.FullName).ToEquatableArray() };
                 var fieldType = m.FieldType;
-                if (m.FieldType != DeclarationValidator.SequentialType)
+                if (m.IsNamedRepeat)
+                {
+                    // An array of the instances: of the one specialised block, or of modules when the repeats differ.
+                    var arrayType = (runs.Count == 1 ? runs[0].Block.FullName : ModuleBase) + "[]";
+                    if (isNetwork && !cls.DeclaresFields && m.FieldType != arrayType && m.FieldType != ModuleBase + "[]")
+                        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXFieldType, m.Location, m.Name, Short(m.FieldType),
+                            "Module<Tensor, Tensor>[]", "PiX substitution specialises its block for this network").WithFieldType(ModuleBase + "[]"));
+                    if (!isNetwork || cls.DeclaresFields) fieldType = arrayType;
+                }
+                else if (m.FieldType != DeclarationValidator.SequentialType)
                 {
                     var newType = runs[0].Block.FullName;
                     if (isNetwork && !cls.DeclaresFields && m.FieldType != newType && m.FieldType != ModuleBase)
@@ -482,7 +494,7 @@ public static class PiXRewriter
                 var items = m.Items.Where(i => i.When != "false").ToList();
                 if (items.Count == 0) continue;
                 var type = m.FieldType;
-                if (type != DeclarationValidator.SequentialType && items.Count == 1) type = DeclarationValidator.ModuleType(items[0]);
+                if (type != DeclarationValidator.SequentialType && items.Count == 1 && !m.IsNamedRepeat) type = DeclarationValidator.ModuleType(items[0]);
                 kept.Add(m with { Items = items.ToEquatableArray(), FieldType = type, PiX = null });
             }
             _counters.TryGetValue(cls.Name, out int n);

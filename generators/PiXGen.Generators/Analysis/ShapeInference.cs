@@ -80,6 +80,55 @@ public sealed class ShapeInference
         }
     }
 
+    /// <summary>
+    /// The network with each [Use(Inline = true)] of its own members replaced by the layers it makes for the default
+    /// arguments, their settings folded to constants (<c>in</c>, the block's arguments and <c>i</c> included). PiX
+    /// substitution and build-time variants decide per layer on the network's own items, so a network they rewrite is
+    /// expanded first; the expansion infers to the same network (paths, shapes and settings). Null when inference failed.
+    /// </summary>
+    public static ClassDecl? ExpandInline(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, List<DiagnosticInfo> diagnostics)
+    {
+        if (!network.Members.Any(m => m.Items.Any(i => i.IsInline))) return network;
+        if (!TryParseInput(network.Input, out var input, out _)) return null;
+        var inference = new ShapeInference(blocks, diagnostics, network.Name) { _expanding = network.FullName };
+        try
+        {
+            var env = inference.BindArguments(network, new Dictionary<string, object>(), new List<KeyValuePair<string, Expr>>(),
+                input, network.AttributeLocation, network.Name);
+            inference.InstantiateMembers(network, env, input, "", new List<string>(), out _, out _);
+        }
+        catch (Abort) { return null; }
+        var members = network.Members.Select(m =>
+        {
+            if (!m.Items.Any(i => i.IsInline)) return m;
+            var items = new List<LayerItem>();
+            for (int k = 0; k < m.Items.Count; k++)
+            {
+                if (!m.Items[k].IsInline) items.Add(m.Items[k]);
+                else if (inference._expansions.TryGetValue((m.Name, k), out var layers)) items.AddRange(layers);
+            }
+            return m with { Items = items.ToEquatableArray() };
+        });
+        return network with { Members = members.ToEquatableArray() };
+    }
+
+    /// <summary>For <see cref="ExpandInline"/>: the class whose inlined layers are recorded, and the layers per (member, item).</summary>
+    private string? _expanding;
+    private readonly Dictionary<(string Member, int Item), List<LayerItem>> _expansions = new();
+
+    /// <summary>An inlined layer's declaration with its settings folded in the environment of its instance.</summary>
+    private static LayerItem Folded(LayerItem layer, Dictionary<string, object> env)
+    {
+        string Fold(string text) => Expr.Parse(text).Fold(n => env.TryGetValue(n, out var v) ? v : null).ToSource(n => n);
+        var settings = layer.Settings.Select(s => s.Type switch
+        {
+            SettingType.Expression when s.Value.IndexOf(Setting.PairSeparator) < 0 => s with { Value = Fold(s.Value) },
+            SettingType.Expression or SettingType.Pair => s with { Value = Setting.Split(s.Value) is var (h, w) ? Setting.PairText(Fold(h), Fold(w)) : s.Value },
+            _ => s,
+        });
+        return layer with { Settings = settings.ToEquatableArray(), When = null };
+    }
+
     private static EquatableArray<Setting> ArgSettings(ClassDecl cls, Dictionary<string, object> env)
         => cls.Args.Select(a => new Setting(a.Name, Format(env[a.Name]), SettingType.Expression)).ToEquatableArray();
 
@@ -107,7 +156,7 @@ public sealed class ShapeInference
             else
                 Fail(DiagnosticDescriptors.MissingParameter, site, where, arg.Name);
             if (arg.Type == "double" && env[arg.Name] is long whole) env[arg.Name] = (double)whole;   // C# converts it too
-            if (arg.Type switch { "bool" => env[arg.Name] is not bool, "double" => env[arg.Name] is not double, _ => env[arg.Name] is not long })
+            if (arg.Type switch { "bool" => env[arg.Name] is not bool, "double" => env[arg.Name] is not double, Expr.ListType => env[arg.Name] is not long[], _ => env[arg.Name] is not long })
                 Fail(DiagnosticDescriptors.BadExpression, site ?? arg.Location, $"{where}, argument '{arg.Name}'",
                     $"expected {Expr.TypeWords(arg.Type == "long" ? "int" : arg.Type)}, got {Expr.Describe(env[arg.Name])}");
             CheckFitsInt(arg.Type, env[arg.Name], arg.Name, supplied.Value is not null ? site ?? arg.Location : arg.Location, $"{where}, argument '{arg.Name}'");
@@ -178,13 +227,15 @@ public sealed class ShapeInference
         List<string> stack, out Shape output, out bool residual)
     {
         var nodes = new List<LayerNode>();
+        var outerRegistered = _registered;
+        _registered = RegisteredFields(cls);
         residual = cls.HasResidual && EvalCondition(cls.ResidualWhen, env, cls.Location, $"{cls.Name} [Residual(When)]");
         var shape = input;
         foreach (var step in PathStep.Of(cls.Members.Where(m => !(m.IsShortcut || (m.AfterAdd && cls.HasResidual)))))
         {
-            var node = step.IsGroup ? InstantiateGroup(cls, step, env, shape, prefix, stack)
+            var made = step.IsGroup ? new List<LayerNode> { InstantiateGroup(cls, step, env, shape, prefix, stack) }
                 : InstantiateMember(cls, step.Member!, env, shape, prefix, stack, NodeRole.Main);
-            if (node is not null) { nodes.Add(node); shape = node.Out; }
+            foreach (var node in made) { nodes.Add(node); shape = node.Out; }
         }
         if (residual)
         {
@@ -195,8 +246,8 @@ public sealed class ShapeInference
             {
                 sc = member;
                 if (!EvalCondition(member.ShortcutWhen, env, member.Location, $"{prefix}{member.PyName} [Shortcut(When)]")) continue;
-                var node = InstantiateMember(cls, member, env, shortcutShape, prefix, stack, NodeRole.Shortcut);
-                if (node is not null) { nodes.Add(node); shortcutShape = node.Out; }
+                foreach (var node in InstantiateMember(cls, member, env, shortcutShape, prefix, stack, NodeRole.Shortcut))
+                { nodes.Add(node); shortcutShape = node.Out; }
             }
             if (shortcutShape != shape)
             {
@@ -219,8 +270,7 @@ public sealed class ShapeInference
             foreach (var m in cls.Members)
             {
                 if (m.IsShortcut || !m.AfterAdd) continue;
-                var node = InstantiateMember(cls, m, env, shape, prefix, stack, NodeRole.AfterAdd);
-                if (node is not null) { nodes.Add(node); shape = node.Out; }
+                foreach (var node in InstantiateMember(cls, m, env, shape, prefix, stack, NodeRole.AfterAdd)) { nodes.Add(node); shape = node.Out; }
             }
         }
         if (cls.Dense is not null)
@@ -234,7 +284,50 @@ public sealed class ShapeInference
             shape = Shape.Map(input.C + shape.C, input.H, input.W);
         }
         output = cls.Output is { } declared ? DeclaredOutput(cls, declared, env, input, shape) : shape;
+        _registered = outerRegistered;
         return nodes;
+    }
+
+    /// <summary>The names a class instance has registered or holds as fields so far, with what holds them (PIX0019).</summary>
+    private Dictionary<string, (string What, string Why)>? _registered;
+
+    private const string BothRun = "; the state_dict would hold only one of them while forward runs both";
+
+    /// <summary>The class's fields other than named repeats: their registered names, and the other fields' names.</summary>
+    private static Dictionary<string, (string What, string Why)> RegisteredFields(ClassDecl cls)
+    {
+        var names = new Dictionary<string, (string, string)>();
+        foreach (var m in cls.Members.Where(m => !m.IsNamedRepeat)) names[m.PyName] = ($"the field '{m.Name}'", BothRun);
+        const string to = "; Module.to() would find the other field by that name and fail half-way";
+        foreach (var a in cls.Args) names[a.Name] = ($"the [Arg] field '{a.Name}'", to);
+        foreach (var l in cls.Lets) names[l.Name] = ($"the [Let] field '{l.Name}'", to);
+        foreach (var m in cls.Members) if (!names.ContainsKey(m.Name)) names[m.Name] = ($"the field '{m.Name}'", to);
+        return names;
+    }
+
+    /// <summary>The name of instance <paramref name="i"/> of a named repeat, registered in its class's instance (PIX0019 when taken).</summary>
+    private string NamedInstance(ClassDecl cls, LayerMember m, LayerItem item, Dictionary<string, object> callerEnv, long i, string prefix)
+    {
+        var where = $"{Where(prefix.TrimEnd('.'))} ({cls.Name}.{m.Name}, Name)";
+        var text = item.Get(LayerMember.NameSetting)!;
+        string name;
+        try
+        {
+            name = NameTemplate.Parse(text).Evaluate((part, e) => Eval(e, callerEnv, item.Location, $"{where}, {{{part}}}"));
+        }
+        catch (ExprException ex) { Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"the name template \"{text}\": {ex.Message}"); throw; }
+        if (name.Length == 0 || name.Any(ch => !NameTemplate.IsNameChar(ch)))
+            Fail(DiagnosticDescriptors.InvalidValue, item.Location, where,
+                $"instance {i} is named '{name}', which is not a registered name (letters, digits, '_' and '-')");
+        var what = $"instance {i} of '{m.Name}' (Name = \"{text}\")";
+        if (_registered!.TryGetValue(name, out var first))
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateName, item.Location, cls.Name, first.What, what, name, first.Why)
+                with { Also = _useSite });
+            throw new Abort();
+        }
+        _registered[name] = (what, BothRun);
+        return name;
     }
 
     /// <summary>[Output] on a class with a hand-written forward: its declared output replaces the last layer's.</summary>
@@ -277,8 +370,7 @@ public sealed class ShapeInference
             var children = new List<LayerNode>();
             foreach (var m in b.Members)
             {
-                var node = InstantiateMember(cls, m, env, shape, prefix, stack, NodeRole.Main);
-                if (node is not null) { children.Add(node); shape = node.Out; }
+                foreach (var node in InstantiateMember(cls, m, env, shape, prefix, stack, NodeRole.Main)) { children.Add(node); shape = node.Out; }
             }
             branches.Add(new LayerNode(NodeKind.Sequential, null, b.Name, prefix + b.Name, "Branch", branchInput, shape, EquatableArray<Setting>.Empty,
                 children.Sum(c => c.Parameters), NodeRole.Main, false, children.ToEquatableArray()));
@@ -300,11 +392,13 @@ public sealed class ShapeInference
             input, output, settings.ToEquatableArray(), branches.Sum(b => b.Parameters), NodeRole.Main, false, branches.ToEquatableArray());
     }
 
-    private LayerNode? InstantiateMember(ClassDecl cls, LayerMember m, Dictionary<string, object> env, Shape input, string prefix,
+    /// <summary>The nodes of one member: its layer, block or Sequential; a named repeat's instances, each under its own name.</summary>
+    private List<LayerNode> InstantiateMember(ClassDecl cls, LayerMember m, Dictionary<string, object> env, Shape input, string prefix,
         List<string> stack, NodeRole role)
     {
         int itemIndex = -1;
-        bool sequential = m.FieldType == SequentialType;
+        bool named = m.IsNamedRepeat;
+        bool sequential = m.FieldType == SequentialType && !named;
         var path = prefix + m.PyName;
         var children = new List<LayerNode>();
         var shape = input;
@@ -321,14 +415,21 @@ public sealed class ShapeInference
                 if (countText is not null)
                 {
                     var v = Eval(ParseOrFail(countText, item.Location, $"{Where(path)} (Count)"), env, item.Location, $"{Where(path)} (Count)");
-                    if (v is not long c || c < 0) { Fail(DiagnosticDescriptors.InvalidValue, item.Location, Where(path), $"Count must be a non-negative integer, got {Format(v)}"); return null; }
+                    if (v is not long c || c < 0) { Fail(DiagnosticDescriptors.InvalidValue, item.Location, Where(path), $"Count must be a non-negative integer, got {Format(v)}"); return children; }
                     count = c;
                 }
                 for (long i = 0; i < count; i++)
                 {
-                    var name = sequential ? index.ToString(CultureInfo.InvariantCulture) : m.PyName;
-                    var childPath = sequential ? $"{path}.{name}" : path;
                     var callerEnv = new Dictionary<string, object>(env) { ["i"] = i };
+                    if (item.IsInline && sequential)
+                    {
+                        var record = cls.FullName == _expanding && prefix.Length == 0 ? Expansion(m.Name, itemIndex) : null;
+                        foreach (var layer in InstantiateInline(item, callerEnv, shape, path, index, role, record))
+                        { children.Add(layer); shape = layer.Out; index++; }
+                        continue;
+                    }
+                    var name = named ? NamedInstance(cls, m, item, callerEnv, i, prefix) : sequential ? index.ToString(CultureInfo.InvariantCulture) : m.PyName;
+                    var childPath = named ? prefix + name : sequential ? $"{path}.{name}" : path;
                     var node = InstantiateBlock(item, item.BlockTypeOf(i), callerEnv, shape, name, childPath, stack, role) with { Origin = origin };
                     children.Add(node); shape = node.Out; index++;
                 }
@@ -349,9 +450,42 @@ public sealed class ShapeInference
             }
         }
         if (sequential)
-            return new LayerNode(NodeKind.Sequential, null, m.PyName, path, "Sequential", input, shape, EquatableArray<Setting>.Empty,
-                children.Sum(c => c.Parameters), role, false, children.ToEquatableArray());
-        return children.Count == 0 ? null : children[0];
+            return new List<LayerNode> { new LayerNode(NodeKind.Sequential, null, m.PyName, path, "Sequential", input, shape, EquatableArray<Setting>.Empty,
+                children.Sum(c => c.Parameters), role, false, children.ToEquatableArray()) };
+        return named || children.Count == 0 ? children : new List<LayerNode> { children[0] };
+    }
+
+    /// <summary>
+    /// One instance of a [Use(Inline = true)]: the block's layers (those whose When holds) as the Sequential's next
+    /// numbered children, <c>path.index</c>, each evaluated in the block's own environment.
+    /// </summary>
+    private List<LayerItem> Expansion(string member, int item)
+    {
+        if (!_expansions.TryGetValue((member, item), out var list)) _expansions[(member, item)] = list = new List<LayerItem>();
+        return list;
+    }
+
+    private List<LayerNode> InstantiateInline(LayerItem item, Dictionary<string, object> callerEnv, Shape input, string path, int index, NodeRole role,
+        List<LayerItem>? record = null)
+    {
+        var where = $"{Where(path)}.{index.ToString(CultureInfo.InvariantCulture)}";
+        if (item.BlockType is null || !_blocks.TryGetValue(item.BlockType, out var block)) throw new Abort(); // reported by the parser
+        List<KeyValuePair<string, Expr>> given;
+        try { given = Expr.ParseNamedArguments(item.BlockArgs ?? ""); }
+        catch (ExprException ex) { Fail(DiagnosticDescriptors.BadExpression, item.Location, where, ex.Message); throw; }
+        var env = BindArguments(block, callerEnv, given, input, item.Location, where);
+        var layers = new List<LayerNode>();
+        var shape = input;
+        foreach (var m in block.Members)
+        {
+            var layer = m.Items[0];
+            var name = (index + layers.Count).ToString(CultureInfo.InvariantCulture);
+            if (!EvalCondition(layer.When, env, layer.Location, $"{Where(path)}.{name} ({block.Name}.{m.Name}, When)")) continue;
+            var node = InstantiateLayer(layer, env, shape, name, $"{path}.{name}", role) with { Origin = $"{block.FullName}|{m.Name}|0" };
+            record?.Add(Folded(layer, env));
+            layers.Add(node); shape = node.Out;
+        }
+        return layers;
     }
 
     private LayerNode InstantiateBlock(LayerItem item, string? blockType, Dictionary<string, object> callerEnv, Shape input, string name, string path,
@@ -433,7 +567,14 @@ public sealed class ShapeInference
         {
             var text = item.Get(setting);
             double value = fallback;
-            if (text is not null) double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+            if (item.Settings.Any(s => s.Name == setting && s.Type == SettingType.Expression))
+            {
+                // A real setting given as an expression over the arguments (Eps = "eps"): its value in this instance.
+                var v = Eval(ParseOrFail(text!, item.Location, $"{where}, {setting}"), env, item.Location, $"{where}, {setting}");
+                if (!Expr.TryReal(v, out value))
+                    Fail(DiagnosticDescriptors.BadExpression, item.Location, $"{where}, {setting}", $"'{text}' is {Expr.Describe(v)}, not a number");
+            }
+            else if (text is not null) double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
             settings.Add(new Setting(setting, value.ToString("R", CultureInfo.InvariantCulture), SettingType.Double));
             return value;
         }
@@ -490,7 +631,8 @@ public sealed class ShapeInference
             case LayerKind.BatchNorm2d:
                 NeedMap();
                 settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                settings.Add(new Setting("Eps", item.Get("Eps") ?? "1E-05", SettingType.Double));
+                double bnEps = Real("Eps", 1e-5);
+                Require(bnEps > 0 && !double.IsInfinity(bnEps), $"Eps must be a positive finite number, got {bnEps.ToString("R", CultureInfo.InvariantCulture)}");
                 break;
             case LayerKind.Identity:
                 break;

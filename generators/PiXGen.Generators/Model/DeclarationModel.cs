@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 
 namespace PiXGen.Generators.Model;
 
@@ -66,6 +67,9 @@ public sealed record LayerItem(
     public string? BlockTypeOf(long i)
         => RepeatBlockTypes is { } types && types.Count > 0 ? types[(int)System.Math.Min(i, types.Count - 1)] : BlockType;
 
+    /// <summary>A [Use(Inline = true)]: the block's layers join the enclosing Sequential's numbered children.</summary>
+    public bool IsInline => Kind == LayerKind.Use && Get("Inline") == "true";
+
     public string? Get(string name)
     {
         foreach (var s in Settings) if (s.Name == name) return s.Value;
@@ -98,6 +102,18 @@ public sealed record LayerMember(
     BranchDecl? Branch = null)
 {
     public bool AfterAdd => Items.Count > 0 && Items[0].AfterAdd;
+
+    /// <summary>
+    /// A repeated [Use] with a name template (<c>Name = "denselayer{i + 1}"</c>): its instances are registered directly in
+    /// the class under the names the template gives, and the field is an array of them.
+    /// </summary>
+    public bool IsNamedRepeat => Items.Any(i => i.Kind == LayerKind.Use && i.Get(NameSetting) is not null);
+
+    /// <summary>The template of a named repeat, or null.</summary>
+    public string? NameTemplate => Items.Select(i => i.Kind == LayerKind.Use ? i.Get(NameSetting) : null).FirstOrDefault(t => t is not null);
+
+    /// <summary>The [Use] setting that holds a name template.</summary>
+    public const string NameSetting = "Name";
 }
 
 /// <summary>[Branch(Name, Merge, Split)] on a member: where it is written.</summary>

@@ -189,12 +189,12 @@ public static class DeclarationParser
                     SpecialType.System_Int64 => "long",
                     SpecialType.System_Boolean => "bool",
                     SpecialType.System_Double => "double",
-                    _ => null,
+                    _ => field.Type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Int32 } ? Expr.ListType : null,
                 };
                 if (typeKeyword is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidArg, fieldLocation, field.Name,
-                        $"[Arg] and [Let] fields must be int, long, double or bool, not {field.Type.ToDisplayString()}"));
+                        $"[Arg] and [Let] fields must be int, long, double, bool or int[], not {field.Type.ToDisplayString()}"));
                     continue;
                 }
                 if (field.IsStatic || field.IsConst)
@@ -205,8 +205,16 @@ public static class DeclarationParser
                 }
                 if (argAttr is not null)
                 {
-                    if (argAttr.ConstructorArguments.Length == 1 && !IsScalar(argAttr.ConstructorArguments[0], field.Name, fieldLocation, diagnostics)) continue;
-                    string? def = argAttr.ConstructorArguments.Length == 1 ? ConstantText(argAttr.ConstructorArguments[0]) : null;
+                    var given = argAttr.ConstructorArguments.Length == 1 ? argAttr.ConstructorArguments[0] : default;
+                    string? def;
+                    // An int[] argument's default may be an array constant: [Arg(new[] { 6, 12, 24, 16 })] reads as [6, 12, 24, 16].
+                    if (typeKeyword == Expr.ListType && given.Kind == TypedConstantKind.Array && !given.IsNull)
+                        def = "[" + string.Join(", ", given.Values.Select(v => ConstantText(v))) + "]";
+                    else
+                    {
+                        if (argAttr.ConstructorArguments.Length == 1 && !IsScalar(given, field.Name, fieldLocation, diagnostics)) continue;
+                        def = argAttr.ConstructorArguments.Length == 1 ? ConstantText(given) : null;
+                    }
                     args.Add(new ArgDecl(field.Name, typeKeyword, def, fieldLocation));
                 }
                 else

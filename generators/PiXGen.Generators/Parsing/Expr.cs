@@ -52,9 +52,14 @@ public abstract class Expr
     /// </summary>
     public abstract Expr Fold(Func<string, object?> known);
 
-    internal static Expr Constant(object v) => v switch { bool b => new BoolExpr(b), double d => new RealExpr(d), _ => new NumberExpr((long)v) };
+    internal static Expr Constant(object v) => v switch
+    {
+        bool b => new BoolExpr(b), double d => new RealExpr(d),
+        long[] list => new ArrayExpr(Array.ConvertAll(list, x => (Expr)new NumberExpr(x))),
+        _ => new NumberExpr((long)v),
+    };
 
-    internal static bool IsConstant(Expr e) => e is NumberExpr or BoolExpr or RealExpr;
+    internal static bool IsConstant(Expr e) => e is NumberExpr or BoolExpr or RealExpr || e is ArrayExpr a && a.AllConstant;
 
     /// <summary>Folds a node whose operands are folded: evaluates it when they are all constant (errors stay unfolded).</summary>
     internal static Expr FoldNode(Expr node, params Expr[] operands)
@@ -124,14 +129,17 @@ public abstract class Expr
     internal static string ExpectNumber(Expr e, Func<string, string?> typeOf, string what)
     {
         var t = e.InferType(typeOf);
-        if (t == "bool") throw new ExprException($"{what} needs a number, not a condition");
+        if (t != "int" && t != "double") throw new ExprException($"{what} needs a number, not {TypeWords(t)}");
         return t;
     }
 
     /// <summary>"an integer", "a real number", "a condition".</summary>
-    public static string TypeWords(string type) => type switch { "bool" => "a condition", "double" => "a real number", _ => "an integer" };
+    public static string TypeWords(string type) => type switch { "bool" => "a condition", "double" => "a real number", ListType => "a list of integers", _ => "an integer" };
 
-    internal static string Describe(object v) => v switch { bool => "a condition", double => "a real number", _ => "an integer" };
+    internal static string Describe(object v) => v switch { bool => "a condition", double => "a real number", long[] => "a list of integers", _ => "an integer" };
+
+    /// <summary>The static type of a list of integers (<c>[64, M, 128]</c>, an <c>int[]</c> [Arg] or [Let]).</summary>
+    public const string ListType = "int[]";
 
     /// <summary>A numeric value as a real (integers convert).</summary>
     internal static bool TryReal(object v, out double d)
@@ -176,8 +184,8 @@ public abstract class Expr
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
-            if (c == '(') depth++;
-            else if (c == ')') depth--;
+            if (c == '(' || c == '[') depth++;
+            else if (c == ')' || c == ']') depth--;
             else if (c == ',' && depth == 0) { parts.Add(text.Substring(start, i - start)); start = i + 1; }
         }
         parts.Add(text.Substring(start));
@@ -272,7 +280,14 @@ public abstract class Expr
         {
             if (Accept("-")) return new UnaryExpr("-", ParseUnary());
             if (Accept("!")) return new UnaryExpr("!", ParseUnary());
-            return ParsePrimary();
+            var e = ParsePrimary();
+            while (Accept("["))
+            {
+                var index = ParseConditional();
+                if (!Accept("]")) throw new ExprException($"missing ']' in '{_s.Trim()}'");
+                e = new IndexExpr(e, index);
+            }
+            return e;
         }
 
         private Expr ParsePrimary()
@@ -286,6 +301,19 @@ public abstract class Expr
                 var e = ParseConditional();
                 if (!Accept(")")) throw new ExprException($"missing ')' in '{_s.Trim()}'");
                 return e;
+            }
+            if (c == '[')
+            {
+                // A list of integers: [64, M, 128, M] (Python's list, C#'s int[]).
+                _i++;
+                var items = new List<Expr>();
+                if (!Accept("]"))
+                {
+                    items.Add(ParseConditional());
+                    while (Accept(",")) items.Add(ParseConditional());
+                    if (!Accept("]")) throw new ExprException($"missing ']' in '{_s.Trim()}'");
+                }
+                return new ArrayExpr(items.ToArray());
             }
             if (char.IsDigit(c))
             {
@@ -453,6 +481,7 @@ internal sealed class BinaryExpr : Expr
             case "==": case "!=":
                 var lt = _l.InferType(typeOf);
                 var rt = _r.InferType(typeOf);
+                if (lt == ListType || rt == ListType) throw new ExprException($"'{_op}' compares numbers or conditions, not lists");
                 if ((lt == "bool") != (rt == "bool"))
                     throw new ExprException($"'{_op}' with {TypeWords(lt)} on its left needs {TypeWords(lt)} on its right, not {TypeWords(rt)}");
                 return "bool";
@@ -587,7 +616,7 @@ internal sealed class CallExpr : Expr
     internal static readonly IReadOnlyDictionary<string, (int Min, int Max)> Arity = new Dictionary<string, (int, int)>
     {
         ["min"] = (2, 2), ["max"] = (2, 2), ["round"] = (1, 1), ["ceil"] = (1, 1), ["floor"] = (1, 1), ["int"] = (1, 1),
-        ["float"] = (1, 1), ["make_divisible"] = (2, 3),
+        ["float"] = (1, 1), ["make_divisible"] = (2, 3), ["len"] = (1, 1),
     };
 
     private readonly string _f; private readonly Expr[] _args;
@@ -603,6 +632,8 @@ internal sealed class CallExpr : Expr
                 return a == "double" || b == "double" ? "double" : "int";
             case "float":
                 ExpectNumber(_args[0], typeOf, _f); return "double";
+            case "len":
+                Expect(_args[0], ListType, typeOf, "len"); return "int";
             case "make_divisible":
                 ExpectNumber(_args[0], typeOf, _f);
                 for (int i = 1; i < _args.Length; i++) Expect(_args[i], "int", typeOf, $"{_f}'s {(i == 1 ? "divisor" : "min_value")}");
@@ -615,12 +646,13 @@ internal sealed class CallExpr : Expr
     {
         "min" or "max" => _args[0].IsInt32(int32) && _args[1].IsInt32(int32),
         "float" => false,
-        _ => true,   // the PyMath helpers return int
+        _ => true,   // the PyMath helpers and len return int
     };
     public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
     {
         var values = new object[_args.Length];
         for (int i = 0; i < _args.Length; i++) values[i] = _args[i].Evaluate(lookup, int32);
+        if (_f == "len") return values[0] is long[] list ? list.LongLength : throw new ExprException("len needs a list of integers");
         if (_f is "min" or "max")
         {
             if (values[0] is long x && values[1] is long y) return _f == "min" ? Math.Min(x, y) : Math.Max(x, y);
@@ -648,6 +680,12 @@ internal sealed class CallExpr : Expr
     }
     internal override void Emit(StringBuilder sb, Func<string, string> names, bool source)
     {
+        if (_f == "len" && !source)
+        {
+            EmitChild(sb, _args[0], 100, names, source);
+            sb.Append(".Length");
+            return;
+        }
         if (source) sb.Append(_f);
         else sb.Append(_f switch
         {
@@ -674,5 +712,81 @@ internal sealed class CallExpr : Expr
         var folded = new Expr[_args.Length];
         for (int i = 0; i < _args.Length; i++) folded[i] = _args[i].Fold(known);
         return FoldNode(new CallExpr(_f, folded), folded);
+    }
+}
+
+/// <summary>A list of integers, <c>[64, M, 128]</c>: VGG's configuration, DenseNet's block sizes. C#: <c>new int[] { … }</c>.</summary>
+internal sealed class ArrayExpr : Expr
+{
+    private readonly Expr[] _items;
+    public ArrayExpr(Expr[] items) { _items = items; }
+    internal bool AllConstant => Array.TrueForAll(_items, i => i is NumberExpr);
+    internal override int Precedence => 100;
+    public override string InferType(Func<string, string?> typeOf)
+    {
+        foreach (var item in _items) Expect(item, "int", typeOf, "an entry of a list");
+        return ListType;
+    }
+    internal override bool IsInt32(Func<string, bool> int32) => false;
+    public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
+    {
+        var values = new long[_items.Length];
+        for (int k = 0; k < _items.Length; k++)
+        {
+            if (_items[k].Evaluate(lookup, int32) is not long v) throw new ExprException("a list holds integers only");
+            if (v < int.MinValue || v > int.MaxValue)
+                throw new ExprException($"integer overflow: the list entry {v.ToString("N0", CultureInfo.InvariantCulture)} does not fit in an int");
+            values[k] = v;
+        }
+        return values;
+    }
+    internal override void Emit(StringBuilder sb, Func<string, string> names, bool source)
+    {
+        sb.Append(source ? "[" : "new int[] { ");
+        for (int k = 0; k < _items.Length; k++)
+        {
+            if (k > 0) sb.Append(", ");
+            _items[k].Emit(sb, names, source);
+        }
+        sb.Append(source ? "]" : (_items.Length > 0 ? " }" : "}"));
+    }
+    public override void CollectIdentifiers(ISet<string> into) { foreach (var i in _items) i.CollectIdentifiers(into); }
+    public override Expr Fold(Func<string, object?> known) => new ArrayExpr(Array.ConvertAll(_items, i => i.Fold(known)));
+}
+
+/// <summary>An entry of a list, <c>cfg[i]</c>, zero-based; an index outside the list is an error at compile time as at run time.</summary>
+internal sealed class IndexExpr : Expr
+{
+    private readonly Expr _list, _index;
+    public IndexExpr(Expr list, Expr index) { _list = list; _index = index; }
+    internal override int Precedence => 100;
+    public override string InferType(Func<string, string?> typeOf)
+    {
+        Expect(_list, ListType, typeOf, "'[...]'");
+        Expect(_index, "int", typeOf, "an index");
+        return "int";
+    }
+    internal override bool IsInt32(Func<string, bool> int32) => true;
+    public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
+    {
+        if (_list.Evaluate(lookup, int32) is not long[] list) throw new ExprException($"'{ToSource(n => n)}': only a list of integers has entries");
+        if (_index.Evaluate(lookup, int32) is not long k) throw new ExprException($"'{ToSource(n => n)}': the index must be an integer");
+        if (k < 0 || k >= list.LongLength)
+            throw new ExprException($"'{ToSource(n => n)}': index {k} is outside the list of {list.LongLength} entries");
+        return list[k];
+    }
+    internal override void Emit(StringBuilder sb, Func<string, string> names, bool source)
+    {
+        EmitChild(sb, _list, 100, names, source);
+        sb.Append('[');
+        _index.Emit(sb, names, source);
+        sb.Append(']');
+    }
+    public override void CollectIdentifiers(ISet<string> into) { _list.CollectIdentifiers(into); _index.CollectIdentifiers(into); }
+    public override Expr Fold(Func<string, object?> known)
+    {
+        var list = _list.Fold(known);
+        var index = _index.Fold(known);
+        return FoldNode(new IndexExpr(list, index), list, index);
     }
 }

@@ -43,8 +43,8 @@ public sealed class Conv2dAttribute : LayerAttribute
 /// <summary><c>nn.BatchNorm2d</c> over the inferred channel count.</summary>
 public sealed class BatchNorm2dAttribute : LayerAttribute
 {
-    /// <summary>Epsilon; 1e-5 by default.</summary>
-    public double Eps { get; set; } = 1e-5;
+    /// <summary>Epsilon; 1e-5 by default. A number, or an expression over the class's arguments (<c>Eps = "eps"</c>).</summary>
+    public object Eps { get; set; } = 1e-5;
     /// <summary>Momentum; 0.1 by default.</summary>
     public double Momentum { get; set; } = 0.1;
 }
@@ -116,8 +116,8 @@ public sealed class GroupNormAttribute : LayerAttribute
     public GroupNormAttribute(object groups) { Groups = groups; }
     /// <summary>Number of groups.</summary>
     public object Groups { get; }
-    /// <summary>Epsilon; 1e-5 by default.</summary>
-    public double Eps { get; set; } = 1e-5;
+    /// <summary>Epsilon; 1e-5 by default. A number, or an expression over the class's arguments (<c>Eps = "eps"</c>).</summary>
+    public object Eps { get; set; } = 1e-5;
     /// <summary>Learnable per-channel weight and bias; true by default.</summary>
     public bool Affine { get; set; } = true;
 }
@@ -128,8 +128,8 @@ public sealed class GroupNormAttribute : LayerAttribute
 /// </summary>
 public sealed class LayerNorm2dAttribute : LayerAttribute
 {
-    /// <summary>Epsilon; 1e-5 by default as <c>nn.LayerNorm</c> (ConvNeXt uses 1e-6).</summary>
-    public double Eps { get; set; } = 1e-5;
+    /// <summary>Epsilon; 1e-5 by default as <c>nn.LayerNorm</c> (ConvNeXt uses 1e-6). A number, or an expression over the class's arguments.</summary>
+    public object Eps { get; set; } = 1e-5;
     /// <summary>Learnable per-channel weight and bias; true by default.</summary>
     public bool Affine { get; set; } = true;
 }

@@ -139,6 +139,21 @@ public sealed class UseAttribute : LayerAttribute
 
     /// <summary>How many instances (an integer or an expression); 1 by default.</summary>
     public object? Count { get; set; }
+
+    /// <summary>
+    /// A name template for each instance, e.g. <c>"denselayer{i + 1}"</c> or <c>"block{stage}-{i}"</c>: text with integer
+    /// expressions in braces over the class's arguments and the repeat index <c>i</c>. The instances are then registered
+    /// directly in this class under those names (not in a <c>Sequential</c>), and the field is an array of the block
+    /// type (<c>readonly DenseLayer[] layers;</c>) that forward applies in order.
+    /// </summary>
+    public string? Name { get; set; }
+
+    /// <summary>
+    /// On a <c>Sequential</c> field: the block's layers join the field's numbered children directly (torchvision's
+    /// <c>layers += [conv, nn.ReLU()]</c> in VGG's <c>make_layers</c>), instead of one child per instance. The block must
+    /// be a plain chain: one layer attribute per member, no residual, dense connection, branches or hand-written forward.
+    /// </summary>
+    public bool Inline { get; set; }
 }
 
 /// <summary>

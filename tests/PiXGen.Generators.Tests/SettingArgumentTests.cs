@@ -1,0 +1,95 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using static PiXGen.Generators.Tests.Sources;
+
+namespace PiXGen.Generators.Tests;
+
+/// <summary>
+/// Settings as block arguments: a normalisation's <c>Eps</c> may be an expression over the class's arguments
+/// (<c>[BatchNorm2d(Eps = "eps")]</c>, MobileNetV3's 1e-3 and EfficientNet-V2's 1e-3 next to torchvision's 1e-5 default),
+/// so one conv block serves every family. The module's eps and the compiler's graph (executed against the module by
+/// <see cref="RuntimeCheck"/>, where a different eps shows) agree; a condition is reported at the attribute.
+/// </summary>
+public class SettingArgumentTests
+{
+    [Fact]
+    public void Eps_from_an_argument_reaches_the_module_and_the_graph()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Block]
+            public partial class ConvNorm
+            {
+                [Arg] readonly int width;
+                [Arg(1e-5)] readonly double eps;
+                [Conv2d("width", Kernel = 3, Padding = 1, Bias = false)] readonly Conv2d conv;
+                [BatchNorm2d(Eps = "eps")] readonly BatchNorm2d bn;
+                [GroupNorm(2, Eps = "eps * 10")] readonly GroupNorm gn;
+                [ReLU] readonly ReLU relu;
+            }
+
+            [Network(Input = "3x8x8")]
+            public partial class TwoEps
+            {
+                [Use(typeof(ConvNorm), "width: 4")] readonly ConvNorm a;
+                [Use(typeof(ConvNorm), "width: 4, eps: 0.1")] readonly ConvNorm b;
+                [BatchNorm2d(Eps = 1e-3)] readonly BatchNorm2d literal;
+                [Flatten] readonly Flatten flatten;
+            }
+            """)).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        var block = run.File("Demo.ConvNorm.g.cs").Text;
+        Assert.Contains("BatchNorm2d(c, eps: this.eps)", block);
+        Assert.Contains("eps: this.eps * 10", block);
+        Assert.Contains("BatchNorm2d(c, eps: 0.001)", run.File("Demo.TwoEps.g.cs").Text);
+        var graph = run.File("Demo.TwoEps.Graph.g.cs").Text;
+        Assert.Contains("\"eps\", \"0.1\"", graph.Replace(" ", "").Replace(",\"", ", \""));
+        // Check runs the graph executor against the module with perturbed statistics: eps 0.1 against 1e-5 would differ.
+        RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.TwoEps");
+    }
+
+    [Fact]
+    public void The_activation_kind_is_an_argument_through_When_and_keeps_its_number()
+    {
+        // torchvision's Conv2dNormActivation(activation_layer=...): conv 0, norm 1, activation 2 whatever its kind.
+        var run = GeneratorHarness.Run(Src("""
+            [Block]
+            public partial class ConvAct
+            {
+                [Arg] readonly int width;
+                [Arg(0)] readonly int act;            // 0 ReLU, 1 Hardswish, 2 SiLU
+                [Conv2d("width", Kernel = 1, Bias = false)] [BatchNorm2d(Eps = "act == 1 ? 1e-3 : 1e-5")]
+                [ReLU(When = "act == 0")] [Hardswish(When = "act == 1")] [SiLU(When = "act == 2")]
+                readonly Sequential block;
+            }
+
+            [Network(Input = "3x4x4")]
+            public partial class Acts
+            {
+                [Use(typeof(ConvAct), "width: 4")] readonly ConvAct relu;
+                [Use(typeof(ConvAct), "width: 4, act: 1")] readonly ConvAct hardswish;
+                [Use(typeof(ConvAct), "width: 4, act: 2")] readonly ConvAct silu;
+            }
+            """)).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        var model = RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.Acts");
+        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module.GetType().Name);
+        Assert.Equal("ReLU", modules["relu.block.2"]);
+        Assert.Equal("Hardswish", modules["hardswish.block.2"]);
+        Assert.Equal("SiLU", modules["silu.block.2"]);
+        Assert.False(modules.ContainsKey("silu.block.3"));
+    }
+
+    [Fact]
+    public void An_eps_that_is_not_a_number_is_reported_at_the_attribute()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Block]
+            public partial class Flagged
+            {
+                [Arg(true)] readonly bool flag;
+                [BatchNorm2d(Eps = "flag")] readonly BatchNorm2d bn;
+            }
+            """));
+        var d = Assert.Single(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("PIX0003", d.Id);
+        Assert.Contains("'flag' is a condition but a real number is needed here", d.GetMessage());
+    }
+}

@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace PiXGen.Tests;
 
 /// <summary>
-/// The PiX twins of efficientnet_b0 and mobilenet_v3_large (which convolutions became PiX, forward, one SGD step);
+/// The PiX twins of efficientnet_b0 and mobilenet_v3_large/small (which convolutions became PiX, forward, one SGD step);
 /// the networks themselves are checked against torchvision by ZooFidelityTests.
 /// </summary>
 public class ZooFidelityCTests
@@ -24,11 +24,13 @@ public class ZooFidelityCTests
     /// The squeezing 1×1 convolutions of the dense network's main path (stride 1, ungrouped, C_out &lt; C_in dividing
     /// C_in; not the squeeze-excitation's fc1, which the substitution does not reach) are exactly the PiX layers of
     /// the twin: efficientnet_b0 12 (the MBConv projections 32→16, 96→24, 144→24, 240→40, 240→80, 480→80 ×2,
-    /// 672→112 ×2, 1152→192 ×3), mobilenet_v3_large 7 (72→24, 120→40 ×2, 240→80, 672→112, 960→160 ×2).
+    /// 672→112 ×2, 1152→192 ×3), mobilenet_v3_large 7 (72→24, 120→40 ×2, 240→80, 672→112, 960→160 ×2),
+    /// mobilenet_v3_small 7 (72→24, 240→40 ×2, 144→48, 288→96, 576→96 ×2).
     /// </summary>
     [Theory]
     [InlineData("efficientnet_b0", "efficientnet_b0_pix", 12)]
     [InlineData("mobilenet_v3_large", "mobilenet_v3_large_pix", 7)]
+    [InlineData("mobilenet_v3_small", "mobilenet_v3_small_pix", 7)]
     public void PiX_twin_replaces_the_squeezing_projections(string dense, string pix, int replaced)
     {
         using var denseModel = Info(dense).Create();
@@ -53,6 +55,7 @@ public class ZooFidelityCTests
     [Theory]
     [InlineData("efficientnet_b0_pix")]
     [InlineData("mobilenet_v3_large_pix")]
+    [InlineData("mobilenet_v3_small_pix")]
     public void PiX_twin_runs_and_takes_one_sgd_step(string name)
     {
         using var scope = torch.NewDisposeScope();

@@ -104,3 +104,11 @@ public partial class MNASNetFamily
 /// <summary>torchvision <c>mnasnet1_3</c>.</summary>
 [Network(Like = typeof(MNASNetFamily), With = "alpha: 1.3", Input = "3x224x224", Name = "mnasnet1_3")] public partial class MNASNet1_3 { }
 
+/// <summary>
+/// <see cref="MNASNet1_0"/> with PiX in place of the squeezing projections of its inverted residuals (those whose
+/// output channels divide the expanded channels, 14 in all). The stem's 32 → 16 convolution is left dense: its
+/// BatchNorm is a numbered child of <c>layers</c>, and substitution with norm would renumber every later child
+/// (<c>layers.8</c> would become <c>layers.7</c>), so a dense checkpoint's keys would no longer load.
+/// </summary>
+[Network(Name = "mnasnet1_0_pix", Like = typeof(MNASNet1_0)), SubstitutePiX(Exclude = new[] { "layers.6" })]
+public partial class MNASNet1_0PiX { }

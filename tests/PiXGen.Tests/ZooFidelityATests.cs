@@ -13,8 +13,8 @@ using static TorchSharp.torch;
 namespace PiXGen.Tests;
 
 /// <summary>
-/// The network-wide PiX twins densenet121_pix and squeezenet1_1_pix: which layers became PiX, a forward and one SGD
-/// step. (squeezenet1_1, densenet121 and googlenet themselves are checked against torchvision by ZooFidelityTests.)
+/// The network-wide PiX twins densenet121_pix, squeezenet1_1_pix and squeezenet1_0_pix: which layers became PiX, a forward and one SGD
+/// step. (squeezenet1_0/1_1, densenet121 and googlenet themselves are checked against torchvision by ZooFidelityTests.)
 /// </summary>
 public class ZooFidelityATests(ITestOutputHelper log)
 {
@@ -27,6 +27,8 @@ public class ZooFidelityATests(ITestOutputHelper log)
         new object[] { "densenet121_pix", "densenet121", 15 },
         // SqueezeNet 1.1: the Fire squeezes 64→16, 128→16, 128→32, 256→32, 384→48, 384→64, 512→64 (not 256→48).
         new object[] { "squeezenet1_1_pix", "squeezenet1_1", 7 },
+        // SqueezeNet 1.0: the Fire squeezes 96→16, 128→16, 128→32, 256→32, 384→48, 384→64, 512→64 (not 256→48).
+        new object[] { "squeezenet1_0_pix", "squeezenet1_0", 7 },
     };
 
     /// <summary>

@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace PiXGen.Tests;
 
 /// <summary>
-/// The PiX twins of efficientnet_b0 and mobilenet_v3_large (which convolutions became PiX, forward, one SGD step);
+/// The PiX twins of efficientnet_b0, mobilenet_v3_large/small and mnasnet1_0 (which convolutions became PiX, forward, one SGD step);
 /// the networks themselves are checked against torchvision by ZooFidelityTests.
 /// </summary>
 public class ZooFidelityCTests
@@ -24,22 +24,31 @@ public class ZooFidelityCTests
     /// The squeezing 1×1 convolutions of the dense network's main path (stride 1, ungrouped, C_out &lt; C_in dividing
     /// C_in; not the squeeze-excitation's fc1, which the substitution does not reach) are exactly the PiX layers of
     /// the twin: efficientnet_b0 12 (the MBConv projections 32→16, 96→24, 144→24, 240→40, 240→80, 480→80 ×2,
-    /// 672→112 ×2, 1152→192 ×3), mobilenet_v3_large 7 (72→24, 120→40 ×2, 240→80, 672→112, 960→160 ×2).
+    /// 672→112 ×2, 1152→192 ×3), mobilenet_v3_large 7 (72→24, 120→40 ×2, 240→80, 672→112, 960→160 ×2),
+    /// mobilenet_v3_small 7 (72→24, 240→40 ×2, 144→48, 288→96, 576→96 ×2), mnasnet1_0 14 (the
+    /// projections 48→24, 72→24 ×2, 120→40 ×2, 240→80, 480→80 ×2, 480→96, 576→96, 576→192, 1152→192 ×3; the stem's
+    /// 32→16 is excluded). Every state_dict key of the twin is a key of the dense network with the same shape (the
+    /// twin only drops the BatchNorms that go with the replaced convolutions; nothing is renumbered).
     /// </summary>
     [Theory]
     [InlineData("efficientnet_b0", "efficientnet_b0_pix", 12)]
     [InlineData("mobilenet_v3_large", "mobilenet_v3_large_pix", 7)]
-    public void PiX_twin_replaces_the_squeezing_projections(string dense, string pix, int replaced)
+    [InlineData("mobilenet_v3_small", "mobilenet_v3_small_pix", 7)]
+    [InlineData("mnasnet1_0", "mnasnet1_0_pix", 14, "layers.6")]
+    public void PiX_twin_replaces_the_squeezing_projections(string dense, string pix, int replaced, string? excluded = null)
     {
         using var denseModel = Info(dense).Create();
         var squeezing = denseModel.named_modules()
-            .Where(m => m.module is Conv2d conv && !m.name.EndsWith(".fc1", StringComparison.Ordinal) && IsSqueezing(conv))
+            .Where(m => m.module is Conv2d conv && !m.name.EndsWith(".fc1", StringComparison.Ordinal) && m.name != excluded && IsSqueezing(conv))
             .Select(m => m.name).OrderBy(n => n).ToList();
         using var pixModel = Info(pix).Create();
         var pixLayers = pixModel.named_modules().Where(m => m.module is PiXLayer).Select(m => m.name).OrderBy(n => n).ToList();
         Assert.Equal(replaced, squeezing.Count);
         Assert.Equal(squeezing, pixLayers);
         Assert.True(Info(pix).Macs < Info(dense).Macs, $"{pix}: {Info(pix).Macs} MACs, dense {Info(dense).Macs}");
+        var denseKeys = denseModel.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+        foreach (var (key, tensor) in pixModel.state_dict())
+            Assert.True(denseKeys.TryGetValue(key, out var shape) && shape.SequenceEqual(tensor.shape), $"{pix}: {key} is not a key of {dense} with its shape");
     }
 
     private static bool IsSqueezing(Conv2d conv)
@@ -53,6 +62,8 @@ public class ZooFidelityCTests
     [Theory]
     [InlineData("efficientnet_b0_pix")]
     [InlineData("mobilenet_v3_large_pix")]
+    [InlineData("mobilenet_v3_small_pix")]
+    [InlineData("mnasnet1_0_pix")]
     public void PiX_twin_runs_and_takes_one_sgd_step(string name)
     {
         using var scope = torch.NewDisposeScope();

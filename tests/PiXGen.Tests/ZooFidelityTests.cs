@@ -30,21 +30,40 @@ public class ZooFidelityTests(ITestOutputHelper log)
         ("densenet161", "densenet161"), ("densenet169", "densenet169"), ("densenet201", "densenet201"),
         ("efficientnet_b0", "efficientnet_b0"), ("mobilenet_v3_large", "mobilenet_v3_large"),
         ("resnext101_32x8d", "resnext101_32x8d"), ("resnext101_64x4d", "resnext101_64x4d"), ("wide_resnet101_2", "wide_resnet101_2"),
+        ("squeezenet1_0", "squeezenet1_0"), ("alexnet", "alexnet"), ("shufflenet_v2_x0_5", "shufflenet_v2_x0_5"),
+        ("shufflenet_v2_x1_5", "shufflenet_v2_x1_5"), ("shufflenet_v2_x2_0", "shufflenet_v2_x2_0"),
+        ("mnasnet0_5", "mnasnet0_5"), ("mnasnet0_75", "mnasnet0_75"), ("mnasnet1_0", "mnasnet1_0"),
+        ("mnasnet1_3", "mnasnet1_3"), ("mobilenet_v3_small", "mobilenet_v3_small"),
+        ("efficientnet_b1", "efficientnet_b1"), ("efficientnet_b2", "efficientnet_b2"),
+        ("efficientnet_b3", "efficientnet_b3"), ("efficientnet_b4", "efficientnet_b4"),
+        ("efficientnet_b5", "efficientnet_b5"), ("efficientnet_b6", "efficientnet_b6"),
+        ("efficientnet_b7", "efficientnet_b7"), ("regnet_x_400mf", "regnet_x_400mf"),
+        ("regnet_x_800mf", "regnet_x_800mf"), ("regnet_x_1_6gf", "regnet_x_1_6gf"),
+        ("regnet_x_3_2gf", "regnet_x_3_2gf"), ("regnet_x_8gf", "regnet_x_8gf"), ("regnet_x_16gf", "regnet_x_16gf"),
+        ("regnet_x_32gf", "regnet_x_32gf"), ("regnet_y_800mf", "regnet_y_800mf"),
+        ("regnet_y_1_6gf", "regnet_y_1_6gf"), ("regnet_y_3_2gf", "regnet_y_3_2gf"), ("regnet_y_8gf", "regnet_y_8gf"),
+        ("regnet_y_16gf", "regnet_y_16gf"), ("regnet_y_32gf", "regnet_y_32gf"),
     };
 
     /// <summary>
-    /// The three most expensive networks (11–20 GMACs each, 60–144 M parameters): their logits are checked by one
+    /// The most expensive networks CI runs (5–20 GMACs each, 39–144 M parameters): their logits are checked by one
     /// test, <see cref="Logits_of_the_largest_networks_match_pytorch"/>, marked Category=Slow so that a quick run
     /// can leave it out (--filter "Category!=Slow"); their keys, shapes and counts are checked with the others.
     /// </summary>
-    private static readonly string[] Largest = { "resnet152", "vgg19_bn", "wide_resnet50_2" };
+    private static readonly string[] Largest =
+    {
+        "resnet152", "vgg19_bn", "wide_resnet50_2", "regnet_x_8gf", "regnet_y_8gf", "efficientnet_b6", "efficientnet_b7",
+    };
 
     /// <summary>
-    /// Networks of 15–23 GMACs and 83–127 M parameters whose logits take minutes on CI's two cores: checked by
+    /// Networks of 15–32 GMACs and 54–145 M parameters whose logits take minutes on CI's two cores: checked by
     /// <see cref="Logits_of_the_networks_too_large_for_ci_match_pytorch"/> when PIXGEN_HEAVY_TESTS=1 (the command and
     /// its last result are in tools/reference/README.md); their keys, shapes and counts are checked in every run.
     /// </summary>
-    private static readonly string[] OutsideCi = { "resnext101_32x8d", "resnext101_64x4d", "wide_resnet101_2" };
+    private static readonly string[] OutsideCi =
+    {
+        "resnext101_32x8d", "resnext101_64x4d", "wide_resnet101_2", "regnet_x_16gf", "regnet_x_32gf", "regnet_y_16gf", "regnet_y_32gf",
+    };
 
     /// <summary>Set to 1 to run the logits of <see cref="OutsideCi"/>.</summary>
     public const string HeavyVariable = "PIXGEN_HEAVY_TESTS";

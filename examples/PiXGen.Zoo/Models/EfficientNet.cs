@@ -26,10 +26,31 @@ public partial class EfficientNetConv
 }
 
 /// <summary>
+/// <see cref="EfficientNetConv"/> with TensorFlow's BatchNorm settings, eps 0.001 and momentum 0.01, as torchvision
+/// builds EfficientNet-B5 to B7. A separate block because a BatchNorm's eps and momentum are constants of the
+/// attribute, not expressions, and one module cannot hold two optional children under the same name "1".
+/// </summary>
+[Block]
+public partial class EfficientNetConvTf
+{
+    [Arg] readonly int oup;
+    [Arg(3)] readonly int kernel;
+    [Arg(1)] readonly int stride;
+    [Arg(1)] readonly int groups;
+    [Arg(true)] readonly bool activate;
+
+    [Conv2d("oup", Kernel = "kernel", Stride = "stride", Padding = "(kernel - 1) / 2", Groups = "groups", Bias = false)]
+    [ComponentName(Name = "0")] readonly Conv2d conv;
+    [BatchNorm2d(Eps = 0.001, Momentum = 0.01), ComponentName(Name = "1")] readonly BatchNorm2d bn;
+    [SiLU(When = "activate"), ComponentName(Name = "2")] readonly SiLU? act;
+}
+
+/// <summary>
 /// torchvision's EfficientNet <c>MBConv</c>: optional 1×1 expansion, depthwise k×k, squeeze-excitation (SiLU,
 /// sigmoid, squeeze channels max(1, C_in / 4) of the block input), linear 1×1 projection; stochastic depth and the
 /// residual only when the stride is 1 and the channel count is kept. The stochastic depth probability ramps as
-/// torchvision's: 0.2 · <c>id</c> / 16 for the block numbered <c>id</c> (0 to 15) in the network (the identity in eval).
+/// torchvision's: 0.2 · <c>id</c> / <c>steps</c> for the block numbered <c>id</c> of the network's <c>steps</c>
+/// blocks (16 in B0; the identity in eval). <c>tfNorm</c>: BatchNorm eps 0.001, momentum 0.01 (B5 to B7).
 /// </summary>
 [Block, Residual(When = "stride == 1 && in == oup")]
 public partial class MBConv
@@ -39,22 +60,29 @@ public partial class MBConv
     [Arg] readonly int kernel;
     [Arg] readonly int stride;
     [Arg] readonly int id;
+    [Arg(16)] readonly int steps;
+    [Arg(false)] readonly bool tfNorm;
     [Let("in * expand")] readonly int hidden;
     [Let("max(1, in / 4)")] readonly int squeeze;
 
-    [Use(typeof(EfficientNetConv), "oup: hidden, kernel: 1", When = "expand != 1")]
-    [Use(typeof(EfficientNetConv), "oup: hidden, kernel: kernel, stride: stride, groups: hidden")]
+    [Use(typeof(EfficientNetConv), "oup: hidden, kernel: 1", When = "expand != 1 && !tfNorm")]
+    [Use(typeof(EfficientNetConvTf), "oup: hidden, kernel: 1", When = "expand != 1 && tfNorm")]
+    [Use(typeof(EfficientNetConv), "oup: hidden, kernel: kernel, stride: stride, groups: hidden", When = "!tfNorm")]
+    [Use(typeof(EfficientNetConvTf), "oup: hidden, kernel: kernel, stride: stride, groups: hidden", When = "tfNorm")]
     [SqueezeExcitation(Squeeze = "squeeze", Activation = "SiLU")]
-    [Use(typeof(EfficientNetConv), "oup: oup, kernel: 1, activate: false")]
+    [Use(typeof(EfficientNetConv), "oup: oup, kernel: 1, activate: false", When = "!tfNorm")]
+    [Use(typeof(EfficientNetConvTf), "oup: oup, kernel: 1, activate: false", When = "tfNorm")]
     readonly Sequential block;
 
-    [StochasticDepth(0.2, Step = "id", Steps = 16, When = "stride == 1 && in == oup")] readonly StochasticDepth? stochastic_depth;
+    [StochasticDepth(0.2, Step = "id", Steps = "steps", When = "stride == 1 && in == oup")] readonly StochasticDepth? stochastic_depth;
 }
 
 /// <summary>
-/// One EfficientNet stage: <c>layers</c> (1 to 4) <see cref="MBConv"/> blocks numbered 0, 1, … as torchvision's
-/// stage <c>nn.Sequential</c>; the first block has the stage's stride, the others stride 1. <c>first</c>: the network-wide
-/// number of the stage's first block (for the stochastic depth ramp).
+/// One EfficientNet stage: <c>layers</c> (1 to 13, as many as EfficientNet-B7's deepest stage) <see cref="MBConv"/>
+/// blocks numbered 0, 1, … as torchvision's stage <c>nn.Sequential</c>; the first block has the stage's stride, the
+/// others stride 1. <c>first</c>: the network-wide number of the stage's first block, <c>steps</c> the network's
+/// block count (for the stochastic depth ramp). The numbered fields are written out because a repeated
+/// <c>[Use]</c> inside a numbered <c>Sequential</c> cannot yet make a nested numbered <c>Sequential</c>.
 /// </summary>
 [Block]
 public partial class EfficientNetStage
@@ -65,39 +93,124 @@ public partial class EfficientNetStage
     [Arg] readonly int stride;
     [Arg] readonly int layers;
     [Arg] readonly int first;
+    [Arg(16)] readonly int steps;
+    [Arg(false)] readonly bool tfNorm;
 
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: stride, id: first"), ComponentName(Name = "0")]
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: stride, id: first, steps: steps, tfNorm: tfNorm"), ComponentName(Name = "0")]
     readonly MBConv block0;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 1", When = "layers > 1"), ComponentName(Name = "1")]
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 1, steps: steps, tfNorm: tfNorm", When = "layers > 1"), ComponentName(Name = "1")]
     readonly MBConv? block1;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 2", When = "layers > 2"), ComponentName(Name = "2")]
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 2, steps: steps, tfNorm: tfNorm", When = "layers > 2"), ComponentName(Name = "2")]
     readonly MBConv? block2;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 3", When = "layers > 3"), ComponentName(Name = "3")]
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 3, steps: steps, tfNorm: tfNorm", When = "layers > 3"), ComponentName(Name = "3")]
     readonly MBConv? block3;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 4, steps: steps, tfNorm: tfNorm", When = "layers > 4"), ComponentName(Name = "4")]
+    readonly MBConv? block4;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 5, steps: steps, tfNorm: tfNorm", When = "layers > 5"), ComponentName(Name = "5")]
+    readonly MBConv? block5;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 6, steps: steps, tfNorm: tfNorm", When = "layers > 6"), ComponentName(Name = "6")]
+    readonly MBConv? block6;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 7, steps: steps, tfNorm: tfNorm", When = "layers > 7"), ComponentName(Name = "7")]
+    readonly MBConv? block7;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 8, steps: steps, tfNorm: tfNorm", When = "layers > 8"), ComponentName(Name = "8")]
+    readonly MBConv? block8;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 9, steps: steps, tfNorm: tfNorm", When = "layers > 9"), ComponentName(Name = "9")]
+    readonly MBConv? block9;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 10, steps: steps, tfNorm: tfNorm", When = "layers > 10"), ComponentName(Name = "10")]
+    readonly MBConv? block10;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 11, steps: steps, tfNorm: tfNorm", When = "layers > 11"), ComponentName(Name = "11")]
+    readonly MBConv? block11;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 12, steps: steps, tfNorm: tfNorm", When = "layers > 12"), ComponentName(Name = "12")]
+    readonly MBConv? block12;
 }
 
-/// <summary>torchvision <c>efficientnet_b0</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "efficientnet_b0"), Init("torchvision-efficientnet")]
-public partial class EfficientNetB0
+/// <summary>
+/// torchvision's EfficientNet family (B0 to B7, <c>_efficientnet_conf</c>), declared once from its width and depth
+/// multipliers: B0's stage table (expansion, kernel, stride, output channels, blocks) with every width
+/// <c>make_divisible(c · widthMult, 8)</c> and every block count <c>ceil(n · depthMult)</c>, a 3×3 stride-2 stem, a
+/// 1×1 head conv to four times the last stage's width, global average pool, dropout and the classifier.
+/// <c>dropout</c>: the classifier's dropout rate, one of torchvision's 0.2, 0.3, 0.4, 0.5 (a dropout rate is a
+/// constant of its attribute, so the family selects among the four); <c>tfNorm</c>: BatchNorm eps 0.001, momentum
+/// 0.01 everywhere (B5 to B7). The members are torchvision's builders at their ImageNet sizes' 224×224 input.
+/// </summary>
+[Block, Init("torchvision-efficientnet")]
+public partial class EfficientNetFamily
 {
     [Arg(1000)] readonly int numClasses;
+    [Arg] readonly double widthMult;
+    [Arg] readonly double depthMult;
+    [Arg] readonly double dropout;
+    [Arg(false)] readonly bool tfNorm;
+    [Let("make_divisible(32 * widthMult, 8)")] readonly int stem;
+    [Let("make_divisible(16 * widthMult, 8)")] readonly int w1;
+    [Let("make_divisible(24 * widthMult, 8)")] readonly int w2;
+    [Let("make_divisible(40 * widthMult, 8)")] readonly int w3;
+    [Let("make_divisible(80 * widthMult, 8)")] readonly int w4;
+    [Let("make_divisible(112 * widthMult, 8)")] readonly int w5;
+    [Let("make_divisible(192 * widthMult, 8)")] readonly int w6;
+    [Let("make_divisible(320 * widthMult, 8)")] readonly int w7;
+    [Let("ceil(1 * depthMult)")] readonly int n1;
+    [Let("ceil(2 * depthMult)")] readonly int n2;
+    [Let("ceil(2 * depthMult)")] readonly int n3;
+    [Let("ceil(3 * depthMult)")] readonly int n4;
+    [Let("ceil(3 * depthMult)")] readonly int n5;
+    [Let("ceil(4 * depthMult)")] readonly int n6;
+    [Let("ceil(1 * depthMult)")] readonly int n7;
+    [Let("n1 + n2 + n3 + n4 + n5 + n6 + n7")] readonly int blocks;
 
-    [Use(typeof(EfficientNetConv), "oup: 32, stride: 2")]
-    [Use(typeof(EfficientNetStage), "oup: 16, expand: 1, kernel: 3, stride: 1, layers: 1, first: 0")]
-    [Use(typeof(EfficientNetStage), "oup: 24, expand: 6, kernel: 3, stride: 2, layers: 2, first: 1")]
-    [Use(typeof(EfficientNetStage), "oup: 40, expand: 6, kernel: 5, stride: 2, layers: 2, first: 3")]
-    [Use(typeof(EfficientNetStage), "oup: 80, expand: 6, kernel: 3, stride: 2, layers: 3, first: 5")]
-    [Use(typeof(EfficientNetStage), "oup: 112, expand: 6, kernel: 5, stride: 1, layers: 3, first: 8")]
-    [Use(typeof(EfficientNetStage), "oup: 192, expand: 6, kernel: 5, stride: 2, layers: 4, first: 11")]
-    [Use(typeof(EfficientNetStage), "oup: 320, expand: 6, kernel: 3, stride: 1, layers: 1, first: 15")]
-    [Use(typeof(EfficientNetConv), "oup: 1280, kernel: 1")]
+    [Use(typeof(EfficientNetConv), "oup: stem, stride: 2", When = "!tfNorm")]
+    [Use(typeof(EfficientNetConvTf), "oup: stem, stride: 2", When = "tfNorm")]
+    [Use(typeof(EfficientNetStage), "oup: w1, expand: 1, kernel: 3, stride: 1, layers: n1, first: 0, steps: blocks, tfNorm: tfNorm")]
+    [Use(typeof(EfficientNetStage), "oup: w2, expand: 6, kernel: 3, stride: 2, layers: n2, first: n1, steps: blocks, tfNorm: tfNorm")]
+    [Use(typeof(EfficientNetStage), "oup: w3, expand: 6, kernel: 5, stride: 2, layers: n3, first: n1 + n2, steps: blocks, tfNorm: tfNorm")]
+    [Use(typeof(EfficientNetStage), "oup: w4, expand: 6, kernel: 3, stride: 2, layers: n4, first: n1 + n2 + n3, steps: blocks, tfNorm: tfNorm")]
+    [Use(typeof(EfficientNetStage), "oup: w5, expand: 6, kernel: 5, stride: 1, layers: n5, first: n1 + n2 + n3 + n4, steps: blocks, tfNorm: tfNorm")]
+    [Use(typeof(EfficientNetStage), "oup: w6, expand: 6, kernel: 5, stride: 2, layers: n6, first: n1 + n2 + n3 + n4 + n5, steps: blocks, tfNorm: tfNorm")]
+    [Use(typeof(EfficientNetStage), "oup: w7, expand: 6, kernel: 3, stride: 1, layers: n7, first: n1 + n2 + n3 + n4 + n5 + n6, steps: blocks, tfNorm: tfNorm")]
+    [Use(typeof(EfficientNetConv), "oup: 4 * w7, kernel: 1", When = "!tfNorm")]
+    [Use(typeof(EfficientNetConvTf), "oup: 4 * w7, kernel: 1", When = "tfNorm")]
     readonly Sequential features;
 
     [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d avgpool;
     [Flatten] readonly Flatten flatten;
 
-    [Dropout(0.2)] [Linear("numClasses")] readonly Sequential classifier;
+    [Dropout(0.2, When = "dropout == 0.2")] [Dropout(0.3, When = "dropout == 0.3")]
+    [Dropout(0.4, When = "dropout == 0.4")] [Dropout(0.5, When = "dropout == 0.5")]
+    [Linear("numClasses")]
+    readonly Sequential classifier;
 }
+
+/// <summary>torchvision <c>efficientnet_b0</c>.</summary>
+[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 1.0, depthMult: 1.0, dropout: 0.2", Input = "3x224x224", Name = "efficientnet_b0")]
+public partial class EfficientNetB0 { }
+
+/// <summary>torchvision <c>efficientnet_b1</c>.</summary>
+[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 1.0, depthMult: 1.1, dropout: 0.2", Input = "3x224x224", Name = "efficientnet_b1")]
+public partial class EfficientNetB1 { }
+
+/// <summary>torchvision <c>efficientnet_b2</c>.</summary>
+[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 1.1, depthMult: 1.2, dropout: 0.3", Input = "3x224x224", Name = "efficientnet_b2")]
+public partial class EfficientNetB2 { }
+
+/// <summary>torchvision <c>efficientnet_b3</c>.</summary>
+[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 1.2, depthMult: 1.4, dropout: 0.3", Input = "3x224x224", Name = "efficientnet_b3")]
+public partial class EfficientNetB3 { }
+
+/// <summary>torchvision <c>efficientnet_b4</c>.</summary>
+[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 1.4, depthMult: 1.8, dropout: 0.4", Input = "3x224x224", Name = "efficientnet_b4")]
+public partial class EfficientNetB4 { }
+
+/// <summary>torchvision <c>efficientnet_b5</c>.</summary>
+[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 1.6, depthMult: 2.2, dropout: 0.4, tfNorm: true", Input = "3x224x224", Name = "efficientnet_b5")]
+public partial class EfficientNetB5 { }
+
+/// <summary>torchvision <c>efficientnet_b6</c>.</summary>
+[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 1.8, depthMult: 2.6, dropout: 0.5, tfNorm: true", Input = "3x224x224", Name = "efficientnet_b6")]
+public partial class EfficientNetB6 { }
+
+/// <summary>torchvision <c>efficientnet_b7</c>.</summary>
+[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 2.0, depthMult: 3.1, dropout: 0.5, tfNorm: true", Input = "3x224x224", Name = "efficientnet_b7")]
+public partial class EfficientNetB7 { }
 
 /// <summary>
 /// <see cref="EfficientNetB0"/> with PiX in place of its squeezing 1×1 convolutions (the projections of the

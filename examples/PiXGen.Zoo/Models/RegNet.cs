@@ -26,8 +26,9 @@ public partial class RegNetConv
 
 /// <summary>
 /// torchvision's RegNet <c>BottleneckTransform</c> (bottleneck multiplier 1): 1×1 (<c>a</c>), 3×3 grouped conv carrying
-/// the stride (<c>b</c>), squeeze-excitation to round(0.25 · block input width) channels (<c>se</c>, ReLU, sigmoid),
-/// 1×1 without activation (<c>c</c>).
+/// the stride (<c>b</c>; groups of min(<c>groupWidth</c>, <c>wout</c>) channels, as torchvision's width/group
+/// compatibility rule), squeeze-excitation to round(<c>seRatio</c> · block input width) channels (<c>se</c>, ReLU,
+/// sigmoid; none when <c>seRatio</c> is 0, RegNetX), 1×1 without activation (<c>c</c>).
 /// </summary>
 [Block]
 public partial class RegNetBottleneckTransform
@@ -35,12 +36,13 @@ public partial class RegNetBottleneckTransform
     [Arg] readonly int wout;
     [Arg] readonly int stride;
     [Arg] readonly int groupWidth;
-    // Python's round(0.25 · in), halves to even.
-    [Let("in % 8 == 2 ? in / 4 : (in + 2) / 4")] readonly int squeeze;
+    [Arg(0.25)] readonly double seRatio;
+    [Let("min(groupWidth, wout)")] readonly int width;
+    [Let("round(seRatio * in)")] readonly int squeeze;
 
     [Use(typeof(RegNetConv), "oup: wout")] readonly RegNetConv a;
-    [Use(typeof(RegNetConv), "oup: wout, kernel: 3, stride: stride, groups: wout / groupWidth")] readonly RegNetConv b;
-    [SqueezeExcitation(Squeeze = "squeeze")] readonly SqueezeExcitation se;
+    [Use(typeof(RegNetConv), "oup: wout, kernel: 3, stride: stride, groups: wout / width")] readonly RegNetConv b;
+    [SqueezeExcitation(Squeeze = "squeeze", When = "seRatio > 0")] readonly SqueezeExcitation? se;
     [Use(typeof(RegNetConv), "oup: wout, relu: false")] readonly RegNetConv c;
 }
 
@@ -54,8 +56,9 @@ public partial class RegNetBlock
     [Arg] readonly int wout;
     [Arg(1)] readonly int stride;
     [Arg(8)] readonly int groupWidth;
+    [Arg(0.25)] readonly double seRatio;
 
-    [Use(typeof(RegNetBottleneckTransform), "wout: wout, stride: stride, groupWidth: groupWidth")]
+    [Use(typeof(RegNetBottleneckTransform), "wout: wout, stride: stride, groupWidth: groupWidth, seRatio: seRatio")]
     readonly RegNetBottleneckTransform f;
 
     [Shortcut(When = "stride != 1 || in != wout")]
@@ -66,68 +69,264 @@ public partial class RegNetBlock
     [ReLU(AfterAdd = true)] readonly ReLU activation;
 }
 
-/// <summary>RegNetY-400MF stage 1 (torchvision's <c>AnyStage</c> <c>block1</c>): one block, width 48.</summary>
+/// <summary>
+/// RegNet stage 1 (torchvision's <c>AnyStage</c> <c>block1</c>): <c>depth</c> (1 to 2, the most any
+/// member has) blocks of <c>width</c> channels named <c>block1-0</c>, <c>block1-1</c>, …; the first halves the
+/// resolution. Written out because a repeated <c>[Use]</c> cannot yet make names other than 0, 1, ….
+/// </summary>
 [Block]
-public partial class RegNetY400Stage1
+public partial class RegNetStage1
 {
-    [Use(typeof(RegNetBlock), "wout: 48, stride: 2"), ComponentName(Name = "block1-0")] readonly RegNetBlock b0;
-}
+    [Arg] readonly int width;
+    [Arg] readonly int depth;
+    [Arg] readonly int groupWidth;
+    [Arg] readonly double seRatio;
 
-/// <summary>RegNetY-400MF stage 2 (<c>block2</c>): three blocks, width 104.</summary>
-[Block]
-public partial class RegNetY400Stage2
-{
-    [Use(typeof(RegNetBlock), "wout: 104, stride: 2"), ComponentName(Name = "block2-0")] readonly RegNetBlock b0;
-    [Use(typeof(RegNetBlock), "wout: 104"), ComponentName(Name = "block2-1")] readonly RegNetBlock b1;
-    [Use(typeof(RegNetBlock), "wout: 104"), ComponentName(Name = "block2-2")] readonly RegNetBlock b2;
-}
-
-/// <summary>RegNetY-400MF stage 3 (<c>block3</c>): six blocks, width 208.</summary>
-[Block]
-public partial class RegNetY400Stage3
-{
-    [Use(typeof(RegNetBlock), "wout: 208, stride: 2"), ComponentName(Name = "block3-0")] readonly RegNetBlock b0;
-    [Use(typeof(RegNetBlock), "wout: 208"), ComponentName(Name = "block3-1")] readonly RegNetBlock b1;
-    [Use(typeof(RegNetBlock), "wout: 208"), ComponentName(Name = "block3-2")] readonly RegNetBlock b2;
-    [Use(typeof(RegNetBlock), "wout: 208"), ComponentName(Name = "block3-3")] readonly RegNetBlock b3;
-    [Use(typeof(RegNetBlock), "wout: 208"), ComponentName(Name = "block3-4")] readonly RegNetBlock b4;
-    [Use(typeof(RegNetBlock), "wout: 208"), ComponentName(Name = "block3-5")] readonly RegNetBlock b5;
-}
-
-/// <summary>RegNetY-400MF stage 4 (<c>block4</c>): six blocks, width 440.</summary>
-[Block]
-public partial class RegNetY400Stage4
-{
-    [Use(typeof(RegNetBlock), "wout: 440, stride: 2"), ComponentName(Name = "block4-0")] readonly RegNetBlock b0;
-    [Use(typeof(RegNetBlock), "wout: 440"), ComponentName(Name = "block4-1")] readonly RegNetBlock b1;
-    [Use(typeof(RegNetBlock), "wout: 440"), ComponentName(Name = "block4-2")] readonly RegNetBlock b2;
-    [Use(typeof(RegNetBlock), "wout: 440"), ComponentName(Name = "block4-3")] readonly RegNetBlock b3;
-    [Use(typeof(RegNetBlock), "wout: 440"), ComponentName(Name = "block4-4")] readonly RegNetBlock b4;
-    [Use(typeof(RegNetBlock), "wout: 440"), ComponentName(Name = "block4-5")] readonly RegNetBlock b5;
+    [Use(typeof(RegNetBlock), "wout: width, stride: 2, groupWidth: groupWidth, seRatio: seRatio"), ComponentName(Name = "block1-0")]
+    readonly RegNetBlock b0;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 1"), ComponentName(Name = "block1-1")]
+    readonly RegNetBlock? b1;
 }
 
 /// <summary>
-/// The stages of RegNetY-400MF (torchvision's <c>trunk_output</c>): depths 1, 3, 6, 6, widths 48, 104, 208, 440,
-/// group width 8, SE ratio 0.25. torchvision names each stage's blocks <c>block{stage}-{index}</c>.
+/// RegNet stage 2 (torchvision's <c>AnyStage</c> <c>block2</c>): <c>depth</c> (1 to 7, the most any
+/// member has) blocks of <c>width</c> channels named <c>block2-0</c>, <c>block2-1</c>, …; the first halves the
+/// resolution. Written out because a repeated <c>[Use]</c> cannot yet make names other than 0, 1, ….
 /// </summary>
 [Block]
-public partial class RegNetY400Trunk
+public partial class RegNetStage2
 {
-    [Use(typeof(RegNetY400Stage1), "")] readonly RegNetY400Stage1 block1;
-    [Use(typeof(RegNetY400Stage2), "")] readonly RegNetY400Stage2 block2;
-    [Use(typeof(RegNetY400Stage3), "")] readonly RegNetY400Stage3 block3;
-    [Use(typeof(RegNetY400Stage4), "")] readonly RegNetY400Stage4 block4;
+    [Arg] readonly int width;
+    [Arg] readonly int depth;
+    [Arg] readonly int groupWidth;
+    [Arg] readonly double seRatio;
+
+    [Use(typeof(RegNetBlock), "wout: width, stride: 2, groupWidth: groupWidth, seRatio: seRatio"), ComponentName(Name = "block2-0")]
+    readonly RegNetBlock b0;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 1"), ComponentName(Name = "block2-1")]
+    readonly RegNetBlock? b1;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 2"), ComponentName(Name = "block2-2")]
+    readonly RegNetBlock? b2;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 3"), ComponentName(Name = "block2-3")]
+    readonly RegNetBlock? b3;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 4"), ComponentName(Name = "block2-4")]
+    readonly RegNetBlock? b4;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 5"), ComponentName(Name = "block2-5")]
+    readonly RegNetBlock? b5;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 6"), ComponentName(Name = "block2-6")]
+    readonly RegNetBlock? b6;
 }
 
-/// <summary>torchvision <c>regnet_y_400mf</c>, declared with PiXGen attributes.</summary>
-[Network(Input = "3x224x224", Name = "regnet_y_400mf"), Init("torchvision-regnet")]
-public partial class RegNetY_400MF
+/// <summary>
+/// RegNet stage 3 (torchvision's <c>AnyStage</c> <c>block3</c>): <c>depth</c> (1 to 17, the most any
+/// member has) blocks of <c>width</c> channels named <c>block3-0</c>, <c>block3-1</c>, …; the first halves the
+/// resolution. Written out because a repeated <c>[Use]</c> cannot yet make names other than 0, 1, ….
+/// </summary>
+[Block]
+public partial class RegNetStage3
+{
+    [Arg] readonly int width;
+    [Arg] readonly int depth;
+    [Arg] readonly int groupWidth;
+    [Arg] readonly double seRatio;
+
+    [Use(typeof(RegNetBlock), "wout: width, stride: 2, groupWidth: groupWidth, seRatio: seRatio"), ComponentName(Name = "block3-0")]
+    readonly RegNetBlock b0;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 1"), ComponentName(Name = "block3-1")]
+    readonly RegNetBlock? b1;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 2"), ComponentName(Name = "block3-2")]
+    readonly RegNetBlock? b2;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 3"), ComponentName(Name = "block3-3")]
+    readonly RegNetBlock? b3;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 4"), ComponentName(Name = "block3-4")]
+    readonly RegNetBlock? b4;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 5"), ComponentName(Name = "block3-5")]
+    readonly RegNetBlock? b5;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 6"), ComponentName(Name = "block3-6")]
+    readonly RegNetBlock? b6;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 7"), ComponentName(Name = "block3-7")]
+    readonly RegNetBlock? b7;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 8"), ComponentName(Name = "block3-8")]
+    readonly RegNetBlock? b8;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 9"), ComponentName(Name = "block3-9")]
+    readonly RegNetBlock? b9;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 10"), ComponentName(Name = "block3-10")]
+    readonly RegNetBlock? b10;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 11"), ComponentName(Name = "block3-11")]
+    readonly RegNetBlock? b11;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 12"), ComponentName(Name = "block3-12")]
+    readonly RegNetBlock? b12;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 13"), ComponentName(Name = "block3-13")]
+    readonly RegNetBlock? b13;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 14"), ComponentName(Name = "block3-14")]
+    readonly RegNetBlock? b14;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 15"), ComponentName(Name = "block3-15")]
+    readonly RegNetBlock? b15;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 16"), ComponentName(Name = "block3-16")]
+    readonly RegNetBlock? b16;
+}
+
+/// <summary>
+/// RegNet stage 4 (torchvision's <c>AnyStage</c> <c>block4</c>): <c>depth</c> (1 to 12, the most any
+/// member has) blocks of <c>width</c> channels named <c>block4-0</c>, <c>block4-1</c>, …; the first halves the
+/// resolution. Written out because a repeated <c>[Use]</c> cannot yet make names other than 0, 1, ….
+/// </summary>
+[Block]
+public partial class RegNetStage4
+{
+    [Arg] readonly int width;
+    [Arg] readonly int depth;
+    [Arg] readonly int groupWidth;
+    [Arg] readonly double seRatio;
+
+    [Use(typeof(RegNetBlock), "wout: width, stride: 2, groupWidth: groupWidth, seRatio: seRatio"), ComponentName(Name = "block4-0")]
+    readonly RegNetBlock b0;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 1"), ComponentName(Name = "block4-1")]
+    readonly RegNetBlock? b1;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 2"), ComponentName(Name = "block4-2")]
+    readonly RegNetBlock? b2;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 3"), ComponentName(Name = "block4-3")]
+    readonly RegNetBlock? b3;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 4"), ComponentName(Name = "block4-4")]
+    readonly RegNetBlock? b4;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 5"), ComponentName(Name = "block4-5")]
+    readonly RegNetBlock? b5;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 6"), ComponentName(Name = "block4-6")]
+    readonly RegNetBlock? b6;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 7"), ComponentName(Name = "block4-7")]
+    readonly RegNetBlock? b7;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 8"), ComponentName(Name = "block4-8")]
+    readonly RegNetBlock? b8;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 9"), ComponentName(Name = "block4-9")]
+    readonly RegNetBlock? b9;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 10"), ComponentName(Name = "block4-10")]
+    readonly RegNetBlock? b10;
+    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 11"), ComponentName(Name = "block4-11")]
+    readonly RegNetBlock? b11;
+}
+
+/// <summary>
+/// The four RegNet stages (torchvision's <c>trunk_output</c>): depths <c>d1</c>–<c>d4</c>, widths <c>w1</c>–<c>w4</c>,
+/// one group width and SE ratio.
+/// </summary>
+[Block]
+public partial class RegNetTrunk
+{
+    [Arg] readonly int d1;
+    [Arg] readonly int d2;
+    [Arg] readonly int d3;
+    [Arg] readonly int d4;
+    [Arg] readonly int w1;
+    [Arg] readonly int w2;
+    [Arg] readonly int w3;
+    [Arg] readonly int w4;
+    [Arg] readonly int groupWidth;
+    [Arg] readonly double seRatio;
+
+    [Use(typeof(RegNetStage1), "width: w1, depth: d1, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage1 block1;
+    [Use(typeof(RegNetStage2), "width: w2, depth: d2, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage2 block2;
+    [Use(typeof(RegNetStage3), "width: w3, depth: d3, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage3 block3;
+    [Use(typeof(RegNetStage4), "width: w4, depth: d4, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage4 block4;
+}
+
+/// <summary>
+/// torchvision's RegNet family (RegNetX and RegNetY, <c>RegNet(BlockParams)</c>), declared once from each member's
+/// stage table: stem 3×3 stride 2 to 32 channels, four stages of <see cref="RegNetBlock"/>s (depths <c>d1</c>–<c>d4</c>,
+/// widths <c>w1</c>–<c>w4</c>, group width, SE ratio 0.25 for RegNetY and 0 for RegNetX), global average pool and the
+/// classifier. The stage tables are what torchvision's <c>BlockParams.from_init_params(depth, w_0, w_a, w_m,
+/// group_width)</c> computes (quoted next to each member); the rule itself is not written here because it needs
+/// <c>log</c> and <c>pow</c> (block capacity round(log(w_j / w_0) / log(w_m)), width w_0 · w_m^capacity) and the
+/// grouping of equal block widths into stages, which the expression language does not have.
+/// </summary>
+[Block, Init("torchvision-regnet")]
+public partial class RegNetFamily
 {
     [Arg(1000)] readonly int numClasses;
+    [Arg] readonly int d1;
+    [Arg] readonly int d2;
+    [Arg] readonly int d3;
+    [Arg] readonly int d4;
+    [Arg] readonly int w1;
+    [Arg] readonly int w2;
+    [Arg] readonly int w3;
+    [Arg] readonly int w4;
+    [Arg] readonly int groupWidth;
+    [Arg(0.0)] readonly double seRatio;
 
     [Use(typeof(RegNetConv), "oup: 32, kernel: 3, stride: 2")] readonly RegNetConv stem;
-    [Use(typeof(RegNetY400Trunk), "")] readonly RegNetY400Trunk trunk_output;
+    [Use(typeof(RegNetTrunk), "d1: d1, d2: d2, d3: d3, d4: d4, w1: w1, w2: w2, w3: w3, w4: w4, groupWidth: groupWidth, seRatio: seRatio")]
+    readonly RegNetTrunk trunk_output;
     [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d avgpool;
     [Flatten] readonly Flatten flatten;
     [Linear("numClasses")] readonly Linear fc;
 }
+
+/// <summary>torchvision <c>regnet_x_400mf</c> (depth 22, w_0 24, w_a 24.48, w_m 2.54, group_width 16).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 1, d2: 2, d3: 7, d4: 12, w1: 32, w2: 64, w3: 160, w4: 400, groupWidth: 16",
+    Input = "3x224x224", Name = "regnet_x_400mf")]
+public partial class RegNetX_400MF { }
+
+/// <summary>torchvision <c>regnet_x_800mf</c> (depth 16, w_0 56, w_a 35.73, w_m 2.28, group_width 16).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 1, d2: 3, d3: 7, d4: 5, w1: 64, w2: 128, w3: 288, w4: 672, groupWidth: 16",
+    Input = "3x224x224", Name = "regnet_x_800mf")]
+public partial class RegNetX_800MF { }
+
+/// <summary>torchvision <c>regnet_x_1_6gf</c> (depth 18, w_0 80, w_a 34.01, w_m 2.25, group_width 24).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 4, d3: 10, d4: 2, w1: 72, w2: 168, w3: 408, w4: 912, groupWidth: 24",
+    Input = "3x224x224", Name = "regnet_x_1_6gf")]
+public partial class RegNetX_1_6GF { }
+
+/// <summary>torchvision <c>regnet_x_3_2gf</c> (depth 25, w_0 88, w_a 26.31, w_m 2.25, group_width 48).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 6, d3: 15, d4: 2, w1: 96, w2: 192, w3: 432, w4: 1008, groupWidth: 48",
+    Input = "3x224x224", Name = "regnet_x_3_2gf")]
+public partial class RegNetX_3_2GF { }
+
+/// <summary>torchvision <c>regnet_x_8gf</c> (depth 23, w_0 80, w_a 49.56, w_m 2.88, group_width 120).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 5, d3: 15, d4: 1, w1: 80, w2: 240, w3: 720, w4: 1920, groupWidth: 120",
+    Input = "3x224x224", Name = "regnet_x_8gf")]
+public partial class RegNetX_8GF { }
+
+/// <summary>torchvision <c>regnet_x_16gf</c> (depth 22, w_0 216, w_a 55.59, w_m 2.1, group_width 128).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 6, d3: 13, d4: 1, w1: 256, w2: 512, w3: 896, w4: 2048, groupWidth: 128",
+    Input = "3x224x224", Name = "regnet_x_16gf")]
+public partial class RegNetX_16GF { }
+
+/// <summary>torchvision <c>regnet_x_32gf</c> (depth 23, w_0 320, w_a 69.86, w_m 2.0, group_width 168).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 7, d3: 13, d4: 1, w1: 336, w2: 672, w3: 1344, w4: 2520, groupWidth: 168",
+    Input = "3x224x224", Name = "regnet_x_32gf")]
+public partial class RegNetX_32GF { }
+
+/// <summary>torchvision <c>regnet_y_400mf</c> (depth 16, w_0 48, w_a 27.89, w_m 2.09, group_width 8).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 1, d2: 3, d3: 6, d4: 6, w1: 48, w2: 104, w3: 208, w4: 440, groupWidth: 8, seRatio: 0.25",
+    Input = "3x224x224", Name = "regnet_y_400mf")]
+public partial class RegNetY_400MF { }
+
+/// <summary>torchvision <c>regnet_y_800mf</c> (depth 14, w_0 56, w_a 38.84, w_m 2.4, group_width 16).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 1, d2: 3, d3: 8, d4: 2, w1: 64, w2: 144, w3: 320, w4: 784, groupWidth: 16, seRatio: 0.25",
+    Input = "3x224x224", Name = "regnet_y_800mf")]
+public partial class RegNetY_800MF { }
+
+/// <summary>torchvision <c>regnet_y_1_6gf</c> (depth 27, w_0 48, w_a 20.71, w_m 2.65, group_width 24).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 6, d3: 17, d4: 2, w1: 48, w2: 120, w3: 336, w4: 888, groupWidth: 24, seRatio: 0.25",
+    Input = "3x224x224", Name = "regnet_y_1_6gf")]
+public partial class RegNetY_1_6GF { }
+
+/// <summary>torchvision <c>regnet_y_3_2gf</c> (depth 21, w_0 80, w_a 42.63, w_m 2.66, group_width 24).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 5, d3: 13, d4: 1, w1: 72, w2: 216, w3: 576, w4: 1512, groupWidth: 24, seRatio: 0.25",
+    Input = "3x224x224", Name = "regnet_y_3_2gf")]
+public partial class RegNetY_3_2GF { }
+
+/// <summary>torchvision <c>regnet_y_8gf</c> (depth 17, w_0 192, w_a 76.82, w_m 2.19, group_width 56).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 4, d3: 10, d4: 1, w1: 224, w2: 448, w3: 896, w4: 2016, groupWidth: 56, seRatio: 0.25",
+    Input = "3x224x224", Name = "regnet_y_8gf")]
+public partial class RegNetY_8GF { }
+
+/// <summary>torchvision <c>regnet_y_16gf</c> (depth 18, w_0 200, w_a 106.23, w_m 2.48, group_width 112).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 4, d3: 11, d4: 1, w1: 224, w2: 448, w3: 1232, w4: 3024, groupWidth: 112, seRatio: 0.25",
+    Input = "3x224x224", Name = "regnet_y_16gf")]
+public partial class RegNetY_16GF { }
+
+/// <summary>torchvision <c>regnet_y_32gf</c> (depth 20, w_0 232, w_a 115.89, w_m 2.53, group_width 232).</summary>
+[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 5, d3: 12, d4: 1, w1: 232, w2: 696, w3: 1392, w4: 3712, groupWidth: 232, seRatio: 0.25",
+    Input = "3x224x224", Name = "regnet_y_32gf")]
+public partial class RegNetY_32GF { }

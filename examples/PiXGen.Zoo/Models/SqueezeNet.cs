@@ -23,24 +23,32 @@ public partial class Fire
 }
 
 /// <summary>
-/// torchvision <c>squeezenet1_1</c>, declared with PiXGen attributes: numbered <c>features</c> (3×3 stem, ceil-mode
-/// max pools, eight Fire modules) and a convolutional classifier (dropout, 1×1 conv to the classes, ReLU, global
-/// average pool), flattened.
+/// torchvision's SqueezeNet family (<c>SqueezeNet(version)</c>), declared once: numbered <c>features</c> (stem,
+/// ceil-mode max pools, eight Fire modules) and a convolutional classifier (dropout, 1×1 conv to the classes, ReLU,
+/// global average pool), flattened. <c>version</c> 10 is SqueezeNet 1.0 (7×7 stem of 96 channels, pools after the
+/// stem, the 3rd and the 7th Fire); 11 is SqueezeNet 1.1 (3×3 stem of 64, pools after the stem, the 2nd and the 4th
+/// Fire). The pools that only one version has are left out by <c>When</c>, so the numbering is torchvision's.
 /// </summary>
-[Network(Input = "3x224x224", Name = "squeezenet1_1")]
-public partial class SqueezeNet1_1
+[Block]
+public partial class SqueezeNetFamily
 {
     [Arg(1000)] readonly int numClasses;
+    [Arg] readonly int version;               // 10 (SqueezeNet 1.0) or 11 (SqueezeNet 1.1)
+    [Let("version == 10")] readonly bool v10;
 
-    [Conv2d(64, Kernel = 3, Stride = 2)]
+    [Conv2d("v10 ? 96 : 64", Kernel = "v10 ? 7 : 3", Stride = 2)]
     [ReLU]
     [MaxPool2d(3, Stride = 2, CeilMode = true)]
     [Use(typeof(Fire), "squeezePlanes: 16, expand1: 64, expand3: 64", Count = 2)]
-    [MaxPool2d(3, Stride = 2, CeilMode = true)]
-    [Use(typeof(Fire), "squeezePlanes: 32, expand1: 128, expand3: 128", Count = 2)]
-    [MaxPool2d(3, Stride = 2, CeilMode = true)]
+    [MaxPool2d(3, Stride = 2, CeilMode = true, When = "!v10")]
+    [Use(typeof(Fire), "squeezePlanes: 32, expand1: 128, expand3: 128")]
+    [MaxPool2d(3, Stride = 2, CeilMode = true, When = "v10")]
+    [Use(typeof(Fire), "squeezePlanes: 32, expand1: 128, expand3: 128")]
+    [MaxPool2d(3, Stride = 2, CeilMode = true, When = "!v10")]
     [Use(typeof(Fire), "squeezePlanes: 48, expand1: 192, expand3: 192", Count = 2)]
-    [Use(typeof(Fire), "squeezePlanes: 64, expand1: 256, expand3: 256", Count = 2)]
+    [Use(typeof(Fire), "squeezePlanes: 64, expand1: 256, expand3: 256")]
+    [MaxPool2d(3, Stride = 2, CeilMode = true, When = "v10")]
+    [Use(typeof(Fire), "squeezePlanes: 64, expand1: 256, expand3: 256")]
     readonly Sequential features;
 
     [Dropout(0.5)]
@@ -51,6 +59,22 @@ public partial class SqueezeNet1_1
 
     [Flatten] readonly Flatten flatten;
 }
+
+/// <summary>torchvision <c>squeezenet1_0</c>.</summary>
+[Network(Like = typeof(SqueezeNetFamily), With = "version: 10", Input = "3x224x224", Name = "squeezenet1_0")]
+public partial class SqueezeNet1_0 { }
+
+/// <summary>torchvision <c>squeezenet1_1</c>.</summary>
+[Network(Like = typeof(SqueezeNetFamily), With = "version: 11", Input = "3x224x224", Name = "squeezenet1_1")]
+public partial class SqueezeNet1_1 { }
+
+/// <summary>
+/// SqueezeNet 1.0 (<see cref="SqueezeNet1_0"/>, reused with Like) with network-wide PiX substitution: the Fire
+/// squeezes 96→16, 128→16, 128→32, 256→32, 384→48, 384→64 and 512→64 become PiX, seven of the eight (256 → 48 does
+/// not divide); φ keeps the convolutions' bias (<c>PhiBias</c>).
+/// </summary>
+[Network(Name = "squeezenet1_0_pix", Like = typeof(SqueezeNet1_0)), SubstitutePiX(PhiBias = true)]
+public partial class SqueezeNet1_0PiX { }
 
 /// <summary>
 /// SqueezeNet 1.1 (<see cref="SqueezeNet1_1"/>, reused with Like) with network-wide PiX substitution: every Fire

@@ -11,21 +11,37 @@ using static TorchSharp.torch;
 namespace PiXGen.Zoo;
 
 /// <summary>
-/// <c>bench &lt;model&gt; [--vs &lt;model&gt;] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse] [--json]</c>:
+/// <c>bench &lt;model&gt; [--vs &lt;model&gt;] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse] [--engines LIST [--profile]] [--json]</c>:
 /// median latency of a forward pass (eval, no_grad) or of a training step (forward + cross-entropy +
 /// backward + SGD) at the model's declared input size. With <c>--vs</c> both models are timed
 /// alternately in the same run, so machine noise hits both alike, and the ratio of medians is reported.
+/// With <c>--engines</c> one model is timed on several engines instead (<see cref="EngineBench"/>).
 /// The options are parsed by <see cref="ZooCli"/>.
 /// </summary>
 public static class ZooBench
 {
     /// <summary>The parsed command line of <c>bench</c>.</summary>
-    public sealed record Options(string Model, string? Vs, int Batch, bool Train, int Rounds, int Warmup, bool Json, bool Fuse = false);
+    public sealed record Options(string Model, string? Vs, int Batch, bool Train, int Rounds, int Warmup, bool Json, bool Fuse = false, string? Engines = null, bool Profile = false);
 
     public static int Run(Options opts, TextWriter o, TextWriter e)
     {
         var a = ZooCli.Known(opts.Model, e);
         if (a is null) return 1;
+        if (opts.Profile && opts.Engines is null)
+        {
+            e.WriteLine("error: --profile goes with --engines (it profiles the fused network on ONNX Runtime after the engines are timed).");
+            return 2;
+        }
+        if (opts.Engines is not null)
+        {
+            var (engines, error) = EngineBench.Parse(opts.Engines);
+            error ??= opts.Vs is not null ? "--engines times one model on several engines; it cannot be combined with --vs."
+                : opts.Train ? "--engines times eval forwards; it cannot be combined with --train."
+                : opts.Fuse ? "--engines names each route (fused, fused-torchsharp, …); leave out --fuse."
+                : null;
+            if (error is not null) { e.WriteLine("error: " + error); return 2; }
+            return EngineBench.Run(opts, a, engines, o, e);
+        }
         var b = opts.Vs is null ? null : ZooCli.Known(opts.Vs, e);
         if (opts.Vs is not null && b is null) return 1;
         if (opts.Fuse && opts.Train)
@@ -89,7 +105,7 @@ public static class ZooBench
 
     private static string Ms(double ms) => ms.ToString("F2", CultureInfo.InvariantCulture);
 
-    private static double Median(List<double> xs)
+    internal static double Median(IReadOnlyList<double> xs)
     {
         var s = xs.OrderBy(x => x).ToArray();
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;

@@ -43,7 +43,7 @@ public class ZooFidelityTests(ITestOutputHelper log)
     /// <see cref="Logits_of_the_networks_too_large_for_ci_match_pytorch"/> when PIXGEN_HEAVY_TESTS=1 (the command and
     /// its last result are in tools/reference/README.md); their keys, shapes and counts are checked in every run.
     /// </summary>
-    private static readonly string[] OutsideCi = { "resnext101_32x8d", "resnext101_64x4d", "wide_resnet101_2" };
+    internal static readonly string[] OutsideCi = { "resnext101_32x8d", "resnext101_64x4d", "wide_resnet101_2" };
 
     /// <summary>Set to 1 to run the logits of <see cref="OutsideCi"/>.</summary>
     public const string HeavyVariable = "PIXGEN_HEAVY_TESTS";

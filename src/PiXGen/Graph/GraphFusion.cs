@@ -229,7 +229,8 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
     private readonly GraphExecutor executor;
     private Dictionary<string, Tensor> current;
     private PiXGen.Engines.OnnxRuntimeEngine? onnx;
-    private IntPtr[] onnxWeights = Array.Empty<IntPtr>();   // the buffer handles the session was built from
+    private IntPtr[] onnxWeights = Array.Empty<IntPtr>();   // the buffer handles the session was built (or failed) from
+    private string? loadFailure;
     private FusedEngine engine;
     private int threads;
 
@@ -298,12 +299,16 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
         if (why is null) {
             var handles = current.Values.Select(t => t.Handle).ToArray();
             if (onnx is null || !handles.SequenceEqual(onnxWeights)) {
-                DropSession();
-                try {
-                    onnx = new PiXGen.Engines.OnnxRuntimeEngine(Graph, current, threads);
+                if (loadFailure is not null && handles.SequenceEqual(onnxWeights) && engine == FusedEngine.Auto) {
+                    why = loadFailure;   // not retried for the same weights
+                } else {
+                    DropSession();
+                    try {
+                        onnx = new PiXGen.Engines.OnnxRuntimeEngine(Graph, current, threads);
+                    } catch (Exception ex) when (engine == FusedEngine.Auto && ex is not OutOfMemoryException) {
+                        why = loadFailure = "ONNX Runtime could not load the network: " + ex.Message;
+                    }
                     onnxWeights = handles;
-                } catch (Exception ex) when (engine == FusedEngine.Auto && ex is not OutOfMemoryException) {
-                    why = "ONNX Runtime could not load the network: " + ex.Message;
                 }
             }
         }
@@ -322,6 +327,7 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
         onnx?.Dispose();
         onnx = null;
         onnxWeights = Array.Empty<IntPtr>();
+        loadFailure = null;
     }
 
     /// <inheritdoc/>

@@ -64,7 +64,7 @@ public class EngineBenchTests
         Assert.Contains("315.00", fused);                              // the median of an even count
         Assert.Contains((500.0 / 315).ToString("F3", System.Globalization.CultureInfo.InvariantCulture) + "x", fused);
         Assert.Contains("speedup vs torchsharp", output);
-        Assert.Contains("unavailable: ModuleNotFoundError", output);
+        Assert.Contains("pytorch unavailable: ModuleNotFoundError", output);
         Assert.Contains("fastest: fused, " + (500.0 / 315).ToString("F3", System.Globalization.CultureInfo.InvariantCulture) + "x ahead of torchsharp", output);
 
         var json = new StringWriter();
@@ -89,6 +89,25 @@ public class EngineBenchTests
         Assert.Contains("leave out --fuse", Run("bench", "resnet18", "--engines", "fused", "--fuse").Err);
         Assert.Contains("unknown engine 'tvm'", Run("bench", "resnet18", "--engines", "tvm").Err);
         Assert.Contains("--profile goes with --engines", Run("bench", "resnet18", "--profile").Err);
+    }
+
+    [Fact]
+    public void Without_a_python_the_pytorch_engines_are_unavailable_with_the_reason_and_the_rest_runs()
+    {
+        var before = Environment.GetEnvironmentVariable("PIXGEN_PYTHON");
+        Environment.SetEnvironmentVariable("PIXGEN_PYTHON", "/nonexistent/python3");
+        try
+        {
+            var (code, output, error) = Run("bench", "resnet18", "--engines", "fused,pytorch,pytorch-jit", "--rounds", "1", "--warmup", "0");
+            Assert.True(code == 0, error);
+            Assert.Contains("pytorch unavailable: cannot start /nonexistent/python3", output);
+            Assert.Contains("pytorch-jit unavailable: cannot start /nonexistent/python3", output);
+            Assert.Single(output.Split('\n'), l => l.TrimStart().StartsWith("fused ", StringComparison.Ordinal) && l.Contains("1.000x"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PIXGEN_PYTHON", before);
+        }
     }
 
     [Fact]

@@ -116,8 +116,10 @@ public static class EngineBench
             if (r.Unavailable is null)
                 table.AddPlainRow(r.Name, Ms(r.Median), Ms(r.Times.Min()), Ms(r.Times.Max()), Ratio(r)!.Value.ToString("F3", CultureInfo.InvariantCulture) + "x", r.Check ?? "");
             else
-                table.AddPlainRow(r.Name, "-", "-", "-", "-", "unavailable: " + r.Unavailable);
+                table.AddPlainRow(r.Name, "-", "-", "-", "-", "unavailable (below)");
         ZooCli.WriteTable(o, table);
+        foreach (var r in results.Where(r => r.Unavailable is not null))
+            o.WriteLine($"{r.Name} unavailable: {r.Unavailable}");
         var ranked = results.Where(r => r.Unavailable is null).OrderBy(r => r.Median).ToList();
         if (ranked.Count > 1)
             o.WriteLine($"fastest: {ranked[0].Name}, {(ranked[1].Median / ranked[0].Median).ToString("F3", CultureInfo.InvariantCulture)}x ahead of {ranked[1].Name} (ratio of medians)");

@@ -94,6 +94,14 @@ public static class ZooBench
                 ZooCli.WriteTable(o, table);
                 if (vsMedian is not null)
                     o.WriteLine($"speedup of {opts.Model} over {opts.Vs}: {(vsMedian / median).Value.ToString("F3", CultureInfo.InvariantCulture)}x (ratio of medians)");
+                if (opts.Train)
+                    for (int k = 0; k < runners.Count; k++)
+                    {
+                        // The timed rounds' phases (the warm-up steps come first).
+                        var timed = runners[k].Phases.Skip(opts.Warmup).ToList();
+                        o.WriteLine($"{(k == 0 ? opts.Model : opts.Vs)} phases, median ms: forward + loss {Ms(Median(timed.Select(p => p.Forward).ToList()))}, " +
+                                    $"backward {Ms(Median(timed.Select(p => p.Backward).ToList()))}, optimizer step {Ms(Median(timed.Select(p => p.Optimizer).ToList()))}");
+                    }
             }
             return 0;
         }
@@ -151,11 +159,18 @@ public static class ZooBench
                 _model.forward(_input);
                 return;
             }
+            var sw = Stopwatch.StartNew();
             _sgd!.zero_grad();
             var loss = nn.functional.cross_entropy(_model.forward(_input), _labels);
+            double forward = sw.Elapsed.TotalMilliseconds;
             loss.backward();
+            double backward = sw.Elapsed.TotalMilliseconds;
             _sgd.step();
+            Phases.Add((forward, backward - forward, sw.Elapsed.TotalMilliseconds - backward));
         }
+
+        /// <summary>Per training step: zero_grad + forward + loss, backward, optimizer step (ms).</summary>
+        public List<(double Forward, double Backward, double Optimizer)> Phases { get; } = new();
 
         public void Dispose()
         {

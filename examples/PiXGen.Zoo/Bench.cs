@@ -14,7 +14,8 @@ namespace PiXGen.Zoo;
 /// <c>bench &lt;model&gt; [--vs &lt;model&gt;] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse] [--engines LIST [--profile]] [--json]</c>:
 /// median latency of a forward pass (eval, no_grad) or of a training step (forward + cross-entropy +
 /// backward + SGD) at the model's declared input size. With <c>--vs</c> both models are timed
-/// alternately in the same run, so machine noise hits both alike, and the ratio of medians is reported.
+/// alternately in the same run, so machine noise hits both alike, and the ratio of medians is reported. A training
+/// step's text report adds the median of each phase (zero_grad + forward + loss, backward, optimizer step).
 /// With <c>--engines</c> one model is timed on several engines instead (<see cref="EngineBench"/>).
 /// The options are parsed by <see cref="ZooCli"/>.
 /// </summary>

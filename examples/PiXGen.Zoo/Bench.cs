@@ -11,21 +11,38 @@ using static TorchSharp.torch;
 namespace PiXGen.Zoo;
 
 /// <summary>
-/// <c>bench &lt;model&gt; [--vs &lt;model&gt;] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse] [--json]</c>:
+/// <c>bench &lt;model&gt; [--vs &lt;model&gt;] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse] [--engines LIST [--profile]] [--json]</c>:
 /// median latency of a forward pass (eval, no_grad) or of a training step (forward + cross-entropy +
 /// backward + SGD) at the model's declared input size. With <c>--vs</c> both models are timed
-/// alternately in the same run, so machine noise hits both alike, and the ratio of medians is reported.
+/// alternately in the same run, so machine noise hits both alike, and the ratio of medians is reported. A training
+/// step's text report adds the median of each phase (zero_grad + forward + loss, backward, optimizer step).
+/// With <c>--engines</c> one model is timed on several engines instead (<see cref="EngineBench"/>).
 /// The options are parsed by <see cref="ZooCli"/>.
 /// </summary>
 public static class ZooBench
 {
     /// <summary>The parsed command line of <c>bench</c>.</summary>
-    public sealed record Options(string Model, string? Vs, int Batch, bool Train, int Rounds, int Warmup, bool Json, bool Fuse = false);
+    public sealed record Options(string Model, string? Vs, int Batch, bool Train, int Rounds, int Warmup, bool Json, bool Fuse = false, string? Engines = null, bool Profile = false);
 
     public static int Run(Options opts, TextWriter o, TextWriter e)
     {
         var a = ZooCli.Known(opts.Model, e);
         if (a is null) return 1;
+        if (opts.Profile && opts.Engines is null)
+        {
+            e.WriteLine("error: --profile goes with --engines (it profiles the fused network on ONNX Runtime after the engines are timed).");
+            return 2;
+        }
+        if (opts.Engines is not null)
+        {
+            var (engines, error) = EngineBench.Parse(opts.Engines);
+            error ??= opts.Vs is not null ? "--engines times one model on several engines; it cannot be combined with --vs."
+                : opts.Train ? "--engines times eval forwards; it cannot be combined with --train."
+                : opts.Fuse ? "--engines names each route (fused, fused-torchsharp, …); leave out --fuse."
+                : null;
+            if (error is not null) { e.WriteLine("error: " + error); return 2; }
+            return EngineBench.Run(opts, a, engines, o, e);
+        }
         var b = opts.Vs is null ? null : ZooCli.Known(opts.Vs, e);
         if (opts.Vs is not null && b is null) return 1;
         if (opts.Fuse && opts.Train)
@@ -78,6 +95,14 @@ public static class ZooBench
                 ZooCli.WriteTable(o, table);
                 if (vsMedian is not null)
                     o.WriteLine($"speedup of {opts.Model} over {opts.Vs}: {(vsMedian / median).Value.ToString("F3", CultureInfo.InvariantCulture)}x (ratio of medians)");
+                if (opts.Train)
+                    for (int k = 0; k < runners.Count; k++)
+                    {
+                        // The timed rounds' phases (the warm-up steps come first).
+                        var timed = runners[k].Phases.Skip(opts.Warmup).ToList();
+                        o.WriteLine($"{(k == 0 ? opts.Model : opts.Vs)} phases, median ms: forward + loss {Ms(Median(timed.Select(p => p.Forward).ToList()))}, " +
+                                    $"backward {Ms(Median(timed.Select(p => p.Backward).ToList()))}, optimizer step {Ms(Median(timed.Select(p => p.Optimizer).ToList()))}");
+                    }
             }
             return 0;
         }
@@ -89,7 +114,7 @@ public static class ZooBench
 
     private static string Ms(double ms) => ms.ToString("F2", CultureInfo.InvariantCulture);
 
-    private static double Median(List<double> xs)
+    internal static double Median(IReadOnlyList<double> xs)
     {
         var s = xs.OrderBy(x => x).ToArray();
         return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
@@ -135,11 +160,18 @@ public static class ZooBench
                 _model.forward(_input);
                 return;
             }
+            var sw = Stopwatch.StartNew();
             _sgd!.zero_grad();
             var loss = nn.functional.cross_entropy(_model.forward(_input), _labels);
+            double forward = sw.Elapsed.TotalMilliseconds;
             loss.backward();
+            double backward = sw.Elapsed.TotalMilliseconds;
             _sgd.step();
+            Phases.Add((forward, backward - forward, sw.Elapsed.TotalMilliseconds - backward));
         }
+
+        /// <summary>Per training step: zero_grad + forward + loss, backward, optimizer step (ms).</summary>
+        public List<(double Forward, double Backward, double Optimizer)> Phases { get; } = new();
 
         public void Dispose()
         {

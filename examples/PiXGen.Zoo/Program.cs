@@ -21,7 +21,7 @@ using TorchSharp;
 //   cost <model> [HxW]             the per-layer cost table (compile time, or re-evaluated for HxW)
 //   cost <model> [--vs <model>] --plot <out.png>   per-stage MACs and parameters side by side (ScottPlot)
 //   draw <model> --svg <out.svg> [--depth N]       the network graph as a picture (MSAGL layout)
-//   bench <model> [--vs <model>] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse] [--json]
+//   bench <model> [--vs <model>] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse] [--engines LIST [--profile]] [--json]
 //   predict <model> --weights <file> --input <file.npy> [--fuse] [--json]
 //   export <model> [--weights <file>] [--onnx <out.onnx> [--triton <repo>]] [--pytorch <dir>] [--fuse]
 //   train <model> [--vs <model>] [--data <dir>] [--epochs N] [--batch N] [--lr X] [--seed N] [--limit N] [--out <dir>]
@@ -69,7 +69,7 @@ namespace PiXGen.Zoo
 
             var model = () => new Argument<string>("model") { Description = "zoo model name, e.g. resnet50 (run without a command to list them)" };
             var json = () => new Option<bool>("--json") { Description = "one JSON object on stdout" };
-            var fuse = () => new Option<bool>("--fuse") { Description = "fold each BatchNorm into the convolution before it" };
+            var fuse = () => new Option<bool>("--fuse") { Description = "fuse for inference first (model.Fuse(): BatchNorm folded, activations fused; bench and predict run it on ONNX Runtime in process on the CPU)" };
 
             {
                 var m = model(); var j = json();
@@ -104,10 +104,17 @@ namespace PiXGen.Zoo
                 var rounds = Count("--rounds", 10, 1, "timed rounds");
                 var warmup = Count("--warmup", 3, 0, "untimed rounds first");
                 var train = new Option<bool>("--train") { Description = "time a training step (forward + cross-entropy + backward + SGD) instead of an eval forward" };
+                var engines = new Option<string?>("--engines")
+                {
+                    Description = "time the model on each engine of this comma-separated list, round-robin, and print the ratios: " +
+                                  string.Join(", ", EngineBench.Engines.Select(k => $"{k.Name} ({k.Runs})")),
+                    HelpName = "LIST",
+                };
+                var profile = new Option<bool>("--profile") { Description = "with --engines: then profile the fused network on ONNX Runtime per node (time by op type, the PiX layers' share)" };
                 var cmd = new Command("bench", "median latency of a forward pass or a training step at the declared input size")
-                    { m, vs, batch, train, rounds, warmup, f, j };
+                    { m, vs, batch, train, rounds, warmup, f, engines, profile, j };
                 cmd.SetAction(p => ZooBench.Run(new ZooBench.Options(p.GetValue(m)!, p.GetValue(vs), p.GetValue(batch), p.GetValue(train),
-                    p.GetValue(rounds), p.GetValue(warmup), p.GetValue(j), p.GetValue(f)), o, e));
+                    p.GetValue(rounds), p.GetValue(warmup), p.GetValue(j), p.GetValue(f), p.GetValue(engines), p.GetValue(profile)), o, e));
                 root.Add(cmd);
             }
             {

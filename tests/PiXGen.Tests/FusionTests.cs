@@ -114,6 +114,52 @@ public class FusionTests
         Assert.True(GraphTestNets.RelativeL2(y, expected) <= 1e-5);
     }
 
+    [Fact]
+    public void Fused_network_runs_on_onnx_runtime_in_float32_and_on_torchsharp_for_float64()
+    {
+        var (module, graph) = GraphTestNets.TinyNet();
+        using var _ = module;
+        GraphTestNets.RandomizeNorms(module, graph);
+        module.eval();
+        using var fused = new FusedNetwork(graph, module.state_dict());
+        Assert.Equal(FusedEngine.Auto, fused.Engine);
+        using var x = GraphTestNets.Input(graph, 2);
+        using var expected = module.call(x);
+        using (var y = fused.call(x)) {
+            Assert.Equal(FusedEngine.OnnxRuntime, fused.LastEngine);
+            Assert.Null(fused.FallbackReason);
+            Assert.True(GraphTestNets.RelativeL2(y, expected) <= 1e-5);
+        }
+        fused.Threads = 1;                                   // a new session on one thread
+        using (var y = fused.call(x)) Assert.True(GraphTestNets.RelativeL2(y, expected) <= 1e-5);
+        fused.to(float64);                                   // ONNX Runtime takes float32: TorchSharp runs it, and says why
+        using (var x64 = x.to(float64))
+        using (var y = fused.call(x64)) {
+            Assert.Equal(FusedEngine.TorchSharp, fused.LastEngine);
+            Assert.Contains("Float64", fused.FallbackReason);
+            Assert.Equal(ScalarType.Float64, y.dtype);
+        }
+        fused.Engine = FusedEngine.OnnxRuntime;              // forced: no silent fallback
+        using (var x64 = x.to(float64)) {
+            var error = Assert.Throws<InvalidOperationException>(() => fused.call(x64));
+            Assert.Contains("Engine is OnnxRuntime", error.Message);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => fused.Threads = -1);
+    }
+
+    [Theory]
+    [InlineData(FusedEngine.TorchSharp)]
+    [InlineData(FusedEngine.OnnxRuntime)]
+    public void Both_fused_engines_match_the_module_on_the_PiX_epilogue_and_every_activation_path(FusedEngine engine)
+    {
+        var (module, graph) = GraphTestNets.OpsNet();
+        using var _ = module;
+        GraphTestNets.RandomizeNorms(module, graph);
+        using var fused = GraphAssert.FusedMatchesModule(module, graph, tolerance: 1e-5, engine: engine);
+        Assert.Equal(engine, fused.LastEngine);
+        Assert.Contains(fused.Graph.Nodes, n => n.Op == "PiX" && n.GetBool("epilogue"));
+    }
+
     public static IEnumerable<object[]> EpilogueCases() =>
         from dtype in new[] { ScalarType.Float32, ScalarType.Float64 }
         from mode in new[] { PiXMode.PickOrMix, PiXMode.AvgOnly, PiXMode.MaxOnly }

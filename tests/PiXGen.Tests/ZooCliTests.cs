@@ -9,7 +9,7 @@ namespace PiXGen.Tests;
 
 public class ZooCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    internal static (int Code, string Out, string Err) Run(params string[] args)
     {
         var o = new StringWriter();
         var e = new StringWriter();

@@ -72,6 +72,32 @@ public class ZooGraphTests
         GraphAssert.FusedMatchesModule(module, graph, batch: 1).Dispose();
     }
 
+    /// <summary>
+    /// model.Fuse() as users call it: on the CPU in float32 it runs on ONNX Runtime, and every zoo network's logits
+    /// (batch 1, declared input size) stay within 1e-4 of the module's (relative to the largest logit when above 1). The networks too large for CI run with
+    /// PIXGEN_HEAVY_TESTS=1, as their logit tests do.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(All))]
+    public void Fuse_runs_every_network_on_onnx_runtime_within_1e_4_of_the_module(string name)
+    {
+        Skip.If(ZooFidelityTests.OutsideCi.Contains(name) && Environment.GetEnvironmentVariable(ZooFidelityTests.HeavyVariable) != "1",
+            $"set {ZooFidelityTests.HeavyVariable}=1 to run {name} (minutes on two cores)");
+        var (module, graph) = Create(name);
+        using var _ = module;
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        module.eval();
+        using var fused = Assert.IsAssignableFrom<IHasGraph>(module).Fuse();
+        var x = GraphTestNets.Input(graph, 1);
+        TorchSharp.torch.Tensor expected;
+        using (TorchSharp.torch.no_grad()) expected = module.call(x);
+        var actual = fused.call(x);
+        Assert.Equal(FusedEngine.OnnxRuntime, fused.LastEngine);
+        // Randomised BatchNorm statistics make deep networks' logits large (10⁸ for ResNet-152): 1e-4 of their scale.
+        double diff = (actual - expected).abs().max().item<float>(), scale = Math.Max(1, expected.abs().max().item<float>());
+        Assert.True(diff <= 1e-4 * scale, $"{name}: fused (ONNX Runtime) vs module max |diff| {diff:E2} > 1e-4 × max(1, max |logit| = {scale:E2})");
+    }
+
     [Theory]
     [MemberData(nameof(Sample))]
     public void Onnx_export_runs_in_onnx_runtime_like_the_module(string name)

@@ -28,11 +28,19 @@ if a.train:
 else:
     model.eval()
 
+phases = []
+
+
 def step():
     if a.train:
+        t0 = time.perf_counter()
         opt.zero_grad()
-        torch.nn.functional.cross_entropy(model(x), labels).backward()
+        loss = torch.nn.functional.cross_entropy(model(x), labels)
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
         opt.step()
+        phases.append(((t1 - t0) * 1000, (t2 - t1) * 1000, (time.perf_counter() - t2) * 1000))
     else:
         with torch.no_grad():
             model(x)
@@ -46,4 +54,6 @@ for r in range(a.warmup + a.rounds):
         times.append(ms)
 print(json.dumps({"model": "pytorch " + a.model, "torch": torch.__version__, "mode": "train" if a.train else "eval",
                   "batch": a.batch, "threads": torch.get_num_threads(), "mkldnn": torch.backends.mkldnn.is_available(),
-                  "median_ms": round(statistics.median(times), 2), "min_ms": round(min(times), 2), "max_ms": round(max(times), 2)}))
+                  "median_ms": round(statistics.median(times), 2), "min_ms": round(min(times), 2), "max_ms": round(max(times), 2),
+                  **({"phases_median_ms": {name: round(statistics.median(p[i] for p in phases[a.warmup:]), 2)
+                                           for i, name in enumerate(("forward_loss", "backward", "optimizer"))}} if a.train else {})}))

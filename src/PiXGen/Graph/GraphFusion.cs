@@ -201,16 +201,38 @@ public static class GraphFusion
     }
 }
 
+/// <summary>The engine a <see cref="FusedNetwork"/> runs on.</summary>
+public enum FusedEngine
+{
+    /// <summary>ONNX Runtime (in process) for CPU float32 inputs of the graph's input shape without autograd, where it
+    /// loads; TorchSharp otherwise (<see cref="FusedNetwork.FallbackReason"/> says why).
+    /// The default: the faster engine on the CPU, measured side by side (docs/benchmarks/engines.md).</summary>
+    Auto,
+
+    /// <summary>Always the fused graph on TorchSharp (<see cref="GraphExecutor"/>): any device and dtype.</summary>
+    TorchSharp,
+
+    /// <summary>Always ONNX Runtime: forward throws for inputs it cannot take (not CPU float32).</summary>
+    OnnxRuntime,
+}
+
 /// <summary>
 /// An inference-only network built from a graph and its weights by <see cref="GraphFusion"/>: BatchNorm folded into
-/// convolutions and PiX, activations fused, eval identities removed, run by a <see cref="GraphExecutor"/>. The fused
-/// weights are buffers (state_dict names as in the graph), so <c>to(device)</c> and <c>to(dtype)</c> move them.
+/// convolutions and PiX, activations fused, eval identities removed. On the CPU in float32 it runs on ONNX Runtime in
+/// process (<see cref="PiXGen.Engines.OnnxRuntimeEngine"/>, the fused graph exported to ONNX in memory), elsewhere on a
+/// <see cref="GraphExecutor"/>; <see cref="Engine"/> chooses, <see cref="Threads"/> sets ONNX Runtime's threads. The
+/// fused weights are buffers (state_dict names as in the graph), so <c>to(device)</c> and <c>to(dtype)</c> move them.
 /// Created in eval mode; in training mode its forward throws (the BatchNorm statistics are frozen into the weights).
 /// </summary>
 public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
 {
     private readonly GraphExecutor executor;
     private Dictionary<string, Tensor> current;
+    private PiXGen.Engines.OnnxRuntimeEngine? onnx;
+    private IntPtr[] onnxWeights = Array.Empty<IntPtr>();   // the buffer handles the session was built (or failed) from
+    private string? loadFailure;
+    private FusedEngine engine;
+    private int threads;
 
     /// <summary>Fuses <paramref name="graph"/> on <paramref name="weights"/> (copied; the originals are not kept).</summary>
     public FusedNetwork(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights) : base((graph ?? throw new ArgumentNullException(nameof(graph))).Network + "_fused")
@@ -238,7 +260,81 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
             throw new InvalidOperationException(
                 $"{Graph.Network}: fused networks are inference-only; call eval(). (BatchNorm running statistics are folded into the weights, so training mode cannot be honoured.)");
         current = Buffers();   // to(device) and to(dtype) replace the buffer tensors
+        if (OnnxRuntimeSession(input) is { } session) return session.Run(input);
         return executor.Run(input);
+    }
+
+    /// <summary>The engine forward runs on (default <see cref="FusedEngine.Auto"/>).</summary>
+    public FusedEngine Engine
+    {
+        get => engine;
+        set { engine = value; if (value == FusedEngine.TorchSharp) DropSession(); }
+    }
+
+    /// <summary>ONNX Runtime's intra-op threads; 0 (the default): TorchSharp's thread count when the session is built.</summary>
+    public int Threads
+    {
+        get => threads;
+        set { if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), "Threads must be 0 (TorchSharp's count) or positive."); if (value != threads) DropSession(); threads = value; }
+    }
+
+    /// <summary>Why the last <see cref="FusedEngine.Auto"/> forward did not use ONNX Runtime, or null when it did
+    /// (or none ran yet).</summary>
+    public string? FallbackReason { get; private set; }
+
+    /// <summary>The engine the last forward ran on.</summary>
+    public FusedEngine LastEngine { get; private set; } = FusedEngine.TorchSharp;
+
+    /// <summary>The ONNX Runtime session for <paramref name="input"/>, built on first use and again after the buffers
+    /// change (<c>to(…)</c>), or null when forward runs on TorchSharp.</summary>
+    private PiXGen.Engines.OnnxRuntimeEngine? OnnxRuntimeSession(Tensor input)
+    {
+        LastEngine = FusedEngine.TorchSharp;
+        if (engine == FusedEngine.TorchSharp) return null;
+        string? why = !PiXGen.Engines.OnnxRuntimeEngine.Accepts(input) ? $"the input is {input.dtype} on {input.device}, ONNX Runtime takes CPU float32"
+            : !input.shape.Skip(1).SequenceEqual(Graph.InputShape) ? $"the input's sample shape [{string.Join(", ", input.shape.Skip(1))}] is not the graph's [{string.Join(", ", Graph.InputShape)}], which the ONNX export fixes"
+            : current.Values.Any(t => !PiXGen.Engines.OnnxRuntimeEngine.Accepts(t)) ? "the weights are not CPU float32"
+            : is_grad_enabled() && input.requires_grad ? "the input requires grad"
+            : null;
+        if (why is null) {
+            var handles = current.Values.Select(t => t.Handle).ToArray();
+            if (onnx is null || !handles.SequenceEqual(onnxWeights)) {
+                if (loadFailure is not null && handles.SequenceEqual(onnxWeights) && engine == FusedEngine.Auto) {
+                    why = loadFailure;   // not retried for the same weights
+                } else {
+                    DropSession();
+                    try {
+                        onnx = new PiXGen.Engines.OnnxRuntimeEngine(Graph, current, threads);
+                    } catch (Exception ex) when (engine == FusedEngine.Auto && ex is not OutOfMemoryException) {
+                        why = loadFailure = "ONNX Runtime could not load the network: " + ex.Message;
+                    }
+                    onnxWeights = handles;
+                }
+            }
+        }
+        if (why is not null) {
+            if (engine == FusedEngine.OnnxRuntime) throw new InvalidOperationException($"{Graph.Network}: Engine is OnnxRuntime but {why}.");
+            FallbackReason = why;
+            return null;
+        }
+        FallbackReason = null;
+        LastEngine = FusedEngine.OnnxRuntime;
+        return onnx;
+    }
+
+    private void DropSession()
+    {
+        onnx?.Dispose();
+        onnx = null;
+        onnxWeights = Array.Empty<IntPtr>();
+        loadFailure = null;
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) DropSession();
+        base.Dispose(disposing);
     }
 
     /// <summary>The fused weights by their graph names (fused convolutions' weight and bias, PiX epilogues, …).</summary>

@@ -14,10 +14,11 @@ namespace PiXGen.Graph;
 /// <summary>
 /// Exports a <see cref="NetworkGraph"/> and its weights to ONNX (opset 17, IR version 8, float32) with a dynamic batch
 /// dimension named "N"; the other input dimensions are the graph's declared input shape. Every op of the contract
-/// maps to standard ONNX operators; PiX is written out as its definition: the context (ReduceMean, or ReduceL1 for the
-/// l1 context), φ as a 1×1 Conv, Sigmoid, a Reshape of the input into groups of ζ channels (the short last group, when
-/// ζ does not divide C, is its own Slice), ReduceMax and ReduceMean over the group axis, Where(Less(p, τ), max, mean) and
-/// Mul by p. Fused graphs (<see cref="GraphFusion"/>) export too: fused activations become nodes after the convolution,
+/// maps to standard ONNX operators; PiX is written out as its definition: the gate once — the context (ReduceMean, or
+/// ReduceL1 for the l1 context) and φ in float64 when PiX decides between pick and mix (the logit ℓ gives both the
+/// decision Less(ℓ, logit(τ)) and p = Sigmoid(ℓ)), else in float32 with φ as a 1×1 Conv — then a Reshape of the input
+/// into groups of ζ channels (the short last group, when ζ does not divide C, is its own Slice), ReduceMax and
+/// ReduceMean over the group axis, Where(pick, max, mean) and Mul by p. Fused graphs (<see cref="GraphFusion"/>) export too: fused activations become nodes after the convolution,
 /// a PiX epilogue becomes Mul and Add. The protobuf is built with the ONNX classes of the OnnxSharp package.
 /// </summary>
 /// <example><code>
@@ -420,11 +421,13 @@ public static class OnnxExporter
         }
 
         /// <summary>
-        /// PiXLayer's pick/mix decision (one rule, <c>PiXLayer.Gate</c>): the logit ℓ = W·z + b in float64 — Cast to
-        /// double, the context (ReduceMean or ReduceL1) in double, MatMul with Wᵀ and Add b in double — and
-        /// Less(ℓ, logit(τ)), shaped (N, Co, 1, 1) to select per (sample, output channel).
+        /// PiX's gate, computed once: the logit ℓ = W·z + b in float64 — Cast to double, the context (ReduceMean or
+        /// ReduceL1) in double, MatMul with Wᵀ and Add b in double — shaped (N, Co, 1, 1). PiXLayer's pick/mix decision
+        /// (one rule, <c>PiXLayer.Gate</c>) is Less(ℓ, logit(τ)); p = Sigmoid(ℓ rounded to float32). One pass over x
+        /// serves both (measured in docs/benchmarks/engines.md: a second, float32 context and a φ Conv for p cost ONNX
+        /// Runtime more than they save).
         /// </summary>
-        private string Picks(GraphNode n, string x, long c, long co)
+        private (string Logit, string P) Gate64(GraphNode n, string x, long c, long co)
         {
             string m = n.Module!;
             var wide = Op("Cast", Fresh(m, "x_double"), new[] { x }, Int("to", Double));
@@ -434,14 +437,34 @@ public static class OnnxExporter
             if (n.GetBool("bias"))
                 logit = Op("Add", Fresh(m, "phi_double_bias"), new[] { logit, WeightAsDouble(m + ".bias", m + ".bias/double", new[] { co }) });
             var shaped = Op("Reshape", Fresh(m, "phi_double_nc11"), new[] { logit, Int64s(Fresh(m, "nc11"), 0, co, 1, 1) });
+            var p = Op("Sigmoid", Fresh(m, "p"), new[] { Op("Cast", Fresh(m, "phi"), new[] { shaped }, Int("to", Float)) });
+            return (shaped, p);
+        }
+
+        /// <summary>The decision Less(ℓ, logit(τ)) on the float64 logit of <see cref="Gate64"/>.</summary>
+        private string Picks(GraphNode n, string logit)
+        {
             double threshold = PiXGen.PiX.PiXLayer.Logit(n.GetDouble("tau", 0.5));
             var tau = Doubles("const/logit:" + threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture), Array.Empty<long>(), new[] { threshold });
-            return Op("Less", Fresh(m, "pick"), new[] { shaped, tau });
+            return Op("Less", Fresh(n.Module!, "pick"), new[] { logit, tau });
+        }
+
+        /// <summary>p = sigmoid(φ(context)) in float32, for the modes without a decision.</summary>
+        private string Gate32(GraphNode n, string x)
+        {
+            string m = n.Module!;
+            var context = n.GetInt("context") == (long)PiXGen.PiX.PiXContext.L1
+                ? Op("ReduceL1", Fresh(m, "context"), new[] { x }, Ints("axes", 2, 3), Int("keepdims", 1))
+                : Op("ReduceMean", Fresh(m, "context"), new[] { x }, Ints("axes", 2, 3), Int("keepdims", 1));
+            var phi = new List<string> { context, Weight(m + ".weight") };
+            if (n.GetBool("bias")) phi.Add(Weight(m + ".bias"));
+            var logits = Op("Conv", Fresh(m, "phi"), phi, Ints("kernel_shape", 1, 1));
+            return Op("Sigmoid", Fresh(m, "p"), new[] { logits });
         }
 
         /// <summary>PiX as in <c>PiXLayer</c> and <c>PiXComposite</c>: p = sigmoid(φ(context)); per group of ζ channels
         /// (the short last group on its own), Where(pick, max, mean)·p with PiXLayer's float64 decision
-        /// (<see cref="Picks"/>); then a fused epilogue if present.</summary>
+        /// (<see cref="Gate64"/>, <see cref="Picks"/>); then a fused epilogue if present.</summary>
         private void PiX(GraphNode n, string x, string output)
         {
             long c = n.GetInt("in"), co = n.GetInt("out");
@@ -451,13 +474,8 @@ public static class OnnxExporter
             long h = i[1], w = i[2];
             string m = n.Module!;
 
-            var context = n.GetInt("context") == (long)PiXGen.PiX.PiXContext.L1
-                ? Op("ReduceL1", Fresh(m, "context"), new[] { x }, Ints("axes", 2, 3), Int("keepdims", 1))
-                : Op("ReduceMean", Fresh(m, "context"), new[] { x }, Ints("axes", 2, 3), Int("keepdims", 1));
-            var phi = new List<string> { context, Weight(m + ".weight") };
-            if (n.GetBool("bias")) phi.Add(Weight(m + ".bias"));
-            var logits = Op("Conv", Fresh(m, "phi"), phi, Ints("kernel_shape", 1, 1));
-            var p = Op("Sigmoid", Fresh(m, "p"), new[] { logits });
+            bool decides = zeta > 1 && mode == PiXGen.PiX.PiXMode.PickOrMix;
+            var (logit, p) = decides ? Gate64(n, x, c, co) : ("", Gate32(n, x));
 
             bool epilogue = n.GetBool("epilogue");
             string gated = epilogue ? Fresh(m, "pix") : output;
@@ -482,7 +500,7 @@ public static class OnnxExporter
                 string selected = mode switch {
                     PiXGen.PiX.PiXMode.AvgOnly => Join(meanParts, "mean"),
                     PiXGen.PiX.PiXMode.MaxOnly => Join(maxParts, "max"),
-                    _ => Op("Where", Fresh(m, "selected"), new[] { Picks(n, x, c, co), Join(maxParts, "max"), Join(meanParts, "mean") }),
+                    _ => Op("Where", Fresh(m, "selected"), new[] { Picks(n, logit), Join(maxParts, "max"), Join(meanParts, "mean") }),
                 };
                 Op("Mul", gated, new[] { selected, p });
             }

@@ -1,0 +1,349 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using PiXGen.Checkpoints;
+using PiXGen.Engines;
+using PiXGen.Export;
+using PiXGen.Graph;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PiXGen.Zoo;
+
+/// <summary>
+/// <c>bench &lt;model&gt; --engines LIST</c>: the same network (same weights, batch and threads) timed on each engine
+/// of LIST, round-robin over the repetitions (the first engine of each round rotates; warm-up rounds are not timed),
+/// then every median and its ratio to the first engine's. The PyTorch engines run in one /usr/bin/python3 process
+/// (tools/bench/engines.py) on the network exported with the PyTorch backend and the same weights; an engine that
+/// cannot run is reported with the reason.
+/// </summary>
+public static class EngineBench
+{
+    /// <summary>The engines, in the order of the help text, with what each runs.</summary>
+    public static readonly IReadOnlyList<(string Name, string Runs)> Engines = new[]
+    {
+        ("torchsharp", "the generated TorchSharp module, eval"),
+        ("fused", "model.Fuse() as users get it (FusedEngine.Auto)"),
+        ("fused-torchsharp", "the fused graph on TorchSharp (GraphExecutor)"),
+        ("fused-onnxruntime", "the fused graph on ONNX Runtime in process (FusedEngine.OnnxRuntime)"),
+        ("onnxruntime", "ONNX Runtime on PiXGen's unfused ONNX export (export --onnx)"),
+        ("pytorch", "PyTorch eager, NCHW"),
+        ("pytorch-cl", "PyTorch eager, channels_last"),
+        ("pytorch-jit", "PyTorch torch.jit.optimize_for_inference (frozen)"),
+    };
+
+    /// <summary>The engines of a comma-separated list, or the error to print.</summary>
+    public static (IReadOnlyList<string> Engines, string? Error) Parse(string list)
+    {
+        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0) return (names, "--engines needs at least one engine: " + Known);
+        if (names.FirstOrDefault(n => !Engines.Any(k => k.Name == n)) is { } unknown)
+            return (names, $"--engines: unknown engine '{unknown}'; known: {Known}");
+        if (names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            return (names, $"--engines names '{twice.Key}' twice");
+        return (names, null);
+    }
+
+    private static string Known => string.Join(", ", Engines.Select(k => k.Name));
+
+    /// <summary>One engine ready to run: one eval forward per <see cref="Step"/>, returning its milliseconds.</summary>
+    public interface IEngine : IDisposable
+    {
+        string Name { get; }
+        double Step();
+    }
+
+    /// <summary>An engine's timed rounds, or why it could not run; <see cref="Check"/> compares its output with the module's.</summary>
+    public sealed record Result(string Name, IReadOnlyList<double> Times, string? Unavailable = null, string? Check = null)
+    {
+        public double Median => ZooBench.Median(Times);
+    }
+
+    /// <summary>Warm-up rounds, then <paramref name="rounds"/> timed rounds; every round steps each engine once,
+    /// starting one engine later than the round before.</summary>
+    public static List<double>[] Measure(IReadOnlyList<IEngine> engines, int warmup, int rounds)
+    {
+        for (int w = 0; w < warmup; w++) foreach (var r in engines) r.Step();
+        var times = engines.Select(_ => new List<double>()).ToArray();
+        for (int round = 0; round < rounds; round++)
+            for (int k = 0; k < engines.Count; k++) {
+                int idx = (round + k) % engines.Count;
+                times[idx].Add(engines[idx].Step());
+            }
+        return times;
+    }
+
+    /// <summary>The report: one row per engine with its median, min, max and the ratio of the first available
+    /// engine's median to its own (above 1: faster than that engine), or the reason it did not run.</summary>
+    public static void Report(TextWriter o, string header, IReadOnlyList<Result> results, bool json)
+    {
+        var baseline = results.FirstOrDefault(r => r.Unavailable is null);
+        double? Ratio(Result r) => baseline is null || r.Unavailable is not null ? null : baseline.Median / r.Median;
+        if (json) {
+            using var stream = new MemoryStream();
+            using (var w = new Utf8JsonWriter(stream)) {
+                w.WriteStartObject();
+                w.WriteString("header", header);
+                if (baseline is null) w.WriteNull("baseline"); else w.WriteString("baseline", baseline.Name);
+                w.WriteStartArray("engines");
+                foreach (var r in results) {
+                    w.WriteStartObject();
+                    w.WriteString("engine", r.Name);
+                    if (r.Unavailable is not null) w.WriteString("unavailable", r.Unavailable);
+                    else {
+                        w.WriteNumber("median_ms", Math.Round(r.Median, 3));
+                        w.WriteNumber("min_ms", Math.Round(r.Times.Min(), 3));
+                        w.WriteNumber("max_ms", Math.Round(r.Times.Max(), 3));
+                        w.WriteNumber("speedup", Math.Round(Ratio(r)!.Value, 4));
+                    }
+                    if (r.Check is not null) w.WriteString("check", r.Check);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            o.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            return;
+        }
+        o.WriteLine(header);
+        var table = ZooCli.PlainTable(("engine", false), ("median ms", true), ("min ms", true), ("max ms", true),
+                                      ($"speedup vs {baseline?.Name ?? "-"}", true), ("output vs module", false));
+        foreach (var r in results)
+            if (r.Unavailable is null)
+                table.AddPlainRow(r.Name, Ms(r.Median), Ms(r.Times.Min()), Ms(r.Times.Max()), Ratio(r)!.Value.ToString("F3", CultureInfo.InvariantCulture) + "x", r.Check ?? "");
+            else
+                table.AddPlainRow(r.Name, "-", "-", "-", "-", "unavailable (below)");
+        ZooCli.WriteTable(o, table);
+        foreach (var r in results.Where(r => r.Unavailable is not null))
+            o.WriteLine($"{r.Name} unavailable: {r.Unavailable}");
+        var ranked = results.Where(r => r.Unavailable is null).OrderBy(r => r.Median).ToList();
+        if (ranked.Count > 1)
+            o.WriteLine($"fastest: {ranked[0].Name}, {(ranked[1].Median / ranked[0].Median).ToString("F3", CultureInfo.InvariantCulture)}x ahead of {ranked[1].Name} (ratio of medians)");
+    }
+
+    private static string Ms(double ms) => ms.ToString("F2", CultureInfo.InvariantCulture);
+
+    /// <summary>Runs <c>bench --engines</c>.</summary>
+    public static int Run(ZooBench.Options opts, NetworkInfo info, IReadOnlyList<string> names, TextWriter o, TextWriter e)
+    {
+        int threads = torch.get_num_threads();
+        using var module = info.Create();
+        module.eval();
+        var shape = new long[] { opts.Batch }.Concat(info.InputShape).ToArray();
+        using var input = torch.randn(shape);
+        Tensor reference;
+        using (no_grad()) reference = module.forward(input).detach().clone();
+        using var referenceOwner = reference;
+        var engines = new List<IEngine>();
+        var results = new Dictionary<string, Result>(StringComparer.Ordinal);
+        PythonEngines? python = null;
+        try {
+            var pyNames = names.Where(n => n.StartsWith("pytorch", StringComparison.Ordinal)).ToList();
+            if (pyNames.Count > 0) {
+                var (started, ready) = PythonEngines.Start(module, info.Name, input, reference, threads, pyNames);
+                python = started;
+                foreach (var (name, state) in ready) results[name] = state;
+            }
+            foreach (var name in names) {
+                if (results.TryGetValue(name, out var r) && r.Unavailable is not null) continue;
+                try {
+                    IEngine engine = name.StartsWith("pytorch", StringComparison.Ordinal) ? python!.Engine(name) : CSharpEngine.Create(name, module, input, threads);
+                    if (engine is CSharpEngine cs) results[name] = new Result(name, Array.Empty<double>(), Check: cs.Compare(reference));
+                    engines.Add(engine);
+                } catch (Exception ex) when (ex is not OutOfMemoryException) {
+                    results[name] = new Result(name, Array.Empty<double>(), Unavailable: OneLine(ex.Message));
+                }
+            }
+            var times = Measure(engines, opts.Warmup, opts.Rounds);
+            for (int k = 0; k < engines.Count; k++)
+                results[engines[k].Name] = results[engines[k].Name] with { Times = times[k] };
+            string header = $"{opts.Model} eval, batch {opts.Batch}, {opts.Rounds} rounds round-robin after {opts.Warmup} warm-up, {threads} threads";
+            Report(o, header, names.Select(n => results[n]).ToList(), opts.Json);
+            if (opts.Profile) Profile(module, input, threads, opts.Warmup, opts.Rounds, o);
+            return 0;
+        } finally {
+            foreach (var engine in engines) engine.Dispose();
+            python?.Dispose();
+        }
+    }
+
+    private static string OneLine(string s) => s.Split('\n')[0].Trim();
+
+    /// <summary><c>--profile</c>: the fused network on ONNX Runtime with its per-node profile; the kernel time per run
+    /// by op type, and the share of the PiX layers' nodes (those the exporter names after a PiX module).</summary>
+    public static void Profile(nn.Module<Tensor, Tensor> module, Tensor input, int threads, int warmup, int rounds, TextWriter o)
+    {
+        if (module is not IHasGraph withGraph) { o.WriteLine("profile: the model has no compiler graph"); return; }
+        using var scope = NewDisposeScope();
+        var fusion = GraphFusion.Fuse(withGraph.Graph, module.state_dict());
+        string prefix = Path.Combine(Path.GetTempPath(), "pixgen-ort-profile-" + Guid.NewGuid().ToString("N")[..8]);
+        IReadOnlyList<OnnxRuntimeEngine.NodeTime> nodes;
+        using (var engine = new OnnxRuntimeEngine(fusion.Graph, fusion.Weights, threads, prefix)) {
+            for (int r = 0; r < warmup + rounds; r++) engine.Run(input).Dispose();
+            string file = engine.EndProfiling();
+            nodes = OnnxRuntimeEngine.ReadProfile(file);
+            File.Delete(file);
+        }
+        // Each run records the same nodes in order: keep the timed runs' events.
+        int perRun = nodes.Count / Math.Max(1, warmup + rounds);
+        var timed = nodes.Skip(perRun * warmup).ToList();
+        var pix = fusion.Graph.Nodes.Where(n => n.Op == "PiX").Select(n => (Prefix: n.Module + "/", n.Output)).ToList();
+        bool IsPiX(string node) => pix.Any(p => node == p.Output || node.StartsWith(p.Prefix, StringComparison.Ordinal));
+        double total = timed.Sum(t => t.Microseconds) / rounds / 1000, pixMs = timed.Where(t => IsPiX(t.Node)).Sum(t => t.Microseconds) / rounds / 1000;
+        string Pct(double part) => (100 * part / total).ToString("F1", CultureInfo.InvariantCulture) + " %";
+        o.WriteLine($"ONNX Runtime per-node profile of the fused network ({rounds} runs after {warmup} warm-up, {threads} threads): " +
+                    $"{Ms(total)} ms of node kernels per run; PiX layers ({pix.Count}): {Ms(pixMs)} ms = {Pct(pixMs)}");
+        var table = ZooCli.PlainTable(("op", false), ("ms per run", true), ("share", true), ("in PiX layers ms", true));
+        foreach (var g in timed.GroupBy(t => t.OpType).OrderByDescending(g => g.Sum(t => t.Microseconds))) {
+            double ms = g.Sum(t => t.Microseconds) / rounds / 1000;
+            table.AddPlainRow(g.Key, Ms(ms), Pct(ms), Ms(g.Where(t => IsPiX(t.Node)).Sum(t => t.Microseconds) / rounds / 1000));
+        }
+        ZooCli.WriteTable(o, table);
+    }
+
+    /// <summary>An engine of this process: the module, a fused network or an ONNX Runtime session, timed with a stopwatch.</summary>
+    private sealed class CSharpEngine : IEngine
+    {
+        private readonly Func<Tensor, Tensor> forward;
+        private readonly Tensor input;
+        private readonly IDisposable? owned;
+
+        private CSharpEngine(string name, Func<Tensor, Tensor> forward, Tensor input, IDisposable? owned)
+        {
+            Name = name; this.forward = forward; this.input = input; this.owned = owned;
+        }
+
+        public string Name { get; }
+
+        public static CSharpEngine Create(string name, nn.Module<Tensor, Tensor> module, Tensor input, int threads)
+        {
+            if (name == "torchsharp") return new CSharpEngine(name, module.forward, input, null);
+            if (module is not IHasGraph withGraph)
+                throw new InvalidOperationException($"{module.GetType().Name} has no compiler graph, so {name} cannot run it.");
+            using var scope = NewDisposeScope();
+            var weights = module.state_dict();
+            if (name == "onnxruntime") {
+                var session = new OnnxRuntimeEngine(withGraph.Graph, weights, threads);
+                return new CSharpEngine(name, session.Run, input, session);
+            }
+            var fused = new FusedNetwork(withGraph.Graph, weights) {
+                Threads = threads,
+                Engine = name switch { "fused-torchsharp" => FusedEngine.TorchSharp, "fused-onnxruntime" => FusedEngine.OnnxRuntime, _ => FusedEngine.Auto },
+            };
+            return new CSharpEngine(name, fused.forward, input, fused);
+        }
+
+        public double Step()
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var sw = Stopwatch.StartNew();
+            forward(input);
+            return sw.Elapsed.TotalMilliseconds;
+        }
+
+        /// <summary>The largest |difference| of this engine's output from the module's.</summary>
+        public string Compare(Tensor reference)
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            double d = (forward(input) - reference).abs().max().item<float>();
+            return "max |diff| " + d.ToString("E1", CultureInfo.InvariantCulture);
+        }
+
+        public void Dispose() => owned?.Dispose();
+    }
+
+    /// <summary>The PyTorch engines: one tools/bench/engines.py process, one line per forward.</summary>
+    private sealed class PythonEngines : IDisposable
+    {
+        private readonly Process process;
+        private readonly string folder;
+
+        private PythonEngines(Process process, string folder) { this.process = process; this.folder = folder; }
+
+        /// <summary>The interpreter: PIXGEN_PYTHON, else /usr/bin/python3 (Debian's, with torch), else python3 on PATH.</summary>
+        private static string Interpreter() =>
+            Environment.GetEnvironmentVariable("PIXGEN_PYTHON") is { Length: > 0 } p ? p : File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+        public static (PythonEngines? Engines, List<(string, Result)> Ready) Start(nn.Module<Tensor, Tensor> module, string model, Tensor input, Tensor output, int threads, List<string> names)
+        {
+            List<(string, Result)> All(string why) => names.Select(n => (n, new Result(n, Array.Empty<double>(), Unavailable: why))).ToList();
+            string script = Path.Combine(AppContext.BaseDirectory, "tools", "bench", "engines.py");
+            if (!File.Exists(script)) return (null, All($"{script} is missing"));
+            string folder = Path.Combine(Path.GetTempPath(), "pixgen-engines-" + Guid.NewGuid().ToString("N")[..8]);
+            string name = "bench_" + model.ToLowerInvariant();
+            try {
+                PyTorchExporter.Export(module, folder, name);
+                using (var scope = NewDisposeScope()) {
+                    var entries = module.state_dict().ToList();
+                    entries.Add(new("__input__", input));
+                    entries.Add(new("__output__", output));
+                    Checkpoint.SaveStateDict(entries, Path.Combine(folder, "weights.safetensors"));
+                }
+            } catch (Exception ex) when (ex is ArgumentException or NotSupportedException) {
+                Directory.Delete(folder, true);
+                return (null, All("no PyTorch export: " + OneLine(ex.Message)));
+            }
+            var start = new ProcessStartInfo(Interpreter()) {
+                RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            };
+            foreach (var arg in new[] { script, "--module", Path.Combine(folder, name), "--weights", Path.Combine(folder, "weights.safetensors"), "--threads", threads.ToString(CultureInfo.InvariantCulture) }.Concat(names))
+                start.ArgumentList.Add(arg);
+            Process process;
+            try { process = Process.Start(start)!; }
+            catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException) {
+                Directory.Delete(folder, true);
+                return (null, All($"cannot start {start.FileName}: {OneLine(ex.Message)}"));
+            }
+            var engines = new PythonEngines(process, folder);
+            string? line = process.StandardOutput.ReadLine();
+            if (line is null || !line.StartsWith("{\"ready\"", StringComparison.Ordinal)) {
+                string err = process.StandardError.ReadToEnd().Trim().Split('\n').LastOrDefault() ?? "";
+                engines.Dispose();
+                return (null, All($"{start.FileName} could not run tools/bench/engines.py: {(err.Length > 0 ? err : line ?? "no output")}"));
+            }
+            using var doc = JsonDocument.Parse(line);
+            string torchVersion = doc.RootElement.GetProperty("torch").GetString() ?? "?";
+            var ready = new List<(string, Result)>();
+            foreach (var n in names) {
+                var state = doc.RootElement.GetProperty("ready").GetProperty(n);
+                ready.Add(state.TryGetProperty("unavailable", out var why)
+                    ? (n, new Result(n, Array.Empty<double>(), Unavailable: why.GetString()))
+                    : (n, new Result(n, Array.Empty<double>(), Check: $"max |diff| {state.GetProperty("max_abs_diff").GetDouble().ToString("E1", CultureInfo.InvariantCulture)} (torch {torchVersion})")));
+            }
+            return (engines, ready);
+        }
+
+        public IEngine Engine(string name) => new Remote(this, name);
+
+        private double Step(string name)
+        {
+            process.StandardInput.WriteLine(name);
+            process.StandardInput.Flush();
+            string line = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException($"tools/bench/engines.py stopped: {process.StandardError.ReadToEnd().Trim()}");
+            return double.TryParse(line, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) ? ms
+                : throw new InvalidOperationException($"tools/bench/engines.py, {name}: {line}");
+        }
+
+        public void Dispose()
+        {
+            try {
+                if (!process.HasExited) { process.StandardInput.Close(); if (!process.WaitForExit(10_000)) process.Kill(); }
+            } catch (InvalidOperationException) { }
+            process.Dispose();
+            try { Directory.Delete(folder, true); } catch (IOException) { }
+        }
+
+        private sealed class Remote(PythonEngines owner, string name) : IEngine
+        {
+            public string Name => name;
+            public double Step() => owner.Step(name);
+            public void Dispose() { }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML.OnnxRuntime;
+using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
+using PiXGen.Graph;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PiXGen.Engines;
+
+/// <summary>
+/// ONNX Runtime, in process, as an inference engine for a <see cref="NetworkGraph"/>: the graph and its weights are
+/// exported by <see cref="OnnxExporter"/> to bytes (no file), loaded into an <see cref="InferenceSession"/> with every
+/// graph optimisation on, and run on TorchSharp tensors without copies (the input's and a fresh output's memory are
+/// handed to ONNX Runtime). CPU and float32 only; <see cref="FusedNetwork"/> uses it when it can
+/// (docs/benchmarks/engines.md).
+/// </summary>
+public sealed class OnnxRuntimeEngine : IDisposable
+{
+    private readonly InferenceSession session;
+    private readonly RunOptions runOptions = new();
+    private readonly string inputName, outputName;
+    private readonly long[] outputSample;
+
+    /// <summary>Builds the session for a graph on its weights.</summary>
+    /// <param name="graph">The network, e.g. a fused graph (<see cref="GraphFusion"/>).</param>
+    /// <param name="weights">Its weights by graph name (read, not kept).</param>
+    /// <param name="threads">ONNX Runtime's intra-op threads; 0: TorchSharp's current thread count, so both engines
+    /// get the same cores.</param>
+    /// <param name="profilePrefix">When set, ONNX Runtime writes its per-node profile (Chrome trace JSON) to a file
+    /// starting with this prefix; <see cref="EndProfiling"/> returns its name.</param>
+    public OnnxRuntimeEngine(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, int threads = 0, string? profilePrefix = null)
+    {
+        if (graph is null) throw new ArgumentNullException(nameof(graph));
+        var bytes = OnnxExporter.ToBytes(graph, weights);
+        Threads = threads > 0 ? threads : torch.get_num_threads();
+        using var options = new SessionOptions {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = Threads,
+            InterOpNumThreads = 1,
+        };
+        if (profilePrefix is not null) {
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = profilePrefix;
+        }
+        session = new InferenceSession(bytes, options);
+        inputName = session.InputMetadata.Keys.Single();
+        outputName = graph.Output;
+        outputSample = GraphOps.ShapeOf(graph, graph.Output);
+    }
+
+    /// <summary>The intra-op threads the session runs on.</summary>
+    public int Threads { get; }
+
+    /// <summary>Whether <see cref="Run"/> takes <paramref name="input"/>: a CPU float32 tensor.</summary>
+    public static bool Accepts(Tensor input) => input.device_type == DeviceType.CPU && input.dtype == ScalarType.Float32;
+
+    /// <summary>The network's output for <paramref name="input"/> (N, …), a new CPU float32 tensor.</summary>
+    /// <exception cref="ArgumentException">The input is not a CPU float32 tensor.</exception>
+    public Tensor Run(Tensor input)
+    {
+        if (!Accepts(input))
+            throw new ArgumentException($"ONNX Runtime engine: the input must be a CPU float32 tensor, not {input.dtype} on {input.device}.", nameof(input));
+        using var x = input.detach().contiguous();
+        var y = empty(new[] { x.shape[0] }.Concat(outputSample).ToArray(), ScalarType.Float32);
+        using (var xv = Wrap(x))
+        using (var yv = Wrap(y))
+            session.Run(runOptions, new[] { inputName }, new[] { xv }, new[] { outputName }, new[] { yv });
+        GC.KeepAlive(x);
+        return y;
+    }
+
+    /// <summary>Stops profiling and returns the profile file's name (only with a profile prefix).</summary>
+    public string EndProfiling() => session.EndProfiling();
+
+    /// <summary>One node's kernel time in an ONNX Runtime profile.</summary>
+    public sealed record NodeTime(string Node, string OpType, double Microseconds);
+
+    /// <summary>The node kernel times of an ONNX Runtime profile file (Chrome trace JSON, one event per node and run).</summary>
+    public static IReadOnlyList<NodeTime> ReadProfile(string path)
+    {
+        const string suffix = "_kernel_time";
+        using var doc = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
+        var times = new List<NodeTime>();
+        foreach (var ev in doc.RootElement.EnumerateArray()) {
+            if (!ev.TryGetProperty("cat", out var cat) || cat.GetString() != "Node") continue;
+            string name = ev.GetProperty("name").GetString() ?? "";
+            if (!name.EndsWith(suffix, StringComparison.Ordinal)) continue;
+            string op = ev.TryGetProperty("args", out var args) && args.TryGetProperty("op_name", out var o) ? o.GetString() ?? "?" : "?";
+            times.Add(new NodeTime(name[..^suffix.Length], op, ev.GetProperty("dur").GetDouble()));
+        }
+        return times;
+    }
+
+    private static OrtValue Wrap(Tensor t) =>
+        OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, t.shape,
+                                           PiXGen.PiX.PiXCpuKernel.Data(t), t.numel() * sizeof(float));
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        session.Dispose();
+        runOptions.Dispose();
+    }
+}

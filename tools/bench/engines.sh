@@ -1,0 +1,26 @@
+#!/bin/bash
+# The measurements of docs/benchmarks/engines.md in one run, from the repository root after
+# `dotnet build -c Release examples/PiXGen.Zoo`. Every line of output is kept in
+# ${OUT:-BenchmarkDotNet.Artifacts/engines-run.log}. ROUNDS/WARMUP/BATCH can be lowered for a quick look.
+# The PyTorch engines need Debian's python3-torch at /usr/bin/python3 (or PIXGEN_PYTHON); without it they are
+# reported as unavailable and the rest still runs.
+set -u
+OUT=${OUT:-BenchmarkDotNet.Artifacts/engines-run.log}
+ROUNDS=${ROUNDS:-7}
+WARMUP=${WARMUP:-1}
+BATCH=${BATCH:-8}
+ENGINES=${ENGINES:-torchsharp,fused-torchsharp,fused,onnxruntime,pytorch,pytorch-cl,pytorch-jit}
+mkdir -p "$(dirname "$OUT")"
+Z="dotnet examples/PiXGen.Zoo/bin/Release/net10.0/PiXGen.Zoo.dll"
+log() { echo "$@" | tee -a "$OUT"; }
+run() { log "## $* (load before: $(cut -d' ' -f1-3 /proc/loadavg))"; "$@" 2>&1 | tee -a "$OUT"; log "(load after: $(cut -d' ' -f1-3 /proc/loadavg))"; }
+: > "$OUT"
+log "# $(date -u +%FT%TZ) $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null)"
+# 1. every engine on the same network, round-robin
+run $Z bench resnet50 --engines "$ENGINES" --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"
+run $Z bench pix_resnet50 --engines "$ENGINES" --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"
+# 2. PiX-ResNet-50 against ResNet-50, both on the fast path (model.Fuse()), alternating every round
+run $Z bench pix_resnet50 --vs resnet50 --fuse --batch "$BATCH" --rounds $((ROUNDS * 2 + 1)) --warmup "$WARMUP"
+# 3. where the fast path's time goes: ONNX Runtime's per-node profile, the PiX layers' share
+run $Z bench pix_resnet50 --engines fused --profile --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"
+run $Z bench resnet50 --engines fused --profile --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"

@@ -47,6 +47,74 @@ public class SettingArgumentTests
     }
 
     [Fact]
+    public void Dropout_rates_and_BatchNorm_momentum_from_arguments_reach_the_module_and_the_graph()
+    {
+        // EfficientNet's classifier dropout (0.2 … 0.5 by member) and B5–B7's BatchNorm momentum 0.01.
+        var run = GeneratorHarness.Run(Src("""
+            [Block]
+            public partial class Head
+            {
+                [Arg(0.2)] readonly double dropout;
+                [Arg(0.1)] readonly double momentum;
+                [BatchNorm2d(Momentum = "momentum")] readonly BatchNorm2d bn;
+                [StochasticDepth("dropout / 2")] readonly PiXGen.Layers.StochasticDepth sd;
+                [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d pool;
+                [Flatten] readonly Flatten flatten;
+                [Dropout("dropout")] readonly Dropout drop;
+                [Linear(10)] readonly Linear fc;
+            }
+
+            [Network(Input = "3x4x4")]
+            public partial class Heads
+            {
+                [Use(typeof(Head), "dropout: 0.4, momentum: 0.01")] readonly Head head;
+            }
+
+            [Network(Input = "3x4x4")]
+            public partial class Plain
+            {
+                [Flatten] readonly Flatten flatten;
+                [Dropout] readonly Dropout drop;
+                [Dropout(0.3)] readonly Dropout drop2;
+                [Linear(10)] readonly Linear fc;
+            }
+            """)).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        var block = run.File("Demo.Head.g.cs").Text;
+        Assert.Contains("momentum: this.momentum", block);
+        Assert.Contains("Dropout(this.dropout)", block);
+        Assert.Contains("StochasticDepth(this.dropout / 2", block);
+        var plain = run.File("Demo.Plain.g.cs").Text;
+        Assert.Contains("Dropout(0.5)", plain);
+        Assert.Contains("Dropout(0.3)", plain);
+        // The graph records the instance's values: p 0.4 for the dropout, 0.2 for the stochastic depth.
+        var graph = run.File("Demo.Heads.Graph.g.cs").Text.Replace(" ", "");
+        Assert.Contains("A(\"p\",\"0.4\")", graph);
+        Assert.Contains("A(\"p\",\"0.2\")", graph);
+        RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.Heads");
+    }
+
+    [Fact]
+    public void A_dropout_rate_outside_0_to_1_from_an_argument_is_a_located_error()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Block]
+            public partial class Head
+            {
+                [Arg(0.2)] readonly double dropout;
+                [Flatten] readonly Flatten flatten;
+                [Dropout("dropout * 10")] readonly Dropout drop;
+            }
+
+            [Network(Input = "3x4x4")]
+            public partial class Heads
+            {
+                [Use(typeof(Head))] readonly Head head;
+            }
+            """));
+        Assert.Contains(run.GeneratorDiagnostics, d => d.Id == "PIX0106" && d.GetMessage().Contains("between 0 and 1, got 2"));
+    }
+
+    [Fact]
     public void The_activation_kind_is_an_argument_through_When_and_keeps_its_number()
     {
         // torchvision's Conv2dNormActivation(activation_layer=...): conv 0, norm 1, activation 2 whatever its kind.

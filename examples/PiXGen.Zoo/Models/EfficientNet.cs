@@ -6,9 +6,10 @@ using TorchSharp.Utils;
 namespace PiXGen.Zoo;
 
 /// <summary>
-/// torchvision's <c>Conv2dNormActivation</c> as EfficientNet uses it: numbered conv → BatchNorm (PyTorch's default
-/// eps 1e-5 and momentum 0.1 for B0) → SiLU (children 0, 1, 2); <c>activate: false</c> leaves out the SiLU (the
-/// linear projection of <see cref="MBConv"/>). Padding keeps the spatial size at stride 1.
+/// torchvision's <c>Conv2dNormActivation</c> as EfficientNet uses it: numbered conv → BatchNorm → SiLU (children 0, 1,
+/// 2); <c>activate: false</c> leaves out the SiLU (the linear projection of <see cref="MBConv"/>). Padding keeps the
+/// spatial size at stride 1. BatchNorm's <c>eps</c> and <c>momentum</c> are PyTorch's defaults unless given (B5 to B7
+/// use TensorFlow's 0.001 and 0.01).
 /// </summary>
 [Block]
 public partial class EfficientNetConv
@@ -18,30 +19,12 @@ public partial class EfficientNetConv
     [Arg(1)] readonly int stride;
     [Arg(1)] readonly int groups;
     [Arg(true)] readonly bool activate;
+    [Arg(1e-5)] readonly double eps;
+    [Arg(0.1)] readonly double momentum;
 
     [Conv2d("oup", Kernel = "kernel", Stride = "stride", Padding = "(kernel - 1) / 2", Groups = "groups", Bias = false)]
     [ComponentName(Name = "0")] readonly Conv2d conv;
-    [BatchNorm2d, ComponentName(Name = "1")] readonly BatchNorm2d bn;
-    [SiLU(When = "activate"), ComponentName(Name = "2")] readonly SiLU? act;
-}
-
-/// <summary>
-/// <see cref="EfficientNetConv"/> with TensorFlow's BatchNorm settings, eps 0.001 and momentum 0.01, as torchvision
-/// builds EfficientNet-B5 to B7. A separate block because a BatchNorm's eps and momentum are constants of the
-/// attribute, not expressions, and one module cannot hold two optional children under the same name "1".
-/// </summary>
-[Block]
-public partial class EfficientNetConvTf
-{
-    [Arg] readonly int oup;
-    [Arg(3)] readonly int kernel;
-    [Arg(1)] readonly int stride;
-    [Arg(1)] readonly int groups;
-    [Arg(true)] readonly bool activate;
-
-    [Conv2d("oup", Kernel = "kernel", Stride = "stride", Padding = "(kernel - 1) / 2", Groups = "groups", Bias = false)]
-    [ComponentName(Name = "0")] readonly Conv2d conv;
-    [BatchNorm2d(Eps = 0.001, Momentum = 0.01), ComponentName(Name = "1")] readonly BatchNorm2d bn;
+    [BatchNorm2d(Eps = "eps", Momentum = "momentum"), ComponentName(Name = "1")] readonly BatchNorm2d bn;
     [SiLU(When = "activate"), ComponentName(Name = "2")] readonly SiLU? act;
 }
 
@@ -50,7 +33,7 @@ public partial class EfficientNetConvTf
 /// sigmoid, squeeze channels max(1, C_in / 4) of the block input), linear 1×1 projection; stochastic depth and the
 /// residual only when the stride is 1 and the channel count is kept. The stochastic depth probability ramps as
 /// torchvision's: 0.2 · <c>id</c> / <c>steps</c> for the block numbered <c>id</c> of the network's <c>steps</c>
-/// blocks (16 in B0; the identity in eval). <c>tfNorm</c>: BatchNorm eps 0.001, momentum 0.01 (B5 to B7).
+/// blocks (16 in B0; the identity in eval). <c>eps</c>, <c>momentum</c>: its BatchNorms' settings.
 /// </summary>
 [Block, Residual(When = "stride == 1 && in == oup")]
 public partial class MBConv
@@ -61,28 +44,25 @@ public partial class MBConv
     [Arg] readonly int stride;
     [Arg] readonly int id;
     [Arg(16)] readonly int steps;
-    [Arg(false)] readonly bool tfNorm;
+    [Arg(1e-5)] readonly double eps;
+    [Arg(0.1)] readonly double momentum;
     [Let("in * expand")] readonly int hidden;
     [Let("max(1, in / 4)")] readonly int squeeze;
 
-    [Use(typeof(EfficientNetConv), "oup: hidden, kernel: 1", When = "expand != 1 && !tfNorm")]
-    [Use(typeof(EfficientNetConvTf), "oup: hidden, kernel: 1", When = "expand != 1 && tfNorm")]
-    [Use(typeof(EfficientNetConv), "oup: hidden, kernel: kernel, stride: stride, groups: hidden", When = "!tfNorm")]
-    [Use(typeof(EfficientNetConvTf), "oup: hidden, kernel: kernel, stride: stride, groups: hidden", When = "tfNorm")]
+    [Use(typeof(EfficientNetConv), "oup: hidden, kernel: 1, eps: eps, momentum: momentum", When = "expand != 1")]
+    [Use(typeof(EfficientNetConv), "oup: hidden, kernel: kernel, stride: stride, groups: hidden, eps: eps, momentum: momentum")]
     [SqueezeExcitation(Squeeze = "squeeze", Activation = "SiLU")]
-    [Use(typeof(EfficientNetConv), "oup: oup, kernel: 1, activate: false", When = "!tfNorm")]
-    [Use(typeof(EfficientNetConvTf), "oup: oup, kernel: 1, activate: false", When = "tfNorm")]
+    [Use(typeof(EfficientNetConv), "oup: oup, kernel: 1, activate: false, eps: eps, momentum: momentum")]
     readonly Sequential block;
 
     [StochasticDepth(0.2, Step = "id", Steps = "steps", When = "stride == 1 && in == oup")] readonly StochasticDepth? stochastic_depth;
 }
 
 /// <summary>
-/// One EfficientNet stage: <c>layers</c> (1 to 13, as many as EfficientNet-B7's deepest stage) <see cref="MBConv"/>
-/// blocks numbered 0, 1, … as torchvision's stage <c>nn.Sequential</c>; the first block has the stage's stride, the
-/// others stride 1. <c>first</c>: the network-wide number of the stage's first block, <c>steps</c> the network's
-/// block count (for the stochastic depth ramp). The numbered fields are written out because a repeated
-/// <c>[Use]</c> inside a numbered <c>Sequential</c> cannot yet make a nested numbered <c>Sequential</c>.
+/// One EfficientNet stage: <c>layers</c> <see cref="MBConv"/> blocks numbered 0, 1, … as torchvision's stage
+/// <c>nn.Sequential</c> (a named repeat, <c>Name = "{i}"</c>); the first block has the stage's stride, the others
+/// stride 1 (<c>[stride, 1][min(i, 1)]</c>). <c>first</c>: the network-wide number of the stage's first block,
+/// <c>steps</c> the network's block count (for the stochastic depth ramp).
 /// </summary>
 [Block]
 public partial class EfficientNetStage
@@ -94,34 +74,12 @@ public partial class EfficientNetStage
     [Arg] readonly int layers;
     [Arg] readonly int first;
     [Arg(16)] readonly int steps;
-    [Arg(false)] readonly bool tfNorm;
+    [Arg(1e-5)] readonly double eps;
+    [Arg(0.1)] readonly double momentum;
 
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: stride, id: first, steps: steps, tfNorm: tfNorm"), ComponentName(Name = "0")]
-    readonly MBConv block0;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 1, steps: steps, tfNorm: tfNorm", When = "layers > 1"), ComponentName(Name = "1")]
-    readonly MBConv? block1;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 2, steps: steps, tfNorm: tfNorm", When = "layers > 2"), ComponentName(Name = "2")]
-    readonly MBConv? block2;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 3, steps: steps, tfNorm: tfNorm", When = "layers > 3"), ComponentName(Name = "3")]
-    readonly MBConv? block3;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 4, steps: steps, tfNorm: tfNorm", When = "layers > 4"), ComponentName(Name = "4")]
-    readonly MBConv? block4;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 5, steps: steps, tfNorm: tfNorm", When = "layers > 5"), ComponentName(Name = "5")]
-    readonly MBConv? block5;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 6, steps: steps, tfNorm: tfNorm", When = "layers > 6"), ComponentName(Name = "6")]
-    readonly MBConv? block6;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 7, steps: steps, tfNorm: tfNorm", When = "layers > 7"), ComponentName(Name = "7")]
-    readonly MBConv? block7;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 8, steps: steps, tfNorm: tfNorm", When = "layers > 8"), ComponentName(Name = "8")]
-    readonly MBConv? block8;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 9, steps: steps, tfNorm: tfNorm", When = "layers > 9"), ComponentName(Name = "9")]
-    readonly MBConv? block9;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 10, steps: steps, tfNorm: tfNorm", When = "layers > 10"), ComponentName(Name = "10")]
-    readonly MBConv? block10;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 11, steps: steps, tfNorm: tfNorm", When = "layers > 11"), ComponentName(Name = "11")]
-    readonly MBConv? block11;
-    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: 1, id: first + 12, steps: steps, tfNorm: tfNorm", When = "layers > 12"), ComponentName(Name = "12")]
-    readonly MBConv? block12;
+    [Use(typeof(MBConv), "oup: oup, expand: expand, kernel: kernel, stride: [stride, 1][min(i, 1)], id: first + i, steps: steps, eps: eps, momentum: momentum",
+         Count = "layers", Name = "{i}")]
+    readonly MBConv[] blocks;
 }
 
 /// <summary>
@@ -129,9 +87,8 @@ public partial class EfficientNetStage
 /// multipliers: B0's stage table (expansion, kernel, stride, output channels, blocks) with every width
 /// <c>make_divisible(c · widthMult, 8)</c> and every block count <c>ceil(n · depthMult)</c>, a 3×3 stride-2 stem, a
 /// 1×1 head conv to four times the last stage's width, global average pool, dropout and the classifier.
-/// <c>dropout</c>: the classifier's dropout rate, one of torchvision's 0.2, 0.3, 0.4, 0.5 (a dropout rate is a
-/// constant of its attribute, so the family selects among the four); <c>tfNorm</c>: BatchNorm eps 0.001, momentum
-/// 0.01 everywhere (B5 to B7). The members are torchvision's builders at their ImageNet sizes' 224×224 input.
+/// <c>dropout</c>: the classifier's dropout rate; <c>eps</c>, <c>momentum</c>: every BatchNorm's settings
+/// (TensorFlow's 0.001 and 0.01 in B5 to B7). The members are torchvision's builders at their ImageNet sizes' 224×224 input.
 /// </summary>
 [Block, Init("torchvision-efficientnet")]
 public partial class EfficientNetFamily
@@ -140,7 +97,8 @@ public partial class EfficientNetFamily
     [Arg] readonly double widthMult;
     [Arg] readonly double depthMult;
     [Arg] readonly double dropout;
-    [Arg(false)] readonly bool tfNorm;
+    [Arg(1e-5)] readonly double eps;
+    [Arg(0.1)] readonly double momentum;
     [Let("make_divisible(32 * widthMult, 8)")] readonly int stem;
     [Let("make_divisible(16 * widthMult, 8)")] readonly int w1;
     [Let("make_divisible(24 * widthMult, 8)")] readonly int w2;
@@ -158,24 +116,21 @@ public partial class EfficientNetFamily
     [Let("ceil(1 * depthMult)")] readonly int n7;
     [Let("n1 + n2 + n3 + n4 + n5 + n6 + n7")] readonly int blocks;
 
-    [Use(typeof(EfficientNetConv), "oup: stem, stride: 2", When = "!tfNorm")]
-    [Use(typeof(EfficientNetConvTf), "oup: stem, stride: 2", When = "tfNorm")]
-    [Use(typeof(EfficientNetStage), "oup: w1, expand: 1, kernel: 3, stride: 1, layers: n1, first: 0, steps: blocks, tfNorm: tfNorm")]
-    [Use(typeof(EfficientNetStage), "oup: w2, expand: 6, kernel: 3, stride: 2, layers: n2, first: n1, steps: blocks, tfNorm: tfNorm")]
-    [Use(typeof(EfficientNetStage), "oup: w3, expand: 6, kernel: 5, stride: 2, layers: n3, first: n1 + n2, steps: blocks, tfNorm: tfNorm")]
-    [Use(typeof(EfficientNetStage), "oup: w4, expand: 6, kernel: 3, stride: 2, layers: n4, first: n1 + n2 + n3, steps: blocks, tfNorm: tfNorm")]
-    [Use(typeof(EfficientNetStage), "oup: w5, expand: 6, kernel: 5, stride: 1, layers: n5, first: n1 + n2 + n3 + n4, steps: blocks, tfNorm: tfNorm")]
-    [Use(typeof(EfficientNetStage), "oup: w6, expand: 6, kernel: 5, stride: 2, layers: n6, first: n1 + n2 + n3 + n4 + n5, steps: blocks, tfNorm: tfNorm")]
-    [Use(typeof(EfficientNetStage), "oup: w7, expand: 6, kernel: 3, stride: 1, layers: n7, first: n1 + n2 + n3 + n4 + n5 + n6, steps: blocks, tfNorm: tfNorm")]
-    [Use(typeof(EfficientNetConv), "oup: 4 * w7, kernel: 1", When = "!tfNorm")]
-    [Use(typeof(EfficientNetConvTf), "oup: 4 * w7, kernel: 1", When = "tfNorm")]
+    [Use(typeof(EfficientNetConv), "oup: stem, stride: 2, eps: eps, momentum: momentum")]
+    [Use(typeof(EfficientNetStage), "oup: w1, expand: 1, kernel: 3, stride: 1, layers: n1, first: 0, steps: blocks, eps: eps, momentum: momentum")]
+    [Use(typeof(EfficientNetStage), "oup: w2, expand: 6, kernel: 3, stride: 2, layers: n2, first: n1, steps: blocks, eps: eps, momentum: momentum")]
+    [Use(typeof(EfficientNetStage), "oup: w3, expand: 6, kernel: 5, stride: 2, layers: n3, first: n1 + n2, steps: blocks, eps: eps, momentum: momentum")]
+    [Use(typeof(EfficientNetStage), "oup: w4, expand: 6, kernel: 3, stride: 2, layers: n4, first: n1 + n2 + n3, steps: blocks, eps: eps, momentum: momentum")]
+    [Use(typeof(EfficientNetStage), "oup: w5, expand: 6, kernel: 5, stride: 1, layers: n5, first: n1 + n2 + n3 + n4, steps: blocks, eps: eps, momentum: momentum")]
+    [Use(typeof(EfficientNetStage), "oup: w6, expand: 6, kernel: 5, stride: 2, layers: n6, first: n1 + n2 + n3 + n4 + n5, steps: blocks, eps: eps, momentum: momentum")]
+    [Use(typeof(EfficientNetStage), "oup: w7, expand: 6, kernel: 3, stride: 1, layers: n7, first: n1 + n2 + n3 + n4 + n5 + n6, steps: blocks, eps: eps, momentum: momentum")]
+    [Use(typeof(EfficientNetConv), "oup: 4 * w7, kernel: 1, eps: eps, momentum: momentum")]
     readonly Sequential features;
 
     [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d avgpool;
     [Flatten] readonly Flatten flatten;
 
-    [Dropout(0.2, When = "dropout == 0.2")] [Dropout(0.3, When = "dropout == 0.3")]
-    [Dropout(0.4, When = "dropout == 0.4")] [Dropout(0.5, When = "dropout == 0.5")]
+    [Dropout("dropout")]
     [Linear("numClasses")]
     readonly Sequential classifier;
 }
@@ -201,15 +156,15 @@ public partial class EfficientNetB3 { }
 public partial class EfficientNetB4 { }
 
 /// <summary>torchvision <c>efficientnet_b5</c>.</summary>
-[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 1.6, depthMult: 2.2, dropout: 0.4, tfNorm: true", Input = "3x224x224", Name = "efficientnet_b5")]
+[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 1.6, depthMult: 2.2, dropout: 0.4, eps: 0.001, momentum: 0.01", Input = "3x224x224", Name = "efficientnet_b5")]
 public partial class EfficientNetB5 { }
 
 /// <summary>torchvision <c>efficientnet_b6</c>.</summary>
-[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 1.8, depthMult: 2.6, dropout: 0.5, tfNorm: true", Input = "3x224x224", Name = "efficientnet_b6")]
+[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 1.8, depthMult: 2.6, dropout: 0.5, eps: 0.001, momentum: 0.01", Input = "3x224x224", Name = "efficientnet_b6")]
 public partial class EfficientNetB6 { }
 
 /// <summary>torchvision <c>efficientnet_b7</c>.</summary>
-[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 2.0, depthMult: 3.1, dropout: 0.5, tfNorm: true", Input = "3x224x224", Name = "efficientnet_b7")]
+[Network(Like = typeof(EfficientNetFamily), With = "widthMult: 2.0, depthMult: 3.1, dropout: 0.5, eps: 0.001, momentum: 0.01", Input = "3x224x224", Name = "efficientnet_b7")]
 public partial class EfficientNetB7 { }
 
 /// <summary>

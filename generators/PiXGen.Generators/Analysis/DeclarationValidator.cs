@@ -237,9 +237,17 @@ public static class DeclarationValidator
         if (why is not null) Problem($"{block.Name} {why}; only a plain chain of single layers can be inlined");
     }
 
-    /// <summary>The real-valued settings that also take an expression over the arguments: the normalisations' Eps.</summary>
-    private static bool IsRealSetting(LayerItem item, string setting)
-        => setting == "Eps" && item.Kind is LayerKind.BatchNorm2d or LayerKind.GroupNorm or LayerKind.LayerNorm2d;
+    /// <summary>
+    /// The real-valued settings that also take an expression over the arguments: the normalisations' Eps, BatchNorm's
+    /// Momentum, and the drop probability of Dropout and StochasticDepth.
+    /// </summary>
+    private static bool IsRealSetting(LayerItem item, string setting) => setting switch
+    {
+        "Eps" => item.Kind is LayerKind.BatchNorm2d or LayerKind.GroupNorm or LayerKind.LayerNorm2d,
+        "Momentum" => item.Kind is LayerKind.BatchNorm2d,
+        "P" => item.Kind is LayerKind.Dropout or LayerKind.StochasticDepth,
+        _ => false,
+    };
 
     /// <summary>String-typed settings name one of a few choices; Upsample needs exactly one of ScaleFactor and Size.</summary>
     private static void CheckChoices(LayerItem item, string where, List<DiagnosticInfo> diagnostics)

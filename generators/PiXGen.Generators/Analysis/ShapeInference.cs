@@ -565,6 +565,13 @@ public sealed class ShapeInference
         }
         double Real(string setting, double fallback)
         {
+            double value = RealValue(setting, fallback);
+            settings.Add(new Setting(setting, value.ToString("R", CultureInfo.InvariantCulture), SettingType.Double));
+            return value;
+        }
+        // A real setting's value in this instance (a literal, or an expression over the arguments), not recorded.
+        double RealValue(string setting, double fallback)
+        {
             var text = item.Get(setting);
             double value = fallback;
             if (item.Settings.Any(s => s.Name == setting && s.Type == SettingType.Expression))
@@ -575,7 +582,6 @@ public sealed class ShapeInference
                     Fail(DiagnosticDescriptors.BadExpression, item.Location, $"{where}, {setting}", $"'{text}' is {Expr.Describe(v)}, not a number");
             }
             else if (text is not null) double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
-            settings.Add(new Setting(setting, value.ToString("R", CultureInfo.InvariantCulture), SettingType.Double));
             return value;
         }
         string Word(string setting)
@@ -639,8 +645,8 @@ public sealed class ShapeInference
             case LayerKind.Dropout:
             case LayerKind.StochasticDepth:
             {
-                var pText = item.Get("P") ?? "0.5";
-                double.TryParse(pText, NumberStyles.Float, CultureInfo.InvariantCulture, out var pd);
+                double pd = RealValue("P", 0.5);
+                var pText = pd.ToString("R", CultureInfo.InvariantCulture);
                 Require(pd >= 0 && pd <= 1, $"{(item.Kind == LayerKind.Dropout ? "dropout" : "drop")} probability must be between 0 and 1, got {pText}");
                 if (item.Kind == LayerKind.StochasticDepth && (item.Get("Step") is not null || item.Get("Steps") is not null))
                 {

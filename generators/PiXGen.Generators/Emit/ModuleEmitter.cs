@@ -636,7 +636,7 @@ public sealed class ModuleEmitter
             }
             case LayerKind.BatchNorm2d:
                 return ($"{NN}.BatchNorm2d({c}{Arg("eps", Real("Eps"), "1E-05")}" +
-                        $"{Arg("momentum", item.Get("Momentum") is { } mo ? Lit(mo) : null, "0.1")})", Same);
+                        $"{Arg("momentum", Real("Momentum"), "0.1")})", Same);
             case LayerKind.Identity:
                 return ($"{NN}.{item.Kind}()", Same);
             case LayerKind.Defined:
@@ -660,7 +660,7 @@ public sealed class ModuleEmitter
                         $"{Arg("affine", item.Get("Affine"), "true")})", Same);
             case LayerKind.StochasticDepth:
             {
-                string sdP = Lit(item.Get("P") ?? "0");
+                string sdP = Real("P") ?? "0";
                 if (S("Step") is { } step && S("Steps") is { } steps) sdP = $"{sdP} * ({step}) / (double)({steps})"; // the linear ramp
                 return ($"new global::PiXGen.Layers.StochasticDepth({sdP}{Arg("mode", item.Get("Mode") is { } sdMode ? Quote(sdMode) : null, "\"row\"")})", Same);
             }
@@ -696,7 +696,7 @@ public sealed class ModuleEmitter
                 return ($"{NN}.AdaptiveMaxPool2d({Array("long", "OutputSize")})", Same);
             }
             case LayerKind.Dropout:
-                return ($"{NN}.Dropout({Lit(item.Get("P") ?? "0.5")})", Same);
+                return ($"{NN}.Dropout({Real("P") ?? "0.5"})", Same);
             case LayerKind.MaxPool2d:
                 _spatialArea = null;
                 if (new[] { "Kernel", "Stride", "Padding", "Dilation" }.Any(IsPair))

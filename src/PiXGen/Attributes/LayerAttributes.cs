@@ -45,8 +45,8 @@ public sealed class BatchNorm2dAttribute : LayerAttribute
 {
     /// <summary>Epsilon; 1e-5 by default. A number, or an expression over the class's arguments (<c>Eps = "eps"</c>).</summary>
     public object Eps { get; set; } = 1e-5;
-    /// <summary>Momentum; 0.1 by default.</summary>
-    public double Momentum { get; set; } = 0.1;
+    /// <summary>Momentum; 0.1 by default. A number, or an expression over the class's arguments (<c>Momentum = "momentum"</c>).</summary>
+    public object Momentum { get; set; } = 0.1;
 }
 
 /// <summary><c>nn.ReLU</c>.</summary>
@@ -179,10 +179,10 @@ public sealed class ConvTranspose2dAttribute : LayerAttribute
 /// </summary>
 public sealed class StochasticDepthAttribute : LayerAttribute
 {
-    /// <summary>Stochastic depth with drop probability <paramref name="p"/>.</summary>
-    public StochasticDepthAttribute(double p) { P = p; }
+    /// <summary>Stochastic depth with drop probability <paramref name="p"/>: a number, or an expression over the class's arguments.</summary>
+    public StochasticDepthAttribute(object p) { P = p; }
     /// <summary>Drop probability.</summary>
-    public double P { get; }
+    public object P { get; }
     /// <summary><c>"row"</c> (default) or <c>"batch"</c>.</summary>
     public string Mode { get; set; } = "row";
     /// <summary>
@@ -261,10 +261,12 @@ public sealed class FlattenAttribute : LayerAttribute { }
 /// <summary><c>nn.Dropout</c>.</summary>
 public sealed class DropoutAttribute : LayerAttribute
 {
-    /// <summary>Dropout with probability <paramref name="p"/>.</summary>
-    public DropoutAttribute(double p = 0.5) { P = p; }
+    /// <summary>Dropout with probability 0.5, as PyTorch's default.</summary>
+    public DropoutAttribute() { P = 0.5; }
+    /// <summary>Dropout with probability <paramref name="p"/>: a number, or an expression over the class's arguments (<c>[Dropout("dropout")]</c>).</summary>
+    public DropoutAttribute(object p) { P = p; }
     /// <summary>Drop probability.</summary>
-    public double P { get; }
+    public object P { get; }
 }
 
 /// <summary><c>nn.Linear</c>. Input features are inferred from the flattened input.</summary>

@@ -70,139 +70,21 @@ public partial class RegNetBlock
 }
 
 /// <summary>
-/// RegNet stage 1 (torchvision's <c>AnyStage</c> <c>block1</c>): <c>depth</c> (1 to 2, the most any
-/// member has) blocks of <c>width</c> channels named <c>block1-0</c>, <c>block1-1</c>, …; the first halves the
-/// resolution. Written out because a repeated <c>[Use]</c> cannot yet make names other than 0, 1, ….
+/// RegNet stage <c>stage</c> (torchvision's <c>AnyStage</c> <c>block1</c> … <c>block4</c>): <c>depth</c> blocks of
+/// <c>width</c> channels named <c>block{stage}-0</c>, <c>block{stage}-1</c>, … (a named repeat); the first halves the
+/// resolution (<c>[2, 1][min(i, 1)]</c>: stride 2 for block 0, 1 after).
 /// </summary>
 [Block]
-public partial class RegNetStage1
+public partial class RegNetStage
 {
+    [Arg] readonly int stage;
     [Arg] readonly int width;
     [Arg] readonly int depth;
     [Arg] readonly int groupWidth;
     [Arg] readonly double seRatio;
 
-    [Use(typeof(RegNetBlock), "wout: width, stride: 2, groupWidth: groupWidth, seRatio: seRatio"), ComponentName(Name = "block1-0")]
-    readonly RegNetBlock b0;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 1"), ComponentName(Name = "block1-1")]
-    readonly RegNetBlock? b1;
-}
-
-/// <summary>
-/// RegNet stage 2 (torchvision's <c>AnyStage</c> <c>block2</c>): <c>depth</c> (1 to 7, the most any
-/// member has) blocks of <c>width</c> channels named <c>block2-0</c>, <c>block2-1</c>, …; the first halves the
-/// resolution. Written out because a repeated <c>[Use]</c> cannot yet make names other than 0, 1, ….
-/// </summary>
-[Block]
-public partial class RegNetStage2
-{
-    [Arg] readonly int width;
-    [Arg] readonly int depth;
-    [Arg] readonly int groupWidth;
-    [Arg] readonly double seRatio;
-
-    [Use(typeof(RegNetBlock), "wout: width, stride: 2, groupWidth: groupWidth, seRatio: seRatio"), ComponentName(Name = "block2-0")]
-    readonly RegNetBlock b0;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 1"), ComponentName(Name = "block2-1")]
-    readonly RegNetBlock? b1;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 2"), ComponentName(Name = "block2-2")]
-    readonly RegNetBlock? b2;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 3"), ComponentName(Name = "block2-3")]
-    readonly RegNetBlock? b3;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 4"), ComponentName(Name = "block2-4")]
-    readonly RegNetBlock? b4;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 5"), ComponentName(Name = "block2-5")]
-    readonly RegNetBlock? b5;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 6"), ComponentName(Name = "block2-6")]
-    readonly RegNetBlock? b6;
-}
-
-/// <summary>
-/// RegNet stage 3 (torchvision's <c>AnyStage</c> <c>block3</c>): <c>depth</c> (1 to 17, the most any
-/// member has) blocks of <c>width</c> channels named <c>block3-0</c>, <c>block3-1</c>, …; the first halves the
-/// resolution. Written out because a repeated <c>[Use]</c> cannot yet make names other than 0, 1, ….
-/// </summary>
-[Block]
-public partial class RegNetStage3
-{
-    [Arg] readonly int width;
-    [Arg] readonly int depth;
-    [Arg] readonly int groupWidth;
-    [Arg] readonly double seRatio;
-
-    [Use(typeof(RegNetBlock), "wout: width, stride: 2, groupWidth: groupWidth, seRatio: seRatio"), ComponentName(Name = "block3-0")]
-    readonly RegNetBlock b0;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 1"), ComponentName(Name = "block3-1")]
-    readonly RegNetBlock? b1;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 2"), ComponentName(Name = "block3-2")]
-    readonly RegNetBlock? b2;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 3"), ComponentName(Name = "block3-3")]
-    readonly RegNetBlock? b3;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 4"), ComponentName(Name = "block3-4")]
-    readonly RegNetBlock? b4;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 5"), ComponentName(Name = "block3-5")]
-    readonly RegNetBlock? b5;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 6"), ComponentName(Name = "block3-6")]
-    readonly RegNetBlock? b6;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 7"), ComponentName(Name = "block3-7")]
-    readonly RegNetBlock? b7;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 8"), ComponentName(Name = "block3-8")]
-    readonly RegNetBlock? b8;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 9"), ComponentName(Name = "block3-9")]
-    readonly RegNetBlock? b9;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 10"), ComponentName(Name = "block3-10")]
-    readonly RegNetBlock? b10;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 11"), ComponentName(Name = "block3-11")]
-    readonly RegNetBlock? b11;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 12"), ComponentName(Name = "block3-12")]
-    readonly RegNetBlock? b12;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 13"), ComponentName(Name = "block3-13")]
-    readonly RegNetBlock? b13;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 14"), ComponentName(Name = "block3-14")]
-    readonly RegNetBlock? b14;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 15"), ComponentName(Name = "block3-15")]
-    readonly RegNetBlock? b15;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 16"), ComponentName(Name = "block3-16")]
-    readonly RegNetBlock? b16;
-}
-
-/// <summary>
-/// RegNet stage 4 (torchvision's <c>AnyStage</c> <c>block4</c>): <c>depth</c> (1 to 12, the most any
-/// member has) blocks of <c>width</c> channels named <c>block4-0</c>, <c>block4-1</c>, …; the first halves the
-/// resolution. Written out because a repeated <c>[Use]</c> cannot yet make names other than 0, 1, ….
-/// </summary>
-[Block]
-public partial class RegNetStage4
-{
-    [Arg] readonly int width;
-    [Arg] readonly int depth;
-    [Arg] readonly int groupWidth;
-    [Arg] readonly double seRatio;
-
-    [Use(typeof(RegNetBlock), "wout: width, stride: 2, groupWidth: groupWidth, seRatio: seRatio"), ComponentName(Name = "block4-0")]
-    readonly RegNetBlock b0;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 1"), ComponentName(Name = "block4-1")]
-    readonly RegNetBlock? b1;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 2"), ComponentName(Name = "block4-2")]
-    readonly RegNetBlock? b2;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 3"), ComponentName(Name = "block4-3")]
-    readonly RegNetBlock? b3;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 4"), ComponentName(Name = "block4-4")]
-    readonly RegNetBlock? b4;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 5"), ComponentName(Name = "block4-5")]
-    readonly RegNetBlock? b5;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 6"), ComponentName(Name = "block4-6")]
-    readonly RegNetBlock? b6;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 7"), ComponentName(Name = "block4-7")]
-    readonly RegNetBlock? b7;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 8"), ComponentName(Name = "block4-8")]
-    readonly RegNetBlock? b8;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 9"), ComponentName(Name = "block4-9")]
-    readonly RegNetBlock? b9;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 10"), ComponentName(Name = "block4-10")]
-    readonly RegNetBlock? b10;
-    [Use(typeof(RegNetBlock), "wout: width, groupWidth: groupWidth, seRatio: seRatio", When = "depth > 11"), ComponentName(Name = "block4-11")]
-    readonly RegNetBlock? b11;
+    [Use(typeof(RegNetBlock), "wout: width, stride: [2, 1][min(i, 1)], groupWidth: groupWidth, seRatio: seRatio", Count = "depth", Name = "block{stage}-{i}")]
+    readonly RegNetBlock[] blocks;
 }
 
 /// <summary>
@@ -223,10 +105,10 @@ public partial class RegNetTrunk
     [Arg] readonly int groupWidth;
     [Arg] readonly double seRatio;
 
-    [Use(typeof(RegNetStage1), "width: w1, depth: d1, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage1 block1;
-    [Use(typeof(RegNetStage2), "width: w2, depth: d2, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage2 block2;
-    [Use(typeof(RegNetStage3), "width: w3, depth: d3, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage3 block3;
-    [Use(typeof(RegNetStage4), "width: w4, depth: d4, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage4 block4;
+    [Use(typeof(RegNetStage), "stage: 1, width: w1, depth: d1, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage block1;
+    [Use(typeof(RegNetStage), "stage: 2, width: w2, depth: d2, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage block2;
+    [Use(typeof(RegNetStage), "stage: 3, width: w3, depth: d3, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage block3;
+    [Use(typeof(RegNetStage), "stage: 4, width: w4, depth: d4, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage block4;
 }
 
 /// <summary>

@@ -32,8 +32,8 @@ public partial class MNASNetUnit
 }
 
 /// <summary>
-/// torchvision's MNASNet <c>_stack</c>: <c>repeats</c> (1 to 4) <see cref="MNASNetUnit"/>s numbered 0, 1, … as its
-/// <c>nn.Sequential</c>; the first has the stack's stride, the others stride 1.
+/// torchvision's MNASNet <c>_stack</c>: <c>repeats</c> <see cref="MNASNetUnit"/>s numbered 0, 1, … as its
+/// <c>nn.Sequential</c> (a named repeat, <c>Name = "{i}"</c>); the first has the stack's stride, the others stride 1.
 /// </summary>
 [Block]
 public partial class MNASNetStack
@@ -44,14 +44,8 @@ public partial class MNASNetStack
     [Arg] readonly int expand;
     [Arg] readonly int repeats;
 
-    [Use(typeof(MNASNetUnit), "oup: oup, kernel: kernel, stride: stride, expand: expand"), ComponentName(Name = "0")]
-    readonly MNASNetUnit unit0;
-    [Use(typeof(MNASNetUnit), "oup: oup, kernel: kernel, stride: 1, expand: expand", When = "repeats > 1"), ComponentName(Name = "1")]
-    readonly MNASNetUnit? unit1;
-    [Use(typeof(MNASNetUnit), "oup: oup, kernel: kernel, stride: 1, expand: expand", When = "repeats > 2"), ComponentName(Name = "2")]
-    readonly MNASNetUnit? unit2;
-    [Use(typeof(MNASNetUnit), "oup: oup, kernel: kernel, stride: 1, expand: expand", When = "repeats > 3"), ComponentName(Name = "3")]
-    readonly MNASNetUnit? unit3;
+    [Use(typeof(MNASNetUnit), "oup: oup, kernel: kernel, stride: [stride, 1][min(i, 1)], expand: expand", Count = "repeats", Name = "{i}")]
+    readonly MNASNetUnit[] units;
 }
 
 /// <summary>

@@ -11,7 +11,9 @@ loader read. Needs torch >= 1.13 only. See docs/scale-out.md.
 
 --batch is per process: N processes at --batch B train like one process at batch N*B (gradients are averaged), which
 holds exactly when BatchNorm does not use batch statistics (--freeze-bn; on GPUs --sync-bn) and dropout is off
-(--no-dropout). Without torchrun (no RANK in the environment) the script runs as a single process.
+(--no-dropout), up to the rounding of the sums: in float32 the different summation order of N·B samples can flip a
+ReLU or a max-pool choice after a few steps, so checks of the equivalence train in float64 (--float64; checkpoints
+and --predict stay float32). Without torchrun (no RANK in the environment) the script runs as a single process.
 """
 import argparse
 import gzip
@@ -139,6 +141,8 @@ def parse():
     p.add_argument("--limit", type=int, default=0, help="use the first N images only")
     p.add_argument("--no-shuffle", action="store_true", help="visit the images in file order")
     p.add_argument("--freeze-bn", action="store_true", help="BatchNorm in eval mode (running statistics, not updated)")
+    p.add_argument("--float64", action="store_true",
+                   help="train in float64 (checkpoints and --predict in float32): for checking N ranks against one process")
     p.add_argument("--sync-bn", action="store_true", help="SyncBatchNorm across processes (NCCL/GPUs only)")
     p.add_argument("--no-dropout", action="store_true", help="Dropout and StochasticDepth off")
     p.add_argument("--backend", default=None, help="gloo (CPU, default without CUDA) or nccl (default with CUDA)")
@@ -165,8 +169,12 @@ def main():
     if args.sync_bn:
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     model.to(device)
+    if args.float64:
+        model.double()
 
     images, labels = load_data(args)
+    if args.float64:
+        images = images.double()
     dataset = TensorDataset(images, labels)
     sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=not args.no_shuffle, seed=args.seed, drop_last=True)
     loader = DataLoader(dataset, batch_size=args.batch, sampler=sampler, drop_last=True)
@@ -187,7 +195,10 @@ def main():
 
     def save(name):
         if rank == 0:
-            save_safetensors(model.state_dict(), os.path.join(out, name))
+            state = model.state_dict()
+            if args.float64:
+                state = {k: v.float() if v.dtype == torch.float64 else v for k, v in state.items()}
+            save_safetensors(state, os.path.join(out, name))
 
     step = 0
     for epoch in range(args.epochs):
@@ -214,6 +225,8 @@ def main():
     if rank == 0 and args.predict:
         batch = load_weights(args.predict)["input"] if args.predict.endswith(".pt") else torch.from_numpy(__import__("numpy").load(args.predict))
         model.eval()
+        if args.float64:
+            model.float()
         with torch.no_grad():
             logits = model(batch.to(device)).cpu()
         with open(os.path.join(out, "predict.json"), "w") as f:

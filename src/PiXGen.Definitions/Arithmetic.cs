@@ -35,7 +35,10 @@ public readonly record struct Axes(long H, long W)
         : "new(" + H.ToString(CultureInfo.InvariantCulture) + ", " + W.ToString(CultureInfo.InvariantCulture) + ")";
 }
 
-/// <summary>The shape of one sample: rank 3 (C×H×W) or rank 1 (features, in <see cref="C"/>).</summary>
+/// <summary>
+/// The shape of one sample: rank 3 (C×H×W) or rank 1 (features, in <see cref="C"/>). A rank-3 sample may be
+/// <see cref="ChannelsLast"/> (H×W×C in memory, after <c>[Permute(0, 2, 3, 1)]</c>): its C, H and W keep their meaning.
+/// </summary>
 /// <param name="Rank">3 or 1.</param>
 /// <param name="C">Channels (rank 3) or features (rank 1).</param>
 /// <param name="H">Height (1 for rank 1).</param>
@@ -48,21 +51,30 @@ public readonly record struct Dims(int Rank, long C, long H, long W)
     /// <summary>A flattened vector of <paramref name="features"/>.</summary>
     public static Dims Vector(long features) => new(1, features, 1, 1);
 
+    /// <summary>A rank-3 sample whose channels are the last axis (H×W×C), as ConvNeXt's block permutes it.</summary>
+    public bool ChannelsLast { get; init; }
+
+    /// <summary>A channels-first C×H×W map: what convolutions, pools and the 2-d normalisations take.</summary>
+    public bool IsMap => Rank == 3 && !ChannelsLast;
+
+    /// <summary>The channel (feature) count when the channels are the last axis: a vector's features or a channels-last map's channels; else null.</summary>
+    public long? LastAxisFeatures => Rank == 1 || ChannelsLast ? C : null;
+
     /// <summary>Elements of one sample.</summary>
     public long Elements => Rank == 3 ? C * H * W : C;
 
-    /// <summary>The shape as an array: { C, H, W } or { features }.</summary>
-    public long[] ToArray() => Rank == 3 ? new[] { C, H, W } : new[] { C };
+    /// <summary>The shape as an array in memory order: { C, H, W }, { H, W, C } (channels last) or { features }.</summary>
+    public long[] ToArray() => Rank != 3 ? new[] { C } : ChannelsLast ? new[] { H, W, C } : new[] { C, H, W };
 
     /// <summary>From an array { C, H, W } or { features }.</summary>
     public static Dims Of(System.Collections.Generic.IReadOnlyList<long> shape)
         => shape.Count == 3 ? Map(shape[0], shape[1], shape[2]) : shape.Count == 1 ? Vector(shape[0])
             : throw new ArgumentException("a sample shape has 3 (C×H×W) or 1 (features) dimensions, got " + shape.Count);
 
-    /// <summary>"64×56×56" or "1000".</summary>
-    public override string ToString() => Rank == 3
-        ? string.Format(CultureInfo.InvariantCulture, "{0}×{1}×{2}", C, H, W)
-        : C.ToString(CultureInfo.InvariantCulture);
+    /// <summary>"64×56×56", "56×56×64 (channels last)" or "1000".</summary>
+    public override string ToString() => Rank != 3 ? C.ToString(CultureInfo.InvariantCulture)
+        : ChannelsLast ? string.Format(CultureInfo.InvariantCulture, "{0}×{1}×{2} (channels last)", H, W, C)
+        : string.Format(CultureInfo.InvariantCulture, "{0}×{1}×{2}", C, H, W);
 }
 
 /// <summary>Integer rules used by shape inference, costs, the graph and the PiX operator.</summary>

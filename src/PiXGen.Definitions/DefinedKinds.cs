@@ -95,6 +95,7 @@ public abstract class DefinedKind
         ["Mish"] = new Mish(),
         ["PixelShuffle"] = new PixelShuffle(),
         ["InstanceNorm2d"] = new InstanceNorm2d(),
+        ["Permute"] = new Permute(),
     };
 
     /// <summary>
@@ -252,7 +253,7 @@ public abstract class DefinedKind
         public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("Eps", "eps", false, 1e-5) };
         public override string? Check(Dims x, IReadOnlyList<double> values)
             => values[0] <= 0 ? $"Eps must be positive, got {values[0].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}."
-                : x.Rank != 3 ? $"needs a C×H×W input, got {x}."
+                : !x.IsMap ? $"needs a C×H×W input, got {x}."
                 : x.H * x.W < 2 ? $"needs more than one spatial element per channel (PyTorch refuses it), got {x}." : null;
         public override LayerSpec Spec(IReadOnlyList<double> values) => new NormSpec(Name, Affine: false);
         public override string Module(string channels, IReadOnlyList<string> values)
@@ -276,6 +277,74 @@ public abstract class DefinedKind
     }
 }
 
+/// <summary>
+/// <c>Permute(0, 2, 3, 1)</c> / <c>Permute(0, 3, 1, 2)</c> (torchvision's <c>ops.misc.Permute</c>): moves the channels of an
+/// N×C×H×W map to the last axis and back, so that <c>[LayerNorm]</c> and <c>[Linear]</c> act on the channels at every
+/// position (ConvNeXt's block). Shape inference carries the layout (<see cref="Dims.ChannelsLast"/>); the run-time
+/// channel count is unchanged. No arithmetic: 0 in both cost conventions. Other orders are refused (PIX0106): the layers
+/// after them would see a spatial axis as their features.
+/// </summary>
+internal sealed class Permute : DefinedKind
+{
+    /// <summary>The two orders: to channels last, and back.</summary>
+    internal static readonly long[] ToLast = { 0, 2, 3, 1 }, ToFirst = { 0, 3, 1, 2 };
+
+    public override string Name => "Permute";
+    public override bool IsActivation => false;
+    public override IReadOnlyList<KindSetting> Settings { get; } = new[]
+    {
+        new KindSetting("Dim0", "dim0", true, null), new KindSetting("Dim1", "dim1", true, null),
+        new KindSetting("Dim2", "dim2", true, null), new KindSetting("Dim3", "dim3", true, null),
+    };
+    public override string ModuleType => "global::PiXGen.Layers.Permute";
+    public override string? Check(Dims x, IReadOnlyList<double> values) => new PermuteSpec(Order(values)).Check(x);
+    public override LayerSpec Spec(IReadOnlyList<double> values) => new PermuteSpec(Order(values));
+    public override string Module(string channels, IReadOnlyList<string> values) => $"new global::PiXGen.Layers.Permute({string.Join(", ", values)})";
+
+    private static bool ToChannelsLast(IReadOnlyList<double> values) => Order(values) == PermuteSpec.Text(ToLast);
+    private static string Order(IReadOnlyList<double> values)
+    {
+        var dims = new long[values.Count];
+        for (int i = 0; i < dims.Length; i++) dims[i] = (long)values[i];
+        return PermuteSpec.Text(dims);
+    }
+#if !PIXGEN_GENERATOR
+    private static long[] AxisOrder(IReadOnlyList<double> values) => ToChannelsLast(values) ? ToLast : ToFirst;
+    public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => x.permute(AxisOrder(values)).contiguous();
+    public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+        => onnx.Op("Transpose", output, new[] { x }, ("perm", AxisOrder(values)));
+    public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+        => $"Permute([{string.Join(", ", AxisOrder(values))}])";
+    public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+        => $"{x}.permute({string.Join(", ", AxisOrder(values))})";
+#endif
+}
+
+/// <summary>A permutation of an N×C×H×W map's axes written as <paramref name="Order"/> ("0, 2, 3, 1"); 0 in both conventions.</summary>
+public sealed record PermuteSpec(string Order) : LayerSpec
+{
+    /// <summary>The order's text, as <see cref="Order"/> holds it.</summary>
+    public static string Text(IReadOnlyList<long> dims) => string.Join(", ", dims);
+    private bool ToLast => Order == Text(Permute.ToLast);
+    /// <inheritdoc/>
+    public override string Kind => "Permute";
+    /// <inheritdoc/>
+    protected override bool NeedsMap => false;
+    /// <inheritdoc/>
+    public override string? Check(Dims x)
+        => Order != Text(Permute.ToLast) && Order != Text(Permute.ToFirst)
+            ? $"takes (0, 2, 3, 1), channels to the last axis, or (0, 3, 1, 2), back; got ({Order})."
+            : x.Rank != 3 ? $"needs a C×H×W input, got {x}."
+            : x.ChannelsLast == ToLast ? (ToLast ? $"(0, 2, 3, 1) needs a C×H×W map, got one whose channels are already last ({x})."
+                                                 : $"(0, 3, 1, 2) needs a channels-last map (after Permute(0, 2, 3, 1)), got {x}.") : null;
+    /// <inheritdoc/>
+    public override Dims Output(Dims x) => x with { ChannelsLast = ToLast };
+    /// <inheritdoc/>
+    public override bool Aliases => false;
+    /// <inheritdoc/>
+    protected override string Arguments => $"Order: {S(Order)}";
+}
+
 /// <summary><c>PixelShuffle</c> with factor <paramref name="UpscaleFactor"/> = r: C×H×W → C/r²×Hr×Wr; 0 in both conventions.</summary>
 public sealed record PixelShuffleSpec(long UpscaleFactor) : LayerSpec
 {
@@ -284,7 +353,7 @@ public sealed record PixelShuffleSpec(long UpscaleFactor) : LayerSpec
     /// <inheritdoc/>
     public override string? Check(Dims x)
         => UpscaleFactor < 1 ? $"UpscaleFactor must be positive, got {N(UpscaleFactor)}."
-            : x.Rank != 3 ? $"needs a C×H×W input, got {x}."
+            : !x.IsMap ? $"needs a C×H×W input, got {x}."
             : x.C % (UpscaleFactor * UpscaleFactor) != 0 ? $"needs input channels divisible by UpscaleFactor² = {N(UpscaleFactor * UpscaleFactor)}, got {N(x.C)}." : null;
     /// <inheritdoc/>
     public override Dims Output(Dims x) => Dims.Map(x.C / (UpscaleFactor * UpscaleFactor), x.H * UpscaleFactor, x.W * UpscaleFactor);

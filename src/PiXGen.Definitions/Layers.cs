@@ -37,7 +37,7 @@ public abstract record LayerSpec
     protected virtual bool NeedsMap => true;
 
     /// <summary>Why the layer cannot take <paramref name="x"/> (a sentence to follow the layer's name), or null.</summary>
-    public virtual string? Check(Dims x) => NeedsMap && x.Rank != 3 ? $"needs a C×H×W input, got {x}." : null;
+    public virtual string? Check(Dims x) => NeedsMap && !x.IsMap ? $"needs a C×H×W input, got {x}." : null;
 
     /// <summary>The output shape for input <paramref name="x"/> (a spatial size may reach zero; the caller reports it).</summary>
     public virtual Dims Output(Dims x) => x;
@@ -79,7 +79,7 @@ public abstract record LayerSpec
 
     /// <summary>The channel check of a layer built for <paramref name="inChannels"/>.</summary>
     protected string? CheckChannels(Dims x, long inChannels)
-        => NeedsMap && x.Rank != 3 ? $"needs a C×H×W input, got {x}."
+        => NeedsMap && !x.IsMap ? $"needs a C×H×W input, got {x}."
             : x.C != inChannels ? $"was built for {N(inChannels)} input channels but receives {N(x.C)}." : null;
 }
 
@@ -164,7 +164,11 @@ public sealed record AdaptivePool2dSpec(bool Max, Axes OutputSize) : LayerSpec
     protected override string Arguments => $"Max: {B(Max)}, OutputSize: {OutputSize.ToCSharp()}";
 }
 
-/// <summary><c>Linear</c>: in·out MACs; paper convention adds out with bias.</summary>
+/// <summary>
+/// <c>Linear</c> over the last axis: a flattened vector's features, or a channels-last map's channels at every position
+/// (ConvNeXt's block). MACs in·out per output vector (output elements × in, as hooks count it); paper convention adds
+/// one per output element with bias.
+/// </summary>
 public sealed record LinearSpec(long OutFeatures, long InFeatures, bool Bias) : LayerSpec
 {
     /// <inheritdoc/>
@@ -173,17 +177,17 @@ public sealed record LinearSpec(long OutFeatures, long InFeatures, bool Bias) : 
     protected override bool NeedsMap => false;
     /// <inheritdoc/>
     public override string? Check(Dims x)
-        => x.Rank != 1 ? $"needs a flattened input, got {x}."
-            : x.C != InFeatures ? $"was built for {N(InFeatures)} input features but receives {N(x.C)} at this input size " +
-                                  "(pool to a fixed size with AdaptiveAvgPool2d before Flatten to accept any size)." : null;
+        => x.LastAxisFeatures is not { } f ? $"needs a flattened input or a channels-last map, got {x}."
+            : f != InFeatures ? $"was built for {N(InFeatures)} input features but receives {N(f)} at this input size " +
+                                (x.Rank == 1 ? "(pool to a fixed size with AdaptiveAvgPool2d before Flatten to accept any size)." : "(on the channels).") : null;
     /// <inheritdoc/>
-    public override Dims Output(Dims x) => Dims.Vector(OutFeatures);
+    public override Dims Output(Dims x) => x.Rank == 1 ? Dims.Vector(OutFeatures) : x with { C = OutFeatures };
     /// <inheritdoc/>
     public override long Parameters(Dims x) => InFeatures * OutFeatures + (Bias ? OutFeatures : 0);
     /// <inheritdoc/>
-    public override long Macs(Dims x, Dims y) => InFeatures * OutFeatures;
+    public override long Macs(Dims x, Dims y) => InFeatures * y.Elements;
     /// <inheritdoc/>
-    public override long PaperExtra(Dims x, Dims y) => Bias ? OutFeatures : 0;
+    public override long PaperExtra(Dims x, Dims y) => Bias ? y.Elements : 0;
     /// <inheritdoc/>
     protected override string Arguments => $"OutFeatures: {N(OutFeatures)}, InFeatures: {N(InFeatures)}, Bias: {B(Bias)}";
 }
@@ -217,6 +221,43 @@ public sealed record NormSpec(string Kind, bool Affine) : LayerSpec
     public override long PaperExtra(Dims x, Dims y) => 2 * y.Elements;
     /// <inheritdoc/>
     protected override string Arguments => $"Kind: {S(Kind)}, Affine: {B(Affine)}";
+}
+
+/// <summary>
+/// <c>LayerNorm</c> over the last axis (PyTorch's <c>nn.LayerNorm(C)</c>): a vector's features or a channels-last map's
+/// channels; 2·C parameters with <paramref name="Affine"/>, no buffers; paper convention 2 per output element.
+/// </summary>
+public sealed record LayerNormSpec(bool Affine) : LayerSpec
+{
+    /// <inheritdoc/>
+    public override string Kind => "LayerNorm";
+    /// <inheritdoc/>
+    protected override bool NeedsMap => false;
+    /// <inheritdoc/>
+    public override string? Check(Dims x) => x.LastAxisFeatures is null
+        ? $"normalises the last axis and needs a flattened input or a channels-last map (after [Permute(0, 2, 3, 1)]), got {x}; [LayerNorm2d] normalises the channels of a C×H×W map." : null;
+    /// <inheritdoc/>
+    public override long Parameters(Dims x) => Affine ? 2 * x.C : 0;
+    /// <inheritdoc/>
+    public override long PaperExtra(Dims x, Dims y) => 2 * y.Elements;
+    /// <inheritdoc/>
+    protected override string Arguments => $"Affine: {B(Affine)}";
+}
+
+/// <summary>
+/// A learnable per-channel scale of a C×H×W map (ConvNeXt's <c>layer_scale</c>, a C×1×1 parameter): C parameters, no
+/// MACs in torchvision's convention (no Conv2d or Linear); paper convention one per output element.
+/// </summary>
+public sealed record LayerScaleSpec : LayerSpec
+{
+    /// <inheritdoc/>
+    public override string Kind => "LayerScale";
+    /// <inheritdoc/>
+    public override long Parameters(Dims x) => x.C;
+    /// <inheritdoc/>
+    public override long PaperExtra(Dims x, Dims y) => y.Elements;
+    /// <inheritdoc/>
+    protected override string Arguments => "";
 }
 
 /// <summary>

@@ -8,7 +8,8 @@ namespace PiXGen.Tests;
 
 /// <summary>
 /// The activations without settings (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh), ELU, Mish,
-/// PixelShuffle and InstanceNorm2d, defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
+/// PixelShuffle, InstanceNorm2d and Permute (with the LayerNorm, Linear and LayerScale of ConvNeXt's channels-last block),
+/// defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
 /// dataflow graph: the executor, fusion (activations fold into the convolution before them; the shuffle stays) and ONNX
 /// export (Elu; x·Tanh(Softplus(x)); DepthToSpace CRD; instance statistics by ReduceMean) run by ONNX Runtime, each against the TorchSharp modules.
 /// </summary>
@@ -35,6 +36,21 @@ public class DefinedKindGraphTests
                 x = sb.Act(sb.Conv(x, $"conv{i}", 4, 3, p: 1, bias: true), $"act{i}", acts[i]);
             }
             return (nn.Sequential(layers), sb.Build(x));
+        }
+        if (name == "channels_last")
+        {
+            // ConvNeXt's block: depthwise conv → Permute(0, 2, 3, 1) → LayerNorm → Linear → GELU → Linear → Permute(0, 3, 1, 2) → layer scale.
+            var g = new NetworkGraphBuilder("ChannelsLast", 4, 6, 5);
+            var x = g.Conv(NetworkGraph.InputName, "block.0", 4, 3, p: 1, groups: 4, bias: true);
+            x = g.Permute(x, "block.1", toChannelsLast: true);
+            x = g.LayerNorm(x, "block.2");
+            x = g.Act(g.Linear(x, "block.3", 16), "block.4", "GELU", ("approximate", "none"));
+            x = g.Linear(x, "block.5", 4);
+            x = g.Permute(x, "block.6", toChannelsLast: false);
+            x = g.LayerScale(x, "layer_scale");
+            var cl = new ChannelsLastBlock();
+            GraphTestNets.SeedParameters(cl, 5);
+            return (cl, g.Build(x));
         }
         if (name == "activations")
         {
@@ -70,7 +86,7 @@ public class DefinedKindGraphTests
     [Fact]
     public void The_nets_cover_every_defined_kind()
     {
-        var ops = new[] { "simple", "activations", "shuffle" }.SelectMany(name =>
+        var ops = new[] { "simple", "activations", "shuffle", "channels_last" }.SelectMany(name =>
         {
             var (module, graph) = Net(name);
             module.Dispose();
@@ -83,6 +99,7 @@ public class DefinedKindGraphTests
     [InlineData("simple")]
     [InlineData("activations")]
     [InlineData("shuffle")]
+    [InlineData("channels_last")]
     public void The_executor_matches_the_modules(string name)
     {
         var (module, graph) = Net(name);
@@ -110,6 +127,35 @@ public class DefinedKindGraphTests
         Assert.True(GraphTestNets.RelativeL2(actual, expected) <= 1e-6);
     }
 
+    [Fact]
+    public void Fusion_folds_GELU_into_the_channels_last_Linear_and_keeps_the_permutes_and_the_scale()
+    {
+        var (module, graph) = Net("channels_last");
+        using var _ = module;
+        module.eval();
+        var result = GraphFusion.Fuse(graph, module.state_dict());
+        Assert.Equal("GELU,", string.Join(",", result.Graph.Nodes.Where(n => n.Op == "Linear").Select(n => n.Get("activation"))));
+        Assert.Equal(2, result.Graph.Nodes.Count(n => n.Op == "Permute"));
+        Assert.Single(result.Graph.Nodes, n => n.Op == "LayerScale");
+        using var input = GraphTestNets.Input(graph, 2);
+        using var expected = module.call(input);
+        using var actual = GraphExecutor.Run(result.Graph, result.Weights, input);
+        Assert.True(GraphTestNets.RelativeL2(actual, expected) <= 1e-6);
+    }
+
+    /// <summary>The "channels_last" net as TorchSharp modules, with torchvision CNBlock's keys.</summary>
+    private sealed class ChannelsLastBlock : nn.Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.Modules.Sequential block = nn.Sequential(
+            nn.Conv2d(4, 4, 3, padding: 1, groups: 4), new PiXGen.Layers.Permute(0, 2, 3, 1), nn.LayerNorm(new long[] { 4 }, 1e-6),
+            nn.Linear(4, 16), nn.GELU(), nn.Linear(16, 4), new PiXGen.Layers.Permute(0, 3, 1, 2));
+        private readonly TorchSharp.Modules.Parameter layer_scale = nn.Parameter(ones(4, 1, 1));
+
+        public ChannelsLastBlock() : base("ChannelsLast") => RegisterComponents();
+
+        public override Tensor forward(Tensor input) => block.call(input) * layer_scale;
+    }
+
     [Theory]
     [InlineData("simple", false)]
     [InlineData("simple", true)]
@@ -117,6 +163,8 @@ public class DefinedKindGraphTests
     [InlineData("activations", true)]
     [InlineData("shuffle", false)]
     [InlineData("shuffle", true)]
+    [InlineData("channels_last", false)]
+    [InlineData("channels_last", true)]
     public void ONNX_export_runs_in_ONNX_Runtime(string name, bool fuse)
     {
         var (module, graph) = Net(name);

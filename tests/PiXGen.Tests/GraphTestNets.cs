@@ -117,6 +117,7 @@ internal static class GraphTestNets
         x = g.Act(x, "ag", "GELU", ("approximate", "tanh"));
         x = g.Conv(x, "dw", 8, 3, p: 1, groups: 4);
         x = g.LayerNorm2d(x, "ln");
+        x = g.LayerScale(x, "scale");                           // ConvNeXt's per-channel layer scale
         var h = g.Act(x, "ah", "Hardswish");
         var sl = g.Slice(h, "sl", 2, 4);
         var sh = g.Shuffle(h, "sh", 2);
@@ -139,6 +140,7 @@ internal static class GraphTestNets
         x = g.Identity(x, "idn");
         x = g.Identity(x, "sd", "StochasticDepth", ("p", 0.1), ("mode", "row"));
         x = g.Flatten(x, "flatten");
+        x = g.LayerNorm(x, "lnv");                              // over the 18 features
         x = g.Linear(x, "fc", 5);
         var module = new OpsModule();
         SeedParameters(module, 11);
@@ -157,6 +159,8 @@ internal static class GraphTestNets
         private readonly GroupNorm gn = nn.GroupNorm(2, 8);
         private readonly Conv2d dw = nn.Conv2d(8, 8, 3, padding: 1, groups: 4, bias: false);
         private readonly LayerNorm ln = nn.LayerNorm(new long[] { 8 }, 1e-6);
+        private readonly Parameter scale = nn.Parameter(ones(8, 1, 1));
+        private readonly LayerNorm lnv = nn.LayerNorm(new long[] { 18 }, 1e-6);
         private readonly PiXLayer px2 = new(12, 3, 0.6, PiXMode.MaxOnly, PiXContext.L1, bias: true);
         private readonly Conv2d se_fc = nn.Conv2d(4, 4, 1);
         private readonly PiXLayer px3 = new(4, 2, mode: PiXMode.AvgOnly);
@@ -172,7 +176,7 @@ internal static class GraphTestNets
             x = nn.functional.leaky_relu(bt.call(ct.call(x)), 0.1);
             x = nn.functional.max_pool2d(x, new long[] { 3, 3 }, new long[] { 2, 2 }, new long[] { 1, 1 });
             x = nn.functional.gelu(gn.call(x), TorchSharp.Modules.GELU.Approximate.tanh);
-            x = ln.call(dw.call(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2);
+            x = ln.call(dw.call(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2) * scale;
             var h = nn.functional.hardswish(x);
             var sl = h.narrow(1, 2, 4);
             var sh = nn.ChannelShuffle(2).call(h);
@@ -187,7 +191,7 @@ internal static class GraphTestNets
             x = nn.functional.dropout(x, 0.5, training);
             x = px3.call(x);
             x = nn.functional.adaptive_max_pool2d(x, new long[] { 3, 3 });
-            x = fc.call(x.flatten(1));
+            x = fc.call(lnv.call(x.flatten(1)));
             return x.MoveToOuterDisposeScope();
         }
     }

@@ -122,6 +122,10 @@ public static class CostModel
                 return new BatchNorm2dSpec();
             case LayerKind.GroupNorm: case LayerKind.LayerNorm2d:
                 return new NormSpec(n.Layer.ToString()!, n.Get("Affine") != "false");
+            case LayerKind.LayerNorm:
+                return new LayerNormSpec(n.Get("Affine") != "false");
+            case LayerKind.LayerScale:
+                return new LayerScaleSpec();
             case LayerKind.GELU: case LayerKind.LeakyReLU:
                 return new ActivationSpec(n.Layer.ToString()!);
             case LayerKind.Defined:

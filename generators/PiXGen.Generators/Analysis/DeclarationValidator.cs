@@ -15,12 +15,16 @@ public static class DeclarationValidator
 {
     public const string SequentialType = "global::TorchSharp.Modules.Sequential";
 
+    /// <summary>The field type of a [LayerScale] member: a parameter, not a module.</summary>
+    public const string ParameterType = "global::TorchSharp.Modules.Parameter";
+
     /// <summary>The TorchSharp (or PiXGen) type a single layer item creates.</summary>
     public static string ModuleType(LayerItem item) => item.Kind switch
     {
         LayerKind.Use => item.BlockType ?? "?",
         LayerKind.SqueezeExcitation => "global::PiXGen.Layers.SqueezeExcitation",
         LayerKind.LayerNorm2d => "global::PiXGen.Layers.LayerNorm2d",
+        LayerKind.LayerScale => ParameterType,
         LayerKind.StochasticDepth => "global::PiXGen.Layers.StochasticDepth",
         LayerKind.PiX => "global::PiXGen.PiX.PiXLayer",
         LayerKind.Defined => DefinedKind.All[item.AttributeName].ModuleType,
@@ -128,6 +132,10 @@ public static class DeclarationValidator
             CheckExpression(m.ShortcutWhen, scope, m.Location, $"{cls.Name}.{m.Name} [Shortcut(When)]", diagnostics, "bool");
 
             bool sequential = m.FieldType == SequentialType;
+            // A layer scale is a parameter of the class, not a module: it cannot be a child of a Sequential.
+            if (m.Items.Count > 1 && m.Items.FirstOrDefault(i => i.Kind == LayerKind.LayerScale) is { } scale)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, scale.Location, m.Name,
+                    "has [LayerScale] beside other layer attributes; a layer scale is a parameter of the class, so put it alone on a 'Parameter' field (e.g. '[LayerScale(1e-6)] readonly Parameter layer_scale;')"));
             bool repeated = m.Items.Any(i => i.Kind == LayerKind.Use && i.Get("Count") is not null);
             if (m.IsNamedRepeat) CheckNamedRepeat(cls, m, scope, diagnostics);
             else if (!sequential)
@@ -243,7 +251,8 @@ public static class DeclarationValidator
     /// </summary>
     private static bool IsRealSetting(LayerItem item, string setting) => setting switch
     {
-        "Eps" => item.Kind is LayerKind.BatchNorm2d or LayerKind.GroupNorm or LayerKind.LayerNorm2d,
+        "Eps" => item.Kind is LayerKind.BatchNorm2d or LayerKind.GroupNorm or LayerKind.LayerNorm2d or LayerKind.LayerNorm,
+        "Value" => item.Kind is LayerKind.LayerScale,
         "Momentum" => item.Kind is LayerKind.BatchNorm2d,
         "P" => item.Kind is LayerKind.Dropout or LayerKind.StochasticDepth,
         _ => false,

@@ -615,6 +615,8 @@ public sealed class ShapeInference
         void NeedMap()
         {
             if (x.Rank != 3) Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, item.AttributeName, "a CxHxW feature map", $"a flattened vector of {x.C}");
+            if (x.ChannelsLast) Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, item.AttributeName, "a CxHxW feature map",
+                $"a channels-last map {x} (add [Permute(0, 3, 1, 2)] before it)");
         }
 
         switch (item.Kind)
@@ -682,8 +684,13 @@ public sealed class ShapeInference
             }
             case LayerKind.GroupNorm:
             case LayerKind.LayerNorm2d:
+            case LayerKind.LayerNorm:
             {
-                NeedMap();
+                // LayerNorm normalises the last axis: a vector's features or a channels-last map's channels.
+                if (item.Kind != LayerKind.LayerNorm) NeedMap();
+                else if (x.IsMap)
+                    Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, "LayerNorm",
+                        "a flattened vector or a channels-last map (add [Permute(0, 2, 3, 1)] before it, or use [LayerNorm2d] for the channels of a CxHxW map)", $"a {x} feature map");
                 if (item.Kind == LayerKind.GroupNorm)
                 {
                     long g = Int("Groups", null);
@@ -760,9 +767,17 @@ public sealed class ShapeInference
             }
             case LayerKind.Flatten:
                 break;
+            case LayerKind.LayerScale:
+            {
+                NeedMap();
+                double v = Real("Value", 1e-6);
+                Require(!double.IsNaN(v) && !double.IsInfinity(v), $"the initial value must be a finite number, got {item.Get("Value")}");
+                settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                break;
+            }
             case LayerKind.Linear:
             {
-                if (x.Rank != 1)
+                if (x.Rank != 1 && !x.ChannelsLast)
                 {
                     _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RankMismatch, item.Location, where, "Linear",
                         x.H * x.W > 1 ? $"a flattened vector (add [AdaptiveAvgPool2d(1)] and [Flatten] before it for {x.C} features, or [Flatten] alone for {x.Elements})"

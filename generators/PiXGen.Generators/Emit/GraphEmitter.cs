@@ -156,6 +156,11 @@ public static class GraphEmitter
                 return Add("GroupNorm", new[] { A("groups", n.GetInt("Groups")), A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05"), A("affine", Flag(n.Get("Affine"), true)) }, n.Path);
             case LayerKind.LayerNorm2d:
                 return Add("LayerNorm2d", new[] { A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05"), A("affine", Flag(n.Get("Affine"), true)) }, n.Path);
+            case LayerKind.LayerNorm:
+                return Add("LayerNorm", new[] { A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05"), A("affine", Flag(n.Get("Affine"), true)) }, n.Path);
+            case LayerKind.LayerScale:
+                // The module is the parameter itself: its state_dict key is the path.
+                return Add("LayerScale", new[] { A("channels", n.In.C), A("value", n.Get("Value") ?? "1E-06") }, n.Path, output: n.Path + ".mul");
             case LayerKind.Defined:
                 return Add(n.Op, DefinedKind.All[n.Op].Settings
                     .Select(s => A(s.GraphName, n.Get(s.Name) ?? s.Default!.Value.ToString("R", CultureInfo.InvariantCulture))).ToList());

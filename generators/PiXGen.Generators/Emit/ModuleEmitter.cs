@@ -655,6 +655,13 @@ public sealed class ModuleEmitter
             case LayerKind.GroupNorm:
                 return ($"{NN}.GroupNorm({S("Groups")}, {c}{Arg("eps", Real("Eps"), "1E-05")}" +
                         $"{Arg("affine", item.Get("Affine"), "true")})", Same);
+            case LayerKind.LayerNorm:
+                // Over the last axis: the channels of a channels-last map (Permute keeps the run-time count) or a vector's features.
+                return ($"{NN}.LayerNorm(new long[] {{ {c} }}{Arg("eps", Real("Eps"), "1E-05")}" +
+                        $"{Arg("elementwise_affine", item.Get("Affine"), "true")})", Same);
+            case LayerKind.LayerScale:
+                // A C×1×1 parameter, as torchvision's ConvNeXt builds it: ones times the value.
+                return ($"{NN}.Parameter(global::TorchSharp.torch.ones({c}, 1, 1).mul_({Real("Value") ?? "1E-06"}))", Same);
             case LayerKind.LayerNorm2d:
                 return ($"new global::PiXGen.Layers.LayerNorm2d({c}{Arg("eps", Real("Eps"), "1E-05")}" +
                         $"{Arg("affine", item.Get("Affine"), "true")})", Same);
@@ -915,6 +922,8 @@ public sealed class ModuleEmitter
         var shape = _cls.Kind == ClassKind.Network ? _ir?.Children.FirstOrDefault(n => n.Name == m.PyName)?.Out.ToString() : null;
         var comment = shape is null ? "" : $" // {shape}";
         if (m.IsNamedRepeat) _w.Line($"foreach (var block in {f}) x = block.call(x); // named repeat: {Quote(m.NameTemplate!)}");
+        else if (m.Items[0].Kind == LayerKind.LayerScale)   // a parameter, not a module
+            _w.Line(IsConditional(m) ? $"if ({f} is not null) x = x.mul({f});{comment}" : $"x = x.mul({f}{NotNull(m)});{comment}");
         else if (IsConditional(m)) _w.Line($"if ({f} is not null) x = {f}.call(x);{comment}");
         else _w.Line($"x = {f}{NotNull(m)}.call(x);{comment}");
     }

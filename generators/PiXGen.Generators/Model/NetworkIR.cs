@@ -12,14 +12,19 @@ public readonly record struct Shape(int Rank, long C, long H, long W)
     public static Shape Map(long c, long h, long w) => new(3, c, h, w);
     public static Shape Vector(long f) => new(1, f, 1, 1);
     public long Elements => Rank == 3 ? C * H * W : C;
-    public static implicit operator Definitions.Dims(Shape s) => new(s.Rank, s.C, s.H, s.W);
-    public static implicit operator Shape(Definitions.Dims d) => new(d.Rank, d.C, d.H, d.W);
-    public override string ToString() => Rank == 3
-        ? string.Format(CultureInfo.InvariantCulture, "{0}x{1}x{2}", C, H, W)
-        : C.ToString(CultureInfo.InvariantCulture);
-    public string ToArrayLiteral() => Rank == 3
-        ? string.Format(CultureInfo.InvariantCulture, "{0}, {1}, {2}", C, H, W)
-        : C.ToString(CultureInfo.InvariantCulture);
+    /// <summary>A rank-3 sample held H×W×C (after [Permute(0, 2, 3, 1)]); see Definitions.Dims.</summary>
+    public bool ChannelsLast { get; init; }
+    /// <summary>A channels-first C×H×W map.</summary>
+    public bool IsMap => Rank == 3 && !ChannelsLast;
+    public static implicit operator Definitions.Dims(Shape s) => new(s.Rank, s.C, s.H, s.W) { ChannelsLast = s.ChannelsLast };
+    public static implicit operator Shape(Definitions.Dims d) => new(d.Rank, d.C, d.H, d.W) { ChannelsLast = d.ChannelsLast };
+    public override string ToString() => Rank != 3 ? C.ToString(CultureInfo.InvariantCulture)
+        : ChannelsLast ? string.Format(CultureInfo.InvariantCulture, "{0}x{1}x{2} (channels last)", H, W, C)
+        : string.Format(CultureInfo.InvariantCulture, "{0}x{1}x{2}", C, H, W);
+    /// <summary>The shape in memory order (H, W, C when channels last).</summary>
+    public string ToArrayLiteral() => Rank != 3 ? C.ToString(CultureInfo.InvariantCulture)
+        : ChannelsLast ? string.Format(CultureInfo.InvariantCulture, "{0}, {1}, {2}", H, W, C)
+        : string.Format(CultureInfo.InvariantCulture, "{0}, {1}, {2}", C, H, W);
 }
 
 /// <summary>

@@ -34,6 +34,7 @@ public static class DeclarationParser
         ["UpsampleAttribute"] = LayerKind.Upsample, ["ConvTranspose2dAttribute"] = LayerKind.ConvTranspose2d,
         ["AdaptiveMaxPool2dAttribute"] = LayerKind.AdaptiveMaxPool2d, ["StochasticDepthAttribute"] = LayerKind.StochasticDepth,
         ["ChannelShuffleAttribute"] = LayerKind.ChannelShuffle,
+        ["LayerNormAttribute"] = LayerKind.LayerNorm, ["LayerScaleAttribute"] = LayerKind.LayerScale,
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, ClassKind kind, CancellationToken ct)

@@ -134,6 +134,51 @@ public sealed class LayerNorm2dAttribute : LayerAttribute
     public bool Affine { get; set; } = true;
 }
 
+/// <summary>
+/// <c>nn.LayerNorm(C)</c> over the last axis: the features of a flattened vector, or the channels of a channels-last map
+/// (after <see cref="PermuteAttribute"/>(0, 2, 3, 1), as in ConvNeXt's block). State keys <c>weight</c> and <c>bias</c>
+/// of shape (C). For the channels of a C×H×W map use <see cref="LayerNorm2dAttribute"/>.
+/// </summary>
+public sealed class LayerNormAttribute : LayerAttribute
+{
+    /// <summary>Epsilon; 1e-5 by default as <c>nn.LayerNorm</c> (ConvNeXt uses 1e-6). A number, or an expression over the class's arguments.</summary>
+    public object Eps { get; set; } = 1e-5;
+    /// <summary>Learnable per-feature weight and bias (<c>elementwise_affine</c>); true by default.</summary>
+    public bool Affine { get; set; } = true;
+}
+
+/// <summary>
+/// Reorders the axes of an N×C×H×W map (<see cref="Layers.Permute"/>, torchvision's <c>Permute</c>): (0, 2, 3, 1) moves
+/// the channels last, so that <see cref="LayerNormAttribute"/> and <see cref="LinearAttribute"/> act on them at every
+/// position, and (0, 3, 1, 2) moves them back. Those two orders only.
+/// </summary>
+public sealed class PermuteAttribute : LayerAttribute
+{
+    /// <summary>The axis order, batch axis included (integers or expressions).</summary>
+    public PermuteAttribute(object dim0, object dim1, object dim2, object dim3) { Dim0 = dim0; Dim1 = dim1; Dim2 = dim2; Dim3 = dim3; }
+    /// <summary>The axis that becomes axis 0.</summary>
+    public object Dim0 { get; }
+    /// <summary>The axis that becomes axis 1.</summary>
+    public object Dim1 { get; }
+    /// <summary>The axis that becomes axis 2.</summary>
+    public object Dim2 { get; }
+    /// <summary>The axis that becomes axis 3.</summary>
+    public object Dim3 { get; }
+}
+
+/// <summary>
+/// A learnable per-channel scale on a <c>Parameter</c> field (ConvNeXt's <c>layer_scale</c>): the field is a C×1×1
+/// parameter, registered under the field's name and filled with the value given; forward multiplies the C×H×W
+/// map by it at the member's place. <c>[LayerScale(1e-6)] readonly Parameter layer_scale;</c>
+/// </summary>
+public sealed class LayerScaleAttribute : LayerAttribute
+{
+    /// <summary>A layer scale initialised to <paramref name="value"/> (a number, or an expression over the class's arguments).</summary>
+    public LayerScaleAttribute(object value) { Value = value; }
+    /// <summary>The initial value of every element.</summary>
+    public object Value { get; }
+}
+
 /// <summary><c>nn.Upsample</c>: give an integer <see cref="ScaleFactor"/> or an output <see cref="Size"/>.</summary>
 public sealed class UpsampleAttribute : LayerAttribute
 {
@@ -269,7 +314,7 @@ public sealed class DropoutAttribute : LayerAttribute
     public object P { get; }
 }
 
-/// <summary><c>nn.Linear</c>. Input features are inferred from the flattened input.</summary>
+/// <summary><c>nn.Linear</c> over the last axis: a flattened input's features (inferred), or a channels-last map's channels at every position (after <see cref="PermuteAttribute"/>(0, 2, 3, 1)).</summary>
 public sealed class LinearAttribute : LayerAttribute
 {
     /// <summary>A linear layer with <paramref name="outFeatures"/> outputs (integer or expression).</summary>

@@ -26,72 +26,63 @@ public static class CostEvaluator
             throw new ArgumentException($"{network}: input {channels}×{height}×{width} must be positive.");
         var input = new[] { channels, height, width };
         var figures = new Dictionary<CostNode, CostFigures>(ReferenceEqualityComparer.Instance);
-        Walk(network, tree, input, figures);
+        Walk(network, tree, Dims.Map(channels, height, width), figures);
         long peak = Peak(tree, input, figures);
         return new CostReport(network, input, CostReport.RowsOf(tree, n => figures[n]), peak);
     }
 
     // ------------------------------------------------------------------ shapes and per-layer figures
 
-    private static long[] Walk(string network, CostNode node, long[] x, Dictionary<CostNode, CostFigures> figures)
+    // The walk carries Dims, not arrays, so a channels-last map (after Permute(0, 2, 3, 1)) keeps its layout; the
+    // figures record shapes in memory order (Dims.ToArray).
+    private static Dims Walk(string network, CostNode node, Dims x, Dictionary<CostNode, CostFigures> figures)
     {
         if (node.IsLeaf)
         {
-            var f = Figures(network, node, x);
+            var (f, y) = Figures(network, node, x);
             figures[node] = f;
-            return f.OutputShape.ToArray();
+            return y;
         }
         if (node.Op == CostOp.Parallel)
         {
             bool concat = node.Concat, split = node.Split;
             long n = node.Children.Count;
-            if (split && (x.Length != 3 || x[0] % n != 0))
-                throw new ArgumentException($"{network}.{node.Path}: {n} branches cannot split {string.Join("×", x)} into equal chunks.");
-            var part = split ? new[] { x[0] / n, x[1], x[2] } : x;
+            if (split && (!x.IsMap || x.C % n != 0))
+                throw new ArgumentException($"{network}.{node.Path}: {n} branches cannot split {x} into equal chunks.");
+            var part = split ? x with { C = x.C / n } : x;
             var outs = node.Children.Select(b => Walk(network, b, part, figures)).ToList();
             foreach (var o in outs.Skip(1))
-                if (concat ? o.Length != 3 || outs[0].Length != 3 || o[1] != outs[0][1] || o[2] != outs[0][2] : !o.SequenceEqual(outs[0]))
-                    throw new ArgumentException($"{network}.{node.Path}: the branches would {(concat ? "concatenate" : "add")} {string.Join(" and ", outs.Select(s => string.Join("×", s)))} at this input size.");
-            var merged = concat ? new[] { outs.Sum(o => o[0]), outs[0][1], outs[0][2] } : outs[0];
-            figures[node] = new CostFigures(merged, 0, 0, 0, 0); // the merge's output, for the peak
+                if (concat ? !o.IsMap || !outs[0].IsMap || o.H != outs[0].H || o.W != outs[0].W : o != outs[0])
+                    throw new ArgumentException($"{network}.{node.Path}: the branches would {(concat ? "concatenate" : "add")} {string.Join(" and ", outs)} at this input size.");
+            var merged = concat ? Dims.Map(outs.Sum(o => o.C), outs[0].H, outs[0].W) : outs[0];
+            figures[node] = new CostFigures(merged.ToArray(), 0, 0, 0, 0); // the merge's output, for the peak
             return merged;
         }
         if (node.Dense)
         {
             var members = node.Children.Aggregate(x, (t, c) => Walk(network, c, t, figures));
-            if (x.Length != 3 || members.Length != 3 || members[1] != x[1] || members[2] != x[2])
-                throw new ArgumentException($"{network}.{node.Path}: [Dense] would concatenate {string.Join("×", x)} with {string.Join("×", members)} at this input size.");
-            return new[] { x[0] + members[0], x[1], x[2] };
+            if (!x.IsMap || !members.IsMap || members.H != x.H || members.W != x.W)
+                throw new ArgumentException($"{network}.{node.Path}: [Dense] would concatenate {x} with {members} at this input size.");
+            return Dims.Map(x.C + members.C, x.H, x.W);
         }
         if (!node.Residual) return node.Children.Aggregate(x, (t, c) => Walk(network, c, t, figures));
         var main = node.Children.Where(c => c.Role == CostRole.Main).Aggregate(x, (t, c) => Walk(network, c, t, figures));
         var shortcut = node.Children.Where(c => c.Role == CostRole.Shortcut).Aggregate(x, (t, c) => Walk(network, c, t, figures));
-        CheckAdd(network, node, main, shortcut);
+        if (main != shortcut)
+            throw new ArgumentException($"{network}.{node.Path}: the residual add would combine {main} with {shortcut} at this input size.");
         return node.Children.Where(c => c.Role == CostRole.AfterAdd).Aggregate(main, (t, c) => Walk(network, c, t, figures));
     }
 
-    private static void CheckAdd(string network, CostNode node, long[] main, long[] shortcut)
-    {
-        if (!main.SequenceEqual(shortcut))
-            throw new ArgumentException($"{network}.{node.Path}: the residual add would combine {string.Join("×", main)} with {string.Join("×", shortcut)} at this input size.");
-    }
-
-    /// <summary>A leaf layer's figures for input <paramref name="x"/>: its shared definition (<see cref="CostNode.Spec"/>).</summary>
-    private static CostFigures Figures(string network, CostNode n, long[] x)
+    /// <summary>A leaf layer's figures for input <paramref name="input"/>: its shared definition (<see cref="CostNode.Spec"/>).</summary>
+    private static (CostFigures Figures, Dims Out) Figures(string network, CostNode n, Dims input)
     {
         string where = $"{network}.{n.Path} ({n.Type})";
         var spec = n.Spec ?? throw new ArgumentException($"{where}: a layer without a definition.");
-        var input = x.Length switch
-        {
-            3 => Dims.Map(x[0], x[1], x[2]),
-            1 => Dims.Vector(x[0]),
-            _ => throw new ArgumentException($"{where} cannot take a {string.Join("×", x)} input."),
-        };
         if (spec.Check(input) is { } problem) throw new ArgumentException($"{where} {problem}");
         var f = spec.Figures(input);
         if (f.Out.Rank == 3 && (f.Out.H <= 0 || f.Out.W <= 0))
             throw new ArgumentException($"{where}: the output size reaches {f.Out.H}×{f.Out.W} from an input of {input.H}×{input.W}.");
-        return new CostFigures(f.Out.ToArray(), f.Parameters, f.Buffers, f.Macs, f.MacsPaper);
+        return (new CostFigures(f.Out.ToArray(), f.Parameters, f.Buffers, f.Macs, f.MacsPaper), f.Out);
     }
 
     // ------------------------------------------------------------------ peak live memory

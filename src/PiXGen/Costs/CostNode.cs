@@ -29,7 +29,7 @@ public enum CostOp
     Identity, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation, PiX,
     GELU, LeakyReLU, [Obsolete(CostOpNotes.DefinedNow)] Hardsigmoid, [Obsolete(CostOpNotes.DefinedNow)] Tanh,
     GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
-    StochasticDepth, ChannelShuffle,
+    StochasticDepth, ChannelShuffle, LayerNorm, LayerScale,
 #pragma warning restore CS1591
     /// <summary>
     /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ReLU, ReLU6, SiLU, Sigmoid, Hardswish,

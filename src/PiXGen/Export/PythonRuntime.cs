@@ -6,7 +6,7 @@ namespace PiXGen.Export;
 /// <summary>
 /// The fixed part of every exported Python module: PiX as a <c>torch.autograd.Function</c> (the semantics of
 /// src/PiXGen/PiX, docs/pix-operator.md: forward of <c>PiXComposite.Forward</c>, the official kernel's backward of
-/// <c>PiXComposite.Backward</c>), the layers torch.nn lacks (LayerNorm2d, StochasticDepth, ChannelShuffle), the
+/// <c>PiXComposite.Backward</c>), the layers torch.nn lacks (LayerNorm2d, Permute, StochasticDepth, ChannelShuffle), the
 /// checkpoint contract (manifest check, DDP and torch.compile prefixes) and the initialisation rules of
 /// <c>Initializer</c>.
 /// </summary>
@@ -15,7 +15,7 @@ internal static class PythonRuntime
     /// <summary>The top-level names the library defines (generated classes and variables must not reuse them).</summary>
     public static readonly IReadOnlySet<string> Names = new HashSet<string>
     {
-        "PiXFunction", "PiX", "LayerNorm2d", "StochasticDepth", "ChannelShuffle", "ExportedNetwork", "stochastic_depth",
+        "PiXFunction", "PiX", "LayerNorm2d", "Permute", "StochasticDepth", "ChannelShuffle", "ExportedNetwork", "stochastic_depth",
         "channel_shuffle", "strip_wrapper_prefixes", "check_state_dict", "init_tensor", "initialise", "build", "math", "OrderedDict",
         "PICK_OR_MIX", "AVG_ONLY", "MAX_ONLY", "MEAN_CONTEXT", "L1_CONTEXT", "WRAPPER_PREFIXES", "INIT", "INIT_SCHEME", "INIT_SEED",
         "STATE_DICT", "INPUT_SHAPE", "OUTPUT_SHAPE", "NETWORK",
@@ -185,6 +185,17 @@ class LayerNorm2d(nn.Module):
         return F.layer_norm(x.permute(0, 2, 3, 1), (self.channels,), self.weight, self.bias, self.eps).permute(0, 3, 1, 2)
 
 
+class Permute(nn.Module):
+    """The input's axes in the given order (torchvision's ops.misc.Permute), as src/PiXGen/Layers/Permute.cs."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = list(dims)
+
+    def forward(self, x):
+        return torch.permute(x, self.dims)
+
+
 def stochastic_depth(x, p, mode, training):
     """torchvision's stochastic depth: identity in eval; in training each sample ("row") or the whole batch ("batch")
     is dropped with probability p and the rest scaled by 1/(1-p)."""
@@ -306,6 +317,8 @@ def init_tensor(tensor, rule, weight, generator):
         draw.normal_(0, 0.01, generator=generator)
     elif rule == "truncated_normal001":
         draw.normal_(0, 0.01, generator=generator).clamp_(-2.0, 2.0)
+    elif rule == "truncated_normal002":
+        draw.normal_(0, 0.02, generator=generator).clamp_(-2.0, 2.0)
     elif rule == "uniform_inverse_sqrt_out":
         draw.uniform_(-1 / math.sqrt(weight.shape[0]), 1 / math.sqrt(weight.shape[0]), generator=generator)
     else:

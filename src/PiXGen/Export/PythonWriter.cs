@@ -116,6 +116,8 @@ internal sealed class PythonWriter
         foreach (var e in stateDict) {
             int dot = e.Key.LastIndexOf('.');
             string path = dot < 0 ? "" : e.Key[..dot];
+            // a layer scale is itself the entry: its node's module is its key
+            if (tree.TryGetValue(e.Key, out var own) && own.Kind == Kind.Leaf && graph.Nodes[own.Node].Op == "LayerScale") continue;
             if (!tree.TryGetValue(path, out var t) || t.Kind != Kind.Leaf || t.Children.Count > 0)
                 throw new ArgumentException($"Graph '{graph.Network}': the state_dict entry '{e.Key}' belongs to module '{path}', which no graph node reads as a layer; the PyTorch export cannot place it.");
         }
@@ -297,7 +299,9 @@ internal sealed class PythonWriter
             if (unit is not null) {
                 string last = graph.Nodes[unit.Region[^1]].Output;
                 string input = unit.Kind == Kind.Leaf ? n.Inputs[0] : Entry(unit.Region)!;
-                string call = $"{Reference(block, unit)}({Var(input)})";
+                string call = unit.Kind == Kind.Leaf && n.Op == "LayerScale"
+                    ? $"{Var(input)} * {Reference(block, unit)}"          // a parameter, not a module
+                    : $"{Reference(block, unit)}({Var(input)})";
                 sb.Append($"        {Var(last, unit.Path)} = {call}\n");
                 k += unit.Region.Count;
                 continue;
@@ -368,6 +372,10 @@ internal sealed class PythonWriter
             }
         case "GroupNorm":
             return $"nn.GroupNorm({Int(n.GetInt("groups"))}, {Int(n.GetInt("channels"))}, eps={Real(n.GetDouble("eps", 1e-5))}{(n.GetBool("affine", true) ? "" : ", affine=False")})";
+        case "LayerNorm":
+            return $"nn.LayerNorm({Int(n.GetInt("channels"))}, eps={Real(n.GetDouble("eps", 1e-5))}{(n.GetBool("affine", true) ? "" : ", elementwise_affine=False")})";
+        case "LayerScale":   // a parameter of the enclosing block, applied in its forward (see Forward)
+            return $"nn.Parameter(torch.full(({Int(n.GetInt("channels"))}, 1, 1), {Real(n.GetDouble("value", 1e-6))}))";
         case "LayerNorm2d":
             return $"LayerNorm2d({Int(n.GetInt("channels"))}, eps={Real(n.GetDouble("eps", 1e-5))}{(n.GetBool("affine", true) ? "" : ", affine=False")})";
         case "Linear":

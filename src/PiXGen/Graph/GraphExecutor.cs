@@ -141,6 +141,10 @@ public sealed class GraphExecutor
                 using var normed = F.layer_norm(nhwc, new[] { x.shape[1] }, Affine(n, Opt, "weight"), Affine(n, Opt, "bias"), n.GetDouble("eps", 1e-5));
                 return normed.permute(0, 3, 1, 2).contiguous();
             }
+        case "LayerNorm":   // over the last axis (a channels-last map's channels, a vector's features)
+            return F.layer_norm(x, new[] { n.GetInt("channels") }, Affine(n, Opt, "weight"), Affine(n, Opt, "bias"), n.GetDouble("eps", 1e-5));
+        case "LayerScale":
+            return x * (weight(n.Module!) ?? throw new ArgumentException($"'{n.Module}' is missing from the weights."));
         case "Identity":
         case "Dropout":
         case "StochasticDepth":

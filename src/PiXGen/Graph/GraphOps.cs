@@ -35,7 +35,7 @@ public static class GraphOps
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
-            "Conv2d", "ConvTranspose2d", "BatchNorm2d", "GroupNorm", "LayerNorm2d", "Linear",
+            "Conv2d", "ConvTranspose2d", "BatchNorm2d", "GroupNorm", "LayerNorm2d", "LayerNorm", "LayerScale", "Linear",
             "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten",
             "Add", "Mul", "Concat", "ChannelSlice", "ChannelShuffle", "Upsample", "PiX",
         }.Concat(Activations).Concat(EvalIdentities).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
@@ -73,8 +73,12 @@ public static class GraphOps
             yield return new(K("running_mean"), new[] { C("channels") }, false);
             yield return new(K("running_var"), new[] { C("channels") }, false);
             break;
+        case "LayerScale":   // a parameter of its owner: the node's module is its key
+            yield return new(m, new[] { C("channels"), 1, 1 }, false);
+            break;
         case "GroupNorm":
         case "LayerNorm2d":
+        case "LayerNorm":
             if (node.GetBool("affine", true)) {
                 yield return new(K("weight"), new[] { C("channels") }, false);
                 yield return new(K("bias"), new[] { C("channels") }, false);

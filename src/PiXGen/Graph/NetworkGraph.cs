@@ -19,8 +19,10 @@ namespace PiXGen.Graph;
 /// <item><c>Conv2d</c>: in, out, kernel, stride, padding, dilation (pairs), groups, bias.</item>
 /// <item><c>ConvTranspose2d</c>: the same plus output_padding (pair).</item>
 /// <item><c>BatchNorm2d</c>: channels, eps. <c>GroupNorm</c>: groups, channels, eps, affine. <c>LayerNorm2d</c>
-/// (over channels, per position): channels, eps, affine.</item>
-/// <item><c>Linear</c>: in, out, bias.</item>
+/// (over channels, per position): channels, eps, affine. <c>LayerNorm</c> (over the last axis): channels, eps, affine.</item>
+/// <item><c>Linear</c>: in, out, bias; over the last axis (a flattened vector, or a channels-last map after <c>Permute</c>).</item>
+/// <item><c>Permute</c> (dim0 … dim3: (0, 2, 3, 1) or (0, 3, 1, 2)); a channels-last value's shape is H, W, C.</item>
+/// <item><c>LayerScale</c>: channels, value (its initial value); the node's module is the C×1×1 parameter's own key.</item>
 /// <item>Activations (no attributes unless stated): <c>ReLU</c>, <c>ReLU6</c>, <c>SiLU</c>, <c>Sigmoid</c>, <c>Hardswish</c>,
 /// <c>Hardsigmoid</c>, <c>Tanh</c>, <c>GELU</c> (approximate: none|tanh), <c>LeakyReLU</c> (slope), and the activations of
 /// <c>PiXGen.Definitions.DefinedKind.All</c>: <c>ELU</c> (alpha), <c>Mish</c>; <c>PixelShuffle</c> (upscale_factor); <c>InstanceNorm2d</c> (eps).</item>

@@ -87,9 +87,26 @@ public sealed class NetworkGraphBuilder
     public string LayerNorm2d(string x, string module, double eps = 1e-6) =>
         Node(module, "LayerNorm2d", new[] { x }, module, shapes[x], ("channels", shapes[x][0]), ("eps", eps), ("affine", true));
 
-    /// <summary><c>Linear</c> on (N, features).</summary>
+    /// <summary><c>Linear</c> over the last axis: on (N, features), or on a channels-last (N, H, W, C) map.</summary>
     public string Linear(string x, string module, long outF, bool bias = true) =>
-        Node(module, "Linear", new[] { x }, module, new[] { outF }, ("in", shapes[x][0]), ("out", outF), ("bias", bias));
+        Node(module, "Linear", new[] { x }, module, shapes[x][..^1].Append(outF).ToArray(), ("in", shapes[x][^1]), ("out", outF), ("bias", bias));
+
+    /// <summary><c>LayerNorm</c> over the last axis (a vector's features, a channels-last map's channels).</summary>
+    public string LayerNorm(string x, string module, double eps = 1e-6) =>
+        Node(module, "LayerNorm", new[] { x }, module, shapes[x], ("channels", shapes[x][^1]), ("eps", eps), ("affine", true));
+
+    /// <summary><c>Permute</c> of a map: (0, 2, 3, 1) moves the channels last, (0, 3, 1, 2) back.</summary>
+    public string Permute(string x, string name, bool toChannelsLast)
+    {
+        var s = shapes[x];
+        long[] order = toChannelsLast ? new long[] { 0, 2, 3, 1 } : new long[] { 0, 3, 1, 2 };
+        return Node(name, "Permute", new[] { x }, null, toChannelsLast ? new[] { s[1], s[2], s[0] } : new[] { s[2], s[0], s[1] },
+            ("dim0", order[0]), ("dim1", order[1]), ("dim2", order[2]), ("dim3", order[3]));
+    }
+
+    /// <summary><c>LayerScale</c>: the map times the C×1×1 parameter whose key is <paramref name="parameter"/>.</summary>
+    public string LayerScale(string x, string parameter, double value = 1e-6) =>
+        Node(parameter + ".mul", "LayerScale", new[] { x }, parameter, shapes[x], ("channels", shapes[x][0]), ("value", value));
 
     /// <summary>An activation op (<c>ReLU</c>, <c>SiLU</c>, …) named <paramref name="name"/>.</summary>
     public string Act(string x, string name, string op, params (string, object)[] attrs) => Node(name, op, new[] { x }, null, shapes[x], attrs);

@@ -255,8 +255,14 @@ public static class OnnxExporter
                     return;
                 }
             case "Linear": {
-                    if (ShapeOf(x).Length != 1)
-                        throw Unsupported(n, $"applies Linear to a per-sample shape [{GraphOps.Join(ShapeOf(x))}]; the exporter writes Gemm and needs (N, features).");
+                    if (ShapeOf(x).Length != 1) {
+                        // Over the last axis of a channels-last map: x · Wᵀ (+ b), broadcast over N, H, W.
+                        var wt = Op("Transpose", Fresh(n.Output, "weight_t"), new[] { Weight(n.Module + ".weight") }, Ints("perm", 1, 0));
+                        var product = Op("MatMul", n.GetBool("bias") ? Fresh(n.Output, "matmul") : act, new[] { x, wt });
+                        if (n.GetBool("bias")) Op("Add", act, new[] { product, Weight(n.Module + ".bias") });
+                        FusedActivation(n, act);
+                        return;
+                    }
                     var inputs = new List<string> { x, Weight(n.Module + ".weight") };
                     if (n.GetBool("bias")) inputs.Add(Weight(n.Module + ".bias"));
                     Op("Gemm", act, inputs, Int("transB", 1));
@@ -286,6 +292,18 @@ public static class OnnxExporter
                     Op("Transpose", n.Output, new[] { normed }, Ints("perm", 0, 3, 1, 2));
                     return;
                 }
+            case "LayerNorm": {   // over the last axis
+                    long c = n.GetInt("channels");
+                    string m = n.Module!;
+                    bool affine = n.GetBool("affine", true);
+                    Op("LayerNormalization", n.Output,
+                       new[] { x, affine ? Weight(m + ".weight") : Filled(m + "/ones", c, 1), affine ? Weight(m + ".bias") : Filled(m + "/zeros", c, 0) },
+                       Int("axis", -1), Real("epsilon", n.GetDouble("eps", 1e-5)));
+                    return;
+                }
+            case "LayerScale":   // the C×1×1 parameter broadcasts over N, H, W
+                Op("Mul", n.Output, new[] { x, Weight(n.Module!) });
+                return;
             case "Identity":
             case "Dropout":
             case "StochasticDepth":

@@ -210,6 +210,10 @@ MODELS = {
     "regnet_y_8gf": _tv("regnet_y_8gf"),
     "regnet_y_16gf": _tv("regnet_y_16gf"),
     "regnet_y_32gf": _tv("regnet_y_32gf"),
+    "convnext_tiny": _tv("convnext_tiny"),
+    "convnext_small": _tv("convnext_small"),
+    "convnext_base": _tv("convnext_base"),
+    "convnext_large": _tv("convnext_large"),
     "pix_resnet50_cs": PiXResNet,
 }
 

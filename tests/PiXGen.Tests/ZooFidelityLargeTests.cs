@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using Xunit.Abstractions;
 
 namespace PiXGen.Tests;
@@ -8,12 +10,12 @@ namespace PiXGen.Tests;
 /// </summary>
 public class ZooFidelityLargeTests(ITestOutputHelper log)
 {
-    [Fact]
+    public static IEnumerable<object[]> SecondHalf() => ZooFidelityTests.LargestSecond.Select(n => new object[] { n });
+
+    /// <summary>One case per network, so that one can be run alone (<c>--filter "DisplayName~convnext_small"</c>).</summary>
+    [Theory]
     [Trait("Category", "Slow")]
-    public void Logits_of_the_second_half_of_the_largest_networks_match_pytorch()
-    {
-        var checks = new ZooFidelityTests(log);
-        foreach (var name in ZooFidelityTests.LargestSecond)
-            checks.AssertLogitsMatch(name, ZooFidelityTests.ReferenceOf(name));
-    }
+    [MemberData(nameof(SecondHalf))]
+    public void Logits_of_the_second_half_of_the_largest_networks_match_pytorch(string name)
+        => new ZooFidelityTests(log).AssertLogitsMatch(name, ZooFidelityTests.ReferenceOf(name));
 }

@@ -70,6 +70,28 @@ public class ChannelsLastTests
         Assert.Equal(16 * 8 * 3 * 16 + 2 * blockMacs + 8 * 5, (long)type.GetField("Macs")!.GetValue(null)!);
     }
 
+    [Fact]
+    public void A_block_with_a_layer_scale_cannot_be_inlined()
+    {
+        var source = Sources.Src("""
+            [Block]
+            public partial class Scaled
+            {
+                [Conv2d("in", Kernel = 1)] readonly Conv2d conv;
+                [LayerScale(0.5)] readonly Parameter layer_scale;
+            }
+
+            [Network(Input = "3x8x8")]
+            public partial class InlinesScaled
+            {
+                [Conv2d(4, Kernel = 1)] [Use(typeof(Scaled), Inline = true)] readonly Sequential body;
+            }
+            """);
+        var d = Assert.Single(GeneratorHarness.Run(source).GeneratorDiagnostics, d => d.Id == "PIX0106");
+        Assert.Contains("layer_scale", d.GetMessage());
+        Assert.True(d.Location.IsInSource);
+    }
+
     [Theory]
     // LayerNorm over the last axis of a C×H×W map would normalise its width: refused, naming the two fixes.
     [InlineData("readonly Conv2d stem;", "readonly Conv2d stem;\n    [LayerNorm] readonly LayerNorm early;", "PIX0105", "LayerNorm2d")]

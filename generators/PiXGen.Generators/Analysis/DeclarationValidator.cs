@@ -241,6 +241,7 @@ public static class DeclarationValidator
             : block.Members.FirstOrDefault(b => b.Items.Count != 1 || b.Items[0].Kind == LayerKind.Use || b.IsShortcut || b.Branch is not null || b.PiX is not null
                 || b.FieldType == SequentialType) is { } member ? $"has member '{member.Name}', which is not a single layer on the main path"
             : block.Members.FirstOrDefault(b => b.Items[0].Kind is LayerKind.Flatten or LayerKind.Linear) is { } flat ? $"has member '{flat.Name}' (Flatten and Linear are not inlined)"
+            : block.Members.FirstOrDefault(b => b.Items[0].Kind == LayerKind.LayerScale) is { } scale ? $"has member '{scale.Name}' (a [LayerScale] parameter is no child of a Sequential)"
             : null;
         if (why is not null) Problem($"{block.Name} {why}; only a plain chain of single layers can be inlined");
     }

@@ -157,6 +157,17 @@ class LayerNorm2d(nn.Module):
         return F.layer_norm(x.permute(0, 2, 3, 1), (self.channels,), self.weight, self.bias, self.eps).permute(0, 3, 1, 2)
 
 
+class Permute(nn.Module):
+    """The input's axes in the given order (torchvision's ops.misc.Permute), as src/PiXGen/Layers/Permute.cs."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = list(dims)
+
+    def forward(self, x):
+        return torch.permute(x, self.dims)
+
+
 def stochastic_depth(x, p, mode, training):
     """torchvision's stochastic depth: identity in eval; in training each sample ("row") or the whole batch ("batch")
     is dropped with probability p and the rest scaled by 1/(1-p)."""
@@ -278,6 +289,8 @@ def init_tensor(tensor, rule, weight, generator):
         draw.normal_(0, 0.01, generator=generator)
     elif rule == "truncated_normal001":
         draw.normal_(0, 0.01, generator=generator).clamp_(-2.0, 2.0)
+    elif rule == "truncated_normal002":
+        draw.normal_(0, 0.02, generator=generator).clamp_(-2.0, 2.0)
     elif rule == "uniform_inverse_sqrt_out":
         draw.uniform_(-1 / math.sqrt(weight.shape[0]), 1 / math.sqrt(weight.shape[0]), generator=generator)
     else:

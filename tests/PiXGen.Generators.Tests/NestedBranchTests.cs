@@ -163,4 +163,59 @@ public class NestedBranchTests
         run.AssertCompilesWithoutErrors();
         Snapshot.VerifyDiagnostics(diagnostics);
     }
+    /// <summary>
+    /// [SubstitutePiX] reaches [Branch] members, nested ones and those inside blocks used on a branch: the squeezing
+    /// 1×1 convolutions become PiX with their BatchNorm and ReLU (from a Use'd block, or the following items of a
+    /// Sequential on the branch), the specialised declarations pass translation validation (no PIX9999), and the twin
+    /// compiles and agrees with its compile-time shapes, parameters and costs.
+    /// </summary>
+    [Fact]
+    public void Substitution_ReachesNestedBranchMembers_AndTheTwinIsConsistent()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Block]
+            public partial class Cbr
+            {
+                [Arg] readonly int oup;
+                [Conv2d("oup", Kernel = 1, Bias = false)] readonly Conv2d conv;
+                [BatchNorm2d] readonly BatchNorm2d bn;
+                [ReLU] readonly ReLU relu;
+            }
+
+            [Block]
+            public partial class Mixed
+            {
+                [Branch("b1")] [Use(typeof(Cbr), "oup: 4")] readonly Cbr one;                   // 16 → 4
+                [Branch("b3")] [Use(typeof(Cbr), "oup: 8")] readonly Cbr reduce;                // 16 → 8
+                [Branch("b3/a")] [Use(typeof(Cbr), "oup: 4")] readonly Cbr a;                   // 8 → 4, nested
+                [Branch("b3/b")] [Conv2d(6, Kernel = 3, Padding = 1)] readonly Conv2d b;        // not 1×1
+                [Branch("pool")] [MaxPool2d(3, Stride = 1, Padding = 1)] readonly MaxPool2d pool;
+                [Branch("pool")] [Conv2d(2, Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU] readonly Sequential proj;   // 16 → 2
+            }                                                                                    // 4 + (4 + 6) + 2 = 16
+
+            [Network(Input = "16x8x8")]
+            public partial class MixedNet
+            {
+                [Use(typeof(Mixed), Count = 2)] readonly Sequential stage;
+                [AdaptiveAvgPool2d(1)] [Flatten] [Linear(3)] readonly Sequential head;
+            }
+
+            [Network(Like = typeof(MixedNet)), SubstitutePiX] public partial class MixedNetPiX { }
+            """));
+        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id is "PIX9999" or "PIX0301");
+        run.AssertCompilesCleanly();
+        var summary = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0300");
+        Assert.Equal("MixedNetPiX: PiX replaced 8 convolution(s): " + string.Join(", ", new[] { 0, 1 }.SelectMany(i => new[]
+            { $"stage.{i}.one.conv (ζ=4)", $"stage.{i}.reduce.conv (ζ=2)", $"stage.{i}.a.conv (ζ=2)", $"stage.{i}.proj.0 (ζ=8)" })),
+            summary.GetMessage());
+        Snapshot.VerifyGenerated(run, f => f.HintName.StartsWith("Demo.MixedNetPiX", System.StringComparison.Ordinal)
+            && !f.HintName.EndsWith(".Costs.g.cs", System.StringComparison.Ordinal));
+        var asm = RuntimeCheck.Load(run);
+        using var dense = RuntimeCheck.Check(asm, "Demo.MixedNet", 6, 5);
+        using var twin = RuntimeCheck.Check(asm, "Demo.MixedNetPiX", 6, 5);
+        // Every key stays but the removed BatchNorms' (after the replaced convolutions, on their own branches).
+        var removed = new[] { "a.bn.", "one.bn.", "proj.1.", "reduce.bn." };
+        var kept = dense.state_dict().Keys.Where(k => !removed.Any(r => k.Contains(r))).OrderBy(k => k, System.StringComparer.Ordinal);
+        Assert.Equal(kept, twin.state_dict().Keys.OrderBy(k => k, System.StringComparer.Ordinal));
+    }
 }

@@ -146,3 +146,11 @@ public partial class InceptionV3
     [Flatten] readonly Flatten flatten;
     [Linear("numClasses")] readonly Linear fc;
 }
+
+/// <summary>
+/// Inception-v3's PiX twin: network-wide substitution reaches the Inception modules' [Branch] members and replaces
+/// the 23 channel-squeezing 1×1 convolutions (Mixed_5b's 192→64, 192→48, 192→64 and 192→32 … Mixed_7b's 1280→320),
+/// each with its BatchNorm and ReLU; every other state_dict key of inception_v3 stays.
+/// </summary>
+[Network(Name = "inception_v3_pix", Like = typeof(InceptionV3)), SubstitutePiX]
+public partial class InceptionV3PiX { }

@@ -270,22 +270,37 @@ public static class DeclarationValidator
                 "AlignCorners applies to Mode = \"bilinear\" only"));
     }
 
-    /// <summary>[Branch] groups: two or more branches, one merge and split setting, branches not interrupted.</summary>
+    /// <summary>
+    /// [Branch] groups, nested ones too: two or more branches, one merge and split setting, branches not interrupted,
+    /// no empty level in a nested branch name.
+    /// </summary>
     private static void CheckBranches(ClassDecl cls, List<DiagnosticInfo> diagnostics)
     {
         void Report(LayerMember m, string problem)
             => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBranches, m.Branch!.Location ?? m.Location, $"{cls.Name}.{m.Name}", problem));
+        bool emptyLevel = false; // the groups of such names would only repeat the cause
         foreach (var m in cls.Members.Where(m => m.Branch is not null))
         {
             if (m.IsShortcut || (m.AfterAdd && cls.HasResidual))
                 Report(m, "a [Branch] member is on the main path: not a [Shortcut], not AfterAdd");
             if (m.Branch!.Name.Trim().Length == 0) Report(m, "give the branch a name: [Branch(\"name\")]");
+            else if (PathStep.Segments(m).Any(s => s.Trim().Length == 0))
+            {
+                emptyLevel = true;
+                Report(m, $"the branch name \"{m.Branch.Name}\" has an empty level; a branch nested in branch \"outer\" is named \"outer{PathStep.Separator}inner\"");
+            }
             if (m.Branch.Merge is not ("concat" or "add"))
                 Report(m, $"Merge must be \"concat\" or \"add\", got \"{m.Branch.Merge}\"");
         }
+        if (!emptyLevel) CheckGroups(PathStep.Of(cls.Members.Where(m => !(m.IsShortcut || (m.AfterAdd && cls.HasResidual)))), Report);
+    }
+
+    /// <summary>The groups among <paramref name="steps"/> (a main path or one branch), then the groups nested in their branches.</summary>
+    private static void CheckGroups(IEnumerable<PathStep> steps, System.Action<LayerMember, string> report)
+    {
         var ended = new Dictionary<string, string>(); // branch name → the member that ended its group
         List<string>? open = null;
-        foreach (var step in PathStep.Of(cls.Members.Where(m => !(m.IsShortcut || (m.AfterAdd && cls.HasResidual)))))
+        foreach (var step in steps)
         {
             if (!step.IsGroup)
             {
@@ -295,14 +310,17 @@ public static class DeclarationValidator
             }
             var first = step.Branches![0].Members[0];
             if (step.Branches.Count < 2)
-                Report(first, $"branch '{step.Branches[0].Name}' is the only branch of its group; declare two or more (or remove [Branch] to apply the members in sequence)");
-            foreach (var m in step.AllMembers.Skip(1))
-                if (m.Branch!.Merge != first.Branch!.Merge || m.Branch.Split != first.Branch.Split)
-                    Report(m, $"every member of a group has the same Merge and Split; '{first.Name}' has Merge = \"{first.Branch.Merge}\", Split = {(first.Branch.Split ? "true" : "false")}");
+                report(first, $"branch '{step.Branches[0].Name}' is the only branch of its group; declare two or more (or remove [Branch] to apply the members in sequence)");
+            // Merge and Split are set by the members naming this group's branches ("b3"); "b3/a" sets its own group's.
+            var defining = step.Defining.ToList();
+            foreach (var m in defining.Skip(1))
+                if (m.Branch!.Merge != defining[0].Branch!.Merge || m.Branch.Split != defining[0].Branch!.Split)
+                    report(m, $"every member of a group has the same Merge and Split; '{defining[0].Name}' has Merge = \"{defining[0].Branch!.Merge}\", Split = {(defining[0].Branch!.Split ? "true" : "false")}");
             foreach (var b in step.Branches)
                 if (ended.TryGetValue(b.Name, out var by))
-                    Report(b.Members[0], $"branch '{b.Name}' continues after its group ended at member '{by}'; keep a group's members together");
+                    report(b.Members[0], $"branch '{b.Name}' continues after its group ended at member '{by}'; keep a group's members together");
             open = step.Branches.Select(b => b.Name).ToList();
+            foreach (var b in step.Branches) CheckGroups(b.Steps, report);
         }
     }
 

@@ -352,9 +352,10 @@ public sealed class ShapeInference
     /// <summary>A parallel group of [Branch] members: every branch from the group's input (or its chunk), merged.</summary>
     private LayerNode InstantiateGroup(ClassDecl cls, PathStep step, Dictionary<string, object> env, Shape input, string prefix, List<string> stack)
     {
-        var first = step.Branches![0].Members[0].Branch!;
-        var where = $"{Where(prefix.TrimEnd('.'))} ({cls.Name}, branches {string.Join(", ", step.Branches.Select(b => $"'{b.Name}'"))})";
-        int n = step.Branches.Count;
+        var all = step.Branches!;
+        var first = (step.Defining.FirstOrDefault() ?? all[0].Members[0]).Branch!;
+        var where = $"{Where(prefix.TrimEnd('.'))} ({cls.Name}, branches {string.Join(", ", all.Select(b => $"'{b.Name}'"))})";
+        int n = all.Count;
         var branchInput = input;
         if (step.Split)
         {
@@ -364,13 +365,15 @@ public sealed class ShapeInference
             branchInput = Shape.Map(input.C / n, input.H, input.W);
         }
         var branches = new List<LayerNode>();
-        foreach (var b in step.Branches)
+        foreach (var b in all)
         {
             var shape = branchInput;
             var children = new List<LayerNode>();
-            foreach (var m in b.Members)
+            foreach (var s in b.Steps)
             {
-                foreach (var node in InstantiateMember(cls, m, env, shape, prefix, stack, NodeRole.Main)) { children.Add(node); shape = node.Out; }
+                var made = s.IsGroup ? new List<LayerNode> { InstantiateGroup(cls, s, env, shape, prefix, stack) }
+                    : InstantiateMember(cls, s.Member!, env, shape, prefix, stack, NodeRole.Main);
+                foreach (var node in made) { children.Add(node); shape = node.Out; }
             }
             branches.Add(new LayerNode(NodeKind.Sequential, null, b.Name, prefix + b.Name, "Branch", branchInput, shape, EquatableArray<Setting>.Empty,
                 children.Sum(c => c.Parameters), NodeRole.Main, false, children.ToEquatableArray()));
@@ -379,7 +382,7 @@ public sealed class ShapeInference
         for (int i = 1; i < n; i++)
         {
             var o = branches[i].Out;
-            var location = step.Branches[i].Members[0].Branch!.Location;
+            var location = all[i].Members[0].Branch!.Location;
             string Side(int k) => $"branch '{branches[k].Name}' ({branches[k].Out})";
             if (step.Merge == "add" && o != out0)
                 Fail(DiagnosticDescriptors.ConcatMismatch, location, where, "add", Side(0), Side(i), "added branches need the same shape");

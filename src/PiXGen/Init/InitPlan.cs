@@ -38,6 +38,9 @@ public static class InitSchemes
     /// <summary>torchvision's GoogLeNet: convolutions and Linear truncated N(0, 0.01) on [−2, 2], BatchNorm 1/0.</summary>
     public const string TorchvisionGoogLeNet = "torchvision-googlenet";
 
+    /// <summary>torchvision's Inception-v3: convolutions and Linear truncated N(0, 0.1) on [−2, 2], BatchNorm 1/0.</summary>
+    public const string TorchvisionInception = "torchvision-inception";
+
     /// <summary>The official PiX code: every convolution (and PiX's φ) Xavier-uniform with zero bias, BatchNorm 1/0,
     /// Linear at PyTorch's default.</summary>
     public const string Xavier = "xavier";

@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 namespace PiXGen.PyTorch.Tests;
 
 /// <summary>
-/// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d) in one
+/// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm) in one
 /// network, so the PyTorch backend's parity test covers them beside the zoo (<see cref="ParityTests"/>).
 /// </summary>
 [Network(Input = "3x16x16", Name = "defined_kinds")]
@@ -16,6 +16,8 @@ public partial class DefinedKindsNet
     [InstanceNorm2d(Eps = 0.001)] readonly InstanceNorm2d norm;
     [Conv2d(8, Kernel = 3, Stride = 2, Padding = 1)] readonly Conv2d conv2;
     [Mish] readonly Mish mish;
+    [ChannelShuffle(2)] readonly ChannelShuffle channels;
+    [GroupNorm(4, Eps = 0.001)] readonly GroupNorm gn;
     [Conv2d(8, Kernel = 1)] [ReLU] [Conv2d(8, Kernel = 1)] [ReLU6] [Conv2d(8, Kernel = 1)] [SiLU] [Conv2d(8, Kernel = 1)] [Sigmoid]
     [Conv2d(8, Kernel = 1)] [Hardswish] [Conv2d(8, Kernel = 1)] [Hardsigmoid] [Conv2d(8, Kernel = 1)] [Tanh]
     readonly Sequential acts;

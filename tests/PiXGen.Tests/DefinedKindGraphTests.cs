@@ -8,13 +8,15 @@ namespace PiXGen.Tests;
 
 /// <summary>
 /// The activations without settings (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh), ELU, Mish,
-/// PixelShuffle and InstanceNorm2d, defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
+/// PixelShuffle, InstanceNorm2d, ChannelShuffle and GroupNorm, defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
 /// dataflow graph: the executor, fusion (activations fold into the convolution before them; the shuffle stays) and ONNX
-/// export (Elu; x·Tanh(Softplus(x)); DepthToSpace CRD; instance statistics by ReduceMean) run by ONNX Runtime, each against the TorchSharp modules.
+/// export (Elu; x·Tanh(Softplus(x)); DepthToSpace CRD; instance and group statistics by ReduceMean; the shuffle as Reshape,
+/// Transpose, Reshape) run by ONNX Runtime, each against the TorchSharp modules.
 /// </summary>
 public class DefinedKindGraphTests
 {
-    /// <summary>"activations": conv → ELU(α 0.5) → conv → Mish → conv → ELU; "shuffle": conv 3→12 → ReLU → PixelShuffle(2) → InstanceNorm2d(eps 1e-3) → conv 3→4.</summary>
+    /// <summary>"activations": conv → ELU(α 0.5) → conv → Mish → conv → ELU; "shuffle": conv 3→12 → ReLU → PixelShuffle(2) → InstanceNorm2d(eps 1e-3) → conv 3→4 →
+    /// ChannelShuffle(2) → GroupNorm(2 groups, eps 1e-3, random weight and bias).</summary>
     private static (nn.Module<Tensor, Tensor> module, NetworkGraph graph) Net(string name)
     {
         if (name == "simple")
@@ -50,7 +52,11 @@ public class DefinedKindGraphTests
         }
         var shuffleNet = nn.Sequential(
             ("conv1", nn.Conv2d(3, 12, 3, padding: 1)), ("relu", nn.ReLU()),
-            ("shuffle", nn.PixelShuffle(2)), ("norm", nn.InstanceNorm2d(3, 1e-3)), ("conv2", nn.Conv2d(3, 4, 1)));
+            ("shuffle", nn.PixelShuffle(2)), ("norm", nn.InstanceNorm2d(3, 1e-3)), ("conv2", nn.Conv2d(3, 4, 1)),
+            ("channels", nn.ChannelShuffle(2)), ("gn", nn.GroupNorm(2, 4, 1e-3)));
+        using (torch.no_grad())
+            foreach (var (key, p) in shuffleNet.named_parameters().Where(p => p.name.StartsWith("gn.")))
+                p.uniform_(key.EndsWith("weight") ? 0.5 : -0.5, 1.5);
         var b = new NetworkGraphBuilder("ShuffleNet", 3, 5, 6);
         var head = b.Build(b.Act(b.Conv(NetworkGraph.InputName, "conv1", 12, 3, p: 1, bias: true), "relu", "ReLU"));
         GraphAttribute A(string attribute, string value) => new(attribute, value);
@@ -63,8 +69,11 @@ public class DefinedKindGraphTests
                 A("in", "3"), A("out", "4"), A("kernel", "1,1"), A("stride", "1,1"), A("padding", "0,0"), A("dilation", "1,1"),
                 A("groups", "1"), A("bias", "true"),
             }, new long[] { 4, 10, 12 }),
+            new GraphNode("channels", "ChannelShuffle", new[] { "conv2" }, null, new[] { A("groups", "2") }, new long[] { 4, 10, 12 }),
+            new GraphNode("gn", "GroupNorm", new[] { "channels" }, "gn", new[] { A("groups", "2"), A("channels", "4"), A("eps", "0.001"), A("affine", "true") },
+                new long[] { 4, 10, 12 }),
         }).ToArray();
-        return (shuffleNet, new NetworkGraph("ShuffleNet", head.InputShape.ToArray(), nodes, "conv2"));
+        return (shuffleNet, new NetworkGraph("ShuffleNet", head.InputShape.ToArray(), nodes, "gn"));
     }
 
     [Fact]
@@ -104,6 +113,8 @@ public class DefinedKindGraphTests
         Assert.DoesNotContain(result.Graph.Nodes, n => GraphOps.Activations.Contains(n.Op));
         Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "PixelShuffle"));
         Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "InstanceNorm2d"));
+        Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "ChannelShuffle"));
+        Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "GroupNorm"));
         using var input = GraphTestNets.Input(graph, 2);
         using var expected = module.call(input);
         using var actual = GraphExecutor.Run(result.Graph, result.Weights, input);

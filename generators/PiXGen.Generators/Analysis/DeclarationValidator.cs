@@ -239,11 +239,12 @@ public static class DeclarationValidator
 
     /// <summary>
     /// The real-valued settings that also take an expression over the arguments: the normalisations' Eps, BatchNorm's
-    /// Momentum, and the drop probability of Dropout and StochasticDepth.
+    /// Momentum, the drop probability of Dropout and StochasticDepth, and every real setting of a defined kind.
     /// </summary>
     private static bool IsRealSetting(LayerItem item, string setting) => setting switch
     {
-        "Eps" => item.Kind is LayerKind.BatchNorm2d or LayerKind.GroupNorm or LayerKind.LayerNorm2d,
+        _ when item.Kind == LayerKind.Defined => DefinedKind.All[item.AttributeName].Settings.Any(s => s.Name == setting && s.Real),
+        "Eps" => item.Kind is LayerKind.BatchNorm2d or LayerKind.LayerNorm2d,
         "Momentum" => item.Kind is LayerKind.BatchNorm2d,
         "P" => item.Kind is LayerKind.Dropout or LayerKind.StochasticDepth,
         _ => false,

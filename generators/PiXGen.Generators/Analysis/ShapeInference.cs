@@ -670,38 +670,33 @@ public sealed class ShapeInference
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
+                if (kind.NeedsMap) NeedMap();
                 var values = kind.Values((s, fallback) =>
                 {
+                    if (s.FromInput)
+                    {
+                        settings.Add(new Setting(s.Name, x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                        return x.C;
+                    }
+                    if (s.Flag) return Flag(s.Name, fallback != 0) ? 1 : 0;
                     if (s.Integer) return Int(s.Name, s.Default is { } d ? (long)d : null);
                     double v = Real(s.Name, fallback);
                     Require(!double.IsNaN(v) && !double.IsInfinity(v), $"{s.Name} must be a finite number, got {item.Get(s.Name)}");
                     return v;
                 });
                 if (kind.Check(x, values) is { } problem) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, problem);
+                for (int i = 0; i < values.Count; i++)
+                    if (kind.Settings[i].DividesChannels && x.C % (long)values[i] != 0)
+                        Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, (long)values[i], $"the {x.C} input channels ({x})");
                 break;
             }
-            case LayerKind.GroupNorm:
             case LayerKind.LayerNorm2d:
             {
                 NeedMap();
-                if (item.Kind == LayerKind.GroupNorm)
-                {
-                    long g = Int("Groups", null);
-                    Require(g > 0, $"Groups must be positive, got {g}");
-                    if (x.C % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"the {x.C} input channels ({x})");
-                }
                 double eps = Real("Eps", 1e-5);
                 Require(eps > 0 && !double.IsInfinity(eps), $"Eps must be a positive finite number, got {eps.ToString("R", CultureInfo.InvariantCulture)}");
                 Flag("Affine", true);
                 settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                break;
-            }
-            case LayerKind.ChannelShuffle:
-            {
-                NeedMap();
-                long g = Int("Groups", null);
-                Require(g > 0, $"Groups must be positive, got {g}");
-                if (x.C % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"the {x.C} input channels ({x})");
                 break;
             }
             case LayerKind.Upsample:

@@ -30,10 +30,9 @@ public static class DeclarationParser
         ["LinearAttribute"] = LayerKind.Linear, ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
         ["GELUAttribute"] = LayerKind.GELU, ["LeakyReLUAttribute"] = LayerKind.LeakyReLU,
-        ["GroupNormAttribute"] = LayerKind.GroupNorm, ["LayerNorm2dAttribute"] = LayerKind.LayerNorm2d,
+        ["LayerNorm2dAttribute"] = LayerKind.LayerNorm2d,
         ["UpsampleAttribute"] = LayerKind.Upsample, ["ConvTranspose2dAttribute"] = LayerKind.ConvTranspose2d,
         ["AdaptiveMaxPool2dAttribute"] = LayerKind.AdaptiveMaxPool2d, ["StochasticDepthAttribute"] = LayerKind.StochasticDepth,
-        ["ChannelShuffleAttribute"] = LayerKind.ChannelShuffle,
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, ClassKind kind, CancellationToken ct)

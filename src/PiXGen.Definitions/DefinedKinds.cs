@@ -29,11 +29,14 @@ public sealed record KindSetting(string Name, string GraphName, bool Integer, do
     /// <summary>Not written by the user: the input channel count, recorded under <see cref="Name"/> and carried to the graph.</summary>
     public bool FromInput { get; init; }
 
+    /// <summary>A word from this list (the first is PyTorch's default, index 0 among the values; Words.cs holds the lists).</summary>
+    public string[]? Words { get; init; }
+
     /// <summary>A real number: a literal, or an expression over the block's arguments (<c>Eps = "eps"</c>).</summary>
-    public bool Real => !Integer && !Flag && !FromInput;
+    public bool Real => !Integer && !Flag && !FromInput && Words is null;
 
     /// <summary>The default as the generator records it and the graph carries it ("1E-05", "true"); null when required.</summary>
-    public string? DefaultText => Default is not { } d ? null : Flag ? (d != 0 ? "true" : "false")
+    public string? DefaultText => Default is not { } d ? null : Flag ? (d != 0 ? "true" : "false") : Words is { } words ? words[(int)d]
         : d.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The value of a recorded setting or graph attribute (<paramref name="text"/>; null: the default, or 0 when required).</summary>
@@ -41,6 +44,7 @@ public sealed record KindSetting(string Name, string GraphName, bool Integer, do
     {
         if (text is null) return Default ?? 0;
         if (Flag) return text == "true" ? 1 : 0;
+        if (Words is { } words) return Math.Max(0, Array.IndexOf(words, text));
         return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : Default ?? 0;
     }
 }
@@ -151,6 +155,8 @@ public abstract class DefinedKind
         ["InstanceNorm2d"] = new InstanceNorm2d(),
         ["ChannelShuffle"] = new ChannelShuffle(),
         ["GroupNorm"] = new GroupNorm(),
+        ["LeakyReLU"] = new LeakyReLU(),
+        ["GELU"] = new Gelu(),
     };
 
     /// <summary>
@@ -422,6 +428,54 @@ public abstract class DefinedKind
         }
         public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
             => $"nn.GroupNorm({(long)values[0]}, {(long)values[1]}, eps={real(values[2])}{(values[3] != 0 ? "" : ", affine=False")})";
+#endif
+    }
+    /// <summary><c>nn.LeakyReLU(slope)</c>: x for x ≥ 0, slope·x otherwise.</summary>
+    private sealed class LeakyReLU : DefinedKind
+    {
+        public override string Name => "LeakyReLU";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("NegativeSlope", "slope", false, 0.01) };
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => $"global::TorchSharp.torch.nn.LeakyReLU({(values[0] == "0.01" ? "" : values[0])})";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.leaky_relu(x, values[0]);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("LeakyRelu", output, new[] { x }, ("alpha", values[0]));
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => $"nn.LeakyReLU({real(values[0])})";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"F.leaky_relu({x}, {real(values[0])})";
+#endif
+    }
+
+    /// <summary><c>nn.GELU(approximate)</c>: x·Φ(x), or with "tanh" 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).</summary>
+    private sealed class Gelu : DefinedKind
+    {
+        public override string Name => "GELU";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("Approximate", "approximate", false, 0) { Words = Words.GeluApproximations } };
+        private static bool UsesTanh(IReadOnlyList<double> values) => values[0] == 1;
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => values[0] == "tanh" ? "global::TorchSharp.torch.nn.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh)" : "global::TorchSharp.torch.nn.GELU()";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values)
+            => nn.functional.gelu(x, UsesTanh(values) ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+        {
+            string inner;
+            if (UsesTanh(values)) {
+                var x3 = onnx.Op("Mul", onnx.Fresh(output, "x3"), new[] { onnx.Op("Mul", onnx.Fresh(output, "x2"), new[] { x, x }), x });
+                var poly = onnx.Op("Add", onnx.Fresh(output, "poly"), new[] { x, onnx.Op("Mul", onnx.Fresh(output, "cubic"), new[] { x3, onnx.Scalar(0.044715f) }) });
+                inner = onnx.Op("Tanh", onnx.Fresh(output, "tanh"), new[] { onnx.Op("Mul", onnx.Fresh(output, "scaled"), new[] { poly, onnx.Scalar((float)Math.Sqrt(2 / Math.PI)) }) });
+            } else {
+                inner = onnx.Op("Erf", onnx.Fresh(output, "erf"), new[] { onnx.Op("Div", onnx.Fresh(output, "scaled"), new[] { x, onnx.Scalar((float)Math.Sqrt(2)) }) });
+            }
+            var onePlus = onnx.Op("Add", onnx.Fresh(output, "one_plus"), new[] { inner, onnx.Scalar(1f) });
+            var half = onnx.Op("Mul", onnx.Fresh(output, "half_x"), new[] { x, onnx.Scalar(0.5f) });
+            onnx.Op("Mul", output, new[] { half, onePlus });
+        }
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => UsesTanh(values) ? "nn.GELU(approximate=\"tanh\")" : "nn.GELU()";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => UsesTanh(values) ? $"F.gelu({x}, approximate=\"tanh\")" : $"F.gelu({x})";
 #endif
     }
 }

@@ -122,8 +122,6 @@ public static class CostModel
                 return new BatchNorm2dSpec();
             case LayerKind.LayerNorm2d:
                 return new NormSpec(n.Layer.ToString()!, n.Get("Affine") != "false");
-            case LayerKind.GELU: case LayerKind.LeakyReLU:
-                return new ActivationSpec(n.Layer.ToString()!);
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[n.Op];

@@ -586,7 +586,7 @@ public sealed class ShapeInference
         }
         string Word(string setting)
         {
-            var value = item.Get(setting) ?? DeclarationValidator.TextChoices[(item.Kind, setting)][0];
+            var value = item.Get(setting) ?? DeclarationValidator.Choices(item, setting)![0];
             settings.Add(new Setting(setting, value, SettingType.Text));
             return value;
         }
@@ -659,14 +659,6 @@ public sealed class ShapeInference
                 if (item.Kind == LayerKind.StochasticDepth) Word("Mode");
                 break;
             }
-            case LayerKind.GELU: case LayerKind.LeakyReLU:
-                if (item.Kind == LayerKind.GELU) Word("Approximate");
-                if (item.Kind == LayerKind.LeakyReLU)
-                {
-                    double slope = Real("NegativeSlope", 0.01);
-                    Require(!double.IsNaN(slope) && !double.IsInfinity(slope), $"NegativeSlope must be a finite number, got {item.Get("NegativeSlope")}");
-                }
-                break;
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
@@ -679,6 +671,7 @@ public sealed class ShapeInference
                         return x.C;
                     }
                     if (s.Flag) return Flag(s.Name, fallback != 0) ? 1 : 0;
+                    if (s.Words is { } words) return System.Array.IndexOf(words, Word(s.Name));
                     if (s.Integer) return Int(s.Name, s.Default is { } d ? (long)d : null);
                     double v = Real(s.Name, fallback);
                     Require(!double.IsNaN(v) && !double.IsInfinity(v), $"{s.Name} must be a finite number, got {item.Get(s.Name)}");

@@ -159,10 +159,6 @@ public static class GraphEmitter
                 var kind = DefinedKind.All[n.Op];
                 return Add(n.Op, kind.Settings.Select(s => A(s.GraphName, n.Get(s.Name) ?? s.DefaultText!)).ToList(), kind.Stateful ? n.Path : null);
             }
-            case LayerKind.GELU:
-                return Add("GELU", new[] { A("approximate", n.Get("Approximate") ?? "none") });
-            case LayerKind.LeakyReLU:
-                return Add("LeakyReLU", new[] { A("slope", n.Get("NegativeSlope") ?? "0.01") });
             case LayerKind.StochasticDepth:
                 return Add("StochasticDepth", new[] { A("p", n.Get("P") ?? "0.5"), A("mode", n.Get("Mode") ?? "row") });
             case LayerKind.Upsample:

@@ -642,17 +642,13 @@ public sealed class ModuleEmitter
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
-                var values = kind.Settings.Select(s => s.FromInput ? c : s.Integer ? S(s.Name)! : s.Flag ? item.Get(s.Name) ?? s.DefaultText!
+                var values = kind.Settings.Select(s => s.FromInput ? c : s.Integer ? S(s.Name)! : s.Flag || s.Words is not null ? item.Get(s.Name) ?? s.DefaultText!
                     : Real(s.Name) ?? Lit(s.DefaultText!)).ToList();
                 if (kind.KeepsShape) return (kind.Module(c, values), Same);
                 _spatialArea = null;
                 var outC = kind.OutChannels(Paren(c), values.Select(Paren).ToList());
                 return (kind.Module(c, values), outC is null ? Same : _ => outC);
             }
-            case LayerKind.GELU:
-                return (item.Get("Approximate") == "tanh" ? $"{NN}.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh)" : $"{NN}.GELU()", Same);
-            case LayerKind.LeakyReLU:
-                return ($"{NN}.LeakyReLU({(item.Get("NegativeSlope") is { } slope ? Lit(slope) : "")})", Same);
             case LayerKind.LayerNorm2d:
                 return ($"new global::PiXGen.Layers.LayerNorm2d({c}{Arg("eps", Real("Eps"), "1E-05")}" +
                         $"{Arg("affine", item.Get("Affine"), "true")})", Same);

@@ -27,13 +27,13 @@ public enum CostOp
     [Obsolete(CostOpNotes.DefinedNow)] ReLU, [Obsolete(CostOpNotes.DefinedNow)] ReLU6, [Obsolete(CostOpNotes.DefinedNow)] SiLU, [Obsolete(CostOpNotes.DefinedNow)] Sigmoid,
     [Obsolete(CostOpNotes.DefinedNow)] Hardswish,
     Identity, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation, PiX,
-    GELU, LeakyReLU, [Obsolete(CostOpNotes.DefinedNow)] Hardsigmoid, [Obsolete(CostOpNotes.DefinedNow)] Tanh,
+    [Obsolete(CostOpNotes.DefinedNow)] GELU, [Obsolete(CostOpNotes.DefinedNow)] LeakyReLU, [Obsolete(CostOpNotes.DefinedNow)] Hardsigmoid, [Obsolete(CostOpNotes.DefinedNow)] Tanh,
     [Obsolete(CostOpNotes.DefinedNow)] GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
     StochasticDepth, [Obsolete(CostOpNotes.DefinedNow)] ChannelShuffle,
 #pragma warning restore CS1591
     /// <summary>
     /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ReLU, ReLU6, SiLU, Sigmoid, Hardswish,
-    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm); its <see cref="CostNode.Spec"/> names it.
+    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU); its <see cref="CostNode.Spec"/> names it.
     /// </summary>
     Defined,
 }

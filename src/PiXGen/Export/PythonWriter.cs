@@ -48,7 +48,7 @@ internal sealed class PythonWriter
 
     private static readonly HashSet<string> StatelessModules = new(StringComparer.Ordinal)
     {
-        "GELU", "LeakyReLU", "Identity", "Dropout",
+        "Identity", "Dropout",
         "StochasticDepth", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten", "Upsample",
     };
 
@@ -381,10 +381,6 @@ internal sealed class PythonWriter
             }
         case "Identity":
             return $"nn.{n.Op}()";
-        case "GELU":
-            return n.Get("approximate") == "tanh" ? "nn.GELU(approximate=\"tanh\")" : "nn.GELU()";
-        case "LeakyReLU":
-            return $"nn.LeakyReLU({Real(n.GetDouble("slope", 0.01))})";
         case "Dropout":
             return $"nn.Dropout({Real(n.GetDouble("p", 0.5))})";
         case "StochasticDepth":
@@ -414,8 +410,6 @@ internal sealed class PythonWriter
         case "Concat": return $"torch.cat([{string.Join(", ", xs)}], 1)";
         case "ChannelSlice": return $"{x}[:, {Int(n.GetInt("start"))}:{Int(n.GetInt("start") + n.GetInt("count"))}]";
         case "Identity": return x;
-        case "GELU": return n.Get("approximate") == "tanh" ? $"F.gelu({x}, approximate=\"tanh\")" : $"F.gelu({x})";
-        case "LeakyReLU": return $"F.leaky_relu({x}, {Real(n.GetDouble("slope", 0.01))})";
         case "Dropout": return $"F.dropout({x}, {Real(n.GetDouble("p", 0.5))}, self.training)";
         case "StochasticDepth": return $"stochastic_depth({x}, {Real(n.GetDouble("p", 0.5))}, \"{n.Get("mode") ?? "row"}\", self.training)";
         case "MaxPool2d": return $"F.max_pool2d({x}, {PoolArgs(n)})";

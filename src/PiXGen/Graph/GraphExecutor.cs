@@ -193,8 +193,6 @@ public sealed class GraphExecutor
     /// <summary>The activation <paramref name="op"/>; its attributes are read from <paramref name="n"/> with
     /// <paramref name="prefix"/> ("" for an activation node, "activation_" for a fused one).</summary>
     internal static Tensor Activate(string op, Tensor x, GraphNode n, string prefix) => op switch {
-        "GELU" => F.gelu(x, n.Get(prefix + "approximate") == "tanh" ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none),
-        "LeakyReLU" => F.leaky_relu(x, n.GetDouble(prefix + "slope", 0.01)),
         _ when DefinedKind.All.TryGetValue(op, out var kind) => kind.Apply(x, GraphOps.Settings(kind, n, prefix)),
         _ => throw new ArgumentException($"unknown activation '{op}'."),
     };

@@ -21,10 +21,8 @@ namespace PiXGen.Graph;
 public static class GraphOps
 {
     /// <summary>Activation ops (no parameters; one input).</summary>
-    public static readonly IReadOnlySet<string> Activations = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "GELU", "LeakyReLU",
-    }.Concat(DefinedKind.All.Values.Where(k => k.IsActivation).Select(k => k.Name)).ToHashSet(StringComparer.Ordinal);
+    public static readonly IReadOnlySet<string> Activations =
+        DefinedKind.All.Values.Where(k => k.IsActivation).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Ops that are the identity in eval mode.</summary>
     public static readonly IReadOnlySet<string> EvalIdentities = new HashSet<string>(StringComparer.Ordinal)

@@ -380,22 +380,6 @@ public static class OnnxExporter
         private void Activation(string op, string x, string output, GraphNode n, string prefix)
         {
             switch (op) {
-            case "LeakyReLU": Op("LeakyRelu", output, new[] { x }, Real("alpha", n.GetDouble(prefix + "slope", 0.01))); break;
-            case "GELU": {
-                    // 0.5·x·(1 + erf(x/√2)), or with the tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-                    string inner;
-                    if (n.Get(prefix + "approximate") == "tanh") {
-                        var x3 = Op("Mul", Fresh(output, "x3"), new[] { Op("Mul", Fresh(output, "x2"), new[] { x, x }), x });
-                        var poly = Op("Add", Fresh(output, "poly"), new[] { x, Op("Mul", Fresh(output, "cubic"), new[] { x3, Scalar(0.044715f) }) });
-                        inner = Op("Tanh", Fresh(output, "tanh"), new[] { Op("Mul", Fresh(output, "scaled"), new[] { poly, Scalar((float)Math.Sqrt(2 / Math.PI)) }) });
-                    } else {
-                        inner = Op("Erf", Fresh(output, "erf"), new[] { Op("Div", Fresh(output, "scaled"), new[] { x, Scalar((float)Math.Sqrt(2)) }) });
-                    }
-                    var onePlus = Op("Add", Fresh(output, "one_plus"), new[] { inner, Scalar(1f) });
-                    var half = Op("Mul", Fresh(output, "half_x"), new[] { x, Scalar(0.5f) });
-                    Op("Mul", output, new[] { half, onePlus });
-                    break;
-                }
             default:
                 if (!DefinedKind.All.TryGetValue(op, out var kind)) throw Unsupported(n, $"uses the activation '{op}', which has no ONNX form here.");
                 current = n;

@@ -4,10 +4,15 @@ using TorchSharp.Modules;
 namespace PiXGen.PyTorch.Tests;
 
 /// <summary>
-/// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d) in one
+/// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU) in one
 /// network, so the PyTorch backend's parity test covers them beside the zoo (<see cref="ParityTests"/>).
 /// </summary>
+/// <remarks>
+/// [Init] because TorchSharp 0.107's <c>nn.GroupNorm</c> leaves its weight and bias uninitialised (PyTorch's are ones and
+/// zeros); every init scheme sets norm layers to γ = 1, β = 0.
+/// </remarks>
 [Network(Input = "3x16x16", Name = "defined_kinds")]
+[Init("torchsharp-default")]
 public partial class DefinedKindsNet
 {
     [Conv2d(16, Kernel = 3, Padding = 1)] readonly Conv2d conv1;
@@ -16,8 +21,11 @@ public partial class DefinedKindsNet
     [InstanceNorm2d(Eps = 0.001)] readonly InstanceNorm2d norm;
     [Conv2d(8, Kernel = 3, Stride = 2, Padding = 1)] readonly Conv2d conv2;
     [Mish] readonly Mish mish;
+    [ChannelShuffle(2)] readonly ChannelShuffle channels;
+    [GroupNorm(4, Eps = 0.001)] readonly GroupNorm gn;
     [Conv2d(8, Kernel = 1)] [ReLU] [Conv2d(8, Kernel = 1)] [ReLU6] [Conv2d(8, Kernel = 1)] [SiLU] [Conv2d(8, Kernel = 1)] [Sigmoid]
     [Conv2d(8, Kernel = 1)] [Hardswish] [Conv2d(8, Kernel = 1)] [Hardsigmoid] [Conv2d(8, Kernel = 1)] [Tanh]
+    [Conv2d(8, Kernel = 1)] [LeakyReLU(NegativeSlope = 0.2)] [Conv2d(8, Kernel = 1)] [GELU(Approximate = "tanh")] [Conv2d(8, Kernel = 1)] [GELU]
     readonly Sequential acts;
     [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d pool;
     [Flatten] readonly Flatten flatten;

@@ -32,12 +32,16 @@ public static class DeclarationValidator
         new Dictionary<(LayerKind, string), string[]>
         {
             // The lists are shared with the runtime's checks (src/PiXGen.Definitions/Words.cs).
-            [(LayerKind.GELU, "Approximate")] = Words.GeluApproximations,
             [(LayerKind.Upsample, "Mode")] = Words.UpsampleModes,
             [(LayerKind.StochasticDepth, "Mode")] = Words.StochasticDepthModes,
             [(LayerKind.SqueezeExcitation, "Activation")] = Words.SqueezeExcitationActivations,
             [(LayerKind.SqueezeExcitation, "ScaleActivation")] = Words.SqueezeExcitationScaleActivations,
         };
+
+    /// <summary>The words <paramref name="setting"/> of <paramref name="item"/> accepts (the first is the default), or null.</summary>
+    public static string[]? Choices(LayerItem item, string setting)
+        => item.Kind == LayerKind.Defined ? DefinedKind.All[item.AttributeName].Settings.FirstOrDefault(s => s.Name == setting)?.Words
+            : TextChoices.TryGetValue((item.Kind, setting), out var words) ? words : null;
 
     /// <summary>The settings that take a height×width pair ("1x7" or new[] { 1, 7 }) as well as one integer.</summary>
     public static readonly HashSet<(LayerKind Kind, string Setting)> PerAxis = new()
@@ -239,11 +243,12 @@ public static class DeclarationValidator
 
     /// <summary>
     /// The real-valued settings that also take an expression over the arguments: the normalisations' Eps, BatchNorm's
-    /// Momentum, and the drop probability of Dropout and StochasticDepth.
+    /// Momentum, the drop probability of Dropout and StochasticDepth, and every real setting of a defined kind.
     /// </summary>
     private static bool IsRealSetting(LayerItem item, string setting) => setting switch
     {
-        "Eps" => item.Kind is LayerKind.BatchNorm2d or LayerKind.GroupNorm or LayerKind.LayerNorm2d,
+        _ when item.Kind == LayerKind.Defined => DefinedKind.All[item.AttributeName].Settings.Any(s => s.Name == setting && s.Real),
+        "Eps" => item.Kind is LayerKind.BatchNorm2d or LayerKind.LayerNorm2d,
         "Momentum" => item.Kind is LayerKind.BatchNorm2d,
         "P" => item.Kind is LayerKind.Dropout or LayerKind.StochasticDepth,
         _ => false,
@@ -254,7 +259,7 @@ public static class DeclarationValidator
     {
         foreach (var s in item.Settings)
         {
-            if (s.Type != SettingType.Text || !TextChoices.TryGetValue((item.Kind, s.Name), out var choices)) continue;
+            if (s.Type != SettingType.Text || Choices(item, s.Name) is not { } choices) continue;
             if (!choices.Contains(s.Value))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
                     $"{s.Name} must be {string.Join(" or ", choices.Select(c => $"\"{c}\""))}, got \"{s.Value}\"")

@@ -589,7 +589,7 @@ public sealed class ShapeInference
         }
         string Word(string setting)
         {
-            var value = item.Get(setting) ?? DeclarationValidator.TextChoices[(item.Kind, setting)][0];
+            var value = item.Get(setting) ?? DeclarationValidator.Choices(item, setting)![0];
             settings.Add(new Setting(setting, value, SettingType.Text));
             return value;
         }
@@ -662,49 +662,37 @@ public sealed class ShapeInference
                 if (item.Kind == LayerKind.StochasticDepth) Word("Mode");
                 break;
             }
-            case LayerKind.GELU: case LayerKind.LeakyReLU:
-                if (item.Kind == LayerKind.GELU) Word("Approximate");
-                if (item.Kind == LayerKind.LeakyReLU)
-                {
-                    double slope = Real("NegativeSlope", 0.01);
-                    Require(!double.IsNaN(slope) && !double.IsInfinity(slope), $"NegativeSlope must be a finite number, got {item.Get("NegativeSlope")}");
-                }
-                break;
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
+                if (kind.NeedsMap) NeedMap();
                 var values = kind.Values((s, fallback) =>
                 {
+                    if (s.FromInput)
+                    {
+                        settings.Add(new Setting(s.Name, x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                        return x.C;
+                    }
+                    if (s.Flag) return Flag(s.Name, fallback != 0) ? 1 : 0;
+                    if (s.Words is { } words) return System.Array.IndexOf(words, Word(s.Name));
                     if (s.Integer) return Int(s.Name, s.Default is { } d ? (long)d : null);
                     double v = Real(s.Name, fallback);
                     Require(!double.IsNaN(v) && !double.IsInfinity(v), $"{s.Name} must be a finite number, got {item.Get(s.Name)}");
                     return v;
                 });
                 if (kind.Check(x, values) is { } problem) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, problem);
+                for (int i = 0; i < values.Count; i++)
+                    if (kind.Settings[i].DividesChannels && x.C % (long)values[i] != 0)
+                        Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, (long)values[i], $"the {x.C} input channels ({x})");
                 break;
             }
-            case LayerKind.GroupNorm:
             case LayerKind.LayerNorm2d:
             {
                 NeedMap();
-                if (item.Kind == LayerKind.GroupNorm)
-                {
-                    long g = Int("Groups", null);
-                    Require(g > 0, $"Groups must be positive, got {g}");
-                    if (x.C % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"the {x.C} input channels ({x})");
-                }
                 double eps = Real("Eps", 1e-5);
                 Require(eps > 0 && !double.IsInfinity(eps), $"Eps must be a positive finite number, got {eps.ToString("R", CultureInfo.InvariantCulture)}");
                 Flag("Affine", true);
                 settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                break;
-            }
-            case LayerKind.ChannelShuffle:
-            {
-                NeedMap();
-                long g = Int("Groups", null);
-                Require(g > 0, $"Groups must be positive, got {g}");
-                if (x.C % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"the {x.C} input channels ({x})");
                 break;
             }
             case LayerKind.Upsample:

@@ -673,19 +673,13 @@ public sealed class ModuleEmitter
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
-                var values = kind.Settings.Select(s => s.Integer ? S(s.Name)! : Lit(item.Get(s.Name) ?? s.Default!.Value.ToString("R", CultureInfo.InvariantCulture))).ToList();
-                if (kind.IsActivation) return (kind.Module(c, values), Same);
+                var values = kind.Settings.Select(s => s.FromInput ? c : s.Integer ? S(s.Name)! : s.Flag || s.Words is not null ? item.Get(s.Name) ?? s.DefaultText!
+                    : Real(s.Name) ?? Lit(s.DefaultText!)).ToList();
+                if (kind.KeepsShape) return (kind.Module(c, values), Same);
                 _spatialArea = null;
                 var outC = kind.OutChannels(Paren(c), values.Select(Paren).ToList());
                 return (kind.Module(c, values), outC is null ? Same : _ => outC);
             }
-            case LayerKind.GELU:
-                return (item.Get("Approximate") == "tanh" ? $"{NN}.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh)" : $"{NN}.GELU()", Same);
-            case LayerKind.LeakyReLU:
-                return ($"{NN}.LeakyReLU({(item.Get("NegativeSlope") is { } slope ? Lit(slope) : "")})", Same);
-            case LayerKind.GroupNorm:
-                return ($"{NN}.GroupNorm({S("Groups")}, {c}{Arg("eps", Real("Eps"), "1E-05")}" +
-                        $"{Arg("affine", item.Get("Affine"), "true")})", Same);
             case LayerKind.LayerNorm2d:
                 return ($"new global::PiXGen.Layers.LayerNorm2d({c}{Arg("eps", Real("Eps"), "1E-05")}" +
                         $"{Arg("affine", item.Get("Affine"), "true")})", Same);
@@ -695,8 +689,6 @@ public sealed class ModuleEmitter
                 if (S("Step") is { } step && S("Steps") is { } steps) sdP = $"{sdP} * ({step}) / (double)({steps})"; // the linear ramp
                 return ($"new global::PiXGen.Layers.StochasticDepth({sdP}{Arg("mode", item.Get("Mode") is { } sdMode ? Quote(sdMode) : null, "\"row\"")})", Same);
             }
-            case LayerKind.ChannelShuffle:
-                return ($"{NN}.ChannelShuffle({S("Groups")})", Same);
             case LayerKind.Upsample:
             {
                 bool bilinear = item.Get("Mode") == "bilinear";

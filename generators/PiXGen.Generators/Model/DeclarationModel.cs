@@ -11,9 +11,9 @@ public enum LayerKind
 {
     Conv2d, BatchNorm2d, Identity,
     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation,
-    GELU, LeakyReLU, GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
-    StochasticDepth, ChannelShuffle,
-    /// <summary>A kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d): its name is the item's attribute name.</summary>
+    LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
+    StochasticDepth,
+    /// <summary>A kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU): its name is the item's attribute name.</summary>
     Defined,
     /// <summary>An explicit PiX layer (PiXGen.PiX.PiXLayer).</summary>
     PiX,

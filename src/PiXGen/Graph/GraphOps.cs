@@ -21,10 +21,8 @@ namespace PiXGen.Graph;
 public static class GraphOps
 {
     /// <summary>Activation ops (no parameters; one input).</summary>
-    public static readonly IReadOnlySet<string> Activations = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "GELU", "LeakyReLU",
-    }.Concat(DefinedKind.All.Values.Where(k => k.IsActivation).Select(k => k.Name)).ToHashSet(StringComparer.Ordinal);
+    public static readonly IReadOnlySet<string> Activations =
+        DefinedKind.All.Values.Where(k => k.IsActivation).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Ops that are the identity in eval mode.</summary>
     public static readonly IReadOnlySet<string> EvalIdentities = new HashSet<string>(StringComparer.Ordinal)
@@ -35,9 +33,9 @@ public static class GraphOps
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
-            "Conv2d", "ConvTranspose2d", "BatchNorm2d", "GroupNorm", "LayerNorm2d", "Linear",
+            "Conv2d", "ConvTranspose2d", "BatchNorm2d", "LayerNorm2d", "Linear",
             "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten",
-            "Add", "Mul", "Concat", "ChannelSlice", "ChannelShuffle", "Upsample", "PiX",
+            "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
         }.Concat(Activations).Concat(EvalIdentities).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
 
     /// <summary>The attribute name prefix of a fused activation's own attributes.</summary>
@@ -73,7 +71,6 @@ public static class GraphOps
             yield return new(K("running_mean"), new[] { C("channels") }, false);
             yield return new(K("running_var"), new[] { C("channels") }, false);
             break;
-        case "GroupNorm":
         case "LayerNorm2d":
             if (node.GetBool("affine", true)) {
                 yield return new(K("weight"), new[] { C("channels") }, false);
@@ -92,8 +89,17 @@ public static class GraphOps
                 yield return new(K(GraphFusion.EpilogueShift), new[] { C("out") }, false);
             }
             break;
+        default:
+            if (DefinedKind.All.TryGetValue(node.Op, out var kind))
+                foreach (var t in kind.Tensors(Settings(kind, node)))
+                    yield return new(K(t.Leaf), t.Shape, t.Optional);
+            break;
         }
     }
+
+    /// <summary>The setting values of a defined kind's node (<paramref name="prefix"/>: "activation_" for a fused activation).</summary>
+    public static IReadOnlyList<double> Settings(DefinedKind kind, GraphNode node, string prefix = "")
+        => kind.Read(s => node.Get(prefix + s.GraphName));
 
     /// <summary>
     /// Checks the structure of <paramref name="graph"/>: known ops, unique outputs, every input produced by an earlier

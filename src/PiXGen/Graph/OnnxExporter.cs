@@ -185,6 +185,19 @@ public static class OnnxExporter
 
         string IOnnxOps.Scalar(double value) => Scalar((float)value);
 
+        string IOnnxOps.Int64s(string name, params long[] values) => Int64s(name, values);
+
+        // The node whose defined kind is being written (its module's parameters for IOnnxOps.Tensor).
+        private GraphNode? current;
+
+        string IOnnxOps.Tensor(string leaf, long[] dims, string suffix)
+        {
+            var key = current?.Module + "." + leaf;
+            return Weight(key, dims, key + "/" + suffix);
+        }
+
+        long[] IOnnxOps.ShapeOf(string value) => ShapeOf(value);
+
         private static AttributeProto Real(string name, double value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
 
         private static AttributeProto Text(string name, string value) =>
@@ -287,9 +300,6 @@ public static class OnnxExporter
                        Real("epsilon", n.GetDouble("eps", 1e-5)));
                     return;
                 }
-            case "GroupNorm":
-                GroupNorm(n, x);
-                return;
             case "LayerNorm2d": {
                     long c = n.GetInt("channels");
                     string m = n.Module!;
@@ -352,14 +362,6 @@ public static class OnnxExporter
                     Op("Slice", n.Output, new[] { x, Int64s(Fresh(n.Output, "starts"), start), Int64s(Fresh(n.Output, "ends"), start + count), Int64s(Fresh(n.Output, "axes"), 1) });
                     return;
                 }
-            case "ChannelShuffle": {
-                    long g = n.GetInt("groups");
-                    var i = ShapeOf(x);
-                    var grouped = Op("Reshape", Fresh(n.Output, "grouped"), new[] { x, Int64s(Fresh(n.Output, "grouped_shape"), 0, g, i[0] / g, i[1], i[2]) });
-                    var swapped = Op("Transpose", Fresh(n.Output, "swapped"), new[] { grouped }, Ints("perm", 0, 2, 1, 3, 4));
-                    Op("Reshape", n.Output, new[] { swapped, Int64s(Fresh(n.Output, "shape"), 0, i[0], i[1], i[2]) });
-                    return;
-                }
             case "Upsample": {
                     var size = n.GetPair("size");
                     var shape = Op("Shape", Fresh(n.Output, "input_shape"), new[] { x });
@@ -399,46 +401,12 @@ public static class OnnxExporter
         private void Activation(string op, string x, string output, GraphNode n, string prefix)
         {
             switch (op) {
-            case "LeakyReLU": Op("LeakyRelu", output, new[] { x }, Real("alpha", n.GetDouble(prefix + "slope", 0.01))); break;
-            case "GELU": {
-                    // 0.5·x·(1 + erf(x/√2)), or with the tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-                    string inner;
-                    if (n.Get(prefix + "approximate") == "tanh") {
-                        var x3 = Op("Mul", Fresh(output, "x3"), new[] { Op("Mul", Fresh(output, "x2"), new[] { x, x }), x });
-                        var poly = Op("Add", Fresh(output, "poly"), new[] { x, Op("Mul", Fresh(output, "cubic"), new[] { x3, Scalar(0.044715f) }) });
-                        inner = Op("Tanh", Fresh(output, "tanh"), new[] { Op("Mul", Fresh(output, "scaled"), new[] { poly, Scalar((float)Math.Sqrt(2 / Math.PI)) }) });
-                    } else {
-                        inner = Op("Erf", Fresh(output, "erf"), new[] { Op("Div", Fresh(output, "scaled"), new[] { x, Scalar((float)Math.Sqrt(2)) }) });
-                    }
-                    var onePlus = Op("Add", Fresh(output, "one_plus"), new[] { inner, Scalar(1f) });
-                    var half = Op("Mul", Fresh(output, "half_x"), new[] { x, Scalar(0.5f) });
-                    Op("Mul", output, new[] { half, onePlus });
-                    break;
-                }
             default:
                 if (!DefinedKind.All.TryGetValue(op, out var kind)) throw Unsupported(n, $"uses the activation '{op}', which has no ONNX form here.");
-                kind.Onnx(this, x, output, kind.Values((s, fallback) => n.GetDouble(prefix + s.GraphName, fallback)));
+                current = n;
+                kind.Onnx(this, x, output, GraphOps.Settings(kind, n, prefix));
                 break;
             }
-        }
-
-        private void GroupNorm(GraphNode n, string x)
-        {
-            long g = n.GetInt("groups"), c = n.GetInt("channels");
-            var i = ShapeOf(x);
-            double eps = n.GetDouble("eps", 1e-5);
-            var grouped = Op("Reshape", Fresh(n.Output, "grouped"), new[] { x, Int64s(Fresh(n.Output, "grouped_shape"), 0, g, -1) });
-            var mean = Op("ReduceMean", Fresh(n.Output, "mean"), new[] { grouped }, Ints("axes", 2), Int("keepdims", 1));
-            var centred = Op("Sub", Fresh(n.Output, "centred"), new[] { grouped, mean });
-            var variance = Op("ReduceMean", Fresh(n.Output, "variance"), new[] { Op("Mul", Fresh(n.Output, "squared"), new[] { centred, centred }) },
-                              Ints("axes", 2), Int("keepdims", 1));
-            var std = Op("Sqrt", Fresh(n.Output, "std"), new[] { Op("Add", Fresh(n.Output, "variance_eps"), new[] { variance, Scalar((float)eps) }) });
-            var normed = Op("Div", Fresh(n.Output, "normed"), new[] { centred, std });
-            bool affine = n.GetBool("affine", true);
-            var back = Op("Reshape", affine ? Fresh(n.Output, "ungrouped") : n.Output, new[] { normed, Int64s(Fresh(n.Output, "shape"), 0, c, i[1], i[2]) });
-            if (!affine) return;
-            var scaled = Op("Mul", Fresh(n.Output, "scaled"), new[] { back, Weight(n.Module + ".weight", new[] { c, 1L, 1L }, n.Module + ".weight/c11") });
-            Op("Add", n.Output, new[] { scaled, Weight(n.Module + ".bias", new[] { c, 1L, 1L }, n.Module + ".bias/c11") });
         }
 
         /// <summary>

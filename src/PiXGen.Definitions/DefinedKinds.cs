@@ -404,7 +404,10 @@ public abstract class DefinedKind
             => values[3] == 0 ? Array.Empty<KindTensor>()
                 : new[] { new KindTensor("weight", new[] { (long)values[1] }, "ones"), new KindTensor("bias", new[] { (long)values[1] }, "zeros") };
         public override string Module(string channels, IReadOnlyList<string> values)
-            => $"global::TorchSharp.torch.nn.GroupNorm({values[0]}, {channels}{Named("eps", values[2], "1E-05")}{Named("affine", values[3], "true")})";
+            // Through DefinedModules.Initialised: TorchSharp 0.107 leaves GroupNorm's weight and bias uninitialised.
+            => $"global::PiXGen.Layers.DefinedModules.Initialised(\"GroupNorm\", global::TorchSharp.torch.nn.GroupNorm({values[0]}, {channels}" +
+               $"{Named("eps", values[2], "1E-05")}{Named("affine", values[3], "true")}), {values[0]}, {channels}, {values[2]}, " +
+               (values[3] switch { "true" => "1", "false" => "0", var flag => $"({flag}) ? 1 : 0" }) + ")";
 #if !PIXGEN_GENERATOR
         public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => Apply(x, values, _ => null);
         public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)

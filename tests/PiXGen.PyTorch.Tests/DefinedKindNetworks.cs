@@ -8,11 +8,10 @@ namespace PiXGen.PyTorch.Tests;
 /// network, so the PyTorch backend's parity test covers them beside the zoo (<see cref="ParityTests"/>).
 /// </summary>
 /// <remarks>
-/// [Init] because TorchSharp 0.107's <c>nn.GroupNorm</c> leaves its weight and bias uninitialised (PyTorch's are ones and
-/// zeros); every init scheme sets norm layers to γ = 1, β = 0.
+/// No [Init]: the generated GroupNorm starts at γ = 1, β = 0 by itself (<c>PiXGen.Layers.DefinedModules</c>), which
+/// TorchSharp 0.107's <c>nn.GroupNorm</c> does not.
 /// </remarks>
 [Network(Input = "3x16x16", Name = "defined_kinds")]
-[Init("torchsharp-default")]
 public partial class DefinedKindsNet
 {
     [Conv2d(16, Kernel = 3, Padding = 1)] readonly Conv2d conv1;

@@ -18,7 +18,44 @@ using static TorchSharp.torch;
 /// <param name="GraphName">The graph attribute ("alpha", "upscale_factor").</param>
 /// <param name="Integer">An integer (an expression over the block's arguments, like every integer setting) rather than a real number.</param>
 /// <param name="Default">PyTorch's default; null when the setting is required.</param>
-public sealed record KindSetting(string Name, string GraphName, bool Integer, double? Default);
+public sealed record KindSetting(string Name, string GraphName, bool Integer, double? Default)
+{
+    /// <summary>An integer group count that must divide the input channels (PIX0102 at the attribute otherwise).</summary>
+    public bool DividesChannels { get; init; }
+
+    /// <summary>A flag ("true"/"false" in the declaration and the graph; 1 or 0 among the values).</summary>
+    public bool Flag { get; init; }
+
+    /// <summary>Not written by the user: the input channel count, recorded under <see cref="Name"/> and carried to the graph.</summary>
+    public bool FromInput { get; init; }
+
+    /// <summary>A word from this list (the first is PyTorch's default, index 0 among the values; Words.cs holds the lists).</summary>
+    public string[]? Words { get; init; }
+
+    /// <summary>A real number: a literal, or an expression over the block's arguments (<c>Eps = "eps"</c>).</summary>
+    public bool Real => !Integer && !Flag && !FromInput && Words is null;
+
+    /// <summary>The default as the generator records it and the graph carries it ("1E-05", "true"); null when required.</summary>
+    public string? DefaultText => Default is not { } d ? null : Flag ? (d != 0 ? "true" : "false") : Words is { } words ? words[(int)d]
+        : d.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The value of a recorded setting or graph attribute (<paramref name="text"/>; null: the default, or 0 when required).</summary>
+    public double Parse(string? text)
+    {
+        if (text is null) return Default ?? 0;
+        if (Flag) return text == "true" ? 1 : 0;
+        if (Words is { } words) return Math.Max(0, Array.IndexOf(words, text));
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : Default ?? 0;
+    }
+}
+
+/// <summary>A parameter or buffer of a defined kind's module.</summary>
+/// <param name="Leaf">Its state_dict name under the module ("weight").</param>
+/// <param name="Shape">Its shape.</param>
+/// <param name="Init">Its initial value as the PyTorch backend's init table names it ("ones", "zeros").</param>
+/// <param name="Buffer">Non-trainable state rather than a parameter.</param>
+/// <param name="Optional">It may be absent from the weights.</param>
+public sealed record KindTensor(string Leaf, long[] Shape, string Init, bool Buffer = false, bool Optional = false);
 
 /// <summary>
 /// A layer kind defined by one entry: its attribute and PyTorch name, its settings, its checks on the input, its cost
@@ -34,6 +71,18 @@ public abstract class DefinedKind
 
     /// <summary>An element-wise activation: any input rank, fusable, one paper-convention operation per output element.</summary>
     public virtual bool IsActivation => true;
+
+    /// <summary>Whether the kind needs a C×H×W input (PIX0105 at the attribute for a flattened one, checked before the settings).</summary>
+    public virtual bool NeedsMap => false;
+
+    /// <summary>Whether its graph node names its module (the kind has parameters or buffers, at least with some settings).</summary>
+    public virtual bool Stateful => false;
+
+    /// <summary>The parameters and buffers of its module for these setting values, in state_dict order.</summary>
+    public virtual IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values) => Array.Empty<KindTensor>();
+
+    /// <summary>Whether the output has the input's shape (the generated code's spatial size survives the layer).</summary>
+    public virtual bool KeepsShape => IsActivation;
 
     /// <summary>The settings, in the order <see cref="Module"/> and the other members take their values.</summary>
     public virtual IReadOnlyList<KindSetting> Settings => Array.Empty<KindSetting>();
@@ -59,6 +108,12 @@ public abstract class DefinedKind
     /// </summary>
     public virtual string? OutChannels(string channels, IReadOnlyList<string> values) => null;
 
+    /// <summary>The settings' values from their recorded texts (<paramref name="text"/>: null when absent).</summary>
+    public IReadOnlyList<double> Read(Func<KindSetting, string?> text) => Values((s, _) => s.Parse(text(s)));
+
+    /// <summary>", name: value" for a C# named argument, or "" when <paramref name="value"/> is the default's text.</summary>
+    protected static string Named(string name, string value, string defaultValue) => value == defaultValue ? "" : $", {name}: {value}";
+
     /// <summary>The settings' values: <paramref name="read"/>(setting, default) for each, in order.</summary>
     public IReadOnlyList<double> Values(Func<KindSetting, double, double> read)
     {
@@ -70,6 +125,9 @@ public abstract class DefinedKind
 #if !PIXGEN_GENERATOR
     /// <summary>The layer applied to <paramref name="x"/> (N×…) with the settings' <paramref name="values"/> (graph executor).</summary>
     public abstract Tensor Apply(Tensor x, IReadOnlyList<double> values);
+
+    /// <summary>The layer applied with its module's <paramref name="tensor"/>s (by leaf name; null when absent).</summary>
+    public virtual Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor) => Apply(x, values);
 
     /// <summary>Writes the layer on <paramref name="x"/> as ONNX (opset 17) nodes ending in <paramref name="output"/>.</summary>
     public abstract void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values);
@@ -95,6 +153,10 @@ public abstract class DefinedKind
         ["Mish"] = new Mish(),
         ["PixelShuffle"] = new PixelShuffle(),
         ["InstanceNorm2d"] = new InstanceNorm2d(),
+        ["ChannelShuffle"] = new ChannelShuffle(),
+        ["GroupNorm"] = new GroupNorm(),
+        ["LeakyReLU"] = new LeakyReLU(),
+        ["GELU"] = new Gelu(),
         ["Permute"] = new Permute(),
     };
 
@@ -275,6 +337,151 @@ public abstract class DefinedKind
             => $"nn.InstanceNorm2d({channels}, eps={real(values[0])})";
 #endif
     }
+
+    /// <summary>A layer on a C×H×W map that keeps its shape (not an activation: not fused, its own graph node).</summary>
+    private abstract class ShapeKeeping : DefinedKind
+    {
+        public override bool IsActivation => false;
+        public override bool NeedsMap => true;
+        public override bool KeepsShape => true;
+
+        /// <summary>The check of a group count.</summary>
+        protected static string? PositiveGroups(double groups) => groups < 1 ? $"Groups must be positive, got {(long)groups}" : null;
+    }
+
+    /// <summary>
+    /// <c>nn.ChannelShuffle(g)</c> (ShuffleNet): C×H×W → C×H×W, output channel j is input channel (j mod g)·C/g + ⌊j/g⌋
+    /// (the channels as g×C/g, transposed). No arithmetic: 0 in both cost conventions.
+    /// </summary>
+    private sealed class ChannelShuffle : ShapeKeeping
+    {
+        public override string Name => "ChannelShuffle";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("Groups", "groups", true, null) { DividesChannels = true } };
+        public override string? Check(Dims x, IReadOnlyList<double> values)
+            => PositiveGroups(values[0]);
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new PassSpec(Name);
+        public override string Module(string channels, IReadOnlyList<string> values) => $"global::TorchSharp.torch.nn.ChannelShuffle({values[0]})";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values)
+        {
+            long g = (long)values[0], n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
+            return x.reshape(n, g, c / g, h, w).transpose(1, 2).reshape(n, c, h, w);
+        }
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+        {
+            long g = (long)values[0];
+            var i = onnx.ShapeOf(x);
+            var grouped = onnx.Op("Reshape", onnx.Fresh(output, "grouped"), new[] { x, onnx.Int64s(onnx.Fresh(output, "grouped_shape"), 0, g, i[0] / g, i[1], i[2]) });
+            var swapped = onnx.Op("Transpose", onnx.Fresh(output, "swapped"), new[] { grouped }, ("perm", new long[] { 0, 2, 1, 3, 4 }));
+            onnx.Op("Reshape", output, new[] { swapped, onnx.Int64s(onnx.Fresh(output, "shape"), 0, i[0], i[1], i[2]) });
+        }
+        // The backend's own ChannelShuffle module and channel_shuffle function (PythonRuntime.cs).
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => $"ChannelShuffle({(long)values[0]})";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"channel_shuffle({x}, {(long)values[0]})";
+#endif
+    }
+
+    /// <summary>
+    /// <c>nn.GroupNorm(g, C, eps, affine)</c>: each sample's channels in g groups, each group normalised by its own mean
+    /// and biased variance, then (affine) a per-channel weight and bias: 2·C parameters, no buffers; paper convention 2 per
+    /// output element, as the other normalisations.
+    /// </summary>
+    private sealed class GroupNorm : ShapeKeeping
+    {
+        public override string Name => "GroupNorm";
+        public override bool Stateful => true;
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[]
+        {
+            new KindSetting("Groups", "groups", true, null) { DividesChannels = true },
+            new KindSetting("Features", "channels", true, null) { FromInput = true },
+            new KindSetting("Eps", "eps", false, 1e-5),
+            new KindSetting("Affine", "affine", false, 1) { Flag = true },
+        };
+        public override string? Check(Dims x, IReadOnlyList<double> values)
+            => PositiveGroups(values[0]) ?? (!(values[2] > 0) || double.IsInfinity(values[2]) ? $"Eps must be a positive finite number, got {values[2].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}" : null);
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new NormSpec(Name, Affine: values[3] != 0);
+        public override IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values)
+            => values[3] == 0 ? Array.Empty<KindTensor>()
+                : new[] { new KindTensor("weight", new[] { (long)values[1] }, "ones"), new KindTensor("bias", new[] { (long)values[1] }, "zeros") };
+        public override string Module(string channels, IReadOnlyList<string> values)
+            // Through DefinedModules.Initialised: TorchSharp 0.107 leaves GroupNorm's weight and bias uninitialised.
+            => $"global::PiXGen.Layers.DefinedModules.Initialised(\"GroupNorm\", global::TorchSharp.torch.nn.GroupNorm({values[0]}, {channels}" +
+               $"{Named("eps", values[2], "1E-05")}{Named("affine", values[3], "true")}), {values[0]}, {channels}, {values[2]}, " +
+               (values[3] switch { "true" => "1", "false" => "0", var flag => $"({flag}) ? 1 : 0" }) + ")";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => Apply(x, values, _ => null);
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)
+            => nn.functional.group_norm(x, (long)values[0], values[3] != 0 ? tensor("weight") : null, values[3] != 0 ? tensor("bias") : null, values[2]);
+        // Written out: the groups' statistics by ReduceMean over (N, g, C/g·H·W), then the per-channel weight and bias.
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+        {
+            long g = (long)values[0], c = (long)values[1];
+            bool affine = values[3] != 0;
+            var i = onnx.ShapeOf(x);
+            string Mean(string v, string name) => onnx.Op("ReduceMean", onnx.Fresh(output, name), new[] { v }, ("axes", new long[] { 2 }), ("keepdims", 1L));
+            var grouped = onnx.Op("Reshape", onnx.Fresh(output, "grouped"), new[] { x, onnx.Int64s(onnx.Fresh(output, "grouped_shape"), 0, g, -1) });
+            var centred = onnx.Op("Sub", onnx.Fresh(output, "centred"), new[] { grouped, Mean(grouped, "mean") });
+            var variance = Mean(onnx.Op("Mul", onnx.Fresh(output, "squared"), new[] { centred, centred }), "variance");
+            var std = onnx.Op("Sqrt", onnx.Fresh(output, "std"), new[] { onnx.Op("Add", onnx.Fresh(output, "variance_eps"), new[] { variance, onnx.Scalar(values[2]) }) });
+            var normed = onnx.Op("Div", onnx.Fresh(output, "normed"), new[] { centred, std });
+            var back = onnx.Op("Reshape", affine ? onnx.Fresh(output, "ungrouped") : output, new[] { normed, onnx.Int64s(onnx.Fresh(output, "shape"), 0, c, i[1], i[2]) });
+            if (!affine) return;
+            var scaled = onnx.Op("Mul", onnx.Fresh(output, "scaled"), new[] { back, onnx.Tensor("weight", new[] { c, 1L, 1L }, "c11") });
+            onnx.Op("Add", output, new[] { scaled, onnx.Tensor("bias", new[] { c, 1L, 1L }, "c11") });
+        }
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"nn.GroupNorm({(long)values[0]}, {(long)values[1]}, eps={real(values[2])}{(values[3] != 0 ? "" : ", affine=False")})";
+#endif
+    }
+    /// <summary><c>nn.LeakyReLU(slope)</c>: x for x ≥ 0, slope·x otherwise.</summary>
+    private sealed class LeakyReLU : DefinedKind
+    {
+        public override string Name => "LeakyReLU";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("NegativeSlope", "slope", false, 0.01) };
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => $"global::TorchSharp.torch.nn.LeakyReLU({(values[0] == "0.01" ? "" : values[0])})";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.leaky_relu(x, values[0]);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("LeakyRelu", output, new[] { x }, ("alpha", values[0]));
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => $"nn.LeakyReLU({real(values[0])})";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"F.leaky_relu({x}, {real(values[0])})";
+#endif
+    }
+
+    /// <summary><c>nn.GELU(approximate)</c>: x·Φ(x), or with "tanh" 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).</summary>
+    private sealed class Gelu : DefinedKind
+    {
+        public override string Name => "GELU";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("Approximate", "approximate", false, 0) { Words = Words.GeluApproximations } };
+        private static bool UsesTanh(IReadOnlyList<double> values) => values[0] == 1;
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => values[0] == "tanh" ? "global::TorchSharp.torch.nn.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh)" : "global::TorchSharp.torch.nn.GELU()";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values)
+            => nn.functional.gelu(x, UsesTanh(values) ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+        {
+            string inner;
+            if (UsesTanh(values)) {
+                var x3 = onnx.Op("Mul", onnx.Fresh(output, "x3"), new[] { onnx.Op("Mul", onnx.Fresh(output, "x2"), new[] { x, x }), x });
+                var poly = onnx.Op("Add", onnx.Fresh(output, "poly"), new[] { x, onnx.Op("Mul", onnx.Fresh(output, "cubic"), new[] { x3, onnx.Scalar(0.044715f) }) });
+                inner = onnx.Op("Tanh", onnx.Fresh(output, "tanh"), new[] { onnx.Op("Mul", onnx.Fresh(output, "scaled"), new[] { poly, onnx.Scalar((float)Math.Sqrt(2 / Math.PI)) }) });
+            } else {
+                inner = onnx.Op("Erf", onnx.Fresh(output, "erf"), new[] { onnx.Op("Div", onnx.Fresh(output, "scaled"), new[] { x, onnx.Scalar((float)Math.Sqrt(2)) }) });
+            }
+            var onePlus = onnx.Op("Add", onnx.Fresh(output, "one_plus"), new[] { inner, onnx.Scalar(1f) });
+            var half = onnx.Op("Mul", onnx.Fresh(output, "half_x"), new[] { x, onnx.Scalar(0.5f) });
+            onnx.Op("Mul", output, new[] { half, onePlus });
+        }
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => UsesTanh(values) ? "nn.GELU(approximate=\"tanh\")" : "nn.GELU()";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => UsesTanh(values) ? $"F.gelu({x}, approximate=\"tanh\")" : $"F.gelu({x})";
+#endif
+    }
 }
 
 /// <summary>
@@ -376,5 +583,17 @@ public interface IOnnxOps
 
     /// <summary>A float32 scalar constant (an initializer shared by every node that uses the value) for a node's input.</summary>
     string Scalar(double value);
+
+    /// <summary>An int64 vector constant named <paramref name="name"/> (a shape for Reshape); returns its name.</summary>
+    string Int64s(string name, params long[] values);
+
+    /// <summary>The per-sample shape of the value <paramref name="value"/> ({ C, H, W } or { features }).</summary>
+    long[] ShapeOf(string value);
+
+    /// <summary>
+    /// The parameter <paramref name="leaf"/> of the node's module as an initializer reshaped to <paramref name="dims"/>,
+    /// named after its state_dict key and <paramref name="suffix"/>.
+    /// </summary>
+    string Tensor(string leaf, long[] dims, string suffix);
 }
 #endif

@@ -13,7 +13,7 @@ public static class Words
     public static readonly string[] InitSchemes =
     {
         "torchvision-resnet", "torchvision-mobilenet", "torchvision-efficientnet", "torchvision-vgg", "torchvision-densenet",
-        "torchvision-regnet", "torchvision-googlenet", "torchvision-convnext", "xavier", "torchsharp-default",
+        "torchvision-regnet", "torchvision-googlenet", "torchvision-inception", "torchvision-convnext", "xavier", "torchsharp-default",
     };
 
     /// <summary><c>[SqueezeExcitation(Activation = …)]</c>: the activation after <c>fc1</c>.</summary>

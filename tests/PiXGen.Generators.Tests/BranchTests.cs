@@ -79,7 +79,7 @@ public class BranchTests
         }
         """;
 
-    private static nn.Module<Tensor, Tensor> Child(nn.Module<Tensor, Tensor> model, string name)
+    internal static nn.Module<Tensor, Tensor> Child(nn.Module<Tensor, Tensor> model, string name)
         => (nn.Module<Tensor, Tensor>)model.named_modules().Single(m => m.name == name).module;
 
     [Fact]

@@ -331,22 +331,32 @@ public class IRPassTests
         Assert.Empty(diagnostics);
     }
 
-    [Fact]
-    public void Decisions_never_name_a_branch_member_the_declarations_cannot_reach()
+    [Theory]
+    [InlineData("downscale")]
+    [InlineData("pix")]
+    public void Decisions_reach_branch_members_nested_ones_too_and_the_declarations_follow(string kind)
     {
         var d = Declare("""
             [Network(Input = "32x8x8"), Variants]
             public partial class Forked
             {
-                [Conv2d(16, Kernel = 1)] readonly Conv2d squeeze;
-                [Branch("a")] [Conv2d(8, Kernel = 1)] readonly Conv2d a;
+                [Conv2d(16, Kernel = 1)] readonly Module<Tensor, Tensor> squeeze;   // fields that can hold a PiX layer
+                [Branch("a")] [Conv2d(8, Kernel = 1)] readonly Module<Tensor, Tensor> a;
                 [Branch("b")] [Conv2d(8, Kernel = 3, Padding = 1)] readonly Conv2d b;
+                [Branch("b/x")] [Conv2d(4, Kernel = 1)] readonly Module<Tensor, Tensor> bx;
+                [Branch("b/y")] [Conv2d(8, Kernel = 1)] readonly Conv2d by;
             }
-            """, new Dictionary<string, string> { ["build_property.PiXGenVariant"] = "downscale" });
-        Assert.Equal(new[] { "squeeze" }, Variant(d, "downscale").Keys);
-        Assert.Equal(new[] { "squeeze" }, Variant(d, "pix").Keys);
+            """.Replace("Module<Tensor, Tensor>", "TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>"),
+            new Dictionary<string, string> { ["build_property.PiXGenVariant"] = kind });
+        // downscale: every ungrouped convolution whose input ζ = 2 divides; pix: the squeezes 32→16, 16→8 and 8→4.
+        var expected = kind == "downscale" ? new[] { "a", "b", "bx", "by", "squeeze" } : new[] { "a", "bx", "squeeze" };
+        Assert.Equal(expected, Variant(d, kind).Keys.OrderBy(k => k, System.StringComparer.Ordinal));
+        // The specialised declarations are the pass's network (translation validation), and compile.
         Assert.DoesNotContain(d.Run.GeneratorDiagnostics, x => x.Id == "PIX9999");
-        Assert.Equal(new[] { "a", "b" }, Walk(d.Generated).Where(n => n.Layer == LayerKind.Conv2d && n.Path.Length == 1).Select(n => n.Path));
+        d.Run.AssertCompilesCleanly();
+        var pix = Walk(d.Generated).Where(n => n.Layer == LayerKind.PiX).Select(n => n.Path).OrderBy(p => p, System.StringComparer.Ordinal);
+        Assert.Equal(kind == "downscale" ? expected.Select(p => p + "_pix") : expected, pix);
+        Assert.Null(TranslationValidator.FirstDifference(PiXPass.Run(d.Dense, Variant(d, kind), Options), d.Generated));
     }
 }
 

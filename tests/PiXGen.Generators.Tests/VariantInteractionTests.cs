@@ -40,11 +40,10 @@ public class VariantInteractionTests
                 [Branch("b")] [Conv2d(8, Kernel = 1)] readonly TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> b;
             }
             """);
-        // prune to 70% of the dense MACs (155,648): the two candidates (fire.0.squeeze, fire.0.wide; branch members are
-        // never chosen) save at most 14,208 + 42,880 with the 1×3 kernel counted as 3 weights, so 50% is unreachable (PIX0402).
+        // prune to 70% of the dense MACs (155,648); the candidates include the branch members (fire.0.expand1x1, a, b …).
         var run = GeneratorHarness.RunWith(new Dictionary<string, string> { ["build_property.PiXGenVariant"] = variant, ["build_property.PiXGenTarget"] = "0.7" }, src);
         run.AssertCompilesCleanly();
-        // Substitution replaces the block's squeeze convolution, not the network's branch members (documented limitation).
+        // Substitution replaces the block's squeeze convolution; no branch member squeezes (8→16 in Fire, 8→8 in the network).
         var summary = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0300");
         Assert.Equal("SNet: PiX replaced 1 convolution(s): fire.0.squeeze (ζ=4)", summary.GetMessage());
         var asm = RuntimeCheck.Load(run);

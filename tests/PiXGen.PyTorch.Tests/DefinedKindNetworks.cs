@@ -4,10 +4,14 @@ using TorchSharp.Modules;
 namespace PiXGen.PyTorch.Tests;
 
 /// <summary>
-/// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d, Permute with
-/// ConvNeXt's LayerNorm, Linear and LayerScale on the channels) in one
+/// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU,
+/// Permute with ConvNeXt's LayerNorm, Linear and LayerScale on the channels) in one
 /// network, so the PyTorch backend's parity test covers them beside the zoo (<see cref="ParityTests"/>).
 /// </summary>
+/// <remarks>
+/// No [Init]: the generated GroupNorm starts at γ = 1, β = 0 by itself (<c>PiXGen.Layers.DefinedModules</c>), which
+/// TorchSharp 0.107's <c>nn.GroupNorm</c> does not.
+/// </remarks>
 [Network(Input = "3x16x16", Name = "defined_kinds")]
 public partial class DefinedKindsNet
 {
@@ -17,11 +21,14 @@ public partial class DefinedKindsNet
     [InstanceNorm2d(Eps = 0.001)] readonly InstanceNorm2d norm;
     [Conv2d(8, Kernel = 3, Stride = 2, Padding = 1)] readonly Conv2d conv2;
     [Mish] readonly Mish mish;
+    [ChannelShuffle(2)] readonly ChannelShuffle channels;
+    [GroupNorm(4, Eps = 0.001)] readonly GroupNorm gn;
     // ConvNeXt's channels-last block: LayerNorm and the Linears act on the channels at every position.
     [Permute(0, 2, 3, 1)] [LayerNorm(Eps = 1e-6)] [Linear(16)] [GELU] [Linear(8)] [Permute(0, 3, 1, 2)] readonly Sequential channels_last;
     [LayerScale(0.5)] readonly Parameter layer_scale;
     [Conv2d(8, Kernel = 1)] [ReLU] [Conv2d(8, Kernel = 1)] [ReLU6] [Conv2d(8, Kernel = 1)] [SiLU] [Conv2d(8, Kernel = 1)] [Sigmoid]
     [Conv2d(8, Kernel = 1)] [Hardswish] [Conv2d(8, Kernel = 1)] [Hardsigmoid] [Conv2d(8, Kernel = 1)] [Tanh]
+    [Conv2d(8, Kernel = 1)] [LeakyReLU(NegativeSlope = 0.2)] [Conv2d(8, Kernel = 1)] [GELU(Approximate = "tanh")] [Conv2d(8, Kernel = 1)] [GELU]
     readonly Sequential acts;
     [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d pool;
     [Flatten] readonly Flatten flatten;

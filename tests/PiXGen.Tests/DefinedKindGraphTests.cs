@@ -7,15 +7,17 @@ using static TorchSharp.torch;
 namespace PiXGen.Tests;
 
 /// <summary>
-/// The activations without settings (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh), ELU, Mish,
-/// PixelShuffle, InstanceNorm2d and Permute (with the LayerNorm, Linear and LayerScale of ConvNeXt's channels-last block),
-/// defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
+/// The activations without settings (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh), ELU, Mish, LeakyReLU, GELU,
+/// PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm and Permute (with the LayerNorm, Linear and LayerScale of ConvNeXt's
+/// channels-last block), defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
 /// dataflow graph: the executor, fusion (activations fold into the convolution before them; the shuffle stays) and ONNX
-/// export (Elu; x·Tanh(Softplus(x)); DepthToSpace CRD; instance statistics by ReduceMean) run by ONNX Runtime, each against the TorchSharp modules.
+/// export (Elu; x·Tanh(Softplus(x)); LeakyRelu; GELU by Erf or its tanh form; DepthToSpace CRD; instance and group statistics by ReduceMean; the shuffle as Reshape,
+/// Transpose, Reshape) run by ONNX Runtime, each against the TorchSharp modules.
 /// </summary>
 public class DefinedKindGraphTests
 {
-    /// <summary>"activations": conv → ELU(α 0.5) → conv → Mish → conv → ELU; "shuffle": conv 3→12 → ReLU → PixelShuffle(2) → InstanceNorm2d(eps 1e-3) → conv 3→4.</summary>
+    /// <summary>"activations": conv → ELU(α 0.5) → conv → Mish → conv → ELU → conv → LeakyReLU(0.2) → conv → GELU(tanh) → conv → GELU; "shuffle": conv 3→12 → ReLU → PixelShuffle(2) → InstanceNorm2d(eps 1e-3) → conv 3→4 →
+    /// ChannelShuffle(2) → GroupNorm(2 groups, eps 1e-3, random weight and bias).</summary>
     private static (nn.Module<Tensor, Tensor> module, NetworkGraph graph) Net(string name)
     {
         if (name == "simple")
@@ -57,16 +59,26 @@ public class DefinedKindGraphTests
             var module = nn.Sequential(
                 ("conv1", nn.Conv2d(3, 6, 3, padding: 1)), ("elu", nn.ELU(0.5)),
                 ("conv2", nn.Conv2d(6, 6, 1, bias: false)), ("mish", nn.Mish()),
-                ("conv3", nn.Conv2d(6, 4, 1)), ("elu2", nn.ELU()));
+                ("conv3", nn.Conv2d(6, 4, 1)), ("elu2", nn.ELU()),
+                ("conv4", nn.Conv2d(4, 4, 1)), ("leaky", nn.LeakyReLU(0.2)),
+                ("conv5", nn.Conv2d(4, 4, 1)), ("gelu", nn.GELU(TorchSharp.Modules.GELU.Approximate.tanh)),
+                ("conv6", nn.Conv2d(4, 4, 1)), ("gelu2", nn.GELU()));
             var g = new NetworkGraphBuilder("ActNet", 3, 8, 8);
             var x = g.Act(g.Conv(NetworkGraph.InputName, "conv1", 6, 3, p: 1, bias: true), "elu", "ELU", ("alpha", 0.5));
             x = g.Act(g.Conv(x, "conv2", 6, 1), "mish", "Mish");
             x = g.Act(g.Conv(x, "conv3", 4, 1, bias: true), "elu2", "ELU");
+            x = g.Act(g.Conv(x, "conv4", 4, 1, bias: true), "leaky", "LeakyReLU", ("slope", 0.2));
+            x = g.Act(g.Conv(x, "conv5", 4, 1, bias: true), "gelu", "GELU", ("approximate", "tanh"));
+            x = g.Act(g.Conv(x, "conv6", 4, 1, bias: true), "gelu2", "GELU");
             return (module, g.Build(x));
         }
         var shuffleNet = nn.Sequential(
             ("conv1", nn.Conv2d(3, 12, 3, padding: 1)), ("relu", nn.ReLU()),
-            ("shuffle", nn.PixelShuffle(2)), ("norm", nn.InstanceNorm2d(3, 1e-3)), ("conv2", nn.Conv2d(3, 4, 1)));
+            ("shuffle", nn.PixelShuffle(2)), ("norm", nn.InstanceNorm2d(3, 1e-3)), ("conv2", nn.Conv2d(3, 4, 1)),
+            ("channels", nn.ChannelShuffle(2)), ("gn", nn.GroupNorm(2, 4, 1e-3)));
+        using (torch.no_grad())
+            foreach (var (key, p) in shuffleNet.named_parameters().Where(p => p.name.StartsWith("gn.")))
+                p.uniform_(key.EndsWith("weight") ? 0.5 : -0.5, 1.5);
         var b = new NetworkGraphBuilder("ShuffleNet", 3, 5, 6);
         var head = b.Build(b.Act(b.Conv(NetworkGraph.InputName, "conv1", 12, 3, p: 1, bias: true), "relu", "ReLU"));
         GraphAttribute A(string attribute, string value) => new(attribute, value);
@@ -79,8 +91,11 @@ public class DefinedKindGraphTests
                 A("in", "3"), A("out", "4"), A("kernel", "1,1"), A("stride", "1,1"), A("padding", "0,0"), A("dilation", "1,1"),
                 A("groups", "1"), A("bias", "true"),
             }, new long[] { 4, 10, 12 }),
+            new GraphNode("channels", "ChannelShuffle", new[] { "conv2" }, null, new[] { A("groups", "2") }, new long[] { 4, 10, 12 }),
+            new GraphNode("gn", "GroupNorm", new[] { "channels" }, "gn", new[] { A("groups", "2"), A("channels", "4"), A("eps", "0.001"), A("affine", "true") },
+                new long[] { 4, 10, 12 }),
         }).ToArray();
-        return (shuffleNet, new NetworkGraph("ShuffleNet", head.InputShape.ToArray(), nodes, "conv2"));
+        return (shuffleNet, new NetworkGraph("ShuffleNet", head.InputShape.ToArray(), nodes, "gn"));
     }
 
     [Fact]
@@ -93,6 +108,30 @@ public class DefinedKindGraphTests
             return graph.Nodes.Select(n => n.Op);
         }).ToHashSet();
         Assert.Empty(PiXGen.Definitions.DefinedKind.All.Keys.Except(ops));
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(0.0)]
+    public void Each_kinds_tensors_add_up_to_its_cost_definitions_parameters_and_buffers(double flag)
+    {
+        // Every defined kind on an 8×4×4 input, integers 2 (Permute's axes: channels to the last axis), flags as given, words
+        // and reals at their defaults: the tensors the graph checks and the PyTorch backend initialises are what the cost
+        // definition counts.
+        var x = PiXGen.Definitions.Dims.Map(8, 4, 4);
+        long[] toChannelsLast = { 0, 2, 3, 1 };
+        foreach (var kind in PiXGen.Definitions.DefinedKind.All.Values)
+        {
+            int axis = 0;
+            var values = kind.Values((s, fallback) => s.FromInput ? x.C : s.Flag ? flag
+                : kind.Name == "Permute" ? toChannelsLast[axis++] : s.Integer ? 2 : s.Default ?? 1);
+            Assert.Null(kind.Check(x, values));
+            var spec = kind.Spec(values);
+            long Count(bool buffer) => kind.Tensors(values).Where(t => t.Buffer == buffer).Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
+            Assert.Equal((kind.Name, spec.Parameters(x)), (kind.Name, Count(false)));
+            Assert.Equal((kind.Name, spec.Buffers(x)), (kind.Name, Count(true)));
+            Assert.True(kind.Stateful || kind.Tensors(values).Count == 0, $"{kind.Name} has tensors but its graph node names no module");
+        }
     }
 
     [Theory]
@@ -109,7 +148,7 @@ public class DefinedKindGraphTests
 
     [Theory]
     [InlineData("simple", "ReLU,ReLU6,SiLU,Sigmoid,Hardswish,Hardsigmoid,Tanh", 0)]
-    [InlineData("activations", "ELU,Mish,ELU", 0)]
+    [InlineData("activations", "ELU,Mish,ELU,LeakyReLU,GELU,GELU", 0)]
     [InlineData("shuffle", "ReLU,", 1)]
     public void Fusion_folds_the_activations_keeps_the_shuffle_the_norm_and_the_output(string name, string fusedActivations, int shuffles)
     {
@@ -121,6 +160,8 @@ public class DefinedKindGraphTests
         Assert.DoesNotContain(result.Graph.Nodes, n => GraphOps.Activations.Contains(n.Op));
         Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "PixelShuffle"));
         Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "InstanceNorm2d"));
+        Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "ChannelShuffle"));
+        Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "GroupNorm"));
         using var input = GraphTestNets.Input(graph, 2);
         using var expected = module.call(input);
         using var actual = GraphExecutor.Run(result.Graph, result.Weights, input);

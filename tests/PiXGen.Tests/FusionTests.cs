@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
+using PiXGen.Engines;
 using PiXGen.Graph;
 using PiXGen.PiX;
 using PiXGen.Zoo;
@@ -158,6 +161,42 @@ public class FusionTests
         using var fused = GraphAssert.FusedMatchesModule(module, graph, tolerance: 1e-5, engine: engine);
         Assert.Equal(engine, fused.LastEngine);
         Assert.Contains(fused.Graph.Nodes, n => n.Op == "PiX" && n.GetBool("epilogue"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Onnx_runtime_runs_PiX_as_PiXGens_operator_or_as_standard_operators_alike(bool nativePiX)
+    {
+        // OpsNet's PiX layers: pick-or-mix with an epilogue, max-only with the l1 context, bias and a short last group,
+        // mean-only — each followed by a ReLU, another activation or none.
+        var (module, graph) = GraphTestNets.OpsNet();
+        using var _ = module;
+        GraphTestNets.RandomizeNorms(module, graph);
+        foreach (long batch in new[] { 1L, 3L }) {
+            using var fused = GraphAssert.FusedMatchesModule(module, graph, batch, tolerance: 1e-5, engine: FusedEngine.OnnxRuntime, nativePiX: nativePiX);
+            Assert.Equal(nativePiX && OnnxRuntimeEngine.NativePiXLibrary is not null, fused.RanNativePiX);
+        }
+    }
+
+    [Fact]
+    public void The_PiX_operator_library_is_built_where_a_cpp_compiler_is_found()
+    {
+        // src/PiXGen/PiXGen.csproj builds it on Linux x64 with /usr/bin/g++ (as on CI); elsewhere the engine falls back.
+        bool expected = OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64 && File.Exists("/usr/bin/g++")
+                        && Environment.GetEnvironmentVariable("PIXGEN_ORT_PIX") is null;
+        Assert.Equal(expected, OnnxRuntimeEngine.NativePiXLibrary is not null);
+    }
+
+    [Fact]
+    public void The_standard_ONNX_export_keeps_PiX_in_standard_operators()
+    {
+        // export --onnx writes files for any ONNX runtime: PiXGen's own operator appears only inside the engine.
+        var (module, graph) = GraphTestNets.OpsNet();
+        using var _ = module;
+        var model = OnnxExporter.ToModel(graph, module.state_dict());
+        Assert.DoesNotContain(model.Graph.Node, n => n.Domain == OnnxExporter.NativeDomain);
+        Assert.DoesNotContain(model.OpsetImport, o => o.Domain == OnnxExporter.NativeDomain);
     }
 
     public static IEnumerable<object[]> EpilogueCases() =>

@@ -261,9 +261,9 @@ internal static class GraphAssert
 
     /// <summary>The fused network gives the module's eval logits; returns it (owned by the caller).</summary>
     public static FusedNetwork FusedMatchesModule(nn.Module<Tensor, Tensor> module, NetworkGraph graph, long batch = 2, double tolerance = 1e-5,
-                                                  FusedEngine engine = FusedEngine.Auto)
+                                                  FusedEngine engine = FusedEngine.Auto, bool nativePiX = true)
     {
-        var fused = new FusedNetwork(graph, module.state_dict()) { Engine = engine };
+        var fused = new FusedNetwork(graph, module.state_dict()) { Engine = engine, NativePiX = nativePiX };
         using (NewDisposeScope()) Matches(module, graph, batch, tolerance, "fused", x => fused.call(x));
         Assert.DoesNotContain(fused.Graph.Nodes, n => n.Op is "Dropout" or "StochasticDepth" || (n.Op == "Identity" && n.Output != graph.Output));
         return fused;

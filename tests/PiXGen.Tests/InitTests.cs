@@ -265,6 +265,7 @@ public class InitTests
         (InitSchemes.TorchvisionDenseNet, new double?[] { Math.Sqrt(2.0 / 288), double.NaN, double.NaN, null }),
         (InitSchemes.TorchvisionRegNet, new double?[] { Math.Sqrt(2.0 / 576), double.NaN, 0.01, null }),
         (InitSchemes.TorchvisionGoogLeNet, new double?[] { 0.01, double.NaN, 0.01, double.NaN }),
+        (InitSchemes.TorchvisionInception, new double?[] { 0.1, double.NaN, 0.1, double.NaN }),
         (InitSchemes.Xavier, new double?[] { Math.Sqrt(2.0 / (288 + 576)), null, double.NaN, double.NaN }),
         (InitSchemes.TorchSharpDefault, new double?[] { double.NaN, double.NaN, double.NaN, double.NaN }),
     }.Select(r => new object[] { r.Item1, r.Item2 });
@@ -291,11 +292,13 @@ public class InitTests
                 _ when scheme == InitSchemes.Xavier => Math.Sqrt(2.0 / (256 + 64)),
                 _ when scheme == InitSchemes.TorchvisionDenseNet => Math.Sqrt(2.0 / 256),
                 _ when scheme == InitSchemes.TorchvisionGoogLeNet => 0.01,
+                _ when scheme == InitSchemes.TorchvisionInception => 0.1,
                 _ => Math.Sqrt(2.0 / 64),
             }, 256),
             ["pix.bias"] = Row(table[1], 256),
             ["se.fc1.weight"] = Row(scheme == InitSchemes.TorchSharpDefault || scheme == InitSchemes.Xavier ? table[0]
                 : scheme == InitSchemes.TorchvisionGoogLeNet ? 0.01
+                : scheme == InitSchemes.TorchvisionInception ? 0.1
                 : scheme == InitSchemes.TorchvisionDenseNet ? Math.Sqrt(2.0 / 512) : Math.Sqrt(2.0 / 128), 512),
             ["bn.weight"] = Expect.Is(1), ["bn.bias"] = Expect.Is(0),
             ["bn.running_mean"] = Expect.Is(0), ["bn.running_var"] = Expect.Is(1), ["bn.num_batches_tracked"] = Expect.Is(0),

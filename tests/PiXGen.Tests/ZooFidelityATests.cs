@@ -13,8 +13,8 @@ using static TorchSharp.torch;
 namespace PiXGen.Tests;
 
 /// <summary>
-/// The network-wide PiX twins densenet121_pix, squeezenet1_1_pix and squeezenet1_0_pix: which layers became PiX, a forward and one SGD
-/// step. (squeezenet1_0/1_1, densenet121 and googlenet themselves are checked against torchvision by ZooFidelityTests.)
+/// The network-wide PiX twins densenet121_pix, squeezenet1_1_pix, squeezenet1_0_pix, googlenet_pix and inception_v3_pix: which
+/// layers became PiX, a forward and one SGD step. (squeezenet1_0/1_1, densenet121 and googlenet themselves are checked against torchvision by ZooFidelityTests.)
 /// </summary>
 public class ZooFidelityATests(ITestOutputHelper log)
 {
@@ -29,7 +29,15 @@ public class ZooFidelityATests(ITestOutputHelper log)
         new object[] { "squeezenet1_1_pix", "squeezenet1_1", 7 },
         // SqueezeNet 1.0: the Fire squeezes 96→16, 128→16, 128→32, 256→32, 384→48, 384→64, 512→64 (not 256→48).
         new object[] { "squeezenet1_0_pix", "squeezenet1_0", 7 },
+        // GoogLeNet: the Inception branches' 1×1 convolutions whose input their output divides (substitution reaches
+        // [Branch] members): 4 in 3a, 4 in 3b, 2 in 4a, 1 in 4b, 3 in 4c, 2 in 4d, 1 in 5a.
+        new object[] { "googlenet_pix", "googlenet", 17 },
+        // Inception-v3: 4 in Mixed_5b, 3 in 5c, 1 in 5d, 4 in 6b, 2 each in 6c/6d, 4 in 6e, 2 in 7a, 1 in 7b (1280→320).
+        new object[] { "inception_v3_pix", "inception_v3", 23 },
     };
+
+    /// <summary>The input side of a twin's training step: 64, or the smallest a network's strided layers take.</summary>
+    private static long StepSide(string twin) => twin.StartsWith("inception_v3", StringComparison.Ordinal) ? 75 : 64;
 
     /// <summary>
     /// The twin replaces exactly the squeezing 1×1 convolutions of the dense network (C_out &lt; C_in, C_out dividing
@@ -83,7 +91,7 @@ public class ZooFidelityATests(ITestOutputHelper log)
         using var scope = torch.NewDisposeScope();
         using var model = Info(twin).Create();
         model.train();
-        var input = torch.randn(2, 3, 64, 64);
+        var input = torch.randn(2, 3, StepSide(twin), StepSide(twin));
         var target = torch.tensor(new long[] { 1, 7 });
         var output = model.forward(input);
         Assert.Equal(new long[] { 2, 1000 }, output.shape);

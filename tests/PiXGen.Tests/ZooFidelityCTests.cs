@@ -27,7 +27,8 @@ public class ZooFidelityCTests
     /// 672→112 ×2, 1152→192 ×3), mobilenet_v3_large 7 (72→24, 120→40 ×2, 240→80, 672→112, 960→160 ×2),
     /// mobilenet_v3_small 7 (72→24, 240→40 ×2, 144→48, 288→96, 576→96 ×2), mnasnet1_0 14 (the
     /// projections 48→24, 72→24 ×2, 120→40 ×2, 240→80, 480→80 ×2, 480→96, 576→96, 576→192, 1152→192 ×3; the stem's
-    /// 32→16 is excluded). Every state_dict key of the twin is a key of the dense network with the same shape (the
+    /// 32→16 is excluded), mobilenet_v2 15 (32→16, 96→24, 144→24, 192→32 ×2, 192→64, 384→64 ×3, 384→96, 576→96 ×2,
+    /// 960→160 ×2, 960→320; 144→32 and 576→160 do not divide). Every state_dict key of the twin is a key of the dense network with the same shape (the
     /// twin only drops the BatchNorms that go with the replaced convolutions; nothing is renumbered).
     /// </summary>
     [Theory]
@@ -35,6 +36,7 @@ public class ZooFidelityCTests
     [InlineData("mobilenet_v3_large", "mobilenet_v3_large_pix", 7)]
     [InlineData("mobilenet_v3_small", "mobilenet_v3_small_pix", 7)]
     [InlineData("mnasnet1_0", "mnasnet1_0_pix", 14, "layers.6")]
+    [InlineData("mobilenet_v2", "mobilenet_v2_pix", 15)]
     public void PiX_twin_replaces_the_squeezing_projections(string dense, string pix, int replaced, string? excluded = null)
     {
         using var denseModel = Info(dense).Create();
@@ -64,6 +66,7 @@ public class ZooFidelityCTests
     [InlineData("mobilenet_v3_large_pix")]
     [InlineData("mobilenet_v3_small_pix")]
     [InlineData("mnasnet1_0_pix")]
+    [InlineData("mobilenet_v2_pix")]
     public void PiX_twin_runs_and_takes_one_sgd_step(string name)
     {
         using var scope = torch.NewDisposeScope();

@@ -26,7 +26,7 @@ public class ZooFidelityTests(ITestOutputHelper log)
         ("vgg16", "vgg16"), ("vgg16_bn", "vgg16_bn"), ("vgg19", "vgg19"), ("vgg19_bn", "vgg19_bn"),
         ("mobilenet_v2", "mobilenet_v2"), ("pix_resnet50", "pix_resnet50_cs"),
         ("regnet_y_400mf", "regnet_y_400mf"), ("shufflenet_v2_x1_0", "shufflenet_v2_x1_0"),
-        ("squeezenet1_1", "squeezenet1_1"), ("densenet121", "densenet121"), ("googlenet", "googlenet"),
+        ("squeezenet1_1", "squeezenet1_1"), ("densenet121", "densenet121"), ("googlenet", "googlenet"), ("inception_v3", "inception_v3"),
         ("densenet161", "densenet161"), ("densenet169", "densenet169"), ("densenet201", "densenet201"),
         ("efficientnet_b0", "efficientnet_b0"), ("mobilenet_v3_large", "mobilenet_v3_large"),
         ("resnext101_32x8d", "resnext101_32x8d"), ("resnext101_64x4d", "resnext101_64x4d"), ("wide_resnet101_2", "wide_resnet101_2"),
@@ -183,11 +183,11 @@ public class ZooFidelityTests(ITestOutputHelper log)
         PyTorchReference.Initialise(model);
         model.eval();
         using var _ = torch.no_grad();
-        var output = model.forward(PyTorchReference.Input());
+        var output = model.forward(PyTorchReference.Input(reference));
         Assert.Equal(reference.OutputShape, output.shape);
         var logits = output.data<float>().ToArray();
         model.to(ScalarType.Float64);
-        var logits64 = model.forward(PyTorchReference.Input().to(ScalarType.Float64)).data<double>().ToArray();
+        var logits64 = model.forward(PyTorchReference.Input(reference).to(ScalarType.Float64)).data<double>().ToArray();
 
         double error = PyTorchReference.RelativeL2(logits, reference.Logits);
         double error64 = PyTorchReference.RelativeL2(logits64, reference.ReferenceFloat64);

@@ -18,9 +18,18 @@ run() { log "## $* (load before: $(cut -d' ' -f1-3 /proc/loadavg))"; "$@" 2>&1 |
 log "# $(date -u +%FT%TZ) $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null)"
 # 1. every engine on the same network, round-robin
 run $Z bench resnet50 --engines "$ENGINES" --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"
-run $Z bench pix_resnet50 --engines "$ENGINES" --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"
+run $Z bench pix_resnet50 --engines "$ENGINES,fused-standard-ops" --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"
 # 2. PiX-ResNet-50 against ResNet-50, both on the fast path (model.Fuse()), alternating every round
 run $Z bench pix_resnet50 --vs resnet50 --fuse --batch "$BATCH" --rounds $((ROUNDS * 2 + 1)) --warmup "$WARMUP"
 # 3. where the fast path's time goes: ONNX Runtime's per-node profile, the PiX layers' share
 run $Z bench pix_resnet50 --engines fused --profile --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"
 run $Z bench resnet50 --engines fused --profile --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"
+# 4. training steps, per phase: the generated ResNet-50 against PyTorch NCHW and channels_last, one process after the
+#    other, twice in turn; then PiX-ResNet-50 against ResNet-50 alternating in one process
+P=${PIXGEN_PYTHON:-/usr/bin/python3}
+for turn in 1 2; do
+  run $Z bench resnet50 --train --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"
+  run "$P" tools/bench/pytorch_resnet50.py --train --batch "$BATCH" --threads 2 --rounds "$ROUNDS" --warmup "$WARMUP"
+  run "$P" tools/bench/pytorch_resnet50.py --train --channels-last --batch "$BATCH" --threads 2 --rounds "$ROUNDS" --warmup "$WARMUP"
+done
+run $Z bench pix_resnet50 --vs resnet50 --train --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"

@@ -27,6 +27,8 @@ OUTPUT = os.path.join(ROOT, "tests", "PiXGen.Tests", "Reference", "pytorch-refer
 
 BATCH = 2
 INPUT_SHAPE = (3, 224, 224)
+# Networks run at another input size (their own); the entry records it as "input_shape".
+INPUT_SHAPES = {"inception_v3": (3, 299, 299)}
 DIGITS = 9  # 9 significant digits: a float32 value survives the round trip exactly
 
 
@@ -63,10 +65,10 @@ def initialise(model):
         tensor.copy_(torch.from_numpy(values).reshape(tensor.shape).to(tensor.dtype))
 
 
-def make_input(dtype=torch.float32):
-    n = BATCH * int(np.prod(INPUT_SHAPE))
+def make_input(dtype=torch.float32, shape=INPUT_SHAPE):
+    n = BATCH * int(np.prod(shape))
     values = np.sin(0.013 * np.arange(n, dtype=np.float64))
-    return torch.from_numpy(values).reshape(BATCH, *INPUT_SHAPE).to(dtype)
+    return torch.from_numpy(values).reshape(BATCH, *shape).to(dtype)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -179,6 +181,7 @@ MODELS = {
     "efficientnet_b0": _tv("efficientnet_b0"),
     "mobilenet_v3_large": _tv("mobilenet_v3_large"),
     "googlenet": _tv("googlenet", aux_logits=False, transform_input=False, init_weights=False),
+    "inception_v3": _tv("inception_v3", aux_logits=False, transform_input=False, init_weights=False),
     "regnet_y_400mf": _tv("regnet_y_400mf"),
     "squeezenet1_0": _tv("squeezenet1_0"),
     "alexnet": _tv("alexnet"),
@@ -219,6 +222,9 @@ MODELS = {
 
 TORCHVISION = [n for n in MODELS if n != "pix_resnet50_cs"]
 
+# Networks whose published parameter count includes an auxiliary head (its state_dict prefix) that MODELS leaves out.
+PUBLISHED_WITH_AUX = {"inception_v3": "AuxLogits."}
+
 NOTES = {
     "pix_resnet50_cs": "PiX-ResNet-50 (fast channel squeezing) written for this script from the paper's operator "
                        "description, state_dict names of the official checkpoint; composite PiX "
@@ -233,7 +239,7 @@ for _vgg in [m for m in MODELS if m.startswith("vgg")]:
 # ---------------------------------------------------------------------------------------------------------------
 # Measurements
 
-def macs_conv_linear(model):
+def macs_conv_linear(model, shape=INPUT_SHAPE):
     """Multiply-accumulates of every nn.Conv2d and nn.Linear call (bias excluded) at batch 1, 3x224x224, counted
     by forward hooks on those modules: Conv2d = output elements x in_channels/groups x kh x kw,
     Linear = output elements x in_features."""
@@ -253,7 +259,7 @@ def macs_conv_linear(model):
         elif isinstance(m, nn.Linear):
             handles.append(m.register_forward_hook(linear_hook))
     with torch.no_grad():
-        model(torch.zeros(1, *INPUT_SHAPE, dtype=next(model.parameters()).dtype))
+        model(torch.zeros(1, *shape, dtype=next(model.parameters()).dtype))
     for h in handles:
         h.remove()
     return total[0]
@@ -272,21 +278,27 @@ def reference_for(name):
     model = MODELS[name]()
     model.eval()
     initialise(model)
+    shape = INPUT_SHAPES.get(name, INPUT_SHAPE)
     entry = {
         "state_dict": [[k, list(v.shape)] for k, v in model.state_dict().items()],
         "parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-        "macs_conv_linear": macs_conv_linear(model),
+        "macs_conv_linear": macs_conv_linear(model, shape),
     }
+    if shape != INPUT_SHAPE:
+        entry["input_shape"] = list(shape)
     if name in TORCHVISION:  # self-check: torchvision's published parameter count for the same network
         published = tvm.get_model_weights(name).DEFAULT.meta["num_params"]
+        if name in PUBLISHED_WITH_AUX:  # the published weights keep the auxiliary head that this build leaves out
+            with_aux = getattr(tvm, name)(weights=None, aux_logits=True, init_weights=False)
+            published -= sum(p.numel() for k, p in with_aux.named_parameters() if k.startswith(PUBLISHED_WITH_AUX[name]))
         if entry["parameters"] != published:
             sys.exit(f"{name}: {entry['parameters']} parameters, torchvision publishes {published}")
     with torch.no_grad():
-        out32 = model(make_input(torch.float32))
+        out32 = model(make_input(torch.float32, shape))
         entry["output_shape"] = list(out32.shape)
         entry["logits"] = Numbers(out32.double().flatten().tolist())
         model.double()  # the same float32 weights and input, widened: only the arithmetic differs
-        out64 = model(make_input(torch.float32).double())
+        out64 = model(make_input(torch.float32, shape).double())
         entry["reference_float64"] = Numbers(out64.flatten().tolist())
     diff = (out32.double() - out64).norm() / out64.norm()
     entry["float32_vs_float64_relative_l2"] = float(f"{diff.item():.3g}")

@@ -18,6 +18,14 @@ if (!output.shape.SequenceEqual(new long[] { 2 }.Concat(Consumer.DigitNet.Output
     Console.Error.WriteLine("the output shape differs from the one the compiler inferred");
     return 1;
 }
+// The fused path runs PiX layers as PiXGen's own ONNX Runtime operator where the package carries it (Linux x64).
+string? pixOperator = PiXGen.Engines.OnnxRuntimeEngine.NativePiXLibrary;
+Console.WriteLine($"PiX operator for ONNX Runtime: {pixOperator ?? "none (PiX runs as ONNX's standard operators)"}");
+if (pixOperator is null && Environment.GetEnvironmentVariable("PIXGEN_EXPECT_NATIVE_PIX") == "1")
+{
+    Console.Error.WriteLine("the package's runtimes/linux-x64/native/libpixgen_ort.so was not found beside the application");
+    return 1;
+}
 return 0;
 
 namespace Consumer

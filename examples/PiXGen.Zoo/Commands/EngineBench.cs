@@ -30,6 +30,7 @@ public static class EngineBench
         ("fused", "model.Fuse() as users get it (FusedEngine.Auto)"),
         ("fused-torchsharp", "the fused graph on TorchSharp (GraphExecutor)"),
         ("fused-onnxruntime", "the fused graph on ONNX Runtime in process (FusedEngine.OnnxRuntime)"),
+        ("fused-standard-ops", "the fused graph on ONNX Runtime with PiX as ONNX's standard operators (NativePiX = false)"),
         ("onnxruntime", "ONNX Runtime on PiXGen's unfused ONNX export (export --onnx)"),
         ("pytorch", "PyTorch eager, NCHW"),
         ("pytorch-cl", "PyTorch eager, channels_last"),
@@ -182,7 +183,9 @@ public static class EngineBench
         var fusion = GraphFusion.Fuse(withGraph.Graph, module.state_dict());
         string prefix = Path.Combine(Path.GetTempPath(), "pixgen-ort-profile-" + Guid.NewGuid().ToString("N")[..8]);
         IReadOnlyList<OnnxRuntimeEngine.NodeTime> nodes;
+        bool native;
         using (var engine = new OnnxRuntimeEngine(fusion.Graph, fusion.Weights, threads, prefix)) {
+            native = engine.NativePiX;
             for (int r = 0; r < warmup + rounds; r++) engine.Run(input).Dispose();
             string file = engine.EndProfiling();
             nodes = OnnxRuntimeEngine.ReadProfile(file);
@@ -196,7 +199,7 @@ public static class EngineBench
         double total = timed.Sum(t => t.Microseconds) / rounds / 1000, pixMs = timed.Where(t => IsPiX(t.Node)).Sum(t => t.Microseconds) / rounds / 1000;
         string Pct(double part) => (100 * part / total).ToString("F1", CultureInfo.InvariantCulture) + " %";
         o.WriteLine($"ONNX Runtime per-node profile of the fused network ({rounds} runs after {warmup} warm-up, {threads} threads): " +
-                    $"{Ms(total)} ms of node kernels per run; PiX layers ({pix.Count}): {Ms(pixMs)} ms = {Pct(pixMs)}");
+                    $"{Ms(total)} ms of node kernels per run; PiX layers ({pix.Count}{(pix.Count == 0 ? "" : native ? ", PiXGen's operator" : ", ONNX's standard operators")}): {Ms(pixMs)} ms = {Pct(pixMs)}");
         var table = ZooCli.PlainTable(("op", false), ("ms per run", true), ("share", true), ("in PiX layers ms", true));
         foreach (var g in timed.GroupBy(t => t.OpType).OrderByDescending(g => g.Sum(t => t.Microseconds))) {
             double ms = g.Sum(t => t.Microseconds) / rounds / 1000;
@@ -227,12 +230,13 @@ public static class EngineBench
             using var scope = NewDisposeScope();
             var weights = module.state_dict();
             if (name == "onnxruntime") {
-                var session = new OnnxRuntimeEngine(withGraph.Graph, weights, threads);
+                var session = new OnnxRuntimeEngine(withGraph.Graph, weights, threads, nativePiX: false);
                 return new CSharpEngine(name, session.Run, input, session);
             }
             var fused = new FusedNetwork(withGraph.Graph, weights) {
                 Threads = threads,
-                Engine = name switch { "fused-torchsharp" => FusedEngine.TorchSharp, "fused-onnxruntime" => FusedEngine.OnnxRuntime, _ => FusedEngine.Auto },
+                Engine = name switch { "fused-torchsharp" => FusedEngine.TorchSharp, "fused-onnxruntime" or "fused-standard-ops" => FusedEngine.OnnxRuntime, _ => FusedEngine.Auto },
+                NativePiX = name != "fused-standard-ops",
             };
             return new CSharpEngine(name, fused.forward, input, fused);
         }

@@ -83,3 +83,11 @@ public partial class GoogLeNet
     [Dropout(0.2)] readonly Dropout dropout;
     [Linear("numClasses")] readonly Linear fc;
 }
+
+/// <summary>
+/// GoogLeNet's PiX twin: network-wide substitution reaches the Inception modules' [Branch] members and replaces
+/// the 17 channel-squeezing 1×1 convolutions (e.g. inception3a's 192→64, 192→96, 192→16 and pool projection 192→32),
+/// each with its BatchNorm and ReLU; every other state_dict key of googlenet stays.
+/// </summary>
+[Network(Name = "googlenet_pix", Like = typeof(GoogLeNet)), SubstitutePiX]
+public partial class GoogLeNetPiX { }

@@ -63,3 +63,12 @@ public partial class MobileNetV2
 
     [Dropout(0.2)] [Linear("numClasses")] readonly Sequential classifier;
 }
+
+/// <summary>
+/// <see cref="MobileNetV2"/> with PiX in place of its squeezing 1×1 convolutions (the projections of the inverted
+/// residual blocks whose output channels divide the expanded channels).
+/// </summary>
+[Network(Name = "mobilenet_v2_pix", Like = typeof(MobileNetV2)), SubstitutePiX]
+public partial class MobileNetV2PiX
+{
+}

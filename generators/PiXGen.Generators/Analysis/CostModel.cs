@@ -120,21 +120,18 @@ public static class CostModel
                 return new LinearSpec(n.GetInt("OutFeatures"), n.GetInt("InFeatures"), Bias());
             case LayerKind.BatchNorm2d:
                 return new BatchNorm2dSpec();
-            case LayerKind.GroupNorm: case LayerKind.LayerNorm2d:
+            case LayerKind.LayerNorm2d:
                 return new NormSpec(n.Layer.ToString()!, n.Get("Affine") != "false");
             case LayerKind.LayerNorm:
                 return new LayerNormSpec(n.Get("Affine") != "false");
             case LayerKind.LayerScale:
                 return new LayerScaleSpec();
-            case LayerKind.GELU: case LayerKind.LeakyReLU:
-                return new ActivationSpec(n.Layer.ToString()!);
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[n.Op];
-                return kind.Spec(kind.Values((s, fallback) => double.TryParse(n.Get(s.Name), System.Globalization.NumberStyles.Float,
-                    System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : fallback));
+                return kind.Spec(kind.Read(s => n.Get(s.Name)));
             }
-            case LayerKind.Identity: case LayerKind.Dropout: case LayerKind.StochasticDepth: case LayerKind.ChannelShuffle:
+            case LayerKind.Identity: case LayerKind.Dropout: case LayerKind.StochasticDepth:
                 return new PassSpec(n.Layer.ToString()!);
             case LayerKind.Flatten:
                 return new FlattenSpec();

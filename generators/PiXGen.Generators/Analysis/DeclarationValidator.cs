@@ -36,12 +36,16 @@ public static class DeclarationValidator
         new Dictionary<(LayerKind, string), string[]>
         {
             // The lists are shared with the runtime's checks (src/PiXGen.Definitions/Words.cs).
-            [(LayerKind.GELU, "Approximate")] = Words.GeluApproximations,
             [(LayerKind.Upsample, "Mode")] = Words.UpsampleModes,
             [(LayerKind.StochasticDepth, "Mode")] = Words.StochasticDepthModes,
             [(LayerKind.SqueezeExcitation, "Activation")] = Words.SqueezeExcitationActivations,
             [(LayerKind.SqueezeExcitation, "ScaleActivation")] = Words.SqueezeExcitationScaleActivations,
         };
+
+    /// <summary>The words <paramref name="setting"/> of <paramref name="item"/> accepts (the first is the default), or null.</summary>
+    public static string[]? Choices(LayerItem item, string setting)
+        => item.Kind == LayerKind.Defined ? DefinedKind.All[item.AttributeName].Settings.FirstOrDefault(s => s.Name == setting)?.Words
+            : TextChoices.TryGetValue((item.Kind, setting), out var words) ? words : null;
 
     /// <summary>The settings that take a height×width pair ("1x7" or new[] { 1, 7 }) as well as one integer.</summary>
     public static readonly HashSet<(LayerKind Kind, string Setting)> PerAxis = new()
@@ -248,11 +252,12 @@ public static class DeclarationValidator
 
     /// <summary>
     /// The real-valued settings that also take an expression over the arguments: the normalisations' Eps, BatchNorm's
-    /// Momentum, and the drop probability of Dropout and StochasticDepth.
+    /// Momentum, the drop probability of Dropout and StochasticDepth, and every real setting of a defined kind.
     /// </summary>
     private static bool IsRealSetting(LayerItem item, string setting) => setting switch
     {
-        "Eps" => item.Kind is LayerKind.BatchNorm2d or LayerKind.GroupNorm or LayerKind.LayerNorm2d or LayerKind.LayerNorm,
+        _ when item.Kind == LayerKind.Defined => DefinedKind.All[item.AttributeName].Settings.Any(s => s.Name == setting && s.Real),
+        "Eps" => item.Kind is LayerKind.BatchNorm2d or LayerKind.LayerNorm2d or LayerKind.LayerNorm,
         "Value" => item.Kind is LayerKind.LayerScale,
         "Momentum" => item.Kind is LayerKind.BatchNorm2d,
         "P" => item.Kind is LayerKind.Dropout or LayerKind.StochasticDepth,
@@ -264,7 +269,7 @@ public static class DeclarationValidator
     {
         foreach (var s in item.Settings)
         {
-            if (s.Type != SettingType.Text || !TextChoices.TryGetValue((item.Kind, s.Name), out var choices)) continue;
+            if (s.Type != SettingType.Text || Choices(item, s.Name) is not { } choices) continue;
             if (!choices.Contains(s.Value))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
                     $"{s.Name} must be {string.Join(" or ", choices.Select(c => $"\"{c}\""))}, got \"{s.Value}\"")
@@ -280,22 +285,37 @@ public static class DeclarationValidator
                 "AlignCorners applies to Mode = \"bilinear\" only"));
     }
 
-    /// <summary>[Branch] groups: two or more branches, one merge and split setting, branches not interrupted.</summary>
+    /// <summary>
+    /// [Branch] groups, nested ones too: two or more branches, one merge and split setting, branches not interrupted,
+    /// no empty level in a nested branch name.
+    /// </summary>
     private static void CheckBranches(ClassDecl cls, List<DiagnosticInfo> diagnostics)
     {
         void Report(LayerMember m, string problem)
             => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBranches, m.Branch!.Location ?? m.Location, $"{cls.Name}.{m.Name}", problem));
+        bool emptyLevel = false; // the groups of such names would only repeat the cause
         foreach (var m in cls.Members.Where(m => m.Branch is not null))
         {
             if (m.IsShortcut || (m.AfterAdd && cls.HasResidual))
                 Report(m, "a [Branch] member is on the main path: not a [Shortcut], not AfterAdd");
             if (m.Branch!.Name.Trim().Length == 0) Report(m, "give the branch a name: [Branch(\"name\")]");
+            else if (PathStep.Segments(m).Any(s => s.Trim().Length == 0))
+            {
+                emptyLevel = true;
+                Report(m, $"the branch name \"{m.Branch.Name}\" has an empty level; a branch nested in branch \"outer\" is named \"outer{PathStep.Separator}inner\"");
+            }
             if (m.Branch.Merge is not ("concat" or "add"))
                 Report(m, $"Merge must be \"concat\" or \"add\", got \"{m.Branch.Merge}\"");
         }
+        if (!emptyLevel) CheckGroups(PathStep.Of(cls.Members.Where(m => !(m.IsShortcut || (m.AfterAdd && cls.HasResidual)))), Report);
+    }
+
+    /// <summary>The groups among <paramref name="steps"/> (a main path or one branch), then the groups nested in their branches.</summary>
+    private static void CheckGroups(IEnumerable<PathStep> steps, System.Action<LayerMember, string> report)
+    {
         var ended = new Dictionary<string, string>(); // branch name → the member that ended its group
         List<string>? open = null;
-        foreach (var step in PathStep.Of(cls.Members.Where(m => !(m.IsShortcut || (m.AfterAdd && cls.HasResidual)))))
+        foreach (var step in steps)
         {
             if (!step.IsGroup)
             {
@@ -305,14 +325,17 @@ public static class DeclarationValidator
             }
             var first = step.Branches![0].Members[0];
             if (step.Branches.Count < 2)
-                Report(first, $"branch '{step.Branches[0].Name}' is the only branch of its group; declare two or more (or remove [Branch] to apply the members in sequence)");
-            foreach (var m in step.AllMembers.Skip(1))
-                if (m.Branch!.Merge != first.Branch!.Merge || m.Branch.Split != first.Branch.Split)
-                    Report(m, $"every member of a group has the same Merge and Split; '{first.Name}' has Merge = \"{first.Branch.Merge}\", Split = {(first.Branch.Split ? "true" : "false")}");
+                report(first, $"branch '{step.Branches[0].Name}' is the only branch of its group; declare two or more (or remove [Branch] to apply the members in sequence)");
+            // Merge and Split are set by the members naming this group's branches ("b3"); "b3/a" sets its own group's.
+            var defining = step.Defining.ToList();
+            foreach (var m in defining.Skip(1))
+                if (m.Branch!.Merge != defining[0].Branch!.Merge || m.Branch.Split != defining[0].Branch!.Split)
+                    report(m, $"every member of a group has the same Merge and Split; '{defining[0].Name}' has Merge = \"{defining[0].Branch!.Merge}\", Split = {(defining[0].Branch!.Split ? "true" : "false")}");
             foreach (var b in step.Branches)
                 if (ended.TryGetValue(b.Name, out var by))
-                    Report(b.Members[0], $"branch '{b.Name}' continues after its group ended at member '{by}'; keep a group's members together");
+                    report(b.Members[0], $"branch '{b.Name}' continues after its group ended at member '{by}'; keep a group's members together");
             open = step.Branches.Select(b => b.Name).ToList();
+            foreach (var b in step.Branches) CheckGroups(b.Steps, report);
         }
     }
 

@@ -213,7 +213,7 @@ public static class PiXRewriter
         var sub = network.Substitution!;
         var decisions = new Dictionary<string, PiXAction>();
         var matched = new HashSet<string>();
-        foreach (var (conv, inBranch) in Convolutions(dense))
+        foreach (var (conv, inlined) in Convolutions(dense))
         {
             var included = sub.Include.Where(p => Matches(p, conv.Path)).ToList();
             var excluded = sub.Exclude.Where(p => Matches(p, conv.Path)).ToList();
@@ -221,13 +221,13 @@ public static class PiXRewriter
             if (excluded.Count > 0) continue;
             if (included.Count > 0)
             {
-                string? reason = inBranch ? BranchReason : Reason(conv, allowEqual: true);
+                string? reason = inlined ? InlinedReason : Reason(conv, allowEqual: true);
                 if (reason is not null)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXNotSubstitutable, sub.Location,
                         $"{network.Name}.{conv.Path} (included by \"{included[0]}\")", reason));
                 else decisions[conv.Path] = Replace;
             }
-            else if (!inBranch && conv.Role != NodeRole.Shortcut && IsSqueeze(conv)) decisions[conv.Path] = Replace;
+            else if (!inlined && conv.Role != NodeRole.Shortcut && IsSqueeze(conv)) decisions[conv.Path] = Replace;
         }
         foreach (var pattern in sub.Include.Concat(sub.Exclude))
             if (!matched.Contains(pattern))
@@ -244,25 +244,25 @@ public static class PiXRewriter
 
     private static readonly PiXAction Replace = new(Insert: false, Zeta: 0);
 
-    private const string BranchReason = "it is on a [Branch]; PiX substitution and variants do not reach branch members yet";
+    private const string InlinedReason = "it is a layer of an inlined block ([Use(Inline = true)]); PiX substitution and variants do not reach those";
 
     /// <summary>
-    /// The convolutions of the IR in order, each with whether it sits inside a [Branch] group. Decisions never name a
-    /// branch member: the declaration specialiser cannot reach one (docs/language.md), and a decision it dropped would
-    /// be a network other than the one decided.
+    /// The convolutions of the IR in order ([Branch] members, nested ones too, included), each with whether it is a layer
+    /// of an inlined block. Decisions never name an inlined layer: the declaration specialiser cannot reach one
+    /// (docs/language.md), and a decision it dropped would be a network other than the one decided.
     /// </summary>
-    /// <remarks>The layers of an inlined block ([Use(Inline = true)]) count as branch members: declared in the block, they
-    /// sit in the enclosing class's Sequential, where a specialised block could not put a PiX.</remarks>
-    public static IEnumerable<(LayerNode Conv, bool InBranch)> Convolutions(LayerNode node, bool inBranch = false, string? owner = null)
+    /// <remarks>The layers of an inlined block ([Use(Inline = true)]) are declared in the block but sit in the enclosing
+    /// class's Sequential, where a specialised block could not put a PiX.</remarks>
+    public static IEnumerable<(LayerNode Conv, bool Inlined)> Convolutions(LayerNode node, string? owner = null)
     {
         if (node.Kind == NodeKind.Layer)
         {
             bool inlined = owner is not null && node.Origin is not null && !node.Origin.StartsWith(owner + "|", System.StringComparison.Ordinal);
-            if (node.Layer == LayerKind.Conv2d) yield return (node, inBranch || inlined);
+            if (node.Layer == LayerKind.Conv2d) yield return (node, inlined);
             yield break;
         }
         foreach (var child in node.Children)
-            foreach (var conv in Convolutions(child, inBranch || node.Kind == NodeKind.Parallel, node.Class ?? owner))
+            foreach (var conv in Convolutions(child, node.Class ?? owner))
                 yield return conv;
     }
 
@@ -347,12 +347,16 @@ public static class PiXRewriter
             _followers = followers;
         }
 
-        /// <summary>Direct descendants of <paramref name="node"/> declared in its own class (through Sequential containers).</summary>
+        /// <summary>
+        /// Direct descendants of <paramref name="node"/> declared in its own class: through Sequential containers, and
+        /// through [Branch] groups (nested ones too) to their branches' members.
+        /// </summary>
         private static IEnumerable<LayerNode> Own(LayerNode node)
         {
             foreach (var c in node.Children)
             {
-                if (c.Kind == NodeKind.Sequential) { foreach (var g in c.Children) yield return g; }
+                if (c.Kind == NodeKind.Parallel) { foreach (var g in c.Children.SelectMany(Own)) yield return g; }
+                else if (c.Kind == NodeKind.Sequential) { foreach (var g in c.Children) yield return g; }
                 else yield return c;
             }
         }
@@ -474,9 +478,10 @@ public static class PiXRewriter
                     // A field of its own in front of the convolution: "<conv>_pix", declared by the generator.
                     var pixName = m.Name + "_pix";
                     while (members.Any(x => x.Name == pixName)) pixName += "_";
+                    // On the convolution's branch, if any, so it runs where the convolution runs.
                     members.Insert(mi, new LayerMember(pixName, m.PyName == m.Name ? pixName : m.PyName + "_pix", PiXLayerType,
                         IsNullable: pix.When is not null, IsReadOnly: true, new[] { pix }.ToEquatableArray(), m.IsShortcut, m.ShortcutWhen,
-                        m.Location, Generated: isNetwork));
+                        m.Location, Generated: isNetwork, Branch: m.Branch));
                 }
             }
             if (isNetwork)

@@ -352,9 +352,10 @@ public sealed class ShapeInference
     /// <summary>A parallel group of [Branch] members: every branch from the group's input (or its chunk), merged.</summary>
     private LayerNode InstantiateGroup(ClassDecl cls, PathStep step, Dictionary<string, object> env, Shape input, string prefix, List<string> stack)
     {
-        var first = step.Branches![0].Members[0].Branch!;
-        var where = $"{Where(prefix.TrimEnd('.'))} ({cls.Name}, branches {string.Join(", ", step.Branches.Select(b => $"'{b.Name}'"))})";
-        int n = step.Branches.Count;
+        var all = step.Branches!;
+        var first = (step.Defining.FirstOrDefault() ?? all[0].Members[0]).Branch!;
+        var where = $"{Where(prefix.TrimEnd('.'))} ({cls.Name}, branches {string.Join(", ", all.Select(b => $"'{b.Name}'"))})";
+        int n = all.Count;
         var branchInput = input;
         if (step.Split)
         {
@@ -364,13 +365,15 @@ public sealed class ShapeInference
             branchInput = Shape.Map(input.C / n, input.H, input.W);
         }
         var branches = new List<LayerNode>();
-        foreach (var b in step.Branches)
+        foreach (var b in all)
         {
             var shape = branchInput;
             var children = new List<LayerNode>();
-            foreach (var m in b.Members)
+            foreach (var s in b.Steps)
             {
-                foreach (var node in InstantiateMember(cls, m, env, shape, prefix, stack, NodeRole.Main)) { children.Add(node); shape = node.Out; }
+                var made = s.IsGroup ? new List<LayerNode> { InstantiateGroup(cls, s, env, shape, prefix, stack) }
+                    : InstantiateMember(cls, s.Member!, env, shape, prefix, stack, NodeRole.Main);
+                foreach (var node in made) { children.Add(node); shape = node.Out; }
             }
             branches.Add(new LayerNode(NodeKind.Sequential, null, b.Name, prefix + b.Name, "Branch", branchInput, shape, EquatableArray<Setting>.Empty,
                 children.Sum(c => c.Parameters), NodeRole.Main, false, children.ToEquatableArray()));
@@ -379,7 +382,7 @@ public sealed class ShapeInference
         for (int i = 1; i < n; i++)
         {
             var o = branches[i].Out;
-            var location = step.Branches[i].Members[0].Branch!.Location;
+            var location = all[i].Members[0].Branch!.Location;
             string Side(int k) => $"branch '{branches[k].Name}' ({branches[k].Out})";
             if (step.Merge == "add" && o != out0)
                 Fail(DiagnosticDescriptors.ConcatMismatch, location, where, "add", Side(0), Side(i), "added branches need the same shape");
@@ -586,7 +589,7 @@ public sealed class ShapeInference
         }
         string Word(string setting)
         {
-            var value = item.Get(setting) ?? DeclarationValidator.TextChoices[(item.Kind, setting)][0];
+            var value = item.Get(setting) ?? DeclarationValidator.Choices(item, setting)![0];
             settings.Add(new Setting(setting, value, SettingType.Text));
             return value;
         }
@@ -661,28 +664,30 @@ public sealed class ShapeInference
                 if (item.Kind == LayerKind.StochasticDepth) Word("Mode");
                 break;
             }
-            case LayerKind.GELU: case LayerKind.LeakyReLU:
-                if (item.Kind == LayerKind.GELU) Word("Approximate");
-                if (item.Kind == LayerKind.LeakyReLU)
-                {
-                    double slope = Real("NegativeSlope", 0.01);
-                    Require(!double.IsNaN(slope) && !double.IsInfinity(slope), $"NegativeSlope must be a finite number, got {item.Get("NegativeSlope")}");
-                }
-                break;
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
+                if (kind.NeedsMap) NeedMap();
                 var values = kind.Values((s, fallback) =>
                 {
+                    if (s.FromInput)
+                    {
+                        settings.Add(new Setting(s.Name, x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+                        return x.C;
+                    }
+                    if (s.Flag) return Flag(s.Name, fallback != 0) ? 1 : 0;
+                    if (s.Words is { } words) return System.Array.IndexOf(words, Word(s.Name));
                     if (s.Integer) return Int(s.Name, s.Default is { } d ? (long)d : null);
                     double v = Real(s.Name, fallback);
                     Require(!double.IsNaN(v) && !double.IsInfinity(v), $"{s.Name} must be a finite number, got {item.Get(s.Name)}");
                     return v;
                 });
                 if (kind.Check(x, values) is { } problem) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, problem);
+                for (int i = 0; i < values.Count; i++)
+                    if (kind.Settings[i].DividesChannels && x.C % (long)values[i] != 0)
+                        Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, (long)values[i], $"the {x.C} input channels ({x})");
                 break;
             }
-            case LayerKind.GroupNorm:
             case LayerKind.LayerNorm2d:
             case LayerKind.LayerNorm:
             {
@@ -691,24 +696,10 @@ public sealed class ShapeInference
                 else if (x.IsMap)
                     Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, "LayerNorm",
                         "a flattened vector or a channels-last map (add [Permute(0, 2, 3, 1)] before it, or use [LayerNorm2d] for the channels of a CxHxW map)", $"a {x} feature map");
-                if (item.Kind == LayerKind.GroupNorm)
-                {
-                    long g = Int("Groups", null);
-                    Require(g > 0, $"Groups must be positive, got {g}");
-                    if (x.C % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"the {x.C} input channels ({x})");
-                }
                 double eps = Real("Eps", 1e-5);
                 Require(eps > 0 && !double.IsInfinity(eps), $"Eps must be a positive finite number, got {eps.ToString("R", CultureInfo.InvariantCulture)}");
                 Flag("Affine", true);
                 settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                break;
-            }
-            case LayerKind.ChannelShuffle:
-            {
-                NeedMap();
-                long g = Int("Groups", null);
-                Require(g > 0, $"Groups must be positive, got {g}");
-                if (x.C % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"the {x.C} input channels ({x})");
                 break;
             }
             case LayerKind.Upsample:

@@ -14,9 +14,9 @@ namespace PiXGen.Generators.Analysis;
 /// <list type="bullet">
 /// <item><c>pix</c>: every channel-squeezing 1×1 convolution on a main path becomes PiX (with its BN and activation).</item>
 /// <item><c>downscale</c>: a PiX with factor ζ goes in front of every ungrouped k×k convolution (any k) on a main
-/// path whose input channels ζ divides; the convolution then takes C/ζ channels. Shortcut (projection)
-/// convolutions, members of [Branch] groups and layers marked [NoVariant] are left alone; an RGB stem (3 channels) is
-/// never divisible.</item>
+/// path (a [Branch] member's included) whose input channels ζ divides; the convolution then takes C/ζ channels.
+/// Shortcut (projection) convolutions, layers of inlined blocks and layers marked [NoVariant] are left alone; an RGB
+/// stem (3 channels) is never divisible.</item>
 /// <item><c>prune</c>: the same placement with ζ ∈ {2, 4, 8} chosen per layer, greedily by MAC saving, until the
 /// network meets the target with the fewest layers changed.</item>
 /// </list>
@@ -94,7 +94,7 @@ public static class VariantSelector
         IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense, long denseMacs, List<DiagnosticInfo> diagnostics)
     {
         var actions = new Dictionary<string, PiXRewriter.PiXAction>();
-        var convs = PiXRewriter.Convolutions(dense).Where(c => !c.InBranch).Select(c => c.Conv)
+        var convs = PiXRewriter.Convolutions(dense).Where(c => !c.Inlined).Select(c => c.Conv)
             .Where(c => c.Role != NodeRole.Shortcut && !OptedOut(c, network, blocks)).ToList();
         switch (choice.Kind)
         {

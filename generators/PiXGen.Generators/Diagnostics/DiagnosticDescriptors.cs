@@ -177,7 +177,7 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor PiXNotSubstitutable = Make("PIX0301", "Layer cannot be replaced by PiX",
         "{0}: cannot replace this convolution by PiX: {1}", "PiXGen.PiX", DiagnosticSeverity.Error,
-        "PiX replaces channel-squeezing convolutions: kernel 1, stride 1, groups 1, no padding, C_out < C_in dividing C_in (or an explicit ζ with ⌈C_in / ζ⌉ = C_out), not on a [Branch] member.");
+        "PiX replaces channel-squeezing convolutions: kernel 1, stride 1, groups 1, no padding, C_out < C_in dividing C_in (or an explicit ζ with ⌈C_in / ζ⌉ = C_out), not a layer of an inlined block.");
 
     public static readonly DiagnosticDescriptor PiXPatternUnused = Make("PIX0302", "Include/Exclude pattern matches nothing",
         "{0}: [SubstitutePiX] pattern \"{1}\" matches no convolution of the network", "PiXGen.PiX", DiagnosticSeverity.Warning,

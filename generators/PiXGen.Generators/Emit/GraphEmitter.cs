@@ -152,8 +152,6 @@ public static class GraphEmitter
                     A("stride", PairOf(n, "Stride", 1)), A("padding", PairOf(n, "Padding", 0)), A("output_padding", PairOf(n, "OutputPadding", 0)),
                     A("dilation", PairOf(n, "Dilation", 1)), A("groups", n.GetInt("Groups", 1)), A("bias", Flag(n.Get("Bias"), true)),
                 }, n.Path);
-            case LayerKind.GroupNorm:
-                return Add("GroupNorm", new[] { A("groups", n.GetInt("Groups")), A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05"), A("affine", Flag(n.Get("Affine"), true)) }, n.Path);
             case LayerKind.LayerNorm2d:
                 return Add("LayerNorm2d", new[] { A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05"), A("affine", Flag(n.Get("Affine"), true)) }, n.Path);
             case LayerKind.LayerNorm:
@@ -162,16 +160,12 @@ public static class GraphEmitter
                 // The module is the parameter itself: its state_dict key is the path.
                 return Add("LayerScale", new[] { A("channels", n.In.C), A("value", n.Get("Value") ?? "1E-06") }, n.Path, output: n.Path + ".mul");
             case LayerKind.Defined:
-                return Add(n.Op, DefinedKind.All[n.Op].Settings
-                    .Select(s => A(s.GraphName, n.Get(s.Name) ?? s.Default!.Value.ToString("R", CultureInfo.InvariantCulture))).ToList());
-            case LayerKind.GELU:
-                return Add("GELU", new[] { A("approximate", n.Get("Approximate") ?? "none") });
-            case LayerKind.LeakyReLU:
-                return Add("LeakyReLU", new[] { A("slope", n.Get("NegativeSlope") ?? "0.01") });
+            {
+                var kind = DefinedKind.All[n.Op];
+                return Add(n.Op, kind.Settings.Select(s => A(s.GraphName, n.Get(s.Name) ?? s.DefaultText!)).ToList(), kind.Stateful ? n.Path : null);
+            }
             case LayerKind.StochasticDepth:
                 return Add("StochasticDepth", new[] { A("p", n.Get("P") ?? "0.5"), A("mode", n.Get("Mode") ?? "row") });
-            case LayerKind.ChannelShuffle:
-                return Add("ChannelShuffle", new[] { A("groups", n.GetInt("Groups")) });
             case LayerKind.Upsample:
                 return Add("Upsample", new[] { A("mode", n.Get("Mode") ?? "nearest"), A("size", Int(n.Out.H) + "," + Int(n.Out.W)), A("align_corners", Flag(n.Get("AlignCorners"), false)) });
             case LayerKind.AdaptiveMaxPool2d:

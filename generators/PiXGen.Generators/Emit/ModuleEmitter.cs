@@ -296,22 +296,7 @@ public sealed class ModuleEmitter
         var main = _cls.Members.Where(m => !m.IsShortcut && !(m.AfterAdd && _cls.HasResidual)).ToList();
         var shortcuts = _cls.Members.Where(m => m.IsShortcut).ToList();
         var after = _cls.HasResidual ? _cls.Members.Where(m => !m.IsShortcut && m.AfterAdd).ToList() : new List<LayerMember>();
-        foreach (var step in PathStep.Of(main))
-        {
-            if (!step.IsGroup) { EmitMemberConstruction(step.Member!, "c"); continue; }
-            // A [Branch] group: every branch starts from the group's input channels (a chunk of them with Split).
-            var g = $"branches{step.Group.ToString(CultureInfo.InvariantCulture)}";
-            int n = step.Branches!.Count;
-            _w.Line($"long {g}_in = {(step.Split ? $"c / {n}" : "c")};");
-            for (int k = 0; k < n; k++)
-            {
-                _w.Line($"c = {g}_in; // branch '{step.Branches[k].Name}'");
-                foreach (var m in step.Branches[k].Members) EmitMemberConstruction(m, "c");
-                _w.Line($"long {g}_c{k} = c;");
-            }
-            _w.Line(step.Merge == "add" ? $"c = {g}_c0; // added" : $"c = {string.Join(" + ", Enumerable.Range(0, n).Select(k => $"{g}_c{k}"))}; // concatenated");
-            _spatialArea = null;
-        }
+        EmitConstructionSteps(PathStep.Of(main));
         if (_cls.Dense is not null) _w.Line("c = in_channels + c; // [Dense]: the input is concatenated with the members' output");
         if (shortcuts.Count > 0) _w.Line("long shortcut_c = in_channels;");
         foreach (var shortcut in shortcuts)
@@ -342,6 +327,52 @@ public sealed class ModuleEmitter
         _w.Line("RegisterComponents();");
         if (_cls.Kind == ClassKind.Network && _ir is not null) EmitInit();
         _w.Close();
+    }
+
+    /// <summary>
+    /// The construction of a main path's (or a branch's) steps, channels tracked in <c>c</c>: a [Branch] group starts
+    /// every branch from the group's input channels (a chunk of them with Split), a nested group inside its branch.
+    /// </summary>
+    private void EmitConstructionSteps(IEnumerable<PathStep> steps)
+    {
+        foreach (var step in steps)
+        {
+            if (!step.IsGroup) { EmitMemberConstruction(step.Member!, "c"); continue; }
+            var g = $"branches{step.Group.ToString(CultureInfo.InvariantCulture)}";
+            int n = step.Branches!.Count;
+            _w.Line($"long {g}_in = {(step.Split ? $"c / {n}" : "c")};");
+            for (int k = 0; k < n; k++)
+            {
+                _w.Line($"c = {g}_in; // branch '{step.Branches[k].Name}'");
+                EmitConstructionSteps(step.Branches[k].Steps);
+                _w.Line($"long {g}_c{k} = c;");
+            }
+            _w.Line(step.Merge == "add" ? $"c = {g}_c0; // added" : $"c = {string.Join(" + ", Enumerable.Range(0, n).Select(k => $"{g}_c{k}"))}; // concatenated");
+            _spatialArea = null;
+        }
+    }
+
+    /// <summary>
+    /// The forward of a main path's (or a branch's) steps on <c>x</c>: a [Branch] group applies every branch to the
+    /// group's input (or its chunk) and merges them; a nested group runs inside its branch.
+    /// </summary>
+    private void EmitForwardSteps(IEnumerable<PathStep> steps)
+    {
+        foreach (var step in steps)
+        {
+            if (!step.IsGroup) { EmitApply(step.Member!); continue; }
+            var g = $"branches{step.Group.ToString(CultureInfo.InvariantCulture)}";
+            int n = step.Branches!.Count;
+            _w.Line(step.Split ? $"var {g}_in = x.chunk({n}, 1); // [Branch(Split = true)]" : $"var {g}_in = x;");
+            for (int k = 0; k < n; k++)
+            {
+                _w.Line($"x = {g}_in{(step.Split ? $"[{k}]" : "")}; // branch '{step.Branches[k].Name}'");
+                EmitForwardSteps(step.Branches[k].Steps);
+                _w.Line($"var {g}_out{k} = x;");
+            }
+            var outs = Enumerable.Range(0, n).Select(k => $"{g}_out{k}");
+            _w.Line(step.Merge == "add" ? $"x = {string.Join(" + ", outs)};" : $"x = global::TorchSharp.torch.cat(new[] {{ {string.Join(", ", outs)} }}, 1);");
+        }
     }
 
     /// <summary>
@@ -642,19 +673,13 @@ public sealed class ModuleEmitter
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
-                var values = kind.Settings.Select(s => s.Integer ? S(s.Name)! : Lit(item.Get(s.Name) ?? s.Default!.Value.ToString("R", CultureInfo.InvariantCulture))).ToList();
-                if (kind.IsActivation) return (kind.Module(c, values), Same);
+                var values = kind.Settings.Select(s => s.FromInput ? c : s.Integer ? S(s.Name)! : s.Flag || s.Words is not null ? item.Get(s.Name) ?? s.DefaultText!
+                    : Real(s.Name) ?? Lit(s.DefaultText!)).ToList();
+                if (kind.KeepsShape) return (kind.Module(c, values), Same);
                 _spatialArea = null;
                 var outC = kind.OutChannels(Paren(c), values.Select(Paren).ToList());
                 return (kind.Module(c, values), outC is null ? Same : _ => outC);
             }
-            case LayerKind.GELU:
-                return (item.Get("Approximate") == "tanh" ? $"{NN}.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh)" : $"{NN}.GELU()", Same);
-            case LayerKind.LeakyReLU:
-                return ($"{NN}.LeakyReLU({(item.Get("NegativeSlope") is { } slope ? Lit(slope) : "")})", Same);
-            case LayerKind.GroupNorm:
-                return ($"{NN}.GroupNorm({S("Groups")}, {c}{Arg("eps", Real("Eps"), "1E-05")}" +
-                        $"{Arg("affine", item.Get("Affine"), "true")})", Same);
             case LayerKind.LayerNorm:
                 // Over the last axis: the channels of a channels-last map (Permute keeps the run-time count) or a vector's features.
                 return ($"{NN}.LayerNorm(new long[] {{ {c} }}{Arg("eps", Real("Eps"), "1E-05")}" +
@@ -671,8 +696,6 @@ public sealed class ModuleEmitter
                 if (S("Step") is { } step && S("Steps") is { } steps) sdP = $"{sdP} * ({step}) / (double)({steps})"; // the linear ramp
                 return ($"new global::PiXGen.Layers.StochasticDepth({sdP}{Arg("mode", item.Get("Mode") is { } sdMode ? Quote(sdMode) : null, "\"row\"")})", Same);
             }
-            case LayerKind.ChannelShuffle:
-                return ($"{NN}.ChannelShuffle({S("Groups")})", Same);
             case LayerKind.Upsample:
             {
                 bool bilinear = item.Get("Mode") == "bilinear";
@@ -841,21 +864,7 @@ public sealed class ModuleEmitter
         _w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
         _w.Line("var x = input;");
         var main = _cls.Members.Where(m => !m.IsShortcut && !(m.AfterAdd && _cls.HasResidual)).ToList();
-        foreach (var step in PathStep.Of(main))
-        {
-            if (!step.IsGroup) { EmitApply(step.Member!); continue; }
-            var g = $"branches{step.Group.ToString(CultureInfo.InvariantCulture)}";
-            int n = step.Branches!.Count;
-            _w.Line(step.Split ? $"var {g}_in = x.chunk({n}, 1); // [Branch(Split = true)]" : $"var {g}_in = x;");
-            for (int k = 0; k < n; k++)
-            {
-                _w.Line($"x = {g}_in{(step.Split ? $"[{k}]" : "")}; // branch '{step.Branches[k].Name}'");
-                foreach (var m in step.Branches[k].Members) EmitApply(m);
-                _w.Line($"var {g}_out{k} = x;");
-            }
-            var outs = Enumerable.Range(0, n).Select(k => $"{g}_out{k}");
-            _w.Line(step.Merge == "add" ? $"x = {string.Join(" + ", outs)};" : $"x = global::TorchSharp.torch.cat(new[] {{ {string.Join(", ", outs)} }}, 1);");
-        }
+        EmitForwardSteps(PathStep.Of(main));
         if (_cls.Dense is not null) _w.Line("x = global::TorchSharp.torch.cat(new[] { input, x }, 1); // [Dense]");
         if (_cls.HasResidual)
         {

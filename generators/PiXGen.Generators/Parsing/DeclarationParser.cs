@@ -29,11 +29,9 @@ public static class DeclarationParser
         ["FlattenAttribute"] = LayerKind.Flatten, ["DropoutAttribute"] = LayerKind.Dropout,
         ["LinearAttribute"] = LayerKind.Linear, ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
-        ["GELUAttribute"] = LayerKind.GELU, ["LeakyReLUAttribute"] = LayerKind.LeakyReLU,
-        ["GroupNormAttribute"] = LayerKind.GroupNorm, ["LayerNorm2dAttribute"] = LayerKind.LayerNorm2d,
+        ["LayerNorm2dAttribute"] = LayerKind.LayerNorm2d,
         ["UpsampleAttribute"] = LayerKind.Upsample, ["ConvTranspose2dAttribute"] = LayerKind.ConvTranspose2d,
         ["AdaptiveMaxPool2dAttribute"] = LayerKind.AdaptiveMaxPool2d, ["StochasticDepthAttribute"] = LayerKind.StochasticDepth,
-        ["ChannelShuffleAttribute"] = LayerKind.ChannelShuffle,
         ["LayerNormAttribute"] = LayerKind.LayerNorm, ["LayerScaleAttribute"] = LayerKind.LayerScale,
     };
 

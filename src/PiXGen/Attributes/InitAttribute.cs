@@ -11,7 +11,7 @@ namespace PiXGen;
 /// <remarks>
 /// Schemes (see <see cref="Init.InitSchemes"/> and docs/initialisation.md): <c>torchvision-resnet</c>,
 /// <c>torchvision-mobilenet</c> (MobileNetV2 and V3), <c>torchvision-efficientnet</c>, <c>torchvision-vgg</c>,
-/// <c>torchvision-densenet</c>, <c>torchvision-regnet</c>, <c>torchvision-googlenet</c>, <c>xavier</c> (the
+/// <c>torchvision-densenet</c>, <c>torchvision-regnet</c>, <c>torchvision-googlenet</c>, <c>torchvision-inception</c>, <c>xavier</c> (the
 /// official PiX code) and <c>torchsharp-default</c> (PyTorch's and TorchSharp's per-layer constructor defaults).
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Field, Inherited = false)]

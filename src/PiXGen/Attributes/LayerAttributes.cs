@@ -381,13 +381,15 @@ public sealed class DenseAttribute : Attribute { }
 /// are merged, concatenated along the channels (<c>Merge = "concat"</c>, Inception, SqueezeNet's Fire) or added
 /// (<c>"add"</c>). With <c>Split = true</c> the input channels are split into equal consecutive chunks, one per branch
 /// in order of appearance (ShuffleNetV2's <c>chunk(2)</c>). Members after the group receive the merged output.
+/// A name with a <c>/</c> nests: <c>[Branch("b3/a")]</c> is branch <c>a</c> of a group inside branch <c>b3</c>, which
+/// receives <c>b3</c>'s output at that point (Inception-v3's InceptionE); Merge and Split then describe that inner group.
 /// </summary>
 [AttributeUsage(AttributeTargets.Field, Inherited = false)]
 public sealed class BranchAttribute : Attribute
 {
     /// <summary>Puts the member on branch <paramref name="name"/>.</summary>
     public BranchAttribute(string name) { Name = name; }
-    /// <summary>The branch's name; members with the same name form one branch.</summary>
+    /// <summary>The branch's name; members with the same name form one branch ("outer/inner" for a nested branch).</summary>
     public string Name { get; }
     /// <summary><c>"concat"</c> (default) or <c>"add"</c>; the same on every member of a group.</summary>
     public string Merge { get; set; } = "concat";

@@ -4,11 +4,11 @@ using PiXGen.Definitions;
 
 namespace PiXGen.Costs;
 
-/// <summary>Why the activations' own values are obsolete: generated costs tag them <see cref="CostOp.Defined"/>.</summary>
+/// <summary>Why the defined kinds' own values are obsolete: generated costs tag them <see cref="CostOp.Defined"/>.</summary>
 internal static class CostOpNotes
 {
     /// <summary>The message of the obsolete values.</summary>
-    public const string DefinedNow = "This activation is a defined layer kind: its cost nodes have Op CostOp.Defined and Spec.Kind naming it.";
+    public const string DefinedNow = "This layer kind is a defined layer kind: its cost nodes have Op CostOp.Defined and Spec.Kind naming it.";
 }
 
 /// <summary>What a <see cref="CostNode"/> is: a container or one kind of layer.</summary>
@@ -27,13 +27,13 @@ public enum CostOp
     [Obsolete(CostOpNotes.DefinedNow)] ReLU, [Obsolete(CostOpNotes.DefinedNow)] ReLU6, [Obsolete(CostOpNotes.DefinedNow)] SiLU, [Obsolete(CostOpNotes.DefinedNow)] Sigmoid,
     [Obsolete(CostOpNotes.DefinedNow)] Hardswish,
     Identity, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation, PiX,
-    GELU, LeakyReLU, [Obsolete(CostOpNotes.DefinedNow)] Hardsigmoid, [Obsolete(CostOpNotes.DefinedNow)] Tanh,
-    GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
-    StochasticDepth, ChannelShuffle, LayerNorm, LayerScale,
+    [Obsolete(CostOpNotes.DefinedNow)] GELU, [Obsolete(CostOpNotes.DefinedNow)] LeakyReLU, [Obsolete(CostOpNotes.DefinedNow)] Hardsigmoid, [Obsolete(CostOpNotes.DefinedNow)] Tanh,
+    [Obsolete(CostOpNotes.DefinedNow)] GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
+    StochasticDepth, [Obsolete(CostOpNotes.DefinedNow)] ChannelShuffle, LayerNorm, LayerScale,
 #pragma warning restore CS1591
     /// <summary>
     /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ReLU, ReLU6, SiLU, Sigmoid, Hardswish,
-    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d); its <see cref="CostNode.Spec"/> names it.
+    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute); its <see cref="CostNode.Spec"/> names it.
     /// </summary>
     Defined,
 }

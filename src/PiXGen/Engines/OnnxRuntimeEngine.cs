@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 using PiXGen.Graph;
@@ -30,10 +31,15 @@ public sealed class OnnxRuntimeEngine : IDisposable
     /// get the same cores.</param>
     /// <param name="profilePrefix">When set, ONNX Runtime writes its per-node profile (Chrome trace JSON) to a file
     /// starting with this prefix; <see cref="EndProfiling"/> returns its name.</param>
-    public OnnxRuntimeEngine(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, int threads = 0, string? profilePrefix = null)
+    /// <param name="nativePiX">Run each PiX layer as PiXGen's own operator (<see cref="NativePiXLibrary"/>) when that
+    /// library is present; false: as ONNX's standard operators, the lowering of <c>export --onnx</c>.</param>
+    public OnnxRuntimeEngine(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, int threads = 0, string? profilePrefix = null,
+                             bool nativePiX = true)
     {
         if (graph is null) throw new ArgumentNullException(nameof(graph));
-        var bytes = OnnxExporter.ToBytes(graph, weights);
+        string? library = nativePiX && graph.Nodes.Any(n => n.Op == "PiX") ? NativePiXLibrary : null;
+        NativePiX = library is not null;
+        var bytes = OnnxExporter.ToModel(graph, weights, NativePiX).ToByteArray();
         Threads = threads > 0 ? threads : torch.get_num_threads();
         using var options = new SessionOptions {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -45,10 +51,36 @@ public sealed class OnnxRuntimeEngine : IDisposable
             options.EnableProfiling = true;
             options.ProfileOutputPathPrefix = profilePrefix;
         }
+        if (library is not null) options.RegisterCustomOpLibrary(library);
         session = new InferenceSession(bytes, options);
         inputName = session.InputMetadata.Keys.Single();
         outputName = graph.Output;
         outputSample = GraphOps.ShapeOf(graph, graph.Output);
+    }
+
+    /// <summary>Whether the network's PiX layers run as PiXGen's own ONNX Runtime operator (one node per layer)
+    /// rather than as ONNX's standard operators.</summary>
+    public bool NativePiX { get; }
+
+    /// <summary>
+    /// The file of PiXGen's ONNX Runtime operators (<c>libpixgen_ort.so</c>, built from src/PiXGen/Native on Linux x64
+    /// where a C++ compiler was found), or null where there is none or <c>PIXGEN_ORT_PIX=portable</c> asks for ONNX's
+    /// standard operators. Looked up beside this assembly and the application, then under <c>runtimes/linux-x64/native</c>
+    /// (where a package puts it).
+    /// </summary>
+    public static string? NativePiXLibrary => nativePiXLibrary.Value;
+
+    private static readonly Lazy<string?> nativePiXLibrary = new(FindNativePiXLibrary);
+
+    private static string? FindNativePiXLibrary()
+    {
+        if (string.Equals(Environment.GetEnvironmentVariable("PIXGEN_ORT_PIX"), "portable", StringComparison.OrdinalIgnoreCase)) return null;
+        if (!OperatingSystem.IsLinux() || System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64) return null;
+        const string file = "libpixgen_ort.so";
+        var folders = new[] { System.IO.Path.GetDirectoryName(typeof(OnnxRuntimeEngine).Assembly.Location), AppContext.BaseDirectory }
+            .Where(d => !string.IsNullOrEmpty(d)).Distinct();
+        return folders.SelectMany(d => new[] { System.IO.Path.Combine(d!, file), System.IO.Path.Combine(d!, "runtimes", "linux-x64", "native", file) })
+                      .FirstOrDefault(System.IO.File.Exists);
     }
 
     /// <summary>The intra-op threads the session runs on.</summary>

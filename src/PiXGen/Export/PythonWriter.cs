@@ -48,8 +48,8 @@ internal sealed class PythonWriter
 
     private static readonly HashSet<string> StatelessModules = new(StringComparer.Ordinal)
     {
-        "GELU", "LeakyReLU", "Identity", "Dropout",
-        "StochasticDepth", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten", "ChannelShuffle", "Upsample",
+        "Identity", "Dropout",
+        "StochasticDepth", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten", "Upsample",
     };
 
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
@@ -370,8 +370,6 @@ internal sealed class PythonWriter
                 if (!HasKey("weight")) args.Add("affine=False");
                 return $"nn.BatchNorm2d({string.Join(", ", args)})";
             }
-        case "GroupNorm":
-            return $"nn.GroupNorm({Int(n.GetInt("groups"))}, {Int(n.GetInt("channels"))}, eps={Real(n.GetDouble("eps", 1e-5))}{(n.GetBool("affine", true) ? "" : ", affine=False")})";
         case "LayerNorm":
             return $"nn.LayerNorm({Int(n.GetInt("channels"))}, eps={Real(n.GetDouble("eps", 1e-5))}{(n.GetBool("affine", true) ? "" : ", elementwise_affine=False")})";
         case "LayerScale":   // a parameter of the enclosing block, applied in its forward (see Forward)
@@ -391,10 +389,6 @@ internal sealed class PythonWriter
             }
         case "Identity":
             return $"nn.{n.Op}()";
-        case "GELU":
-            return n.Get("approximate") == "tanh" ? "nn.GELU(approximate=\"tanh\")" : "nn.GELU()";
-        case "LeakyReLU":
-            return $"nn.LeakyReLU({Real(n.GetDouble("slope", 0.01))})";
         case "Dropout":
             return $"nn.Dropout({Real(n.GetDouble("p", 0.5))})";
         case "StochasticDepth":
@@ -408,8 +402,6 @@ internal sealed class PythonWriter
             return $"nn.{n.Op}({PairText(n.GetPair("size", 1))})";
         case "Flatten":
             return "nn.Flatten(1)";
-        case "ChannelShuffle":
-            return $"ChannelShuffle({Int(n.GetInt("groups"))})";
         case "Upsample":
             return $"nn.Upsample({UpsampleArgs(n)})";
         default:
@@ -425,10 +417,7 @@ internal sealed class PythonWriter
         case "Mul": return $"{xs[0]} * {xs[1]}";
         case "Concat": return $"torch.cat([{string.Join(", ", xs)}], 1)";
         case "ChannelSlice": return $"{x}[:, {Int(n.GetInt("start"))}:{Int(n.GetInt("start") + n.GetInt("count"))}]";
-        case "ChannelShuffle": return $"channel_shuffle({x}, {Int(n.GetInt("groups"))})";
         case "Identity": return x;
-        case "GELU": return n.Get("approximate") == "tanh" ? $"F.gelu({x}, approximate=\"tanh\")" : $"F.gelu({x})";
-        case "LeakyReLU": return $"F.leaky_relu({x}, {Real(n.GetDouble("slope", 0.01))})";
         case "Dropout": return $"F.dropout({x}, {Real(n.GetDouble("p", 0.5))}, self.training)";
         case "StochasticDepth": return $"stochastic_depth({x}, {Real(n.GetDouble("p", 0.5))}, \"{n.Get("mode") ?? "row"}\", self.training)";
         case "MaxPool2d": return $"F.max_pool2d({x}, {PoolArgs(n)})";
@@ -439,7 +428,7 @@ internal sealed class PythonWriter
         case "Upsample": return $"F.interpolate({x}, {UpsampleArgs(n)})";
         default:
             return DefinedKind.All.TryGetValue(n.Op, out var kind)
-                ? kind.PyTorchCall(x, GraphOps.ShapeOf(graph, n.Inputs[0])[0], kind.Values((s, fallback) => n.GetDouble(s.GraphName, fallback)), Real)
+                ? kind.PyTorchCall(x, GraphOps.ShapeOf(graph, n.Inputs[0])[0], GraphOps.Settings(kind, n), Real)
                 : throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op}{(n.Module is null ? "" : $" (module '{n.Module}')")} has no inline PyTorch form in the exporter.");
         }
     }
@@ -474,7 +463,7 @@ internal sealed class PythonWriter
     /// <summary>The PyTorch module of a kind defined in src/PiXGen.Definitions/DefinedKinds.cs, or null for another op.</summary>
     private string? DefinedModule(GraphNode n)
         => DefinedKind.All.TryGetValue(n.Op, out var kind)
-            ? kind.PyTorch(GraphOps.ShapeOf(graph, n.Inputs[0])[0], kind.Values((s, fallback) => n.GetDouble(s.GraphName, fallback)), Real)
+            ? kind.PyTorch(GraphOps.ShapeOf(graph, n.Inputs[0])[0], GraphOps.Settings(kind, n), Real)
             : null;
 
     internal static string Real(double v)
@@ -513,12 +502,17 @@ internal sealed class PythonWriter
                 Add(path + ".weight", Rule(rules.LinearWeight));
                 Add(path + ".bias", BiasRule(rules.LinearBias));
                 break;
-            case "BatchNorm2d": case "GroupNorm":
+            case "BatchNorm2d":
                 Add(path + ".weight", "ones");
                 Add(path + ".bias", "zeros");
                 Add(path + ".running_mean", "zeros");
                 Add(path + ".running_var", "ones");
                 Add(path + ".num_batches_tracked", "zeros");
+                break;
+            default:
+                if (DefinedKind.All.TryGetValue(op, out var kind))
+                    foreach (var tensor in kind.Tensors(GraphOps.Settings(kind, graph.Nodes[t.Node])))
+                        Add(path + "." + tensor.Leaf, tensor.Init);
                 break;
             }
         }

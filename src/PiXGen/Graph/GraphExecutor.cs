@@ -134,8 +134,6 @@ public sealed class GraphExecutor
             return Fused(n, y);
         case "BatchNorm2d":
             return F.batch_norm(x, W("running_mean"), W("running_var"), Opt("weight"), Opt("bias"), false, 0.1, n.GetDouble("eps", 1e-5));
-        case "GroupNorm":
-            return F.group_norm(x, n.GetInt("groups"), Affine(n, Opt, "weight"), Affine(n, Opt, "bias"), n.GetDouble("eps", 1e-5));
         case "LayerNorm2d": {
                 using var nhwc = x.permute(0, 2, 3, 1);
                 using var normed = F.layer_norm(nhwc, new[] { x.shape[1] }, Affine(n, Opt, "weight"), Affine(n, Opt, "bias"), n.GetDouble("eps", 1e-5));
@@ -172,11 +170,6 @@ public sealed class GraphExecutor
             return cat(xs, 1);
         case "ChannelSlice":
             return x.narrow(1, n.GetInt("start"), n.GetInt("count")).contiguous();
-        case "ChannelShuffle": {
-                long g = n.GetInt("groups");
-                long nb = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
-                return x.reshape(nb, g, c / g, h, w).transpose(1, 2).reshape(nb, c, h, w);
-            }
         case "Upsample": {
                 bool bilinear = n.Get("mode") == "bilinear";
                 return F.interpolate(x, n.GetPair("size"), mode: bilinear ? InterpolationMode.Bilinear : InterpolationMode.Nearest,
@@ -185,7 +178,8 @@ public sealed class GraphExecutor
         case "PiX":
             return PiX(n, x, W, Opt);
         default:
-            if (GraphOps.Activations.Contains(n.Op) || DefinedKind.All.ContainsKey(n.Op)) return Activate(n.Op, x, n, "");
+            if (DefinedKind.All.TryGetValue(n.Op, out var kind)) return kind.Apply(x, GraphOps.Settings(kind, n), Opt);
+            if (GraphOps.Activations.Contains(n.Op)) return Activate(n.Op, x, n, "");
             throw new ArgumentException($"unknown op '{n.Op}'.");
         }
     }
@@ -203,9 +197,7 @@ public sealed class GraphExecutor
     /// <summary>The activation <paramref name="op"/>; its attributes are read from <paramref name="n"/> with
     /// <paramref name="prefix"/> ("" for an activation node, "activation_" for a fused one).</summary>
     internal static Tensor Activate(string op, Tensor x, GraphNode n, string prefix) => op switch {
-        "GELU" => F.gelu(x, n.Get(prefix + "approximate") == "tanh" ? TorchSharp.Modules.GELU.Approximate.tanh : TorchSharp.Modules.GELU.Approximate.none),
-        "LeakyReLU" => F.leaky_relu(x, n.GetDouble(prefix + "slope", 0.01)),
-        _ when DefinedKind.All.TryGetValue(op, out var kind) => kind.Apply(x, kind.Values((s, fallback) => n.GetDouble(prefix + s.GraphName, fallback))),
+        _ when DefinedKind.All.TryGetValue(op, out var kind) => kind.Apply(x, GraphOps.Settings(kind, n, prefix)),
         _ => throw new ArgumentException($"unknown activation '{op}'."),
     };
 

@@ -278,6 +278,19 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
         set { if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), "Threads must be 0 (TorchSharp's count) or positive."); if (value != threads) DropSession(); threads = value; }
     }
 
+    /// <summary>On ONNX Runtime, run each PiX layer as PiXGen's own operator where its library is present (the default,
+    /// <see cref="PiXGen.Engines.OnnxRuntimeEngine.NativePiXLibrary"/>); false: as ONNX's standard operators.</summary>
+    public bool NativePiX
+    {
+        get => nativePiX;
+        set { if (value != nativePiX) DropSession(); nativePiX = value; }
+    }
+
+    private bool nativePiX = true;
+
+    /// <summary>Whether the last forward ran the PiX layers as PiXGen's own ONNX Runtime operator.</summary>
+    public bool RanNativePiX => LastEngine == FusedEngine.OnnxRuntime && onnx is { NativePiX: true };
+
     /// <summary>Why the last <see cref="FusedEngine.Auto"/> forward did not use ONNX Runtime, or null when it did
     /// (or none ran yet).</summary>
     public string? FallbackReason { get; private set; }
@@ -304,7 +317,7 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
                 } else {
                     DropSession();
                     try {
-                        onnx = new PiXGen.Engines.OnnxRuntimeEngine(Graph, current, threads);
+                        onnx = new PiXGen.Engines.OnnxRuntimeEngine(Graph, current, threads, nativePiX: nativePiX);
                     } catch (Exception ex) when (engine == FusedEngine.Auto && ex is not OutOfMemoryException) {
                         why = loadFailure = "ONNX Runtime could not load the network: " + ex.Message;
                     }

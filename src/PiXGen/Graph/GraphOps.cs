@@ -21,10 +21,8 @@ namespace PiXGen.Graph;
 public static class GraphOps
 {
     /// <summary>Activation ops (no parameters; one input).</summary>
-    public static readonly IReadOnlySet<string> Activations = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "GELU", "LeakyReLU",
-    }.Concat(DefinedKind.All.Values.Where(k => k.IsActivation).Select(k => k.Name)).ToHashSet(StringComparer.Ordinal);
+    public static readonly IReadOnlySet<string> Activations =
+        DefinedKind.All.Values.Where(k => k.IsActivation).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Ops that are the identity in eval mode.</summary>
     public static readonly IReadOnlySet<string> EvalIdentities = new HashSet<string>(StringComparer.Ordinal)
@@ -35,9 +33,9 @@ public static class GraphOps
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
-            "Conv2d", "ConvTranspose2d", "BatchNorm2d", "GroupNorm", "LayerNorm2d", "LayerNorm", "LayerScale", "Linear",
+            "Conv2d", "ConvTranspose2d", "BatchNorm2d", "LayerNorm2d", "LayerNorm", "LayerScale", "Linear",
             "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten",
-            "Add", "Mul", "Concat", "ChannelSlice", "ChannelShuffle", "Upsample", "PiX",
+            "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
         }.Concat(Activations).Concat(EvalIdentities).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
 
     /// <summary>The attribute name prefix of a fused activation's own attributes.</summary>
@@ -76,7 +74,6 @@ public static class GraphOps
         case "LayerScale":   // a parameter of its owner: the node's module is its key
             yield return new(m, new[] { C("channels"), 1, 1 }, false);
             break;
-        case "GroupNorm":
         case "LayerNorm2d":
         case "LayerNorm":
             if (node.GetBool("affine", true)) {
@@ -96,8 +93,17 @@ public static class GraphOps
                 yield return new(K(GraphFusion.EpilogueShift), new[] { C("out") }, false);
             }
             break;
+        default:
+            if (DefinedKind.All.TryGetValue(node.Op, out var kind))
+                foreach (var t in kind.Tensors(Settings(kind, node)))
+                    yield return new(K(t.Leaf), t.Shape, t.Optional);
+            break;
         }
     }
+
+    /// <summary>The setting values of a defined kind's node (<paramref name="prefix"/>: "activation_" for a fused activation).</summary>
+    public static IReadOnlyList<double> Settings(DefinedKind kind, GraphNode node, string prefix = "")
+        => kind.Read(s => node.Get(prefix + s.GraphName));
 
     /// <summary>
     /// Checks the structure of <paramref name="graph"/>: known ops, unique outputs, every input produced by an earlier

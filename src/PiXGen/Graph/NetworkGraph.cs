@@ -18,20 +18,21 @@ namespace PiXGen.Graph;
 /// <list type="bullet">
 /// <item><c>Conv2d</c>: in, out, kernel, stride, padding, dilation (pairs), groups, bias.</item>
 /// <item><c>ConvTranspose2d</c>: the same plus output_padding (pair).</item>
-/// <item><c>BatchNorm2d</c>: channels, eps. <c>GroupNorm</c>: groups, channels, eps, affine. <c>LayerNorm2d</c>
+/// <item><c>BatchNorm2d</c>: channels, eps. <c>LayerNorm2d</c>
 /// (over channels, per position): channels, eps, affine. <c>LayerNorm</c> (over the last axis): channels, eps, affine.</item>
 /// <item><c>Linear</c>: in, out, bias; over the last axis (a flattened vector, or a channels-last map after <c>Permute</c>).</item>
 /// <item><c>Permute</c> (dim0 … dim3: (0, 2, 3, 1) or (0, 3, 1, 2)); a channels-last value's shape is H, W, C.</item>
 /// <item><c>LayerScale</c>: channels, value (its initial value); the node's module is the C×1×1 parameter's own key.</item>
 /// <item>Activations (no attributes unless stated): <c>ReLU</c>, <c>ReLU6</c>, <c>SiLU</c>, <c>Sigmoid</c>, <c>Hardswish</c>,
 /// <c>Hardsigmoid</c>, <c>Tanh</c>, <c>GELU</c> (approximate: none|tanh), <c>LeakyReLU</c> (slope), and the activations of
-/// <c>PiXGen.Definitions.DefinedKind.All</c>: <c>ELU</c> (alpha), <c>Mish</c>; <c>PixelShuffle</c> (upscale_factor); <c>InstanceNorm2d</c> (eps).</item>
+/// <c>PiXGen.Definitions.DefinedKind.All</c>: <c>ELU</c> (alpha), <c>Mish</c>; <c>PixelShuffle</c> (upscale_factor); <c>InstanceNorm2d</c> (eps); <c>ChannelShuffle</c> (groups); <c>GroupNorm</c> (groups,
+/// channels, eps, affine; weight and bias at <c>Module.weight</c>, <c>Module.bias</c> when affine).</item>
 /// <item>Identity in eval: <c>Identity</c>, <c>Dropout</c> (p), <c>StochasticDepth</c> (p, mode).</item>
 /// <item><c>MaxPool2d</c>/<c>AvgPool2d</c>: kernel, stride, padding (pairs), ceil, and for AvgPool2d count_include_pad.</item>
 /// <item><c>AdaptiveAvgPool2d</c>/<c>AdaptiveMaxPool2d</c>: size (pair).</item>
 /// <item><c>Flatten</c>: flattens every dimension after the batch.</item>
 /// <item><c>Add</c> (two or more inputs), <c>Mul</c> (inputs x and a per-channel scale N×C×1×1, broadcast),
-/// <c>Concat</c> (channel axis), <c>ChannelSlice</c> (start, count), <c>ChannelShuffle</c> (groups).</item>
+/// <c>Concat</c> (channel axis), <c>ChannelSlice</c> (start, count).</item>
 /// <item><c>Upsample</c>: mode (nearest|bilinear), size (pair) of the output, align_corners.</item>
 /// <item><c>PiX</c>: in, out, zeta, tau, mode (0 pick-or-mix, 1 avg, 2 max), context (0 mean, 1 l1), bias; φ's weight at
 /// <c>Module.weight</c>.</item>

@@ -38,6 +38,9 @@ public static class InitSchemes
     /// <summary>torchvision's GoogLeNet: convolutions and Linear truncated N(0, 0.01) on [−2, 2], BatchNorm 1/0.</summary>
     public const string TorchvisionGoogLeNet = "torchvision-googlenet";
 
+    /// <summary>torchvision's Inception-v3: convolutions and Linear truncated N(0, 0.1) on [−2, 2], BatchNorm 1/0.</summary>
+    public const string TorchvisionInception = "torchvision-inception";
+
     /// <summary>torchvision's ConvNeXt: convolutions and Linear truncated N(0, 0.02) on [−2, 2] with zero bias, norms 1/0
     /// (layer scales keep their constructor value).</summary>
     public const string TorchvisionConvNeXt = "torchvision-convnext";

@@ -27,6 +27,7 @@ namespace PiXGen.Init;
 /// <item><term><c>torchvision-densenet</c></term><description>N(0, √2/√fan_in) / default · default / 0</description></item>
 /// <item><term><c>torchvision-regnet</c></term><description>N(0, √2/√fan_out) / default · N(0, 0.01) / 0</description></item>
 /// <item><term><c>torchvision-googlenet</c></term><description>N(0, 0.01) truncated to [−2, 2] / default · the same / default</description></item>
+/// <item><term><c>torchvision-inception</c></term><description>N(0, 0.1) truncated to [−2, 2] / default · the same / default</description></item>
 /// <item><term><c>torchvision-convnext</c></term><description>N(0, 0.02) truncated to [−2, 2] / 0 · the same / 0</description></item>
 /// <item><term><c>xavier</c></term><description>U(±√(6/(fan_in+fan_out))) / 0 · default / default</description></item>
 /// <item><term><c>torchsharp-default</c></term><description>default / default · default / default</description></item>
@@ -159,6 +160,7 @@ public static class Initializer
         XavierUniform,
         Normal001,
         TruncatedNormal001,
+        TruncatedNormal01,
         TruncatedNormal002,
         UniformInverseSqrtOut,
         Zero,
@@ -175,6 +177,7 @@ public static class Initializer
             InitSchemes.TorchvisionDenseNet => new(Dist.KaimingNormalFanIn, Dist.Default, Dist.Default, Dist.Zero),
             InitSchemes.TorchvisionRegNet => new(Dist.KaimingNormalFanOut, Dist.Default, Dist.Normal001, Dist.Zero),
             InitSchemes.TorchvisionGoogLeNet => new(Dist.TruncatedNormal001, Dist.Default, Dist.TruncatedNormal001, Dist.Default),
+            InitSchemes.TorchvisionInception => new(Dist.TruncatedNormal01, Dist.Default, Dist.TruncatedNormal01, Dist.Default),
             InitSchemes.TorchvisionConvNeXt => new(Dist.TruncatedNormal002, Dist.Zero, Dist.TruncatedNormal002, Dist.Zero),
             InitSchemes.Xavier => new(Dist.XavierUniform, Dist.Zero, Dist.Default, Dist.Default),
             InitSchemes.TorchSharpDefault => new(Dist.Default, Dist.Default, Dist.Default, Dist.Default),
@@ -202,6 +205,7 @@ public static class Initializer
         case Dist.XavierUniform: Uniform(weight, Math.Sqrt(6.0 / (fanIn + fanOut)), generator); break;
         case Dist.Normal001: Normal(weight, 0.01, generator); break;
         case Dist.TruncatedNormal001: Normal(weight, 0.01, generator, clamp: 2.0); break;
+        case Dist.TruncatedNormal01: Normal(weight, 0.1, generator, clamp: 2.0); break;
         case Dist.TruncatedNormal002: Normal(weight, 0.02, generator, clamp: 2.0); break;
         case Dist.UniformInverseSqrtOut: Uniform(weight, 1 / Math.Sqrt(weight.shape[0]), generator); break;
         case Dist.Zero: weight.zero_(); break;

@@ -31,7 +31,7 @@ namespace Demo
                 var module0 = global::TorchSharp.torch.nn.Conv2d(c, 16, 3, stride: 2, padding: 1);
                 c = 16;
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
-                var module1 = global::TorchSharp.torch.nn.GroupNorm(4, c);
+                var module1 = global::PiXGen.Layers.DefinedModules.Initialised("GroupNorm", global::TorchSharp.torch.nn.GroupNorm(4, c), 4, c, 1E-05, 1);
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module1));
                 var module2 = global::TorchSharp.torch.nn.LeakyReLU(0.2);
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module2));
@@ -51,7 +51,7 @@ namespace Demo
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module1));
                 var module2 = global::TorchSharp.torch.nn.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh);
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module2));
-                var module3 = global::TorchSharp.torch.nn.GroupNorm(2, c, affine: false);
+                var module3 = global::PiXGen.Layers.DefinedModules.Initialised("GroupNorm", global::TorchSharp.torch.nn.GroupNorm(2, c, affine: false), 2, c, 1E-05, 0);
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module3));
                 this.acts = global::TorchSharp.torch.nn.Sequential(items);
             }

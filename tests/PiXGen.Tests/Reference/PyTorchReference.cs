@@ -15,8 +15,12 @@ namespace PiXGen.Tests.Reference;
 /// </summary>
 public sealed class PyTorchReference
 {
+    /// <summary>One network's entry; <see cref="InputShape"/> is C×H×W, 3×224×224 unless the entry records its own.</summary>
     public sealed record Model(string Name, IReadOnlyList<(string Key, long[] Shape)> StateDict, long Parameters,
-        long MacsConvLinear, long[] OutputShape, float[] Logits, double[] ReferenceFloat64);
+        long MacsConvLinear, long[] OutputShape, float[] Logits, double[] ReferenceFloat64, long[] InputShape);
+
+    /// <summary>The input size of tools/reference/README.md, where a network records no input_shape of its own.</summary>
+    public static readonly long[] DefaultInputShape = { 3, 224, 224 };
 
     private static readonly Lazy<PyTorchReference> Instance = new(() => new PyTorchReference(Locate()));
     public static PyTorchReference Load() => Instance.Value;
@@ -35,7 +39,8 @@ public sealed class PyTorchReference
                 m.Value.GetProperty("macs_conv_linear").GetInt64(),
                 m.Value.GetProperty("output_shape").EnumerateArray().Select(x => x.GetInt64()).ToArray(),
                 m.Value.GetProperty("logits").EnumerateArray().Select(x => x.GetSingle()).ToArray(),
-                m.Value.GetProperty("reference_float64").EnumerateArray().Select(x => x.GetDouble()).ToArray());
+                m.Value.GetProperty("reference_float64").EnumerateArray().Select(x => x.GetDouble()).ToArray(),
+                m.Value.TryGetProperty("input_shape", out var shape) ? shape.EnumerateArray().Select(x => x.GetInt64()).ToArray() : DefaultInputShape);
         }
         Models = models;
     }
@@ -94,6 +99,9 @@ public sealed class PyTorchReference
         for (long i = 0; i < values.Length; i++) values[i] = (float)Math.Sin(0.013 * i);
         return torch.tensor(values, new[] { n, c, h, w });
     }
+
+    /// <summary>The input of tools/reference/README.md at <paramref name="model"/>'s input size, batch 2.</summary>
+    public static Tensor Input(Model model) => Input(2, model.InputShape[0], model.InputShape[1], model.InputShape[2]);
 
     /// <summary>‖a − b‖₂ / ‖b‖₂ in float64.</summary>
     public static double RelativeL2(float[] actual, float[] expected) => RelativeL2(Widen(actual), Widen(expected));

@@ -289,6 +289,8 @@ def init_tensor(tensor, rule, weight, generator):
         draw.normal_(0, 0.01, generator=generator)
     elif rule == "truncated_normal001":
         draw.normal_(0, 0.01, generator=generator).clamp_(-2.0, 2.0)
+    elif rule == "truncated_normal01":
+        draw.normal_(0, 0.1, generator=generator).clamp_(-2.0, 2.0)
     elif rule == "truncated_normal002":
         draw.normal_(0, 0.02, generator=generator).clamp_(-2.0, 2.0)
     elif rule == "uniform_inverse_sqrt_out":

@@ -271,3 +271,12 @@ public partial class EfficientNetV2L { }
 public partial class EfficientNetB0PiX
 {
 }
+
+/// <summary>
+/// <see cref="EfficientNetV2S"/> with PiX in place of its squeezing 1×1 convolutions (the projections of the
+/// FusedMBConv and MBConv blocks whose output channels divide the expanded channels).
+/// </summary>
+[Network(Name = "efficientnet_v2_s_pix", Like = typeof(EfficientNetV2S)), SubstitutePiX]
+public partial class EfficientNetV2SPiX
+{
+}

@@ -213,6 +213,10 @@ MODELS = {
     "regnet_y_8gf": _tv("regnet_y_8gf"),
     "regnet_y_16gf": _tv("regnet_y_16gf"),
     "regnet_y_32gf": _tv("regnet_y_32gf"),
+    "efficientnet_v2_s": _tv("efficientnet_v2_s"),
+    "efficientnet_v2_m": _tv("efficientnet_v2_m"),
+    "efficientnet_v2_l": _tv("efficientnet_v2_l"),
+    "regnet_y_128gf": _tv("regnet_y_128gf"),
     "pix_resnet50_cs": PiXResNet,
 }
 

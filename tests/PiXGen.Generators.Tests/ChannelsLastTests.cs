@@ -97,6 +97,9 @@ public class ChannelsLastTests
     [InlineData("readonly Conv2d stem;", "readonly Conv2d stem;\n    [LayerNorm] readonly LayerNorm early;", "PIX0105", "LayerNorm2d")]
     // A convolution on a channels-last map.
     [InlineData("[Linear(\"in\")]\n    [Permute(0, 3, 1, 2)]", "[Linear(\"in\")]\n    [Conv2d(8, Kernel = 1)]\n    [Permute(0, 3, 1, 2)]", "PIX0105", "Permute(0, 3, 1, 2)")]
+    // Defined kinds that need a C×H×W map (NeedsMap) on a channels-last map.
+    [InlineData("[Linear(\"in\")]\n    [Permute(0, 3, 1, 2)]", "[Linear(\"in\")]\n    [GroupNorm(2)]\n    [Permute(0, 3, 1, 2)]", "PIX0105", "Permute(0, 3, 1, 2)")]
+    [InlineData("[Linear(\"in\")]\n    [Permute(0, 3, 1, 2)]", "[Linear(\"in\")]\n    [ChannelShuffle(2)]\n    [Permute(0, 3, 1, 2)]", "PIX0105", "Permute(0, 3, 1, 2)")]
     // An order other than the two.
     [InlineData("[Permute(0, 2, 3, 1)]", "[Permute(0, 1, 3, 2)]", "PIX0106", "(0, 2, 3, 1)")]
     // Moving the channels first when they already are.

@@ -61,7 +61,7 @@ public class EscapeHatchDiagnosticTests
         Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id is "PIX0016" or "PIX9999" || d.Severity == DiagnosticSeverity.Error);
         Assert.Contains(run.GeneratorDiagnostics, d => d.Id == "PIX0017");
         Assert.Contains("public static global::System.Collections.Generic.IReadOnlyList<long> OutputShape { get; } = new long[] { 13, 8, 8 };", run.File("Demo.N.g.cs").Text);
-        Assert.Contains("OutChannels = in_channels + this.growth;", run.File("Demo.Cat.g.cs").Text);
+        Assert.Contains("OutChannels = global::PiXGen.Runtime.PyMath.Checked(() => checked(in_channels + this.growth), \"Cat, [Output]: in + growth\");", run.File("Demo.Cat.g.cs").Text);
     }
 
     [Fact]

@@ -141,7 +141,7 @@ public class NamedRepeatTests
             """)).AssertCompilesCleanly();
         Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
         // The block's count is its argument: a loop naming each instance in the constructor.
-        Assert.Contains("names_dense.Add(string.Concat(\"denselayer\", (i + 1).ToString(global::System.Globalization.CultureInfo.InvariantCulture)));",
+        Assert.Contains("names_dense.Add(string.Concat(\"denselayer\", (global::PiXGen.Runtime.PyMath.Checked(() => checked(i + 1), \"Stack, dense: i + 1\")).ToString(global::System.Globalization.CultureInfo.InvariantCulture)));",
             run.File("Demo.Stack.g.cs").Text);
         // 16 → 8 and 20 → 8 squeeze (ζ 2 and not divisible), so denselayer1's bottleneck becomes PiX, denselayer2's does not.
         var pix = run.GeneratorDiagnostics.Single(d => d.Id == "PIX0300").GetMessage();

@@ -23,7 +23,7 @@ public class PiXZetaExpressionTests
             """)).AssertCompilesCleanly();
         Assert.Empty(run.GeneratorErrors);
         var code = run.File("Demo.N.g.cs").Text;
-        Assert.Contains("new global::PiXGen.PiX.PiXLayer(c, (int)(c / (in_channels / 2)))", code);
+        Assert.Contains("new global::PiXGen.PiX.PiXLayer(c, (int)(c / (global::PiXGen.Runtime.PyMath.Checked(() => checked(in_channels / 2), \"Halve, conv: in / 2\"))))", code);
         Assert.DoesNotContain("c / in_channels / 2", code);
     }
 }

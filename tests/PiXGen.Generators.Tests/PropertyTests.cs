@@ -19,7 +19,7 @@ namespace PiXGen.Generators.Tests;
 public class PropertyTests
 {
     private static readonly string[] IntNames = { "in", "planes", "stride", "width" };
-    private static readonly string[] Junk = { "", "(", "1 +", "x y", "max(1)", "pow(2, 3)", "1.5", "planes)", "unknown", "#", "i" };
+    private static readonly string[] Junk = { "", "(", "1 +", "x y", "max(1)", "sqrt(2)", "1.5", "planes)", "unknown", "#", "i" };
 
     private static Gen<string> Literal => Gen.Int[1, 64].Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture));
 

@@ -24,7 +24,8 @@ public class ZooFidelityCTests
     /// The squeezing 1×1 convolutions of the dense network's main path (stride 1, ungrouped, C_out &lt; C_in dividing
     /// C_in; not the squeeze-excitation's fc1, which the substitution does not reach) are exactly the PiX layers of
     /// the twin: efficientnet_b0 12 (the MBConv projections 32→16, 96→24, 144→24, 240→40, 240→80, 480→80 ×2,
-    /// 672→112 ×2, 1152→192 ×3), mobilenet_v3_large 7 (72→24, 120→40 ×2, 240→80, 672→112, 960→160 ×2),
+    /// 672→112 ×2, 1152→192 ×3), efficientnet_v2_s 36 (the projections 96→48, 192→48 ×3, 192→64, 256→64 ×3,
+    /// 256→128, 512→128 ×5, 960→160 ×8, 1536→256 ×14; 768→160 and 960→256 do not divide), mobilenet_v3_large 7 (72→24, 120→40 ×2, 240→80, 672→112, 960→160 ×2),
     /// mobilenet_v3_small 7 (72→24, 240→40 ×2, 144→48, 288→96, 576→96 ×2), mnasnet1_0 14 (the
     /// projections 48→24, 72→24 ×2, 120→40 ×2, 240→80, 480→80 ×2, 480→96, 576→96, 576→192, 1152→192 ×3; the stem's
     /// 32→16 is excluded), mobilenet_v2 15 (32→16, 96→24, 144→24, 192→32 ×2, 192→64, 384→64 ×3, 384→96, 576→96 ×2,
@@ -33,6 +34,7 @@ public class ZooFidelityCTests
     /// </summary>
     [Theory]
     [InlineData("efficientnet_b0", "efficientnet_b0_pix", 12)]
+    [InlineData("efficientnet_v2_s", "efficientnet_v2_s_pix", 36)]
     [InlineData("mobilenet_v3_large", "mobilenet_v3_large_pix", 7)]
     [InlineData("mobilenet_v3_small", "mobilenet_v3_small_pix", 7)]
     [InlineData("mnasnet1_0", "mnasnet1_0_pix", 14, "layers.6")]
@@ -63,6 +65,7 @@ public class ZooFidelityCTests
 
     [Theory]
     [InlineData("efficientnet_b0_pix")]
+    [InlineData("efficientnet_v2_s_pix")]
     [InlineData("mobilenet_v3_large_pix")]
     [InlineData("mobilenet_v3_small_pix")]
     [InlineData("mnasnet1_0_pix")]

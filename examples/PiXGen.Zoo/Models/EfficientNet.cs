@@ -168,10 +168,115 @@ public partial class EfficientNetB6 { }
 public partial class EfficientNetB7 { }
 
 /// <summary>
+/// torchvision's EfficientNet-V2 <c>FusedMBConv</c>: one k×k conv carrying the stride to <c>expand</c> times the input
+/// channels (SiLU) and a linear 1×1 projection, or, when <c>expand</c> is 1, a single k×k conv (SiLU) to the output
+/// channels; no squeeze-excitation. Stochastic depth (the ramp of <see cref="MBConv"/>) and the residual only when the
+/// stride is 1 and the channel count is kept.
+/// </summary>
+[Block, Residual(When = "stride == 1 && in == oup")]
+public partial class FusedMBConv
+{
+    [Arg] readonly int oup;
+    [Arg] readonly int expand;
+    [Arg] readonly int kernel;
+    [Arg] readonly int stride;
+    [Arg] readonly int id;
+    [Arg] readonly int steps;
+    [Arg] readonly double eps;
+    [Let("in * expand")] readonly int hidden;
+
+    [Use(typeof(EfficientNetConv), "oup: hidden, kernel: kernel, stride: stride, eps: eps", When = "expand != 1")]
+    [Use(typeof(EfficientNetConv), "oup: oup, kernel: 1, activate: false, eps: eps", When = "expand != 1")]
+    [Use(typeof(EfficientNetConv), "oup: oup, kernel: kernel, stride: stride, eps: eps", When = "expand == 1")]
+    readonly Sequential block;
+
+    [StochasticDepth(0.2, Step = "id", Steps = "steps", When = "stride == 1 && in == oup")] readonly StochasticDepth? stochastic_depth;
+}
+
+/// <summary>
+/// One EfficientNet-V2 stage of <see cref="FusedMBConv"/> blocks, numbered as <see cref="EfficientNetStage"/>'s.
+/// </summary>
+[Block]
+public partial class EfficientNetFusedStage
+{
+    [Arg] readonly int oup;
+    [Arg] readonly int expand;
+    [Arg] readonly int kernel;
+    [Arg] readonly int stride;
+    [Arg] readonly int layers;
+    [Arg] readonly int first;
+    [Arg] readonly int steps;
+    [Arg] readonly double eps;
+
+    [Use(typeof(FusedMBConv), "oup: oup, expand: expand, kernel: kernel, stride: [stride, 1][min(i, 1)], id: first + i, steps: steps, eps: eps",
+         Count = "layers", Name = "{i}")]
+    readonly FusedMBConv[] blocks;
+}
+
+/// <summary>
+/// torchvision's EfficientNet-V2 family (S, M, L; <c>_efficientnet_conf("efficientnet_v2_*")</c>), declared once from
+/// its stage table: per stage the expansion ratio (<c>expand</c>), stride, output channels (<c>widths</c>) and block count
+/// (<c>depths</c>), all with 3×3 kernels; the first <c>fused</c> stages are <see cref="FusedMBConv"/> stages, the rest
+/// <see cref="MBConv"/> stages (squeeze-excitation to a quarter of the block input). A 3×3 stride-2 stem to the first
+/// stage's width (the input width of every V2 table), a 1×1 head conv to 1280 channels, global average pool, dropout and
+/// the classifier. Every BatchNorm has eps <c>eps</c> (1e-3 in V2) and momentum 0.1; stochastic depth ramps from 0 to 0.2
+/// over the network's <c>sum(depths)</c> blocks, block <c>sum(depths[:k])</c> being the first of stage k.
+/// </summary>
+[Block, Init("torchvision-efficientnet")]
+public partial class EfficientNetV2Family
+{
+    [Arg(1000)] readonly int numClasses;
+    [Arg] readonly int[] expand;
+    [Arg] readonly int[] stride;
+    [Arg] readonly int[] widths;
+    [Arg] readonly int[] depths;
+    [Arg] readonly int fused;
+    [Arg] readonly double dropout;
+    [Arg(1e-3)] readonly double eps;
+    [Let("sum(depths)")] readonly int blocks;
+
+    [Use(typeof(EfficientNetConv), "oup: widths[0], stride: 2, eps: eps")]
+    [Use(typeof(EfficientNetFusedStage), "oup: widths[i], expand: expand[i], kernel: 3, stride: stride[i], layers: depths[i], first: sum(depths[:i]), steps: blocks, eps: eps",
+         Count = "fused")]
+    [Use(typeof(EfficientNetStage), "oup: widths[fused + i], expand: expand[fused + i], kernel: 3, stride: stride[fused + i], layers: depths[fused + i], first: sum(depths[:fused + i]), steps: blocks, eps: eps",
+         Count = "len(depths) - fused")]
+    [Use(typeof(EfficientNetConv), "oup: 1280, kernel: 1, eps: eps")]
+    readonly Sequential features;
+
+    [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d avgpool;
+    [Flatten] readonly Flatten flatten;
+
+    [Dropout("dropout")]
+    [Linear("numClasses")]
+    readonly Sequential classifier;
+}
+
+/// <summary>torchvision <c>efficientnet_v2_s</c>.</summary>
+[Network(Like = typeof(EfficientNetV2Family), With = "expand: [1, 4, 4, 4, 6, 6], stride: [1, 2, 2, 2, 1, 2], widths: [24, 48, 64, 128, 160, 256], depths: [2, 4, 4, 6, 9, 15], fused: 3, dropout: 0.2", Input = "3x224x224", Name = "efficientnet_v2_s")]
+public partial class EfficientNetV2S { }
+
+/// <summary>torchvision <c>efficientnet_v2_m</c>.</summary>
+[Network(Like = typeof(EfficientNetV2Family), With = "expand: [1, 4, 4, 4, 6, 6, 6], stride: [1, 2, 2, 2, 1, 2, 1], widths: [24, 48, 80, 160, 176, 304, 512], depths: [3, 5, 5, 7, 14, 18, 5], fused: 3, dropout: 0.3", Input = "3x224x224", Name = "efficientnet_v2_m")]
+public partial class EfficientNetV2M { }
+
+/// <summary>torchvision <c>efficientnet_v2_l</c>.</summary>
+[Network(Like = typeof(EfficientNetV2Family), With = "expand: [1, 4, 4, 4, 6, 6, 6], stride: [1, 2, 2, 2, 1, 2, 1], widths: [32, 64, 96, 192, 224, 384, 640], depths: [4, 7, 7, 10, 19, 25, 7], fused: 3, dropout: 0.4", Input = "3x224x224", Name = "efficientnet_v2_l")]
+public partial class EfficientNetV2L { }
+
+/// <summary>
 /// <see cref="EfficientNetB0"/> with PiX in place of its squeezing 1×1 convolutions (the projections of the
 /// MBConv blocks whose output channels divide the expanded channels).
 /// </summary>
 [Network(Name = "efficientnet_b0_pix", Like = typeof(EfficientNetB0)), SubstitutePiX]
 public partial class EfficientNetB0PiX
+{
+}
+
+/// <summary>
+/// <see cref="EfficientNetV2S"/> with PiX in place of its squeezing 1×1 convolutions (the projections of the
+/// FusedMBConv and MBConv blocks whose output channels divide the expanded channels).
+/// </summary>
+[Network(Name = "efficientnet_v2_s_pix", Like = typeof(EfficientNetV2S)), SubstitutePiX]
+public partial class EfficientNetV2SPiX
 {
 }

@@ -88,127 +88,108 @@ public partial class RegNetStage
 }
 
 /// <summary>
-/// The four RegNet stages (torchvision's <c>trunk_output</c>): depths <c>d1</c>–<c>d4</c>, widths <c>w1</c>–<c>w4</c>,
-/// one group width and SE ratio.
+/// The RegNet stages (torchvision's <c>trunk_output</c>): stage k + 1 (<c>block1</c>, <c>block2</c>, … a named repeat over
+/// the stage table) has <c>depths[k]</c> blocks of <c>widths[k]</c> channels; one group width and SE ratio.
 /// </summary>
 [Block]
 public partial class RegNetTrunk
 {
-    [Arg] readonly int d1;
-    [Arg] readonly int d2;
-    [Arg] readonly int d3;
-    [Arg] readonly int d4;
-    [Arg] readonly int w1;
-    [Arg] readonly int w2;
-    [Arg] readonly int w3;
-    [Arg] readonly int w4;
+    [Arg] readonly int[] depths;
+    [Arg] readonly int[] widths;
     [Arg] readonly int groupWidth;
     [Arg] readonly double seRatio;
 
-    [Use(typeof(RegNetStage), "stage: 1, width: w1, depth: d1, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage block1;
-    [Use(typeof(RegNetStage), "stage: 2, width: w2, depth: d2, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage block2;
-    [Use(typeof(RegNetStage), "stage: 3, width: w3, depth: d3, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage block3;
-    [Use(typeof(RegNetStage), "stage: 4, width: w4, depth: d4, groupWidth: groupWidth, seRatio: seRatio")] readonly RegNetStage block4;
+    [Use(typeof(RegNetStage), "stage: i + 1, width: widths[i], depth: depths[i], groupWidth: groupWidth, seRatio: seRatio",
+         Count = "len(depths)", Name = "block{i + 1}")]
+    readonly RegNetStage[] stages;
 }
 
 /// <summary>
-/// torchvision's RegNet family (RegNetX and RegNetY, <c>RegNet(BlockParams)</c>), declared once from each member's
-/// stage table: stem 3×3 stride 2 to 32 channels, four stages of <see cref="RegNetBlock"/>s (depths <c>d1</c>–<c>d4</c>,
-/// widths <c>w1</c>–<c>w4</c>, group width, SE ratio 0.25 for RegNetY and 0 for RegNetX), global average pool and the
-/// classifier. The stage tables are what torchvision's <c>BlockParams.from_init_params(depth, w_0, w_a, w_m,
-/// group_width)</c> computes (quoted next to each member); the rule itself is not written here because it needs
-/// <c>log</c> and <c>pow</c> (block capacity round(log(w_j / w_0) / log(w_m)), width w_0 · w_m^capacity) and the
-/// grouping of equal block widths into stages, which the expression language does not have.
+/// torchvision's RegNet family (RegNetX and RegNetY, <c>RegNet(BlockParams.from_init_params(...))</c>), declared once
+/// from its width rule: <c>depth</c> blocks whose widths grow linearly from <c>w0</c> by <c>wa</c> per block, quantised
+/// in log space to powers of <c>wm</c> times <c>w0</c> and to multiples of 8; consecutive blocks of one width form a stage
+/// (<c>regnet_depths</c>, <c>regnet_widths</c>: src/PiXGen.Definitions/PyMath.cs), whose width is made divisible by its
+/// groups' width (<c>groupWidth</c>, at most the stage width). Stem 3×3 stride 2 to 32 channels, the stages of
+/// <see cref="RegNetBlock"/>s (SE ratio 0.25 for RegNetY, 0 for RegNetX), global average pool and the classifier. Each
+/// member is torchvision's builder's arguments.
 /// </summary>
 [Block, Init("torchvision-regnet")]
 public partial class RegNetFamily
 {
     [Arg(1000)] readonly int numClasses;
-    [Arg] readonly int d1;
-    [Arg] readonly int d2;
-    [Arg] readonly int d3;
-    [Arg] readonly int d4;
-    [Arg] readonly int w1;
-    [Arg] readonly int w2;
-    [Arg] readonly int w3;
-    [Arg] readonly int w4;
+    [Arg] readonly int depth;
+    [Arg] readonly int w0;
+    [Arg] readonly double wa;
+    [Arg] readonly double wm;
     [Arg] readonly int groupWidth;
     [Arg(0.0)] readonly double seRatio;
+    [Let("regnet_depths(depth, w0, wa, wm)")] readonly int[] depths;
+    [Let("regnet_widths(depth, w0, wa, wm, groupWidth)")] readonly int[] widths;
 
     [Use(typeof(RegNetConv), "oup: 32, kernel: 3, stride: 2")] readonly RegNetConv stem;
-    [Use(typeof(RegNetTrunk), "d1: d1, d2: d2, d3: d3, d4: d4, w1: w1, w2: w2, w3: w3, w4: w4, groupWidth: groupWidth, seRatio: seRatio")]
+    [Use(typeof(RegNetTrunk), "depths: depths, widths: widths, groupWidth: groupWidth, seRatio: seRatio")]
     readonly RegNetTrunk trunk_output;
     [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d avgpool;
     [Flatten] readonly Flatten flatten;
     [Linear("numClasses")] readonly Linear fc;
 }
 
-/// <summary>torchvision <c>regnet_x_400mf</c> (depth 22, w_0 24, w_a 24.48, w_m 2.54, group_width 16).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 1, d2: 2, d3: 7, d4: 12, w1: 32, w2: 64, w3: 160, w4: 400, groupWidth: 16",
-    Input = "3x224x224", Name = "regnet_x_400mf")]
+/// <summary>torchvision <c>regnet_x_400mf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 22, w0: 24, wa: 24.48, wm: 2.54, groupWidth: 16", Input = "3x224x224", Name = "regnet_x_400mf")]
 public partial class RegNetX_400MF { }
 
-/// <summary>torchvision <c>regnet_x_800mf</c> (depth 16, w_0 56, w_a 35.73, w_m 2.28, group_width 16).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 1, d2: 3, d3: 7, d4: 5, w1: 64, w2: 128, w3: 288, w4: 672, groupWidth: 16",
-    Input = "3x224x224", Name = "regnet_x_800mf")]
+/// <summary>torchvision <c>regnet_x_800mf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 16, w0: 56, wa: 35.73, wm: 2.28, groupWidth: 16", Input = "3x224x224", Name = "regnet_x_800mf")]
 public partial class RegNetX_800MF { }
 
-/// <summary>torchvision <c>regnet_x_1_6gf</c> (depth 18, w_0 80, w_a 34.01, w_m 2.25, group_width 24).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 4, d3: 10, d4: 2, w1: 72, w2: 168, w3: 408, w4: 912, groupWidth: 24",
-    Input = "3x224x224", Name = "regnet_x_1_6gf")]
+/// <summary>torchvision <c>regnet_x_1_6gf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 18, w0: 80, wa: 34.01, wm: 2.25, groupWidth: 24", Input = "3x224x224", Name = "regnet_x_1_6gf")]
 public partial class RegNetX_1_6GF { }
 
-/// <summary>torchvision <c>regnet_x_3_2gf</c> (depth 25, w_0 88, w_a 26.31, w_m 2.25, group_width 48).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 6, d3: 15, d4: 2, w1: 96, w2: 192, w3: 432, w4: 1008, groupWidth: 48",
-    Input = "3x224x224", Name = "regnet_x_3_2gf")]
+/// <summary>torchvision <c>regnet_x_3_2gf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 25, w0: 88, wa: 26.31, wm: 2.25, groupWidth: 48", Input = "3x224x224", Name = "regnet_x_3_2gf")]
 public partial class RegNetX_3_2GF { }
 
-/// <summary>torchvision <c>regnet_x_8gf</c> (depth 23, w_0 80, w_a 49.56, w_m 2.88, group_width 120).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 5, d3: 15, d4: 1, w1: 80, w2: 240, w3: 720, w4: 1920, groupWidth: 120",
-    Input = "3x224x224", Name = "regnet_x_8gf")]
+/// <summary>torchvision <c>regnet_x_8gf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 23, w0: 80, wa: 49.56, wm: 2.88, groupWidth: 120", Input = "3x224x224", Name = "regnet_x_8gf")]
 public partial class RegNetX_8GF { }
 
-/// <summary>torchvision <c>regnet_x_16gf</c> (depth 22, w_0 216, w_a 55.59, w_m 2.1, group_width 128).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 6, d3: 13, d4: 1, w1: 256, w2: 512, w3: 896, w4: 2048, groupWidth: 128",
-    Input = "3x224x224", Name = "regnet_x_16gf")]
+/// <summary>torchvision <c>regnet_x_16gf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 22, w0: 216, wa: 55.59, wm: 2.1, groupWidth: 128", Input = "3x224x224", Name = "regnet_x_16gf")]
 public partial class RegNetX_16GF { }
 
-/// <summary>torchvision <c>regnet_x_32gf</c> (depth 23, w_0 320, w_a 69.86, w_m 2.0, group_width 168).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 7, d3: 13, d4: 1, w1: 336, w2: 672, w3: 1344, w4: 2520, groupWidth: 168",
-    Input = "3x224x224", Name = "regnet_x_32gf")]
+/// <summary>torchvision <c>regnet_x_32gf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 23, w0: 320, wa: 69.86, wm: 2.0, groupWidth: 168", Input = "3x224x224", Name = "regnet_x_32gf")]
 public partial class RegNetX_32GF { }
 
-/// <summary>torchvision <c>regnet_y_400mf</c> (depth 16, w_0 48, w_a 27.89, w_m 2.09, group_width 8).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 1, d2: 3, d3: 6, d4: 6, w1: 48, w2: 104, w3: 208, w4: 440, groupWidth: 8, seRatio: 0.25",
-    Input = "3x224x224", Name = "regnet_y_400mf")]
+/// <summary>torchvision <c>regnet_y_400mf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 16, w0: 48, wa: 27.89, wm: 2.09, groupWidth: 8, seRatio: 0.25", Input = "3x224x224", Name = "regnet_y_400mf")]
 public partial class RegNetY_400MF { }
 
-/// <summary>torchvision <c>regnet_y_800mf</c> (depth 14, w_0 56, w_a 38.84, w_m 2.4, group_width 16).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 1, d2: 3, d3: 8, d4: 2, w1: 64, w2: 144, w3: 320, w4: 784, groupWidth: 16, seRatio: 0.25",
-    Input = "3x224x224", Name = "regnet_y_800mf")]
+/// <summary>torchvision <c>regnet_y_800mf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 14, w0: 56, wa: 38.84, wm: 2.4, groupWidth: 16, seRatio: 0.25", Input = "3x224x224", Name = "regnet_y_800mf")]
 public partial class RegNetY_800MF { }
 
-/// <summary>torchvision <c>regnet_y_1_6gf</c> (depth 27, w_0 48, w_a 20.71, w_m 2.65, group_width 24).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 6, d3: 17, d4: 2, w1: 48, w2: 120, w3: 336, w4: 888, groupWidth: 24, seRatio: 0.25",
-    Input = "3x224x224", Name = "regnet_y_1_6gf")]
+/// <summary>torchvision <c>regnet_y_1_6gf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 27, w0: 48, wa: 20.71, wm: 2.65, groupWidth: 24, seRatio: 0.25", Input = "3x224x224", Name = "regnet_y_1_6gf")]
 public partial class RegNetY_1_6GF { }
 
-/// <summary>torchvision <c>regnet_y_3_2gf</c> (depth 21, w_0 80, w_a 42.63, w_m 2.66, group_width 24).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 5, d3: 13, d4: 1, w1: 72, w2: 216, w3: 576, w4: 1512, groupWidth: 24, seRatio: 0.25",
-    Input = "3x224x224", Name = "regnet_y_3_2gf")]
+/// <summary>torchvision <c>regnet_y_3_2gf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 21, w0: 80, wa: 42.63, wm: 2.66, groupWidth: 24, seRatio: 0.25", Input = "3x224x224", Name = "regnet_y_3_2gf")]
 public partial class RegNetY_3_2GF { }
 
-/// <summary>torchvision <c>regnet_y_8gf</c> (depth 17, w_0 192, w_a 76.82, w_m 2.19, group_width 56).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 4, d3: 10, d4: 1, w1: 224, w2: 448, w3: 896, w4: 2016, groupWidth: 56, seRatio: 0.25",
-    Input = "3x224x224", Name = "regnet_y_8gf")]
+/// <summary>torchvision <c>regnet_y_8gf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 17, w0: 192, wa: 76.82, wm: 2.19, groupWidth: 56, seRatio: 0.25", Input = "3x224x224", Name = "regnet_y_8gf")]
 public partial class RegNetY_8GF { }
 
-/// <summary>torchvision <c>regnet_y_16gf</c> (depth 18, w_0 200, w_a 106.23, w_m 2.48, group_width 112).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 4, d3: 11, d4: 1, w1: 224, w2: 448, w3: 1232, w4: 3024, groupWidth: 112, seRatio: 0.25",
-    Input = "3x224x224", Name = "regnet_y_16gf")]
+/// <summary>torchvision <c>regnet_y_16gf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 18, w0: 200, wa: 106.23, wm: 2.48, groupWidth: 112, seRatio: 0.25", Input = "3x224x224", Name = "regnet_y_16gf")]
 public partial class RegNetY_16GF { }
 
-/// <summary>torchvision <c>regnet_y_32gf</c> (depth 20, w_0 232, w_a 115.89, w_m 2.53, group_width 232).</summary>
-[Network(Like = typeof(RegNetFamily), With = "d1: 2, d2: 5, d3: 12, d4: 1, w1: 232, w2: 696, w3: 1392, w4: 3712, groupWidth: 232, seRatio: 0.25",
-    Input = "3x224x224", Name = "regnet_y_32gf")]
+/// <summary>torchvision <c>regnet_y_32gf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 20, w0: 232, wa: 115.89, wm: 2.53, groupWidth: 232, seRatio: 0.25", Input = "3x224x224", Name = "regnet_y_32gf")]
 public partial class RegNetY_32GF { }
+
+/// <summary>torchvision <c>regnet_y_128gf</c>.</summary>
+[Network(Like = typeof(RegNetFamily), With = "depth: 27, w0: 456, wa: 160.83, wm: 2.52, groupWidth: 264, seRatio: 0.25", Input = "3x224x224", Name = "regnet_y_128gf")]
+public partial class RegNetY_128GF { }

@@ -352,7 +352,7 @@ public static class DeclarationValidator
     }
 
     /// <summary>The expression type of a declared [Arg]/[Let] type: bool, double, or int (int and long).</summary>
-    private static string TypeOf(string declaredType) => declaredType is "bool" or "double" or Expr.ListType ? declaredType : "int";
+    internal static string TypeOf(string declaredType) => declaredType is "bool" or "double" or Expr.ListType ? declaredType : "int";
 
     /// <summary>Parses <paramref name="text"/>, checks every name is in scope and that the expression has type <paramref name="expected"/>.</summary>
     private static void CheckExpression(string? text, Dictionary<string, string> scope, LocationInfo? location, string where,

@@ -122,7 +122,41 @@ public sealed class ModuleEmitter
         _ => "this." + Id(ident),
     };
 
-    private string Cs(string exprText) => Expr.Parse(exprText).ToCSharp(Name);
+    private string Cs(string exprText) => Code(Expr.Parse(exprText));
+
+    /// <summary>While an inlined block's layers are written: the expression types of its argument and let names.</summary>
+    private Dictionary<string, string>? _inlineTypes;
+
+    /// <summary>The expression type of a name of the constructor (DeclarationValidator's rule), or null.</summary>
+    private string? TypeOf(string ident)
+    {
+        if (_inline is not null && _inline.ContainsKey(ident) && _inlineTypes is not null && _inlineTypes.TryGetValue(ident, out var inlined)) return inlined;
+        if (ident is "in" or "i") return "int";
+        var declared = _cls.Args.FirstOrDefault(a => a.Name == ident)?.Type ?? _cls.Lets.FirstOrDefault(l => l.Name == ident)?.Type;
+        return declared is null ? null : DeclarationValidator.TypeOf(declared);
+    }
+
+    /// <summary>What the constructor is computing (a member, an argument or a let), for run-time overflow messages.</summary>
+    private string _at = "";
+
+    /// <summary>
+    /// An expression as constructor C#. One over names (the arguments, <c>in</c>, <c>i</c>) that can fail on an arithmetic
+    /// rule (<see cref="Expr.MayFail"/>), or a long narrowed to an int (<paramref name="toInt"/>), is computed in
+    /// <c>checked</c> context through PyMath.Checked, whose exception names the class, what is computed and the
+    /// expression: run time then reports what compile time reports as PIX0003 instead of wrapping around. Constant
+    /// expressions were checked at compile time and stay plain.
+    /// </summary>
+    private string Code(Expr e, bool toInt = false)
+    {
+        var cs = e.ToCSharp(Name);
+        if (toInt) cs = $"(int)({cs})";
+        var ids = new HashSet<string>();
+        e.CollectIdentifiers(ids);
+        if (ids.Count == 0 || !(toInt || e.MayFail(TypeOf))) return cs;
+        // A block specialised by a PiX pass is named after the declared block.
+        var cls = _cls.VariantOf is { } declared ? declared.Substring(declared.LastIndexOf('.') + 1) : _cls.Name;
+        return $"{Expr.PyMath}Checked(() => checked({cs}), {Quote($"{cls}, {_at}: {e.ToSource(n => n)}")})";
+    }
 
     private bool IsLong(string exprText)
     {
@@ -132,7 +166,7 @@ public sealed class ModuleEmitter
     }
 
     /// <summary>Expression text as C#, cast to int when it mixes in long values.</summary>
-    private string CsInt(string exprText) => IsLong(exprText) ? $"(int)({Cs(exprText)})" : Cs(exprText);
+    private string CsInt(string exprText) => Code(Expr.Parse(exprText), toInt: IsLong(exprText));
 
     private static string Lit(string doubleText) => doubleText.Contains(".") || doubleText.Contains("E") ? doubleText : doubleText + ".0";
 
@@ -284,11 +318,16 @@ public sealed class ModuleEmitter
             _w.Line($"long in_channels = {(_ir is not null ? _ir.In.C : 0)};");
         foreach (var a in _cls.Args)
         {
+            _at = $"[Arg] {a.Name}";
             var rhs = deferred.Contains(a) ? $"{Id(a.Name)} ?? ({(a.Type == "int" ? CsInt(a.Default!) : Cs(a.Default!))})" : Id(a.Name);
             _w.Line($"this.{Id(a.Name)} = {rhs};");
         }
         foreach (var l in _cls.Lets)
+        {
+            _at = $"[Let] {l.Name}";
             _w.Line($"this.{Id(l.Name)} = {(l.Type == "int" ? CsInt(l.Expression) : Cs(l.Expression))};");
+        }
+        _at = "[Residual(When)]";
         if (_cls.Kind == ClassKind.Block) _w.Line("InChannels = in_channels;");
         if (_cls.HasResidual && _cls.ResidualWhen is not null) _w.Line($"HasResidual = {Cs(_cls.ResidualWhen)};");
         _w.Line("long c = in_channels;");
@@ -301,6 +340,7 @@ public sealed class ModuleEmitter
         if (shortcuts.Count > 0) _w.Line("long shortcut_c = in_channels;");
         foreach (var shortcut in shortcuts)
         {
+            _at = $"{shortcut.Name} [Shortcut(When)]";
             var own = Condition(shortcut.ShortcutWhen);
             if (own == "false") continue; // never exists: the (nullable) field stays null
             var cond = Conjunction(_cls.HasResidual && _cls.ResidualWhen is not null ? "HasResidual" : null, own);
@@ -309,6 +349,7 @@ public sealed class ModuleEmitter
             if (cond is not null) _w.Close();
         }
         foreach (var m in after) EmitMemberConstruction(m, "c");
+        _at = "[Output]";
         if (_cls.Kind == ClassKind.Block) _w.Line(_cls.Output is { } output ? $"OutChannels = {Cs(output.Channels)}; // [Output]: what the hand-written forward returns" : "OutChannels = c;");
         if (_cls.Members.Any(m => m.IsNamedRepeat))
         {
@@ -444,6 +485,7 @@ public sealed class ModuleEmitter
 
     private void EmitMemberConstruction(LayerMember m, string c)
     {
+        _at = m.Name;
         var field = "this." + Id(m.Name);
         if (m.FieldType != DeclarationValidator.SequentialType && !m.IsNamedRepeat)
         {
@@ -484,6 +526,10 @@ public sealed class ModuleEmitter
             var given = Expr.ParseNamedArguments(item.BlockArgs ?? "");
             var outer = _inline;
             var map = new Dictionary<string, string> { ["in"] = "inline_in" };
+            var outerTypes = _inlineTypes;
+            _inlineTypes = block.Args.Select(a => (a.Name, a.Type)).Concat(block.Lets.Select(l => (l.Name, l.Type)))
+                .ToDictionary(x => x.Name, x => DeclarationValidator.TypeOf(x.Type));
+            _inlineTypes["in"] = "int";
             var addedLong = block.Args.Select(a => (a.Name, a.Type)).Concat(block.Lets.Select(l => (l.Name, l.Type)))
                 .Where(x => x.Type == "long" && _longNames.Add(x.Name)).Select(x => x.Name).ToList();
             _w.Open("");
@@ -497,12 +543,13 @@ public sealed class ModuleEmitter
                 {
                     _inline = outer;   // the caller's names
                     var value = repeat is long r ? supplied.Fold(n => n == "i" ? r : null) : supplied;
-                    code = value.ToCSharp(Name);
-                    if (a.Type == "int" && IsLong(value.ToSource(n => n))) code = $"(int)({code})";
+                    _at = $"{m.Name}, {block.Name} argument {a.Name}";
+                    code = Code(value, toInt: a.Type == "int" && IsLong(value.ToSource(n => n)));
                 }
                 else
                 {
                     _inline = map;
+                    _at = $"{m.Name}, {block.Name} [Arg] {a.Name}";
                     code = a.Type == "int" ? CsInt(a.Default!) : Cs(a.Default!);
                 }
                 _w.Line($"{a.Type} inline_{a.Name} = {code};");
@@ -511,11 +558,13 @@ public sealed class ModuleEmitter
             _inline = map;
             foreach (var l in block.Lets)
             {
+                _at = $"{m.Name}, {block.Name} [Let] {l.Name}";
                 _w.Line($"{l.Type} inline_{l.Name} = {(l.Type == "int" ? CsInt(l.Expression) : Cs(l.Expression))};");
                 map[l.Name] = "inline_" + l.Name;
             }
             foreach (var member in block.Members)
             {
+                _at = $"{m.Name}, {block.Name}.{member.Name}";
                 var layer = member.Items[0];
                 var when = Condition(layer.When);
                 if (when == "false") continue;
@@ -529,6 +578,8 @@ public sealed class ModuleEmitter
             }
             _w.Close();
             _inline = outer;
+            _inlineTypes = outerTypes;
+            _at = m.Name;
             foreach (var n in addedLong) _longNames.Remove(n);
         }
         for (int k = 0; k < m.Items.Count; k++)
@@ -598,7 +649,7 @@ public sealed class ModuleEmitter
             return Quote(constant);
         }
         catch (ExprException) { }
-        return parsed.ToCSharp(e => Folded(e).ToCSharp(Name));
+        return parsed.ToCSharp(e => Code(Folded(e)));
     }
 
     private void SetChannels(string c, string value)
@@ -789,9 +840,10 @@ public sealed class ModuleEmitter
                     var value = repeat is long r ? kv.Value.Fold(n => n == "i" ? r : null) : kv.Value;
                     var ids = new HashSet<string>();
                     value.CollectIdentifiers(ids);
-                    var code = value.ToCSharp(Name);
-                    if (target.Type == "int" && ids.Any(_longNames.Contains)) code = $"(int)({code})";
-                    parts.Add($"{Id(kv.Key)}: {code}");
+                    var at = _at;
+                    _at = $"{m.Name}, {block.Name} argument {kv.Key}";
+                    parts.Add($"{Id(kv.Key)}: {Code(value, toInt: target.Type == "int" && ids.Any(_longNames.Contains))}");
+                    _at = at;
                 }
                 _spatialArea = null;
                 return ($"new {block.FullName}({string.Join(", ", parts)})", v => $"{v}.OutChannels");
@@ -815,7 +867,7 @@ public sealed class ModuleEmitter
         var ids = new HashSet<string>();
         e.CollectIdentifiers(ids);
         if (ids.Count == 0 && e.Evaluate(_ => null) is bool constant) return constant ? null : "false";
-        return e.ToCSharp(Name);
+        return Code(e);
     }
 
     private static bool IsSimple(string cs) => cs.All(ch => char.IsLetterOrDigit(ch) || ch == '_' || ch == '.');

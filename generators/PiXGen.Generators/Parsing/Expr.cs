@@ -14,7 +14,8 @@ public sealed class ExprException : Exception
 /// <summary>
 /// The expression language of attribute settings: a small, side-effect-free subset of C# over
 /// integers, reals and booleans, with Python's real arithmetic where torchvision's builders need it (<c>//</c>,
-/// <c>round</c>, <c>ceil</c>, <c>floor</c>, <c>int</c>, <c>make_divisible</c>; src/PiXGen.Definitions/PyMath.cs, shared with
+/// <c>round</c>, <c>ceil</c>, <c>floor</c>, <c>int</c>, <c>log</c>, <c>pow</c>, <c>sum</c>, slices, <c>make_divisible</c>,
+/// RegNet's width rule; src/PiXGen.Definitions/PyMath.cs, shared with
 /// the runtime). Parsed once, then evaluated at compile time (shape inference) and emitted as C# into the generated
 /// constructor. Values are <c>long</c>, <c>double</c> or <c>bool</c>; static types "int", "double", "bool".
 /// </summary>
@@ -41,6 +42,23 @@ public abstract class Expr
             "(the generated code computes it in int, where it would wrap); declare the arguments it uses as long, or use smaller values");
     }
     internal abstract int Precedence { get; }
+
+    /// <summary>
+    /// Whether evaluating the expression can fail on an arithmetic rule, given the static types of names: an operation on
+    /// two integers that can overflow or divide by zero (<c>+ - * / // %</c>, negation), or a PyMath function that checks
+    /// its result (<c>round</c>, <c>make_divisible</c>, …); real arithmetic cannot. The generated constructor computes such
+    /// an expression over the arguments in <c>checked</c> context (PyMath.Checked), so that run time reports what
+    /// compile time reports (PIX0003) instead of wrapping.
+    /// </summary>
+    internal virtual bool MayFail(Func<string, string?> typeOf) => false;
+
+    /// <summary>Whether both operands are integers (a type error counts as yes: the check stays).</summary>
+    internal static bool Integers(Func<string, string?> typeOf, params Expr[] operands)
+    {
+        try { return Array.TrueForAll(operands, o => o.InferType(typeOf) == "int"); }
+        catch (ExprException) { return true; }
+    }
+
     /// <summary>Writes the expression as C# (<paramref name="source"/> false) or in PiXGen's own syntax (true).</summary>
     internal abstract void Emit(StringBuilder sb, Func<string, string> names, bool source);
     public abstract void CollectIdentifiers(ISet<string> into);
@@ -222,6 +240,8 @@ public abstract class Expr
 
         private void Skip() { while (_i < _s.Length && char.IsWhiteSpace(_s[_i])) _i++; }
 
+        private bool Peek(char c) { Skip(); return _i < _s.Length && _s[_i] == c; }
+
         private bool Accept(string tok)
         {
             Skip();
@@ -283,7 +303,15 @@ public abstract class Expr
             var e = ParsePrimary();
             while (Accept("["))
             {
-                var index = ParseConditional();
+                // An entry, list[i], or Python's slice, list[a:b] (either bound may be left out).
+                var index = Accept(":") ? null : ParseConditional();
+                if (index is null || Accept(":"))
+                {
+                    var end = Peek(']') ? null : ParseConditional();
+                    if (!Accept("]")) throw new ExprException($"missing ']' in '{_s.Trim()}'");
+                    e = new SliceExpr(e, index, end);
+                    continue;
+                }
                 if (!Accept("]")) throw new ExprException($"missing ']' in '{_s.Trim()}'");
                 e = new IndexExpr(e, index);
             }
@@ -454,6 +482,7 @@ internal sealed class UnaryExpr : Expr
     }
     internal override int Precedence => 90;
     internal override bool IsInt32(Func<string, bool> int32) => _op == "-" && _e.IsInt32(int32);
+    internal override bool MayFail(Func<string, string?> typeOf) => _op == "-" && Integers(typeOf, _e) || _e.MayFail(typeOf);
     public override string InferType(Func<string, string?> typeOf)
         => _op == "-" ? ExpectNumber(_e, typeOf, "'-'") : Expect(_e, "bool", typeOf, $"'{_op}'");
     internal override void Emit(StringBuilder sb, Func<string, string> names, bool source) { sb.Append(_op); EmitChild(sb, _e, Precedence, names, source); }
@@ -560,6 +589,8 @@ internal sealed class BinaryExpr : Expr
         EmitChild(sb, _r, _prec, names, source, rightAssocSide: true);
     }
     public override void CollectIdentifiers(ISet<string> into) { _l.CollectIdentifiers(into); _r.CollectIdentifiers(into); }
+    internal override bool MayFail(Func<string, string?> typeOf)
+        => _op is "+" or "-" or "*" or "/" or "//" or "%" && Integers(typeOf, _l, _r) || _l.MayFail(typeOf) || _r.MayFail(typeOf);
     public override Expr Fold(Func<string, object?> known)
     {
         Expr l = _l.Fold(known), r = _r.Fold(known);
@@ -590,6 +621,7 @@ internal sealed class CondExpr : Expr
         return cb ? _a.Evaluate(lookup, int32) : _b.Evaluate(lookup, int32);
     }
     internal override bool IsInt32(Func<string, bool> int32) => _a.IsInt32(int32) && _b.IsInt32(int32);
+    internal override bool MayFail(Func<string, string?> typeOf) => _c.MayFail(typeOf) || _a.MayFail(typeOf) || _b.MayFail(typeOf);
     internal override void Emit(StringBuilder sb, Func<string, string> names, bool source)
     {
         EmitChild(sb, _c, 1, names, source); sb.Append(" ? ");
@@ -607,8 +639,10 @@ internal sealed class CondExpr : Expr
 
 /// <summary>
 /// A function call: <c>min</c>, <c>max</c> (integers or reals), <c>round</c>, <c>ceil</c>, <c>floor</c>, <c>int</c> (to an
-/// integer, Python's semantics), <c>float</c> (to a real) and <c>make_divisible(v, divisor[, min_value])</c>
-/// (torchvision's channel rounding). The rules are in src/PiXGen.Definitions/PyMath.cs, shared with the generated code.
+/// integer, Python's semantics), <c>float</c> (to a real), <c>log(x[, base])</c> and <c>pow(x, y)</c> (Python's
+/// <c>math.log</c>, <c>math.pow</c>: reals), <c>len</c> and <c>sum</c> of a list, <c>make_divisible(v, divisor[, min_value])</c>
+/// (torchvision's channel rounding) and <c>regnet_depths(depth, w0, wa, wm)</c>, <c>regnet_widths(depth, w0, wa, wm,
+/// group_width)</c> (torchvision's RegNet width rule: the stages' block counts and widths, lists). The rules are in src/PiXGen.Definitions/PyMath.cs, shared with the generated code.
 /// </summary>
 internal sealed class CallExpr : Expr
 {
@@ -616,7 +650,8 @@ internal sealed class CallExpr : Expr
     internal static readonly IReadOnlyDictionary<string, (int Min, int Max)> Arity = new Dictionary<string, (int, int)>
     {
         ["min"] = (2, 2), ["max"] = (2, 2), ["round"] = (1, 1), ["ceil"] = (1, 1), ["floor"] = (1, 1), ["int"] = (1, 1),
-        ["float"] = (1, 1), ["make_divisible"] = (2, 3), ["len"] = (1, 1),
+        ["float"] = (1, 1), ["make_divisible"] = (2, 3), ["len"] = (1, 1), ["sum"] = (1, 1), ["log"] = (1, 2), ["pow"] = (2, 2),
+        ["regnet_depths"] = (4, 4), ["regnet_widths"] = (5, 5),
     };
 
     private readonly string _f; private readonly Expr[] _args;
@@ -632,8 +667,16 @@ internal sealed class CallExpr : Expr
                 return a == "double" || b == "double" ? "double" : "int";
             case "float":
                 ExpectNumber(_args[0], typeOf, _f); return "double";
-            case "len":
-                Expect(_args[0], ListType, typeOf, "len"); return "int";
+            case "len": case "sum":
+                Expect(_args[0], ListType, typeOf, _f); return "int";
+            case "log": case "pow":
+                foreach (var arg in _args) ExpectNumber(arg, typeOf, _f);
+                return "double";
+            case "regnet_depths": case "regnet_widths":
+                Expect(_args[0], "int", typeOf, $"{_f}'s depth");
+                for (int i = 1; i < 4; i++) ExpectNumber(_args[i], typeOf, $"{_f}'s {RegNetArgument(i)}");
+                if (_args.Length > 4) Expect(_args[4], "int", typeOf, $"{_f}'s group width");
+                return ListType;
             case "make_divisible":
                 ExpectNumber(_args[0], typeOf, _f);
                 for (int i = 1; i < _args.Length; i++) Expect(_args[i], "int", typeOf, $"{_f}'s {(i == 1 ? "divisor" : "min_value")}");
@@ -645,14 +688,22 @@ internal sealed class CallExpr : Expr
     internal override bool IsInt32(Func<string, bool> int32) => _f switch
     {
         "min" or "max" => _args[0].IsInt32(int32) && _args[1].IsInt32(int32),
-        "float" => false,
-        _ => true,   // the PyMath helpers and len return int
+        "float" or "log" or "pow" or "regnet_depths" or "regnet_widths" => false,
+        _ => true,   // the other PyMath helpers, len and sum return int
     };
     public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
     {
         var values = new object[_args.Length];
         for (int i = 0; i < _args.Length; i++) values[i] = _args[i].Evaluate(lookup, int32);
         if (_f == "len") return values[0] is long[] list ? list.LongLength : throw new ExprException("len needs a list of integers");
+        if (_f == "sum")
+        {
+            if (values[0] is not long[] items) throw new ExprException("sum needs a list of integers");
+            long total = 0;
+            foreach (var item in items) total = Checked(() => checked(total + item));
+            return CheckInt32(total, this, int32);
+        }
+        if (_f is "regnet_depths" or "regnet_widths") return RegNet(values);
         if (_f is "min" or "max")
         {
             if (values[0] is long x && values[1] is long y) return _f == "min" ? Math.Min(x, y) : Math.Max(x, y);
@@ -669,6 +720,11 @@ internal sealed class CallExpr : Expr
                 case "ceil": return (long)Runtime.PyMath.Ceil(v);
                 case "floor": return (long)Runtime.PyMath.Floor(v);
                 case "int": return (long)Runtime.PyMath.Int(v);
+                case "log":
+                    if (values.Length == 1) return Runtime.PyMath.Log(v);
+                    return TryReal(values[1], out var b) ? Runtime.PyMath.Log(v, b) : throw new ExprException("log's base must be a number");
+                case "pow":
+                    return TryReal(values[1], out var y) ? Runtime.PyMath.Pow(v, y) : throw new ExprException("pow needs numbers");
                 default:
                     if (values[1] is not long divisor || divisor < 1) throw new ExprException("make_divisible's divisor must be a positive integer");
                     long min = 0;
@@ -676,7 +732,39 @@ internal sealed class CallExpr : Expr
                     return (long)Runtime.PyMath.MakeDivisible(v, divisor, min);
             }
         }
+        catch (OverflowException ex) { throw new ExprException((_f is "log" or "pow" ? "" : "integer overflow: ") + ex.Message); }
+        catch (ArgumentException ex) { throw new ExprException(FirstLine(ex.Message)); }
+        catch (DivideByZeroException ex) { throw new ExprException(ex.Message); }
+    }
+
+    /// <summary>The names of RegNet's rule arguments, for messages.</summary>
+    private static string RegNetArgument(int i) => i switch { 0 => "depth", 1 => "w0", 2 => "wa", 3 => "wm", _ => "group width" };
+
+    /// <summary>regnet_depths / regnet_widths (src/PiXGen.Definitions/PyMath.cs) at compile time.</summary>
+    private object RegNet(object[] values)
+    {
+        if (values[0] is not long depth) throw new ExprException($"{_f}'s depth must be an integer");
+        var reals = new double[3];
+        for (int i = 1; i < 4; i++)
+            if (!TryReal(values[i], out reals[i - 1])) throw new ExprException($"{_f}'s {RegNetArgument(i)} must be a number");
+        try
+        {
+            int[] list;
+            if (_f == "regnet_depths") list = Runtime.PyMath.RegNetDepths(depth, reals[0], reals[1], reals[2]);
+            else if (values[4] is long groupWidth) list = Runtime.PyMath.RegNetWidths(depth, reals[0], reals[1], reals[2], groupWidth);
+            else throw new ExprException($"{_f}'s group width must be an integer");
+            return Array.ConvertAll(list, x => (long)x);
+        }
         catch (OverflowException ex) { throw new ExprException("integer overflow: " + ex.Message); }
+        catch (ArgumentException ex) { throw new ExprException(FirstLine(ex.Message)); }
+    }
+
+    /// <summary>An argument exception's message without the "(Parameter …)" lines .NET appends.</summary>
+    private static string FirstLine(string message)
+    {
+        int cut = message.IndexOf(" (Parameter", StringComparison.Ordinal);
+        if (cut < 0) cut = message.IndexOf('\n');
+        return cut < 0 ? message : message.Substring(0, cut);
     }
     internal override void Emit(StringBuilder sb, Func<string, string> names, bool source)
     {
@@ -696,6 +784,11 @@ internal sealed class CallExpr : Expr
             "ceil" => PyMath + "Ceil",
             "floor" => PyMath + "Floor",
             "int" => PyMath + "Int",
+            "log" => PyMath + "Log",
+            "pow" => PyMath + "Pow",
+            "sum" => PyMath + "Sum",
+            "regnet_depths" => PyMath + "RegNetDepths",
+            "regnet_widths" => PyMath + "RegNetWidths",
             _ => PyMath + "MakeDivisible",
         });
         sb.Append('(');
@@ -707,6 +800,7 @@ internal sealed class CallExpr : Expr
         sb.Append(')');
     }
     public override void CollectIdentifiers(ISet<string> into) { foreach (var a in _args) a.CollectIdentifiers(into); }
+    internal override bool MayFail(Func<string, string?> typeOf) => _f is not ("min" or "max" or "float" or "len") || Array.Exists(_args, a => a.MayFail(typeOf));
     public override Expr Fold(Func<string, object?> known)
     {
         var folded = new Expr[_args.Length];
@@ -751,6 +845,7 @@ internal sealed class ArrayExpr : Expr
         sb.Append(source ? "]" : (_items.Length > 0 ? " }" : "}"));
     }
     public override void CollectIdentifiers(ISet<string> into) { foreach (var i in _items) i.CollectIdentifiers(into); }
+    internal override bool MayFail(Func<string, string?> typeOf) => Array.Exists(_items, i => i.MayFail(typeOf));
     public override Expr Fold(Func<string, object?> known) => new ArrayExpr(Array.ConvertAll(_items, i => i.Fold(known)));
 }
 
@@ -783,10 +878,68 @@ internal sealed class IndexExpr : Expr
         sb.Append(']');
     }
     public override void CollectIdentifiers(ISet<string> into) { _list.CollectIdentifiers(into); _index.CollectIdentifiers(into); }
+    internal override bool MayFail(Func<string, string?> typeOf) => _list.MayFail(typeOf) || _index.MayFail(typeOf);
     public override Expr Fold(Func<string, object?> known)
     {
         var list = _list.Fold(known);
         var index = _index.Fold(known);
         return FoldNode(new IndexExpr(list, index), list, index);
+    }
+}
+
+/// <summary>
+/// Python's slice of a list, <c>cfg[a:b]</c>, <c>cfg[:i]</c>, <c>cfg[i:]</c>: negative bounds count from the end, bounds
+/// outside the list are clamped (src/PiXGen.Definitions/PyMath.cs, shared with the generated code).
+/// </summary>
+internal sealed class SliceExpr : Expr
+{
+    private readonly Expr _list; private readonly Expr? _start, _end;
+    public SliceExpr(Expr list, Expr? start, Expr? end) { _list = list; _start = start; _end = end; }
+    internal override int Precedence => 100;
+    public override string InferType(Func<string, string?> typeOf)
+    {
+        Expect(_list, ListType, typeOf, "a slice '[a:b]'");
+        if (_start is not null) Expect(_start, "int", typeOf, "a slice's start");
+        if (_end is not null) Expect(_end, "int", typeOf, "a slice's end");
+        return ListType;
+    }
+    internal override bool IsInt32(Func<string, bool> int32) => false;
+    public override object Evaluate(Func<string, object?> lookup, Func<string, bool>? int32 = null)
+    {
+        if (_list.Evaluate(lookup, int32) is not long[] list) throw new ExprException($"'{ToSource(n => n)}': only a list of integers can be sliced");
+        long? Bound(Expr? e) => e is null ? null
+            : e.Evaluate(lookup, int32) is long v ? v : throw new ExprException($"'{ToSource(n => n)}': a slice's bounds must be integers");
+        var ints = Array.ConvertAll(list, x => (int)x);   // list entries are checked to fit in an int
+        return Array.ConvertAll(Runtime.PyMath.Slice(ints, Bound(_start), Bound(_end)), x => (long)x);
+    }
+    internal override void Emit(StringBuilder sb, Func<string, string> names, bool source)
+    {
+        if (source)
+        {
+            EmitChild(sb, _list, 100, names, source);
+            sb.Append('[');
+            _start?.Emit(sb, names, source);
+            sb.Append(':');
+            _end?.Emit(sb, names, source);
+            sb.Append(']');
+            return;
+        }
+        sb.Append(PyMath).Append("Slice(");
+        _list.Emit(sb, names, source);
+        sb.Append(", ");
+        if (_start is null) sb.Append("null"); else _start.Emit(sb, names, source);
+        sb.Append(", ");
+        if (_end is null) sb.Append("null"); else _end.Emit(sb, names, source);
+        sb.Append(')');
+    }
+    public override void CollectIdentifiers(ISet<string> into) { _list.CollectIdentifiers(into); _start?.CollectIdentifiers(into); _end?.CollectIdentifiers(into); }
+    internal override bool MayFail(Func<string, string?> typeOf) => _list.MayFail(typeOf) || _start?.MayFail(typeOf) == true || _end?.MayFail(typeOf) == true;
+    public override Expr Fold(Func<string, object?> known)
+    {
+        var list = _list.Fold(known);
+        var start = _start?.Fold(known);
+        var end = _end?.Fold(known);
+        var node = new SliceExpr(list, start, end);
+        return start is not null && !IsConstant(start) || end is not null && !IsConstant(end) ? node : FoldNode(node, list);
     }
 }

@@ -24,7 +24,7 @@ namespace Demo
         {
             global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             this.k = k;
-            this.half = this.k / 2;
+            this.half = global::PiXGen.Runtime.PyMath.Checked(() => checked(this.k / 2), "Factorised, [Let] half: k / 2");
             InChannels = in_channels;
             long c = in_channels;
             this.conv1x7 = global::TorchSharp.torch.nn.Conv2d(c, 12, (1, this.k), padding: (0, this.half), bias: false);

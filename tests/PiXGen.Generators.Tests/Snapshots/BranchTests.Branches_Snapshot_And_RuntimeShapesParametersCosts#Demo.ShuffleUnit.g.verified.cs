@@ -22,7 +22,7 @@ namespace Demo
         public ShuffleUnit(long in_channels) : base(nameof(ShuffleUnit))
         {
             global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
-            this.half = (int)(in_channels / 2);
+            this.half = global::PiXGen.Runtime.PyMath.Checked(() => checked((int)(in_channels / 2)), "ShuffleUnit, [Let] half: in / 2");
             InChannels = in_channels;
             long c = in_channels;
             long branches0_in = c / 2;

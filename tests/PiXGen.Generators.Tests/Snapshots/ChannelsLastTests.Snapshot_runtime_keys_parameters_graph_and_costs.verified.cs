@@ -33,8 +33,8 @@ namespace Demo
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module1));
                 var module2 = global::TorchSharp.torch.nn.LayerNorm(new long[] { c });
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module2));
-                var module3 = global::TorchSharp.torch.nn.Linear(c, 2 * in_channels);
-                c = 2 * in_channels;
+                var module3 = global::TorchSharp.torch.nn.Linear(c, global::PiXGen.Runtime.PyMath.Checked(() => checked(2 * in_channels), "MiniCNBlock, block: 2 * in"));
+                c = global::PiXGen.Runtime.PyMath.Checked(() => checked(2 * in_channels), "MiniCNBlock, block: 2 * in");
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module3));
                 var module4 = global::TorchSharp.torch.nn.GELU(global::TorchSharp.Modules.GELU.Approximate.tanh);
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module4));

@@ -30,8 +30,8 @@ namespace Demo
             long c = in_channels;
             this.norm1 = global::TorchSharp.torch.nn.BatchNorm2d(c);
             this.relu1 = global::TorchSharp.torch.nn.ReLU();
-            this.conv1 = global::TorchSharp.torch.nn.Conv2d(c, this.bnSize * this.growth, 1, bias: false);
-            c = this.bnSize * this.growth;
+            this.conv1 = global::TorchSharp.torch.nn.Conv2d(c, global::PiXGen.Runtime.PyMath.Checked(() => checked(this.bnSize * this.growth), "DenseLayer, conv1: bnSize * growth"), 1, bias: false);
+            c = global::PiXGen.Runtime.PyMath.Checked(() => checked(this.bnSize * this.growth), "DenseLayer, conv1: bnSize * growth");
             this.norm2 = global::TorchSharp.torch.nn.BatchNorm2d(c);
             this.relu2 = global::TorchSharp.torch.nn.ReLU();
             this.conv2 = global::TorchSharp.torch.nn.Conv2d(c, this.growth, 3, padding: 1, bias: false);

@@ -26,8 +26,8 @@ namespace Demo
             long c = in_channels;
             this.norm = global::TorchSharp.torch.nn.BatchNorm2d(c);
             this.relu = global::TorchSharp.torch.nn.ReLU();
-            this.conv = global::TorchSharp.torch.nn.Conv2d(c, in_channels / 2, 1, bias: false);
-            c = in_channels / 2;
+            this.conv = global::TorchSharp.torch.nn.Conv2d(c, global::PiXGen.Runtime.PyMath.Checked(() => checked(in_channels / 2), "Transition, conv: in / 2"), 1, bias: false);
+            c = global::PiXGen.Runtime.PyMath.Checked(() => checked(in_channels / 2), "Transition, conv: in / 2");
             this.pool = global::TorchSharp.torch.nn.AvgPool2d(2);
             OutChannels = c;
             RegisterComponents();

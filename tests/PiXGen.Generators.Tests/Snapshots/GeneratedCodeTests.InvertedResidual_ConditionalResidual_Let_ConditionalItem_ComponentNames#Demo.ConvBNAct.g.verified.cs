@@ -32,7 +32,7 @@ namespace Demo
             this.groups = groups;
             InChannels = in_channels;
             long c = in_channels;
-            this.conv = global::TorchSharp.torch.nn.Conv2d(c, this.oup, this.kernel, stride: this.stride, padding: (this.kernel - 1) / 2, groups: this.groups, bias: false);
+            this.conv = global::TorchSharp.torch.nn.Conv2d(c, this.oup, this.kernel, stride: this.stride, padding: global::PiXGen.Runtime.PyMath.Checked(() => checked((this.kernel - 1) / 2), "ConvBNAct, conv: (kernel - 1) / 2"), groups: this.groups, bias: false);
             c = this.oup;
             this.bn = global::TorchSharp.torch.nn.BatchNorm2d(c);
             this.act = global::TorchSharp.torch.nn.ReLU6();

@@ -31,7 +31,7 @@ namespace Demo
             this.oup = oup;
             this.stride = stride;
             this.expand = expand;
-            this.hidden = (int)(in_channels * this.expand);
+            this.hidden = global::PiXGen.Runtime.PyMath.Checked(() => checked((int)(in_channels * this.expand)), "InvertedResidual, [Let] hidden: in * expand");
             InChannels = in_channels;
             HasResidual = this.stride == 1 && in_channels == this.oup;
             long c = in_channels;

@@ -26,8 +26,8 @@ partial class Keyworded : global::TorchSharp.torch.nn.Module<global::TorchSharp.
         this.@fixed = @fixed;
         InChannels = in_channels;
         long c = in_channels;
-        this.@class = global::TorchSharp.torch.nn.Conv2d(c, this.@base * this.@fixed, 1);
-        c = this.@base * this.@fixed;
+        this.@class = global::TorchSharp.torch.nn.Conv2d(c, global::PiXGen.Runtime.PyMath.Checked(() => checked(this.@base * this.@fixed), "Keyworded, class: base * fixed"), 1);
+        c = global::PiXGen.Runtime.PyMath.Checked(() => checked(this.@base * this.@fixed), "Keyworded, class: base * fixed");
         OutChannels = c;
         RegisterComponents();
     }

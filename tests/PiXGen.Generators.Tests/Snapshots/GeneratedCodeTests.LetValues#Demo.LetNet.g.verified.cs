@@ -27,7 +27,7 @@ namespace Demo
             global::PiXGen.Platform.TorchPlatform.EnsureInitialized(); // libtorch fixes for this machine (docs/platform.md)
             long in_channels = 8;
             this.scale = scale;
-            this.channels = 16 * this.scale;
+            this.channels = global::PiXGen.Runtime.PyMath.Checked(() => checked(16 * this.scale), "LetNet, [Let] channels: 16 * scale");
             long c = in_channels;
             this.stem = global::TorchSharp.torch.nn.Conv2d(c, this.channels, 3, padding: 1);
             c = this.channels;

@@ -28,8 +28,8 @@ namespace Demo
             this.planes = planes;
             this.baseWidth = baseWidth;
             this.groups = groups;
-            this.width = this.planes * this.baseWidth / 64 * this.groups;
-            this.narrow = global::System.Math.Max(this.width / 4, 8);
+            this.width = global::PiXGen.Runtime.PyMath.Checked(() => checked(this.planes * this.baseWidth / 64 * this.groups), "Wide, [Let] width: planes * baseWidth / 64 * groups");
+            this.narrow = global::PiXGen.Runtime.PyMath.Checked(() => checked(global::System.Math.Max(this.width / 4, 8)), "Wide, [Let] narrow: max(width / 4, 8)");
             this.grouped = this.groups > 1;
             InChannels = in_channels;
             long c = in_channels;

@@ -27,8 +27,8 @@ namespace Demo
             this.dwconv = global::TorchSharp.torch.nn.Conv2d(c, in_channels, 7, padding: 3, groups: in_channels);
             c = in_channels;
             this.norm = new global::PiXGen.Layers.LayerNorm2d(c, eps: 1E-06);
-            this.pwconv1 = global::TorchSharp.torch.nn.Conv2d(c, 4 * in_channels, 1);
-            c = 4 * in_channels;
+            this.pwconv1 = global::TorchSharp.torch.nn.Conv2d(c, global::PiXGen.Runtime.PyMath.Checked(() => checked(4 * in_channels), "ConvNeXtBlock, pwconv1: 4 * in"), 1);
+            c = global::PiXGen.Runtime.PyMath.Checked(() => checked(4 * in_channels), "ConvNeXtBlock, pwconv1: 4 * in");
             this.act = global::TorchSharp.torch.nn.GELU();
             this.pwconv2 = global::TorchSharp.torch.nn.Conv2d(c, in_channels, 1);
             c = in_channels;

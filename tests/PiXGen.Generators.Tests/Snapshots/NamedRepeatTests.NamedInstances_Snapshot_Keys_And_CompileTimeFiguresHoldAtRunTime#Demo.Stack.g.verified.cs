@@ -36,7 +36,7 @@ namespace Demo
                     var module0 = new global::Demo.Layer(c, growth: this.growth);
                     c = module0.OutChannels;
                     items.Add(module0);
-                    names_dense.Add(string.Concat("denselayer", (i + 1).ToString(global::System.Globalization.CultureInfo.InvariantCulture)));
+                    names_dense.Add(string.Concat("denselayer", (global::PiXGen.Runtime.PyMath.Checked(() => checked(i + 1), "Stack, dense: i + 1")).ToString(global::System.Globalization.CultureInfo.InvariantCulture)));
                 }
                 this.dense = items.ToArray();
             }

@@ -128,13 +128,13 @@ namespace Demo
                 this.conv2 = global::TorchSharp.torch.nn.Conv2d(c, this.width, 3, stride: this.stride, padding: 1, bias: false);
                 c = this.width;
                 this.bn2 = global::TorchSharp.torch.nn.BatchNorm2d(c);
-                this.conv3 = global::TorchSharp.torch.nn.Conv2d(c, this.width * 4, 1, bias: false);
-                c = this.width * 4;
+                this.conv3 = global::TorchSharp.torch.nn.Conv2d(c, global::PiXGen.Runtime.PyMath.Checked(() => checked(this.width * 4), "Squeeze, conv3: width * 4"), 1, bias: false);
+                c = global::PiXGen.Runtime.PyMath.Checked(() => checked(this.width * 4), "Squeeze, conv3: width * 4");
                 long shortcut_c = in_channels;
-                if (this.stride != 1 || in_channels != this.width * 4)
+                if (global::PiXGen.Runtime.PyMath.Checked(() => checked(this.stride != 1 || in_channels != this.width * 4), "Squeeze, proj [Shortcut(When)]: stride != 1 || in != width * 4"))
                 {
-                    this.proj = global::TorchSharp.torch.nn.Conv2d(shortcut_c, this.width * 4, 1, stride: this.stride, bias: false);
-                    shortcut_c = this.width * 4;
+                    this.proj = global::TorchSharp.torch.nn.Conv2d(shortcut_c, global::PiXGen.Runtime.PyMath.Checked(() => checked(this.width * 4), "Squeeze, proj: width * 4"), 1, stride: this.stride, bias: false);
+                    shortcut_c = global::PiXGen.Runtime.PyMath.Checked(() => checked(this.width * 4), "Squeeze, proj: width * 4");
                 }
                 this.relu = global::TorchSharp.torch.nn.ReLU();
                 OutChannels = c;

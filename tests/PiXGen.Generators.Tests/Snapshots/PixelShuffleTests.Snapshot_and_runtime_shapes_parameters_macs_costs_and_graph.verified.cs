@@ -26,8 +26,8 @@ namespace Demo
             this.r = r;
             InChannels = in_channels;
             long c = in_channels;
-            this.conv = global::TorchSharp.torch.nn.Conv2d(c, in_channels * this.r * this.r, 3, padding: 1);
-            c = in_channels * this.r * this.r;
+            this.conv = global::TorchSharp.torch.nn.Conv2d(c, global::PiXGen.Runtime.PyMath.Checked(() => checked(in_channels * this.r * this.r), "Up, conv: in * r * r"), 3, padding: 1);
+            c = global::PiXGen.Runtime.PyMath.Checked(() => checked(in_channels * this.r * this.r), "Up, conv: in * r * r");
             this.shuffle = global::TorchSharp.torch.nn.PixelShuffle(this.r);
             c = c / (this.r * this.r);
             this.mix = global::TorchSharp.torch.nn.Conv2d(c, in_channels, 1, bias: false);

@@ -28,8 +28,8 @@ namespace Demo
             long c = in_channels;
             {
                 var items = new global::System.Collections.Generic.List<(string, global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>)>();
-                var module0 = global::TorchSharp.torch.nn.Conv2d(c, in_channels * this.expand, 1, bias: false);
-                c = in_channels * this.expand;
+                var module0 = global::TorchSharp.torch.nn.Conv2d(c, global::PiXGen.Runtime.PyMath.Checked(() => checked(in_channels * this.expand), "MBConv, expandConv: in * expand"), 1, bias: false);
+                c = global::PiXGen.Runtime.PyMath.Checked(() => checked(in_channels * this.expand), "MBConv, expandConv: in * expand");
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module0));
                 var module1 = global::TorchSharp.torch.nn.BatchNorm2d(c);
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module1));
@@ -37,7 +37,7 @@ namespace Demo
                 items.Add((items.Count.ToString(global::System.Globalization.CultureInfo.InvariantCulture), module2));
                 this.expandConv = global::TorchSharp.torch.nn.Sequential(items);
             }
-            this.se = new global::PiXGen.Layers.SqueezeExcitation(c, global::System.Math.Max(1, in_channels / 4), activation: "SiLU");
+            this.se = new global::PiXGen.Layers.SqueezeExcitation(c, global::PiXGen.Runtime.PyMath.Checked(() => checked(global::System.Math.Max(1, in_channels / 4)), "MBConv, se: max(1, in / 4)"), activation: "SiLU");
             this.project = global::TorchSharp.torch.nn.Conv2d(c, in_channels, 1, bias: false);
             c = in_channels;
             OutChannels = c;

@@ -28,7 +28,7 @@ namespace Demo
             long c = in_channels;
             this.mbconv = new global::Demo.MBConv(c);
             c = this.mbconv.OutChannels;
-            this.mobile = new global::PiXGen.Layers.SqueezeExcitation(c, global::System.Math.Max(8, (in_channels / 4 + 4) / 8 * 8), scaleActivation: "Hardsigmoid");
+            this.mobile = new global::PiXGen.Layers.SqueezeExcitation(c, global::PiXGen.Runtime.PyMath.Checked(() => checked(global::System.Math.Max(8, (in_channels / 4 + 4) / 8 * 8)), "SENet2, mobile: max(8, (in / 4 + 4) / 8 * 8)"), scaleActivation: "Hardsigmoid");
             this.plain = new global::PiXGen.Layers.SqueezeExcitation(c, c / 2, activation: "Hardswish");
             RegisterComponents();
         }

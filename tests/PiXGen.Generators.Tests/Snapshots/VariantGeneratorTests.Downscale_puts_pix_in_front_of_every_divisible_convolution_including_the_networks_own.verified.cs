@@ -143,13 +143,13 @@ namespace Demo
                 c = this.width;
                 this.conv3_pix = new global::PiXGen.PiX.PiXLayer(c, 2);
                 c = this.conv3_pix.OutChannels;
-                this.conv3 = global::TorchSharp.torch.nn.Conv2d(c, this.width * 4, 1, bias: false);
-                c = this.width * 4;
+                this.conv3 = global::TorchSharp.torch.nn.Conv2d(c, global::PiXGen.Runtime.PyMath.Checked(() => checked(this.width * 4), "B, conv3: width * 4"), 1, bias: false);
+                c = global::PiXGen.Runtime.PyMath.Checked(() => checked(this.width * 4), "B, conv3: width * 4");
                 long shortcut_c = in_channels;
-                if (in_channels != this.width * 4)
+                if (global::PiXGen.Runtime.PyMath.Checked(() => checked(in_channels != this.width * 4), "B, proj [Shortcut(When)]: in != width * 4"))
                 {
-                    this.proj = global::TorchSharp.torch.nn.Conv2d(shortcut_c, this.width * 4, 1, bias: false);
-                    shortcut_c = this.width * 4;
+                    this.proj = global::TorchSharp.torch.nn.Conv2d(shortcut_c, global::PiXGen.Runtime.PyMath.Checked(() => checked(this.width * 4), "B, proj: width * 4"), 1, bias: false);
+                    shortcut_c = global::PiXGen.Runtime.PyMath.Checked(() => checked(this.width * 4), "B, proj: width * 4");
                 }
                 OutChannels = c;
                 RegisterComponents();

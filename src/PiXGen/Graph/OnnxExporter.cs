@@ -46,12 +46,20 @@ public static class OnnxExporter
     /// <summary>As <see cref="ToModel(NetworkGraph, IReadOnlyDictionary{string, Tensor})"/>; with
     /// <paramref name="nativePiX"/>, each PiX node becomes one <c>ai.pixgen.PiX</c> node, which only ONNX Runtime with
     /// PiXGen's operator library registered runs (<see cref="PiXGen.Engines.OnnxRuntimeEngine"/>).</summary>
-    internal static ModelProto ToModel(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, bool nativePiX)
+    internal static ModelProto ToModel(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, bool nativePiX) =>
+        ToModel(graph, weights, nativePiX, MaxWeightBytes);
+
+    /// <summary>The most weight bytes one ONNX file holds: it is one protobuf message, limited to 2 GiB; 16 MiB are left
+    /// for the graph itself.</summary>
+    internal const long MaxWeightBytes = int.MaxValue - (16L << 20);
+
+    /// <summary>As above, refusing (<see cref="NotSupportedException"/>) weights over <paramref name="maxWeightBytes"/>.</summary>
+    internal static ModelProto ToModel(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, bool nativePiX, long maxWeightBytes)
     {
         if (weights is null) throw new ArgumentNullException(nameof(weights));
         GraphOps.Validate(graph);
         GraphOps.ValidateWeights(graph, key => weights.TryGetValue(key, out var t) ? t : null);
-        var e = new Emitter(graph, weights, nativePiX);
+        var e = new Emitter(graph, weights, nativePiX, maxWeightBytes);
         foreach (var node in graph.Nodes) e.Emit(node);
         var model = new ModelProto {
             IrVersion = 8,
@@ -124,8 +132,12 @@ public static class OnnxExporter
         /// <summary>Whether a node of <see cref="NativeDomain"/> was written.</summary>
         public bool UsesNativeDomain { get; private set; }
 
-        public Emitter(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, bool nativePiX)
+        private readonly long maxWeightBytes;
+        private long weightBytes;
+
+        public Emitter(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, bool nativePiX, long maxWeightBytes)
         {
+            this.maxWeightBytes = maxWeightBytes;
             this.graph = graph;
             this.weights = weights;
             this.nativePiX = nativePiX;
@@ -211,6 +223,10 @@ public static class OnnxExporter
         private string Raw(string name, long[] dims, int dataType, ReadOnlySpan<byte> bytes)
         {
             if (!initializers.Add(name)) return name;
+            weightBytes += bytes.Length;
+            if (weightBytes > maxWeightBytes)
+                throw new NotSupportedException(
+                    $"ONNX export: {graph.Network}'s weights need more than {maxWeightBytes:N0} bytes (reached at '{name}'), the most one ONNX file holds (protobuf's 2 GB limit of a message). Export a smaller network or a narrower variant.");
             names.Add(name);
             var t = new TensorProto { Name = name, DataType = dataType };
             t.Dims.AddRange(dims);

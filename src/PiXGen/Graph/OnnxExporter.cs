@@ -464,10 +464,13 @@ public static class OnnxExporter
             return (shaped, p);
         }
 
+        /// <summary>logit(τ) of a PiX node: the float64 threshold its decision compares the gate's logit with.</summary>
+        private static double TauLogit(GraphNode n) => PiXGen.PiX.PiXLayer.Logit(n.GetDouble("tau", 0.5));
+
         /// <summary>The decision Less(ℓ, logit(τ)) on the float64 logit of <see cref="Gate64"/>.</summary>
         private string Picks(GraphNode n, string logit)
         {
-            double threshold = PiXGen.PiX.PiXLayer.Logit(n.GetDouble("tau", 0.5));
+            double threshold = TauLogit(n);
             var tau = Doubles("const/logit:" + threshold.ToString("R", System.Globalization.CultureInfo.InvariantCulture), Array.Empty<long>(), new[] { threshold });
             return Op("Less", Fresh(n.Module!, "pick"), new[] { logit, tau });
         }
@@ -501,7 +504,7 @@ public static class OnnxExporter
                 epilogue ? Weight(m + "." + GraphFusion.EpilogueScale, new[] { co }, m + "." + GraphFusion.EpilogueScale + "/co") : Filled(Fresh(m, "unit_scale"), co, 1f),
                 epilogue ? Weight(m + "." + GraphFusion.EpilogueShift, new[] { co }, m + "." + GraphFusion.EpilogueShift + "/co") : Filled(Fresh(m, "no_shift"), co, 0f),
             };
-            double threshold = PiXGen.PiX.PiXLayer.Logit(n.GetDouble("tau", 0.5));
+            double threshold = TauLogit(n);
             var node = new NodeProto { OpType = "PiX", Domain = NativeDomain, Name = output };
             node.Input.AddRange(inputs);
             node.Output.Add(output);

@@ -181,4 +181,24 @@ public class PiXSubstitutionGeneratorTests
         var d = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0009");
         Assert.Contains("is removed by PiX substitution", d.GetMessage());
     }
+
+    [Fact]
+    public void A_follower_left_out_by_a_marker_is_still_checked_as_written()
+    {
+        // The BatchNorm leaves the build with its convolution; its declaration is still the user's, and an unknown name in
+        // it is reported at its attribute, not dropped with the layer.
+        var run = GeneratorHarness.Run(Src("""
+            [Network(Input = "32x8x8")]
+            public partial class LeftOut
+            {
+                [Conv2d(8, Kernel = 1), PiXSqueeze] readonly PiXGen.PiX.PiXLayer squeeze;
+                [BatchNorm2d(Eps = "epsilon")] readonly BatchNorm2d? bn;
+                [Conv2d(8, Kernel = 3, Padding = 1)] readonly Conv2d conv;
+            }
+            """));
+        var d = Assert.Single(run.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Contains("epsilon", d.GetMessage());
+        Assert.Contains("bn", d.GetMessage());
+        Assert.Equal("BatchNorm2d(Eps = \"epsilon\")", d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan));
+    }
 }

@@ -522,6 +522,7 @@ public static class PiXRewriter
                 Name = name,
                 FullName = $"{_network.FullName}.{name}",
                 Members = kept.ToEquatableArray(),
+                Omitted = EquatableArray<LayerMember>.Empty, // a variant declares its own fields: none for what it leaves out
                 HasUserForward = false,
                 HasUserDispose = false,
                 VariantOf = cls.FullName,

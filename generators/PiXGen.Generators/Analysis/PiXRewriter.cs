@@ -159,7 +159,7 @@ public static class PiXRewriter
             {
                 // Followers inside the same Sequential.
                 int j = k + 1;
-                if (j < items.Count && items[j].Kind == LayerKind.BatchNorm2d) { items[j] = Removed(items[j]); j++; }
+                if (j < items.Count && items[j].Is(DefinedKind.BatchNorm2d)) { items[j] = Removed(items[j]); j++; }
                 if (j < items.Count && IsActivation(items[j].AttributeName)) items[j] = Removed(items[j]);
             }
             else
@@ -168,7 +168,7 @@ public static class PiXRewriter
                 bool Same(LayerMember x) => x.Branch?.Name == m.Branch?.Name;
                 int j = mi + 1;
                 while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
-                if (j < members.Count && Same(members[j]) && IsSingle(members[j], LayerKind.BatchNorm2d))
+                if (j < members.Count && Same(members[j]) && IsSingle(members[j], DefinedKind.BatchNorm2d))
                 {
                     members[j] = members[j] with { Items = new[] { Removed(members[j].Items[0]) }.ToEquatableArray() };
                     j++;
@@ -187,8 +187,8 @@ public static class PiXRewriter
         };
     }
 
-    private static bool IsSingle(LayerMember m, LayerKind kind)
-        => m.Items.Count == 1 && m.Items[0].Kind == kind && m.FieldType != DeclarationValidator.SequentialType;
+    private static bool IsSingle(LayerMember m, DefinedKind kind)
+        => m.Items.Count == 1 && m.Items[0].Is(kind) && m.FieldType != DeclarationValidator.SequentialType;
 
     private static int IndexOf(EquatableArray<LayerItem> items, System.Func<LayerItem, bool> p)
     {

@@ -186,8 +186,10 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
     }
 
     /// <summary>
-    /// Validate, infer shapes (networks) and emit one class: parse → IR → PiX decisions and pass → specialised
-    /// declarations → translation validation → emit (docs/compiler.md). Never throws: failures become PIX9999.
+    /// One class through the compiler's stages (docs/compiler.md): resolve [Network(Like)] → apply [PiXSqueeze] markers →
+    /// validate → (networks) instantiate, then PiX substitution or the build-time variant as decisions, the PiX pass and
+    /// the specialised declarations checked against it → emit the module, costs, graph and CUDA wiring. Each stage takes
+    /// what the previous one made and returns what it makes. Never throws: failures become PIX9999.
     /// </summary>
     public static GenerationResult Analyse(ParseResult parsed, EquatableArray<ClassDecl> blockDecls, VariantOptions? variantOptions = null,
         EquatableArray<ClassDecl> networkDecls = default)
@@ -198,146 +200,17 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             return new GenerationResult(parsed.TypeName + ".g.cs", null, diagnostics.ToEquatableArray(), null, null);
         try
         {
-            // [PiXSqueeze] markers rewrite each class's own declaration; a block's marker diagnostics are
-            // reported by that block's own analysis, not once per network using it.
-            var blocks = new Dictionary<string, ClassDecl>();
-            var ignored = new List<DiagnosticInfo>();
-            foreach (var b in blockDecls) blocks[b.FullName] = PiXRewriter.ApplyMarkers(b, ignored);
-            if (decl.Like is null && decl.With is not null)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, decl.With.Location, decl.Name,
-                    "With gives argument values to the declaration named by Like; add Like = typeof(TheFamily), or declare the arguments here"));
+            var written = Resolve(decl, networkDecls, blockDecls, diagnostics);
+            if (written is null)
                 return Failed(decl, diagnostics);
-            }
-            if (decl.Like is not null)
-            {
-                var reused = ReuseDeclaration(decl, networkDecls, blockDecls, diagnostics);
-                if (reused is null)
-                    return Failed(decl, diagnostics);
-                decl = reused;
-                parsed = parsed with { Decl = decl };
-            }
-            decl = PiXRewriter.ApplyMarkers(decl, diagnostics);
-            bool valid = DeclarationValidator.Validate(decl, blocks, diagnostics);
-            if (!valid || HasErrors(diagnostics))
+            decl = PiXRewriter.ApplyMarkers(written, diagnostics);
+            var blocks = MarkedBlocks(blockDecls);
+            if (!DeclarationValidator.Validate(decl, blocks, diagnostics) || HasErrors(diagnostics))
                 return Failed(decl, diagnostics);
-            LayerNode? ir = null;
-            LayerNode? denseIr = null; // the dense network a PiX network derives from, for the cost delta
-            NetworkCost? denseIrCost = null; // its costs, where already computed
-            var variants = new List<ClassDecl>();
-
-            // PiX decisions (paths of the dense IR): the PiX pass computes the network they make; the specialised declarations
-            // (blocks stay classes, names stay PyTorch's) are what the module is emitted from, and must infer to the same network.
-            LayerNode? Specialise(LayerNode dense, Dictionary<string, PiXRewriter.PiXAction> actions, PiXOptionsDecl options, LocationInfo? location)
-            {
-                var expected = PiXPass.Run(dense, actions, options);
-                var result = PiXRewriter.Apply(decl, blocks, dense, actions, options, location, diagnostics);
-                foreach (var v in result.Variants) blocks[v.FullName] = v;
-                decl = result.Network;
-                variants = result.Variants;
-                DeclarationValidator.Validate(decl, blocks, diagnostics);
-                var inferred = HasErrors(diagnostics) ? null : ShapeInference.Run(decl, blocks, diagnostics);
-                if (inferred is not null && TranslationValidator.Validate(decl, expected, inferred) is { } mismatch)
-                {
-                    diagnostics.Add(mismatch);
-                    return null;
-                }
-                return inferred;
-            }
-            if (decl.Kind == ClassKind.Network)
-            {
-                // [PiXSqueeze] somewhere: the declarations without the markers are the dense network. The markers are
-                // decisions on its instances (eligibility per instance, PIX0301); the PiX pass computes the network they
-                // make, and the marker-rewritten declarations must infer to it.
-                LayerNode? markerDense = null, markerExpected = null;
-                var unmarked = parsed.Decl!;
-                if (unmarked.Members.Any(m => m.PiX is not null) || blockDecls.Any(b => b.Members.Any(m => m.PiX is not null)))
-                {
-                    var original = new Dictionary<string, ClassDecl>();
-                    foreach (var b in blockDecls) original[b.FullName] = b;
-                    var zetas = new Dictionary<string, long>();
-                    markerDense = ShapeInference.Run(unmarked, original, diagnostics, zetas);
-                    if (markerDense is null)
-                        return Failed(decl, diagnostics);
-                    var markerActions = PiXRewriter.MarkerDecisions(unmarked, original, markerDense, zetas, diagnostics);
-                    if (HasErrors(diagnostics))
-                        return Failed(decl, diagnostics);
-                    markerExpected = PiXPass.Run(markerDense, markerActions, DefaultPiXOptions);
-                }
-                if (decl.Substitution is not null || decl.Variants is not null)
-                {
-                    // PiX and variants decide per layer on the network's own items: inlined blocks are expanded first.
-                    decl = ShapeInference.ExpandInline(decl, blocks, diagnostics) ?? decl;
-                }
-                ir = ShapeInference.Run(decl, blocks, diagnostics);
-                if (ir is null)
-                    return Failed(decl, diagnostics);
-                if (markerExpected is not null && TranslationValidator.Validate(decl, markerExpected, ir) is { } markerMismatch)
-                {
-                    diagnostics.Add(markerMismatch);
-                    return Failed(decl, diagnostics);
-                }
-                if (decl.Substitution is not null && decl.Variants is null)
-                {
-                    // Network-wide PiX: decide on the dense instance, specialise blocks, infer the PiX network.
-                    denseIr = ir;
-                    var actions = PiXRewriter.Decisions(decl, ir, diagnostics);
-                    if (HasErrors(diagnostics))
-                        return Failed(decl, diagnostics);
-                    ir = Specialise(ir, actions, decl.Substitution.Options, decl.Substitution.Location);
-                    if (ir is null)
-                        return Failed(decl, diagnostics);
-                    diagnostics.Add(PiXSummary(decl, ir));
-                }
-                else if (decl.Variants is not null)
-                {
-                    // Build-time variant: pin or MSBuild properties, decided on the dense instance.
-                    var choice = VariantSelector.Select(decl, variantOptions ?? VariantOptions.Default, diagnostics);
-                    if (choice is null)
-                        return Failed(decl, diagnostics);
-                    denseIrCost = CostModel.Compute(ir);
-                    var decided = VariantSelector.Decide(choice, decl, blocks, ir, denseIrCost.Macs, diagnostics);
-                    if (decided is null)
-                        return Failed(decl, diagnostics);
-                    denseIr = ir;
-                    if (decided.Value.Actions.Count > 0)
-                    {
-                        ir = Specialise(ir, decided.Value.Actions, DefaultPiXOptions, decl.Variants.Location);
-                        if (ir is null)
-                            return Failed(decl, diagnostics);
-                    }
-                    decl = decl with { BuiltVariant = decided.Value.Label };
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VariantBuilt, decl.Variants!.Location, decl.Name,
-                        decided.Value.Label, decided.Value.Details));
-                }
-                else if (markerDense is not null)
-                    denseIr = markerDense; // the cost delta of the markers
-            }
-            var source = ModuleEmitter.Emit(decl, blocks, ir, variants);
-            var entry = ir is null ? null : new CatalogEntry(decl.CatalogName, decl.FullName, decl.BuiltVariant is not null);
-            string? costSource = null;
-            CostSummary? summary = null;
-            if (ir is not null)
-            {
-                var cost = CostModel.Compute(ir);
-                costSource = CostEmitter.Emit(decl, ir, cost);
-                var denseCost = denseIr is null ? null : denseIrCost ?? CostModel.Compute(denseIr);
-                if (denseCost is not null && denseCost.Macs == cost.Macs && denseCost.Parameters == cost.Parameters
-                    && denseCost.ActivationBytes == cost.ActivationBytes) denseCost = null;
-                summary = CostDiagnostics.Summarise(decl, ir, cost, denseCost);
-            }
-            string? graphSource = null, cudaSource = null;
-            if (ir is not null)
-            {
-                var network = decl;
-                var lowered = GraphEmitter.Lower(ir, cls => blocks.TryGetValue(cls, out var b) ? b.HasUserForward : cls == network.FullName && network.HasUserForward);
-                if (lowered.Nodes is not null)
-                {
-                    graphSource = GraphEmitter.Emit(decl, ir, lowered);
-                    cudaSource = CudaWiring.Emit(decl, lowered.Nodes);
-                }
-            }
-            return new GenerationResult(ModuleEmitter.HintName(decl), source, Dedupe(diagnostics), entry, ir, costSource, summary, graphSource, cudaSource);
+            if (decl.Kind != ClassKind.Network)
+                return Emit(new Built(decl, blocks, null, null, null, new List<ClassDecl>()), diagnostics);
+            var built = Instantiate(written, decl, blockDecls, blocks, variantOptions ?? VariantOptions.Default, diagnostics);
+            return built is null ? Failed(decl, diagnostics) : Emit(built, diagnostics);
         }
         catch (System.Exception ex)
         {
@@ -345,6 +218,164 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                 ex.GetType().Name + ": " + ex.Message));
             return Failed(decl, diagnostics);
         }
+    }
+
+    /// <summary>
+    /// What the stages make of one class: its declaration as emitted, the blocks it is emitted against (with the PiX
+    /// variants of this network), its instantiated IR (networks), the dense network it derives from and that network's
+    /// costs where already computed (the cost delta), and the block variants to emit nested in it.
+    /// </summary>
+    private sealed record Built(ClassDecl Decl, IReadOnlyDictionary<string, ClassDecl> Blocks, LayerNode? Ir, LayerNode? Dense,
+        NetworkCost? DenseCost, List<ClassDecl> Variants);
+
+    /// <summary>[Network(Like, With)] resolved to the declaration it reuses; the class itself otherwise; null after a diagnostic.</summary>
+    private static ClassDecl? Resolve(ClassDecl decl, EquatableArray<ClassDecl> networkDecls, EquatableArray<ClassDecl> blockDecls,
+        List<DiagnosticInfo> diagnostics)
+    {
+        if (decl.Like is null && decl.With is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedDeclaration, decl.With.Location, decl.Name,
+                "With gives argument values to the declaration named by Like; add Like = typeof(TheFamily), or declare the arguments here"));
+            return null;
+        }
+        return decl.Like is null ? decl : ReuseDeclaration(decl, networkDecls, blockDecls, diagnostics);
+    }
+
+    /// <summary>
+    /// The blocks with their own [PiXSqueeze] markers applied. A block's marker diagnostics are reported by that block's own
+    /// analysis, not once per network using it.
+    /// </summary>
+    private static Dictionary<string, ClassDecl> MarkedBlocks(EquatableArray<ClassDecl> blockDecls)
+    {
+        var blocks = new Dictionary<string, ClassDecl>();
+        var ignored = new List<DiagnosticInfo>();
+        foreach (var b in blockDecls) blocks[b.FullName] = PiXRewriter.ApplyMarkers(b, ignored);
+        return blocks;
+    }
+
+    /// <summary>
+    /// A network's IR: the declarations instantiated; [PiXSqueeze] markers checked against the PiX pass on the unmarked
+    /// network (<paramref name="written"/>); then [SubstitutePiX] or [Variants]. Null after a diagnostic.
+    /// </summary>
+    private static Built? Instantiate(ClassDecl written, ClassDecl decl, EquatableArray<ClassDecl> blockDecls, Dictionary<string, ClassDecl> blocks,
+        VariantOptions variantOptions, List<DiagnosticInfo> diagnostics)
+    {
+        // [PiXSqueeze] somewhere: the declarations without the markers are the dense network. The markers are decisions on
+        // its instances (eligibility per instance, PIX0301); the PiX pass computes the network they make, and the
+        // marker-rewritten declarations must infer to it.
+        LayerNode? markerDense = null, markerExpected = null;
+        if (written.Members.Any(m => m.PiX is not null) || blockDecls.Any(b => b.Members.Any(m => m.PiX is not null)))
+        {
+            var unmarked = new Dictionary<string, ClassDecl>();
+            foreach (var b in blockDecls) unmarked[b.FullName] = b;
+            var zetas = new Dictionary<string, long>();
+            markerDense = ShapeInference.Run(written, unmarked, diagnostics, zetas);
+            if (markerDense is null)
+                return null;
+            var markerActions = PiXRewriter.MarkerDecisions(written, unmarked, markerDense, zetas, diagnostics);
+            if (HasErrors(diagnostics))
+                return null;
+            markerExpected = PiXPass.Run(markerDense, markerActions, DefaultPiXOptions);
+        }
+        // PiX and variants decide per layer on the network's own items: inlined blocks are expanded first.
+        if (decl.Substitution is not null || decl.Variants is not null)
+            decl = ShapeInference.ExpandInline(decl, blocks, diagnostics) ?? decl;
+        var ir = ShapeInference.Run(decl, blocks, diagnostics);
+        if (ir is null)
+            return null;
+        if (markerExpected is not null && TranslationValidator.Validate(decl, markerExpected, ir) is { } markerMismatch)
+        {
+            diagnostics.Add(markerMismatch);
+            return null;
+        }
+        if (decl.Variants is not null)
+            return BuildVariant(decl, blocks, ir, variantOptions, diagnostics);
+        if (decl.Substitution is not null)
+            return Substitute(decl, blocks, ir, diagnostics);
+        return new Built(decl, blocks, ir, markerDense, null, new List<ClassDecl>());
+    }
+
+    /// <summary>[SubstitutePiX]: decisions on the dense instance, then the specialised network. Null after a diagnostic.</summary>
+    private static Built? Substitute(ClassDecl decl, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense, List<DiagnosticInfo> diagnostics)
+    {
+        var actions = PiXRewriter.Decisions(decl, dense, diagnostics);
+        if (HasErrors(diagnostics))
+            return null;
+        var pix = Specialise(decl, blocks, dense, actions, decl.Substitution!.Options, decl.Substitution.Location, diagnostics);
+        if (pix is null)
+            return null;
+        diagnostics.Add(PiXSummary(pix.Decl, pix.Ir!));
+        return pix;
+    }
+
+    /// <summary>[Variants]: the variant pinned or chosen by the MSBuild properties, decided on the dense instance. Null after a diagnostic.</summary>
+    private static Built? BuildVariant(ClassDecl decl, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense, VariantOptions variantOptions,
+        List<DiagnosticInfo> diagnostics)
+    {
+        var choice = VariantSelector.Select(decl, variantOptions, diagnostics);
+        if (choice is null)
+            return null;
+        var denseCost = CostModel.Compute(dense);
+        var decided = VariantSelector.Decide(choice, decl, blocks, dense, denseCost.Macs, diagnostics);
+        if (decided is null)
+            return null;
+        var built = decided.Value.Actions.Count == 0
+            ? new Built(decl, blocks, dense, dense, denseCost, new List<ClassDecl>())
+            : Specialise(decl, blocks, dense, decided.Value.Actions, DefaultPiXOptions, decl.Variants!.Location, diagnostics);
+        if (built is null)
+            return null;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VariantBuilt, decl.Variants!.Location, decl.Name,
+            decided.Value.Label, decided.Value.Details));
+        return built with { Decl = built.Decl with { BuiltVariant = decided.Value.Label }, DenseCost = denseCost };
+    }
+
+    /// <summary>
+    /// PiX decisions (paths of the dense IR) made real: the PiX pass computes the network they make; the specialised
+    /// declarations (blocks stay classes, names stay PyTorch's; PiXRewriter.Apply) are what the module is emitted from, and
+    /// must infer to the same network (TranslationValidator, PIX9999 otherwise). Null after a diagnostic.
+    /// </summary>
+    private static Built? Specialise(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense,
+        IReadOnlyDictionary<string, PiXRewriter.PiXAction> actions, PiXOptionsDecl options, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        var expected = PiXPass.Run(dense, actions, options);
+        var result = PiXRewriter.Apply(network, blocks, dense, actions, options, location, diagnostics);
+        var withVariants = new Dictionary<string, ClassDecl>();
+        foreach (var kv in blocks) withVariants[kv.Key] = kv.Value;
+        foreach (var v in result.Variants) withVariants[v.FullName] = v;
+        DeclarationValidator.Validate(result.Network, withVariants, diagnostics);
+        var inferred = HasErrors(diagnostics) ? null : ShapeInference.Run(result.Network, withVariants, diagnostics);
+        if (inferred is null)
+            return null;
+        if (TranslationValidator.Validate(result.Network, expected, inferred) is { } mismatch)
+        {
+            diagnostics.Add(mismatch);
+            return null;
+        }
+        return new Built(result.Network, withVariants, inferred, dense, null, result.Variants);
+    }
+
+    /// <summary>The module, and for a network its catalog entry, costs, cost diagnostics' summary, graph and CUDA wiring.</summary>
+    private static GenerationResult Emit(Built built, List<DiagnosticInfo> diagnostics)
+    {
+        var (decl, blocks, ir) = (built.Decl, built.Blocks, built.Ir);
+        var source = ModuleEmitter.Emit(decl, blocks, ir, built.Variants);
+        if (ir is null)
+            return new GenerationResult(ModuleEmitter.HintName(decl), source, Dedupe(diagnostics), null, null);
+        var entry = new CatalogEntry(decl.CatalogName, decl.FullName, decl.BuiltVariant is not null);
+        var cost = CostModel.Compute(ir);
+        var costSource = CostEmitter.Emit(decl, ir, cost);
+        var denseCost = built.Dense is null ? null : built.DenseCost ?? CostModel.Compute(built.Dense);
+        if (denseCost is not null && denseCost.Macs == cost.Macs && denseCost.Parameters == cost.Parameters
+            && denseCost.ActivationBytes == cost.ActivationBytes) denseCost = null;
+        var summary = CostDiagnostics.Summarise(decl, ir, cost, denseCost);
+        string? graphSource = null, cudaSource = null;
+        var lowered = GraphEmitter.Lower(ir, cls => blocks.TryGetValue(cls, out var b) ? b.HasUserForward : cls == decl.FullName && decl.HasUserForward);
+        if (lowered.Nodes is not null)
+        {
+            graphSource = GraphEmitter.Emit(decl, ir, lowered);
+            cudaSource = CudaWiring.Emit(decl, lowered.Nodes);
+        }
+        return new GenerationResult(ModuleEmitter.HintName(decl), source, Dedupe(diagnostics), entry, ir, costSource, summary, graphSource, cudaSource);
     }
 
     /// <summary>

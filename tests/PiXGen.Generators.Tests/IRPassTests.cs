@@ -280,7 +280,7 @@ public class IRPassTests
         var head = Walk(expected).Single(n => n.Kind == NodeKind.Sequential && n.Path == "head");
         var extra = Replace(expected, head, head with { Children = head.Children.Append(Layer(d.Dense, "head.2") with { Path = "head.2", Name = "2" }).ToEquatableArray() });
         Assert.Equal("at 'head' (children): the pass gives [0, 1], the declarations give [0, 1, 2]", TranslationValidator.FirstDifference(expected, extra));
-        Assert.Null(TranslationValidator.FirstDifference(expected, expected with { Origin = "elsewhere", Class = "global::Demo.Other" }));
+        Assert.Null(TranslationValidator.FirstDifference(expected, expected with { Origin = new DeclRef("global::Demo.Elsewhere", "conv", 0), Class = "global::Demo.Other" }));
     }
 
     private static LayerNode Replace(LayerNode root, LayerNode target, LayerNode replacement)

@@ -119,7 +119,8 @@ public static class DeclarationValidator
 
         CheckRegisteredNames(cls, diagnostics);
 
-        foreach (var m in cls.Members)
+        // Fields left out of this build (Omitted) are checked as written, like every member.
+        foreach (var m in cls.Members.Concat(cls.Omitted))
         {
             names.Add(m.Name);
             if (!m.IsReadOnly)
@@ -152,10 +153,12 @@ public static class DeclarationValidator
                         Short(ModuleType(m.Items[0])) + " (declare the field with that type, or as Sequential)")
                         // No type change when [Use] names a class that is not a block: the [Use] is what is wrong.
                         .WithFieldType(diagnostics.Any(d => d.Id == DiagnosticDescriptors.NotABlock.Id && d.Location == m.Items[0].Location) ? null : ModuleType(m.Items[0])));
-                bool conditional = m.Items[0].When is not null || (m.IsShortcut && (m.ShortcutWhen is not null || cls.ResidualWhen is not null));
+                // A left-out field stays null; PiXGen declares it nullable where it declares the fields.
+                bool omitted = !cls.DeclaresFields && cls.Omitted.Contains(m);
+                bool conditional = omitted || m.Items[0].When is not null || (m.IsShortcut && (m.ShortcutWhen is not null || cls.ResidualWhen is not null));
                 if (conditional && !m.IsNullable)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, m.Location, m.Name,
-                        (m.Items[0].When == "false" ? "is removed by PiX substitution (it follows a replaced convolution)" : "exists only under a condition")
+                        (omitted ? "is removed by PiX substitution (it follows a replaced convolution)" : "exists only under a condition")
                         + "; declare it nullable (e.g. 'readonly " + Short(m.FieldType) + "? " + m.Name + ";')"));
             }
             else if (m.IsShortcut && (m.ShortcutWhen is not null || cls.ResidualWhen is not null) && !m.IsNullable)

@@ -64,15 +64,18 @@ public static class PiXRewriter
         if (o.PhiBias) settings.Add(new Setting("PhiBias", "true", SettingType.Bool));
     }
 
-    private static LayerItem Removed(LayerItem item) => item with { When = "false" };
-
     // ------------------------------------------------------------------ [PiXSqueeze]
 
-    /// <summary>Applies the [PiXSqueeze] markers of one class to its own declaration.</summary>
+    /// <summary>
+    /// Applies the [PiXSqueeze] markers of one class to its own declaration: the marked convolution becomes a PiX item and
+    /// its BatchNorm and activation leave the class. A field the user declared for one of those is listed in
+    /// <see cref="ClassDecl.Omitted"/>: declared, never built.
+    /// </summary>
     public static ClassDecl ApplyMarkers(ClassDecl cls, List<DiagnosticInfo> diagnostics)
     {
         if (!cls.Members.Any(m => m.PiX is not null)) return cls;
-        var members = cls.Members.ToList();
+        var members = cls.Members;
+        var edits = new ClassEdits();
         for (int mi = 0; mi < members.Count; mi++)
         {
             var m = members[mi];
@@ -91,10 +94,11 @@ public static class PiXRewriter
                     "PiXLayer (or Module<Tensor, Tensor>)", "it holds the PiX layer that replaces the convolution").WithFieldType(PiXLayerType));
                 continue;
             }
-            ReplaceAt(members, mi, k, PiXItemFor(m.Items[k], m.PiX.Zeta, m.PiX.Options, m.PiX.Location, check: true), m.PiX.Options.WithNormAndActivation,
-                standalone: false);
+            edits.Replace[(m.Name, k)] = PiXItemFor(m.Items[k], m.PiX.Zeta, m.PiX.Options, m.PiX.Location, check: true);
+            if (m.PiX.Options.WithNormAndActivation) edits.Remove.UnionWith(DeclaredFollowers(members, mi, k));
         }
-        return cls with { Members = members.ToEquatableArray() };
+        var (kept, omitted) = edits.Apply(members, generatedFields: false);
+        return cls with { Members = kept.ToEquatableArray(), Omitted = cls.Omitted.Concat(omitted).ToEquatableArray() };
     }
 
     /// <summary>The item a [PiXSqueeze] marker on <paramref name="m"/> replaces: its first Conv2d item, or -1.</summary>
@@ -113,11 +117,7 @@ public static class PiXRewriter
         var decisions = new Dictionary<string, PiXAction>();
         foreach (var (conv, _) in Convolutions(dense))
         {
-            if (conv.Origin is null) continue;
-            var origin = conv.Origin.Split('|');
-            var cls = origin[0] == network.FullName ? network : blocks.TryGetValue(origin[0], out var b) ? b : null;
-            var member = cls?.Members.FirstOrDefault(m => m.Name == origin[1]);
-            if (member?.PiX is not { } mark || MarkedItem(member) != int.Parse(origin[2], CultureInfo.InvariantCulture)) continue;
+            if (conv.Origin is not { } origin || origin.Find(network, blocks) is not { PiX: { } mark } member || MarkedItem(member) != origin.Item) continue;
             zetas.TryGetValue(conv.Path, out long zeta);
             var reason = MarkerReason(conv, mark.Zeta is not null) ?? (mark.Zeta is null ? null : ZetaReason(conv, zeta));
             if (reason is not null)
@@ -147,44 +147,95 @@ public static class PiXRewriter
             : $"Zeta {zeta} makes {co} channels from C_in {cin}, the convolution makes C_out {cout}; PiX must keep the layer's output shape";
     }
 
-    /// <summary>Puts <paramref name="pix"/> at item <paramref name="k"/> of member <paramref name="mi"/> and removes the followers.</summary>
-    private static void ReplaceAt(List<LayerMember> members, int mi, int k, LayerItem pix, bool withFollowers, bool standalone)
+    /// <summary>
+    /// The declared positions of the BatchNorm right after item <paramref name="k"/> of member <paramref name="mi"/>, then of
+    /// the activation after that, on the same path: inside a Sequential the next items; otherwise the next members (single-item
+    /// fields on the same path and branch). The declaration-level reading of <see cref="PiXPass"/>'s followers.
+    /// </summary>
+    private static IEnumerable<(string Member, int Item)> DeclaredFollowers(EquatableArray<LayerMember> members, int mi, int k)
     {
         var m = members[mi];
-        var items = m.Items.ToList();
-        items[k] = pix;
-        if (withFollowers)
+        if (m.FieldType == DeclarationValidator.SequentialType || m.Items.Count > 1)
         {
-            if (m.FieldType == DeclarationValidator.SequentialType || items.Count > 1)
-            {
-                // Followers inside the same Sequential.
-                int j = k + 1;
-                if (j < items.Count && items[j].Is(DefinedKind.BatchNorm2d)) { items[j] = Removed(items[j]); j++; }
-                if (j < items.Count && IsActivation(items[j].AttributeName)) items[j] = Removed(items[j]);
-            }
-            else
-            {
-                // Followers are the next members (single-item fields on the same path, in the same branch if any).
-                bool Same(LayerMember x) => x.Branch?.Name == m.Branch?.Name;
-                int j = mi + 1;
-                while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
-                if (j < members.Count && Same(members[j]) && IsSingle(members[j], DefinedKind.BatchNorm2d))
-                {
-                    members[j] = members[j] with { Items = new[] { Removed(members[j].Items[0]) }.ToEquatableArray() };
-                    j++;
-                    while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
-                }
-                if (j < members.Count && Same(members[j]) && members[j].Items.Count == 1 && IsActivation(members[j].Items[0].AttributeName)
-                    && members[j].FieldType != DeclarationValidator.SequentialType)
-                    members[j] = members[j] with { Items = new[] { Removed(members[j].Items[0]) }.ToEquatableArray() };
-            }
+            int j = k + 1;
+            if (j < m.Items.Count && m.Items[j].Is(DefinedKind.BatchNorm2d)) { yield return (m.Name, j); j++; }
+            if (j < m.Items.Count && IsActivation(m.Items[j].AttributeName)) yield return (m.Name, j);
+            yield break;
         }
-        m = members[mi];
-        members[mi] = m with
+        bool Same(LayerMember x) => x.Branch?.Name == m.Branch?.Name;
+        int Next(int from)
         {
-            Items = items.ToEquatableArray(),
-            FieldType = standalone && m.FieldType != DeclarationValidator.SequentialType ? PiXLayerType : m.FieldType,
-        };
+            int j = from + 1;
+            while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
+            return j;
+        }
+        int next = Next(mi);
+        if (next < members.Count && Same(members[next]) && IsSingle(members[next], DefinedKind.BatchNorm2d))
+        {
+            yield return (members[next].Name, 0);
+            next = Next(next);
+        }
+        if (next < members.Count && Same(members[next]) && members[next].Items.Count == 1 && IsActivation(members[next].Items[0].AttributeName)
+            && members[next].FieldType != DeclarationValidator.SequentialType)
+            yield return (members[next].Name, 0);
+    }
+
+    /// <summary>
+    /// The PiX rewrite of one class's declaration, keyed by declared position (member name, item index), applied at once by
+    /// <see cref="Apply"/> so no position moves before every edit is known.
+    /// </summary>
+    private sealed class ClassEdits
+    {
+        /// <summary>Items replaced (a convolution by its PiX item).</summary>
+        public readonly Dictionary<(string Member, int Item), LayerItem> Replace = new();
+        /// <summary>Items removed (a replaced convolution's BatchNorm and activation).</summary>
+        public readonly HashSet<(string Member, int Item)> Remove = new();
+        /// <summary>Items put in front of an item (a downscaling PiX); in front of a single-item field, as a field of its own.</summary>
+        public readonly Dictionary<(string Member, int Item), LayerItem> InsertBefore = new();
+        /// <summary>Single-item fields whose type becomes PiXLayer (in a class whose fields PiXGen declares).</summary>
+        public readonly HashSet<string> PiXFields = new();
+
+        /// <summary>
+        /// The members after the edits, and the members none of whose items is left: fields declared in the class that
+        /// this build never builds. <paramref name="generatedFields"/>: inserted PiX fields are declared by PiXGen.
+        /// </summary>
+        public (List<LayerMember> Members, List<LayerMember> Omitted) Apply(EquatableArray<LayerMember> members, bool generatedFields)
+        {
+            var kept = new List<LayerMember>();
+            var omitted = new List<LayerMember>();
+            foreach (var m in members)
+            {
+                bool ownField = m.FieldType != DeclarationValidator.SequentialType && m.Items.Count == 1;
+                var items = new List<LayerItem>();
+                for (int k = 0; k < m.Items.Count; k++)
+                {
+                    if (InsertBefore.TryGetValue((m.Name, k), out var pix))
+                    {
+                        if (ownField) kept.Add(PiXFieldBefore(m, pix, members, kept, generatedFields));
+                        else items.Add(pix);
+                    }
+                    if (Remove.Contains((m.Name, k))) continue;
+                    items.Add(Replace.TryGetValue((m.Name, k), out var replaced) ? replaced : m.Items[k]);
+                }
+                if (items.Count == 0) { omitted.Add(m); continue; }
+                kept.Add(m with
+                {
+                    Items = items.ToEquatableArray(),
+                    FieldType = PiXFields.Contains(m.Name) && m.FieldType != DeclarationValidator.SequentialType ? PiXLayerType : m.FieldType,
+                });
+            }
+            return (kept, omitted);
+        }
+
+        /// <summary>A field of its own holding the PiX put in front of <paramref name="m"/>: "&lt;conv&gt;_pix", on its branch.</summary>
+        private static LayerMember PiXFieldBefore(LayerMember m, LayerItem pix, EquatableArray<LayerMember> members, List<LayerMember> kept, bool generated)
+        {
+            var name = m.Name + "_pix";
+            while (members.Any(x => x.Name == name) || kept.Any(x => x.Name == name)) name += "_";
+            return new LayerMember(name, m.PyName == m.Name ? name : m.PyName + "_pix", PiXLayerType,
+                IsNullable: pix.When is not null, IsReadOnly: true, new[] { pix }.ToEquatableArray(), m.IsShortcut, m.ShortcutWhen,
+                m.Location, Generated: generated, Branch: m.Branch);
+        }
     }
 
     private static bool IsSingle(LayerMember m, DefinedKind kind)
@@ -257,7 +308,7 @@ public static class PiXRewriter
     {
         if (node.Kind == NodeKind.Layer)
         {
-            bool inlined = owner is not null && node.Origin is not null && !node.Origin.StartsWith(owner + "|", System.StringComparison.Ordinal);
+            bool inlined = owner is not null && node.Origin is { } origin && !origin.In(owner);
             if (node.Layer == LayerKind.Conv2d) yield return (node, inlined);
             yield break;
         }
@@ -361,12 +412,6 @@ public static class PiXRewriter
             }
         }
 
-        private static (string Member, int Item) Parse(string origin)
-        {
-            var parts = origin.Split('|');
-            return (parts[1], int.Parse(parts[2], CultureInfo.InvariantCulture));
-        }
-
         /// <summary>Rewrites the class of one instance; returns it unchanged when nothing below changes.</summary>
         public ClassDecl Rewrite(LayerNode node, ClassDecl cls, bool isNetwork)
         {
@@ -376,8 +421,8 @@ public static class PiXRewriter
             var choices = new Dictionary<(string Member, int Item), List<ClassDecl>>();
             foreach (var child in Own(node))
             {
-                if (child.Origin is null || !child.Origin.StartsWith(cls.FullName + "|", System.StringComparison.Ordinal)) continue; // an inlined block's layer
-                var key = Parse(child.Origin);
+                if (child.Origin is not { } origin || !origin.In(cls.FullName)) continue; // an inlined block's layer
+                var key = (origin.Member, origin.Item);
                 if (child.Kind == NodeKind.Layer && child.Layer == LayerKind.Conv2d && _actions.TryGetValue(child.Path, out var action))
                 {
                     if (action.Insert) inserts.Add((key.Member, key.Item, action.Zeta));
@@ -440,68 +485,35 @@ public static class PiXRewriter
                 }
                 members[mi] = m with { Items = items.ToEquatableArray(), FieldType = fieldType };
             }
+            var edits = new ClassEdits();
             foreach (var (member, k) in replace.Distinct())
             {
-                int mi = members.FindIndex(m => m.Name == member);
-                var m = members[mi];
+                var m = members.First(x => x.Name == member);
                 if (isNetwork && !cls.DeclaresFields && m.FieldType != DeclarationValidator.SequentialType && m.FieldType != PiXLayerType && m.FieldType != ModuleBase)
                 {
                     _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PiXFieldType, m.Location, m.Name, Short(m.FieldType),
                         "PiXLayer or Module<Tensor, Tensor>", "network-wide substitution replaces its convolution by PiX").WithFieldType(PiXLayerType));
                     continue;
                 }
-                ReplaceAt(members, mi, k, PiXItemFor(m.Items[k], null, _options, _location, check: false),
-                    withFollowers: false, standalone: !isNetwork || cls.DeclaresFields);
+                edits.Replace[(member, k)] = PiXItemFor(m.Items[k], null, _options, _location, check: false);
+                if (!isNetwork || cls.DeclaresFields) edits.PiXFields.Add(member);
             }
             // The followers the pass removes with their convolutions (PiXPass.Followers), wherever this instance has them.
-            foreach (var (member, k) in removals.Distinct())
-            {
-                int mi = members.FindIndex(m => m.Name == member);
-                var items = members[mi].Items.ToList();
-                items[k] = Removed(items[k]);
-                members[mi] = members[mi] with { Items = items.ToEquatableArray() };
-            }
-            // Insertions last, from the highest item index down, so earlier indices stay valid.
-            foreach (var (member, k, zeta) in inserts.Distinct().OrderByDescending(x => x.Item))
-            {
-                int mi = members.FindIndex(m => m.Name == member);
-                var m = members[mi];
-                var pix = InsertedPiX(m.Items[k], zeta, _options, _location);
-                if (m.FieldType == DeclarationValidator.SequentialType || m.Items.Count > 1)
-                {
-                    var items = m.Items.ToList();
-                    items.Insert(k, pix);
-                    members[mi] = m with { Items = items.ToEquatableArray() };
-                }
-                else
-                {
-                    // A field of its own in front of the convolution: "<conv>_pix", declared by the generator.
-                    var pixName = m.Name + "_pix";
-                    while (members.Any(x => x.Name == pixName)) pixName += "_";
-                    // On the convolution's branch, if any, so it runs where the convolution runs.
-                    members.Insert(mi, new LayerMember(pixName, m.PyName == m.Name ? pixName : m.PyName + "_pix", PiXLayerType,
-                        IsNullable: pix.When is not null, IsReadOnly: true, new[] { pix }.ToEquatableArray(), m.IsShortcut, m.ShortcutWhen,
-                        m.Location, Generated: isNetwork, Branch: m.Branch));
-                }
-            }
+            edits.Remove.UnionWith(removals);
+            foreach (var (member, k, zeta) in inserts.Distinct())
+                edits.InsertBefore[(member, k)] = InsertedPiX(members.First(x => x.Name == member).Items[k], zeta, _options, _location);
+            var (edited, omitted) = edits.Apply(members.ToEquatableArray(), generatedFields: isNetwork);
+            // The network keeps the fields it declares (its own or, with [Network(Like)], PiXGen's) for the layers this
+            // build leaves out: they are listed as omitted, declared and never built.
             if (isNetwork)
-            {
-                // A network whose fields PiXGen declares ([Network(Like)]) makes removed followers nullable instead.
-                if (cls.DeclaresFields)
-                    members = members.Select(m => m.Items.Count == 1 && m.Items[0].When == "false" ? m with { IsNullable = true } : m).ToList();
-                return cls with { Members = members.ToEquatableArray() };
-            }
+                return cls with { Members = edited.ToEquatableArray(), Omitted = cls.Omitted.Concat(omitted).ToEquatableArray() };
 
-            // A block variant is emitted whole: drop what substitution removed and give the fields their new types.
-            var kept = new List<LayerMember>();
-            foreach (var m in members)
+            // A block variant is emitted whole: what substitution removed is gone, and the fields get their new types.
+            var kept = edited.Select(m => m with
             {
-                var items = m.Items.Where(i => i.When != "false").ToList();
-                if (items.Count == 0) continue;
-                var type = m.FieldType;
-                if (type != DeclarationValidator.SequentialType && items.Count == 1 && !m.IsNamedRepeat) type = DeclarationValidator.ModuleType(items[0]);
-                kept.Add(m with { Items = items.ToEquatableArray(), FieldType = type, PiX = null });
-            }
+                FieldType = m.FieldType != DeclarationValidator.SequentialType && m.Items.Count == 1 && !m.IsNamedRepeat ? DeclarationValidator.ModuleType(m.Items[0]) : m.FieldType,
+                PiX = null,
+            }).ToList();
             _counters.TryGetValue(cls.Name, out int n);
             _counters[cls.Name] = ++n;
             var name = $"{cls.Name}_PiX{n}";
@@ -510,6 +522,7 @@ public static class PiXRewriter
                 Name = name,
                 FullName = $"{_network.FullName}.{name}",
                 Members = kept.ToEquatableArray(),
+                Omitted = EquatableArray<LayerMember>.Empty, // a variant declares its own fields: none for what it leaves out
                 HasUserForward = false,
                 HasUserDispose = false,
                 VariantOf = cls.FullName,

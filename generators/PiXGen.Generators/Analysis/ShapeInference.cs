@@ -409,7 +409,7 @@ public sealed class ShapeInference
         foreach (var item in m.Items)
         {
             itemIndex++;
-            var origin = $"{cls.FullName}|{m.Name}|{itemIndex.ToString(CultureInfo.InvariantCulture)}";
+            var origin = new DeclRef(cls.FullName, m.Name, itemIndex);
             if (!EvalCondition(item.When, env, item.Location, $"{Where(path)} (When)")) continue;
             if (item.Kind == LayerKind.Use)
             {
@@ -484,7 +484,7 @@ public sealed class ShapeInference
             var layer = m.Items[0];
             var name = (index + layers.Count).ToString(CultureInfo.InvariantCulture);
             if (!EvalCondition(layer.When, env, layer.Location, $"{Where(path)}.{name} ({block.Name}.{m.Name}, When)")) continue;
-            var node = InstantiateLayer(layer, env, shape, name, $"{path}.{name}", role) with { Origin = $"{block.FullName}|{m.Name}|0" };
+            var node = InstantiateLayer(layer, env, shape, name, $"{path}.{name}", role) with { Origin = new DeclRef(block.FullName, m.Name, 0) };
             record?.Add(Folded(layer, env));
             layers.Add(node); shape = node.Out;
         }

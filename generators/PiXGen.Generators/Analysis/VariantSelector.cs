@@ -138,12 +138,7 @@ public static class VariantSelector
     }
 
     private static bool OptedOut(LayerNode conv, ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks)
-    {
-        if (conv.Origin is null) return false;
-        var parts = conv.Origin.Split('|');
-        var cls = parts[0] == network.FullName ? network : blocks.TryGetValue(parts[0], out var b) ? b : null;
-        return cls?.Members.FirstOrDefault(m => m.Name == parts[1])?.NoVariant == true;
-    }
+        => conv.Origin?.Find(network, blocks)?.NoVariant == true;
 
     private static bool Downscalable(LayerNode c, int zeta)
         => c.GetInt("Groups", 1) == 1 && c.GetInt("InChannels") % zeta == 0 && c.GetInt("InChannels") / zeta >= 1;

@@ -67,6 +67,7 @@ public sealed class ModuleEmitter
             foreach (var a in cls.Args) w.Line($"private readonly {a.Type} {Id(a.Name)};");
             foreach (var l in cls.Lets) w.Line($"private readonly {l.Type} {Id(l.Name)};");
             foreach (var m in cls.Members) w.Line($"private readonly {m.FieldType}{(m.IsNullable ? "?" : "")} {Id(m.Name)};");
+            foreach (var m in cls.Omitted) w.Line($"private readonly {m.FieldType}? {Id(m.Name)};");
         }
         if (cls.Kind == ClassKind.Network)
         {
@@ -83,7 +84,7 @@ public sealed class ModuleEmitter
         if (cls.Kind == ClassKind.Block) parameters.Add("long in_channels = 0");
         foreach (var a in cls.Args) parameters.Add($"{a.Type} {Id(a.Name)} = default");
         w.Open($"public {cls.Name}({string.Join(", ", parameters)}) : base(nameof({cls.Name}))");
-        foreach (var m in cls.Members) w.Line($"this.{Id(m.Name)} = null!;");
+        foreach (var m in cls.Members.Concat(cls.Omitted)) w.Line($"this.{Id(m.Name)} = null!;");
         foreach (var a in cls.Args) w.Line($"this.{Id(a.Name)} = {Id(a.Name)};");
         foreach (var l in cls.Lets) w.Line($"this.{Id(l.Name)} = default;");
         w.Close();
@@ -216,7 +217,7 @@ public sealed class ModuleEmitter
             if (_cls.DeclaresFields)
             {
                 _w.Line($"// The declaration of {_cls.Like!.Replace("global::", "")}, reused by [Network(Like)].");
-                EmitFieldDeclarations(_cls.Members.Where(m => !m.Generated));
+                EmitFieldDeclarations(_cls.Members.Where(m => !m.Generated).Concat(_cls.Omitted.Select(m => m with { IsNullable = true })));
                 _w.Line();
             }
             foreach (var m in _cls.Members.Where(m => m.Generated))
@@ -349,6 +350,7 @@ public sealed class ModuleEmitter
             if (cond is not null) _w.Close();
         }
         foreach (var m in after) EmitMemberConstruction(m, "c");
+        foreach (var m in _cls.Omitted) _w.Line($"this.{Id(m.Name)} = null; // left out by PiX substitution (it followed a replaced convolution)");
         _at = "[Output]";
         if (_cls.Kind == ClassKind.Block) _w.Line(_cls.Output is { } output ? $"OutChannels = {Cs(output.Channels)}; // [Output]: what the hand-written forward returns" : "OutChannels = c;");
         if (_cls.Members.Any(m => m.IsNamedRepeat))
@@ -425,13 +427,7 @@ public sealed class ModuleEmitter
         var overrides = new List<(string Path, string Scheme)>();
         var zeroGamma = new List<string>();
         string? ClassInit(string? cls) => cls is not null && _blocks.TryGetValue(cls, out var b) ? b.Init?.Scheme : null;
-        LayerMember? MemberOf(LayerNode n)
-        {
-            if (n.Origin is null) return null;
-            var parts = n.Origin.Split('|');
-            var owner = parts[0] == _cls.FullName ? _cls : _blocks.TryGetValue(parts[0], out var b) ? b : null;
-            return owner?.Members.FirstOrDefault(m => m.Name == parts[1]);
-        }
+        LayerMember? MemberOf(LayerNode n) => n.Origin?.Find(_cls, _blocks);
         void Walk(LayerNode n)
         {
             if (n.Kind == NodeKind.Block && ClassInit(n.Class) is { } blockScheme) overrides.Add((n.Path, blockScheme));
@@ -996,6 +992,7 @@ public sealed class ModuleEmitter
         foreach (var m in _cls.Members)
             _w.Line(m.IsNamedRepeat ? $"foreach (var block in this.{Id(m.Name)}) block.Dispose();"
                 : m.IsNullable ? $"this.{Id(m.Name)}?.Dispose();" : $"this.{Id(m.Name)}.Dispose();");
+        foreach (var m in _cls.Omitted) _w.Line($"this.{Id(m.Name)}?.Dispose(); // left out: null");
         _w.Close();
         _w.Line("base.Dispose(disposing);");
         _w.Close();

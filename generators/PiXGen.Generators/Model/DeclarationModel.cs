@@ -183,7 +183,13 @@ public sealed record ClassDecl(
     /// <summary>[Dense] on the class (output = cat(input, members(input))): where it is written; null when absent.</summary>
     LocationInfo? Dense = null,
     /// <summary>[Network(Like = ..., With = "a: 1, b: 2")]: the argument values given to the reused declaration, or null.</summary>
-    WithDecl? With = null);
+    WithDecl? With = null,
+    /// <summary>
+    /// Fields the class declares for layers this build leaves out (a replaced convolution's BatchNorm and activation, by
+    /// [PiXSqueeze] or network-wide substitution): not members of the network; the emitter declares them where PiXGen
+    /// owns the fields, and sets them to null.
+    /// </summary>
+    EquatableArray<LayerMember> Omitted = default);
 
 /// <summary>[Network(With = "...")]: named argument values as written, and where.</summary>
 public sealed record WithDecl(string Text, LocationInfo? Location);

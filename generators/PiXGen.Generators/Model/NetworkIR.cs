@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Globalization;
 
 namespace PiXGen.Generators.Model;
@@ -37,6 +38,25 @@ public enum NodeKind { Network, Block, Sequential, Layer, Parallel }
 /// <summary>Where a node sits relative to its class's residual connection.</summary>
 public enum NodeRole { Main, Shortcut, AfterAdd }
 
+/// <summary>
+/// Where an instantiated node was declared: item <paramref name="Item"/> of member <paramref name="Member"/> of class
+/// <paramref name="Class"/> (fully qualified). Passes use it to go from an instance back to the declaration that makes it.
+/// </summary>
+public readonly record struct DeclRef(string Class, string Member, int Item)
+{
+    /// <summary>Whether the node was declared in class <paramref name="fullName"/> itself (not in a block inlined into it).</summary>
+    public bool In(string fullName) => Class == fullName;
+
+    /// <summary>The declaring member, looked up in <paramref name="network"/> or <paramref name="blocks"/>; null when neither has it.</summary>
+    public LayerMember? Find(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks)
+    {
+        var cls = Class == network.FullName ? network : blocks.TryGetValue(Class, out var b) ? b : null;
+        if (cls is null) return null;
+        foreach (var m in cls.Members) if (m.Name == Member) return m;
+        return null;
+    }
+}
+
 /// <summary>One node of the instantiated network.</summary>
 /// <param name="Name">Local PyTorch name ("conv1", "0").</param>
 /// <param name="Path">Full state_dict prefix ("layer1.0.conv1"); empty for the network.</param>
@@ -57,8 +77,8 @@ public sealed record LayerNode(
     NodeRole Role,
     bool Residual,
     EquatableArray<LayerNode> Children,
-    /// <summary>Where the node was declared: "class|member|item" (class fully qualified); null for Sequential containers and networks.</summary>
-    string? Origin = null,
+    /// <summary>Where the node was declared (see <see cref="DeclRef"/>); null for Sequential containers and networks.</summary>
+    DeclRef? Origin = null,
     /// <summary>For blocks: the class that builds this instance (global::...), a PiX-specialised variant included.</summary>
     string? Class = null,
     /// <summary>For [Dense] blocks and networks: the output is cat(input, children's output) along the channels.</summary>

@@ -26,10 +26,10 @@ namespace Demo
             long c = in_channels;
             this.squeeze = new global::PiXGen.PiX.PiXLayer(c, (int)(c / 8), tau: 0.25);
             c = this.squeeze.OutChannels;
-            this.bn = null;
-            this.relu = null;
             this.conv = global::TorchSharp.torch.nn.Conv2d(c, 8, 3, padding: 1);
             c = 8;
+            this.bn = null; // left out by PiX substitution (it followed a replaced convolution)
+            this.relu = null; // left out by PiX substitution (it followed a replaced convolution)
             OutChannels = c;
             RegisterComponents();
         }
@@ -52,9 +52,9 @@ namespace Demo
             if (disposing)
             {
                 this.squeeze.Dispose();
-                this.bn?.Dispose();
-                this.relu?.Dispose();
                 this.conv.Dispose();
+                this.bn?.Dispose(); // left out: null
+                this.relu?.Dispose(); // left out: null
             }
             base.Dispose(disposing);
         }

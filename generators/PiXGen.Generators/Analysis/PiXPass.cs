@@ -82,7 +82,7 @@ public static class PiXPass
             return j;
         }
         int next = Next(i);
-        if (next < siblings.Count && siblings[next].Kind == NodeKind.Layer && siblings[next].Layer == LayerKind.BatchNorm2d)
+        if (next < siblings.Count && siblings[next].Is(DefinedKind.BatchNorm2d))
         {
             yield return next;
             next = Next(next);

@@ -158,7 +158,7 @@ public static class PiXRewriter
         if (m.FieldType == DeclarationValidator.SequentialType || m.Items.Count > 1)
         {
             int j = k + 1;
-            if (j < m.Items.Count && m.Items[j].Kind == LayerKind.BatchNorm2d) { yield return (m.Name, j); j++; }
+            if (j < m.Items.Count && m.Items[j].Is(DefinedKind.BatchNorm2d)) { yield return (m.Name, j); j++; }
             if (j < m.Items.Count && IsActivation(m.Items[j].AttributeName)) yield return (m.Name, j);
             yield break;
         }
@@ -170,7 +170,7 @@ public static class PiXRewriter
             return j;
         }
         int next = Next(mi);
-        if (next < members.Count && Same(members[next]) && IsSingle(members[next], LayerKind.BatchNorm2d))
+        if (next < members.Count && Same(members[next]) && IsSingle(members[next], DefinedKind.BatchNorm2d))
         {
             yield return (members[next].Name, 0);
             next = Next(next);
@@ -238,8 +238,8 @@ public static class PiXRewriter
         }
     }
 
-    private static bool IsSingle(LayerMember m, LayerKind kind)
-        => m.Items.Count == 1 && m.Items[0].Kind == kind && m.FieldType != DeclarationValidator.SequentialType;
+    private static bool IsSingle(LayerMember m, DefinedKind kind)
+        => m.Items.Count == 1 && m.Items[0].Is(kind) && m.FieldType != DeclarationValidator.SequentialType;
 
     private static int IndexOf(EquatableArray<LayerItem> items, System.Func<LayerItem, bool> p)
     {

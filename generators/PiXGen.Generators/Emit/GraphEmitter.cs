@@ -162,7 +162,7 @@ public static class GraphEmitter
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[n.Op];
-                return Add(n.Op, kind.Settings.Select(s => A(s.GraphName, n.Get(s.Name) ?? s.DefaultText!)).ToList(), kind.Stateful ? n.Path : null);
+                return Add(n.Op, kind.Settings.Where(s => s.InGraph).Select(s => A(s.GraphName, n.Get(s.Name) ?? s.DefaultText!)).ToList(), kind.Stateful ? n.Path : null);
             }
             case LayerKind.StochasticDepth:
                 return Add("StochasticDepth", new[] { A("p", n.Get("P") ?? "0.5"), A("mode", n.Get("Mode") ?? "row") });
@@ -170,8 +170,6 @@ public static class GraphEmitter
                 return Add("Upsample", new[] { A("mode", n.Get("Mode") ?? "nearest"), A("size", Int(n.Out.H) + "," + Int(n.Out.W)), A("align_corners", Flag(n.Get("AlignCorners"), false)) });
             case LayerKind.AdaptiveMaxPool2d:
                 return Add("AdaptiveMaxPool2d", new[] { A("size", Int(n.Out.H) + "," + Int(n.Out.W)) });
-            case LayerKind.BatchNorm2d:
-                return Add("BatchNorm2d", new[] { A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05") }, n.Path);
             case LayerKind.Linear:
                 return Add("Linear", new[] { A("in", n.GetInt("InFeatures")), A("out", n.GetInt("OutFeatures")), A("bias", Flag(n.Get("Bias"), true)) }, n.Path);
             case LayerKind.Identity:

@@ -190,6 +190,7 @@ public abstract class DefinedKind
         ["LeakyReLU"] = new LeakyReLU(),
         ["GELU"] = new Gelu(),
         ["Permute"] = new Permute(),
+        ["LayerNorm2d"] = new LayerNorm2d(),
     };
 
     /// <summary>
@@ -527,6 +528,72 @@ public abstract class DefinedKind
             => $"nn.GroupNorm({(long)values[0]}, {(long)values[1]}, eps={real(values[2])}{(values[3] != 0 ? "" : ", affine=False")})";
 #endif
     }
+    /// <summary>
+    /// A layer normalisation over the channels (<c>eps</c>, <c>affine</c>): each position's C values normalised by their
+    /// own mean and biased variance, then (affine) a per-channel weight and bias: 2·C parameters, no buffers; paper
+    /// convention 2 per output element, as the other normalisations.
+    /// </summary>
+    private abstract class ChannelLayerNorm : ShapeKeeping
+    {
+        public override bool Stateful => true;
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[]
+        {
+            new KindSetting("Features", "channels", true, null) { FromInput = true },
+            new KindSetting("Eps", "eps", false, 1e-5),
+            new KindSetting("Affine", "affine", false, 1) { Flag = true },
+        };
+        public override string? Check(Dims x, IReadOnlyList<double> values) => PositiveEps(values[1]);
+        public override IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values)
+            => values[2] == 0 ? Array.Empty<KindTensor>()
+                : new[] { new KindTensor("weight", new[] { (long)values[0] }, "ones"), new KindTensor("bias", new[] { (long)values[0] }, "zeros") };
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => Apply(x, values, _ => null);
+
+        /// <summary>Layer normalisation of <paramref name="x"/>'s last axis (the channels).</summary>
+        protected static Tensor LastAxis(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)
+            => nn.functional.layer_norm(x, new[] { (long)values[0] }, values[2] != 0 ? tensor("weight") : null, values[2] != 0 ? tensor("bias") : null, values[1]);
+
+        /// <summary>ONNX's LayerNormalization over the last axis of <paramref name="x"/>; without affine, a weight of ones and a bias of zeros.</summary>
+        protected static string LastAxis(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+        {
+            long c = (long)values[0];
+            return onnx.Op("LayerNormalization", output, new[] { x, onnx.TensorOr("weight", c, 1), onnx.TensorOr("bias", c, 0) },
+                ("axis", -1L), ("epsilon", values[1]));
+        }
+#endif
+    }
+
+    /// <summary>
+    /// ConvNeXt's <c>LayerNorm2d(C, eps, affine)</c> (PiXGen.Layers.LayerNorm2d, which TorchSharp lacks): the layer
+    /// normalisation over the channels at every position of a C×H×W map.
+    /// </summary>
+    private sealed class LayerNorm2d : ChannelLayerNorm
+    {
+        public override string Name => "LayerNorm2d";
+        public override string ModuleType => "global::PiXGen.Layers.LayerNorm2d";
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new NormSpec(Name, Affine: values[2] != 0);
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => $"new global::PiXGen.Layers.LayerNorm2d({channels}{Named("eps", values[1], "1E-05")}{Named("affine", values[2], "true")})";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)
+        {
+            using var nhwc = x.permute(Permute.ToLast);
+            using var normed = LastAxis(nhwc, values, tensor);
+            return normed.permute(Permute.ToFirst).contiguous();
+        }
+        // Transposed to channels last and back around LayerNormalization.
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+        {
+            var nhwc = onnx.Op("Transpose", onnx.Fresh(output, "nhwc"), new[] { x }, ("perm", Permute.ToLast));
+            var normed = LastAxis(onnx, nhwc, onnx.Fresh(output, "normed"), values);
+            onnx.Op("Transpose", output, new[] { normed }, ("perm", Permute.ToFirst));
+        }
+        // The backend's own LayerNorm2d module (PythonRuntime.cs).
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"LayerNorm2d({(long)values[0]}, eps={real(values[1])}{(values[2] != 0 ? "" : ", affine=False")})";
+#endif
+    }
+
     /// <summary><c>nn.LeakyReLU(slope)</c>: x for x ≥ 0, slope·x otherwise.</summary>
     private sealed class LeakyReLU : DefinedKind
     {

@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 namespace PiXGen.PyTorch.Tests;
 
 /// <summary>
-/// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, BatchNorm2d, LeakyReLU, GELU,
+/// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, BatchNorm2d, LayerNorm2d (with and without affine), LeakyReLU, GELU,
 /// Permute with ConvNeXt's LayerNorm, Linear and LayerScale on the channels) in one
 /// network, so the PyTorch backend's parity test covers them beside the zoo (<see cref="ParityTests"/>).
 /// </summary>
@@ -24,6 +24,8 @@ public partial class DefinedKindsNet
     [ChannelShuffle(2)] readonly ChannelShuffle channels;
     [GroupNorm(4, Eps = 0.001)] readonly GroupNorm gn;
     [BatchNorm2d(Eps = 0.001, Momentum = 0.01)] readonly BatchNorm2d bn;
+    [LayerNorm2d(Eps = 1e-6)] readonly PiXGen.Layers.LayerNorm2d ln;
+    [LayerNorm2d(Eps = 0.001, Affine = false)] readonly PiXGen.Layers.LayerNorm2d ln_plain;
     // ConvNeXt's channels-last block: LayerNorm and the Linears act on the channels at every position.
     [Permute(0, 2, 3, 1)] [LayerNorm(Eps = 1e-6)] [Linear(16)] [GELU] [Linear(8)] [Permute(0, 3, 1, 2)] readonly Sequential channels_last;
     [LayerScale(0.5)] readonly Parameter layer_scale;

@@ -23,7 +23,6 @@ public static class DeclarationValidator
     {
         LayerKind.Use => item.BlockType ?? "?",
         LayerKind.SqueezeExcitation => "global::PiXGen.Layers.SqueezeExcitation",
-        LayerKind.LayerNorm2d => "global::PiXGen.Layers.LayerNorm2d",
         LayerKind.LayerScale => ParameterType,
         LayerKind.StochasticDepth => "global::PiXGen.Layers.StochasticDepth",
         LayerKind.PiX => "global::PiXGen.PiX.PiXLayer",
@@ -259,7 +258,7 @@ public static class DeclarationValidator
     private static bool IsRealSetting(LayerItem item, string setting) => setting switch
     {
         _ when item.Kind == LayerKind.Defined => DefinedKind.All[item.AttributeName].Settings.Any(s => s.Name == setting && s.Real),
-        "Eps" => item.Kind is LayerKind.LayerNorm2d or LayerKind.LayerNorm,
+        "Eps" => item.Kind is LayerKind.LayerNorm,
         "Value" => item.Kind is LayerKind.LayerScale,
         "P" => item.Kind is LayerKind.Dropout or LayerKind.StochasticDepth,
         _ => false,

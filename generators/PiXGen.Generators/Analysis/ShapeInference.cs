@@ -682,12 +682,10 @@ public sealed class ShapeInference
                         Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, (long)values[i], $"the {x.C} input channels ({x})");
                 break;
             }
-            case LayerKind.LayerNorm2d:
             case LayerKind.LayerNorm:
             {
                 // LayerNorm normalises the last axis: a vector's features or a channels-last map's channels.
-                if (item.Kind != LayerKind.LayerNorm) NeedMap();
-                else if (x.IsMap)
+                if (x.IsMap)
                     Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, "LayerNorm",
                         "a flattened vector or a channels-last map (add [Permute(0, 2, 3, 1)] before it, or use [LayerNorm2d] for the channels of a CxHxW map)", $"a {x} feature map");
                 double eps = Real("Eps", 1e-5);

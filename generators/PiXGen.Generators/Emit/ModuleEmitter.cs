@@ -731,9 +731,6 @@ public sealed class ModuleEmitter
             case LayerKind.LayerScale:
                 // A C×1×1 parameter, as torchvision's ConvNeXt builds it: ones times the value.
                 return ($"{NN}.Parameter(global::TorchSharp.torch.ones({c}, 1, 1).mul_({Real("Value") ?? "1E-06"}))", Same);
-            case LayerKind.LayerNorm2d:
-                return ($"new global::PiXGen.Layers.LayerNorm2d({c}{Arg("eps", Real("Eps"), "1E-05")}" +
-                        $"{Arg("affine", item.Get("Affine"), "true")})", Same);
             case LayerKind.StochasticDepth:
             {
                 string sdP = Real("P") ?? "0";

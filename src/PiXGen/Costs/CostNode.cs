@@ -28,7 +28,7 @@ public enum CostOp
     [Obsolete(CostOpNotes.DefinedNow)] Hardswish,
     Identity, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout, Linear, SqueezeExcitation, PiX,
     [Obsolete(CostOpNotes.DefinedNow)] GELU, [Obsolete(CostOpNotes.DefinedNow)] LeakyReLU, [Obsolete(CostOpNotes.DefinedNow)] Hardsigmoid, [Obsolete(CostOpNotes.DefinedNow)] Tanh,
-    [Obsolete(CostOpNotes.DefinedNow)] GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
+    [Obsolete(CostOpNotes.DefinedNow)] GroupNorm, [Obsolete(CostOpNotes.DefinedNow)] LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
     StochasticDepth, [Obsolete(CostOpNotes.DefinedNow)] ChannelShuffle, LayerNorm, LayerScale,
 #pragma warning restore CS1591
     /// <summary>

@@ -365,8 +365,6 @@ internal sealed class PythonWriter
             return $"nn.LayerNorm({Int(n.GetInt("channels"))}, eps={Real(n.GetDouble("eps", 1e-5))}{(n.GetBool("affine", true) ? "" : ", elementwise_affine=False")})";
         case "LayerScale":   // a parameter of the enclosing block, applied in its forward (see Forward)
             return $"nn.Parameter(torch.full(({Int(n.GetInt("channels"))}, 1, 1), {Real(n.GetDouble("value", 1e-6))}))";
-        case "LayerNorm2d":
-            return $"LayerNorm2d({Int(n.GetInt("channels"))}, eps={Real(n.GetDouble("eps", 1e-5))}{(n.GetBool("affine", true) ? "" : ", affine=False")})";
         case "Linear":
             return $"nn.Linear({Int(n.GetInt("in"))}, {Int(n.GetInt("out"))}{(n.GetBool("bias") ? "" : ", bias=False")})";
         case "PiX": {

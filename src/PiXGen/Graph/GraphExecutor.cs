@@ -132,11 +132,6 @@ public sealed class GraphExecutor
         case "Linear":
             y = F.linear(x, W("weight"), n.GetBool("bias") ? W("bias") : null);
             return Fused(n, y);
-        case "LayerNorm2d": {
-                using var nhwc = x.permute(0, 2, 3, 1);
-                using var normed = F.layer_norm(nhwc, new[] { x.shape[1] }, Affine(n, Opt, "weight"), Affine(n, Opt, "bias"), n.GetDouble("eps", 1e-5));
-                return normed.permute(0, 3, 1, 2).contiguous();
-            }
         case "LayerNorm":   // over the last axis (a channels-last map's channels, a vector's features)
             return F.layer_norm(x, new[] { n.GetInt("channels") }, Affine(n, Opt, "weight"), Affine(n, Opt, "bias"), n.GetDouble("eps", 1e-5));
         case "LayerScale":

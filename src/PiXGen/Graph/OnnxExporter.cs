@@ -319,17 +319,6 @@ public static class OnnxExporter
                     FusedActivation(n, act);
                     return;
                 }
-            case "LayerNorm2d": {
-                    long c = n.GetInt("channels");
-                    string m = n.Module!;
-                    bool affine = n.GetBool("affine", true);
-                    var nhwc = Op("Transpose", Fresh(n.Output, "nhwc"), new[] { x }, Ints("perm", 0, 2, 3, 1));
-                    var normed = Op("LayerNormalization", Fresh(n.Output, "normed"),
-                                    new[] { nhwc, affine ? Weight(m + ".weight") : Filled(m + "/ones", c, 1), affine ? Weight(m + ".bias") : Filled(m + "/zeros", c, 0) },
-                                    Int("axis", -1), Real("epsilon", n.GetDouble("eps", 1e-5)));
-                    Op("Transpose", n.Output, new[] { normed }, Ints("perm", 0, 3, 1, 2));
-                    return;
-                }
             case "LayerNorm": {   // over the last axis
                     long c = n.GetInt("channels");
                     string m = n.Module!;

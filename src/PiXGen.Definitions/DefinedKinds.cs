@@ -83,6 +83,12 @@ public abstract class DefinedKind
     /// <summary>Whether the kind needs a C×H×W input (PIX0105 at the attribute for a flattened one, checked before the settings).</summary>
     public virtual bool NeedsMap => false;
 
+    /// <summary>
+    /// For a kind that does not take every rank its <see cref="NeedsMap"/> allows: what it needs and what <paramref name="x"/>
+    /// is, as PIX0105 at the attribute words them (checked before the settings); null when it takes <paramref name="x"/>.
+    /// </summary>
+    public virtual (string Needs, string Got)? WrongRank(Dims x) => null;
+
     /// <summary>Whether its graph node names its module (the kind has parameters or buffers, at least with some settings).</summary>
     public virtual bool Stateful => false;
 
@@ -191,6 +197,7 @@ public abstract class DefinedKind
         ["GELU"] = new Gelu(),
         ["Permute"] = new Permute(),
         ["LayerNorm2d"] = new LayerNorm2d(),
+        ["LayerNorm"] = new LayerNorm(),
     };
 
     /// <summary>
@@ -591,6 +598,29 @@ public abstract class DefinedKind
         // The backend's own LayerNorm2d module (PythonRuntime.cs).
         public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
             => $"LayerNorm2d({(long)values[0]}, eps={real(values[1])}{(values[2] != 0 ? "" : ", affine=False")})";
+#endif
+    }
+
+    /// <summary>
+    /// <c>nn.LayerNorm(C, eps, elementwise_affine)</c> over the last axis: a flattened vector's features or a channels-last
+    /// map's channels (after <c>[Permute(0, 2, 3, 1)]</c>, which keeps the run-time channel count); costs <see cref="LayerNormSpec"/>.
+    /// </summary>
+    private sealed class LayerNorm : ChannelLayerNorm
+    {
+        public override string Name => "LayerNorm";
+        public override bool NeedsMap => false;
+        // On a C×H×W map it would normalise the width.
+        public override (string Needs, string Got)? WrongRank(Dims x) => x.IsMap
+            ? ("a flattened vector or a channels-last map (add [Permute(0, 2, 3, 1)] before it, or use [LayerNorm2d] for the channels of a CxHxW map)", $"a {x} feature map")
+            : null;
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new LayerNormSpec(Affine: values[2] != 0);
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => $"global::TorchSharp.torch.nn.LayerNorm(new long[] {{ {channels} }}{Named("eps", values[1], "1E-05")}{Named("elementwise_affine", values[2], "true")})";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor) => LastAxis(x, values, tensor);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values) => LastAxis(onnx, x, output, values);
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"nn.LayerNorm({(long)values[0]}, eps={real(values[1])}{(values[2] != 0 ? "" : ", elementwise_affine=False")})";
 #endif
     }
 

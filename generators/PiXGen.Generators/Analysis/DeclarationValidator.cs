@@ -253,12 +253,11 @@ public static class DeclarationValidator
     }
 
     /// <summary>
-    /// The real-valued settings that also take an expression over the arguments: the layer norms' Eps, the drop probability of Dropout and StochasticDepth, and every real setting of a defined kind.
+    /// The real-valued settings that also take an expression over the arguments: the drop probability of Dropout and StochasticDepth, and every real setting of a defined kind.
     /// </summary>
     private static bool IsRealSetting(LayerItem item, string setting) => setting switch
     {
         _ when item.Kind == LayerKind.Defined => DefinedKind.All[item.AttributeName].Settings.Any(s => s.Name == setting && s.Real),
-        "Eps" => item.Kind is LayerKind.LayerNorm,
         "Value" => item.Kind is LayerKind.LayerScale,
         "P" => item.Kind is LayerKind.Dropout or LayerKind.StochasticDepth,
         _ => false,

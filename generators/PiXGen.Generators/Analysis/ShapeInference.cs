@@ -662,6 +662,7 @@ public sealed class ShapeInference
             {
                 var kind = DefinedKind.All[item.AttributeName];
                 if (kind.NeedsMap) NeedMap();
+                else if (kind.WrongRank(x) is { } rank) Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, item.AttributeName, rank.Needs, rank.Got);
                 var values = kind.Values((s, fallback) =>
                 {
                     if (s.FromInput)
@@ -680,18 +681,6 @@ public sealed class ShapeInference
                 for (int i = 0; i < values.Count; i++)
                     if (kind.Settings[i].DividesChannels && x.C % (long)values[i] != 0)
                         Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, (long)values[i], $"the {x.C} input channels ({x})");
-                break;
-            }
-            case LayerKind.LayerNorm:
-            {
-                // LayerNorm normalises the last axis: a vector's features or a channels-last map's channels.
-                if (x.IsMap)
-                    Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, "LayerNorm",
-                        "a flattened vector or a channels-last map (add [Permute(0, 2, 3, 1)] before it, or use [LayerNorm2d] for the channels of a CxHxW map)", $"a {x} feature map");
-                double eps = Real("Eps", 1e-5);
-                Require(eps > 0 && !double.IsInfinity(eps), $"Eps must be a positive finite number, got {eps.ToString("R", CultureInfo.InvariantCulture)}");
-                Flag("Affine", true);
-                settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 break;
             }
             case LayerKind.Upsample:

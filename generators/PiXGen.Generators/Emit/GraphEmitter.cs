@@ -152,8 +152,6 @@ public static class GraphEmitter
                     A("stride", PairOf(n, "Stride", 1)), A("padding", PairOf(n, "Padding", 0)), A("output_padding", PairOf(n, "OutputPadding", 0)),
                     A("dilation", PairOf(n, "Dilation", 1)), A("groups", n.GetInt("Groups", 1)), A("bias", Flag(n.Get("Bias"), true)),
                 }, n.Path);
-            case LayerKind.LayerNorm:
-                return Add("LayerNorm", new[] { A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05"), A("affine", Flag(n.Get("Affine"), true)) }, n.Path);
             case LayerKind.LayerScale:
                 // The module is the parameter itself: its state_dict key is the path.
                 return Add("LayerScale", new[] { A("channels", n.In.C), A("value", n.Get("Value") ?? "1E-06") }, n.Path, output: n.Path + ".mul");

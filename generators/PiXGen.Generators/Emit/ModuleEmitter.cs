@@ -724,10 +724,6 @@ public sealed class ModuleEmitter
                 var outC = kind.OutChannels(Paren(c), values.Select(Paren).ToList());
                 return (kind.Module(c, values), outC is null ? Same : _ => outC);
             }
-            case LayerKind.LayerNorm:
-                // Over the last axis: the channels of a channels-last map (Permute keeps the run-time count) or a vector's features.
-                return ($"{NN}.LayerNorm(new long[] {{ {c} }}{Arg("eps", Real("Eps"), "1E-05")}" +
-                        $"{Arg("elementwise_affine", item.Get("Affine"), "true")})", Same);
             case LayerKind.LayerScale:
                 // A C×1×1 parameter, as torchvision's ConvNeXt builds it: ones times the value.
                 return ($"{NN}.Parameter(global::TorchSharp.torch.ones({c}, 1, 1).mul_({Real("Value") ?? "1E-06"}))", Same);

@@ -31,7 +31,7 @@ public static class DeclarationParser
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
         ["UpsampleAttribute"] = LayerKind.Upsample, ["ConvTranspose2dAttribute"] = LayerKind.ConvTranspose2d,
         ["AdaptiveMaxPool2dAttribute"] = LayerKind.AdaptiveMaxPool2d, ["StochasticDepthAttribute"] = LayerKind.StochasticDepth,
-        ["LayerNormAttribute"] = LayerKind.LayerNorm, ["LayerScaleAttribute"] = LayerKind.LayerScale,
+        ["LayerScaleAttribute"] = LayerKind.LayerScale,
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, ClassKind kind, CancellationToken ct)

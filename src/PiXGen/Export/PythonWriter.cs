@@ -361,8 +361,6 @@ internal sealed class PythonWriter
                 if (!n.GetBool("bias")) args.Add("bias=False");
                 return $"nn.{n.Op}({string.Join(", ", args)})";
             }
-        case "LayerNorm":
-            return $"nn.LayerNorm({Int(n.GetInt("channels"))}, eps={Real(n.GetDouble("eps", 1e-5))}{(n.GetBool("affine", true) ? "" : ", elementwise_affine=False")})";
         case "LayerScale":   // a parameter of the enclosing block, applied in its forward (see Forward)
             return $"nn.Parameter(torch.full(({Int(n.GetInt("channels"))}, 1, 1), {Real(n.GetDouble("value", 1e-6))}))";
         case "Linear":

@@ -132,8 +132,6 @@ public sealed class GraphExecutor
         case "Linear":
             y = F.linear(x, W("weight"), n.GetBool("bias") ? W("bias") : null);
             return Fused(n, y);
-        case "LayerNorm":   // over the last axis (a channels-last map's channels, a vector's features)
-            return F.layer_norm(x, new[] { n.GetInt("channels") }, Affine(n, Opt, "weight"), Affine(n, Opt, "bias"), n.GetDouble("eps", 1e-5));
         case "LayerScale":
             return x * (weight(n.Module!) ?? throw new ArgumentException($"'{n.Module}' is missing from the weights."));
         case "Identity":
@@ -176,8 +174,6 @@ public sealed class GraphExecutor
             throw new ArgumentException($"unknown op '{n.Op}'.");
         }
     }
-
-    private static Tensor? Affine(GraphNode n, Func<string, Tensor?> opt, string leaf) => n.GetBool("affine", true) ? opt(leaf) : null;
 
     /// <summary>Applies the node's fused activation (if any) in place to the fresh result <paramref name="y"/>.</summary>
     private static Tensor Fused(GraphNode n, Tensor y)

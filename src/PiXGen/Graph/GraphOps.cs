@@ -33,7 +33,7 @@ public static class GraphOps
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
-            "Conv2d", "ConvTranspose2d", "LayerNorm", "LayerScale", "Linear",
+            "Conv2d", "ConvTranspose2d", "LayerScale", "Linear",
             "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten",
             "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
         }.Concat(Activations).Concat(EvalIdentities).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
@@ -67,12 +67,6 @@ public static class GraphOps
             }
         case "LayerScale":   // a parameter of its owner: the node's module is its key
             yield return new(m, new[] { C("channels"), 1, 1 }, false);
-            break;
-        case "LayerNorm":
-            if (node.GetBool("affine", true)) {
-                yield return new(K("weight"), new[] { C("channels") }, false);
-                yield return new(K("bias"), new[] { C("channels") }, false);
-            }
             break;
         case "Linear":
             yield return new(K("weight"), new[] { C("out"), C("in") }, false);

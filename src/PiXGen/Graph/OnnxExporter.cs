@@ -319,15 +319,6 @@ public static class OnnxExporter
                     FusedActivation(n, act);
                     return;
                 }
-            case "LayerNorm": {   // over the last axis
-                    long c = n.GetInt("channels");
-                    string m = n.Module!;
-                    bool affine = n.GetBool("affine", true);
-                    Op("LayerNormalization", n.Output,
-                       new[] { x, affine ? Weight(m + ".weight") : Filled(m + "/ones", c, 1), affine ? Weight(m + ".bias") : Filled(m + "/zeros", c, 0) },
-                       Int("axis", -1), Real("epsilon", n.GetDouble("eps", 1e-5)));
-                    return;
-                }
             case "LayerScale":   // the C×1×1 parameter broadcasts over N, H, W
                 Op("Mul", n.Output, new[] { x, Weight(n.Module!) });
                 return;

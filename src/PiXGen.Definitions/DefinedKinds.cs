@@ -72,6 +72,12 @@ public abstract class DefinedKind
     /// <summary>An element-wise activation: any input rank, fusable, one paper-convention operation per output element.</summary>
     public virtual bool IsActivation => true;
 
+    /// <summary>
+    /// Whether the layer returns its input in eval mode (Identity, Dropout, StochasticDepth): graph fusion drops its node, and
+    /// the graph executor and ONNX export (eval only) pass the input on.
+    /// </summary>
+    public virtual bool EvalIdentity => false;
+
     /// <summary>Whether the kind needs a C×H×W input (PIX0105 at the attribute for a flattened one, checked before the settings).</summary>
     public virtual bool NeedsMap => false;
 
@@ -158,7 +164,36 @@ public abstract class DefinedKind
         ["LeakyReLU"] = new LeakyReLU(),
         ["GELU"] = new Gelu(),
         ["Permute"] = new Permute(),
+        ["Identity"] = new Identity(),
     };
+
+    /// <summary>
+    /// A layer that returns its input at inference (any rank, no arithmetic: 0 in both conventions); the graph executor and
+    /// ONNX export, which are eval-only, pass the input on.
+    /// </summary>
+    private abstract class EvalIdentityKind : DefinedKind
+    {
+        public override bool IsActivation => false;
+        public override bool KeepsShape => true;
+        public override bool EvalIdentity => true;
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new PassSpec(Name);
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => x.alias();
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Identity", output, new[] { x });
+#endif
+    }
+
+    /// <summary><c>nn.Identity</c>: its input, in training and in eval.</summary>
+    private sealed class Identity : EvalIdentityKind
+    {
+        public override string Name => "Identity";
+        public override string Module(string channels, IReadOnlyList<string> values) => "global::TorchSharp.torch.nn.Identity()";
+#if !PIXGEN_GENERATOR
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => "nn.Identity()";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real) => x;
+#endif
+    }
 
     /// <summary>
     /// An element-wise activation without settings: PyTorch's and TorchSharp's <c>nn.{Name}()</c>, and

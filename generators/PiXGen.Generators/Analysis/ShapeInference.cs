@@ -645,8 +645,6 @@ public sealed class ShapeInference
                 double bnEps = Real("Eps", 1e-5);
                 Require(bnEps > 0 && !double.IsInfinity(bnEps), $"Eps must be a positive finite number, got {bnEps.ToString("R", CultureInfo.InvariantCulture)}");
                 break;
-            case LayerKind.Identity:
-                break;
             case LayerKind.Dropout:
             case LayerKind.StochasticDepth:
             {

@@ -715,8 +715,6 @@ public sealed class ModuleEmitter
             case LayerKind.BatchNorm2d:
                 return ($"{NN}.BatchNorm2d({c}{Arg("eps", Real("Eps"), "1E-05")}" +
                         $"{Arg("momentum", Real("Momentum"), "0.1")})", Same);
-            case LayerKind.Identity:
-                return ($"{NN}.{item.Kind}()", Same);
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];

@@ -24,7 +24,7 @@ public static class DeclarationParser
     private static readonly Dictionary<string, LayerKind> LayerKinds = new()
     {
         ["Conv2dAttribute"] = LayerKind.Conv2d, ["BatchNorm2dAttribute"] = LayerKind.BatchNorm2d,
-        ["IdentityAttribute"] = LayerKind.Identity, ["MaxPool2dAttribute"] = LayerKind.MaxPool2d,
+        ["MaxPool2dAttribute"] = LayerKind.MaxPool2d,
         ["AvgPool2dAttribute"] = LayerKind.AvgPool2d, ["AdaptiveAvgPool2dAttribute"] = LayerKind.AdaptiveAvgPool2d,
         ["FlattenAttribute"] = LayerKind.Flatten, ["DropoutAttribute"] = LayerKind.Dropout,
         ["LinearAttribute"] = LayerKind.Linear, ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,

@@ -48,7 +48,7 @@ internal sealed class PythonWriter
 
     private static readonly HashSet<string> StatelessModules = new(StringComparer.Ordinal)
     {
-        "Identity", "Dropout",
+        "Dropout",
         "StochasticDepth", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten", "Upsample",
     };
 
@@ -387,8 +387,6 @@ internal sealed class PythonWriter
                 if (n.GetBool("bias")) args.Add("bias=True");
                 return $"PiX({string.Join(", ", args)})";
             }
-        case "Identity":
-            return $"nn.{n.Op}()";
         case "Dropout":
             return $"nn.Dropout({Real(n.GetDouble("p", 0.5))})";
         case "StochasticDepth":
@@ -417,7 +415,6 @@ internal sealed class PythonWriter
         case "Mul": return $"{xs[0]} * {xs[1]}";
         case "Concat": return $"torch.cat([{string.Join(", ", xs)}], 1)";
         case "ChannelSlice": return $"{x}[:, {Int(n.GetInt("start"))}:{Int(n.GetInt("start") + n.GetInt("count"))}]";
-        case "Identity": return x;
         case "Dropout": return $"F.dropout({x}, {Real(n.GetDouble("p", 0.5))}, self.training)";
         case "StochasticDepth": return $"stochastic_depth({x}, {Real(n.GetDouble("p", 0.5))}, \"{n.Get("mode") ?? "row"}\", self.training)";
         case "MaxPool2d": return $"F.max_pool2d({x}, {PoolArgs(n)})";

@@ -25,10 +25,8 @@ public static class GraphOps
         DefinedKind.All.Values.Where(k => k.IsActivation).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Ops that are the identity in eval mode.</summary>
-    public static readonly IReadOnlySet<string> EvalIdentities = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "Identity", "Dropout", "StochasticDepth",
-    };
+    public static readonly IReadOnlySet<string> EvalIdentities =
+        DefinedKind.All.Values.Where(k => k.EvalIdentity).Select(k => k.Name).Concat(new[] { "Dropout", "StochasticDepth" }).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(

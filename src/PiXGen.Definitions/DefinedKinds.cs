@@ -78,6 +78,16 @@ public abstract class DefinedKind
     /// </summary>
     public virtual bool EvalIdentity => false;
 
+    /// <summary>
+    /// Whether the layer turns its input into a vector of all its elements (Flatten): the generated code's features after it
+    /// are the channels times the spatial area it tracks, a block's Linear after it needs that area known (PIX0107), and a
+    /// block with such a member is not inlined.
+    /// </summary>
+    public virtual bool Flattens => false;
+
+    /// <summary>Whether the kind named <paramref name="name"/> is defined and <see cref="Flattens"/>.</summary>
+    public static bool Flattening(string? name) => name is not null && All.TryGetValue(name, out var kind) && kind.Flattens;
+
     /// <summary>Whether the kind needs a C×H×W input (PIX0105 at the attribute for a flattened one, checked before the settings).</summary>
     public virtual bool NeedsMap => false;
 
@@ -165,6 +175,7 @@ public abstract class DefinedKind
         ["GELU"] = new Gelu(),
         ["Permute"] = new Permute(),
         ["Identity"] = new Identity(),
+        ["Flatten"] = new Flatten(),
     };
 
     /// <summary>
@@ -192,6 +203,23 @@ public abstract class DefinedKind
 #if !PIXGEN_GENERATOR
         public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => "nn.Identity()";
         public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real) => x;
+#endif
+    }
+
+    /// <summary><c>nn.Flatten()</c> (from dimension 1): every dimension after the batch into one; a view of its input, 0 in both conventions.</summary>
+    private sealed class Flatten : DefinedKind
+    {
+        public override string Name => "Flatten";
+        public override bool IsActivation => false;
+        public override bool Flattens => true;
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new FlattenSpec();
+        public override string Module(string channels, IReadOnlyList<string> values) => "global::TorchSharp.torch.nn.Flatten()";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => x.flatten(1);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Flatten", output, new[] { x }, ("axis", 1L));
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => "nn.Flatten(1)";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real) => $"torch.flatten({x}, 1)";
 #endif
     }
 

@@ -133,8 +133,6 @@ public static class CostModel
             }
             case LayerKind.Dropout: case LayerKind.StochasticDepth:
                 return new PassSpec(n.Layer.ToString()!);
-            case LayerKind.Flatten:
-                return new FlattenSpec();
             case LayerKind.Upsample:
                 return new UpsampleSpec(A("ScaleFactor", 0), A("Size", 0));
             case LayerKind.SqueezeExcitation:

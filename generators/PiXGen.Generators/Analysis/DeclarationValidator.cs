@@ -247,7 +247,7 @@ public static class DeclarationValidator
         string? why = block.HasResidual ? "is [Residual]" : block.Dense is not null ? "is [Dense]" : block.HasUserForward ? "has a hand-written forward"
             : block.Members.FirstOrDefault(b => b.Items.Count != 1 || b.Items[0].Kind == LayerKind.Use || b.IsShortcut || b.Branch is not null || b.PiX is not null
                 || b.FieldType == SequentialType) is { } member ? $"has member '{member.Name}', which is not a single layer on the main path"
-            : block.Members.FirstOrDefault(b => b.Items[0].Kind is LayerKind.Flatten or LayerKind.Linear) is { } flat ? $"has member '{flat.Name}' (Flatten and Linear are not inlined)"
+            : block.Members.FirstOrDefault(b => b.Items[0].Kind is LayerKind.Linear || Flattens(b.Items[0])) is { } flat ? $"has member '{flat.Name}' (Flatten and Linear are not inlined)"
             : block.Members.FirstOrDefault(b => b.Items[0].Kind == LayerKind.LayerScale) is { } scale ? $"has member '{scale.Name}' (a [LayerScale] parameter is no child of a Sequential)"
             : null;
         if (why is not null) Problem($"{block.Name} {why}; only a plain chain of single layers can be inlined");
@@ -434,6 +434,9 @@ public static class DeclarationValidator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, a.Name));
     }
 
+    /// <summary>Whether <paramref name="item"/> is a defined kind that flattens its input (<see cref="DefinedKind.Flattens"/>).</summary>
+    public static bool Flattens(LayerItem item) => item.Kind == LayerKind.Defined && DefinedKind.Flattening(item.AttributeName);
+
     /// <summary>Inside a block the spatial size is unknown, so Linear needs In unless an adaptive pool fixed it before Flatten.</summary>
     private static void CheckBlockFlatten(ClassDecl cls, List<DiagnosticInfo> diagnostics)
     {
@@ -447,7 +450,7 @@ public static class DeclarationValidator
                     case LayerKind.Conv2d: case LayerKind.MaxPool2d: case LayerKind.AvgPool2d: case LayerKind.Use:
                     case LayerKind.ConvTranspose2d: case LayerKind.Upsample:
                         spatialKnown = false; break;
-                    case LayerKind.Flatten: flattenedUnknown = !spatialKnown; break;
+                    case LayerKind.Defined when Flattens(item): flattenedUnknown = !spatialKnown; break;
                     case LayerKind.Linear:
                         if (flattenedUnknown && item.Get("In") is null)
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownSpatial, item.Location, $"{cls.Name}.{m.Name} (Linear)"));

@@ -754,8 +754,6 @@ public sealed class ShapeInference
                 Positive("OutputSize", o);
                 break;
             }
-            case LayerKind.Flatten:
-                break;
             case LayerKind.LayerScale:
             {
                 NeedMap();

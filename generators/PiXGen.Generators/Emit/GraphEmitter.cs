@@ -191,8 +191,6 @@ public static class GraphEmitter
             }
             case LayerKind.AdaptiveAvgPool2d:
                 return Add("AdaptiveAvgPool2d", new[] { A("size", Int(n.Out.H) + "," + Int(n.Out.W)) });
-            case LayerKind.Flatten:
-                return Add("Flatten", new KeyValuePair<string, string>[0]);
             case LayerKind.SqueezeExcitation:
             {
                 // torchvision's SqueezeExcitation: pool → fc1 (1×1 conv, bias) → ReLU → fc2 → Sigmoid → scale the input.

@@ -721,6 +721,11 @@ public sealed class ModuleEmitter
                 var values = kind.Settings.Select(s => s.FromInput ? c : s.Integer ? S(s.Name)! : s.Flag || s.Words is not null ? item.Get(s.Name) ?? s.DefaultText!
                     : Real(s.Name) ?? Lit(s.DefaultText!)).ToList();
                 if (kind.KeepsShape) return (kind.Module(c, values), Same);
+                if (kind.Flattens)
+                {
+                    var area = FlattenArea(m, itemIndex);
+                    return (kind.Module(c, values), _ => area is null || area == "1" ? c : $"{c} * {area}");
+                }
                 _spatialArea = null;
                 var outC = kind.OutChannels(Paren(c), values.Select(Paren).ToList());
                 return (kind.Module(c, values), outC is null ? Same : _ => outC);
@@ -791,11 +796,6 @@ public sealed class ModuleEmitter
                 var (h, w) = Setting.Split(item.Get("OutputSize")!);
                 _spatialArea = Area(Cs(h), Cs(w));
                 return ($"{NN}.AdaptiveAvgPool2d({(IsPair("OutputSize") ? Tuple("OutputSize") : Cs(h))})", Same);
-            }
-            case LayerKind.Flatten:
-            {
-                var area = FlattenArea(m, itemIndex);
-                return ($"{NN}.Flatten()", _ => area is null || area == "1" ? c : $"{c} * {area}");
             }
             case LayerKind.Linear:
             {
@@ -875,8 +875,8 @@ public sealed class ModuleEmitter
         if (node is null) return null;
         if (node.Kind == NodeKind.Layer) return node.In.Rank == 3 ? (node.In.H * node.In.W).ToString(CultureInfo.InvariantCulture) : "1";
         // In a Sequential, find the flatten child: items before it are numbered in order (no conditions in networks' defaults).
-        var flatten = node.Children.Where(ch => ch.Layer == LayerKind.Flatten).ToList();
-        int ordinal = m.Items.Take(itemIndex).Count(i => i.Kind == LayerKind.Flatten);
+        var flatten = node.Children.Where(ch => ch.Layer == LayerKind.Defined && DefinedKind.Flattening(ch.Op)).ToList();
+        int ordinal = m.Items.Take(itemIndex).Count(DeclarationValidator.Flattens);
         if (ordinal >= flatten.Count) return null;
         var f = flatten[ordinal];
         return f.In.Rank == 3 ? (f.In.H * f.In.W).ToString(CultureInfo.InvariantCulture) : "1";
@@ -953,7 +953,7 @@ public sealed class ModuleEmitter
             if (n.Kind == NodeKind.Layer)
             {
                 if (n.Layer == LayerKind.AdaptiveAvgPool2d || n.Op.StartsWith("Adaptive", System.StringComparison.Ordinal)) adaptive = true;
-                if (n.Layer == LayerKind.Flatten && n.In.Rank == 3 && n.In.H * n.In.W > 1 && !adaptive) needs = true;
+                if (n.Layer == LayerKind.Defined && DefinedKind.Flattening(n.Op) && n.In.Rank == 3 && n.In.H * n.In.W > 1 && !adaptive) needs = true;
                 return;
             }
             foreach (var c in n.Children) Visit(c);

@@ -49,7 +49,7 @@ internal sealed class PythonWriter
     private static readonly HashSet<string> StatelessModules = new(StringComparer.Ordinal)
     {
         "Dropout",
-        "StochasticDepth", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten", "Upsample",
+        "StochasticDepth", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample",
     };
 
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
@@ -398,8 +398,6 @@ internal sealed class PythonWriter
         case "AdaptiveAvgPool2d":
         case "AdaptiveMaxPool2d":
             return $"nn.{n.Op}({PairText(n.GetPair("size", 1))})";
-        case "Flatten":
-            return "nn.Flatten(1)";
         case "Upsample":
             return $"nn.Upsample({UpsampleArgs(n)})";
         default:
@@ -421,7 +419,6 @@ internal sealed class PythonWriter
         case "AvgPool2d": return $"F.avg_pool2d({x}, {PoolArgs(n)})";
         case "AdaptiveAvgPool2d": return $"F.adaptive_avg_pool2d({x}, {PairText(n.GetPair("size", 1))})";
         case "AdaptiveMaxPool2d": return $"F.adaptive_max_pool2d({x}, {PairText(n.GetPair("size", 1))})";
-        case "Flatten": return $"torch.flatten({x}, 1)";
         case "Upsample": return $"F.interpolate({x}, {UpsampleArgs(n)})";
         default:
             return DefinedKind.All.TryGetValue(n.Op, out var kind)

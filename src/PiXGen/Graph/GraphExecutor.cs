@@ -156,8 +156,6 @@ public sealed class GraphExecutor
             return F.adaptive_avg_pool2d(x, n.GetPair("size", 1));
         case "AdaptiveMaxPool2d":
             return F.adaptive_max_pool2d(x, n.GetPair("size", 1));
-        case "Flatten":
-            return x.flatten(1);
         case "Add": {
                 var sum = xs[0] + xs[1];
                 for (int i = 2; i < xs.Length; i++) sum.add_(xs[i]);

@@ -32,7 +32,7 @@ public static class GraphOps
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
             "Conv2d", "ConvTranspose2d", "BatchNorm2d", "LayerNorm2d", "LayerNorm", "LayerScale", "Linear",
-            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten",
+            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
             "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
         }.Concat(Activations).Concat(EvalIdentities).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
 

@@ -375,9 +375,6 @@ public static class OnnxExporter
                     Op(avg ? "AveragePool" : "MaxPool", n.Output, new[] { x }, Ints("kernel_shape", kernel), Ints("strides", kernel));
                     return;
                 }
-            case "Flatten":
-                Op("Flatten", n.Output, new[] { x }, Int("axis", 1));
-                return;
             case "Add": {
                     var sum = x;
                     for (int j = 1; j < n.Inputs.Length; j++)

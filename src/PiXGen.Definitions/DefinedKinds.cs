@@ -176,6 +176,7 @@ public abstract class DefinedKind
         ["Permute"] = new Permute(),
         ["Identity"] = new Identity(),
         ["Flatten"] = new Flatten(),
+        ["Dropout"] = new Dropout(),
     };
 
     /// <summary>
@@ -192,6 +193,27 @@ public abstract class DefinedKind
         public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => x.alias();
         public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
             => onnx.Op("Identity", output, new[] { x });
+#endif
+    }
+
+    /// <summary>The check of a drop probability (<paramref name="what"/>: "dropout", "drop").</summary>
+    private static string? Probability(string what, double p)
+        => p >= 0 && p <= 1 ? null : $"{what} probability must be between 0 and 1, got {p.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// <c>nn.Dropout(p)</c>: in training each element is zeroed with probability p and the rest scaled by 1/(1−p); in eval its
+    /// input. P may be an expression over the block's arguments.
+    /// </summary>
+    private sealed class Dropout : EvalIdentityKind
+    {
+        public override string Name => "Dropout";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("P", "p", false, 0.5) };
+        public override string? Check(Dims x, IReadOnlyList<double> values) => Probability("dropout", values[0]);
+        public override string Module(string channels, IReadOnlyList<string> values) => $"global::TorchSharp.torch.nn.Dropout({values[0]})";
+#if !PIXGEN_GENERATOR
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => $"nn.Dropout({real(values[0])})";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"F.dropout({x}, {real(values[0])}, self.training)";
 #endif
     }
 

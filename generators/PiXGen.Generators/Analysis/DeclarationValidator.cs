@@ -263,7 +263,7 @@ public static class DeclarationValidator
         "Eps" => item.Kind is LayerKind.BatchNorm2d or LayerKind.LayerNorm2d or LayerKind.LayerNorm,
         "Value" => item.Kind is LayerKind.LayerScale,
         "Momentum" => item.Kind is LayerKind.BatchNorm2d,
-        "P" => item.Kind is LayerKind.Dropout or LayerKind.StochasticDepth,
+        "P" => item.Kind is LayerKind.StochasticDepth,
         _ => false,
     };
 

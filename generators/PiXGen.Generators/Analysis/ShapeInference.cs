@@ -645,12 +645,11 @@ public sealed class ShapeInference
                 double bnEps = Real("Eps", 1e-5);
                 Require(bnEps > 0 && !double.IsInfinity(bnEps), $"Eps must be a positive finite number, got {bnEps.ToString("R", CultureInfo.InvariantCulture)}");
                 break;
-            case LayerKind.Dropout:
             case LayerKind.StochasticDepth:
             {
                 double pd = RealValue("P", 0.5);
                 var pText = pd.ToString("R", CultureInfo.InvariantCulture);
-                Require(pd >= 0 && pd <= 1, $"{(item.Kind == LayerKind.Dropout ? "dropout" : "drop")} probability must be between 0 and 1, got {pText}");
+                Require(pd >= 0 && pd <= 1, $"drop probability must be between 0 and 1, got {pText}");
                 if (item.Kind == LayerKind.StochasticDepth && (item.Get("Step") is not null || item.Get("Steps") is not null))
                 {
                     // The linear ramp p · Step / Steps: the instance's probability is what the IR records.

@@ -174,8 +174,6 @@ public static class GraphEmitter
                 return Add("BatchNorm2d", new[] { A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05") }, n.Path);
             case LayerKind.Linear:
                 return Add("Linear", new[] { A("in", n.GetInt("InFeatures")), A("out", n.GetInt("OutFeatures")), A("bias", Flag(n.Get("Bias"), true)) }, n.Path);
-            case LayerKind.Dropout:
-                return Add("Dropout", new[] { A("p", n.Get("P") ?? "0.5") });
             case LayerKind.MaxPool2d:
             case LayerKind.AvgPool2d:
             {

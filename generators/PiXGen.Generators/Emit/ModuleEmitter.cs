@@ -775,8 +775,6 @@ public sealed class ModuleEmitter
                 _spatialArea = Area(Cs(h), Cs(w));
                 return ($"{NN}.AdaptiveMaxPool2d({Array("long", "OutputSize")})", Same);
             }
-            case LayerKind.Dropout:
-                return ($"{NN}.Dropout({Real("P") ?? "0.5"})", Same);
             case LayerKind.MaxPool2d:
                 _spatialArea = null;
                 if (new[] { "Kernel", "Stride", "Padding", "Dilation" }.Any(IsPair))

@@ -26,7 +26,6 @@ public static class DeclarationParser
         ["Conv2dAttribute"] = LayerKind.Conv2d, ["BatchNorm2dAttribute"] = LayerKind.BatchNorm2d,
         ["MaxPool2dAttribute"] = LayerKind.MaxPool2d,
         ["AvgPool2dAttribute"] = LayerKind.AvgPool2d, ["AdaptiveAvgPool2dAttribute"] = LayerKind.AdaptiveAvgPool2d,
-        ["DropoutAttribute"] = LayerKind.Dropout,
         ["LinearAttribute"] = LayerKind.Linear, ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
         ["LayerNorm2dAttribute"] = LayerKind.LayerNorm2d,

@@ -48,7 +48,6 @@ internal sealed class PythonWriter
 
     private static readonly HashSet<string> StatelessModules = new(StringComparer.Ordinal)
     {
-        "Dropout",
         "StochasticDepth", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample",
     };
 
@@ -387,8 +386,6 @@ internal sealed class PythonWriter
                 if (n.GetBool("bias")) args.Add("bias=True");
                 return $"PiX({string.Join(", ", args)})";
             }
-        case "Dropout":
-            return $"nn.Dropout({Real(n.GetDouble("p", 0.5))})";
         case "StochasticDepth":
             return $"StochasticDepth({Real(n.GetDouble("p", 0.5))}, \"{n.Get("mode") ?? "row"}\")";
         case "MaxPool2d":
@@ -413,7 +410,6 @@ internal sealed class PythonWriter
         case "Mul": return $"{xs[0]} * {xs[1]}";
         case "Concat": return $"torch.cat([{string.Join(", ", xs)}], 1)";
         case "ChannelSlice": return $"{x}[:, {Int(n.GetInt("start"))}:{Int(n.GetInt("start") + n.GetInt("count"))}]";
-        case "Dropout": return $"F.dropout({x}, {Real(n.GetDouble("p", 0.5))}, self.training)";
         case "StochasticDepth": return $"stochastic_depth({x}, {Real(n.GetDouble("p", 0.5))}, \"{n.Get("mode") ?? "row"}\", self.training)";
         case "MaxPool2d": return $"F.max_pool2d({x}, {PoolArgs(n)})";
         case "AvgPool2d": return $"F.avg_pool2d({x}, {PoolArgs(n)})";

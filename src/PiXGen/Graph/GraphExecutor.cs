@@ -143,7 +143,6 @@ public sealed class GraphExecutor
             return F.layer_norm(x, new[] { n.GetInt("channels") }, Affine(n, Opt, "weight"), Affine(n, Opt, "bias"), n.GetDouble("eps", 1e-5));
         case "LayerScale":
             return x * (weight(n.Module!) ?? throw new ArgumentException($"'{n.Module}' is missing from the weights."));
-        case "Dropout":
         case "StochasticDepth":
             return x.alias();
         case "MaxPool2d":

@@ -26,7 +26,7 @@ public static class GraphOps
 
     /// <summary>Ops that are the identity in eval mode.</summary>
     public static readonly IReadOnlySet<string> EvalIdentities =
-        DefinedKind.All.Values.Where(k => k.EvalIdentity).Select(k => k.Name).Concat(new[] { "Dropout", "StochasticDepth" }).ToHashSet(StringComparer.Ordinal);
+        DefinedKind.All.Values.Where(k => k.EvalIdentity).Select(k => k.Name).Concat(new[] { "StochasticDepth" }).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(

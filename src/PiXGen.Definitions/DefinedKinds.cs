@@ -15,11 +15,17 @@ using static TorchSharp.torch;
 
 /// <summary>A setting of a defined layer kind.</summary>
 /// <param name="Name">The attribute property or constructor argument, capitalised ("Alpha", "UpscaleFactor").</param>
-/// <param name="GraphName">The graph attribute ("alpha", "upscale_factor").</param>
+/// <param name="GraphName">The graph attribute ("alpha", "upscale_factor"); null for a setting the graph does not carry.</param>
 /// <param name="Integer">An integer (an expression over the block's arguments, like every integer setting) rather than a real number.</param>
 /// <param name="Default">PyTorch's default; null when the setting is required.</param>
-public sealed record KindSetting(string Name, string GraphName, bool Integer, double? Default)
+public sealed record KindSetting(string Name, string? GraphName, bool Integer, double? Default)
 {
+    /// <summary>
+    /// An integer the user may leave out, given together with the kind's other optional settings (all or none: a missing one
+    /// is PIX0004 when another is given); NaN among the values when left out.
+    /// </summary>
+    public bool Optional { get; init; }
+
     /// <summary>An integer group count that must divide the input channels (PIX0102 at the attribute otherwise).</summary>
     public bool DividesChannels { get; init; }
 
@@ -124,6 +130,12 @@ public abstract class DefinedKind
     /// </summary>
     public virtual string? OutChannels(string channels, IReadOnlyList<string> values) => null;
 
+    /// <summary>
+    /// The values an instance records and its graph node carries, from the values the user gave (checked): the given ones
+    /// unless settings combine (StochasticDepth's ramp records P·Step/Steps as its P).
+    /// </summary>
+    public virtual IReadOnlyList<double> Resolved(IReadOnlyList<double> values) => values;
+
     /// <summary>The settings' values from their recorded texts (<paramref name="text"/>: null when absent).</summary>
     public IReadOnlyList<double> Read(Func<KindSetting, string?> text) => Values((s, _) => s.Parse(text(s)));
 
@@ -177,6 +189,7 @@ public abstract class DefinedKind
         ["Identity"] = new Identity(),
         ["Flatten"] = new Flatten(),
         ["Dropout"] = new Dropout(),
+        ["StochasticDepth"] = new StochasticDepth(),
     };
 
     /// <summary>
@@ -214,6 +227,39 @@ public abstract class DefinedKind
         public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => $"nn.Dropout({real(values[0])})";
         public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
             => $"F.dropout({x}, {real(values[0])}, self.training)";
+#endif
+    }
+
+    /// <summary>
+    /// Stochastic depth (<c>PiXGen.Layers.StochasticDepth</c>, torchvision's <c>ops.StochasticDepth</c>): in training the whole
+    /// input is zeroed with probability p (per sample in "row" mode, for the batch in "batch" mode) and the rest scaled by
+    /// 1/(1−p); in eval its input. With Step and Steps the probability is p·Step/Steps (torchvision's linear ramp), which the
+    /// instance records as its P and the graph carries.
+    /// </summary>
+    private sealed class StochasticDepth : EvalIdentityKind
+    {
+        public override string Name => "StochasticDepth";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[]
+        {
+            new KindSetting("P", "p", false, null), new KindSetting("Mode", "mode", false, 0) { Words = Words.StochasticDepthModes },
+            new KindSetting("Step", null, true, null) { Optional = true }, new KindSetting("Steps", null, true, null) { Optional = true },
+        };
+        public override string ModuleType => "global::PiXGen.Layers.StochasticDepth";
+        private static bool Ramp(IReadOnlyList<double> values) => !double.IsNaN(values[2]);
+        public override string? Check(Dims x, IReadOnlyList<double> values)
+            => Probability("drop", values[0]) ?? (!Ramp(values) || values[3] > 0 && values[2] >= 0 && values[2] <= values[3] ? null
+                : $"the ramp needs 0 <= Step <= Steps and Steps > 0, got Step = {(long)values[2]}, Steps = {(long)values[3]}");
+        public override IReadOnlyList<double> Resolved(IReadOnlyList<double> values)
+            => Ramp(values) ? new[] { values[0] * values[2] / values[3], values[1], values[2], values[3] } : values;
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => $"new global::PiXGen.Layers.StochasticDepth({values[0]}{(values[2] is { } step && values[3] is { } steps ? $" * ({step}) / (double)({steps})" : "")}" +
+               $"{Named("mode", $"\"{values[1]}\"", "\"row\"")})";
+#if !PIXGEN_GENERATOR
+        private static string Mode(IReadOnlyList<double> values) => Words.StochasticDepthModes[(int)values[1]];
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"StochasticDepth({real(values[0])}, \"{Mode(values)}\")";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"stochastic_depth({x}, {real(values[0])}, \"{Mode(values)}\", self.training)";
 #endif
     }
 

@@ -131,8 +131,6 @@ public static class CostModel
                 var kind = DefinedKind.All[n.Op];
                 return kind.Spec(kind.Read(s => n.Get(s.Name)));
             }
-            case LayerKind.StochasticDepth:
-                return new PassSpec(n.Layer.ToString()!);
             case LayerKind.Upsample:
                 return new UpsampleSpec(A("ScaleFactor", 0), A("Size", 0));
             case LayerKind.SqueezeExcitation:

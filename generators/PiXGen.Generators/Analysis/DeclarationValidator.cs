@@ -25,7 +25,6 @@ public static class DeclarationValidator
         LayerKind.SqueezeExcitation => "global::PiXGen.Layers.SqueezeExcitation",
         LayerKind.LayerNorm2d => "global::PiXGen.Layers.LayerNorm2d",
         LayerKind.LayerScale => ParameterType,
-        LayerKind.StochasticDepth => "global::PiXGen.Layers.StochasticDepth",
         LayerKind.PiX => "global::PiXGen.PiX.PiXLayer",
         LayerKind.Defined => DefinedKind.All[item.AttributeName].ModuleType,
         _ => "global::TorchSharp.Modules." + item.Kind,
@@ -37,7 +36,6 @@ public static class DeclarationValidator
         {
             // The lists are shared with the runtime's checks (src/PiXGen.Definitions/Words.cs).
             [(LayerKind.Upsample, "Mode")] = Words.UpsampleModes,
-            [(LayerKind.StochasticDepth, "Mode")] = Words.StochasticDepthModes,
             [(LayerKind.SqueezeExcitation, "Activation")] = Words.SqueezeExcitationActivations,
             [(LayerKind.SqueezeExcitation, "ScaleActivation")] = Words.SqueezeExcitationScaleActivations,
         };
@@ -263,7 +261,6 @@ public static class DeclarationValidator
         "Eps" => item.Kind is LayerKind.BatchNorm2d or LayerKind.LayerNorm2d or LayerKind.LayerNorm,
         "Value" => item.Kind is LayerKind.LayerScale,
         "Momentum" => item.Kind is LayerKind.BatchNorm2d,
-        "P" => item.Kind is LayerKind.StochasticDepth,
         _ => false,
     };
 

@@ -162,10 +162,8 @@ public static class GraphEmitter
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[n.Op];
-                return Add(n.Op, kind.Settings.Select(s => A(s.GraphName, n.Get(s.Name) ?? s.DefaultText!)).ToList(), kind.Stateful ? n.Path : null);
+                return Add(n.Op, kind.Settings.Where(s => s.GraphName is not null).Select(s => A(s.GraphName!, n.Get(s.Name) ?? s.DefaultText!)).ToList(), kind.Stateful ? n.Path : null);
             }
-            case LayerKind.StochasticDepth:
-                return Add("StochasticDepth", new[] { A("p", n.Get("P") ?? "0.5"), A("mode", n.Get("Mode") ?? "row") });
             case LayerKind.Upsample:
                 return Add("Upsample", new[] { A("mode", n.Get("Mode") ?? "nearest"), A("size", Int(n.Out.H) + "," + Int(n.Out.W)), A("align_corners", Flag(n.Get("AlignCorners"), false)) });
             case LayerKind.AdaptiveMaxPool2d:

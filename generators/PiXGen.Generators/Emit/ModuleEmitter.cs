@@ -740,12 +740,6 @@ public sealed class ModuleEmitter
             case LayerKind.LayerNorm2d:
                 return ($"new global::PiXGen.Layers.LayerNorm2d({c}{Arg("eps", Real("Eps"), "1E-05")}" +
                         $"{Arg("affine", item.Get("Affine"), "true")})", Same);
-            case LayerKind.StochasticDepth:
-            {
-                string sdP = Real("P") ?? "0";
-                if (S("Step") is { } step && S("Steps") is { } steps) sdP = $"{sdP} * ({step}) / (double)({steps})"; // the linear ramp
-                return ($"new global::PiXGen.Layers.StochasticDepth({sdP}{Arg("mode", item.Get("Mode") is { } sdMode ? Quote(sdMode) : null, "\"row\"")})", Same);
-            }
             case LayerKind.Upsample:
             {
                 bool bilinear = item.Get("Mode") == "bilinear";

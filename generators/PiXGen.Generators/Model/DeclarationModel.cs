@@ -12,12 +12,11 @@ public enum LayerKind
     Conv2d, BatchNorm2d,
     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Linear, SqueezeExcitation,
     LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
-    StochasticDepth,
     /// <summary>nn.LayerNorm over the last axis (a vector's features, a channels-last map's channels).</summary>
     LayerNorm,
     /// <summary>A learnable C×1×1 scale on a Parameter field (ConvNeXt's layer_scale).</summary>
     LayerScale,
-    /// <summary>A kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout): its name is the item's attribute name.</summary>
+    /// <summary>A kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth): its name is the item's attribute name.</summary>
     Defined,
     /// <summary>An explicit PiX layer (PiXGen.PiX.PiXLayer).</summary>
     PiX,

@@ -30,7 +30,7 @@ public static class DeclarationParser
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
         ["LayerNorm2dAttribute"] = LayerKind.LayerNorm2d,
         ["UpsampleAttribute"] = LayerKind.Upsample, ["ConvTranspose2dAttribute"] = LayerKind.ConvTranspose2d,
-        ["AdaptiveMaxPool2dAttribute"] = LayerKind.AdaptiveMaxPool2d, ["StochasticDepthAttribute"] = LayerKind.StochasticDepth,
+        ["AdaptiveMaxPool2dAttribute"] = LayerKind.AdaptiveMaxPool2d,
         ["LayerNormAttribute"] = LayerKind.LayerNorm, ["LayerScaleAttribute"] = LayerKind.LayerScale,
     };
 

@@ -29,11 +29,11 @@ public enum CostOp
     [Obsolete(CostOpNotes.DefinedNow)] Identity, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, [Obsolete(CostOpNotes.DefinedNow)] Flatten, [Obsolete(CostOpNotes.DefinedNow)] Dropout, Linear, SqueezeExcitation, PiX,
     [Obsolete(CostOpNotes.DefinedNow)] GELU, [Obsolete(CostOpNotes.DefinedNow)] LeakyReLU, [Obsolete(CostOpNotes.DefinedNow)] Hardsigmoid, [Obsolete(CostOpNotes.DefinedNow)] Tanh,
     [Obsolete(CostOpNotes.DefinedNow)] GroupNorm, LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
-    StochasticDepth, [Obsolete(CostOpNotes.DefinedNow)] ChannelShuffle, LayerNorm, LayerScale,
+    [Obsolete(CostOpNotes.DefinedNow)] StochasticDepth, [Obsolete(CostOpNotes.DefinedNow)] ChannelShuffle, LayerNorm, LayerScale,
 #pragma warning restore CS1591
     /// <summary>
     /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ReLU, ReLU6, SiLU, Sigmoid, Hardswish,
-    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout); its <see cref="CostNode.Spec"/> names it.
+    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth); its <see cref="CostNode.Spec"/> names it.
     /// </summary>
     Defined,
 }

@@ -48,7 +48,7 @@ internal sealed class PythonWriter
 
     private static readonly HashSet<string> StatelessModules = new(StringComparer.Ordinal)
     {
-        "StochasticDepth", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample",
+        "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample",
     };
 
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
@@ -386,8 +386,6 @@ internal sealed class PythonWriter
                 if (n.GetBool("bias")) args.Add("bias=True");
                 return $"PiX({string.Join(", ", args)})";
             }
-        case "StochasticDepth":
-            return $"StochasticDepth({Real(n.GetDouble("p", 0.5))}, \"{n.Get("mode") ?? "row"}\")";
         case "MaxPool2d":
             return $"nn.MaxPool2d({PoolArgs(n)})";
         case "AvgPool2d":
@@ -410,7 +408,6 @@ internal sealed class PythonWriter
         case "Mul": return $"{xs[0]} * {xs[1]}";
         case "Concat": return $"torch.cat([{string.Join(", ", xs)}], 1)";
         case "ChannelSlice": return $"{x}[:, {Int(n.GetInt("start"))}:{Int(n.GetInt("start") + n.GetInt("count"))}]";
-        case "StochasticDepth": return $"stochastic_depth({x}, {Real(n.GetDouble("p", 0.5))}, \"{n.Get("mode") ?? "row"}\", self.training)";
         case "MaxPool2d": return $"F.max_pool2d({x}, {PoolArgs(n)})";
         case "AvgPool2d": return $"F.avg_pool2d({x}, {PoolArgs(n)})";
         case "AdaptiveAvgPool2d": return $"F.adaptive_avg_pool2d({x}, {PairText(n.GetPair("size", 1))})";

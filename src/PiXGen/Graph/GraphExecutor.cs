@@ -143,8 +143,6 @@ public sealed class GraphExecutor
             return F.layer_norm(x, new[] { n.GetInt("channels") }, Affine(n, Opt, "weight"), Affine(n, Opt, "bias"), n.GetDouble("eps", 1e-5));
         case "LayerScale":
             return x * (weight(n.Module!) ?? throw new ArgumentException($"'{n.Module}' is missing from the weights."));
-        case "StochasticDepth":
-            return x.alias();
         case "MaxPool2d":
             return F.max_pool2d(x, n.GetPair("kernel"), n.GetPair("stride", 0) is var s && s[0] == 0 ? n.GetPair("kernel") : s,
                                 n.GetPair("padding"), ceil_mode: n.GetBool("ceil"));

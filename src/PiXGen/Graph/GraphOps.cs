@@ -26,7 +26,7 @@ public static class GraphOps
 
     /// <summary>Ops that are the identity in eval mode.</summary>
     public static readonly IReadOnlySet<string> EvalIdentities =
-        DefinedKind.All.Values.Where(k => k.EvalIdentity).Select(k => k.Name).Concat(new[] { "StochasticDepth" }).ToHashSet(StringComparer.Ordinal);
+        DefinedKind.All.Values.Where(k => k.EvalIdentity).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
@@ -34,7 +34,7 @@ public static class GraphOps
             "Conv2d", "ConvTranspose2d", "BatchNorm2d", "LayerNorm2d", "LayerNorm", "LayerScale", "Linear",
             "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
             "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
-        }.Concat(Activations).Concat(EvalIdentities).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
+        }.Concat(Activations).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
 
     /// <summary>The attribute name prefix of a fused activation's own attributes.</summary>
     public const string ActivationPrefix = "activation_";
@@ -101,7 +101,7 @@ public static class GraphOps
 
     /// <summary>The setting values of a defined kind's node (<paramref name="prefix"/>: "activation_" for a fused activation).</summary>
     public static IReadOnlyList<double> Settings(DefinedKind kind, GraphNode node, string prefix = "")
-        => kind.Read(s => node.Get(prefix + s.GraphName));
+        => kind.Read(s => s.GraphName is null ? null : node.Get(prefix + s.GraphName));
 
     /// <summary>
     /// Checks the structure of <paramref name="graph"/>: known ops, unique outputs, every input produced by an earlier

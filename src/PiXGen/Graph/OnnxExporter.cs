@@ -345,9 +345,6 @@ public static class OnnxExporter
             case "LayerScale":   // the C×1×1 parameter broadcasts over N, H, W
                 Op("Mul", n.Output, new[] { x, Weight(n.Module!) });
                 return;
-            case "StochasticDepth":
-                Op("Identity", n.Output, new[] { x });
-                return;
             case "MaxPool2d":
             case "AvgPool2d": {
                     var k = n.GetPair("kernel");

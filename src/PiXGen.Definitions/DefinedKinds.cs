@@ -15,10 +15,10 @@ using static TorchSharp.torch;
 
 /// <summary>A setting of a defined layer kind.</summary>
 /// <param name="Name">The attribute property or constructor argument, capitalised ("Alpha", "UpscaleFactor").</param>
-/// <param name="GraphName">The graph attribute ("alpha", "upscale_factor"); null for a setting the graph does not carry.</param>
+/// <param name="GraphName">The graph attribute ("alpha", "upscale_factor").</param>
 /// <param name="Integer">An integer (an expression over the block's arguments, like every integer setting) rather than a real number.</param>
 /// <param name="Default">PyTorch's default; null when the setting is required.</param>
-public sealed record KindSetting(string Name, string? GraphName, bool Integer, double? Default)
+public sealed record KindSetting(string Name, string GraphName, bool Integer, double? Default)
 {
     /// <summary>
     /// An integer the user may leave out, given together with the kind's other optional settings (all or none: a missing one
@@ -37,6 +37,12 @@ public sealed record KindSetting(string Name, string? GraphName, bool Integer, d
 
     /// <summary>A word from this list (the first is PyTorch's default, index 0 among the values; Words.cs holds the lists).</summary>
     public string[]? Words { get; init; }
+
+    /// <summary>
+    /// Carried to the graph (true by default). A setting only training reads (BatchNorm2d's Momentum) is not: the graph
+    /// has eval semantics, and the graph's readers see the default.
+    /// </summary>
+    public bool InGraph { get; init; } = true;
 
     /// <summary>A real number: a literal, or an expression over the block's arguments (<c>Eps = "eps"</c>).</summary>
     public bool Real => !Integer && !Flag && !FromInput && Words is null;
@@ -61,7 +67,9 @@ public sealed record KindSetting(string Name, string? GraphName, bool Integer, d
 /// <param name="Init">Its initial value as the PyTorch backend's init table names it ("ones", "zeros").</param>
 /// <param name="Buffer">Non-trainable state rather than a parameter.</param>
 /// <param name="Optional">It may be absent from the weights.</param>
-public sealed record KindTensor(string Leaf, long[] Shape, string Init, bool Buffer = false, bool Optional = false);
+/// <param name="Counter">An int64 count of training steps (BatchNorm2d's num_batches_tracked): part of the module's state
+/// and initial values, but not among the weights the graph reads.</param>
+public sealed record KindTensor(string Leaf, long[] Shape, string Init, bool Buffer = false, bool Optional = false, bool Counter = false);
 
 /// <summary>
 /// A layer kind defined by one entry: its attribute and PyTorch name, its settings, its checks on the input, its cost
@@ -166,14 +174,38 @@ public abstract class DefinedKind
     /// </summary>
     public abstract string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real);
 
+    /// <summary>
+    /// The PyTorch module for a node of a built network: <paramref name="module"/> is its TorchSharp module (null when
+    /// none is known), <paramref name="has"/> whether the module's state holds a tensor (by leaf name). By default
+    /// <see cref="PyTorch(long, IReadOnlyList{double}, Func{double, string})"/>.
+    /// </summary>
+    public virtual string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real, nn.Module? module, Func<string, bool> has)
+        => PyTorch(channels, values, real);
+
     /// <summary>The PyTorch expression applying the layer to <paramref name="x"/> without a module (the backend's inline form).</summary>
     public virtual string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
         => $"{PyTorch(channels, values, real)}({x})";
 #endif
 
+    /// <summary>Whether <paramref name="op"/> (a graph op, an IR node's op, an attribute's name) names this kind.</summary>
+    public bool Is(string? op) => op == Name;
+
+    /// <summary>
+    /// Batch normalisation, which passes recognise by this reference: fusion folds it into the convolution before it
+    /// (or a PiX's epilogue, also on CUDA), PiX substitution removes it after a replaced convolution, zero_init_residual
+    /// names the last one of a residual branch, and fine-tuning re-estimates its statistics.
+    /// </summary>
+    public static readonly DefinedKind BatchNorm2d = new BatchNorm();
+
+#if !PIXGEN_GENERATOR
+    /// <summary>The modules of <see cref="BatchNorm2d"/> (TorchSharp's, which generated code builds) among <paramref name="model"/>'s modules.</summary>
+    public static IEnumerable<TorchSharp.Modules.BatchNorm2d> BatchNorms(nn.Module model) => System.Linq.Enumerable.OfType<TorchSharp.Modules.BatchNorm2d>(model.modules());
+#endif
+
     /// <summary>Every defined kind by name.</summary>
     public static readonly IReadOnlyDictionary<string, DefinedKind> All = new Dictionary<string, DefinedKind>(StringComparer.Ordinal)
     {
+        [BatchNorm2d.Name] = BatchNorm2d,
         // Element-wise activations without settings.
         ["ReLU"] = new ReLU(), ["ReLU6"] = new ReLU6(), ["SiLU"] = new SiLU(), ["Sigmoid"] = new Sigmoid(),
         ["Hardswish"] = new Hardswish(), ["Hardsigmoid"] = new Hardsigmoid(), ["Tanh"] = new Tanh(),
@@ -242,7 +274,8 @@ public abstract class DefinedKind
         public override IReadOnlyList<KindSetting> Settings { get; } = new[]
         {
             new KindSetting("P", "p", false, null), new KindSetting("Mode", "mode", false, 0) { Words = Words.StochasticDepthModes },
-            new KindSetting("Step", null, true, null) { Optional = true }, new KindSetting("Steps", null, true, null) { Optional = true },
+            new KindSetting("Step", "step", true, null) { Optional = true, InGraph = false },
+            new KindSetting("Steps", "steps", true, null) { Optional = true, InGraph = false },
         };
         public override string ModuleType => "global::PiXGen.Layers.StochasticDepth";
         private static bool Ramp(IReadOnlyList<double> values) => !double.IsNaN(values[2]);
@@ -478,6 +511,10 @@ public abstract class DefinedKind
 
         /// <summary>The check of a group count.</summary>
         protected static string? PositiveGroups(double groups) => groups < 1 ? $"Groups must be positive, got {(long)groups}" : null;
+
+        /// <summary>The check of a normalisation's epsilon.</summary>
+        protected static string? PositiveEps(double eps)
+            => !(eps > 0) || double.IsInfinity(eps) ? $"Eps must be a positive finite number, got {eps.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}" : null;
     }
 
     /// <summary>
@@ -514,6 +551,63 @@ public abstract class DefinedKind
     }
 
     /// <summary>
+    /// <c>nn.BatchNorm2d(C, eps, momentum)</c>: each channel normalised by batch statistics in training (which update the
+    /// running mean and unbiased variance with the momentum) and by the running statistics in eval, then a per-channel
+    /// weight and bias: 2·C parameters, 2·C + 1 buffers (<see cref="BatchNorm2dSpec"/>); paper convention 2 per output
+    /// element. Momentum only matters in training: it is not carried to the graph.
+    /// </summary>
+    private sealed class BatchNorm : ShapeKeeping
+    {
+        public override string Name => "BatchNorm2d";
+        public override bool Stateful => true;
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[]
+        {
+            new KindSetting("Features", "channels", true, null) { FromInput = true },
+            new KindSetting("Eps", "eps", false, 1e-5),
+            new KindSetting("Momentum", "momentum", false, 0.1) { InGraph = false },
+        };
+        public override string? Check(Dims x, IReadOnlyList<double> values) => PositiveEps(values[1]);
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new BatchNorm2dSpec();
+        public override IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values)
+        {
+            var c = new[] { (long)values[0] };
+            // The weight and bias may be absent (a module built with affine = false), not the running statistics.
+            return new[]
+            {
+                new KindTensor("weight", c, "ones", Optional: true), new KindTensor("bias", c, "zeros", Optional: true),
+                new KindTensor("running_mean", c, "zeros", Buffer: true), new KindTensor("running_var", c, "ones", Buffer: true),
+                new KindTensor("num_batches_tracked", Array.Empty<long>(), "zeros", Buffer: true, Optional: true, Counter: true),
+            };
+        }
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => $"global::TorchSharp.torch.nn.BatchNorm2d({channels}{Named("eps", values[1], "1E-05")}{Named("momentum", values[2], "0.1")})";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => throw new InvalidOperationException("BatchNorm2d needs its running statistics.");
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)
+            => nn.functional.batch_norm(x, tensor("running_mean")!, tensor("running_var")!, tensor("weight"), tensor("bias"), false, values[2], values[1]);
+        // ONNX's BatchNormalization (eval): an absent weight or bias is written as ones or zeros of the channel count.
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+        {
+            long c = (long)values[0];
+            onnx.Op("BatchNormalization", output, new[] { x, onnx.TensorOr("weight", c, 1), onnx.TensorOr("bias", c, 0),
+                onnx.TensorOr("running_mean", c, 0), onnx.TensorOr("running_var", c, 1) }, ("epsilon", values[1]));
+        }
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => PyTorch(channels, values, real, null, _ => true);
+        // The momentum from the built module (the graph does not carry it); affine = False when the state has no weight.
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real, nn.Module? module, Func<string, bool> has)
+        {
+            var args = new List<string> { channels.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            if (values[1] != 1e-5) args.Add($"eps={real(values[1])}");
+            double momentum = module is TorchSharp.Modules.NormBase { momentum: double m } ? m : values[2];
+            if (momentum != 0.1) args.Add($"momentum={real(momentum)}");
+            if (!has("weight")) args.Add("affine=False");
+            return $"nn.BatchNorm2d({string.Join(", ", args)})";
+        }
+#endif
+    }
+
+    /// <summary>
     /// <c>nn.GroupNorm(g, C, eps, affine)</c>: each sample's channels in g groups, each group normalised by its own mean
     /// and biased variance, then (affine) a per-channel weight and bias: 2·C parameters, no buffers; paper convention 2 per
     /// output element, as the other normalisations.
@@ -530,7 +624,7 @@ public abstract class DefinedKind
             new KindSetting("Affine", "affine", false, 1) { Flag = true },
         };
         public override string? Check(Dims x, IReadOnlyList<double> values)
-            => PositiveGroups(values[0]) ?? (!(values[2] > 0) || double.IsInfinity(values[2]) ? $"Eps must be a positive finite number, got {values[2].ToString("R", System.Globalization.CultureInfo.InvariantCulture)}" : null);
+            => PositiveGroups(values[0]) ?? PositiveEps(values[2]);
         public override LayerSpec Spec(IReadOnlyList<double> values) => new NormSpec(Name, Affine: values[3] != 0);
         public override IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values)
             => values[3] == 0 ? Array.Empty<KindTensor>()
@@ -683,6 +777,21 @@ public sealed record PermuteSpec(string Order) : LayerSpec
     protected override string Arguments => $"Order: {S(Order)}";
 }
 
+/// <summary><c>BatchNorm2d</c>: 2·C parameters, 2·C + 1 buffers; paper convention 2 per output element.</summary>
+public sealed record BatchNorm2dSpec : LayerSpec
+{
+    /// <inheritdoc/>
+    public override string Kind => "BatchNorm2d";
+    /// <inheritdoc/>
+    public override long Parameters(Dims x) => 2 * x.C;
+    /// <inheritdoc/>
+    public override long Buffers(Dims x) => 2 * x.C + 1;
+    /// <inheritdoc/>
+    public override long PaperExtra(Dims x, Dims y) => 2 * y.Elements;
+    /// <inheritdoc/>
+    protected override string Arguments => "";
+}
+
 /// <summary><c>PixelShuffle</c> with factor <paramref name="UpscaleFactor"/> = r: C×H×W → C/r²×Hr×Wr; 0 in both conventions.</summary>
 public sealed record PixelShuffleSpec(long UpscaleFactor) : LayerSpec
 {
@@ -720,6 +829,12 @@ public interface IOnnxOps
 
     /// <summary>The per-sample shape of the value <paramref name="value"/> ({ C, H, W } or { features }).</summary>
     long[] ShapeOf(string value);
+
+    /// <summary>
+    /// The tensor <paramref name="leaf"/> of the node's module as an initializer named after its state_dict key, or, when
+    /// the weights lack it (an optional tensor), a vector of <paramref name="count"/> values <paramref name="absent"/>.
+    /// </summary>
+    string TensorOr(string leaf, long count, double absent);
 
     /// <summary>
     /// The parameter <paramref name="leaf"/> of the node's module as an initializer reshaped to <paramref name="dims"/>,

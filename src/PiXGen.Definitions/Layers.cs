@@ -192,21 +192,6 @@ public sealed record LinearSpec(long OutFeatures, long InFeatures, bool Bias) : 
     protected override string Arguments => $"OutFeatures: {N(OutFeatures)}, InFeatures: {N(InFeatures)}, Bias: {B(Bias)}";
 }
 
-/// <summary><c>BatchNorm2d</c>: 2·C parameters, 2·C + 1 buffers; paper convention 2 per output element.</summary>
-public sealed record BatchNorm2dSpec : LayerSpec
-{
-    /// <inheritdoc/>
-    public override string Kind => "BatchNorm2d";
-    /// <inheritdoc/>
-    public override long Parameters(Dims x) => 2 * x.C;
-    /// <inheritdoc/>
-    public override long Buffers(Dims x) => 2 * x.C + 1;
-    /// <inheritdoc/>
-    public override long PaperExtra(Dims x, Dims y) => 2 * y.Elements;
-    /// <inheritdoc/>
-    protected override string Arguments => "";
-}
-
 /// <summary>
 /// A normalisation over channel groups without running statistics (<paramref name="Kind"/>: GroupNorm, LayerNorm2d):
 /// 2·C parameters with <paramref name="Affine"/>, no buffers; paper convention 2 per output element.

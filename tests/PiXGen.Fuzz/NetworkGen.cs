@@ -95,7 +95,9 @@ public static class Feature
     public const string CountInBranch = "repeated [Use] on a network branch";
     public const string UseInBranch = "block [Use] on a block's branch";
     public const string PiXInBranch = "PiXSqueeze on a branch";
-    public static readonly string[] All = { Concat, Add, Split, Dense, Shuffle, RepeatedBlock, CountInBranch, UseInBranch, PiXInBranch };
+    public const string NestedBranch = "nested branch group";
+    public const string ChannelsLast = "channels-last layers (Permute, LayerNorm, Linear, LayerScale)";
+    public static readonly string[] All = { Concat, Add, Split, Dense, Shuffle, RepeatedBlock, CountInBranch, UseInBranch, PiXInBranch, NestedBranch, ChannelsLast };
     /// <summary>The constructs that make a network more than a chain of layers.</summary>
     public static readonly string[] Parallel = { Concat, Add, Split, Dense };
 }
@@ -400,7 +402,7 @@ public static class NetworkGen
         int extras = r.Pick(3);
         for (int e = 0; e < extras; e++)
         {
-            switch (r.Pick(7))
+            switch (r.Pick(8))
             {
                 case 0: // conditional item
                     b.Member($"[{r.OneOf("ReLU", "Hardswish", "Identity")}(When = \"{r.OneOf("stride == 1", "planes > 4", "planes % 4 == 0")}\")]", r.OneOf("ReLU?", "Sequential?"));
@@ -423,6 +425,11 @@ public static class NetworkGen
                     break;
                 case 5:
                     Group(r, b, current, hasLet, earlier);
+                    break;
+                case 6: // ConvNeXt-like: channels moved last, LayerNorm and two Linears over them, moved back; maybe a layer scale
+                    b.Features.Add(Feature.ChannelsLast);
+                    b.Member($"[Permute(0, 2, 3, 1)] [LayerNorm(Eps = 1e-6)] [Linear(\"2 * {current}\")] [{r.OneOf("GELU", "ReLU", "SiLU")}] [Linear(\"{current}\")] [Permute(0, 3, 1, 2)]", "Sequential");
+                    if (r.Chance(50)) b.Member($"[LayerScale({r.OneOf("1e-6", "0.5", "1.0")})]", "Parameter");
                     break;
                 default: // planes and hidden are even (hidden a multiple of 4)
                     b.Member($"[ChannelShuffle({(current == "hidden" ? r.OneOf("2", "4") : "2")})]", "ChannelShuffle");
@@ -544,9 +551,22 @@ public static class NetworkGen
         {
             string attr = FormattableString.Invariant($"[Branch(\"b{k}\"{(add ? ", Merge = \"add\"" : r.Chance(20) ? ", Merge = \"concat\"" : "")})]");
             string ch = add || back ? "planes" : k == 0 ? "planes / 2" : "planes - planes / 2";
-            switch (r.Pick(4))
+            switch (r.Pick(5))
             {
+                case 4 when ch == "planes": // a branch that splits again: a nested group of a 1×3 and a 3×1 (Inception-v3)
+                {
+                    b.Features.Add(Feature.NestedBranch);
+                    b.Member($"{attr} [Conv2d(\"planes\", Kernel = 1{stride}, Bias = false)] [BatchNorm2d] [ReLU]", "Sequential");
+                    bool nestedAdd = r.Chance(30);
+                    string Sub(char name) => FormattableString.Invariant($"[Branch(\"b{k}/{name}\"{(nestedAdd ? ", Merge = \"add\"" : "")})]");
+                    string ca = nestedAdd ? "planes" : "planes / 2", cb = nestedAdd ? "planes" : "planes - planes / 2";
+                    b.Member($"{Sub('a')} [Conv2d(\"{ca}\", Kernel = \"1 x 3\", Padding = \"0 x 1\", Bias = false)] [BatchNorm2d]", "Sequential");
+                    if (r.Chance(50)) b.Member($"{Sub('b')} [Conv2d(\"{cb}\", Kernel = \"3 x 1\", Padding = \"1 x 0\")]", "Conv2d");
+                    else b.Member($"{Sub('b')} [Conv2d(\"{cb}\", Kernel = 1, Bias = false)] [BatchNorm2d] [{Activation(r)}]", "Sequential");
+                    break;
+                }
                 case 0:
+                case 4:
                     if (r.Chance(50)) b.Member($"{attr} [Conv2d(\"{ch}\", Kernel = 1{stride})]", "Conv2d");
                     else b.Member($"{attr} [Conv2d(\"{ch}\", Kernel = 1{stride}, Bias = false)] [BatchNorm2d] [{Activation(r)}]", "Sequential");
                     break;

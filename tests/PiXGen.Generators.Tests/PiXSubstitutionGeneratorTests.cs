@@ -201,4 +201,44 @@ public class PiXSubstitutionGeneratorTests
         Assert.Contains("bn", d.GetMessage());
         Assert.Equal("BatchNorm2d(Eps = \"epsilon\")", d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan));
     }
+
+    /// <summary>
+    /// A block with a [PiXSqueeze] marker whose BatchNorm and ReLU fields leave the build, specialised again by a variant
+    /// or network-wide substitution: the variant class declares only what it builds, so it must not inherit the marked
+    /// block's left-out fields (found by the differential fuzzer: the variant's constructor set fields it did not have).
+    /// </summary>
+    [Theory]
+    [InlineData(", Variants", "pix")]
+    [InlineData(", Variants", "prune")]
+    [InlineData(", Variants", "downscale")]
+    [InlineData(", SubstitutePiX", null)]
+    public void A_marked_block_specialised_again_declares_only_what_it_builds(string attributes, string? variant)
+    {
+        var source = Src($$"""
+            [Block]
+            public partial class Marked
+            {
+                [Arg] readonly int planes;
+                [Conv2d("planes * 4", Kernel = 1)] readonly Conv2d expand;
+                [Conv2d("planes * 2", Kernel = 1)] readonly Conv2d middle;
+                [Conv2d("planes", Kernel = 1, Bias = false), PiXSqueeze] readonly PiXGen.PiX.PiXLayer squeeze;
+                [BatchNorm2d] readonly BatchNorm2d? bn;
+                [ReLU] readonly ReLU? relu;
+            }
+            [Network(Input = "8x8x8"){{attributes}}]
+            public partial class UsesMarkedAgain
+            {
+                [Use(typeof(Marked), "planes: 8")] readonly Sequential body;
+            }
+            """);
+        var properties = new System.Collections.Generic.Dictionary<string, string>();
+        if (variant is not null) properties["build_property.PiXGenVariant"] = variant;
+        if (variant == "prune") properties["build_property.PiXGenTarget"] = "0.9";
+        var run = GeneratorHarness.RunWith(properties, source).AssertCompilesCleanly();
+        var network = run.File("Demo.UsesMarkedAgain.g.cs").Text;
+        Assert.Contains("class Marked_PiX1", network);
+        Assert.DoesNotContain("this.bn", network);
+        Assert.DoesNotContain("this.relu", network);
+        Assert.Contains("this.bn = null;", run.File("Demo.Marked.g.cs").Text);
+    }
 }

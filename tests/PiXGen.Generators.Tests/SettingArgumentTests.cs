@@ -90,6 +90,8 @@ public class SettingArgumentTests
         var graph = run.File("Demo.Heads.Graph.g.cs").Text.Replace(" ", "");
         Assert.Contains("A(\"p\",\"0.4\")", graph);
         Assert.Contains("A(\"p\",\"0.2\")", graph);
+        // The momentum only matters in training: the eval graph does not carry it (BatchNorm2d's definition).
+        Assert.DoesNotContain("momentum", graph);
         RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.Heads");
     }
 
@@ -112,6 +114,45 @@ public class SettingArgumentTests
             }
             """));
         Assert.Contains(run.GeneratorDiagnostics, d => d.Id == "PIX0106" && d.GetMessage().Contains("between 0 and 1, got 2"));
+    }
+
+    [Theory]
+    [InlineData("0", "Eps must be a positive finite number, got 0")]
+    [InlineData("-0.001", "Eps must be a positive finite number, got -0.001")]
+    public void A_BatchNorm_eps_from_an_argument_that_is_not_positive_is_a_located_error(string eps, string message)
+    {
+        var run = GeneratorHarness.Run(Src($$"""
+            [Block]
+            public partial class Norm
+            {
+                [Arg(1e-5)] readonly double eps;
+                [BatchNorm2d(Eps = "eps")] readonly BatchNorm2d bn;
+            }
+
+            [Network(Input = "3x4x4")]
+            public partial class Norms
+            {
+                [Use(typeof(Norm), "eps: {{eps}}")] readonly Norm norm;
+            }
+            """));
+        var d = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0106");
+        Assert.Contains(message, d.GetMessage());
+        Assert.Contains("BatchNorm2d(Eps = \"eps\")", d.Location.SourceTree!.GetText().GetSubText(d.Location.SourceSpan).ToString());
+    }
+
+    [Fact]
+    public void A_BatchNorm_on_a_flattened_vector_is_a_located_rank_error()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Network(Input = "3x4x4")]
+            public partial class Flat
+            {
+                [Flatten] readonly Flatten flatten;
+                [BatchNorm2d] readonly BatchNorm2d bn;
+            }
+            """));
+        var d = Assert.Single(run.GeneratorDiagnostics, d => d.Id == "PIX0105");
+        Assert.Contains("BatchNorm2d", d.GetMessage());
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 namespace PiXGen.PyTorch.Tests;
 
 /// <summary>
-/// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU,
+/// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, BatchNorm2d, LeakyReLU, GELU,
 /// Permute with ConvNeXt's LayerNorm, Linear and LayerScale on the channels, StochasticDepth, Identity, Flatten, Dropout) in one
 /// network, so the PyTorch backend's parity test covers them beside the zoo (<see cref="ParityTests"/>).
 /// </summary>
@@ -23,6 +23,7 @@ public partial class DefinedKindsNet
     [Mish] readonly Mish mish;
     [ChannelShuffle(2)] readonly ChannelShuffle channels;
     [GroupNorm(4, Eps = 0.001)] readonly GroupNorm gn;
+    [BatchNorm2d(Eps = 0.001, Momentum = 0.01)] readonly BatchNorm2d bn;
     // ConvNeXt's channels-last block: LayerNorm and the Linears act on the channels at every position.
     [Permute(0, 2, 3, 1)] [LayerNorm(Eps = 1e-6)] [Linear(16)] [GELU] [Linear(8)] [Permute(0, 3, 1, 2)] readonly Sequential channels_last;
     [LayerScale(0.5)] readonly Parameter layer_scale;

@@ -27,6 +27,11 @@ public class ParityTests
     private static long MaxParameters =>
         long.TryParse(Environment.GetEnvironmentVariable("PIXGEN_PARITY_MAX_PARAMS"), out var v) ? v : long.MaxValue;
 
+    /// <summary><c>PIXGEN_PARITY_ONLY</c>: a comma list of network names to check alone (to investigate one); unset, all.</summary>
+    private static HashSet<string>? Only =>
+        Environment.GetEnvironmentVariable("PIXGEN_PARITY_ONLY") is { Length: > 0 } only
+            ? only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal) : null;
+
     private static string TempDir() => Directory.CreateTempSubdirectory("pixgen-parity-").FullName;
 
     /// <summary>BatchNorm's statistics and affine parameters away from 0/1, so eval parity tests them; γ/√var stays below 1 so
@@ -57,7 +62,7 @@ public class ParityTests
         var left = new List<string>();
         // The zoo, and this project's network of every defined layer kind (DefinedKindNetworks.cs).
         foreach (var info in ZooCatalog.Models.Concat(PiXGen.Generated.PiXGenNetworks.All)) {
-            if (info.Parameters > MaxParameters) { left.Add(info.Name); continue; }
+            if (info.Parameters > MaxParameters || Only is { } only && !only.Contains(info.Name)) { left.Add(info.Name); continue; }
             using var scope = NewDisposeScope();
             using var module = info.Create();
             module.eval();
@@ -76,7 +81,7 @@ public class ParityTests
         Assert.Equal(cases.Count, results.Count);
         var bad = results.Where(r => !r.GetProperty("keys_ok").GetBoolean() || !(r.GetProperty("rel").GetDouble() <= 1e-5))
                          .Select(r => r.ToString()).ToList();
-        Assert.True(bad.Count == 0, "eval parity failed:\n" + string.Join("\n", bad) + (left.Count > 0 ? $"\n(left out by PIXGEN_PARITY_MAX_PARAMS: {string.Join(", ", left)})" : ""));
+        Assert.True(bad.Count == 0, "eval parity failed:\n" + string.Join("\n", bad) + (left.Count > 0 ? $"\n(left out by PIXGEN_PARITY_MAX_PARAMS or PIXGEN_PARITY_ONLY: {string.Join(", ", left)})" : ""));
         Directory.Delete(dir, true);
     }
 

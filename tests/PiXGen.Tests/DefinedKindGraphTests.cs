@@ -8,16 +8,17 @@ namespace PiXGen.Tests;
 
 /// <summary>
 /// The activations without settings (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh), ELU, Mish, LeakyReLU, GELU,
-/// PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm and Permute (with the LayerNorm, Linear and LayerScale of ConvNeXt's
+/// PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, BatchNorm2d and Permute (with the LayerNorm, Linear and LayerScale of ConvNeXt's
 /// channels-last block), Identity, Dropout, StochasticDepth and Flatten ("passes"), defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
 /// dataflow graph: the executor, fusion (activations fold into the convolution before them; the shuffle stays) and ONNX
-/// export (Elu; x·Tanh(Softplus(x)); LeakyRelu; GELU by Erf or its tanh form; DepthToSpace CRD; instance and group statistics by ReduceMean; the shuffle as Reshape,
+/// export (Elu; x·Tanh(Softplus(x)); LeakyRelu; GELU by Erf or its tanh form; DepthToSpace CRD; instance and group statistics by ReduceMean; BatchNormalization; the shuffle as Reshape,
 /// Transpose, Reshape) run by ONNX Runtime, each against the TorchSharp modules.
 /// </summary>
 public class DefinedKindGraphTests
 {
     /// <summary>"activations": conv → ELU(α 0.5) → conv → Mish → conv → ELU → conv → LeakyReLU(0.2) → conv → GELU(tanh) → conv → GELU; "shuffle": conv 3→12 → ReLU → PixelShuffle(2) → InstanceNorm2d(eps 1e-3) → conv 3→4 →
-    /// ChannelShuffle(2) → GroupNorm(2 groups, eps 1e-3, random weight and bias).</summary>
+    /// ChannelShuffle(2) → GroupNorm(2 groups, eps 1e-3, random weight and bias) → BatchNorm2d (eps 1e-3, random weight, bias and
+    /// running statistics; after a norm, so fusion keeps it as its own node).</summary>
     private static (nn.Module<Tensor, Tensor> module, NetworkGraph graph) Net(string name)
     {
         if (name == "simple")
@@ -86,10 +87,14 @@ public class DefinedKindGraphTests
         var shuffleNet = nn.Sequential(
             ("conv1", nn.Conv2d(3, 12, 3, padding: 1)), ("relu", nn.ReLU()),
             ("shuffle", nn.PixelShuffle(2)), ("norm", nn.InstanceNorm2d(3, 1e-3)), ("conv2", nn.Conv2d(3, 4, 1)),
-            ("channels", nn.ChannelShuffle(2)), ("gn", nn.GroupNorm(2, 4, 1e-3)));
+            ("channels", nn.ChannelShuffle(2)), ("gn", nn.GroupNorm(2, 4, 1e-3)), ("bn", nn.BatchNorm2d(4, 1e-3)));
         using (torch.no_grad())
-            foreach (var (key, p) in shuffleNet.named_parameters().Where(p => p.name.StartsWith("gn.")))
+        {
+            foreach (var (key, p) in shuffleNet.named_parameters().Where(p => p.name.StartsWith("gn.") || p.name.StartsWith("bn.")))
                 p.uniform_(key.EndsWith("weight") ? 0.5 : -0.5, 1.5);
+            foreach (var (key, t) in shuffleNet.named_buffers().Where(b => b.name.StartsWith("bn.running_")))
+                t.uniform_(key.EndsWith("var") ? 0.5 : -0.5, 1.5);
+        }
         var b = new NetworkGraphBuilder("ShuffleNet", 3, 5, 6);
         var head = b.Build(b.Act(b.Conv(NetworkGraph.InputName, "conv1", 12, 3, p: 1, bias: true), "relu", "ReLU"));
         GraphAttribute A(string attribute, string value) => new(attribute, value);
@@ -105,8 +110,9 @@ public class DefinedKindGraphTests
             new GraphNode("channels", "ChannelShuffle", new[] { "conv2" }, null, new[] { A("groups", "2") }, new long[] { 4, 10, 12 }),
             new GraphNode("gn", "GroupNorm", new[] { "channels" }, "gn", new[] { A("groups", "2"), A("channels", "4"), A("eps", "0.001"), A("affine", "true") },
                 new long[] { 4, 10, 12 }),
+            new GraphNode("bn", "BatchNorm2d", new[] { "gn" }, "bn", new[] { A("channels", "4"), A("eps", "0.001") }, new long[] { 4, 10, 12 }),
         }).ToArray();
-        return (shuffleNet, new NetworkGraph("ShuffleNet", head.InputShape.ToArray(), nodes, "gn"));
+        return (shuffleNet, new NetworkGraph("ShuffleNet", head.InputShape.ToArray(), nodes, "bn"));
     }
 
     [Fact]
@@ -173,6 +179,7 @@ public class DefinedKindGraphTests
         Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "InstanceNorm2d"));
         Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "ChannelShuffle"));
         Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "GroupNorm"));
+        Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "BatchNorm2d"));
     }
 
     [Fact]

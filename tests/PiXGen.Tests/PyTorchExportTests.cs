@@ -40,6 +40,22 @@ public class PyTorchExportTests
         }
     }
 
+    [Theory]
+    [InlineData("mnasnet0_5", @"nn\.BatchNorm2d\(16, momentum=0\.000299999")]
+    [InlineData("efficientnet_v2_s", @"nn\.BatchNorm2d\(24, eps=0\.001\)")]
+    [InlineData("mobilenet_v3_small", @"nn\.BatchNorm2d\(16, eps=0\.001, momentum=0\.01\)")]
+    public void BatchNorms_eps_and_momentum_reach_the_exported_module(string name, string pattern)
+    {
+        // The graph carries eps but not the momentum (training-only): BatchNorm2d's definition reads it from the built module.
+        using var module = ZooCatalog.Find(name)!.Create();
+        var dir = Directory.CreateTempSubdirectory("pixgen-pt-").FullName;
+        try {
+            Assert.Matches(pattern, File.ReadAllText(PyTorchExporter.Export(module, dir, name)));
+        } finally {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Fact]
     public void TheManifestCheckNamesEveryMismatch()
     {

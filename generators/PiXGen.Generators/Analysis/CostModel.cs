@@ -118,8 +118,6 @@ public static class CostModel
                 return new AdaptivePool2dSpec(n.Layer == LayerKind.AdaptiveMaxPool2d, A("OutputSize", 0));
             case LayerKind.Linear:
                 return new LinearSpec(n.GetInt("OutFeatures"), n.GetInt("InFeatures"), Bias());
-            case LayerKind.BatchNorm2d:
-                return new BatchNorm2dSpec();
             case LayerKind.LayerNorm2d:
                 return new NormSpec(n.Layer.ToString()!, n.Get("Affine") != "false");
             case LayerKind.LayerNorm:

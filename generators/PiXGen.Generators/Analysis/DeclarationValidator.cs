@@ -252,15 +252,13 @@ public static class DeclarationValidator
     }
 
     /// <summary>
-    /// The real-valued settings that also take an expression over the arguments: the normalisations' Eps, BatchNorm's
-    /// Momentum, the drop probability of Dropout and StochasticDepth, and every real setting of a defined kind.
+    /// The real-valued settings that also take an expression over the arguments: the layer norms' Eps, the drop probability of Dropout and StochasticDepth, and every real setting of a defined kind.
     /// </summary>
     private static bool IsRealSetting(LayerItem item, string setting) => setting switch
     {
         _ when item.Kind == LayerKind.Defined => DefinedKind.All[item.AttributeName].Settings.Any(s => s.Name == setting && s.Real),
-        "Eps" => item.Kind is LayerKind.BatchNorm2d or LayerKind.LayerNorm2d or LayerKind.LayerNorm,
+        "Eps" => item.Kind is LayerKind.LayerNorm2d or LayerKind.LayerNorm,
         "Value" => item.Kind is LayerKind.LayerScale,
-        "Momentum" => item.Kind is LayerKind.BatchNorm2d,
         _ => false,
     };
 

@@ -74,20 +74,31 @@ public static class PiXPass
     /// role: the shortcut is not a follower) if it is a BatchNorm2d, then the next one if it is an activation.
     /// </summary>
     private static IEnumerable<int> FollowerIndices(EquatableArray<LayerNode> siblings, int i)
+        => FollowersAfter(siblings, i, elsewhere: s => s.Role != siblings[i].Role, isNorm: s => s.Is(DefinedKind.BatchNorm2d),
+            isActivation: s => s.Kind == NodeKind.Layer && PiXRewriter.IsActivation(s.Op));
+
+    /// <summary>
+    /// The one follower rule, read on the IR (a convolution's siblings) and on declarations (a Sequential's items, a class's
+    /// members; PiXRewriter): after position <paramref name="i"/>, passing over what is on another path
+    /// (<paramref name="elsewhere"/>: a shortcut, a member after the residual add), the next element if it is a norm, then
+    /// the next one if it is an activation.
+    /// </summary>
+    public static IEnumerable<int> FollowersAfter<T>(IReadOnlyList<T> sequence, int i, System.Func<T, bool> elsewhere, System.Func<T, bool> isNorm,
+        System.Func<T, bool> isActivation)
     {
         int Next(int from)
         {
             int j = from + 1;
-            while (j < siblings.Count && siblings[j].Role != siblings[i].Role) j++;
+            while (j < sequence.Count && elsewhere(sequence[j])) j++;
             return j;
         }
         int next = Next(i);
-        if (next < siblings.Count && siblings[next].Kind == NodeKind.Layer && siblings[next].Layer == LayerKind.BatchNorm2d)
+        if (next < sequence.Count && isNorm(sequence[next]))
         {
             yield return next;
             next = Next(next);
         }
-        if (next < siblings.Count && siblings[next].Kind == NodeKind.Layer && PiXRewriter.IsActivation(siblings[next].Op)) yield return next;
+        if (next < sequence.Count && isActivation(sequence[next])) yield return next;
     }
 
     private sealed class Pass

@@ -156,28 +156,13 @@ public static class PiXRewriter
     {
         var m = members[mi];
         if (m.FieldType == DeclarationValidator.SequentialType || m.Items.Count > 1)
-        {
-            int j = k + 1;
-            if (j < m.Items.Count && m.Items[j].Kind == LayerKind.BatchNorm2d) { yield return (m.Name, j); j++; }
-            if (j < m.Items.Count && IsActivation(m.Items[j].AttributeName)) yield return (m.Name, j);
-            yield break;
-        }
+            return PiXPass.FollowersAfter(m.Items, k, elsewhere: _ => false, isNorm: i => i.Is(DefinedKind.BatchNorm2d),
+                isActivation: i => IsActivation(i.AttributeName)).Select(j => (m.Name, j));
         bool Same(LayerMember x) => x.Branch?.Name == m.Branch?.Name;
-        int Next(int from)
-        {
-            int j = from + 1;
-            while (j < members.Count && (members[j].IsShortcut || members[j].AfterAdd != m.AfterAdd)) j++;
-            return j;
-        }
-        int next = Next(mi);
-        if (next < members.Count && Same(members[next]) && IsSingle(members[next], LayerKind.BatchNorm2d))
-        {
-            yield return (members[next].Name, 0);
-            next = Next(next);
-        }
-        if (next < members.Count && Same(members[next]) && members[next].Items.Count == 1 && IsActivation(members[next].Items[0].AttributeName)
-            && members[next].FieldType != DeclarationValidator.SequentialType)
-            yield return (members[next].Name, 0);
+        return PiXPass.FollowersAfter(members, mi, elsewhere: x => x.IsShortcut || x.AfterAdd != m.AfterAdd,
+                isNorm: x => Same(x) && IsSingle(x, DefinedKind.BatchNorm2d),
+                isActivation: x => Same(x) && x.Items.Count == 1 && IsActivation(x.Items[0].AttributeName) && x.FieldType != DeclarationValidator.SequentialType)
+            .Select(j => (members[j].Name, 0));
     }
 
     /// <summary>
@@ -238,8 +223,8 @@ public static class PiXRewriter
         }
     }
 
-    private static bool IsSingle(LayerMember m, LayerKind kind)
-        => m.Items.Count == 1 && m.Items[0].Kind == kind && m.FieldType != DeclarationValidator.SequentialType;
+    private static bool IsSingle(LayerMember m, DefinedKind kind)
+        => m.Items.Count == 1 && m.Items[0].Is(kind) && m.FieldType != DeclarationValidator.SequentialType;
 
     private static int IndexOf(EquatableArray<LayerItem> items, System.Func<LayerItem, bool> p)
     {
@@ -522,6 +507,7 @@ public static class PiXRewriter
                 Name = name,
                 FullName = $"{_network.FullName}.{name}",
                 Members = kept.ToEquatableArray(),
+                Omitted = EquatableArray<LayerMember>.Empty, // a variant declares its own fields: none for what it leaves out
                 HasUserForward = false,
                 HasUserDispose = false,
                 VariantOf = cls.FullName,

@@ -639,12 +639,6 @@ public sealed class ShapeInference
                 if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"input channels {x.C} and output channels {outC}");
                 break;
             }
-            case LayerKind.BatchNorm2d:
-                NeedMap();
-                settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                double bnEps = Real("Eps", 1e-5);
-                Require(bnEps > 0 && !double.IsInfinity(bnEps), $"Eps must be a positive finite number, got {bnEps.ToString("R", CultureInfo.InvariantCulture)}");
-                break;
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];

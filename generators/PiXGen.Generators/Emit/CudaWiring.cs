@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Model;
 
 namespace PiXGen.Generators.Emit;
@@ -54,7 +55,7 @@ public static class CudaWiring
     private static CudaEpilogue? Epilogue(GraphEmitter.Node pix, IReadOnlyList<GraphEmitter.Node> nodes)
     {
         var readers = nodes.Where(n => n.Inputs.Contains(pix.Output)).ToList();
-        if (readers.Count != 1 || readers[0].Op != "BatchNorm2d") return null;
+        if (readers.Count != 1 || !DefinedKind.BatchNorm2d.Is(readers[0].Op)) return null;
         var after = nodes.Where(n => n.Inputs.Contains(readers[0].Output)).ToList();
         var activation = after.Count == 1 ? after[0].Op switch
         {

@@ -162,14 +162,12 @@ public static class GraphEmitter
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[n.Op];
-                return Add(n.Op, kind.Settings.Where(s => s.GraphName is not null).Select(s => A(s.GraphName!, n.Get(s.Name) ?? s.DefaultText!)).ToList(), kind.Stateful ? n.Path : null);
+                return Add(n.Op, kind.Settings.Where(s => s.InGraph).Select(s => A(s.GraphName, n.Get(s.Name) ?? s.DefaultText!)).ToList(), kind.Stateful ? n.Path : null);
             }
             case LayerKind.Upsample:
                 return Add("Upsample", new[] { A("mode", n.Get("Mode") ?? "nearest"), A("size", Int(n.Out.H) + "," + Int(n.Out.W)), A("align_corners", Flag(n.Get("AlignCorners"), false)) });
             case LayerKind.AdaptiveMaxPool2d:
                 return Add("AdaptiveMaxPool2d", new[] { A("size", Int(n.Out.H) + "," + Int(n.Out.W)) });
-            case LayerKind.BatchNorm2d:
-                return Add("BatchNorm2d", new[] { A("channels", n.In.C), A("eps", n.Get("Eps") ?? "1E-05") }, n.Path);
             case LayerKind.Linear:
                 return Add("Linear", new[] { A("in", n.GetInt("InFeatures")), A("out", n.GetInt("OutFeatures")), A("bias", Flag(n.Get("Bias"), true)) }, n.Path);
             case LayerKind.MaxPool2d:

@@ -458,7 +458,7 @@ public sealed class ModuleEmitter
         string? last = null;
         void Visit(LayerNode n)
         {
-            if (n.Kind == NodeKind.Layer && n.Layer == LayerKind.BatchNorm2d) last = n.Path;
+            if (n.Is(DefinedKind.BatchNorm2d)) last = n.Path;
             if (n.Kind == NodeKind.Sequential) foreach (var c in n.Children) Visit(c);
         }
         foreach (var c in block.Children.Where(c => c.Role == NodeRole.Main)) Visit(c);
@@ -712,9 +712,6 @@ public sealed class ModuleEmitter
                 _spatialArea = null;
                 return (e, _ => outC);
             }
-            case LayerKind.BatchNorm2d:
-                return ($"{NN}.BatchNorm2d({c}{Arg("eps", Real("Eps"), "1E-05")}" +
-                        $"{Arg("momentum", Real("Momentum"), "0.1")})", Same);
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
@@ -925,7 +922,7 @@ public sealed class ModuleEmitter
             }
             var last = main.LastOrDefault();
             bool inPlace = last is not null && !IsConditional(last) && last.FieldType != DeclarationValidator.SequentialType
-                && last.Items[0].Kind is LayerKind.Conv2d or LayerKind.BatchNorm2d or LayerKind.Linear;
+                && (last.Items[0].Kind is LayerKind.Conv2d or LayerKind.Linear || last.Items[0].Is(DefinedKind.BatchNorm2d));
             var add = inPlace ? $"x = x.add_({sc});" : $"x = x + {sc};";
             if (_cls.ResidualWhen is not null) _w.Line($"if (HasResidual) {add}");
             else _w.Line(add);

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using PiXGen.Generators.Definitions;
 
 namespace PiXGen.Generators.Model;
 
@@ -9,14 +10,14 @@ namespace PiXGen.Generators.Model;
 /// <summary>Kinds of layer items a member can hold.</summary>
 public enum LayerKind
 {
-    Conv2d, BatchNorm2d,
+    Conv2d,
     MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Linear, SqueezeExcitation,
     LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
     /// <summary>nn.LayerNorm over the last axis (a vector's features, a channels-last map's channels).</summary>
     LayerNorm,
     /// <summary>A learnable C×1×1 scale on a Parameter field (ConvNeXt's layer_scale).</summary>
     LayerScale,
-    /// <summary>A kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth): its name is the item's attribute name.</summary>
+    /// <summary>A kind defined in src/PiXGen.Definitions/DefinedKinds.cs (BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth): its name is the item's attribute name.</summary>
     Defined,
     /// <summary>An explicit PiX layer (PiXGen.PiX.PiXLayer).</summary>
     PiX,
@@ -78,6 +79,16 @@ public sealed record LayerItem(
         foreach (var s in Settings) if (s.Name == name) return s.Value;
         return null;
     }
+
+    /// <summary>Whether the item is a layer of the defined kind <paramref name="kind"/>.</summary>
+    public bool Is(DefinedKind kind) => Kind == LayerKind.Defined && kind.Is(AttributeName);
+}
+
+/// <summary>Tests of an IR node against a defined kind (<see cref="DefinedKind.BatchNorm2d"/>, …).</summary>
+public static class DefinedKindNodes
+{
+    /// <summary>Whether <paramref name="node"/> is a layer of the defined kind <paramref name="kind"/>.</summary>
+    public static bool Is(this LayerNode node, DefinedKind kind) => node.Kind == NodeKind.Layer && node.Layer == LayerKind.Defined && kind.Is(node.Op);
 }
 
 /// <summary>A field of a network or block class that carries layer attributes.</summary>

@@ -23,7 +23,7 @@ public static class DeclarationParser
 
     private static readonly Dictionary<string, LayerKind> LayerKinds = new()
     {
-        ["Conv2dAttribute"] = LayerKind.Conv2d, ["BatchNorm2dAttribute"] = LayerKind.BatchNorm2d,
+        ["Conv2dAttribute"] = LayerKind.Conv2d,
         ["MaxPool2dAttribute"] = LayerKind.MaxPool2d,
         ["AvgPool2dAttribute"] = LayerKind.AvgPool2d, ["AdaptiveAvgPool2dAttribute"] = LayerKind.AdaptiveAvgPool2d,
         ["LinearAttribute"] = LayerKind.Linear, ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,

@@ -23,7 +23,7 @@ public enum CostOp
     /// <summary>A group of [Branch] members: its children are the branches (Sequential nodes), merged.</summary>
     Parallel,
 #pragma warning disable CS1591 // layer kinds named like the attributes
-    Conv2d, BatchNorm2d,
+    Conv2d, [Obsolete(CostOpNotes.DefinedNow)] BatchNorm2d,
     [Obsolete(CostOpNotes.DefinedNow)] ReLU, [Obsolete(CostOpNotes.DefinedNow)] ReLU6, [Obsolete(CostOpNotes.DefinedNow)] SiLU, [Obsolete(CostOpNotes.DefinedNow)] Sigmoid,
     [Obsolete(CostOpNotes.DefinedNow)] Hardswish,
     [Obsolete(CostOpNotes.DefinedNow)] Identity, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, [Obsolete(CostOpNotes.DefinedNow)] Flatten, [Obsolete(CostOpNotes.DefinedNow)] Dropout, Linear, SqueezeExcitation, PiX,
@@ -32,7 +32,7 @@ public enum CostOp
     [Obsolete(CostOpNotes.DefinedNow)] StochasticDepth, [Obsolete(CostOpNotes.DefinedNow)] ChannelShuffle, LayerNorm, LayerScale,
 #pragma warning restore CS1591
     /// <summary>
-    /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (ReLU, ReLU6, SiLU, Sigmoid, Hardswish,
+    /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish,
     /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth); its <see cref="CostNode.Spec"/> names it.
     /// </summary>
     Defined,

@@ -360,15 +360,6 @@ internal sealed class PythonWriter
                 if (!n.GetBool("bias")) args.Add("bias=False");
                 return $"nn.{n.Op}({string.Join(", ", args)})";
             }
-        case "BatchNorm2d": {
-                var args = new List<string> { Int(n.GetInt("channels")) };
-                double eps = n.GetDouble("eps", 1e-5);
-                if (eps != 1e-5) args.Add($"eps={Real(eps)}");
-                double momentum = modules.TryGetValue(t.Path, out var m) && m is NormBase nb && nb.momentum is double mo ? mo : 0.1;
-                if (momentum != 0.1) args.Add($"momentum={Real(momentum)}");
-                if (!HasKey("weight")) args.Add("affine=False");
-                return $"nn.BatchNorm2d({string.Join(", ", args)})";
-            }
         case "LayerNorm":
             return $"nn.LayerNorm({Int(n.GetInt("channels"))}, eps={Real(n.GetDouble("eps", 1e-5))}{(n.GetBool("affine", true) ? "" : ", elementwise_affine=False")})";
         case "LayerScale":   // a parameter of the enclosing block, applied in its forward (see Forward)
@@ -396,7 +387,7 @@ internal sealed class PythonWriter
         case "Upsample":
             return $"nn.Upsample({UpsampleArgs(n)})";
         default:
-            return DefinedModule(n) ?? throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op} has no PyTorch module in the exporter.");
+            return DefinedModule(n, modules.GetValueOrDefault(t.Path), HasKey) ?? throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op} has no PyTorch module in the exporter.");
         }
     }
 
@@ -448,9 +439,9 @@ internal sealed class PythonWriter
     private static string Dims(IEnumerable<long> shape) => string.Join("×", shape.Select(Int));
 
     /// <summary>The PyTorch module of a kind defined in src/PiXGen.Definitions/DefinedKinds.cs, or null for another op.</summary>
-    private string? DefinedModule(GraphNode n)
+    private string? DefinedModule(GraphNode n, nn.Module? module, Func<string, bool> has)
         => DefinedKind.All.TryGetValue(n.Op, out var kind)
-            ? kind.PyTorch(GraphOps.ShapeOf(graph, n.Inputs[0])[0], GraphOps.Settings(kind, n), Real)
+            ? kind.PyTorch(GraphOps.ShapeOf(graph, n.Inputs[0])[0], GraphOps.Settings(kind, n), Real, module, has)
             : null;
 
     internal static string Real(double v)
@@ -488,13 +479,6 @@ internal sealed class PythonWriter
             case "Linear":
                 Add(path + ".weight", Rule(rules.LinearWeight));
                 Add(path + ".bias", BiasRule(rules.LinearBias));
-                break;
-            case "BatchNorm2d":
-                Add(path + ".weight", "ones");
-                Add(path + ".bias", "zeros");
-                Add(path + ".running_mean", "zeros");
-                Add(path + ".running_var", "ones");
-                Add(path + ".num_batches_tracked", "zeros");
                 break;
             default:
                 if (DefinedKind.All.TryGetValue(op, out var kind))

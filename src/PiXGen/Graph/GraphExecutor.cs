@@ -132,8 +132,6 @@ public sealed class GraphExecutor
         case "Linear":
             y = F.linear(x, W("weight"), n.GetBool("bias") ? W("bias") : null);
             return Fused(n, y);
-        case "BatchNorm2d":
-            return F.batch_norm(x, W("running_mean"), W("running_var"), Opt("weight"), Opt("bias"), false, 0.1, n.GetDouble("eps", 1e-5));
         case "LayerNorm2d": {
                 using var nhwc = x.permute(0, 2, 3, 1);
                 using var normed = F.layer_norm(nhwc, new[] { x.shape[1] }, Affine(n, Opt, "weight"), Affine(n, Opt, "bias"), n.GetDouble("eps", 1e-5));

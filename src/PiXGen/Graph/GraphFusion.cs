@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using PiXGen.Definitions;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -68,7 +69,7 @@ public static class GraphFusion
             var n = nodes[i];
             if (!Foldable.Contains(n.Op) || n.Get("activation") is not null) continue;
             var absorbed = new List<string> { Describe(n) };
-            if (SoleReader(nodes, graph, n.Output) is { Op: "BatchNorm2d" } bn && n.Get("epilogue") is null) {
+            if (SoleReader(nodes, graph, n.Output) is { } bn && DefinedKind.BatchNorm2d.Is(bn.Op) && n.Get("epilogue") is null) {
                 var (s, t) = BatchNormAffine(bn, Current);
                 if (n.Op == "PiX") {
                     replaced[n.Module + "." + EpilogueScale] = s.to(Current(n.Module + ".weight")!.dtype);

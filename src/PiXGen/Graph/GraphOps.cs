@@ -31,7 +31,7 @@ public static class GraphOps
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
-            "Conv2d", "ConvTranspose2d", "BatchNorm2d", "LayerNorm2d", "LayerNorm", "LayerScale", "Linear",
+            "Conv2d", "ConvTranspose2d", "LayerNorm2d", "LayerNorm", "LayerScale", "Linear",
             "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
             "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
         }.Concat(Activations).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
@@ -63,12 +63,6 @@ public static class GraphOps
                 if (node.GetBool("bias")) yield return new(K("bias"), new[] { C("out") }, false);
                 break;
             }
-        case "BatchNorm2d":
-            yield return new(K("weight"), new[] { C("channels") }, true);
-            yield return new(K("bias"), new[] { C("channels") }, true);
-            yield return new(K("running_mean"), new[] { C("channels") }, false);
-            yield return new(K("running_var"), new[] { C("channels") }, false);
-            break;
         case "LayerScale":   // a parameter of its owner: the node's module is its key
             yield return new(m, new[] { C("channels"), 1, 1 }, false);
             break;
@@ -93,7 +87,7 @@ public static class GraphOps
             break;
         default:
             if (DefinedKind.All.TryGetValue(node.Op, out var kind))
-                foreach (var t in kind.Tensors(Settings(kind, node)))
+                foreach (var t in kind.Tensors(Settings(kind, node)).Where(t => !t.Counter))
                     yield return new(K(t.Leaf), t.Shape, t.Optional);
             break;
         }
@@ -101,7 +95,7 @@ public static class GraphOps
 
     /// <summary>The setting values of a defined kind's node (<paramref name="prefix"/>: "activation_" for a fused activation).</summary>
     public static IReadOnlyList<double> Settings(DefinedKind kind, GraphNode node, string prefix = "")
-        => kind.Read(s => s.GraphName is null ? null : node.Get(prefix + s.GraphName));
+        => kind.Read(s => node.Get(prefix + s.GraphName));
 
     /// <summary>
     /// Checks the structure of <paramref name="graph"/>: known ops, unique outputs, every input produced by an earlier

@@ -18,7 +18,7 @@ namespace PiXGen.Graph;
 /// <list type="bullet">
 /// <item><c>Conv2d</c>: in, out, kernel, stride, padding, dilation (pairs), groups, bias.</item>
 /// <item><c>ConvTranspose2d</c>: the same plus output_padding (pair).</item>
-/// <item><c>BatchNorm2d</c>: channels, eps. <c>LayerNorm2d</c>
+/// <item><c>LayerNorm2d</c>
 /// (over channels, per position): channels, eps, affine. <c>LayerNorm</c> (over the last axis): channels, eps, affine.</item>
 /// <item><c>Linear</c>: in, out, bias; over the last axis (a flattened vector, or a channels-last map after <c>Permute</c>).</item>
 /// <item><c>Permute</c> (dim0 … dim3: (0, 2, 3, 1) or (0, 3, 1, 2)); a channels-last value's shape is H, W, C.</item>
@@ -26,7 +26,8 @@ namespace PiXGen.Graph;
 /// <item>Activations (no attributes unless stated): <c>ReLU</c>, <c>ReLU6</c>, <c>SiLU</c>, <c>Sigmoid</c>, <c>Hardswish</c>,
 /// <c>Hardsigmoid</c>, <c>Tanh</c>, <c>GELU</c> (approximate: none|tanh), <c>LeakyReLU</c> (slope), and the activations of
 /// <c>PiXGen.Definitions.DefinedKind.All</c>: <c>ELU</c> (alpha), <c>Mish</c>; <c>PixelShuffle</c> (upscale_factor); <c>InstanceNorm2d</c> (eps); <c>ChannelShuffle</c> (groups); <c>GroupNorm</c> (groups,
-/// channels, eps, affine; weight and bias at <c>Module.weight</c>, <c>Module.bias</c> when affine).</item>
+/// channels, eps, affine; weight and bias at <c>Module.weight</c>, <c>Module.bias</c> when affine); <c>BatchNorm2d</c> (channels, eps;
+/// running_mean and running_var at <c>Module.running_mean</c>, <c>Module.running_var</c>, weight and bias when present).</item>
 /// <item>Identity in eval: <c>Identity</c>, <c>Dropout</c> (p), <c>StochasticDepth</c> (p, mode).</item>
 /// <item><c>MaxPool2d</c>/<c>AvgPool2d</c>: kernel, stride, padding (pairs), ceil, and for AvgPool2d count_include_pad.</item>
 /// <item><c>AdaptiveAvgPool2d</c>/<c>AdaptiveMaxPool2d</c>: size (pair).</item>

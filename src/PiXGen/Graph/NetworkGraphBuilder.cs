@@ -75,9 +75,9 @@ public sealed class NetworkGraphBuilder
                     ("dilation", new[] { 1L, 1L }), ("groups", groups), ("bias", bias), ("output_padding", new[] { outputPadding, outputPadding }));
     }
 
-    /// <summary><c>BatchNorm2d</c> over the channels of <paramref name="x"/>.</summary>
+    /// <summary><see cref="DefinedKind.BatchNorm2d"/> over the channels of <paramref name="x"/>.</summary>
     public string BN(string x, string module, double eps = 1e-5) =>
-        Node(module, "BatchNorm2d", new[] { x }, module, shapes[x], ("channels", shapes[x][0]), ("eps", eps));
+        Node(module, DefinedKind.BatchNorm2d.Name, new[] { x }, module, shapes[x], ("channels", shapes[x][0]), ("eps", eps));
 
     /// <summary><c>GroupNorm</c> (affine).</summary>
     public string GroupNorm(string x, string module, long groups, double eps = 1e-5) =>

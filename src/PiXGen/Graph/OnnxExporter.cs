@@ -208,6 +208,12 @@ public static class OnnxExporter
             return Weight(key, dims, key + "/" + suffix);
         }
 
+        string IOnnxOps.TensorOr(string leaf, long count, double absent)
+        {
+            var key = current?.Module + "." + leaf;
+            return weights.ContainsKey(key) ? Weight(key) : Filled(key, count, (float)absent);
+        }
+
         long[] IOnnxOps.ShapeOf(string value) => ShapeOf(value);
 
         private static AttributeProto Real(string name, double value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
@@ -311,15 +317,6 @@ public static class OnnxExporter
                     if (n.GetBool("bias")) inputs.Add(Weight(n.Module + ".bias"));
                     Op("Gemm", act, inputs, Int("transB", 1));
                     FusedActivation(n, act);
-                    return;
-                }
-            case "BatchNorm2d": {
-                    long c = n.GetInt("channels");
-                    string m = n.Module!;
-                    var scale = weights.ContainsKey(m + ".weight") ? Weight(m + ".weight") : Filled(m + ".weight", c, 1);
-                    var bias = weights.ContainsKey(m + ".bias") ? Weight(m + ".bias") : Filled(m + ".bias", c, 0);
-                    Op("BatchNormalization", n.Output, new[] { x, scale, bias, Weight(m + ".running_mean"), Weight(m + ".running_var") },
-                       Real("epsilon", n.GetDouble("eps", 1e-5)));
                     return;
                 }
             case "LayerNorm2d": {

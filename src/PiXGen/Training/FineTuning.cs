@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using PiXGen.Checkpoints;
+using PiXGen.Definitions;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -28,7 +29,7 @@ public static class FineTuning
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         if (batches < 1) throw new ArgumentOutOfRangeException(nameof(batches), batches, "RecalibrateBatchNorm: at least one batch.");
-        var norms = model.modules().OfType<BatchNorm2d>().ToList();
+        var norms = DefinedKind.BatchNorms(model).ToList();
         if (norms.Count == 0) { model.eval(); return 0; }
         var saved = norms.Select(n => n.momentum).ToList();
         foreach (var n in norms) n.reset_running_stats();

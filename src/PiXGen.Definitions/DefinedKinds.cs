@@ -20,6 +20,12 @@ using static TorchSharp.torch;
 /// <param name="Default">PyTorch's default; null when the setting is required.</param>
 public sealed record KindSetting(string Name, string GraphName, bool Integer, double? Default)
 {
+    /// <summary>
+    /// An integer the user may leave out, given together with the kind's other optional settings (all or none: a missing one
+    /// is PIX0004 when another is given); NaN among the values when left out.
+    /// </summary>
+    public bool Optional { get; init; }
+
     /// <summary>An integer group count that must divide the input channels (PIX0102 at the attribute otherwise).</summary>
     public bool DividesChannels { get; init; }
 
@@ -80,6 +86,22 @@ public abstract class DefinedKind
     /// <summary>An element-wise activation: any input rank, fusable, one paper-convention operation per output element.</summary>
     public virtual bool IsActivation => true;
 
+    /// <summary>
+    /// Whether the layer returns its input in eval mode (Identity, Dropout, StochasticDepth): graph fusion drops its node, and
+    /// the graph executor and ONNX export (eval only) pass the input on.
+    /// </summary>
+    public virtual bool EvalIdentity => false;
+
+    /// <summary>
+    /// Whether the layer turns its input into a vector of all its elements (Flatten): the generated code's features after it
+    /// are the channels times the spatial area it tracks, a block's Linear after it needs that area known (PIX0107), and a
+    /// block with such a member is not inlined.
+    /// </summary>
+    public virtual bool Flattens => false;
+
+    /// <summary>Whether the kind named <paramref name="name"/> is defined and <see cref="Flattens"/>.</summary>
+    public static bool Flattening(string? name) => name is not null && All.TryGetValue(name, out var kind) && kind.Flattens;
+
     /// <summary>Whether the kind needs a C×H×W input (PIX0105 at the attribute for a flattened one, checked before the settings).</summary>
     public virtual bool NeedsMap => false;
 
@@ -121,6 +143,12 @@ public abstract class DefinedKind
     /// (each parenthesised where needed); null when the kind keeps the channels.
     /// </summary>
     public virtual string? OutChannels(string channels, IReadOnlyList<string> values) => null;
+
+    /// <summary>
+    /// The values an instance records and its graph node carries, from the values the user gave (checked): the given ones
+    /// unless settings combine (StochasticDepth's ramp records P·Step/Steps as its P).
+    /// </summary>
+    public virtual IReadOnlyList<double> Resolved(IReadOnlyList<double> values) => values;
 
     /// <summary>The settings' values from their recorded texts (<paramref name="text"/>: null when absent).</summary>
     public IReadOnlyList<double> Read(Func<KindSetting, string?> text) => Values((s, _) => s.Parse(text(s)));
@@ -196,9 +224,113 @@ public abstract class DefinedKind
         ["LeakyReLU"] = new LeakyReLU(),
         ["GELU"] = new Gelu(),
         ["Permute"] = new Permute(),
+        ["Identity"] = new Identity(),
+        ["Flatten"] = new Flatten(),
+        ["Dropout"] = new Dropout(),
+        ["StochasticDepth"] = new StochasticDepth(),
         ["LayerNorm2d"] = new LayerNorm2d(),
         ["LayerNorm"] = new LayerNorm(),
     };
+
+    /// <summary>
+    /// A layer that returns its input at inference (any rank, no arithmetic: 0 in both conventions); the graph executor and
+    /// ONNX export, which are eval-only, pass the input on.
+    /// </summary>
+    private abstract class EvalIdentityKind : DefinedKind
+    {
+        public override bool IsActivation => false;
+        public override bool KeepsShape => true;
+        public override bool EvalIdentity => true;
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new PassSpec(Name);
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => x.alias();
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Identity", output, new[] { x });
+#endif
+    }
+
+    /// <summary>The check of a drop probability (<paramref name="what"/>: "dropout", "drop").</summary>
+    private static string? Probability(string what, double p)
+        => p >= 0 && p <= 1 ? null : $"{what} probability must be between 0 and 1, got {p.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// <c>nn.Dropout(p)</c>: in training each element is zeroed with probability p and the rest scaled by 1/(1−p); in eval its
+    /// input. P may be an expression over the block's arguments.
+    /// </summary>
+    private sealed class Dropout : EvalIdentityKind
+    {
+        public override string Name => "Dropout";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("P", "p", false, 0.5) };
+        public override string? Check(Dims x, IReadOnlyList<double> values) => Probability("dropout", values[0]);
+        public override string Module(string channels, IReadOnlyList<string> values) => $"global::TorchSharp.torch.nn.Dropout({values[0]})";
+#if !PIXGEN_GENERATOR
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => $"nn.Dropout({real(values[0])})";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"F.dropout({x}, {real(values[0])}, self.training)";
+#endif
+    }
+
+    /// <summary>
+    /// Stochastic depth (<c>PiXGen.Layers.StochasticDepth</c>, torchvision's <c>ops.StochasticDepth</c>): in training the whole
+    /// input is zeroed with probability p (per sample in "row" mode, for the batch in "batch" mode) and the rest scaled by
+    /// 1/(1−p); in eval its input. With Step and Steps the probability is p·Step/Steps (torchvision's linear ramp), which the
+    /// instance records as its P and the graph carries.
+    /// </summary>
+    private sealed class StochasticDepth : EvalIdentityKind
+    {
+        public override string Name => "StochasticDepth";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[]
+        {
+            new KindSetting("P", "p", false, null), new KindSetting("Mode", "mode", false, 0) { Words = Words.StochasticDepthModes },
+            new KindSetting("Step", "step", true, null) { Optional = true, InGraph = false },
+            new KindSetting("Steps", "steps", true, null) { Optional = true, InGraph = false },
+        };
+        public override string ModuleType => "global::PiXGen.Layers.StochasticDepth";
+        private static bool Ramp(IReadOnlyList<double> values) => !double.IsNaN(values[2]);
+        public override string? Check(Dims x, IReadOnlyList<double> values)
+            => Probability("drop", values[0]) ?? (!Ramp(values) || values[3] > 0 && values[2] >= 0 && values[2] <= values[3] ? null
+                : $"the ramp needs 0 <= Step <= Steps and Steps > 0, got Step = {(long)values[2]}, Steps = {(long)values[3]}");
+        public override IReadOnlyList<double> Resolved(IReadOnlyList<double> values)
+            => Ramp(values) ? new[] { values[0] * values[2] / values[3], values[1], values[2], values[3] } : values;
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => $"new global::PiXGen.Layers.StochasticDepth({values[0]}{(values[2] is { } step && values[3] is { } steps ? $" * ({step}) / (double)({steps})" : "")}" +
+               $"{Named("mode", $"\"{values[1]}\"", "\"row\"")})";
+#if !PIXGEN_GENERATOR
+        private static string Mode(IReadOnlyList<double> values) => Words.StochasticDepthModes[(int)values[1]];
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"StochasticDepth({real(values[0])}, \"{Mode(values)}\")";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"stochastic_depth({x}, {real(values[0])}, \"{Mode(values)}\", self.training)";
+#endif
+    }
+
+    /// <summary><c>nn.Identity</c>: its input, in training and in eval.</summary>
+    private sealed class Identity : EvalIdentityKind
+    {
+        public override string Name => "Identity";
+        public override string Module(string channels, IReadOnlyList<string> values) => "global::TorchSharp.torch.nn.Identity()";
+#if !PIXGEN_GENERATOR
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => "nn.Identity()";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real) => x;
+#endif
+    }
+
+    /// <summary><c>nn.Flatten()</c> (from dimension 1): every dimension after the batch into one; a view of its input, 0 in both conventions.</summary>
+    private sealed class Flatten : DefinedKind
+    {
+        public override string Name => "Flatten";
+        public override bool IsActivation => false;
+        public override bool Flattens => true;
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new FlattenSpec();
+        public override string Module(string channels, IReadOnlyList<string> values) => "global::TorchSharp.torch.nn.Flatten()";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => x.flatten(1);
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Flatten", output, new[] { x }, ("axis", 1L));
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => "nn.Flatten(1)";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real) => $"torch.flatten({x}, 1)";
+#endif
+    }
 
     /// <summary>
     /// An element-wise activation without settings: PyTorch's and TorchSharp's <c>nn.{Name}()</c>, and

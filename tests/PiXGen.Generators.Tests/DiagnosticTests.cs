@@ -489,6 +489,33 @@ public class DiagnosticTests
         """));
 
     [Fact]
+    public void PIX0106_StochasticDepthProbabilityOutOfRange() => Expect("PIX0106", Src("""
+        [Network(Input = "3x8x8")]
+        public partial class Depth
+        {
+            [StochasticDepth(-0.25, Mode = "batch")] readonly PiXGen.Layers.StochasticDepth drop;
+        }
+        """));
+
+    [Fact]
+    public void PIX0106_StochasticDepthRampPastItsSteps() => Expect("PIX0106", Src("""
+        [Network(Input = "3x8x8")]
+        public partial class Ramp
+        {
+            [StochasticDepth(0.2, Step = 5, Steps = 4)] readonly PiXGen.Layers.StochasticDepth drop;
+        }
+        """));
+
+    [Fact]
+    public void PIX0004_StochasticDepthStepWithoutSteps() => Expect("PIX0004", Src("""
+        [Network(Input = "3x8x8")]
+        public partial class Ramp
+        {
+            [StochasticDepth(0.2, Step = 1)] readonly PiXGen.Layers.StochasticDepth drop;
+        }
+        """));
+
+    [Fact]
     public void PIX0106_ZeroStride() => Expect("PIX0106", Src("""
         [Network(Input = "3x8x8")]
         public partial class Stride

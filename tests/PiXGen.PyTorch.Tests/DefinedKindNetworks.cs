@@ -5,7 +5,7 @@ namespace PiXGen.PyTorch.Tests;
 
 /// <summary>
 /// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, BatchNorm2d, LayerNorm2d (with and without affine), LeakyReLU, GELU,
-/// Permute with ConvNeXt's LayerNorm, Linear and LayerScale on the channels) in one
+/// Permute with ConvNeXt's LayerNorm, Linear and LayerScale on the channels, StochasticDepth, Identity, Flatten, Dropout) in one
 /// network, so the PyTorch backend's parity test covers them beside the zoo (<see cref="ParityTests"/>).
 /// </summary>
 /// <remarks>
@@ -33,8 +33,11 @@ public partial class DefinedKindsNet
     [Conv2d(8, Kernel = 1)] [Hardswish] [Conv2d(8, Kernel = 1)] [Hardsigmoid] [Conv2d(8, Kernel = 1)] [Tanh]
     [Conv2d(8, Kernel = 1)] [LeakyReLU(NegativeSlope = 0.2)] [Conv2d(8, Kernel = 1)] [GELU(Approximate = "tanh")] [Conv2d(8, Kernel = 1)] [GELU]
     readonly Sequential acts;
+    [StochasticDepth(0.2, Mode = "batch")] readonly PiXGen.Layers.StochasticDepth depth;
+    [Identity] readonly Identity same;
     [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d pool;
     [Flatten] readonly Flatten flatten;
+    [Dropout(0.25)] readonly Dropout dropout;
     [Linear(10)] readonly Linear fc;
 }
 

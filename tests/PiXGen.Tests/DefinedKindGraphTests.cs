@@ -9,7 +9,7 @@ namespace PiXGen.Tests;
 /// <summary>
 /// The activations without settings (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh), ELU, Mish, LeakyReLU, GELU,
 /// PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, BatchNorm2d, LayerNorm2d and Permute (with the LayerNorm, Linear and LayerScale of ConvNeXt's
-/// channels-last block), defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
+/// channels-last block), Identity, Dropout, StochasticDepth and Flatten ("passes"), defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
 /// dataflow graph: the executor, fusion (activations fold into the convolution before them; the shuffle stays) and ONNX
 /// export (Elu; x·Tanh(Softplus(x)); LeakyRelu; GELU by Erf or its tanh form; DepthToSpace CRD; instance and group statistics by ReduceMean; BatchNormalization; LayerNormalization between Transposes; the shuffle as Reshape,
 /// Transpose, Reshape) run by ONNX Runtime, each against the TorchSharp modules.
@@ -55,6 +55,17 @@ public class DefinedKindGraphTests
             var cl = new ChannelsLastBlock();
             GraphTestNets.SeedParameters(cl, 5);
             return (cl, g.Build(x));
+        }
+        if (name == "passes")
+        {
+            // "passes": conv → Dropout(0.3) → Identity → StochasticDepth(0.2, row) → adaptive pool 2×2 → Flatten → Linear (the
+            // first three return their input in eval; Flatten turns the 4×2×2 map into 16 features).
+            var module = new PassNet();
+            var g = new NetworkGraphBuilder("PassNet", 3, 6, 6);
+            var x = g.Identity(g.Conv(NetworkGraph.InputName, "conv", 4, 3, p: 1, bias: true), "drop", "Dropout", ("p", 0.3));
+            x = g.Identity(g.Identity(x, "same"), "depth", "StochasticDepth", ("p", 0.2), ("mode", "row"));
+            x = g.Flatten(g.Adaptive("AdaptiveAvgPool2d", x, "pool", 2, 2), "flat");
+            return (module, g.Build(g.Linear(x, "fc", 5)));
         }
         if (name == "activations")
         {
@@ -112,7 +123,7 @@ public class DefinedKindGraphTests
     [Fact]
     public void The_nets_cover_every_defined_kind()
     {
-        var ops = new[] { "simple", "activations", "shuffle", "channels_last" }.SelectMany(name =>
+        var ops = new[] { "simple", "activations", "shuffle", "channels_last", "passes" }.SelectMany(name =>
         {
             var (module, graph) = Net(name);
             module.Dispose();
@@ -150,6 +161,7 @@ public class DefinedKindGraphTests
     [InlineData("activations")]
     [InlineData("shuffle")]
     [InlineData("channels_last")]
+    [InlineData("passes")]
     public void The_executor_matches_the_modules(string name)
     {
         var (module, graph) = Net(name);
@@ -165,8 +177,7 @@ public class DefinedKindGraphTests
     {
         var (module, graph) = Net(name);
         using var _ = module;
-        module.eval();
-        var result = GraphFusion.Fuse(graph, module.state_dict());
+        var result = FusedMatchesModule(module, graph);
         Assert.Equal(fusedActivations, string.Join(",", result.Graph.Nodes.Where(n => n.Op == "Conv2d").Select(n => n.Get("activation"))));
         Assert.DoesNotContain(result.Graph.Nodes, n => GraphOps.Activations.Contains(n.Op));
         Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "PixelShuffle"));
@@ -175,10 +186,6 @@ public class DefinedKindGraphTests
         Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "GroupNorm"));
         Assert.Equal(shuffles, result.Graph.Nodes.Count(n => n.Op == "BatchNorm2d"));
         Assert.Equal(2 * shuffles, result.Graph.Nodes.Count(n => n.Op == "LayerNorm2d"));
-        using var input = GraphTestNets.Input(graph, 2);
-        using var expected = module.call(input);
-        using var actual = GraphExecutor.Run(result.Graph, result.Weights, input);
-        Assert.True(GraphTestNets.RelativeL2(actual, expected) <= 1e-6);
     }
 
     [Fact]
@@ -186,15 +193,44 @@ public class DefinedKindGraphTests
     {
         var (module, graph) = Net("channels_last");
         using var _ = module;
-        module.eval();
-        var result = GraphFusion.Fuse(graph, module.state_dict());
+        var result = FusedMatchesModule(module, graph);
         Assert.Equal("GELU,", string.Join(",", result.Graph.Nodes.Where(n => n.Op == "Linear").Select(n => n.Get("activation"))));
         Assert.Equal(2, result.Graph.Nodes.Count(n => n.Op == "Permute"));
         Assert.Single(result.Graph.Nodes, n => n.Op == "LayerScale");
+    }
+
+    [Fact]
+    public void Fusion_drops_what_returns_its_input_in_eval_and_keeps_the_flatten()
+    {
+        var (module, graph) = Net("passes");
+        using var _ = module;
+        var result = FusedMatchesModule(module, graph);
+        Assert.Equal(3, graph.Nodes.Count(n => GraphOps.EvalIdentities.Contains(n.Op)));
+        Assert.DoesNotContain(result.Graph.Nodes, n => GraphOps.EvalIdentities.Contains(n.Op));
+        Assert.Equal("Conv2d,AdaptiveAvgPool2d,Flatten,Linear", string.Join(",", result.Graph.Nodes.Select(n => n.Op)));
+    }
+
+    /// <summary>The net fused for eval; the executor on the fused graph gives the module's eval output.</summary>
+    private static FusionResult FusedMatchesModule(nn.Module<Tensor, Tensor> module, NetworkGraph graph)
+    {
+        module.eval();
+        var result = GraphFusion.Fuse(graph, module.state_dict());
         using var input = GraphTestNets.Input(graph, 2);
         using var expected = module.call(input);
         using var actual = GraphExecutor.Run(result.Graph, result.Weights, input);
         Assert.True(GraphTestNets.RelativeL2(actual, expected) <= 1e-6);
+        return result;
+    }
+
+    /// <summary>The "passes" net as TorchSharp modules (not a Sequential, which disposes an input its layer returns in eval).</summary>
+    private sealed class PassNet : nn.Module<Tensor, Tensor>
+    {
+        private readonly nn.Module<Tensor, Tensor> conv = nn.Conv2d(3, 4, 3, padding: 1), drop = nn.Dropout(0.3), same = nn.Identity(),
+            depth = new PiXGen.Layers.StochasticDepth(0.2), pool = nn.AdaptiveAvgPool2d(2), flat = nn.Flatten(), fc = nn.Linear(16, 5);
+
+        public PassNet() : base("PassNet") => RegisterComponents();
+
+        public override Tensor forward(Tensor input) => fc.call(flat.call(pool.call(depth.call(same.call(drop.call(conv.call(input)))))));
     }
 
     /// <summary>The "channels_last" net as TorchSharp modules, with torchvision CNBlock's keys.</summary>
@@ -219,6 +255,8 @@ public class DefinedKindGraphTests
     [InlineData("shuffle", true)]
     [InlineData("channels_last", false)]
     [InlineData("channels_last", true)]
+    [InlineData("passes", false)]
+    [InlineData("passes", true)]
     public void ONNX_export_runs_in_ONNX_Runtime(string name, bool fuse)
     {
         var (module, graph) = Net(name);

@@ -88,7 +88,7 @@ public static class CostModel
     public static LayerCost Layer(LayerNode n)
     {
         var f = Spec(n).Figures(n.In);
-        return new LayerCost(n.Path, n.Op, n.Layer ?? LayerKind.Identity, n.Out, n.Parameters, f.Buffers, f.Macs, f.MacsPaper);
+        return new LayerCost(n.Path, n.Op, n.Layer ?? LayerKind.Defined, n.Out, n.Parameters, f.Buffers, f.Macs, f.MacsPaper);
     }
 
     /// <summary>
@@ -125,10 +125,6 @@ public static class CostModel
                 var kind = DefinedKind.All[n.Op];
                 return kind.Spec(kind.Read(s => n.Get(s.Name)));
             }
-            case LayerKind.Identity: case LayerKind.Dropout: case LayerKind.StochasticDepth:
-                return new PassSpec(n.Layer.ToString()!);
-            case LayerKind.Flatten:
-                return new FlattenSpec();
             case LayerKind.Upsample:
                 return new UpsampleSpec(A("ScaleFactor", 0), A("Size", 0));
             case LayerKind.SqueezeExcitation:

@@ -24,7 +24,6 @@ public static class DeclarationValidator
         LayerKind.Use => item.BlockType ?? "?",
         LayerKind.SqueezeExcitation => "global::PiXGen.Layers.SqueezeExcitation",
         LayerKind.LayerScale => ParameterType,
-        LayerKind.StochasticDepth => "global::PiXGen.Layers.StochasticDepth",
         LayerKind.PiX => "global::PiXGen.PiX.PiXLayer",
         LayerKind.Defined => DefinedKind.All[item.AttributeName].ModuleType,
         _ => "global::TorchSharp.Modules." + item.Kind,
@@ -36,7 +35,6 @@ public static class DeclarationValidator
         {
             // The lists are shared with the runtime's checks (src/PiXGen.Definitions/Words.cs).
             [(LayerKind.Upsample, "Mode")] = Words.UpsampleModes,
-            [(LayerKind.StochasticDepth, "Mode")] = Words.StochasticDepthModes,
             [(LayerKind.SqueezeExcitation, "Activation")] = Words.SqueezeExcitationActivations,
             [(LayerKind.SqueezeExcitation, "ScaleActivation")] = Words.SqueezeExcitationScaleActivations,
         };
@@ -246,7 +244,7 @@ public static class DeclarationValidator
         string? why = block.HasResidual ? "is [Residual]" : block.Dense is not null ? "is [Dense]" : block.HasUserForward ? "has a hand-written forward"
             : block.Members.FirstOrDefault(b => b.Items.Count != 1 || b.Items[0].Kind == LayerKind.Use || b.IsShortcut || b.Branch is not null || b.PiX is not null
                 || b.FieldType == SequentialType) is { } member ? $"has member '{member.Name}', which is not a single layer on the main path"
-            : block.Members.FirstOrDefault(b => b.Items[0].Kind is LayerKind.Flatten or LayerKind.Linear) is { } flat ? $"has member '{flat.Name}' (Flatten and Linear are not inlined)"
+            : block.Members.FirstOrDefault(b => b.Items[0].Kind is LayerKind.Linear || Flattens(b.Items[0])) is { } flat ? $"has member '{flat.Name}' (Flatten and Linear are not inlined)"
             : block.Members.FirstOrDefault(b => b.Items[0].Kind == LayerKind.LayerScale) is { } scale ? $"has member '{scale.Name}' (a [LayerScale] parameter is no child of a Sequential)"
             : null;
         if (why is not null) Problem($"{block.Name} {why}; only a plain chain of single layers can be inlined");
@@ -259,7 +257,6 @@ public static class DeclarationValidator
     {
         _ when item.Kind == LayerKind.Defined => DefinedKind.All[item.AttributeName].Settings.Any(s => s.Name == setting && s.Real),
         "Value" => item.Kind is LayerKind.LayerScale,
-        "P" => item.Kind is LayerKind.Dropout or LayerKind.StochasticDepth,
         _ => false,
     };
 
@@ -430,6 +427,9 @@ public static class DeclarationValidator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, a.Name));
     }
 
+    /// <summary>Whether <paramref name="item"/> is a defined kind that flattens its input (<see cref="DefinedKind.Flattens"/>).</summary>
+    public static bool Flattens(LayerItem item) => item.Kind == LayerKind.Defined && DefinedKind.Flattening(item.AttributeName);
+
     /// <summary>Inside a block the spatial size is unknown, so Linear needs In unless an adaptive pool fixed it before Flatten.</summary>
     private static void CheckBlockFlatten(ClassDecl cls, List<DiagnosticInfo> diagnostics)
     {
@@ -443,7 +443,7 @@ public static class DeclarationValidator
                     case LayerKind.Conv2d: case LayerKind.MaxPool2d: case LayerKind.AvgPool2d: case LayerKind.Use:
                     case LayerKind.ConvTranspose2d: case LayerKind.Upsample:
                         spatialKnown = false; break;
-                    case LayerKind.Flatten: flattenedUnknown = !spatialKnown; break;
+                    case LayerKind.Defined when Flattens(item): flattenedUnknown = !spatialKnown; break;
                     case LayerKind.Linear:
                         if (flattenedUnknown && item.Get("In") is null)
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownSpatial, item.Location, $"{cls.Name}.{m.Name} (Linear)"));

@@ -639,25 +639,6 @@ public sealed class ShapeInference
                 if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"input channels {x.C} and output channels {outC}");
                 break;
             }
-            case LayerKind.Identity:
-                break;
-            case LayerKind.Dropout:
-            case LayerKind.StochasticDepth:
-            {
-                double pd = RealValue("P", 0.5);
-                var pText = pd.ToString("R", CultureInfo.InvariantCulture);
-                Require(pd >= 0 && pd <= 1, $"{(item.Kind == LayerKind.Dropout ? "dropout" : "drop")} probability must be between 0 and 1, got {pText}");
-                if (item.Kind == LayerKind.StochasticDepth && (item.Get("Step") is not null || item.Get("Steps") is not null))
-                {
-                    // The linear ramp p · Step / Steps: the instance's probability is what the IR records.
-                    long step = Int("Step", null), steps = Int("Steps", null);
-                    Require(steps > 0 && step >= 0 && step <= steps, $"the ramp needs 0 <= Step <= Steps and Steps > 0, got Step = {step}, Steps = {steps}");
-                    if (steps > 0) pText = (pd * step / steps).ToString("R", CultureInfo.InvariantCulture);
-                }
-                settings.Add(new Setting("P", pText, SettingType.Double));
-                if (item.Kind == LayerKind.StochasticDepth) Word("Mode");
-                break;
-            }
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
@@ -672,12 +653,19 @@ public sealed class ShapeInference
                     }
                     if (s.Flag) return Flag(s.Name, fallback != 0) ? 1 : 0;
                     if (s.Words is { } words) return System.Array.IndexOf(words, Word(s.Name));
+                    if (s.Optional && !kind.Settings.Any(o => o.Optional && item.Get(o.Name) is not null)) return double.NaN;
                     if (s.Integer) return Int(s.Name, s.Default is { } d ? (long)d : null);
                     double v = Real(s.Name, fallback);
                     Require(!double.IsNaN(v) && !double.IsInfinity(v), $"{s.Name} must be a finite number, got {item.Get(s.Name)}");
                     return v;
                 });
                 if (kind.Check(x, values) is { } problem) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, problem);
+                // Combined settings (StochasticDepth's ramp): the instance records the resolved value.
+                var resolved = kind.Resolved(values);
+                for (int i = 0; i < values.Count; i++)
+                    if (!resolved[i].Equals(values[i]))
+                        settings[settings.FindIndex(r => r.Name == kind.Settings[i].Name)] =
+                            new Setting(kind.Settings[i].Name, resolved[i].ToString("R", CultureInfo.InvariantCulture), SettingType.Double);
                 for (int i = 0; i < values.Count; i++)
                     if (kind.Settings[i].DividesChannels && x.C % (long)values[i] != 0)
                         Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, (long)values[i], $"the {x.C} input channels ({x})");
@@ -737,8 +725,6 @@ public sealed class ShapeInference
                 Positive("OutputSize", o);
                 break;
             }
-            case LayerKind.Flatten:
-                break;
             case LayerKind.LayerScale:
             {
                 NeedMap();

@@ -160,18 +160,12 @@ public static class GraphEmitter
                 var kind = DefinedKind.All[n.Op];
                 return Add(n.Op, kind.Settings.Where(s => s.InGraph).Select(s => A(s.GraphName, n.Get(s.Name) ?? s.DefaultText!)).ToList(), kind.Stateful ? n.Path : null);
             }
-            case LayerKind.StochasticDepth:
-                return Add("StochasticDepth", new[] { A("p", n.Get("P") ?? "0.5"), A("mode", n.Get("Mode") ?? "row") });
             case LayerKind.Upsample:
                 return Add("Upsample", new[] { A("mode", n.Get("Mode") ?? "nearest"), A("size", Int(n.Out.H) + "," + Int(n.Out.W)), A("align_corners", Flag(n.Get("AlignCorners"), false)) });
             case LayerKind.AdaptiveMaxPool2d:
                 return Add("AdaptiveMaxPool2d", new[] { A("size", Int(n.Out.H) + "," + Int(n.Out.W)) });
             case LayerKind.Linear:
                 return Add("Linear", new[] { A("in", n.GetInt("InFeatures")), A("out", n.GetInt("OutFeatures")), A("bias", Flag(n.Get("Bias"), true)) }, n.Path);
-            case LayerKind.Identity:
-                return Add(n.Layer.ToString()!, new KeyValuePair<string, string>[0]);
-            case LayerKind.Dropout:
-                return Add("Dropout", new[] { A("p", n.Get("P") ?? "0.5") });
             case LayerKind.MaxPool2d:
             case LayerKind.AvgPool2d:
             {
@@ -187,8 +181,6 @@ public static class GraphEmitter
             }
             case LayerKind.AdaptiveAvgPool2d:
                 return Add("AdaptiveAvgPool2d", new[] { A("size", Int(n.Out.H) + "," + Int(n.Out.W)) });
-            case LayerKind.Flatten:
-                return Add("Flatten", new KeyValuePair<string, string>[0]);
             case LayerKind.SqueezeExcitation:
             {
                 // torchvision's SqueezeExcitation: pool → fc1 (1×1 conv, bias) → ReLU → fc2 → Sigmoid → scale the input.

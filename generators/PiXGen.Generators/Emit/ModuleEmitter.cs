@@ -712,14 +712,17 @@ public sealed class ModuleEmitter
                 _spatialArea = null;
                 return (e, _ => outC);
             }
-            case LayerKind.Identity:
-                return ($"{NN}.{item.Kind}()", Same);
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
                 var values = kind.Settings.Select(s => s.FromInput ? c : s.Integer ? S(s.Name)! : s.Flag || s.Words is not null ? item.Get(s.Name) ?? s.DefaultText!
                     : Real(s.Name) ?? Lit(s.DefaultText!)).ToList();
                 if (kind.KeepsShape) return (kind.Module(c, values), Same);
+                if (kind.Flattens)
+                {
+                    var area = FlattenArea(m, itemIndex);
+                    return (kind.Module(c, values), _ => area is null || area == "1" ? c : $"{c} * {area}");
+                }
                 _spatialArea = null;
                 var outC = kind.OutChannels(Paren(c), values.Select(Paren).ToList());
                 return (kind.Module(c, values), outC is null ? Same : _ => outC);
@@ -727,12 +730,6 @@ public sealed class ModuleEmitter
             case LayerKind.LayerScale:
                 // A C×1×1 parameter, as torchvision's ConvNeXt builds it: ones times the value.
                 return ($"{NN}.Parameter(global::TorchSharp.torch.ones({c}, 1, 1).mul_({Real("Value") ?? "1E-06"}))", Same);
-            case LayerKind.StochasticDepth:
-            {
-                string sdP = Real("P") ?? "0";
-                if (S("Step") is { } step && S("Steps") is { } steps) sdP = $"{sdP} * ({step}) / (double)({steps})"; // the linear ramp
-                return ($"new global::PiXGen.Layers.StochasticDepth({sdP}{Arg("mode", item.Get("Mode") is { } sdMode ? Quote(sdMode) : null, "\"row\"")})", Same);
-            }
             case LayerKind.Upsample:
             {
                 bool bilinear = item.Get("Mode") == "bilinear";
@@ -762,8 +759,6 @@ public sealed class ModuleEmitter
                 _spatialArea = Area(Cs(h), Cs(w));
                 return ($"{NN}.AdaptiveMaxPool2d({Array("long", "OutputSize")})", Same);
             }
-            case LayerKind.Dropout:
-                return ($"{NN}.Dropout({Real("P") ?? "0.5"})", Same);
             case LayerKind.MaxPool2d:
                 _spatialArea = null;
                 if (new[] { "Kernel", "Stride", "Padding", "Dilation" }.Any(IsPair))
@@ -783,11 +778,6 @@ public sealed class ModuleEmitter
                 var (h, w) = Setting.Split(item.Get("OutputSize")!);
                 _spatialArea = Area(Cs(h), Cs(w));
                 return ($"{NN}.AdaptiveAvgPool2d({(IsPair("OutputSize") ? Tuple("OutputSize") : Cs(h))})", Same);
-            }
-            case LayerKind.Flatten:
-            {
-                var area = FlattenArea(m, itemIndex);
-                return ($"{NN}.Flatten()", _ => area is null || area == "1" ? c : $"{c} * {area}");
             }
             case LayerKind.Linear:
             {
@@ -867,8 +857,8 @@ public sealed class ModuleEmitter
         if (node is null) return null;
         if (node.Kind == NodeKind.Layer) return node.In.Rank == 3 ? (node.In.H * node.In.W).ToString(CultureInfo.InvariantCulture) : "1";
         // In a Sequential, find the flatten child: items before it are numbered in order (no conditions in networks' defaults).
-        var flatten = node.Children.Where(ch => ch.Layer == LayerKind.Flatten).ToList();
-        int ordinal = m.Items.Take(itemIndex).Count(i => i.Kind == LayerKind.Flatten);
+        var flatten = node.Children.Where(ch => ch.Layer == LayerKind.Defined && DefinedKind.Flattening(ch.Op)).ToList();
+        int ordinal = m.Items.Take(itemIndex).Count(DeclarationValidator.Flattens);
         if (ordinal >= flatten.Count) return null;
         var f = flatten[ordinal];
         return f.In.Rank == 3 ? (f.In.H * f.In.W).ToString(CultureInfo.InvariantCulture) : "1";
@@ -945,7 +935,7 @@ public sealed class ModuleEmitter
             if (n.Kind == NodeKind.Layer)
             {
                 if (n.Layer == LayerKind.AdaptiveAvgPool2d || n.Op.StartsWith("Adaptive", System.StringComparison.Ordinal)) adaptive = true;
-                if (n.Layer == LayerKind.Flatten && n.In.Rank == 3 && n.In.H * n.In.W > 1 && !adaptive) needs = true;
+                if (n.Layer == LayerKind.Defined && DefinedKind.Flattening(n.Op) && n.In.Rank == 3 && n.In.H * n.In.W > 1 && !adaptive) needs = true;
                 return;
             }
             foreach (var c in n.Children) Visit(c);

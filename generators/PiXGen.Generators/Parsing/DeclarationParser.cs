@@ -24,13 +24,12 @@ public static class DeclarationParser
     private static readonly Dictionary<string, LayerKind> LayerKinds = new()
     {
         ["Conv2dAttribute"] = LayerKind.Conv2d,
-        ["IdentityAttribute"] = LayerKind.Identity, ["MaxPool2dAttribute"] = LayerKind.MaxPool2d,
+        ["MaxPool2dAttribute"] = LayerKind.MaxPool2d,
         ["AvgPool2dAttribute"] = LayerKind.AvgPool2d, ["AdaptiveAvgPool2dAttribute"] = LayerKind.AdaptiveAvgPool2d,
-        ["FlattenAttribute"] = LayerKind.Flatten, ["DropoutAttribute"] = LayerKind.Dropout,
         ["LinearAttribute"] = LayerKind.Linear, ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
         ["UpsampleAttribute"] = LayerKind.Upsample, ["ConvTranspose2dAttribute"] = LayerKind.ConvTranspose2d,
-        ["AdaptiveMaxPool2dAttribute"] = LayerKind.AdaptiveMaxPool2d, ["StochasticDepthAttribute"] = LayerKind.StochasticDepth,
+        ["AdaptiveMaxPool2dAttribute"] = LayerKind.AdaptiveMaxPool2d,
         ["LayerScaleAttribute"] = LayerKind.LayerScale,
     };
 

@@ -48,8 +48,7 @@ internal sealed class PythonWriter
 
     private static readonly HashSet<string> StatelessModules = new(StringComparer.Ordinal)
     {
-        "Identity", "Dropout",
-        "StochasticDepth", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten", "Upsample",
+        "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample",
     };
 
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
@@ -374,12 +373,6 @@ internal sealed class PythonWriter
                 if (n.GetBool("bias")) args.Add("bias=True");
                 return $"PiX({string.Join(", ", args)})";
             }
-        case "Identity":
-            return $"nn.{n.Op}()";
-        case "Dropout":
-            return $"nn.Dropout({Real(n.GetDouble("p", 0.5))})";
-        case "StochasticDepth":
-            return $"StochasticDepth({Real(n.GetDouble("p", 0.5))}, \"{n.Get("mode") ?? "row"}\")";
         case "MaxPool2d":
             return $"nn.MaxPool2d({PoolArgs(n)})";
         case "AvgPool2d":
@@ -387,8 +380,6 @@ internal sealed class PythonWriter
         case "AdaptiveAvgPool2d":
         case "AdaptiveMaxPool2d":
             return $"nn.{n.Op}({PairText(n.GetPair("size", 1))})";
-        case "Flatten":
-            return "nn.Flatten(1)";
         case "Upsample":
             return $"nn.Upsample({UpsampleArgs(n)})";
         default:
@@ -404,14 +395,10 @@ internal sealed class PythonWriter
         case "Mul": return $"{xs[0]} * {xs[1]}";
         case "Concat": return $"torch.cat([{string.Join(", ", xs)}], 1)";
         case "ChannelSlice": return $"{x}[:, {Int(n.GetInt("start"))}:{Int(n.GetInt("start") + n.GetInt("count"))}]";
-        case "Identity": return x;
-        case "Dropout": return $"F.dropout({x}, {Real(n.GetDouble("p", 0.5))}, self.training)";
-        case "StochasticDepth": return $"stochastic_depth({x}, {Real(n.GetDouble("p", 0.5))}, \"{n.Get("mode") ?? "row"}\", self.training)";
         case "MaxPool2d": return $"F.max_pool2d({x}, {PoolArgs(n)})";
         case "AvgPool2d": return $"F.avg_pool2d({x}, {PoolArgs(n)})";
         case "AdaptiveAvgPool2d": return $"F.adaptive_avg_pool2d({x}, {PairText(n.GetPair("size", 1))})";
         case "AdaptiveMaxPool2d": return $"F.adaptive_max_pool2d({x}, {PairText(n.GetPair("size", 1))})";
-        case "Flatten": return $"torch.flatten({x}, 1)";
         case "Upsample": return $"F.interpolate({x}, {UpsampleArgs(n)})";
         default:
             return DefinedKind.All.TryGetValue(n.Op, out var kind)

@@ -25,18 +25,16 @@ public static class GraphOps
         DefinedKind.All.Values.Where(k => k.IsActivation).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Ops that are the identity in eval mode.</summary>
-    public static readonly IReadOnlySet<string> EvalIdentities = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "Identity", "Dropout", "StochasticDepth",
-    };
+    public static readonly IReadOnlySet<string> EvalIdentities =
+        DefinedKind.All.Values.Where(k => k.EvalIdentity).Select(k => k.Name).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
             "Conv2d", "ConvTranspose2d", "LayerScale", "Linear",
-            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten",
+            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
             "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
-        }.Concat(Activations).Concat(EvalIdentities).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
+        }.Concat(Activations).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
 
     /// <summary>The attribute name prefix of a fused activation's own attributes.</summary>
     public const string ActivationPrefix = "activation_";

@@ -322,11 +322,6 @@ public static class OnnxExporter
             case "LayerScale":   // the C×1×1 parameter broadcasts over N, H, W
                 Op("Mul", n.Output, new[] { x, Weight(n.Module!) });
                 return;
-            case "Identity":
-            case "Dropout":
-            case "StochasticDepth":
-                Op("Identity", n.Output, new[] { x });
-                return;
             case "MaxPool2d":
             case "AvgPool2d": {
                     var k = n.GetPair("kernel");
@@ -353,9 +348,6 @@ public static class OnnxExporter
                     Op(avg ? "AveragePool" : "MaxPool", n.Output, new[] { x }, Ints("kernel_shape", kernel), Ints("strides", kernel));
                     return;
                 }
-            case "Flatten":
-                Op("Flatten", n.Output, new[] { x }, Int("axis", 1));
-                return;
             case "Add": {
                     var sum = x;
                     for (int j = 1; j < n.Inputs.Length; j++)

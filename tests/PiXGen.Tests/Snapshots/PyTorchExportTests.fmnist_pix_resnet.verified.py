@@ -131,9 +131,27 @@ class PiX(nn.Module):
             nn.init.uniform_(self.bias, -bound, bound)
 
     def probabilities(self, x):
-        z = x.abs().sum((2, 3)) if self.context == L1_CONTEXT else x.mean((2, 3))
-        p = torch.sigmoid(F.linear(z, self.weight.view(self.out_channels, self.in_channels), self.bias))
-        return p.view(x.shape[0], self.out_channels, 1, 1)
+        """p = sigmoid(W z + b), (N, Co, 1, 1). With PICK_OR_MIX, the branch is the C# PiXLayer's (docs/pix-operator.md,
+        "Where p is close to tau"): decided on the logit computed in float64, pick where it is below logit(tau); p is moved
+        onto the decided side of tau, by one unit in the last place at most, with the gradient of the unmoved p."""
+        dims = (2, 3)
+        w = self.weight.view(self.out_channels, self.in_channels)
+        z = x.abs().sum(dims) if self.context == L1_CONTEXT else x.mean(dims)
+        p = torch.sigmoid(F.linear(z, w, self.bias)).view(x.shape[0], self.out_channels, 1, 1)
+        if self.mode != PICK_OR_MIX:
+            return p
+        with torch.no_grad():
+            x64 = x.detach().double()
+            z64 = x64.abs().sum(dims) if self.context == L1_CONTEXT else x64.mean(dims)
+            b64 = None if self.bias is None else self.bias.detach().double()
+            tau = self.tau
+            threshold = -math.inf if tau <= 0 else math.inf if tau >= 1 else math.log(tau / (1 - tau))
+            pick = (F.linear(z64, w.detach().double(), b64) < threshold).view(p.shape)
+            pd = p.detach()
+            above = torch.full_like(pd, tau)                                   # tau rounded to p's dtype
+            below = torch.nextafter(above, torch.full_like(above, -math.inf))  # the largest value below it
+            moved = torch.where(pick, torch.where(pd < above, pd, below), torch.where(pd < above, above, pd)) - pd
+        return p + moved
 
     def forward(self, x):
         return PiXFunction.apply(x, self.probabilities(x), self.zeta, self.tau, self.mode)

@@ -145,8 +145,11 @@ public sealed class PiXLayer : nn.Module<Tensor, Tensor>
             using (no_grad()) {
                 var pick = Picks(x, context, weight, bias, tau).view(n, co, 1, 1);
                 var pd = p.detach();
-                var above = full_like(pd, tau);                          // τ rounded to p's dtype
-                var below = full_like(pd, PreviousValue(above));         // the largest value < τ in p's dtype
+                // Scalars held for their native calls (see Picks).
+                using Scalar tauValue = tau;
+                var above = full_like(pd, tauValue);                     // τ rounded to p's dtype
+                using Scalar belowValue = PreviousValue(above);
+                var below = full_like(pd, belowValue);                   // the largest value < τ in p's dtype
                 var onSide = where(pick, where(pd.lt(above), pd, below), where(pd.lt(above), above, pd));
                 moved = onSide - pd;
             }
@@ -165,7 +168,11 @@ public sealed class PiXLayer : nn.Module<Tensor, Tensor>
         var dims = new long[] { 2, 3 };
         var z64 = context == PiXContext.Mean ? x.mean(dims, false, ScalarType.Float64) : x.abs().sum(dims, false, ScalarType.Float64);
         var logit = nn.functional.linear(z64, weight.detach().to(ScalarType.Float64).view(co, c), bias?.detach().to(ScalarType.Float64));
-        return logit.lt(Logit(tau)).MoveToOuterDisposeScope();
+        // The threshold is a Scalar held until the call returns: passed as a temporary (logit.lt(Logit(tau))), TorchSharp
+        // hands libtorch its raw handle, and the finalizer can free it while libtorch reads it. One crash in a 10,000-case
+        // fuzz run (seed 15, case 7884: "Exception raised from toDouble", not reproducible alone) points there.
+        using Scalar threshold = Logit(tau);
+        return logit.lt(threshold).MoveToOuterDisposeScope();
     }
 
     /// <summary>logit(τ) = ln(τ / (1 − τ)), the threshold on ℓ: −∞ for τ ≤ 0 (never pick), +∞ for τ ≥ 1 (always pick).</summary>

@@ -74,7 +74,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         public const string AnalyseBlocks = nameof(AnalyseBlocks);
         public const string Catalog = nameof(Catalog);
         public const string CostOptions = nameof(CostOptions);
-        public const string VariantOptions = nameof(VariantOptions);
+        public const string BuildOptions = nameof(BuildOptions);
         public const string Networks = nameof(Networks);
         public const string CostDiagnostics = nameof(CostDiagnostics);
         public const string LikeTargets = nameof(LikeTargets);
@@ -97,9 +97,9 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             .Select(static (decls, _) => decls.Where(d => d is not null).Select(d => d!).OrderBy(d => d.FullName, System.StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(Steps.Blocks);
 
-        var variantOptions = context.AnalyzerConfigOptionsProvider
-            .Select(static (provider, _) => ReadVariantOptions(provider.GlobalOptions))
-            .WithTrackingName(Steps.VariantOptions);
+        var buildOptions = context.AnalyzerConfigOptionsProvider
+            .Select(static (provider, _) => ReadBuildOptions(provider.GlobalOptions))
+            .WithTrackingName(Steps.BuildOptions);
         // Networks may reuse another network's declaration ([Network(Like = ...)]), so each sees them all.
         var allNetworks = networks.Select(static (r, _) => r.Decl).Collect()
             .Select(static (decls, _) => decls.Where(d => d is not null).Select(d => d!).OrderBy(d => d.FullName, System.StringComparer.Ordinal).ToEquatableArray())
@@ -108,7 +108,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         var likeTargets = allNetworks
             .Select(static (decls, _) => decls.Where(d => decls.Any(o => o.Like == d.FullName)).ToEquatableArray())
             .WithTrackingName(Steps.LikeTargets);
-        var networkResults = networks.Combine(allBlocks).Combine(variantOptions).Combine(likeTargets)
+        var networkResults = networks.Combine(allBlocks).Combine(buildOptions).Combine(likeTargets)
             .Select(static (pair, ct) => Analyse(pair.Left.Left.Left, pair.Left.Left.Right, pair.Left.Right, pair.Right))
             .WithTrackingName(Steps.AnalyseNetworks);
         var blockResults = blocks.Combine(allBlocks)
@@ -156,10 +156,11 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         foreach (var (hint, text) in r.Files) spc.AddSource(hint, text);
     }
 
-    private static VariantOptions ReadVariantOptions(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
+    private static BuildOptions ReadBuildOptions(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
     {
         string? Get(string name) => options.TryGetValue("build_property." + name, out var v) && !string.IsNullOrWhiteSpace(v) ? v : null;
-        return new VariantOptions(Get("PiXGenVariant"), Get("PiXGenZeta"), Get("PiXGenTarget"));
+        return new BuildOptions(Get("PiXGenVariant"), Get("PiXGenZeta"), Get("PiXGenTarget"),
+            string.Equals(Get(BuildOptions.CheckTranslationProperty)?.Trim(), "true", System.StringComparison.OrdinalIgnoreCase));
     }
 
     private static CostOptions ReadCostOptions(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions options)
@@ -187,11 +188,12 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
 
     /// <summary>
     /// One class through the compiler's stages (docs/compiler.md): resolve [Network(Like)] → apply [PiXSqueeze] markers →
-    /// validate → (networks) instantiate, then PiX substitution or the build-time variant as decisions, the PiX pass and
-    /// the specialised declarations checked against it → emit the module, costs, graph and CUDA wiring. Each stage takes
+    /// validate → (networks) instantiate, then PiX substitution or the build-time variant as decisions made into one edit
+    /// of the declarations, instantiated again (and, with <see cref="BuildOptions.CheckTranslation"/>, checked against the
+    /// PiX pass) → emit the module, costs, graph and CUDA wiring. Each stage takes
     /// what the previous one made and returns what it makes. Never throws: failures become PIX9999.
     /// </summary>
-    public static GenerationResult Analyse(ParseResult parsed, EquatableArray<ClassDecl> blockDecls, VariantOptions? variantOptions = null,
+    public static GenerationResult Analyse(ParseResult parsed, EquatableArray<ClassDecl> blockDecls, BuildOptions? options = null,
         EquatableArray<ClassDecl> networkDecls = default)
     {
         var diagnostics = new List<DiagnosticInfo>(parsed.Diagnostics);
@@ -209,7 +211,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
                 return Failed(decl, diagnostics);
             if (decl.Kind != ClassKind.Network)
                 return Emit(new Built(decl, blocks, null, null, null, new List<ClassDecl>()), diagnostics);
-            var built = Instantiate(written, decl, blockDecls, blocks, variantOptions ?? VariantOptions.Default, diagnostics);
+            var built = Instantiate(written, decl, blockDecls, blocks, options ?? BuildOptions.Default, diagnostics);
             return built is null ? Failed(decl, diagnostics) : Emit(built, diagnostics);
         }
         catch (System.Exception ex)
@@ -254,15 +256,16 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
     }
 
     /// <summary>
-    /// A network's IR: the declarations instantiated; [PiXSqueeze] markers checked against the PiX pass on the unmarked
-    /// network (<paramref name="written"/>); then [SubstitutePiX] or [Variants]. Null after a diagnostic.
+    /// A network's IR: the declarations instantiated ([PiXSqueeze] markers decided on the unmarked network,
+    /// <paramref name="written"/>, and with <see cref="BuildOptions.CheckTranslation"/> checked against the PiX pass);
+    /// then [SubstitutePiX] or [Variants]. Null after a diagnostic.
     /// </summary>
     private static Built? Instantiate(ClassDecl written, ClassDecl decl, EquatableArray<ClassDecl> blockDecls, Dictionary<string, ClassDecl> blocks,
-        VariantOptions variantOptions, List<DiagnosticInfo> diagnostics)
+        BuildOptions options, List<DiagnosticInfo> diagnostics)
     {
         // [PiXSqueeze] somewhere: the declarations without the markers are the dense network. The markers are decisions on
-        // its instances (eligibility per instance, PIX0301); the PiX pass computes the network they make, and the
-        // marker-rewritten declarations must infer to it.
+        // its instances (eligibility per instance, PIX0301); with the translation check, the PiX pass computes the network
+        // they make, and the marker-rewritten declarations must infer to it.
         LayerNode? markerDense = null, markerExpected = null;
         if (written.Members.Any(m => m.PiX is not null) || blockDecls.Any(b => b.Members.Any(m => m.PiX is not null)))
         {
@@ -275,7 +278,8 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             var markerActions = PiXRewriter.MarkerDecisions(written, unmarked, markerDense, zetas, diagnostics);
             if (HasErrors(diagnostics))
                 return null;
-            markerExpected = PiXPass.Run(markerDense, markerActions, DefaultPiXOptions);
+            if (options.CheckTranslation)
+                markerExpected = PiXPass.Run(markerDense, markerActions, DefaultPiXOptions);
         }
         // PiX and variants decide per layer on the network's own items: inlined blocks are expanded first.
         if (decl.Substitution is not null || decl.Variants is not null)
@@ -289,19 +293,20 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             return null;
         }
         if (decl.Variants is not null)
-            return BuildVariant(decl, blocks, ir, variantOptions, diagnostics);
+            return BuildVariant(decl, blocks, ir, options, diagnostics);
         if (decl.Substitution is not null)
-            return Substitute(decl, blocks, ir, diagnostics);
+            return Substitute(decl, blocks, ir, options, diagnostics);
         return new Built(decl, blocks, ir, markerDense, null, new List<ClassDecl>());
     }
 
     /// <summary>[SubstitutePiX]: decisions on the dense instance, then the specialised network. Null after a diagnostic.</summary>
-    private static Built? Substitute(ClassDecl decl, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense, List<DiagnosticInfo> diagnostics)
+    private static Built? Substitute(ClassDecl decl, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense, BuildOptions options,
+        List<DiagnosticInfo> diagnostics)
     {
         var actions = PiXRewriter.Decisions(decl, dense, diagnostics);
         if (HasErrors(diagnostics))
             return null;
-        var pix = Specialise(decl, blocks, dense, actions, decl.Substitution!.Options, decl.Substitution.Location, diagnostics);
+        var pix = Specialise(decl, blocks, dense, actions, decl.Substitution!.Options, decl.Substitution.Location, options.CheckTranslation, diagnostics);
         if (pix is null)
             return null;
         diagnostics.Add(PiXSummary(pix.Decl, pix.Ir!));
@@ -309,10 +314,10 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
     }
 
     /// <summary>[Variants]: the variant pinned or chosen by the MSBuild properties, decided on the dense instance. Null after a diagnostic.</summary>
-    private static Built? BuildVariant(ClassDecl decl, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense, VariantOptions variantOptions,
+    private static Built? BuildVariant(ClassDecl decl, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense, BuildOptions options,
         List<DiagnosticInfo> diagnostics)
     {
-        var choice = VariantSelector.Select(decl, variantOptions, diagnostics);
+        var choice = VariantSelector.Select(decl, options, diagnostics);
         if (choice is null)
             return null;
         var denseCost = CostModel.Compute(dense);
@@ -321,7 +326,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
             return null;
         var built = decided.Value.Actions.Count == 0
             ? new Built(decl, blocks, dense, dense, denseCost, new List<ClassDecl>())
-            : Specialise(decl, blocks, dense, decided.Value.Actions, DefaultPiXOptions, decl.Variants!.Location, diagnostics);
+            : Specialise(decl, blocks, dense, decided.Value.Actions, DefaultPiXOptions, decl.Variants!.Location, options.CheckTranslation, diagnostics);
         if (built is null)
             return null;
         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.VariantBuilt, decl.Variants!.Location, decl.Name,
@@ -330,14 +335,17 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
     }
 
     /// <summary>
-    /// PiX decisions (paths of the dense IR) made real: the PiX pass computes the network they make; the specialised
-    /// declarations (blocks stay classes, names stay PyTorch's; PiXRewriter.Apply) are what the module is emitted from, and
-    /// must infer to the same network (TranslationValidator, PIX9999 otherwise). Null after a diagnostic.
+    /// PiX decisions (paths of the dense IR) made real as one edit of the declarations (blocks stay classes, names stay
+    /// PyTorch's; PiXRewriter.Apply), which the module is emitted from and which are instantiated again for the checks
+    /// and costs. With <paramref name="check"/> (<see cref="BuildOptions.CheckTranslation"/>) the PiX pass computes the
+    /// network the decisions make on the dense IR alone, and the specialised declarations must infer to it
+    /// (TranslationValidator, PIX9999 otherwise). Null after a diagnostic.
     /// </summary>
     private static Built? Specialise(ClassDecl network, IReadOnlyDictionary<string, ClassDecl> blocks, LayerNode dense,
-        IReadOnlyDictionary<string, PiXRewriter.PiXAction> actions, PiXOptionsDecl options, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        IReadOnlyDictionary<string, PiXRewriter.PiXAction> actions, PiXOptionsDecl options, LocationInfo? location, bool check,
+        List<DiagnosticInfo> diagnostics)
     {
-        var expected = PiXPass.Run(dense, actions, options);
+        var expected = check ? PiXPass.Run(dense, actions, options) : null;
         var result = PiXRewriter.Apply(network, blocks, dense, actions, options, location, diagnostics);
         var withVariants = new Dictionary<string, ClassDecl>();
         foreach (var kv in blocks) withVariants[kv.Key] = kv.Value;
@@ -346,7 +354,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         var inferred = HasErrors(diagnostics) ? null : ShapeInference.Run(result.Network, withVariants, diagnostics);
         if (inferred is null)
             return null;
-        if (TranslationValidator.Validate(result.Network, expected, inferred) is { } mismatch)
+        if (expected is not null && TranslationValidator.Validate(result.Network, expected, inferred) is { } mismatch)
         {
             diagnostics.Add(mismatch);
             return null;

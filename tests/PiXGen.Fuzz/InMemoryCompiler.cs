@@ -56,7 +56,10 @@ public static class InMemoryCompiler
     public static Generated Generate(string source, IReadOnlyDictionary<string, string> properties)
     {
         var input = Empty.Value.AddSyntaxTrees(CSharpSyntaxTree.ParseText(source, Parse, path: "Case.cs"));
-        var options = new Options(properties.ToDictionary(p => "build_property." + p.Key, p => p.Value));
+        // The fuzzer builds with the translation check on: every PiX rewrite is also computed by the PiX pass on the IR.
+        var values = new Dictionary<string, string> { ["build_property." + PiXGen.Generators.Model.BuildOptions.CheckTranslationProperty] = "true" };
+        foreach (var p in properties) values["build_property." + p.Key] = p.Value;
+        var options = new Options(values);
         GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new PiXGenGenerator().AsSourceGenerator() }, parseOptions: Parse, optionsProvider: options);
         driver = driver.RunGeneratorsAndUpdateCompilation(input, out var output, out var diagnostics);
         var result = driver.GetRunResult().Results.Single();

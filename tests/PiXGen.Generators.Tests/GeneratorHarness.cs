@@ -136,10 +136,21 @@ public static class GeneratorHarness
 
     public static CSharpCompilation Compile(params string[] sources) => Empty.Value.AddSyntaxTrees(Parse(sources));
 
+    /// <summary>
+    /// A generator driver with these MSBuild properties; the tests build with the translation check on
+    /// (<c>PiXGenCheckTranslation</c>, every PiX rewrite checked against the PiX pass) unless the properties say otherwise.
+    /// </summary>
     public static GeneratorDriver CreateDriver(IDictionary<string, string>? properties = null)
-        => CSharpGeneratorDriver.Create(new[] { new PiXGenGenerator().AsSourceGenerator() }, additionalTexts: null, parseOptions: ParseOptions,
-            optionsProvider: properties is null ? null : new GlobalOptionsProvider(properties),
+    {
+        var all = new Dictionary<string, string> { [CheckTranslationKey] = "true" };
+        foreach (var kv in properties ?? new Dictionary<string, string>()) all[kv.Key] = kv.Value;
+        return CSharpGeneratorDriver.Create(new[] { new PiXGenGenerator().AsSourceGenerator() }, additionalTexts: null, parseOptions: ParseOptions,
+            optionsProvider: new GlobalOptionsProvider(all),
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+    }
+
+    /// <summary>The analyzer-config key of the translation check's MSBuild property.</summary>
+    public const string CheckTranslationKey = "build_property." + PiXGen.Generators.Model.BuildOptions.CheckTranslationProperty;
 
     /// <summary>Runs the generator with MSBuild properties (keys like <c>build_property.PiXGenVariant</c>).</summary>
     public static GeneratorRun RunWith(IDictionary<string, string> properties, params string[] sources)

@@ -259,6 +259,29 @@ public class IRPassTests
         Assert.Contains(Walk(d.Generated), n => n.Layer == LayerKind.PiX);
     }
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("true", true)]
+    [InlineData("TRUE", true)]
+    [InlineData("false", false)]
+    [InlineData("", false)]
+    public void The_translation_check_follows_its_MSBuild_property_and_does_not_change_the_code(string? value, bool on)
+    {
+        // The harness builds with the check on; a user's build (no property) has it off.
+        var properties = value is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [GeneratorHarness.CheckTranslationKey] = value };
+        var source = Src(Net(Repeated, ", SubstitutePiX"));
+        var run = GeneratorHarness.RunWith(properties, source);
+        Assert.Equal(on, Outputs<BuildOptions>(run, PiXGenGenerator.Steps.BuildOptions).Single().CheckTranslation);
+        Assert.DoesNotContain(run.GeneratorDiagnostics, x => x.Id == "PIX9999");
+        // The emitted module is the rewrite's either way: the check only compares it with the pass.
+        var other = GeneratorHarness.RunWith(new Dictionary<string, string> { [GeneratorHarness.CheckTranslationKey] = on ? "false" : "true" }, source);
+        Assert.Equal(Sources(run), Sources(other));
+        Assert.Contains("PiXLayer", Sources(run));
+    }
+
+    private static string Sources(GeneratorRun run)
+        => string.Join("\n", run.Result.GeneratedSources.OrderBy(s => s.HintName).Select(s => s.HintName + "\n" + s.SourceText));
+
     [Fact]
     public void The_validator_names_the_first_differing_path_and_both_values()
     {

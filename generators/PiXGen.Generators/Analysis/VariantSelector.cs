@@ -30,7 +30,7 @@ public static class VariantSelector
     public sealed record Choice(string Kind, int Zeta, string? Target);
 
     /// <summary>Reads the pin or the properties; null (with PIX0401/PIX0403) when they are invalid.</summary>
-    public static Choice? Select(ClassDecl network, VariantOptions options, List<DiagnosticInfo> diagnostics)
+    public static Choice? Select(ClassDecl network, BuildOptions options, List<DiagnosticInfo> diagnostics)
     {
         var v = network.Variants!;
         if (network.Substitution is not null)

@@ -206,9 +206,19 @@ public sealed record OutputDecl(string Channels, int Stride, LocationInfo? Locat
 public sealed record VariantsDecl(string? Pin, int Zeta, string? Target, LocationInfo? Location);
 
 /// <summary>The variant MSBuild properties (build_property.PiXGenVariant/Zeta/Target), as written; null when unset.</summary>
-public sealed record VariantOptions(string? Variant, string? Zeta, string? Target)
+/// <summary>
+/// What the build tells the generator through MSBuild properties (build_property.*): the [Variants] choice
+/// (<c>PiXGenVariant</c>, <c>PiXGenZeta</c>, <c>PiXGenTarget</c>) and <c>PiXGenCheckTranslation</c>, which has every PiX
+/// rewrite checked against the PiX pass on the instantiated IR (<see cref="Analysis.TranslationValidator"/>, PIX9999 on
+/// a difference): on in the zoo, the generator tests and the fuzzer; off by default, since the rewrite is the one
+/// the module is emitted from.
+/// </summary>
+public sealed record BuildOptions(string? Variant, string? Zeta, string? Target, bool CheckTranslation = false)
 {
-    public static readonly VariantOptions Default = new(null, null, null);
+    public static readonly BuildOptions Default = new(null, null, null);
+
+    /// <summary>The MSBuild property that turns the translation check on ("true").</summary>
+    public const string CheckTranslationProperty = "PiXGenCheckTranslation";
 }
 
 /// <summary>PiX options shared by [PiXSqueeze] and [SubstitutePiX] (τ as invariant text, enums as integers).</summary>

@@ -10,15 +10,17 @@ namespace PiXGen.Platform;
 /// <para>
 /// oneDNN (mkldnn), which libtorch-cpu uses for convolutions, sizes its blocking from the CPU cache sizes
 /// that cpuinfo reads from <c>/sys/devices/system/cpu/cpu0/cache</c>. Some virtual machines do not expose
-/// that directory; libtorch 2.10 then crashes the process with SIGFPE (an integer division by zero) in the
-/// backward pass of some convolutions, e.g. a 1×1 stride-2 convolution from 512 to 1024 channels — every
-/// ResNet-50 training step. Where the directory is missing, PiXGen disables oneDNN
+/// that directory, and oneDNN (3.7.1 in libtorch 2.10) then goes wrong in two ways seen on this project's machines:
+/// SIGFPE (an integer division by zero) in the backward pass of some convolutions, e.g. a 1×1 stride-2 convolution
+/// from 512 to 1024 channels — every ResNet-50 training step; and, on an AVX-512 machine, wrong forward results of
+/// its direct 3×3 convolution when the input channels are over 16 and not a multiple of 16 (24 → 8 channels on a
+/// 12×12 map: a maximum error of 12 on outputs of size 50). Where the directory is missing, PiXGen disables oneDNN
 /// (<c>at::globalContext().setUserEnabledMkldnn(false)</c>, what <c>torch.backends.mkldnn.enabled = False</c>
-/// does in Python) for everything except the inference forwards of generated networks: a forward that records
-/// no graph cannot lead to a backward, so <see cref="InferenceScope"/> (entered by every generated network's forward)
-/// turns oneDNN on for it and off again when it returns. The environment variable <c>PIXGEN_MKLDNN</c> overrides
-/// the detection: <c>1</c> keeps oneDNN everywhere, <c>0</c> disables it everywhere, <c>inference</c> applies the
-/// inference-only rule on any machine.
+/// does in Python); libtorch's native kernels are correct but slower. The environment variable <c>PIXGEN_MKLDNN</c>
+/// overrides the detection: <c>1</c> keeps oneDNN everywhere, <c>0</c> disables it everywhere, <c>inference</c>
+/// keeps it for the inference forwards of generated networks only (<see cref="InferenceScope"/>, entered by every
+/// generated network's forward: a forward that records no graph cannot lead to a backward), which avoids the crash
+/// but not wrong forward results.
 /// </para>
 /// </summary>
 public static class TorchPlatform
@@ -36,10 +38,10 @@ public static class TorchPlatform
     public static bool MkldnnForInferenceOnly => Decision.InferenceOnly;
 
     /// <summary>
-    /// Entered first by every generated network's forward. Where oneDNN is kept for inference only, and this forward
-    /// records no autograd graph (<c>no_grad</c>), oneDNN is on until the last such forward running in the process
-    /// returns; otherwise nothing happens. Safe because the crash is in backward passes, which need a recorded graph;
-    /// not safe when another thread runs a backward at the same time (use <c>PIXGEN_MKLDNN=0</c> there, docs/platform.md).
+    /// Entered first by every generated network's forward. Where oneDNN is kept for inference only
+    /// (<c>PIXGEN_MKLDNN=inference</c>), and this forward records no autograd graph (<c>no_grad</c>), oneDNN is on until
+    /// the last such forward running in the process returns; otherwise nothing happens. It avoids the backward crash, which
+    /// needs a recorded graph; not when another thread runs a backward at the same time (docs/platform.md).
     /// </summary>
     public static OneDnnDecision.InferenceOneDnn InferenceScope() => Decision.EnterInference(torch.is_grad_enabled());
 
@@ -114,7 +116,7 @@ public sealed class OneDnnDecision
     /// <summary>Whether oneDNN was disabled (set only once the decision is applied); also true for inference-only.</summary>
     public bool Disabled { get; private set; }
 
-    /// <summary>Whether oneDNN is kept for the inference forwards of generated networks only (the default where the cache information is missing).</summary>
+    /// <summary>Whether oneDNN is kept for the inference forwards of generated networks only (<c>PIXGEN_MKLDNN=inference</c>).</summary>
     public bool InferenceOnly { get; private set; }
 
     /// <summary>Why oneDNN was (or was not) disabled.</summary>
@@ -168,8 +170,8 @@ public sealed class OneDnnDecision
             else if (setting == "inference") { disable = inferenceOnly = true; reason = SettingVariable + "=inference"; }
             else if (_cacheInfoMissing())
             {
-                disable = inferenceOnly = true;
-                reason = CacheDirectory + " is missing (oneDNN's backward would divide by a zero cache size)";
+                disable = true;
+                reason = CacheDirectory + " is missing (without cache sizes oneDNN's backward can divide by zero and its forward convolutions can be wrong)";
             }
             else { disable = false; reason = "CPU cache information is available"; }
             if (setting is not null && setting is not ("0" or "1" or "inference"))
@@ -179,7 +181,7 @@ public sealed class OneDnnDecision
             string message =
                 disable && !disabled ? $"PiXGen: oneDNN could not be disabled (libtorch does not export the switch); reason to disable it: {reason}."
                 : disabled && inferenceOnly ? $"PiXGen: oneDNN kept for the inference forwards of generated networks only (no_grad), libtorch's native kernels elsewhere: {reason}. {SettingVariable}=0 disables it everywhere, =1 keeps it everywhere (docs/platform.md)."
-                : disabled ? $"PiXGen: oneDNN disabled, convolutions use libtorch's native kernels: {reason}. {SettingVariable}=1 keeps it (docs/platform.md)."
+                : disabled ? $"PiXGen: oneDNN disabled, convolutions use libtorch's native kernels: {reason}. {SettingVariable}=1 keeps it everywhere, =inference for generated networks' inference forwards (docs/platform.md)."
                 : $"PiXGen: oneDNN kept: {reason}."; // stated once either way, so a user can see which kernels run
             Disabled = disabled;
             InferenceOnly = disabled && inferenceOnly;

@@ -44,6 +44,17 @@ public sealed record KindSetting(string Name, string GraphName, bool Integer, do
     /// </summary>
     public bool InGraph { get; init; } = true;
 
+    /// <summary>
+    /// A per-axis integer (<c>Kernel = "1x7"</c>, <c>new[] { 1, 7 }</c>, or one value for both axes): two consecutive values,
+    /// height then width (<see cref="DefinedKind.Slot(string)"/>); recorded as "3" or "1×7" and carried to the graph as "h,w".
+    /// The module's C# gets two consecutive expressions too: the height's and the width's, the width null when one value
+    /// was written (both null when none was).
+    /// </summary>
+    public bool Pair { get; init; }
+
+    /// <summary>For a setting left out: the value of the earlier setting of this name (a pool's stride is its kernel).</summary>
+    public string? SameAs { get; init; }
+
     /// <summary>A real number: a literal, or an expression over the block's arguments (<c>Eps = "eps"</c>).</summary>
     public bool Real => !Integer && !Flag && !FromInput && Words is null;
 
@@ -58,6 +69,19 @@ public sealed record KindSetting(string Name, string GraphName, bool Integer, do
         if (Flag) return text == "true" ? 1 : 0;
         if (Words is { } words) return Math.Max(0, Array.IndexOf(words, text));
         return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : Default ?? 0;
+    }
+
+    /// <summary>
+    /// The two values of a <see cref="Pair"/> from its recorded text ("3", "1×7") or graph attribute ("1,7");
+    /// <paramref name="fallback"/> when absent.
+    /// </summary>
+    public (double H, double W) ParsePair(string? text, (double H, double W) fallback)
+    {
+        if (text is null) return fallback;
+        var sides = text.Split(',', '\u00d7');
+        double Side(string t, double f) => double.TryParse(t.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : f;
+        double h = Side(sides[0], fallback.H);
+        return (h, sides.Length > 1 ? Side(sides[1], fallback.W) : h);
     }
 }
 
@@ -134,7 +158,8 @@ public abstract class DefinedKind
 
     /// <summary>
     /// The C# expression generated code builds the module with; <paramref name="channels"/>: the input channels as a C#
-    /// expression (parenthesised where needed), <paramref name="values"/>: the settings as C# expressions.
+    /// expression (parenthesised where needed), <paramref name="values"/>: the settings as C# expressions (a pair's two,
+    /// see <see cref="KindSetting.Pair"/>; null for a setting left out that has no default text).
     /// </summary>
     public abstract string Module(string channels, IReadOnlyList<string> values);
 
@@ -151,18 +176,50 @@ public abstract class DefinedKind
     public virtual IReadOnlyList<double> Resolved(IReadOnlyList<double> values) => values;
 
     /// <summary>The settings' values from their recorded texts (<paramref name="text"/>: null when absent).</summary>
-    public IReadOnlyList<double> Read(Func<KindSetting, string?> text) => Values((s, _) => s.Parse(text(s)));
+    public IReadOnlyList<double> Read(Func<KindSetting, string?> text)
+        => Values((s, _) => s.Parse(text(s)), (s, fallback) => s.ParsePair(text(s), fallback ?? (0, 0)));
 
     /// <summary>", name: value" for a C# named argument, or "" when <paramref name="value"/> is the default's text.</summary>
     protected static string Named(string name, string value, string defaultValue) => value == defaultValue ? "" : $", {name}: {value}";
 
-    /// <summary>The settings' values: <paramref name="read"/>(setting, default) for each, in order.</summary>
-    public IReadOnlyList<double> Values(Func<KindSetting, double, double> read)
+    /// <summary>
+    /// The settings' values: <paramref name="read"/>(setting, default) for each, in order; a <see cref="KindSetting.Pair"/>'s
+    /// two by <paramref name="pair"/>(setting, default: its <see cref="KindSetting.SameAs"/>'s values, its default on both
+    /// axes, or null when required), or without it <paramref name="read"/>'s value on both axes.
+    /// </summary>
+    public IReadOnlyList<double> Values(Func<KindSetting, double, double> read, Func<KindSetting, (double H, double W)?, (double H, double W)>? pair = null)
     {
-        var values = new double[Settings.Count];
-        for (int i = 0; i < values.Length; i++) values[i] = read(Settings[i], Settings[i].Default ?? 0);
+        var values = new List<double>(Settings.Count);
+        foreach (var s in Settings)
+        {
+            if (!s.Pair) { values.Add(read(s, s.Default ?? 0)); continue; }
+            (double H, double W)? fallback = s.SameAs is { } other ? (values[Slot(other)], values[Slot(other) + 1]) : s.Default is { } d ? (d, d) : null;
+            double both = pair is null ? read(s, fallback?.H ?? 0) : 0;
+            var (h, w) = pair is null ? (both, both) : pair(s, fallback);
+            values.Add(h);
+            values.Add(w);
+        }
         return values;
     }
+
+    /// <summary>The index among the values of the setting named <paramref name="name"/> (a pair's height; its width follows), or -1.</summary>
+    public int Slot(string name)
+    {
+        int at = 0;
+        foreach (var s in Settings)
+        {
+            if (s.Name == name) return at;
+            at += s.Pair ? 2 : 1;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// The <see cref="KindSetting.Pair"/> setting that is the output's height and width whatever the input's (the adaptive
+    /// pools' OutputSize): after it the generated code knows the spatial size, so a block's Flatten and Linear after it
+    /// infer their features. Null for other kinds.
+    /// </summary>
+    public virtual string? OutputSize => null;
 
 #if !PIXGEN_GENERATOR
     /// <summary>The layer applied to <paramref name="x"/> (N×…) with the settings' <paramref name="values"/> (graph executor).</summary>
@@ -218,6 +275,9 @@ public abstract class DefinedKind
         ["ELU"] = new Elu(),
         ["Mish"] = new Mish(),
         ["PixelShuffle"] = new PixelShuffle(),
+        // Pools (per-axis pair settings).
+        ["MaxPool2d"] = new MaxPoolKind(), ["AvgPool2d"] = new AvgPoolKind(),
+        ["AdaptiveAvgPool2d"] = new AdaptiveAvgPoolKind(), ["AdaptiveMaxPool2d"] = new AdaptiveMaxPoolKind(),
         ["InstanceNorm2d"] = new InstanceNorm2d(),
         ["ChannelShuffle"] = new ChannelShuffle(),
         ["GroupNorm"] = new GroupNorm(),
@@ -905,6 +965,223 @@ public sealed record PixelShuffleSpec(long UpscaleFactor) : LayerSpec
     protected override string Arguments => $"UpscaleFactor: {N(UpscaleFactor)}";
 }
 
+/// <summary>
+/// A pooling window over each channel of a C×H×W map: <c>nn.MaxPool2d(kernel, stride, padding, dilation, ceil_mode)</c> or
+/// <c>nn.AvgPool2d(kernel, stride, padding, ceil_mode, count_include_pad)</c>. Kernel, stride, padding and the max pool's
+/// dilation are per-axis pairs; the stride is the kernel when left out. The output size is <see cref="Arithmetic.WindowOut"/>
+/// (through <see cref="Pool2dSpec"/>, which also counts one paper-convention operation per input element).
+/// </summary>
+internal abstract class WindowPool : DefinedKind
+{
+    /// <summary>The first value of each setting: kernel (H, W), stride (H, W), padding (H, W), ceil mode, then the max pool's
+    /// dilation (H, W) or the average pool's count_include_pad.</summary>
+    protected const int Kernel = 0, Stride = 2, Padding = 4, CeilMode = 6, Last = 7;
+
+    /// <summary>TorchSharp's nn, as generated code names it.</summary>
+    protected const string NN = "global::TorchSharp.torch.nn";
+
+    /// <summary>The settings: the window's, then <paramref name="last"/> (the graph carries them in this order).</summary>
+    protected static KindSetting[] Window(KindSetting last) => new[]
+    {
+        new KindSetting("Kernel", "kernel", true, null) { Pair = true },
+        new KindSetting("Stride", "stride", true, null) { Pair = true, SameAs = "Kernel" },
+        new KindSetting("Padding", "padding", true, 0) { Pair = true },
+        new KindSetting("CeilMode", "ceil", false, 0) { Flag = true },
+        last,
+    };
+
+    /// <summary>Max pooling (else average).</summary>
+    protected abstract bool Max { get; }
+
+    /// <summary>The window's dilation.</summary>
+    protected abstract Axes Dilation(IReadOnlyList<double> values);
+
+    public override bool IsActivation => false;
+    public override bool NeedsMap => true;
+
+    /// <summary>The pair whose height is value <paramref name="slot"/>.</summary>
+    internal static Axes At(IReadOnlyList<double> values, int slot) => new((long)values[slot], (long)values[slot + 1]);
+
+    public override string? Check(Dims x, IReadOnlyList<double> values)
+    {
+        Axes k = At(values, Kernel), s = At(values, Stride), p = At(values, Padding), d = Dilation(values);
+        return k.H <= 0 || k.W <= 0 ? $"Kernel must be positive, got {k}"
+            : s.H <= 0 || s.W <= 0 ? $"Stride must be positive, got {s}"
+            : d.H <= 0 || d.W <= 0 ? $"Dilation must be positive, got {d}"
+            : p.H < 0 || p.W < 0 || 2 * p.H > k.H || 2 * p.W > k.W ? $"Padding must be between 0 and half the kernel size ({k}), got {p}" : null;
+    }
+
+    public override LayerSpec Spec(IReadOnlyList<double> values)
+        => new Pool2dSpec(Max, At(values, Kernel), At(values, Stride), At(values, Padding), Dilation(values), values[CeilMode] != 0);
+
+    /// <summary>Whether one of the pair settings at <paramref name="slots"/> was written as a pair (its width's C# is given).</summary>
+    protected static bool AnyPair(IReadOnlyList<string> values, params int[] slots)
+    {
+        foreach (var slot in slots) if (values[slot + 1] is not null) return true;
+        return false;
+    }
+
+    /// <summary>The pair at <paramref name="slot"/> as a C# tuple "(h, w)" (one value written: "(v, v)"), or null when not written.</summary>
+    protected static string? Tuple(IReadOnlyList<string> values, int slot)
+        => values[slot] is null ? null : $"({values[slot]}, {values[slot + 1] ?? values[slot]})";
+
+    /// <summary>", name: value", or "" when <paramref name="value"/> is null or <paramref name="fallback"/>.</summary>
+    protected static string Arg(string name, string? value, string? fallback = null) => value is null || value == fallback ? "" : $", {name}: {value}";
+
+#if !PIXGEN_GENERATOR
+    /// <summary>A pair as the long[] TorchSharp and ONNX take.</summary>
+    protected static long[] Longs(Axes a) => new[] { a.H, a.W };
+
+    // ONNX's MaxPool and AveragePool; dilations only when not 1 (the exporter's form before dilation was carried).
+    public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+    {
+        var p = At(values, Padding);
+        var attributes = new List<(string, object)>
+        {
+            ("kernel_shape", Longs(At(values, Kernel))), ("strides", Longs(At(values, Stride))), ("pads", new[] { p.H, p.W, p.H, p.W }),
+            ("ceil_mode", values[CeilMode] != 0 ? 1L : 0L),
+        };
+        var d = Dilation(values);
+        if (Max && (d.H != 1 || d.W != 1)) attributes.Add(("dilations", Longs(d)));
+        if (!Max) attributes.Add(("count_include_pad", values[Last] != 0 ? 1L : 0L));
+        onnx.Op(Max ? "MaxPool" : "AveragePool", output, new[] { x }, attributes.ToArray());
+    }
+
+    public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => $"nn.{Name}({PyTorchArgs(values)})";
+    public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+        => $"F.{(Max ? "max" : "avg")}_pool2d({x}, {PyTorchArgs(values)})";
+
+    /// <summary>The arguments of PyTorch's module and function: kernel_size and stride always, the rest when not PyTorch's default.</summary>
+    private string PyTorchArgs(IReadOnlyList<double> values)
+    {
+        static string Text(Axes a) => a.Square ? a.H.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"({a.H}, {a.W})";
+        Axes p = At(values, Padding), d = Dilation(values);
+        var args = new List<string> { $"kernel_size={Text(At(values, Kernel))}", $"stride={Text(At(values, Stride))}" };
+        if (p.H != 0 || p.W != 0) args.Add($"padding={Text(p)}");
+        if (Max && (d.H != 1 || d.W != 1)) args.Add($"dilation={Text(d)}");
+        if (values[CeilMode] != 0) args.Add("ceil_mode=True");
+        if (!Max && values[Last] == 0) args.Add("count_include_pad=False");
+        return string.Join(", ", args);
+    }
+#endif
+}
+
+/// <summary><c>nn.MaxPool2d(kernel, stride, padding, dilation, ceil_mode)</c>: the maximum of each (dilated) window.</summary>
+internal sealed class MaxPoolKind : WindowPool
+{
+    public override string Name => "MaxPool2d";
+    protected override bool Max => true;
+    public override IReadOnlyList<KindSetting> Settings { get; } = Window(new KindSetting("Dilation", "dilation", true, 1) { Pair = true });
+    protected override Axes Dilation(IReadOnlyList<double> values) => At(values, Last);
+    // Scalars as written, or C# tuples as soon as one of the pairs is written as a pair (TorchSharp's two overloads).
+    public override string Module(string channels, IReadOnlyList<string> values)
+        => AnyPair(values, Kernel, Stride, Padding, Last)
+            ? $"{NN}.MaxPool2d({Tuple(values, Kernel)}{Arg("stride", Tuple(values, Stride))}{Arg("padding", Tuple(values, Padding))}" +
+              $"{Arg("dilation", Tuple(values, Last))}{Arg("ceil_mode", values[CeilMode], "false")})"
+            : $"{NN}.MaxPool2d({values[Kernel]}{Arg("stride", values[Stride])}{Arg("padding", values[Padding], "0")}" +
+              $"{Arg("dilation", values[Last], "1")}{Arg("ceil_mode", values[CeilMode], "false")})";
+#if !PIXGEN_GENERATOR
+    public override Tensor Apply(Tensor x, IReadOnlyList<double> values)
+        => nn.functional.max_pool2d(x, Longs(At(values, Kernel)), Longs(At(values, Stride)), Longs(At(values, Padding)), Longs(Dilation(values)),
+            values[CeilMode] != 0);
+#endif
+}
+
+/// <summary>
+/// <c>nn.AvgPool2d(kernel, stride, padding, ceil_mode, count_include_pad)</c>: the mean of each window, over the whole window
+/// (the zero padding included, PyTorch's default) or over its elements inside the input.
+/// </summary>
+internal sealed class AvgPoolKind : WindowPool
+{
+    public override string Name => "AvgPool2d";
+    protected override bool Max => false;
+    public override IReadOnlyList<KindSetting> Settings { get; } = Window(new KindSetting("CountIncludePad", "count_include_pad", false, 1) { Flag = true });
+    protected override Axes Dilation(IReadOnlyList<double> values) => new(1);
+    public override string Module(string channels, IReadOnlyList<string> values)
+        => AnyPair(values, Kernel, Stride, Padding)
+            ? $"{NN}.AvgPool2d({Tuple(values, Kernel)}{Arg("stride", Tuple(values, Stride))}{Arg("padding", Tuple(values, Padding))}" +
+              $"{Arg("ceil_mode", values[CeilMode], "false")}{Arg("count_include_pad", values[Last], "true")})"
+            : $"{NN}.AvgPool2d({values[Kernel]}{Arg("stride", values[Stride])}{Arg("padding", values[Padding], "0")}" +
+              $"{Arg("ceil_mode", values[CeilMode], "false")}{Arg("count_include_pad", values[Last], "true")})";
+#if !PIXGEN_GENERATOR
+    public override Tensor Apply(Tensor x, IReadOnlyList<double> values)
+        => nn.functional.avg_pool2d(x, Longs(At(values, Kernel)), Longs(At(values, Stride)), Longs(At(values, Padding)), values[CeilMode] != 0,
+            values[Last] != 0);
+#endif
+}
+
+/// <summary>
+/// <c>nn.AdaptiveAvgPool2d(size)</c> / <c>nn.AdaptiveMaxPool2d(size)</c>: each channel pooled to an OutputSize (a per-axis
+/// pair) whatever the input's size (<see cref="AdaptivePool2dSpec"/>: one paper-convention operation per input element).
+/// </summary>
+internal abstract class AdaptivePool : DefinedKind
+{
+    /// <summary>Max pooling (else average).</summary>
+    protected abstract bool Max { get; }
+
+    /// <summary>TorchSharp's nn, as generated code names it.</summary>
+    protected const string NN = "global::TorchSharp.torch.nn";
+
+    public override bool IsActivation => false;
+    public override bool NeedsMap => true;
+    public override IReadOnlyList<KindSetting> Settings { get; } = new[] { new KindSetting("OutputSize", "size", true, null) { Pair = true } };
+    public override string? OutputSize => "OutputSize";
+    public override string? Check(Dims x, IReadOnlyList<double> values)
+        => WindowPool.At(values, 0) is var o && (o.H <= 0 || o.W <= 0) ? $"OutputSize must be positive, got {o}" : null;
+    public override LayerSpec Spec(IReadOnlyList<double> values) => new AdaptivePool2dSpec(Max, WindowPool.At(values, 0));
+#if !PIXGEN_GENERATOR
+    /// <summary>The output size as the long[] TorchSharp takes.</summary>
+    protected static long[] Size(IReadOnlyList<double> values) => new[] { (long)values[0], (long)values[1] };
+
+    /// <summary>PyTorch's output size: one integer when square.</summary>
+    private static string SizeText(IReadOnlyList<double> values)
+        => values[0] == values[1] ? ((long)values[0]).ToString(System.Globalization.CultureInfo.InvariantCulture) : $"({(long)values[0]}, {(long)values[1]})";
+
+    // ONNX has no adaptive pooling: a global pool to 1×1, else a fixed pool where the size divides the input.
+    public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+    {
+        var size = Size(values);
+        var i = onnx.ShapeOf(x);
+        if (size[0] == 1 && size[1] == 1) {
+            onnx.Op(Max ? "GlobalMaxPool" : "GlobalAveragePool", output, new[] { x });
+            return;
+        }
+        if (i[1] % size[0] != 0 || i[2] % size[1] != 0)
+            throw onnx.Unsupported($"pools {i[1]}x{i[2]} to {size[0]}x{size[1]}; ONNX has no adaptive pooling, and only sizes that divide the input map to a fixed pool.");
+        var kernel = new[] { i[1] / size[0], i[2] / size[1] };
+        onnx.Op(Max ? "MaxPool" : "AveragePool", output, new[] { x }, ("kernel_shape", kernel), ("strides", kernel));
+    }
+    public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => $"nn.{Name}({SizeText(values)})";
+    public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+        => $"F.adaptive_{(Max ? "max" : "avg")}_pool2d({x}, {SizeText(values)})";
+#endif
+}
+
+/// <summary><c>nn.AdaptiveAvgPool2d(size)</c>: the mean of each adaptive window.</summary>
+internal sealed class AdaptiveAvgPoolKind : AdaptivePool
+{
+    public override string Name => "AdaptiveAvgPool2d";
+    protected override bool Max => false;
+    // One integer as written, or a C# tuple.
+    public override string Module(string channels, IReadOnlyList<string> values)
+        => $"{NN}.AdaptiveAvgPool2d({(values[1] is null ? values[0] : $"({values[0]}, {values[1]})")})";
+#if !PIXGEN_GENERATOR
+    public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.adaptive_avg_pool2d(x, Size(values));
+#endif
+}
+
+/// <summary><c>nn.AdaptiveMaxPool2d(size)</c>: the maximum of each adaptive window.</summary>
+internal sealed class AdaptiveMaxPoolKind : AdaptivePool
+{
+    public override string Name => "AdaptiveMaxPool2d";
+    protected override bool Max => true;
+    public override string Module(string channels, IReadOnlyList<string> values)
+        => $"{NN}.AdaptiveMaxPool2d(new long[] {{ {values[0]}, {values[1] ?? values[0]} }})";
+#if !PIXGEN_GENERATOR
+    public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.adaptive_max_pool2d(x, Size(values));
+#endif
+}
+
 #if !PIXGEN_GENERATOR
 /// <summary>What a layer definition may write into an ONNX graph (implemented by PiXGen.Graph.OnnxExporter).</summary>
 public interface IOnnxOps
@@ -926,6 +1203,9 @@ public interface IOnnxOps
 
     /// <summary>The per-sample shape of the value <paramref name="value"/> ({ C, H, W } or { features }).</summary>
     long[] ShapeOf(string value);
+
+    /// <summary>The exception for a form ONNX cannot express (<paramref name="why"/>), naming the node being written.</summary>
+    Exception Unsupported(string why);
 
     /// <summary>
     /// The tensor <paramref name="leaf"/> of the node's module as an initializer named after its state_dict key, or, when

@@ -72,6 +72,38 @@ public class AxisTests
     }
 
     /// <summary>
+    /// The pools are defined kinds whose per-axis settings are pairs in their definitions: a dilation pair with ceil mode and the
+    /// default stride (the kernel), an average pool that leaves the padding out of its count, and adaptive sizes reach the
+    /// module as written (scalars, or tuples as soon as one pair is written) and the graph as "h,w".
+    /// </summary>
+    [Fact]
+    public void Pools_TakeTheirPairsFromTheirDefinitions()
+    {
+        var run = GeneratorHarness.Run(Src("""
+            [Network(Input = "4x20x22")]
+            public partial class PoolNet
+            {
+                [MaxPool2d(3, Padding = 1, Dilation = "1x2", CeilMode = true)] readonly MaxPool2d max;
+                [AvgPool2d(new[] { 2, 3 }, Stride = 2, Padding = 1, CountIncludePad = false)] readonly AvgPool2d avg;
+                [MaxPool2d(2)] readonly MaxPool2d plain;
+                [AdaptiveMaxPool2d("1x2")] readonly AdaptiveMaxPool2d amax;
+                [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d aavg;
+            }
+            """)).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        var module = run.File("Demo.PoolNet.g.cs").Text;
+        Assert.Contains("this.max = global::TorchSharp.torch.nn.MaxPool2d((3, 3), padding: (1, 1), dilation: (1, 2), ceil_mode: true);", module);
+        Assert.Contains("this.avg = global::TorchSharp.torch.nn.AvgPool2d((2, 3), stride: (2, 2), padding: (1, 1), count_include_pad: false);", module);
+        Assert.Contains("this.plain = global::TorchSharp.torch.nn.MaxPool2d(2);", module);
+        Assert.Contains("this.amax = global::TorchSharp.torch.nn.AdaptiveMaxPool2d(new long[] { 1, 2 });", module);
+        Assert.Contains("this.aavg = global::TorchSharp.torch.nn.AdaptiveAvgPool2d(1);", module);
+        var graph = run.File("Demo.PoolNet.Graph.g.cs").Text;
+        Assert.Contains("""A("kernel", "3,3"), A("stride", "3,3"), A("padding", "1,1"), A("ceil", "true"), A("dilation", "1,2") }, new long[] { 4, 7, 8 }""", graph);
+        Assert.Contains("""A("kernel", "2,3"), A("stride", "2,2"), A("padding", "1,1"), A("ceil", "false"), A("count_include_pad", "false") }, new long[] { 4, 4, 4 }""", graph);
+        Assert.Contains("""new("amax", "AdaptiveMaxPool2d", new[] { "plain" }, null, new[] { A("size", "1,2") }, new long[] { 4, 1, 2 })""", graph);
+        RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.PoolNet", 30, 26);
+    }
+
+    /// <summary>
     /// PiX substitution reads square settings: a 1×1 written "1x1" is still a squeeze convolution; a 1×1 with a 2×1 stride
     /// or a 1×3 kernel is not (a pair reads as its larger side), so network-wide substitution leaves them dense.
     /// </summary>

@@ -67,6 +67,30 @@ public class DefinedKindGraphTests
             x = g.Flatten(g.Adaptive("AdaptiveAvgPool2d", x, "pool", 2, 2), "flat");
             return (module, g.Build(g.Linear(x, "fc", 5)));
         }
+        if (name == "pools")
+        {
+            // "pools": conv → MaxPool2d(3×2, stride 2×1, padding 1×0, dilation 1×2, ceil) → AvgPool2d(2×3, stride 2, padding 1,
+            // count_include_pad false) → AdaptiveMaxPool2d(2×3) → AdaptiveAvgPool2d(2×1): every pool with per-axis pairs.
+            var module = nn.Sequential(
+                ("conv", nn.Conv2d(3, 4, 3, padding: 1)),
+                ("max", nn.MaxPool2d((3, 2), (2, 1), (1, 0), (1, 2), ceil_mode: true)),
+                ("avg", nn.AvgPool2d((2, 3), (2, 2), (1, 1), count_include_pad: false)),
+                ("amax", nn.AdaptiveMaxPool2d(new long[] { 2, 3 })),
+                ("aavg", nn.AdaptiveAvgPool2d((2, 1))));
+            var g = new NetworkGraphBuilder("PoolNet", 3, 11, 13);
+            var stem = g.Build(g.Conv(NetworkGraph.InputName, "conv", 4, 3, p: 1, bias: true));
+            GraphAttribute P(string attribute, string value) => new(attribute, value);
+            var pools = stem.Nodes.Concat(new[]
+            {
+                new GraphNode("max", "MaxPool2d", new[] { "conv" }, null,
+                    new[] { P("kernel", "3,2"), P("stride", "2,1"), P("padding", "1,0"), P("ceil", "true"), P("dilation", "1,2") }, new long[] { 4, 6, 11 }),
+                new GraphNode("avg", "AvgPool2d", new[] { "max" }, null,
+                    new[] { P("kernel", "2,3"), P("stride", "2,2"), P("padding", "1,1"), P("ceil", "false"), P("count_include_pad", "false") }, new long[] { 4, 4, 6 }),
+                new GraphNode("amax", "AdaptiveMaxPool2d", new[] { "avg" }, null, new[] { P("size", "2,3") }, new long[] { 4, 2, 3 }),
+                new GraphNode("aavg", "AdaptiveAvgPool2d", new[] { "amax" }, null, new[] { P("size", "2,1") }, new long[] { 4, 2, 1 }),
+            }).ToArray();
+            return (module, new NetworkGraph("PoolNet", stem.InputShape.ToArray(), pools, "aavg"));
+        }
         if (name == "activations")
         {
             var module = nn.Sequential(
@@ -123,7 +147,7 @@ public class DefinedKindGraphTests
     [Fact]
     public void The_nets_cover_every_defined_kind()
     {
-        var ops = new[] { "simple", "activations", "shuffle", "channels_last", "passes" }.SelectMany(name =>
+        var ops = new[] { "simple", "activations", "shuffle", "channels_last", "passes", "pools" }.SelectMany(name =>
         {
             var (module, graph) = Net(name);
             module.Dispose();
@@ -137,7 +161,8 @@ public class DefinedKindGraphTests
     [InlineData(0.0)]
     public void Each_kinds_tensors_add_up_to_its_cost_definitions_parameters_and_buffers(double flag)
     {
-        // Every defined kind on an 8×4×4 input, integers 2 (Permute's axes: channels to the last axis), flags as given, words
+        // Every defined kind on an 8×4×4 input, integers 2 or their default (Permute's axes: channels to the last axis; a pool's
+        // kernel 2, padding 0), flags as given, words
         // and reals at their defaults: the tensors the graph checks and the PyTorch backend initialises are what the cost
         // definition counts.
         var x = PiXGen.Definitions.Dims.Map(8, 4, 4);
@@ -146,7 +171,7 @@ public class DefinedKindGraphTests
         {
             int axis = 0;
             var values = kind.Values((s, fallback) => s.FromInput ? x.C : s.Flag ? flag
-                : kind.Name == "Permute" ? toChannelsLast[axis++] : s.Integer ? 2 : s.Default ?? 1);
+                : kind.Name == "Permute" ? toChannelsLast[axis++] : s.Integer ? s.Default ?? 2 : s.Default ?? 1);
             Assert.Null(kind.Check(x, values));
             var spec = kind.Spec(values);
             long Count(bool buffer) => kind.Tensors(values).Where(t => t.Buffer == buffer).Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
@@ -162,6 +187,7 @@ public class DefinedKindGraphTests
     [InlineData("shuffle")]
     [InlineData("channels_last")]
     [InlineData("passes")]
+    [InlineData("pools")]
     public void The_executor_matches_the_modules(string name)
     {
         var (module, graph) = Net(name);
@@ -257,6 +283,8 @@ public class DefinedKindGraphTests
     [InlineData("channels_last", true)]
     [InlineData("passes", false)]
     [InlineData("passes", true)]
+    [InlineData("pools", false)]
+    [InlineData("pools", true)]
     public void ONNX_export_runs_in_ONNX_Runtime(string name, bool fuse)
     {
         var (module, graph) = Net(name);

@@ -108,14 +108,6 @@ public static class CostModel
             case LayerKind.ConvTranspose2d:
                 return new ConvTranspose2dSpec(n.GetInt("OutChannels"), n.GetInt("InChannels"), A("Kernel", 0), A("Stride", 1), A("Padding", 0),
                     A("OutputPadding", 0), A("Dilation", 1), n.GetInt("Groups", 1), Bias());
-            case LayerKind.MaxPool2d: case LayerKind.AvgPool2d:
-            {
-                var k = A("Kernel", 0);
-                return new Pool2dSpec(n.Layer == LayerKind.MaxPool2d, k, n.Get("Stride") is null ? k : A("Stride", 1), A("Padding", 0), A("Dilation", 1),
-                    n.Get("CeilMode") == "true");
-            }
-            case LayerKind.AdaptiveAvgPool2d: case LayerKind.AdaptiveMaxPool2d:
-                return new AdaptivePool2dSpec(n.Layer == LayerKind.AdaptiveMaxPool2d, A("OutputSize", 0));
             case LayerKind.Linear:
                 return new LinearSpec(n.GetInt("OutFeatures"), n.GetInt("InFeatures"), Bias());
             case LayerKind.LayerScale:

@@ -44,17 +44,22 @@ public static class DeclarationValidator
         => item.Kind == LayerKind.Defined ? DefinedKind.All[item.AttributeName].Settings.FirstOrDefault(s => s.Name == setting)?.Words
             : TextChoices.TryGetValue((item.Kind, setting), out var words) ? words : null;
 
-    /// <summary>The settings that take a height×width pair ("1x7" or new[] { 1, 7 }) as well as one integer.</summary>
+    /// <summary>
+    /// The settings of the kinds still in the switches that take a height×width pair ("1x7" or new[] { 1, 7 }) as well as one
+    /// integer; a defined kind's are its <see cref="KindSetting.Pair"/> settings (<see cref="IsPerAxis"/>).
+    /// </summary>
     public static readonly HashSet<(LayerKind Kind, string Setting)> PerAxis = new()
     {
         (LayerKind.Conv2d, "Kernel"), (LayerKind.Conv2d, "Stride"), (LayerKind.Conv2d, "Padding"), (LayerKind.Conv2d, "Dilation"),
         (LayerKind.ConvTranspose2d, "Kernel"), (LayerKind.ConvTranspose2d, "Stride"), (LayerKind.ConvTranspose2d, "Padding"),
         (LayerKind.ConvTranspose2d, "OutputPadding"), (LayerKind.ConvTranspose2d, "Dilation"),
-        (LayerKind.MaxPool2d, "Kernel"), (LayerKind.MaxPool2d, "Stride"), (LayerKind.MaxPool2d, "Padding"), (LayerKind.MaxPool2d, "Dilation"),
-        (LayerKind.AvgPool2d, "Kernel"), (LayerKind.AvgPool2d, "Stride"), (LayerKind.AvgPool2d, "Padding"),
-        (LayerKind.AdaptiveAvgPool2d, "OutputSize"), (LayerKind.AdaptiveMaxPool2d, "OutputSize"),
         (LayerKind.Upsample, "ScaleFactor"), (LayerKind.Upsample, "Size"),
     };
+
+    /// <summary>Whether <paramref name="setting"/> of <paramref name="item"/> takes a height×width pair as well as one integer.</summary>
+    public static bool IsPerAxis(LayerItem item, string setting)
+        => item.Kind == LayerKind.Defined ? DefinedKind.All[item.AttributeName].Settings.Any(s => s.Name == setting && s.Pair)
+            : PerAxis.Contains((item.Kind, setting));
 
     /// <summary>
     /// PIX0019: every member is registered (RegisterComponents) under its own name — its field name or its
@@ -173,7 +178,7 @@ public static class DeclarationValidator
                     if (s.Type == SettingType.Expression && !pair)
                         CheckExpression(s.Value, scope, item.Location, $"{where}, {s.Name}", diagnostics, IsRealSetting(item, s.Name) ? "double" : "int");
                     if (!pair) continue;
-                    if (s.Type == SettingType.Pair && !PerAxis.Contains((item.Kind, s.Name)))
+                    if (s.Type == SettingType.Pair && !IsPerAxis(item, s.Name))
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
                             $"{s.Name} takes one integer or expression, not a height×width pair ('{s.Value}')"));
@@ -439,11 +444,12 @@ public static class DeclarationValidator
             {
                 switch (item.Kind)
                 {
-                    case LayerKind.AdaptiveAvgPool2d: case LayerKind.AdaptiveMaxPool2d: spatialKnown = true; break;
-                    case LayerKind.Conv2d: case LayerKind.MaxPool2d: case LayerKind.AvgPool2d: case LayerKind.Use:
-                    case LayerKind.ConvTranspose2d: case LayerKind.Upsample:
+                    case LayerKind.Conv2d: case LayerKind.Use: case LayerKind.ConvTranspose2d: case LayerKind.Upsample:
                         spatialKnown = false; break;
                     case LayerKind.Defined when Flattens(item): flattenedUnknown = !spatialKnown; break;
+                    // An adaptive pool fixes the size; another kind that does not keep the shape (a pool) makes it unknown again.
+                    case LayerKind.Defined when DefinedKind.All[item.AttributeName] is var kind && (kind.OutputSize is not null || !kind.KeepsShape):
+                        spatialKnown = kind.OutputSize is not null; break;
                     case LayerKind.Linear:
                         if (flattenedUnknown && item.Get("In") is null)
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownSpatial, item.Location, $"{cls.Name}.{m.Name} (Linear)"));

@@ -658,17 +658,18 @@ public sealed class ShapeInference
                     double v = Real(s.Name, fallback);
                     Require(!double.IsNaN(v) && !double.IsInfinity(v), $"{s.Name} must be a finite number, got {item.Get(s.Name)}");
                     return v;
-                });
+                }, (s, fallback) => Int2(s.Name, fallback is { } f ? ((long)f.H, (long)f.W) : null));
                 if (kind.Check(x, values) is { } problem) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, problem);
-                // Combined settings (StochasticDepth's ramp): the instance records the resolved value.
+                // Combined settings (StochasticDepth's ramp): the instance records the resolved value (of a setting that is no pair).
                 var resolved = kind.Resolved(values);
-                for (int i = 0; i < values.Count; i++)
+                foreach (var s in kind.Settings.Where(s => !s.Pair))
+                {
+                    int i = kind.Slot(s.Name);
                     if (!resolved[i].Equals(values[i]))
-                        settings[settings.FindIndex(r => r.Name == kind.Settings[i].Name)] =
-                            new Setting(kind.Settings[i].Name, resolved[i].ToString("R", CultureInfo.InvariantCulture), SettingType.Double);
-                for (int i = 0; i < values.Count; i++)
-                    if (kind.Settings[i].DividesChannels && x.C % (long)values[i] != 0)
+                        settings[settings.FindIndex(r => r.Name == s.Name)] = new Setting(s.Name, resolved[i].ToString("R", CultureInfo.InvariantCulture), SettingType.Double);
+                    if (s.DividesChannels && x.C % (long)values[i] != 0)
                         Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, (long)values[i], $"the {x.C} input channels ({x})");
+                }
                 break;
             }
             case LayerKind.Upsample:
@@ -702,27 +703,6 @@ public sealed class ShapeInference
                     Fail(DiagnosticDescriptors.InvalidValue, item.Location, where,
                         $"OutputPadding {Show(op)} must be smaller than the stride {Show(s)} or the dilation {Show(d)}");
                 if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"input channels {x.C} and output channels {outC}");
-                break;
-            }
-            case LayerKind.MaxPool2d:
-            case LayerKind.AvgPool2d:
-            {
-                NeedMap();
-                var k = Int2("Kernel", null); var s = Int2("Stride", k); var p = Int2("Padding", (0, 0));
-                var d = item.Kind == LayerKind.MaxPool2d ? Int2("Dilation", (1, 1)) : (1, 1);
-                Flag("CeilMode", false);
-                if (item.Kind == LayerKind.AvgPool2d) Flag("CountIncludePad", true);
-                Positive("Kernel", k); Positive("Stride", s); Positive("Dilation", d);
-                if (p.H < 0 || p.W < 0 || 2 * p.H > k.H || 2 * p.W > k.W)
-                    Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"Padding must be between 0 and half the kernel size ({Show(k)}), got {Show(p)}");
-                break;
-            }
-            case LayerKind.AdaptiveAvgPool2d:
-            case LayerKind.AdaptiveMaxPool2d:
-            {
-                NeedMap();
-                var o = Int2("OutputSize", null);
-                Positive("OutputSize", o);
                 break;
             }
             case LayerKind.LayerScale:

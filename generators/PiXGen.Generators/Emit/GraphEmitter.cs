@@ -158,29 +158,15 @@ public static class GraphEmitter
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[n.Op];
-                return Add(n.Op, kind.Settings.Where(s => s.InGraph).Select(s => A(s.GraphName, n.Get(s.Name) ?? s.DefaultText!)).ToList(), kind.Stateful ? n.Path : null);
+                // A pair as "h,w" (a pair left out that takes another's value, as a pool's stride its kernel's, is recorded).
+                return Add(n.Op, kind.Settings.Where(s => s.InGraph).Select(s => A(s.GraphName,
+                    s.Pair ? PairOf(n, s.SameAs is { } other && n.Get(s.Name) is null ? other : s.Name, (long)(s.Default ?? 0)) : n.Get(s.Name) ?? s.DefaultText!)).ToList(),
+                    kind.Stateful ? n.Path : null);
             }
             case LayerKind.Upsample:
                 return Add("Upsample", new[] { A("mode", n.Get("Mode") ?? "nearest"), A("size", Int(n.Out.H) + "," + Int(n.Out.W)), A("align_corners", Flag(n.Get("AlignCorners"), false)) });
-            case LayerKind.AdaptiveMaxPool2d:
-                return Add("AdaptiveMaxPool2d", new[] { A("size", Int(n.Out.H) + "," + Int(n.Out.W)) });
             case LayerKind.Linear:
                 return Add("Linear", new[] { A("in", n.GetInt("InFeatures")), A("out", n.GetInt("OutFeatures")), A("bias", Flag(n.Get("Bias"), true)) }, n.Path);
-            case LayerKind.MaxPool2d:
-            case LayerKind.AvgPool2d:
-            {
-                var kernel = PairOf(n, "Kernel", 1);
-                var attributes = new List<KeyValuePair<string, string>>
-                {
-                    A("kernel", kernel), A("stride", n.Get("Stride") is null ? kernel : PairOf(n, "Stride", 1)), A("padding", PairOf(n, "Padding", 0)),
-                    A("ceil", Flag(n.Get("CeilMode"), false)),
-                };
-                if (n.Layer == LayerKind.MaxPool2d) attributes.Add(A("dilation", PairOf(n, "Dilation", 1)));
-                else attributes.Add(A("count_include_pad", Flag(n.Get("CountIncludePad"), true)));
-                return Add(n.Layer.ToString()!, attributes);
-            }
-            case LayerKind.AdaptiveAvgPool2d:
-                return Add("AdaptiveAvgPool2d", new[] { A("size", Int(n.Out.H) + "," + Int(n.Out.W)) });
             case LayerKind.SqueezeExcitation:
             {
                 // torchvision's SqueezeExcitation: pool → fc1 (1×1 conv, bias) → ReLU → fc2 → Sigmoid → scale the input.

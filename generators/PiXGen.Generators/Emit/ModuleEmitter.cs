@@ -694,6 +694,14 @@ public sealed class ModuleEmitter
             catch (ExprException) { } // reported where the value is evaluated
             return Cs(text);
         }
+        // A per-axis setting's two C# expressions: (height, width) as written as a pair, (value, null) as one value, or (null, null).
+        string[] PairCs(string name)
+        {
+            var text = item.Get(name);
+            if (text is null) return new string[2];
+            var (h, w) = Setting.Split(text);
+            return IsPair(name) ? new[] { Cs(h), Cs(w) } : new[] { Cs(text), null! };
+        }
         string Array(string type, string name)
         {
             var (h, w) = Setting.Split(item.Get(name)!);
@@ -715,16 +723,18 @@ public sealed class ModuleEmitter
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
-                var values = kind.Settings.Select(s => s.FromInput ? c : s.Integer ? S(s.Name)! : s.Flag || s.Words is not null ? item.Get(s.Name) ?? s.DefaultText!
-                    : Real(s.Name) ?? Lit(s.DefaultText!)).ToList();
+                var values = kind.Settings.SelectMany(s => s.Pair ? PairCs(s.Name) : new[] { s.FromInput ? c : s.Integer ? S(s.Name)! : s.Flag || s.Words is not null ? item.Get(s.Name) ?? s.DefaultText!
+                    : Real(s.Name) ?? Lit(s.DefaultText!) }).ToList();
                 if (kind.KeepsShape) return (kind.Module(c, values), Same);
                 if (kind.Flattens)
                 {
                     var area = FlattenArea(m, itemIndex);
                     return (kind.Module(c, values), _ => area is null || area == "1" ? c : $"{c} * {area}");
                 }
-                _spatialArea = null;
-                var outC = kind.OutChannels(Paren(c), values.Select(Paren).ToList());
+                // An adaptive pool fixes the spatial size a block's Flatten multiplies in; other kinds make it unknown.
+                int size = kind.OutputSize is { } sized ? kind.Slot(sized) : -1;
+                _spatialArea = size < 0 ? null : Area(values[size], values[size + 1] ?? values[size]);
+                var outC = kind.OutChannels(Paren(c), values.Select(v => v is null ? v! : Paren(v)).ToList());
                 return (kind.Module(c, values), outC is null ? Same : _ => outC);
             }
             case LayerKind.LayerScale:
@@ -752,32 +762,6 @@ public sealed class ModuleEmitter
                 e += $"{Arg("groups", S("Groups"), "1")}{Arg("bias", item.Get("Bias"), "true")})";
                 _spatialArea = null;
                 return (e, _ => outC);
-            }
-            case LayerKind.AdaptiveMaxPool2d:
-            {
-                var (h, w) = Setting.Split(item.Get("OutputSize")!);
-                _spatialArea = Area(Cs(h), Cs(w));
-                return ($"{NN}.AdaptiveMaxPool2d({Array("long", "OutputSize")})", Same);
-            }
-            case LayerKind.MaxPool2d:
-                _spatialArea = null;
-                if (new[] { "Kernel", "Stride", "Padding", "Dilation" }.Any(IsPair))
-                    return ($"{NN}.MaxPool2d({Tuple("Kernel")}{Arg("stride", TupleOrNull("Stride"))}{Arg("padding", TupleOrNull("Padding"))}" +
-                            $"{Arg("dilation", TupleOrNull("Dilation"))}{Arg("ceil_mode", item.Get("CeilMode"), "false")})", Same);
-                return ($"{NN}.MaxPool2d({S("Kernel")}{Arg("stride", S("Stride"))}{Arg("padding", S("Padding"), "0")}" +
-                        $"{Arg("dilation", S("Dilation"), "1")}{Arg("ceil_mode", item.Get("CeilMode"), "false")})", Same);
-            case LayerKind.AvgPool2d:
-                _spatialArea = null;
-                if (new[] { "Kernel", "Stride", "Padding" }.Any(IsPair))
-                    return ($"{NN}.AvgPool2d({Tuple("Kernel")}{Arg("stride", TupleOrNull("Stride"))}{Arg("padding", TupleOrNull("Padding"))}" +
-                            $"{Arg("ceil_mode", item.Get("CeilMode"), "false")}{Arg("count_include_pad", item.Get("CountIncludePad"), "true")})", Same);
-                return ($"{NN}.AvgPool2d({S("Kernel")}{Arg("stride", S("Stride"))}{Arg("padding", S("Padding"), "0")}" +
-                        $"{Arg("ceil_mode", item.Get("CeilMode"), "false")}{Arg("count_include_pad", item.Get("CountIncludePad"), "true")})", Same);
-            case LayerKind.AdaptiveAvgPool2d:
-            {
-                var (h, w) = Setting.Split(item.Get("OutputSize")!);
-                _spatialArea = Area(Cs(h), Cs(w));
-                return ($"{NN}.AdaptiveAvgPool2d({(IsPair("OutputSize") ? Tuple("OutputSize") : Cs(h))})", Same);
             }
             case LayerKind.Linear:
             {
@@ -934,7 +918,7 @@ public sealed class ModuleEmitter
         {
             if (n.Kind == NodeKind.Layer)
             {
-                if (n.Layer == LayerKind.AdaptiveAvgPool2d || n.Op.StartsWith("Adaptive", System.StringComparison.Ordinal)) adaptive = true;
+                if (n.Layer == LayerKind.Defined && DefinedKind.All[n.Op].OutputSize is not null) adaptive = true;
                 if (n.Layer == LayerKind.Defined && DefinedKind.Flattening(n.Op) && n.In.Rank == 3 && n.In.H * n.In.W > 1 && !adaptive) needs = true;
                 return;
             }

@@ -24,12 +24,9 @@ public static class DeclarationParser
     private static readonly Dictionary<string, LayerKind> LayerKinds = new()
     {
         ["Conv2dAttribute"] = LayerKind.Conv2d,
-        ["MaxPool2dAttribute"] = LayerKind.MaxPool2d,
-        ["AvgPool2dAttribute"] = LayerKind.AvgPool2d, ["AdaptiveAvgPool2dAttribute"] = LayerKind.AdaptiveAvgPool2d,
         ["LinearAttribute"] = LayerKind.Linear, ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
         ["UpsampleAttribute"] = LayerKind.Upsample, ["ConvTranspose2dAttribute"] = LayerKind.ConvTranspose2d,
-        ["AdaptiveMaxPool2dAttribute"] = LayerKind.AdaptiveMaxPool2d,
         ["LayerScaleAttribute"] = LayerKind.LayerScale,
     };
 

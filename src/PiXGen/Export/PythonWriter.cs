@@ -48,7 +48,7 @@ internal sealed class PythonWriter
 
     private static readonly HashSet<string> StatelessModules = new(StringComparer.Ordinal)
     {
-        "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Upsample",
+        "Upsample",
     };
 
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
@@ -373,13 +373,6 @@ internal sealed class PythonWriter
                 if (n.GetBool("bias")) args.Add("bias=True");
                 return $"PiX({string.Join(", ", args)})";
             }
-        case "MaxPool2d":
-            return $"nn.MaxPool2d({PoolArgs(n)})";
-        case "AvgPool2d":
-            return $"nn.AvgPool2d({PoolArgs(n)})";
-        case "AdaptiveAvgPool2d":
-        case "AdaptiveMaxPool2d":
-            return $"nn.{n.Op}({PairText(n.GetPair("size", 1))})";
         case "Upsample":
             return $"nn.Upsample({UpsampleArgs(n)})";
         default:
@@ -395,28 +388,12 @@ internal sealed class PythonWriter
         case "Mul": return $"{xs[0]} * {xs[1]}";
         case "Concat": return $"torch.cat([{string.Join(", ", xs)}], 1)";
         case "ChannelSlice": return $"{x}[:, {Int(n.GetInt("start"))}:{Int(n.GetInt("start") + n.GetInt("count"))}]";
-        case "MaxPool2d": return $"F.max_pool2d({x}, {PoolArgs(n)})";
-        case "AvgPool2d": return $"F.avg_pool2d({x}, {PoolArgs(n)})";
-        case "AdaptiveAvgPool2d": return $"F.adaptive_avg_pool2d({x}, {PairText(n.GetPair("size", 1))})";
-        case "AdaptiveMaxPool2d": return $"F.adaptive_max_pool2d({x}, {PairText(n.GetPair("size", 1))})";
         case "Upsample": return $"F.interpolate({x}, {UpsampleArgs(n)})";
         default:
             return DefinedKind.All.TryGetValue(n.Op, out var kind)
                 ? kind.PyTorchCall(x, GraphOps.ShapeOf(graph, n.Inputs[0])[0], GraphOps.Settings(kind, n), Real)
                 : throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op}{(n.Module is null ? "" : $" (module '{n.Module}')")} has no inline PyTorch form in the exporter.");
         }
-    }
-
-    private static string PoolArgs(GraphNode n)
-    {
-        var kernel = n.GetPair("kernel", 1);
-        var stride = n.GetPair("stride", 0) is var s && s[0] == 0 ? kernel : s;
-        var args = new List<string> { $"kernel_size={PairText(kernel)}", $"stride={PairText(stride)}" };
-        if (!IsZeros(n.GetPair("padding"))) args.Add($"padding={PairText(n.GetPair("padding"))}");
-        if (n.Op == "MaxPool2d" && !IsOnes(n.GetPair("dilation", 1))) args.Add($"dilation={PairText(n.GetPair("dilation", 1))}");
-        if (n.GetBool("ceil")) args.Add("ceil_mode=True");
-        if (n.Op == "AvgPool2d" && !n.GetBool("count_include_pad", true)) args.Add("count_include_pad=False");
-        return string.Join(", ", args);
     }
 
     private static string UpsampleArgs(GraphNode n)

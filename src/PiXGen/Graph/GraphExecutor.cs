@@ -134,16 +134,6 @@ public sealed class GraphExecutor
             return Fused(n, y);
         case "LayerScale":
             return x * (weight(n.Module!) ?? throw new ArgumentException($"'{n.Module}' is missing from the weights."));
-        case "MaxPool2d":
-            return F.max_pool2d(x, n.GetPair("kernel"), n.GetPair("stride", 0) is var s && s[0] == 0 ? n.GetPair("kernel") : s,
-                                n.GetPair("padding"), ceil_mode: n.GetBool("ceil"));
-        case "AvgPool2d":
-            return F.avg_pool2d(x, n.GetPair("kernel"), n.GetPair("stride", 0) is var s2 && s2[0] == 0 ? n.GetPair("kernel") : s2,
-                                n.GetPair("padding"), n.GetBool("ceil"), n.GetBool("count_include_pad", true));
-        case "AdaptiveAvgPool2d":
-            return F.adaptive_avg_pool2d(x, n.GetPair("size", 1));
-        case "AdaptiveMaxPool2d":
-            return F.adaptive_max_pool2d(x, n.GetPair("size", 1));
         case "Add": {
                 var sum = xs[0] + xs[1];
                 for (int i = 2; i < xs.Length; i++) sum.add_(xs[i]);

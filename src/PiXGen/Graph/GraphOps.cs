@@ -32,7 +32,6 @@ public static class GraphOps
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
             "Conv2d", "ConvTranspose2d", "LayerScale", "Linear",
-            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
             "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
         }.Concat(Activations).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
 

@@ -29,8 +29,8 @@ namespace PiXGen.Graph;
 /// <c>LayerNorm2d</c> (over the channels at each position: channels, eps, affine; weight and bias when affine); <c>LayerNorm</c>
 /// (over the last axis, a vector's features or a channels-last map's channels: channels, eps, affine).</item>
 /// <item>Identity in eval: <c>Identity</c>, <c>Dropout</c> (p), <c>StochasticDepth</c> (p, mode).</item>
-/// <item><c>MaxPool2d</c>/<c>AvgPool2d</c>: kernel, stride, padding (pairs), ceil, and for AvgPool2d count_include_pad.</item>
-/// <item><c>AdaptiveAvgPool2d</c>/<c>AdaptiveMaxPool2d</c>: size (pair).</item>
+/// <item>Pools, defined kinds too (pairs as "h,w"): <c>MaxPool2d</c>/<c>AvgPool2d</c>: kernel, stride, padding (pairs), ceil, and
+/// dilation (pair) for MaxPool2d, count_include_pad for AvgPool2d; <c>AdaptiveAvgPool2d</c>/<c>AdaptiveMaxPool2d</c>: size (pair).</item>
 /// <item><c>Flatten</c>: flattens every dimension after the batch.</item>
 /// <item><c>Add</c> (two or more inputs), <c>Mul</c> (inputs x and a per-channel scale N×C×1×1, broadcast),
 /// <c>Concat</c> (channel axis), <c>ChannelSlice</c> (start, count).</item>

@@ -216,6 +216,8 @@ public static class OnnxExporter
 
         long[] IOnnxOps.ShapeOf(string value) => ShapeOf(value);
 
+        Exception IOnnxOps.Unsupported(string why) => Unsupported(current!, why);
+
         private static AttributeProto Real(string name, double value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
 
         private static AttributeProto Text(string name, string value) =>
@@ -322,32 +324,6 @@ public static class OnnxExporter
             case "LayerScale":   // the C×1×1 parameter broadcasts over N, H, W
                 Op("Mul", n.Output, new[] { x, Weight(n.Module!) });
                 return;
-            case "MaxPool2d":
-            case "AvgPool2d": {
-                    var k = n.GetPair("kernel");
-                    var s = n.GetPair("stride", 0);
-                    if (s[0] == 0) s = k;
-                    var p = n.GetPair("padding");
-                    var attrs = new List<AttributeProto> { Ints("kernel_shape", k), Ints("strides", s), Ints("pads", p[0], p[1], p[0], p[1]), Int("ceil_mode", n.GetBool("ceil") ? 1 : 0) };
-                    if (n.Op == "AvgPool2d") attrs.Add(Int("count_include_pad", n.GetBool("count_include_pad", true) ? 1 : 0));
-                    Op(n.Op == "MaxPool2d" ? "MaxPool" : "AveragePool", n.Output, new[] { x }, attrs.ToArray());
-                    return;
-                }
-            case "AdaptiveAvgPool2d":
-            case "AdaptiveMaxPool2d": {
-                    bool avg = n.Op == "AdaptiveAvgPool2d";
-                    var size = n.GetPair("size", 1);
-                    var i = ShapeOf(x);
-                    if (size[0] == 1 && size[1] == 1) {
-                        Op(avg ? "GlobalAveragePool" : "GlobalMaxPool", n.Output, new[] { x });
-                        return;
-                    }
-                    if (i[1] % size[0] != 0 || i[2] % size[1] != 0)
-                        throw Unsupported(n, $"pools {i[1]}x{i[2]} to {size[0]}x{size[1]}; ONNX has no adaptive pooling, and only sizes that divide the input map to a fixed pool.");
-                    var kernel = new[] { i[1] / size[0], i[2] / size[1] };
-                    Op(avg ? "AveragePool" : "MaxPool", n.Output, new[] { x }, Ints("kernel_shape", kernel), Ints("strides", kernel));
-                    return;
-                }
             case "Add": {
                     var sum = x;
                     for (int j = 1; j < n.Inputs.Length; j++)

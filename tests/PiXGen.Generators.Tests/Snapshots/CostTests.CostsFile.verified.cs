@@ -48,7 +48,7 @@ namespace Demo
                 PiXGenCostNode.Layer(PiXGenCostOp.Conv2d, "conv1", "Conv2d", PiXGenCostRole.Main, new PiXGenDef.Conv2dSpec(OutChannels: 16, InChannels: 3, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Groups: 1, Bias: true), new long[] { 16, 32, 32 }, 448, 0, 442368, 458752),
                 PiXGenCostNode.Layer(PiXGenCostOp.Defined, "bn1", "BatchNorm2d", PiXGenCostRole.Main, new PiXGenDef.BatchNorm2dSpec(), new long[] { 16, 32, 32 }, 32, 33, 0, 32768),
                 PiXGenCostNode.Layer(PiXGenCostOp.Defined, "relu", "ReLU", PiXGenCostRole.Main, new PiXGenDef.ActivationSpec(Kind: "ReLU"), new long[] { 16, 32, 32 }, 0, 0, 0, 16384),
-                PiXGenCostNode.Layer(PiXGenCostOp.AdaptiveAvgPool2d, "pool", "AdaptiveAvgPool2d", PiXGenCostRole.Main, new PiXGenDef.AdaptivePool2dSpec(Max: false, OutputSize: 1), new long[] { 16, 1, 1 }, 0, 0, 0, 16384),
+                PiXGenCostNode.Layer(PiXGenCostOp.Defined, "pool", "AdaptiveAvgPool2d", PiXGenCostRole.Main, new PiXGenDef.AdaptivePool2dSpec(Max: false, OutputSize: 1), new long[] { 16, 1, 1 }, 0, 0, 0, 16384),
                 PiXGenCostNode.Layer(PiXGenCostOp.Defined, "flatten", "Flatten", PiXGenCostRole.Main, new PiXGenDef.FlattenSpec(), new long[] { 16 }, 0, 0, 0, 0),
                 PiXGenCostNode.Layer(PiXGenCostOp.Linear, "fc", "Linear", PiXGenCostRole.Main, new PiXGenDef.LinearSpec(OutFeatures: 10, InFeatures: 16, Bias: true), new long[] { 10 }, 170, 0, 160, 170));
     }

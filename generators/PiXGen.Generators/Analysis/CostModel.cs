@@ -116,8 +116,6 @@ public static class CostModel
             }
             case LayerKind.AdaptiveAvgPool2d: case LayerKind.AdaptiveMaxPool2d:
                 return new AdaptivePool2dSpec(n.Layer == LayerKind.AdaptiveMaxPool2d, A("OutputSize", 0));
-            case LayerKind.Linear:
-                return new LinearSpec(n.GetInt("OutFeatures"), n.GetInt("InFeatures"), Bias());
             case LayerKind.LayerScale:
                 return new LayerScaleSpec();
             case LayerKind.Defined:

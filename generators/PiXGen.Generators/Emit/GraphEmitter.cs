@@ -164,8 +164,6 @@ public static class GraphEmitter
                 return Add("Upsample", new[] { A("mode", n.Get("Mode") ?? "nearest"), A("size", Int(n.Out.H) + "," + Int(n.Out.W)), A("align_corners", Flag(n.Get("AlignCorners"), false)) });
             case LayerKind.AdaptiveMaxPool2d:
                 return Add("AdaptiveMaxPool2d", new[] { A("size", Int(n.Out.H) + "," + Int(n.Out.W)) });
-            case LayerKind.Linear:
-                return Add("Linear", new[] { A("in", n.GetInt("InFeatures")), A("out", n.GetInt("OutFeatures")), A("bias", Flag(n.Get("Bias"), true)) }, n.Path);
             case LayerKind.MaxPool2d:
             case LayerKind.AvgPool2d:
             {

@@ -723,8 +723,11 @@ public sealed class ModuleEmitter
                     var area = FlattenArea(m, itemIndex);
                     return (kind.Module(c, values), _ => area is null || area == "1" ? c : $"{c} * {area}");
                 }
-                _spatialArea = null;
-                var outC = kind.OutChannels(Paren(c), values.Select(Paren).ToList());
+                if (!kind.KeepsSpatialSize) _spatialArea = null;
+                var parenthesised = values.Select(Paren).ToList();
+                var outC = kind.OutChannels(Paren(c), parenthesised);
+                // Channels that are one setting's value are assigned as written.
+                if (outC is not null && parenthesised.IndexOf(outC) is var at and >= 0) outC = values[at];
                 return (kind.Module(c, values), outC is null ? Same : _ => outC);
             }
             case LayerKind.LayerScale:
@@ -778,11 +781,6 @@ public sealed class ModuleEmitter
                 var (h, w) = Setting.Split(item.Get("OutputSize")!);
                 _spatialArea = Area(Cs(h), Cs(w));
                 return ($"{NN}.AdaptiveAvgPool2d({(IsPair("OutputSize") ? Tuple("OutputSize") : Cs(h))})", Same);
-            }
-            case LayerKind.Linear:
-            {
-                var outF = S("OutFeatures")!;
-                return ($"{NN}.Linear({c}, {outF}{Arg("hasBias", item.Get("Bias"), "true")})", _ => outF);
             }
             case LayerKind.SqueezeExcitation:
             {
@@ -915,7 +913,7 @@ public sealed class ModuleEmitter
             }
             var last = main.LastOrDefault();
             bool inPlace = last is not null && !IsConditional(last) && last.FieldType != DeclarationValidator.SequentialType
-                && (last.Items[0].Kind is LayerKind.Conv2d or LayerKind.Linear || last.Items[0].Is(DefinedKind.BatchNorm2d));
+                && (last.Items[0].Kind is LayerKind.Conv2d || last.Items[0].Is(DefinedKind.Linear) || last.Items[0].Is(DefinedKind.BatchNorm2d));
             var add = inPlace ? $"x = x.add_({sc});" : $"x = x + {sc};";
             if (_cls.ResidualWhen is not null) _w.Line($"if (HasResidual) {add}");
             else _w.Line(add);

@@ -26,14 +26,14 @@ public enum CostOp
     Conv2d, [Obsolete(CostOpNotes.DefinedNow)] BatchNorm2d,
     [Obsolete(CostOpNotes.DefinedNow)] ReLU, [Obsolete(CostOpNotes.DefinedNow)] ReLU6, [Obsolete(CostOpNotes.DefinedNow)] SiLU, [Obsolete(CostOpNotes.DefinedNow)] Sigmoid,
     [Obsolete(CostOpNotes.DefinedNow)] Hardswish,
-    [Obsolete(CostOpNotes.DefinedNow)] Identity, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, [Obsolete(CostOpNotes.DefinedNow)] Flatten, [Obsolete(CostOpNotes.DefinedNow)] Dropout, Linear, SqueezeExcitation, PiX,
+    [Obsolete(CostOpNotes.DefinedNow)] Identity, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, [Obsolete(CostOpNotes.DefinedNow)] Flatten, [Obsolete(CostOpNotes.DefinedNow)] Dropout, [Obsolete(CostOpNotes.DefinedNow)] Linear, SqueezeExcitation, PiX,
     [Obsolete(CostOpNotes.DefinedNow)] GELU, [Obsolete(CostOpNotes.DefinedNow)] LeakyReLU, [Obsolete(CostOpNotes.DefinedNow)] Hardsigmoid, [Obsolete(CostOpNotes.DefinedNow)] Tanh,
     [Obsolete(CostOpNotes.DefinedNow)] GroupNorm, [Obsolete(CostOpNotes.DefinedNow)] LayerNorm2d, Upsample, ConvTranspose2d, AdaptiveMaxPool2d,
     [Obsolete(CostOpNotes.DefinedNow)] StochasticDepth, [Obsolete(CostOpNotes.DefinedNow)] ChannelShuffle, [Obsolete(CostOpNotes.DefinedNow)] LayerNorm, LayerScale,
 #pragma warning restore CS1591
     /// <summary>
     /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish,
-    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth); its <see cref="CostNode.Spec"/> names it.
+    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth, LayerNorm2d, LayerNorm, Linear); its <see cref="CostNode.Spec"/> names it.
     /// </summary>
     Defined,
 }

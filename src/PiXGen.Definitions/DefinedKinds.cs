@@ -35,6 +35,13 @@ public sealed record KindSetting(string Name, string GraphName, bool Integer, do
     /// <summary>Not written by the user: the input channel count, recorded under <see cref="Name"/> and carried to the graph.</summary>
     public bool FromInput { get; init; }
 
+    /// <summary>
+    /// For a <see cref="FromInput"/> setting: the attribute property with which the user may state the value (Linear's
+    /// <c>In</c>): checked against the input (PIX0101 at the attribute when it differs), not recorded; inside a block, a
+    /// layer after a Flatten of unknown area needs it (PIX0107).
+    /// </summary>
+    public string? Declared { get; init; }
+
     /// <summary>A word from this list (the first is PyTorch's default, index 0 among the values; Words.cs holds the lists).</summary>
     public string[]? Words { get; init; }
 
@@ -88,12 +95,38 @@ public sealed record KindSetting(string Name, string GraphName, bool Integer, do
 /// <summary>A parameter or buffer of a defined kind's module.</summary>
 /// <param name="Leaf">Its state_dict name under the module ("weight").</param>
 /// <param name="Shape">Its shape.</param>
-/// <param name="Init">Its initial value as the PyTorch backend's init table names it ("ones", "zeros").</param>
+/// <param name="Init">Its initial value as the PyTorch backend's init table names it ("ones", "zeros"); for a tensor the
+/// network's [Init] scheme draws (<see cref="KindTensor.Scheme"/>), the rule of the module's constructor ("default",
+/// "default_bias"), which it keeps without an [Init] plan.</param>
 /// <param name="Buffer">Non-trainable state rather than a parameter.</param>
 /// <param name="Optional">It may be absent from the weights.</param>
 /// <param name="Counter">An int64 count of training steps (BatchNorm2d's num_batches_tracked): part of the module's state
 /// and initial values, but not among the weights the graph reads.</param>
-public sealed record KindTensor(string Leaf, long[] Shape, string Init, bool Buffer = false, bool Optional = false, bool Counter = false);
+public sealed record KindTensor(string Leaf, long[] Shape, string Init, bool Buffer = false, bool Optional = false, bool Counter = false)
+{
+    /// <summary>
+    /// The rule of the network's <c>[Init]</c> scheme that draws its initial value (PiXGen.Init.Initializer, the PyTorch
+    /// backend's init table), or null for the constant <see cref="Init"/> names. A bias's bounds come from the weight
+    /// beside it (the same path with the leaf "weight").
+    /// </summary>
+    public InitRule? Scheme { get; init; }
+}
+
+/// <summary>
+/// A rule of an <c>[Init]</c> scheme (docs/initialisation.md; the per-scheme distributions are PiXGen.Init.Initializer's):
+/// which of the scheme's distributions draws a tensor.
+/// </summary>
+public enum InitRule
+{
+    /// <summary>A convolution's weight (also PiX's φ).</summary>
+    ConvolutionWeight,
+    /// <summary>A convolution's bias.</summary>
+    ConvolutionBias,
+    /// <summary>A linear layer's weight.</summary>
+    LinearWeight,
+    /// <summary>A linear layer's bias.</summary>
+    LinearBias,
+}
 
 /// <summary>
 /// A layer kind defined by one entry: its attribute and PyTorch name, its settings, its checks on the input, its cost
@@ -134,6 +167,18 @@ public abstract class DefinedKind
     /// is, as PIX0105 at the attribute words them (checked before the settings); null when it takes <paramref name="x"/>.
     /// </summary>
     public virtual (string Needs, string Got)? WrongRank(Dims x) => null;
+
+    /// <summary>
+    /// Whether PIX0105 on a C×H×W map (its <see cref="WrongRank"/>) carries the code fix that inserts <c>[Flatten]</c>
+    /// before the layer, after <c>[AdaptiveAvgPool2d(1)]</c> where the map has an area (Linear).
+    /// </summary>
+    public virtual bool FlattenFix => false;
+
+    /// <summary>
+    /// Whether the output keeps the input's height and width while the channels may change (Linear over a channels-last
+    /// map): the spatial area the generated code tracks for a later Flatten survives the layer. True when <see cref="KeepsShape"/>.
+    /// </summary>
+    public virtual bool KeepsSpatialSize => KeepsShape;
 
     /// <summary>Whether its graph node names its module (the kind has parameters or buffers, at least with some settings).</summary>
     public virtual bool Stateful => false;
@@ -260,9 +305,41 @@ public abstract class DefinedKind
     /// </summary>
     public static readonly DefinedKind BatchNorm2d = new BatchNorm();
 
+    /// <summary>
+    /// The linear layer, which passes recognise by this reference: fusion folds a BatchNorm2d and fuses an activation into
+    /// it, a block's Linear after a Flatten of unknown area needs its In (PIX0107), a block with one is not inlined, and
+    /// the residual add after it is in place.
+    /// </summary>
+    public static readonly DefinedKind Linear = new LinearKind();
+
 #if !PIXGEN_GENERATOR
     /// <summary>The modules of <see cref="BatchNorm2d"/> (TorchSharp's, which generated code builds) among <paramref name="model"/>'s modules.</summary>
     public static IEnumerable<TorchSharp.Modules.BatchNorm2d> BatchNorms(nn.Module model) => System.Linq.Enumerable.OfType<TorchSharp.Modules.BatchNorm2d>(model.modules());
+
+    /// <summary>The defined kind whose <see cref="ModuleType"/> <paramref name="module"/> is, or null.</summary>
+    public static DefinedKind? Of(nn.Module module) => ByModuleType.Kinds.TryGetValue(module.GetType().FullName ?? "", out var kind) ? kind : null;
+
+    // Built on first use, after All.
+    private static class ByModuleType
+    {
+        public static readonly Dictionary<string, DefinedKind> Kinds = Build();
+        private static Dictionary<string, DefinedKind> Build()
+        {
+            var kinds = new Dictionary<string, DefinedKind>(StringComparer.Ordinal);
+            foreach (var kind in All.Values)
+            {
+                var type = kind.ModuleType.StartsWith("global::", StringComparison.Ordinal) ? kind.ModuleType.Substring("global::".Length) : kind.ModuleType;
+                if (!kinds.ContainsKey(type)) kinds.Add(type, kind);
+            }
+            return kinds;
+        }
+    }
+
+    /// <summary>
+    /// The setting values of a built <paramref name="module"/> of this kind, read from its tensors (the run-time summary's
+    /// MACs, the initialiser's <see cref="KindTensor.Scheme"/> rules); null when the kind cannot read them.
+    /// </summary>
+    public virtual IReadOnlyList<double>? ValuesOf(nn.Module module) => null;
 #endif
 
     /// <summary>Every defined kind by name.</summary>
@@ -290,6 +367,7 @@ public abstract class DefinedKind
         ["StochasticDepth"] = new StochasticDepth(),
         ["LayerNorm2d"] = new LayerNorm2d(),
         ["LayerNorm"] = new LayerNorm(),
+        [Linear.Name] = Linear,
     };
 
     /// <summary>
@@ -816,6 +894,72 @@ public abstract class DefinedKind
 #endif
     }
 
+    /// <summary>
+    /// <c>nn.Linear(in, out, bias)</c> over the last axis: a flattened vector's features, or a channels-last map's channels
+    /// at every position (ConvNeXt's block, after <c>[Permute(0, 2, 3, 1)]</c>). In is the input's (the user may state it
+    /// as <c>In</c>, checked); weight (out, in) and bias (out) drawn by the <c>[Init]</c> scheme's Linear rules; costs
+    /// <see cref="LinearSpec"/>: in·out MACs per output vector, paper convention one more per output element with bias.
+    /// </summary>
+    private sealed class LinearKind : DefinedKind
+    {
+        public override string Name => "Linear";
+        public override bool IsActivation => false;
+        public override bool KeepsSpatialSize => true;
+        public override bool Stateful => true;
+        public override bool FlattenFix => true;
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[]
+        {
+            new KindSetting("InFeatures", "in", true, null) { FromInput = true, Declared = "In" },
+            new KindSetting("OutFeatures", "out", true, null),
+            new KindSetting("Bias", "bias", false, 1) { Flag = true },
+        };
+        // On a C×H×W map it would multiply the width.
+        public override (string Needs, string Got)? WrongRank(Dims x) => x.IsMap
+            ? (x.H * x.W > 1 ? $"a flattened vector (add [AdaptiveAvgPool2d(1)] and [Flatten] before it for {x.C} features, or [Flatten] alone for {x.Elements})"
+                             : "a flattened vector (add [Flatten] before it)",
+               string.Format(System.Globalization.CultureInfo.InvariantCulture, "a {0}x{1}x{2} feature map", x.C, x.H, x.W))
+            : null;
+        public override string? Check(Dims x, IReadOnlyList<double> values)
+            => values[1] > 0 ? null : $"OutFeatures must be positive, got {(long)values[1]}";
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new LinearSpec((long)values[1], (long)values[0], values[2] != 0);
+        public override IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values)
+        {
+            long inF = (long)values[0], outF = (long)values[1];
+            var weight = new KindTensor("weight", new[] { outF, inF }, "default") { Scheme = InitRule.LinearWeight };
+            return values[2] == 0 ? new[] { weight }
+                : new[] { weight, new KindTensor("bias", new[] { outF }, "default_bias") { Scheme = InitRule.LinearBias } };
+        }
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => $"global::TorchSharp.torch.nn.Linear({channels}, {values[1]}{Named("hasBias", values[2], "true")})";
+        public override string? OutChannels(string channels, IReadOnlyList<string> values) => values[1];
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => throw new InvalidOperationException("Linear needs its weight.");
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)
+            => nn.functional.linear(x, tensor("weight")!, values[2] != 0 ? tensor("bias") : null);
+        // Gemm on a vector; over the last axis of a channels-last map x · Wᵀ (+ b), broadcast over N, H, W.
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+        {
+            bool bias = values[2] != 0;
+            if (onnx.ShapeOf(x).Length != 1)
+            {
+                var wt = onnx.Op("Transpose", onnx.Fresh(output, "weight_t"), new[] { onnx.Tensor("weight") }, ("perm", new long[] { 1, 0 }));
+                var product = onnx.Op("MatMul", bias ? onnx.Fresh(output, "matmul") : output, new[] { x, wt });
+                if (bias) onnx.Op("Add", output, new[] { product, onnx.Tensor("bias") });
+                return;
+            }
+            onnx.Op("Gemm", output, bias ? new[] { x, onnx.Tensor("weight"), onnx.Tensor("bias") } : new[] { x, onnx.Tensor("weight") }, ("transB", 1L));
+        }
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"nn.Linear({(long)values[0]}, {(long)values[1]}{(values[2] != 0 ? "" : ", bias=False")})";
+        // In and out from the weight (out, in); the bias flag from the module's own parameters.
+        public override IReadOnlyList<double>? ValuesOf(nn.Module module)
+        {
+            if (module is not TorchSharp.Modules.Linear linear || linear.weight is not { } weight) return null;
+            return new double[] { weight.shape[1], weight.shape[0], linear.bias is null ? 0 : 1 };
+        }
+#endif
+    }
+
     /// <summary><c>nn.LeakyReLU(slope)</c>: x for x ≥ 0, slope·x otherwise.</summary>
     private sealed class LeakyReLU : DefinedKind
     {
@@ -1218,5 +1362,8 @@ public interface IOnnxOps
     /// named after its state_dict key and <paramref name="suffix"/>.
     /// </summary>
     string Tensor(string leaf, long[] dims, string suffix);
+
+    /// <summary>The parameter <paramref name="leaf"/> of the node's module as stored, an initializer named after its state_dict key.</summary>
+    string Tensor(string leaf);
 }
 #endif

@@ -236,6 +236,54 @@ public class DefinedKindGraphTests
         Assert.Equal("Conv2d,AdaptiveAvgPool2d,Flatten,Linear", string.Join(",", result.Graph.Nodes.Select(n => n.Op)));
     }
 
+    [Fact]
+    public void ONNX_writes_the_defined_Linear_with_the_nodes_and_names_it_had_before_its_definition()
+    {
+        // On a vector one Gemm (transB) named after the node, reading the weights by their state_dict keys.
+        var (passes, passesGraph) = Net("passes");
+        using (passes)
+        {
+            var gemm = Assert.Single(OnnxExporter.ToModel(passesGraph, passes.state_dict()).Graph.Node, n => n.OpType == "Gemm");
+            Assert.Equal(("fc", "flat,fc.weight,fc.bias", "fc"), (gemm.Name, string.Join(",", gemm.Input), gemm.Output.Single()));
+            Assert.Equal(1L, gemm.Attribute.Single(a => a.Name == "transB").I);
+        }
+        // On a channels-last map Transpose, MatMul, Add; with GELU fused into the first Linear (its node now makes "block.4"),
+        // its values are named after the fused node as the exporter named them before, the Add making the pre-activation.
+        var (block, graph) = Net("channels_last");
+        using var _ = block;
+        block.eval();
+        var fused = GraphFusion.Fuse(graph, block.state_dict());
+        var nodes = OnnxExporter.ToModel(fused.Graph, fused.Weights).Graph.Node
+            .Where(n => n.Name.StartsWith("block.4", System.StringComparison.Ordinal) || n.Name.StartsWith("block.5", System.StringComparison.Ordinal)).ToList();
+        string Line(string name) => nodes.Single(n => n.Name == name) is var n ? $"{n.OpType}({string.Join(",", n.Input)})" : "";
+        Assert.Equal("Transpose(block.3.weight)", Line("block.4/weight_t"));
+        Assert.Equal("MatMul(block.2,block.4/weight_t)", Line("block.4/matmul"));
+        Assert.Equal("Add(block.4/matmul,block.3.bias)", Line("block.4/pre_activation"));
+        Assert.Equal("Mul(block.4/half_x,block.4/one_plus)", Line("block.4"));
+        Assert.Equal("Transpose(block.5.weight)", Line("block.5/weight_t"));
+        Assert.Equal("MatMul(block.4,block.5/weight_t)", Line("block.5/matmul"));
+        Assert.Equal("Add(block.5/matmul,block.5.bias)", Line("block.5"));
+    }
+
+    [Fact]
+    public void A_built_Linear_module_is_found_by_its_definition_with_its_settings()
+    {
+        // The run-time summary's MACs and the initialiser's scheme rules read a module through its definition.
+        using var linear = nn.Linear(6, 3);
+        using var plain = nn.Linear(6, 3, hasBias: false);
+        Assert.Same(PiXGen.Definitions.DefinedKind.Linear, PiXGen.Definitions.DefinedKind.Of(linear));
+        Assert.Equal(new double[] { 6, 3, 1 }, PiXGen.Definitions.DefinedKind.Linear.ValuesOf(linear));
+        Assert.Equal(new double[] { 6, 3, 0 }, PiXGen.Definitions.DefinedKind.Linear.ValuesOf(plain));
+        var tensors = PiXGen.Definitions.DefinedKind.Linear.Tensors(new double[] { 6, 3, 1 });
+        Assert.Equal("weight 3×6 LinearWeight, bias 3 LinearBias",
+            string.Join(", ", tensors.Select(t => $"{t.Leaf} {string.Join("×", t.Shape)} {t.Scheme}")));
+        using var conv = nn.Conv2d(3, 4, 1);
+        Assert.Null(PiXGen.Definitions.DefinedKind.Of(conv));
+        using var bn = nn.BatchNorm2d(4);
+        Assert.Same(PiXGen.Definitions.DefinedKind.BatchNorm2d, PiXGen.Definitions.DefinedKind.Of(bn));
+        Assert.Null(PiXGen.Definitions.DefinedKind.BatchNorm2d.ValuesOf(bn));
+    }
+
     /// <summary>The net fused for eval; the executor on the fused graph gives the module's eval output.</summary>
     private static FusionResult FusedMatchesModule(nn.Module<Tensor, Tensor> module, NetworkGraph graph)
     {

@@ -121,6 +121,18 @@ public class RuntimeSummaryTests
     }
 
     [Fact]
+    public void A_linear_layer_over_a_channels_last_map_counts_in_times_out_at_every_position()
+    {
+        // Linear through its definition (LinearSpec): 4 → 6 features at each of the 3×5 positions of 2 samples, bias or not:
+        // 2 · 3 · 5 · 4 · 6 = 720.
+        using var model = nn.Sequential(("to_last", new PiXGen.Layers.Permute(0, 2, 3, 1)), ("fc", nn.Linear(4, 6)), ("fc2", nn.Linear(6, 6, hasBias: false)));
+        var s = model.Summary(2, 4, 3, 5);
+        Assert.Equal(new long[] { 2, 3, 5, 6 }, s.Rows[1].OutputShape);
+        Assert.Equal(new long[] { 0, 2 * 3 * 5 * 4 * 6, 2 * 3 * 5 * 6 * 6 }, s.Rows.Select(r => r.Macs));
+        Assert.Equal(2 * 3 * 5 * (4 * 6 + 6 * 6), s.Macs);
+    }
+
+    [Fact]
     public void A_module_called_twice_shows_both_calls_macs()
     {
         var shared = nn.Linear(4, 4);

@@ -249,7 +249,7 @@ public static class DeclarationValidator
         string? why = block.HasResidual ? "is [Residual]" : block.Dense is not null ? "is [Dense]" : block.HasUserForward ? "has a hand-written forward"
             : block.Members.FirstOrDefault(b => b.Items.Count != 1 || b.Items[0].Kind == LayerKind.Use || b.IsShortcut || b.Branch is not null || b.PiX is not null
                 || b.FieldType == SequentialType) is { } member ? $"has member '{member.Name}', which is not a single layer on the main path"
-            : block.Members.FirstOrDefault(b => b.Items[0].Kind is LayerKind.Linear || Flattens(b.Items[0])) is { } flat ? $"has member '{flat.Name}' (Flatten and Linear are not inlined)"
+            : block.Members.FirstOrDefault(b => b.Items[0].Is(DefinedKind.Linear) || Flattens(b.Items[0])) is { } flat ? $"has member '{flat.Name}' (Flatten and Linear are not inlined)"
             : block.Members.FirstOrDefault(b => b.Items[0].Kind == LayerKind.LayerScale) is { } scale ? $"has member '{scale.Name}' (a [LayerScale] parameter is no child of a Sequential)"
             : null;
         if (why is not null) Problem($"{block.Name} {why}; only a plain chain of single layers can be inlined");
@@ -447,14 +447,15 @@ public static class DeclarationValidator
                     case LayerKind.Conv2d: case LayerKind.Use: case LayerKind.ConvTranspose2d: case LayerKind.Upsample:
                         spatialKnown = false; break;
                     case LayerKind.Defined when Flattens(item): flattenedUnknown = !spatialKnown; break;
-                    // An adaptive pool fixes the size; another kind that does not keep the shape (a pool) makes it unknown again.
-                    case LayerKind.Defined when DefinedKind.All[item.AttributeName] is var kind && (kind.OutputSize is not null || !kind.KeepsShape):
-                        spatialKnown = kind.OutputSize is not null; break;
-                    case LayerKind.Linear:
-                        if (flattenedUnknown && item.Get("In") is null)
-                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownSpatial, item.Location, $"{cls.Name}.{m.Name} (Linear)"));
+                    case LayerKind.Defined when item.Is(DefinedKind.Linear):
+                        // Its in-features are the flattened size; stated (In), they need no area.
+                        if (flattenedUnknown && !DefinedKind.Linear.Settings.Any(s => s.Declared is { } declared && item.Get(declared) is not null))
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownSpatial, item.Location, $"{cls.Name}.{m.Name} ({item.AttributeName})"));
                         flattenedUnknown = false;
                         break;
+                    // An adaptive pool fixes the size; another kind whose output size differs (a pool) makes it unknown again.
+                    case LayerKind.Defined when DefinedKind.All[item.AttributeName] is var kind && (kind.OutputSize is not null || !kind.KeepsSpatialSize):
+                        spatialKnown = kind.OutputSize is not null; break;
                 }
             }
     }

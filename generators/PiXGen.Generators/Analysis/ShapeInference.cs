@@ -643,7 +643,15 @@ public sealed class ShapeInference
             {
                 var kind = DefinedKind.All[item.AttributeName];
                 if (kind.NeedsMap) NeedMap();
-                else if (kind.WrongRank(x) is { } rank) Fail(DiagnosticDescriptors.RankMismatch, item.Location, where, item.AttributeName, rank.Needs, rank.Got);
+                else if (kind.WrongRank(x) is { } rank)
+                {
+                    var wrong = DiagnosticInfo.Create(DiagnosticDescriptors.RankMismatch, item.Location, where, item.AttributeName, rank.Needs, rank.Got);
+                    // The code fix inserts [Flatten] before it, and [AdaptiveAvgPool2d(1)] before that for a map with an area.
+                    if (kind.FlattenFix && x.IsMap)
+                        wrong = wrong.With(FixProperties.Kind, FixProperties.KindFlattenBeforeLinear).With(FixProperties.Pool, x.H * x.W > 1 ? "true" : "false");
+                    _diagnostics.Add(wrong);
+                    throw new Abort();
+                }
                 var values = kind.Values((s, fallback) =>
                 {
                     if (s.FromInput)
@@ -659,6 +667,13 @@ public sealed class ShapeInference
                     Require(!double.IsNaN(v) && !double.IsInfinity(v), $"{s.Name} must be a finite number, got {item.Get(s.Name)}");
                     return v;
                 }, (s, fallback) => Int2(s.Name, fallback is { } f ? ((long)f.H, (long)f.W) : null));
+                // An input count the user stated (KindSetting.Declared) must be the input's.
+                foreach (var s in kind.Settings)
+                    if (s.Declared is { } declaredName && item.Get(declaredName) is not null)
+                    {
+                        long declared = Int(declaredName, null, record: false);
+                        if (declared != x.C) Fail(DiagnosticDescriptors.LinearMismatch, item.Location, where, declared, x.C);
+                    }
                 if (kind.Check(x, values) is { } problem) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, problem);
                 // Combined settings (StochasticDepth's ramp): the instance records the resolved value (of a setting that is no pair).
                 var resolved = kind.Resolved(values);
@@ -711,27 +726,6 @@ public sealed class ShapeInference
                 double v = Real("Value", 1e-6);
                 Require(!double.IsNaN(v) && !double.IsInfinity(v), $"the initial value must be a finite number, got {item.Get("Value")}");
                 settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                break;
-            }
-            case LayerKind.Linear:
-            {
-                if (x.Rank != 1 && !x.ChannelsLast)
-                {
-                    _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RankMismatch, item.Location, where, "Linear",
-                        x.H * x.W > 1 ? $"a flattened vector (add [AdaptiveAvgPool2d(1)] and [Flatten] before it for {x.C} features, or [Flatten] alone for {x.Elements})"
-                                      : "a flattened vector (add [Flatten] before it)", $"a {x} feature map")
-                        .With(FixProperties.Kind, FixProperties.KindFlattenBeforeLinear).With(FixProperties.Pool, x.H * x.W > 1 ? "true" : "false"));
-                    throw new Abort();
-                }
-                long outF = Int("OutFeatures", null);
-                Flag("Bias", true);
-                if (item.Get("In") is not null)
-                {
-                    long declared = Int("In", null, record: false);
-                    if (declared != x.C) Fail(DiagnosticDescriptors.LinearMismatch, item.Location, where, declared, x.C);
-                }
-                settings.Add(new Setting("InFeatures", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                Require(outF > 0, $"OutFeatures must be positive, got {outF}");
                 break;
             }
             case LayerKind.SqueezeExcitation:

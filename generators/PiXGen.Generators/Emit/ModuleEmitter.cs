@@ -731,10 +731,14 @@ public sealed class ModuleEmitter
                     var area = FlattenArea(m, itemIndex);
                     return (kind.Module(c, values), _ => area is null || area == "1" ? c : $"{c} * {area}");
                 }
-                // An adaptive pool fixes the spatial size a block's Flatten multiplies in; other kinds make it unknown.
+                // An adaptive pool fixes the spatial size a block's Flatten multiplies in; a kind that changes it makes it unknown.
                 int size = kind.OutputSize is { } sized ? kind.Slot(sized) : -1;
-                _spatialArea = size < 0 ? null : Area(values[size], values[size + 1] ?? values[size]);
-                var outC = kind.OutChannels(Paren(c), values.Select(v => v is null ? v! : Paren(v)).ToList());
+                if (size >= 0) _spatialArea = Area(values[size], values[size + 1] ?? values[size]);
+                else if (!kind.KeepsSpatialSize) _spatialArea = null;
+                var parenthesised = values.Select(v => v is null ? v! : Paren(v)).ToList();
+                var outC = kind.OutChannels(Paren(c), parenthesised);
+                // Channels that are one setting's value are assigned as written.
+                if (outC is not null && parenthesised.IndexOf(outC) is var at and >= 0) outC = values[at];
                 return (kind.Module(c, values), outC is null ? Same : _ => outC);
             }
             case LayerKind.LayerScale:
@@ -762,11 +766,6 @@ public sealed class ModuleEmitter
                 e += $"{Arg("groups", S("Groups"), "1")}{Arg("bias", item.Get("Bias"), "true")})";
                 _spatialArea = null;
                 return (e, _ => outC);
-            }
-            case LayerKind.Linear:
-            {
-                var outF = S("OutFeatures")!;
-                return ($"{NN}.Linear({c}, {outF}{Arg("hasBias", item.Get("Bias"), "true")})", _ => outF);
             }
             case LayerKind.SqueezeExcitation:
             {
@@ -899,7 +898,7 @@ public sealed class ModuleEmitter
             }
             var last = main.LastOrDefault();
             bool inPlace = last is not null && !IsConditional(last) && last.FieldType != DeclarationValidator.SequentialType
-                && (last.Items[0].Kind is LayerKind.Conv2d or LayerKind.Linear || last.Items[0].Is(DefinedKind.BatchNorm2d));
+                && (last.Items[0].Kind is LayerKind.Conv2d || last.Items[0].Is(DefinedKind.Linear) || last.Items[0].Is(DefinedKind.BatchNorm2d));
             var add = inPlace ? $"x = x.add_({sc});" : $"x = x + {sc};";
             if (_cls.ResidualWhen is not null) _w.Line($"if (HasResidual) {add}");
             else _w.Line(add);

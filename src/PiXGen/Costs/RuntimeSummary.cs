@@ -220,11 +220,6 @@ public static class RuntimeSummary
                 var spec = new ConvTranspose2dSpec(w[1], w[0], new Axes(w[2], w[3]), 1, 0, 0, 1, 1, false);
                 return input.shape[0] * spec.Macs(Sample(input), Sample(output));
             }
-            case Linear l:
-            {
-                var w = l.weight!.shape;
-                return output.numel() / w[0] * new LinearSpec(w[0], w[1], false).Macs(Dims.Vector(w[1]), Dims.Vector(w[0]));
-            }
             case PiXLayer p:
                 return input.shape[0] * new PiXSpec(p.Zeta, p.InChannels, p.HasBias).Macs(Sample(input), Sample(output));
             case Conv1d c:
@@ -232,7 +227,9 @@ public static class RuntimeSummary
             case Conv3d c:
                 return output.numel() * (c.weight!.numel() / c.weight.shape[0]);
             default:
-                return 0;
+                // A defined kind by its definition, with the settings its module's tensors give (DefinedKind.ValuesOf).
+                return DefinedKind.Of(module) is { } kind && kind.ValuesOf(module) is { } values
+                    ? input.shape[0] * kind.Spec(values).Macs(Sample(input), Sample(output)) : 0;
         }
     }
 

@@ -362,8 +362,6 @@ internal sealed class PythonWriter
             }
         case "LayerScale":   // a parameter of the enclosing block, applied in its forward (see Forward)
             return $"nn.Parameter(torch.full(({Int(n.GetInt("channels"))}, 1, 1), {Real(n.GetDouble("value", 1e-6))}))";
-        case "Linear":
-            return $"nn.Linear({Int(n.GetInt("in"))}, {Int(n.GetInt("out"))}{(n.GetBool("bias") ? "" : ", bias=False")})";
         case "PiX": {
                 var args = new List<string> { Int(n.GetInt("in")), $"zeta={Int(n.GetInt("zeta"))}" };
                 double tau = n.GetDouble("tau", 0.5);
@@ -449,14 +447,11 @@ internal sealed class PythonWriter
                 Add(path + ".weight", Rule(rules.ConvWeight));
                 Add(path + ".bias", BiasRule(rules.ConvBias));
                 break;
-            case "Linear":
-                Add(path + ".weight", Rule(rules.LinearWeight));
-                Add(path + ".bias", BiasRule(rules.LinearBias));
-                break;
             default:
+                // A defined kind's tensors: a constant, or the rule of the scheme that draws it (KindTensor.Scheme).
                 if (DefinedKind.All.TryGetValue(op, out var kind))
                     foreach (var tensor in kind.Tensors(GraphOps.Settings(kind, graph.Nodes[t.Node])))
-                        Add(path + "." + tensor.Leaf, tensor.Init);
+                        Add(path + "." + tensor.Leaf, tensor.Scheme is { } scheme ? SchemeRule(rules, scheme) : tensor.Init);
                 break;
             }
         }
@@ -470,6 +465,10 @@ internal sealed class PythonWriter
         : string.Concat(d.ToString().Select((ch, i) => char.IsUpper(ch) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(ch) : ch.ToString()));
 
     private static string BiasRule(Initializer.Dist d) => d == Initializer.Dist.Default ? "default_bias" : Rule(d);
+
+    /// <summary>The Python rule of the scheme's <paramref name="rule"/> under <paramref name="rules"/>.</summary>
+    private static string SchemeRule(Initializer.Rules rules, InitRule rule)
+        => Initializer.Rules.IsBias(rule) ? BiasRule(rules.Of(rule)) : Rule(rules.Of(rule));
 
     private string Build(string rootClass) =>
         "def build(seed=None):\n" +

@@ -129,9 +129,6 @@ public sealed class GraphExecutor
             y = F.conv_transpose2d(x, W("weight"), n.GetBool("bias") ? W("bias") : null, n.GetPair("stride", 1), n.GetPair("padding"),
                                    n.GetPair("output_padding"), n.GetPair("dilation", 1), n.GetInt("groups", 1));
             return Fused(n, y);
-        case "Linear":
-            y = F.linear(x, W("weight"), n.GetBool("bias") ? W("bias") : null);
-            return Fused(n, y);
         case "LayerScale":
             return x * (weight(n.Module!) ?? throw new ArgumentException($"'{n.Module}' is missing from the weights."));
         case "Add": {
@@ -153,7 +150,8 @@ public sealed class GraphExecutor
         case "PiX":
             return PiX(n, x, W, Opt);
         default:
-            if (DefinedKind.All.TryGetValue(n.Op, out var kind)) return kind.Apply(x, GraphOps.Settings(kind, n), Opt);
+            // A defined kind's node may carry a fused activation (fusion gives one to the kinds it folds into).
+            if (DefinedKind.All.TryGetValue(n.Op, out var kind)) return Fused(n, kind.Apply(x, GraphOps.Settings(kind, n), Opt));
             if (GraphOps.Activations.Contains(n.Op)) return Activate(n.Op, x, n, "");
             throw new ArgumentException($"unknown op '{n.Op}'.");
         }

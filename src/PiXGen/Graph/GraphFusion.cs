@@ -35,7 +35,8 @@ public static class GraphFusion
     /// <summary>The weight leaf of a fused PiX epilogue's per-channel offset.</summary>
     public const string EpilogueShift = "epilogue_shift";
 
-    private static readonly HashSet<string> Foldable = new(StringComparer.Ordinal) { "Conv2d", "ConvTranspose2d", "Linear", "PiX" };
+    /// <summary>The ops a BatchNorm2d folds into and an activation fuses with: the convolutions, the defined Linear, PiX.</summary>
+    private static bool Foldable(string op) => op is "Conv2d" or "ConvTranspose2d" or "PiX" || DefinedKind.Linear.Is(op);
 
     /// <summary>Fuses <paramref name="graph"/> for inference on <paramref name="weights"/> (not modified).</summary>
     /// <exception cref="ArgumentException">The graph or the weights are invalid (see <see cref="GraphOps.Validate"/>).</exception>
@@ -67,7 +68,7 @@ public static class GraphFusion
         // 2. BatchNorm folding and activation fusion.
         for (int i = 0; i < nodes.Count; i++) {
             var n = nodes[i];
-            if (!Foldable.Contains(n.Op) || n.Get("activation") is not null) continue;
+            if (!Foldable(n.Op) || n.Get("activation") is not null) continue;
             var absorbed = new List<string> { Describe(n) };
             if (SoleReader(nodes, graph, n.Output) is { } bn && DefinedKind.BatchNorm2d.Is(bn.Op) && n.Get("epilogue") is null) {
                 var (s, t) = BatchNormAffine(bn, Current);
@@ -153,6 +154,9 @@ public static class GraphFusion
         var w64 = weight.to(float64);
         Tensor folded;
         switch (n.Op) {
+        case var linear when DefinedKind.Linear.Is(linear):
+            folded = w64 * s.view(-1, 1);
+            break;
         case "ConvTranspose2d": {
                 // (in, out/groups, kh, kw): the output channel o = g·(out/groups) + j lives on dim 1 within group g.
                 long groups = n.GetInt("groups", 1), outC = n.GetInt("out");
@@ -160,9 +164,6 @@ public static class GraphFusion
                 folded = (w64.view(groups, shape[0] / groups, outC / groups, shape[2], shape[3]) * s.view(groups, 1, outC / groups, 1, 1)).view(shape);
                 break;
             }
-        case "Linear":
-            folded = w64 * s.view(-1, 1);
-            break;
         default:
             folded = w64 * s.view(-1, 1, 1, 1);
             break;

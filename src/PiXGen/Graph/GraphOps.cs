@@ -31,7 +31,7 @@ public static class GraphOps
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
-            "Conv2d", "ConvTranspose2d", "LayerScale", "Linear",
+            "Conv2d", "ConvTranspose2d", "LayerScale",
             "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
         }.Concat(Activations).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
 
@@ -64,10 +64,6 @@ public static class GraphOps
             }
         case "LayerScale":   // a parameter of its owner: the node's module is its key
             yield return new(m, new[] { C("channels"), 1, 1 }, false);
-            break;
-        case "Linear":
-            yield return new(K("weight"), new[] { C("out"), C("in") }, false);
-            if (node.GetBool("bias")) yield return new(K("bias"), new[] { C("out") }, false);
             break;
         case "PiX":
             yield return new(K("weight"), new[] { C("out"), C("in"), 1, 1 }, false);

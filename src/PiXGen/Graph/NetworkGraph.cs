@@ -18,7 +18,8 @@ namespace PiXGen.Graph;
 /// <list type="bullet">
 /// <item><c>Conv2d</c>: in, out, kernel, stride, padding, dilation (pairs), groups, bias.</item>
 /// <item><c>ConvTranspose2d</c>: the same plus output_padding (pair).</item>
-/// <item><c>Linear</c>: in, out, bias; over the last axis (a flattened vector, or a channels-last map after <c>Permute</c>).</item>
+/// <item><c>Linear</c> (a kind of <c>PiXGen.Definitions.DefinedKind.All</c>): in, out, bias; weight (out, in) and bias at
+/// <c>Module.weight</c>, <c>Module.bias</c>; over the last axis (a flattened vector, or a channels-last map after <c>Permute</c>).</item>
 /// <item><c>Permute</c> (dim0 … dim3: (0, 2, 3, 1) or (0, 3, 1, 2)); a channels-last value's shape is H, W, C.</item>
 /// <item><c>LayerScale</c>: channels, value (its initial value); the node's module is the C×1×1 parameter's own key.</item>
 /// <item>Activations (no attributes unless stated): <c>ReLU</c>, <c>ReLU6</c>, <c>SiLU</c>, <c>Sigmoid</c>, <c>Hardswish</c>,

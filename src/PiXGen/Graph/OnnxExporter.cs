@@ -193,7 +193,10 @@ public static class OnnxExporter
                 _ => throw new ArgumentException($"ONNX attribute '{a.Name}': a {a.Value?.GetType().Name ?? "null"} has no ONNX form."),
             }).ToArray());
 
-        string IOnnxOps.Fresh(string output, string suffix) => Fresh(output, suffix);
+        string IOnnxOps.Fresh(string output, string suffix) => Fresh(output == preActivation ? current!.Output : output, suffix);
+
+        // The pre-activation value a defined kind with a fused activation is writing, or null.
+        private string? preActivation;
 
         string IOnnxOps.Scalar(double value) => Scalar((float)value);
 
@@ -207,6 +210,8 @@ public static class OnnxExporter
             var key = current?.Module + "." + leaf;
             return Weight(key, dims, key + "/" + suffix);
         }
+
+        string IOnnxOps.Tensor(string leaf) => Weight(current?.Module + "." + leaf);
 
         string IOnnxOps.TensorOr(string leaf, long count, double absent)
         {
@@ -306,21 +311,6 @@ public static class OnnxExporter
                     FusedActivation(n, act);
                     return;
                 }
-            case "Linear": {
-                    if (ShapeOf(x).Length != 1) {
-                        // Over the last axis of a channels-last map: x · Wᵀ (+ b), broadcast over N, H, W.
-                        var wt = Op("Transpose", Fresh(n.Output, "weight_t"), new[] { Weight(n.Module + ".weight") }, Ints("perm", 1, 0));
-                        var product = Op("MatMul", n.GetBool("bias") ? Fresh(n.Output, "matmul") : act, new[] { x, wt });
-                        if (n.GetBool("bias")) Op("Add", act, new[] { product, Weight(n.Module + ".bias") });
-                        FusedActivation(n, act);
-                        return;
-                    }
-                    var inputs = new List<string> { x, Weight(n.Module + ".weight") };
-                    if (n.GetBool("bias")) inputs.Add(Weight(n.Module + ".bias"));
-                    Op("Gemm", act, inputs, Int("transB", 1));
-                    FusedActivation(n, act);
-                    return;
-                }
             case "LayerScale":   // the C×1×1 parameter broadcasts over N, H, W
                 Op("Mul", n.Output, new[] { x, Weight(n.Module!) });
                 return;
@@ -365,7 +355,12 @@ public static class OnnxExporter
                 return;
             default:
                 if (GraphOps.Activations.Contains(n.Op) || DefinedKind.All.ContainsKey(n.Op)) {
-                    Activation(n.Op, x, n.Output, n, "");
+                    // A defined kind's node may carry a fused activation (fusion gives one to the kinds it folds into): the kind writes the
+                    // pre-activation value, and the names it derives from it stay the node's own.
+                    preActivation = act == n.Output ? null : act;
+                    Activation(n.Op, x, act, n, "");
+                    preActivation = null;
+                    FusedActivation(n, act);
                     return;
                 }
                 throw Unsupported(n, "is not an op of the contract.");

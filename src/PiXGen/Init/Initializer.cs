@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
+using PiXGen.Definitions;
 using PiXGen.PiX;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -130,10 +131,16 @@ public static class Initializer
             var weight = Parameter(m, "weight")!;
             Draw(weight, rules.ConvWeight, generator);
             if (Parameter(m, "bias") is { } bias) DrawBias(bias, weight, rules.ConvBias, generator);
-        } else if (m is Linear) {
-            var weight = Parameter(m, "weight")!;
-            Draw(weight, rules.LinearWeight, generator);
-            if (Parameter(m, "bias") is { } bias) DrawBias(bias, weight, rules.LinearBias, generator);
+        } else if (DefinedKind.Of(m) is { } kind && kind.ValuesOf(m) is { } values) {
+            // The tensors its definition says the scheme draws (KindTensor.Scheme), in its order; a bias's bounds
+            // from the weight beside it.
+            foreach (var tensor in kind.Tensors(values)) {
+                if (tensor.Scheme is not { } rule || Parameter(m, tensor.Leaf) is not { } p) continue;
+                if (!Rules.IsBias(rule)) { Draw(p, rules.Of(rule), generator); continue; }
+                int dot = tensor.Leaf.LastIndexOf('.');
+                var weight = Parameter(m, (dot < 0 ? "" : tensor.Leaf[..(dot + 1)]) + "weight")!;
+                DrawBias(p, weight, rules.Of(rule), generator);
+            }
         } else if (IsNorm(m)) {
             Parameter(m, "weight")?.fill_(1.0);
             Parameter(m, "bias")?.zero_();
@@ -169,6 +176,18 @@ public static class Initializer
     /// <summary>The distribution per parameter role for one scheme.</summary>
     internal sealed record Rules(Dist ConvWeight, Dist ConvBias, Dist LinearWeight, Dist LinearBias)
     {
+        /// <summary>The distribution of a definition's <see cref="InitRule"/> (<see cref="KindTensor.Scheme"/>).</summary>
+        public Dist Of(InitRule rule) => rule switch {
+            InitRule.ConvolutionWeight => ConvWeight,
+            InitRule.ConvolutionBias => ConvBias,
+            InitRule.LinearWeight => LinearWeight,
+            InitRule.LinearBias => LinearBias,
+            _ => throw new ArgumentOutOfRangeException(nameof(rule), rule, null),
+        };
+
+        /// <summary>Whether <paramref name="rule"/> draws a bias (default or zero, bounded by its weight's fan-in).</summary>
+        public static bool IsBias(InitRule rule) => rule is InitRule.ConvolutionBias or InitRule.LinearBias;
+
         public static Rules For(string scheme) => scheme switch {
             InitSchemes.TorchvisionResNet => new(Dist.KaimingNormalFanOut, Dist.Default, Dist.Default, Dist.Default),
             InitSchemes.TorchvisionMobileNet => new(Dist.KaimingNormalFanOut, Dist.Zero, Dist.Normal001, Dist.Zero),

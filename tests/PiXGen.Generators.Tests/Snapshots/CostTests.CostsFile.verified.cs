@@ -50,6 +50,6 @@ namespace Demo
                 PiXGenCostNode.Layer(PiXGenCostOp.Defined, "relu", "ReLU", PiXGenCostRole.Main, new PiXGenDef.ActivationSpec(Kind: "ReLU"), new long[] { 16, 32, 32 }, 0, 0, 0, 16384),
                 PiXGenCostNode.Layer(PiXGenCostOp.Defined, "pool", "AdaptiveAvgPool2d", PiXGenCostRole.Main, new PiXGenDef.AdaptivePool2dSpec(Max: false, OutputSize: 1), new long[] { 16, 1, 1 }, 0, 0, 0, 16384),
                 PiXGenCostNode.Layer(PiXGenCostOp.Defined, "flatten", "Flatten", PiXGenCostRole.Main, new PiXGenDef.FlattenSpec(), new long[] { 16 }, 0, 0, 0, 0),
-                PiXGenCostNode.Layer(PiXGenCostOp.Linear, "fc", "Linear", PiXGenCostRole.Main, new PiXGenDef.LinearSpec(OutFeatures: 10, InFeatures: 16, Bias: true), new long[] { 10 }, 170, 0, 160, 170));
+                PiXGenCostNode.Layer(PiXGenCostOp.Defined, "fc", "Linear", PiXGenCostRole.Main, new PiXGenDef.LinearSpec(OutFeatures: 10, InFeatures: 16, Bias: true), new long[] { 10 }, 170, 0, 160, 170));
     }
 }

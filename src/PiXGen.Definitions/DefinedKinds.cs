@@ -42,6 +42,12 @@ public sealed record KindSetting(string Name, string GraphName, bool Integer, do
     /// </summary>
     public string? Declared { get; init; }
 
+    /// <summary>
+    /// For a <see cref="Declared"/> value: checked as a layer's input channels (PIX0104, naming the input's shape: a
+    /// convolution's <c>In</c>) rather than as Linear's in-features (PIX0101).
+    /// </summary>
+    public bool DeclaredChannels { get; init; }
+
     /// <summary>A word from this list (the first is PyTorch's default, index 0 among the values; Words.cs holds the lists).</summary>
     public string[]? Words { get; init; }
 
@@ -158,6 +164,12 @@ public abstract class DefinedKind
 
     /// <summary>Whether the kind named <paramref name="name"/> is defined and <see cref="Flattens"/>.</summary>
     public static bool Flattening(string? name) => name is not null && All.TryGetValue(name, out var kind) && kind.Flattens;
+
+    /// <summary>
+    /// The output channels a <see cref="KindSetting.DividesChannels"/> group count must divide as well as the input
+    /// channels (a convolution's; PIX0102 names both), or null when only the input channels.
+    /// </summary>
+    public virtual long? GroupedOutChannels(IReadOnlyList<double> values) => null;
 
     /// <summary>Whether the kind needs a C×H×W input (PIX0105 at the attribute for a flattened one, checked before the settings).</summary>
     public virtual bool NeedsMap => false;
@@ -312,6 +324,12 @@ public abstract class DefinedKind
     /// </summary>
     public static readonly DefinedKind Linear = new LinearKind();
 
+    /// <summary>
+    /// The transposed convolution, which passes recognise by this reference: fusion folds a BatchNorm2d into its weight
+    /// (whose output channels are its second axis) and fuses an activation into it.
+    /// </summary>
+    public static readonly DefinedKind ConvTranspose2d = new ConvTranspose2dKind();
+
 #if !PIXGEN_GENERATOR
     /// <summary>The modules of <see cref="BatchNorm2d"/> (TorchSharp's, which generated code builds) among <paramref name="model"/>'s modules.</summary>
     public static IEnumerable<TorchSharp.Modules.BatchNorm2d> BatchNorms(nn.Module model) => System.Linq.Enumerable.OfType<TorchSharp.Modules.BatchNorm2d>(model.modules());
@@ -368,6 +386,7 @@ public abstract class DefinedKind
         ["LayerNorm2d"] = new LayerNorm2d(),
         ["LayerNorm"] = new LayerNorm(),
         [Linear.Name] = Linear,
+        [ConvTranspose2d.Name] = ConvTranspose2d,
     };
 
     /// <summary>
@@ -1159,22 +1178,22 @@ internal abstract class WindowPool : DefinedKind
         => new Pool2dSpec(Max, At(values, Kernel), At(values, Stride), At(values, Padding), Dilation(values), values[CeilMode] != 0);
 
     /// <summary>Whether one of the pair settings at <paramref name="slots"/> was written as a pair (its width's C# is given).</summary>
-    protected static bool AnyPair(IReadOnlyList<string> values, params int[] slots)
+    internal static bool AnyPair(IReadOnlyList<string> values, params int[] slots)
     {
         foreach (var slot in slots) if (values[slot + 1] is not null) return true;
         return false;
     }
 
     /// <summary>The pair at <paramref name="slot"/> as a C# tuple "(h, w)" (one value written: "(v, v)"), or null when not written.</summary>
-    protected static string? Tuple(IReadOnlyList<string> values, int slot)
+    internal static string? Tuple(IReadOnlyList<string> values, int slot)
         => values[slot] is null ? null : $"({values[slot]}, {values[slot + 1] ?? values[slot]})";
 
     /// <summary>", name: value", or "" when <paramref name="value"/> is null or <paramref name="fallback"/>.</summary>
-    protected static string Arg(string name, string? value, string? fallback = null) => value is null || value == fallback ? "" : $", {name}: {value}";
+    internal static string Arg(string name, string? value, string? fallback = null) => value is null || value == fallback ? "" : $", {name}: {value}";
 
 #if !PIXGEN_GENERATOR
     /// <summary>A pair as the long[] TorchSharp and ONNX take.</summary>
-    protected static long[] Longs(Axes a) => new[] { a.H, a.W };
+    internal static long[] Longs(Axes a) => new[] { a.H, a.W };
 
     // ONNX's MaxPool and AveragePool; dilations only when not 1 (the exporter's form before dilation was carried).
     public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
@@ -1323,6 +1342,185 @@ internal sealed class AdaptiveMaxPoolKind : AdaptivePool
         => $"{NN}.AdaptiveMaxPool2d(new long[] {{ {values[0]}, {values[1] ?? values[0]} }})";
 #if !PIXGEN_GENERATOR
     public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => nn.functional.adaptive_max_pool2d(x, Size(values));
+#endif
+}
+
+/// <summary>
+/// A 2-d convolution over a C×H×W map, the settings and rules the convolutions share: InChannels (the input's, graph
+/// "in"; the user's <c>In</c> checked with PIX0104), OutChannels (an expression), per-axis Kernel (required), Stride,
+/// Padding, the transposed one's OutputPadding and Dilation, Groups (dividing the input and the output channels, PIX0102)
+/// and Bias, in the graph's attribute order; weight and bias drawn by the <c>[Init]</c> scheme's convolution rules; the
+/// module, ONNX's Conv/ConvTranspose and PyTorch's module written from them. <c>[ConvTranspose2d]</c> is its entry;
+/// <c>[Conv2d]</c> is meant to be the other (PiX substitution, CUDA wiring and fusion still name it).
+/// </summary>
+internal abstract class ConvolutionKind : DefinedKind
+{
+    /// <summary>TorchSharp's nn, as generated code names it.</summary>
+    protected const string NN = "global::TorchSharp.torch.nn";
+
+    /// <summary>The first value of each setting before the dilation: in, out, then the pairs' heights.</summary>
+    protected const int In = 0, Out = 1, Kernel = 2, Stride = 4, Padding = 6, OutputPadding = 8;
+
+    /// <summary>Whether the convolution is transposed (it has an OutputPadding).</summary>
+    protected abstract bool Transposed { get; }
+
+    /// <summary>The first value of the dilation, the groups and the bias flag.</summary>
+    protected int Dilation => Transposed ? 10 : 8;
+    /// <inheritdoc cref="Dilation"/>
+    protected int Groups => Dilation + 2;
+    /// <inheritdoc cref="Dilation"/>
+    protected int Bias => Groups + 1;
+
+    /// <summary>The settings, in the graph's attribute order.</summary>
+    protected static KindSetting[] Window(bool transposed)
+    {
+        var settings = new List<KindSetting>
+        {
+            new("InChannels", "in", true, null) { FromInput = true, Declared = "In", DeclaredChannels = true },
+            new("OutChannels", "out", true, null),
+            new("Kernel", "kernel", true, null) { Pair = true },
+            new("Stride", "stride", true, 1) { Pair = true },
+            new("Padding", "padding", true, 0) { Pair = true },
+        };
+        if (transposed) settings.Add(new("OutputPadding", "output_padding", true, 0) { Pair = true });
+        settings.Add(new("Dilation", "dilation", true, 1) { Pair = true });
+        settings.Add(new("Groups", "groups", true, 1) { DividesChannels = true });
+        settings.Add(new("Bias", "bias", false, 1) { Flag = true });
+        return settings.ToArray();
+    }
+
+    public override bool IsActivation => false;
+    public override bool NeedsMap => true;
+    public override bool Stateful => true;
+
+    /// <summary>The pair whose height is value <paramref name="slot"/>.</summary>
+    protected static Axes At(IReadOnlyList<double> values, int slot) => WindowPool.At(values, slot);
+
+    /// <summary>The weight's shape: (out, in/groups, kh, kw), or transposed (in, out/groups, kh, kw).</summary>
+    private long[] WeightShape(IReadOnlyList<double> values)
+    {
+        long inC = (long)values[In], outC = (long)values[Out], g = Math.Max(1, (long)values[Groups]);
+        var k = At(values, Kernel);
+        return Transposed ? new[] { inC, outC / g, k.H, k.W } : new[] { outC, inC / g, k.H, k.W };
+    }
+
+    public override string? Check(Dims x, IReadOnlyList<double> values)
+    {
+        static string? Positive(string name, Axes a) => a.H <= 0 || a.W <= 0 ? $"{name} must be positive, got {a}" : null;
+        static string? NotNegative(string name, Axes a) => a.H < 0 || a.W < 0 ? $"{name} must not be negative, got {a}" : null;
+        long outC = (long)values[Out], g = (long)values[Groups];
+        return (outC <= 0 ? $"OutChannels must be positive, got {outC}" : null)
+            ?? Positive("Kernel", At(values, Kernel)) ?? Positive("Stride", At(values, Stride)) ?? NotNegative("Padding", At(values, Padding))
+            ?? (Transposed ? NotNegative("OutputPadding", At(values, OutputPadding)) : null) ?? Positive("Dilation", At(values, Dilation))
+            ?? (g <= 0 ? $"Groups must be positive, got {g}" : null)
+            ?? CheckMore(values);
+    }
+
+    /// <summary>A kind's own checks, after the shared ones.</summary>
+    protected virtual string? CheckMore(IReadOnlyList<double> values) => null;
+
+    public override long? GroupedOutChannels(IReadOnlyList<double> values) => (long)values[Out];
+
+    public override IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values)
+    {
+        var weight = new KindTensor("weight", WeightShape(values), "default") { Scheme = InitRule.ConvolutionWeight };
+        return values[Bias] == 0 ? new[] { weight }
+            : new[] { weight, new KindTensor("bias", new[] { (long)values[Out] }, "default_bias") { Scheme = InitRule.ConvolutionBias } };
+    }
+
+    public override string? OutChannels(string channels, IReadOnlyList<string> values) => values[Out];
+
+    // Scalars as written, or C# tuples as soon as one of the pairs is written as a pair (TorchSharp's two overloads).
+    public override string Module(string channels, IReadOnlyList<string> values)
+    {
+        var pairs = Transposed ? new[] { Kernel, Stride, Padding, OutputPadding, Dilation } : new[] { Kernel, Stride, Padding, Dilation };
+        var e = WindowPool.AnyPair(values, pairs)
+            ? $"{NN}.{Name}({channels}, {values[Out]}, {WindowPool.Tuple(values, Kernel)}{WindowPool.Arg("stride", WindowPool.Tuple(values, Stride))}" +
+              $"{WindowPool.Arg("padding", WindowPool.Tuple(values, Padding))}" +
+              (Transposed ? WindowPool.Arg("output_padding", WindowPool.Tuple(values, OutputPadding)) : "") + WindowPool.Arg("dilation", WindowPool.Tuple(values, Dilation))
+            : $"{NN}.{Name}({channels}, {values[Out]}, {values[Kernel]}{WindowPool.Arg("stride", values[Stride], "1")}{WindowPool.Arg("padding", values[Padding], "0")}" +
+              (Transposed ? WindowPool.Arg("output_padding", values[OutputPadding], "0") : "") + WindowPool.Arg("dilation", values[Dilation], "1");
+        return e + $"{WindowPool.Arg("groups", values[Groups], "1")}{WindowPool.Arg("bias", values[Bias], "true")})";
+    }
+
+#if !PIXGEN_GENERATOR
+    public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => throw new InvalidOperationException($"{Name} needs its weight.");
+
+    /// <summary>The pair whose height is value <paramref name="slot"/> as the long[] TorchSharp and ONNX take.</summary>
+    protected static long[] LongsAt(IReadOnlyList<double> values, int slot) => WindowPool.Longs(At(values, slot));
+
+    // ONNX's Conv or ConvTranspose on the stored weight and bias.
+    public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+    {
+        var inputs = values[Bias] != 0 ? new[] { x, onnx.Tensor("weight"), onnx.Tensor("bias") } : new[] { x, onnx.Tensor("weight") };
+        var p = At(values, Padding);
+        var attributes = new List<(string, object)>
+        {
+            ("kernel_shape", LongsAt(values, Kernel)), ("strides", LongsAt(values, Stride)), ("pads", new[] { p.H, p.W, p.H, p.W }),
+            ("dilations", LongsAt(values, Dilation)), ("group", (long)values[Groups]),
+        };
+        if (Transposed) attributes.Add(("output_padding", LongsAt(values, OutputPadding)));
+        onnx.Op(Transposed ? "ConvTranspose" : "Conv", output, inputs, attributes.ToArray());
+    }
+
+    // PyTorch's module: in, out and kernel_size always, the rest when not PyTorch's default.
+    public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+    {
+        static string Text(Axes a) => a.Square ? a.H.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"({a.H}, {a.W})";
+        static bool Is(Axes a, long v) => a.H == v && a.W == v;
+        var args = new List<string> { ((long)values[In]).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ((long)values[Out]).ToString(System.Globalization.CultureInfo.InvariantCulture), $"kernel_size={Text(At(values, Kernel))}" };
+        if (!Is(At(values, Stride), 1)) args.Add($"stride={Text(At(values, Stride))}");
+        if (!Is(At(values, Padding), 0)) args.Add($"padding={Text(At(values, Padding))}");
+        if (Transposed && !Is(At(values, OutputPadding), 0)) args.Add($"output_padding={Text(At(values, OutputPadding))}");
+        if ((long)values[Groups] != 1) args.Add($"groups={(long)values[Groups]}");
+        if (!Is(At(values, Dilation), 1)) args.Add($"dilation={Text(At(values, Dilation))}");
+        if (values[Bias] == 0) args.Add("bias=False");
+        return $"nn.{Name}({string.Join(", ", args)})";
+    }
+
+    // The settings of TorchSharp's module (in, out, kernel, stride, padding, output padding, dilation, groups, bias).
+    public override IReadOnlyList<double>? ValuesOf(nn.Module module)
+    {
+        if (module is not TorchSharp.Modules.Convolution conv || conv.transposed != Transposed || conv.kernel_size.Length != 2) return null;
+        var values = new List<double> { conv.in_channels, conv.out_channels };
+        void Pair(long[]? a, long fallback) { values.Add(a is { Length: 2 } ? a[0] : fallback); values.Add(a is { Length: 2 } ? a[1] : fallback); }
+        Pair(conv.kernel_size, 1);
+        Pair(conv.stride, 1);
+        Pair(conv.padding, 0);
+        if (Transposed) Pair(conv.output_padding, 0);
+        Pair(conv.dilation, 1);
+        values.Add(conv.groups);
+        values.Add(conv.bias is null ? 0 : 1);
+        return values;
+    }
+#endif
+}
+
+/// <summary>
+/// <c>nn.ConvTranspose2d(in, out, kernel, stride, padding, output_padding, groups, bias, dilation)</c>: every input element
+/// multiplied into a kh×kw window of out/groups outputs; output size <see cref="Arithmetic.TransposedOut"/>, weight (in,
+/// out/groups, kh, kw), costs <see cref="ConvTranspose2dSpec"/>. The output padding is one value (TorchSharp 0.107 applies
+/// the height's to both axes), smaller than the stride or the dilation.
+/// </summary>
+internal sealed class ConvTranspose2dKind : ConvolutionKind
+{
+    public override string Name => "ConvTranspose2d";
+    protected override bool Transposed => true;
+    public override IReadOnlyList<KindSetting> Settings { get; } = Window(transposed: true);
+    protected override string? CheckMore(IReadOnlyList<double> values)
+    {
+        Axes s = At(values, Stride), op = At(values, OutputPadding), d = At(values, Dilation);
+        return !op.Square ? $"OutputPadding {op}: TorchSharp 0.107's ConvTranspose2d applies one output padding (the height's) to both axes; give one value"
+            : !((op.H < s.H || op.H < d.H) && (op.W < s.W || op.W < d.W)) ? $"OutputPadding {op} must be smaller than the stride {s} or the dilation {d}" : null;
+    }
+    public override LayerSpec Spec(IReadOnlyList<double> values)
+        => new ConvTranspose2dSpec((long)values[Out], (long)values[In], At(values, Kernel), At(values, Stride), At(values, Padding), At(values, OutputPadding),
+            At(values, Dilation), (long)values[Groups], values[Bias] != 0);
+#if !PIXGEN_GENERATOR
+    public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)
+        => nn.functional.conv_transpose2d(x, tensor("weight") ?? throw new ArgumentException($"{Name} needs its weight."), values[Bias] != 0 ? tensor("bias") : null,
+            LongsAt(values, Stride), LongsAt(values, Padding), LongsAt(values, OutputPadding), LongsAt(values, Dilation), (long)values[Groups]);
 #endif
 }
 

@@ -89,6 +89,52 @@ public class LayerTests
         Assert.Equal(new long[] { 1, 8, (8 - 1) * 2 - 2 * 1 + 1 * (3 - 1) + 1 + 1, 16 }, y.shape);
     }
 
+    /// <summary>
+    /// ConvTranspose2d as a defined kind: a stated In is checked as a convolution's (PIX0104, naming the input's shape, not
+    /// Linear's PIX0101), its output channels may be an expression over a block's arguments (assigned as written), its
+    /// cost node says <c>CostOp.Defined</c> with its <c>ConvTranspose2dSpec</c>, and the module, the graph and the MACs are
+    /// the real TorchSharp module's.
+    /// </summary>
+    [Fact]
+    public void ConvTranspose2d_IsADefinedKind_InCheckedAsAConvolution_OutChannelsAnExpression()
+    {
+        var bad = GeneratorHarness.Run(Src("""
+            [Network(Input = "6x8x8")]
+            public partial class BadIn { [ConvTranspose2d(4, Kernel = 2, In = 4)] readonly ConvTranspose2d up; }
+            """)).RelevantGeneratorDiagnostics();
+        var d = Assert.Single(bad);
+        Assert.Equal("PIX0104", d.Id);
+        Assert.Equal("BadIn.up (ConvTranspose2d): declared In=4 but the input has shape 6x8x8", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(d.Location.IsInSource);
+
+        var run = RunClean(Src("""
+            [Block]
+            public partial class Up
+            {
+                [Arg(6)] readonly int width;
+                [ConvTranspose2d("2 * width", Kernel = 2, Stride = 2, Groups = "width / 2", In = "width")] readonly ConvTranspose2d deconv;
+                [BatchNorm2d] [ReLU] readonly Sequential post;
+            }
+
+            [Network(Input = "6x8x8")]
+            public partial class UpNet
+            {
+                [Use(typeof(Up))] readonly Up up;
+                [Use(typeof(Up), "width: 12")] readonly Up up2;
+            }
+            """));
+        Assert.Contains(run.Files, f => f.Text.Contains("global::TorchSharp.torch.nn.ConvTranspose2d("));
+        var costs = run.Files.Single(f => f.HintName.EndsWith("UpNet.Costs.g.cs", System.StringComparison.Ordinal)).Text;
+        Assert.Contains("PiXGenCostOp.Defined, \"up.deconv\", \"ConvTranspose2d\"", costs);
+        Assert.Contains("ConvTranspose2dSpec(OutChannels: 12, InChannels: 6, Kernel: 2, Stride: 2, Padding: 0, OutputPadding: 0, Dilation: 1, Groups: 3, Bias: true)", costs);
+        Assert.DoesNotContain("PiXGenCostOp.ConvTranspose2d", costs);
+        var graph = run.Files.Single(f => f.HintName.EndsWith("UpNet.Graph.g.cs", System.StringComparison.Ordinal)).Text;
+        Assert.Contains("new(\"up2.deconv\", \"ConvTranspose2d\", new[] { \"up.post.1\" }, \"up2.deconv\", new[] { A(\"in\", \"12\"), A(\"out\", \"24\"), " +
+            "A(\"kernel\", \"2,2\"), A(\"stride\", \"2,2\"), A(\"padding\", \"0,0\"), A(\"output_padding\", \"0,0\"), A(\"dilation\", \"1,1\"), A(\"groups\", \"6\"), A(\"bias\", \"true\") }, new long[] { 24, 32, 32 }),", graph);
+        // 6x8x8 → 12x16x16 → 24x32x32; the real modules' shapes, parameters and MACs.
+        RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.UpNet", 5, 7);
+    }
+
     /// <summary>The activations and norms are the ones asked for: checked against their formulas on the real modules.</summary>
     [Fact]
     public void Activations_FollowTheirFormulas()

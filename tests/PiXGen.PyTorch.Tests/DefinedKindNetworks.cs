@@ -5,7 +5,8 @@ namespace PiXGen.PyTorch.Tests;
 
 /// <summary>
 /// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, BatchNorm2d, LayerNorm2d (with and without affine), LeakyReLU, GELU,
-/// Permute with ConvNeXt's LayerNorm, Linear and LayerScale on the channels, StochasticDepth, Identity, the four pools, Flatten, Dropout) in one
+/// Permute with ConvNeXt's LayerNorm, Linear and LayerScale on the channels, StochasticDepth, Identity, the four pools, Flatten, Dropout,
+/// ConvTranspose2d) in one
 /// network, so the PyTorch backend's parity test covers them beside the zoo (<see cref="ParityTests"/>).
 /// </summary>
 /// <remarks>
@@ -20,6 +21,8 @@ public partial class DefinedKindsNet
     [PixelShuffle(2)] readonly PixelShuffle shuffle;
     [InstanceNorm2d(Eps = 0.001)] readonly InstanceNorm2d norm;
     [Conv2d(8, Kernel = 3, Stride = 2, Padding = 1)] readonly Conv2d conv2;
+    // A grouped transposed convolution with output padding, and back: 8×16×16 → 8×32×32 → 8×16×16.
+    [ConvTranspose2d(8, Kernel = 3, Stride = 2, Padding = 1, OutputPadding = 1, Groups = 2)] [Conv2d(8, Kernel = 3, Stride = 2, Padding = 1)] readonly Sequential up_down;
     [Mish] readonly Mish mish;
     [ChannelShuffle(2)] readonly ChannelShuffle channels;
     [GroupNorm(4, Eps = 0.001)] readonly GroupNorm gn;

@@ -91,6 +91,36 @@ public class DefinedKindGraphTests
             }).ToArray();
             return (module, new NetworkGraph("PoolNet", stem.InputShape.ToArray(), pools, "aavg"));
         }
+        if (name == "transposed")
+        {
+            // "transposed": ConvTranspose2d(4 → 6, kernel 3×2, stride 2×3, padding 1×0, output padding 1, dilation 1×2, groups 2)
+            // → BatchNorm2d (random statistics) → LeakyReLU(0.1) → ConvTranspose2d(6 → 3, 2, stride 2, no bias) → ReLU:
+            // 4×5×6 → 6×10×19 → 3×20×38 (ONNX Runtime takes an output padding below the stride only, PyTorch also one below the dilation). Fusion folds the norm into the first (its output channels are the weight's second axis,
+            // per group) and each activation into its convolution.
+            var module = nn.Sequential(
+                ("up", nn.ConvTranspose2d(4, 6, (3, 2), stride: (2, 3), padding: (1, 0), output_padding: (1, 1), dilation: (1, 2), groups: 2)),
+                ("bn", nn.BatchNorm2d(6)), ("leaky", nn.LeakyReLU(0.1)),
+                ("up2", nn.ConvTranspose2d(6, 3, 2, stride: 2, bias: false)), ("relu", nn.ReLU()));
+            using (torch.no_grad())
+            {
+                foreach (var (key, p) in module.named_parameters().Where(p => p.name.StartsWith("bn.")))
+                    p.uniform_(key.EndsWith("weight") ? 0.5 : -0.5, 1.5);
+                foreach (var (key, t) in module.named_buffers().Where(b => b.name.StartsWith("bn.running_")))
+                    t.uniform_(key.EndsWith("var") ? 0.5 : -0.5, 1.5);
+            }
+            GraphAttribute T(string attribute, string value) => new(attribute, value);
+            var transposed = new[]
+            {
+                new GraphNode("up", "ConvTranspose2d", new[] { NetworkGraph.InputName }, "up", new[] { T("in", "4"), T("out", "6"), T("kernel", "3,2"),
+                    T("stride", "2,3"), T("padding", "1,0"), T("output_padding", "1,1"), T("dilation", "1,2"), T("groups", "2"), T("bias", "true") }, new long[] { 6, 10, 19 }),
+                new GraphNode("bn", "BatchNorm2d", new[] { "up" }, "bn", new[] { T("channels", "6"), T("eps", "1E-05") }, new long[] { 6, 10, 19 }),
+                new GraphNode("leaky", "LeakyReLU", new[] { "bn" }, null, new[] { T("slope", "0.1") }, new long[] { 6, 10, 19 }),
+                new GraphNode("up2", "ConvTranspose2d", new[] { "leaky" }, "up2", new[] { T("in", "6"), T("out", "3"), T("kernel", "2,2"),
+                    T("stride", "2,2"), T("padding", "0,0"), T("output_padding", "0,0"), T("dilation", "1,1"), T("groups", "1"), T("bias", "false") }, new long[] { 3, 20, 38 }),
+                new GraphNode("relu", "ReLU", new[] { "up2" }, null, System.Array.Empty<GraphAttribute>(), new long[] { 3, 20, 38 }),
+            };
+            return (module, new NetworkGraph("TransposedNet", new long[] { 4, 5, 6 }, transposed, "relu"));
+        }
         if (name == "activations")
         {
             var module = nn.Sequential(
@@ -147,7 +177,7 @@ public class DefinedKindGraphTests
     [Fact]
     public void The_nets_cover_every_defined_kind()
     {
-        var ops = new[] { "simple", "activations", "shuffle", "channels_last", "passes", "pools" }.SelectMany(name =>
+        var ops = new[] { "simple", "activations", "shuffle", "channels_last", "passes", "pools", "transposed" }.SelectMany(name =>
         {
             var (module, graph) = Net(name);
             module.Dispose();
@@ -188,6 +218,7 @@ public class DefinedKindGraphTests
     [InlineData("channels_last")]
     [InlineData("passes")]
     [InlineData("pools")]
+    [InlineData("transposed")]
     public void The_executor_matches_the_modules(string name)
     {
         var (module, graph) = Net(name);
@@ -266,6 +297,38 @@ public class DefinedKindGraphTests
     }
 
     [Fact]
+    public void Fusion_folds_the_norm_and_the_activations_into_the_transposed_convolutions()
+    {
+        var (module, graph) = Net("transposed");
+        using var _ = module;
+        var result = FusedMatchesModule(module, graph);
+        Assert.Equal("ConvTranspose2d ConvTranspose2d", string.Join(" ", result.Graph.Nodes.Select(n => n.Op)));
+        Assert.Equal("leaky LeakyReLU 0.1 true, relu ReLU  false",
+            string.Join(", ", result.Graph.Nodes.Select(n => $"{n.Output} {n.Get("activation")} {n.Get("activation_slope")} {n.Get("bias")}")));
+        Assert.Equal(new long[] { 4, 3, 3, 2 }, result.Weights["up.weight"].shape);
+        Assert.Equal(new long[] { 6 }, result.Weights["up.bias"].shape);
+        Assert.False(result.Weights.ContainsKey("up2.bias"));
+    }
+
+    [Fact]
+    public void A_built_ConvTranspose2d_module_is_found_by_its_definition_with_its_settings()
+    {
+        // The run-time summary's MACs (TorchSharp's ConvTranspose2d is no Conv2d) and the graph's weight check read it.
+        var kind = PiXGen.Definitions.DefinedKind.ConvTranspose2d;
+        using var up = nn.ConvTranspose2d(4, 6, (3, 2), stride: (2, 1), padding: (1, 0), output_padding: (1, 1), dilation: (1, 2), groups: 2);
+        using var plain = nn.ConvTranspose2d(6, 3, 2, stride: 2, bias: false);
+        Assert.Same(kind, PiXGen.Definitions.DefinedKind.Of(up));
+        Assert.Equal(new double[] { 4, 6, 3, 2, 2, 1, 1, 0, 1, 1, 1, 2, 2, 1 }, kind.ValuesOf(up));
+        Assert.Equal(new double[] { 6, 3, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 0 }, kind.ValuesOf(plain));
+        Assert.Equal("weight 4×3×3×2 ConvolutionWeight, bias 6 ConvolutionBias",
+            string.Join(", ", kind.Tensors(kind.ValuesOf(up)!).Select(t => $"{t.Leaf} {string.Join("×", t.Shape)} {t.Scheme}")));
+        Assert.Equal(string.Join(", ", up.named_parameters().Select(p => $"{p.name} {string.Join("×", p.parameter.shape)}")),
+            string.Join(", ", kind.Tensors(kind.ValuesOf(up)!).Select(t => $"{t.Leaf} {string.Join("×", t.Shape)}")));
+        using var conv = nn.Conv2d(3, 4, 1);
+        Assert.Null(kind.ValuesOf(conv));
+    }
+
+    [Fact]
     public void A_built_Linear_module_is_found_by_its_definition_with_its_settings()
     {
         // The run-time summary's MACs and the initialiser's scheme rules read a module through its definition.
@@ -333,6 +396,8 @@ public class DefinedKindGraphTests
     [InlineData("passes", true)]
     [InlineData("pools", false)]
     [InlineData("pools", true)]
+    [InlineData("transposed", false)]
+    [InlineData("transposed", true)]
     public void ONNX_export_runs_in_ONNX_Runtime(string name, bool fuse)
     {
         var (module, graph) = Net(name);

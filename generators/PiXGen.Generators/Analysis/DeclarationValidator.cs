@@ -51,8 +51,6 @@ public static class DeclarationValidator
     public static readonly HashSet<(LayerKind Kind, string Setting)> PerAxis = new()
     {
         (LayerKind.Conv2d, "Kernel"), (LayerKind.Conv2d, "Stride"), (LayerKind.Conv2d, "Padding"), (LayerKind.Conv2d, "Dilation"),
-        (LayerKind.ConvTranspose2d, "Kernel"), (LayerKind.ConvTranspose2d, "Stride"), (LayerKind.ConvTranspose2d, "Padding"),
-        (LayerKind.ConvTranspose2d, "OutputPadding"), (LayerKind.ConvTranspose2d, "Dilation"),
         (LayerKind.Upsample, "ScaleFactor"), (LayerKind.Upsample, "Size"),
     };
 
@@ -189,8 +187,13 @@ public static class DeclarationValidator
                     CheckExpression(width, scope, item.Location, $"{where}, {s.Name} (width)", diagnostics, "int");
                 }
                 // Required settings are checked here too, so blocks no network instantiates are still checked.
-                if (item.Kind is LayerKind.Conv2d or LayerKind.ConvTranspose2d && item.Get("Kernel") is null)
+                if (item.Kind is LayerKind.Conv2d && item.Get("Kernel") is null)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, "Kernel"));
+                // A defined kind's required setting that is a property (ConvTranspose2d's Kernel), not a constructor argument.
+                if (item.Kind == LayerKind.Defined)
+                    foreach (var required in DefinedKind.All[item.AttributeName].Settings.Where(r => r.Default is null && !r.FromInput && !r.Optional && r.SameAs is null))
+                        if (item.Get(required.Name) is null)
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, required.Name));
                 CheckChoices(item, where, diagnostics);
                 if (item.Kind == LayerKind.PiX && item.Get("Zeta") is null && item.Get("OutChannels") is null)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, "Zeta (or OutChannels)"));
@@ -444,7 +447,7 @@ public static class DeclarationValidator
             {
                 switch (item.Kind)
                 {
-                    case LayerKind.Conv2d: case LayerKind.Use: case LayerKind.ConvTranspose2d: case LayerKind.Upsample:
+                    case LayerKind.Conv2d: case LayerKind.Use: case LayerKind.Upsample:
                         spatialKnown = false; break;
                     case LayerKind.Defined when Flattens(item): flattenedUnknown = !spatialKnown; break;
                     case LayerKind.Defined when item.Is(DefinedKind.Linear):

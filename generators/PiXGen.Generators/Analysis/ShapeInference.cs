@@ -672,6 +672,7 @@ public sealed class ShapeInference
                     if (s.Declared is { } declaredName && item.Get(declaredName) is not null)
                     {
                         long declared = Int(declaredName, null, record: false);
+                        if (declared != x.C && s.DeclaredChannels) Fail(DiagnosticDescriptors.ChannelMismatch, item.Location, where, declared, x);
                         if (declared != x.C) Fail(DiagnosticDescriptors.LinearMismatch, item.Location, where, declared, x.C);
                     }
                 if (kind.Check(x, values) is { } problem) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, problem);
@@ -682,6 +683,9 @@ public sealed class ShapeInference
                     int i = kind.Slot(s.Name);
                     if (!resolved[i].Equals(values[i]))
                         settings[settings.FindIndex(r => r.Name == s.Name)] = new Setting(s.Name, resolved[i].ToString("R", CultureInfo.InvariantCulture), SettingType.Double);
+                    // A convolution's groups divide its output channels too (GroupedOutChannels).
+                    if (s.DividesChannels && kind.GroupedOutChannels(values) is { } grouped && (x.C % (long)values[i] != 0 || grouped % (long)values[i] != 0))
+                        Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, (long)values[i], $"input channels {x.C} and output channels {grouped}");
                     if (s.DividesChannels && x.C % (long)values[i] != 0)
                         Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, (long)values[i], $"the {x.C} input channels ({x})");
                 }
@@ -696,28 +700,6 @@ public sealed class ShapeInference
                     Positive("Size", Int2("Size", null));
                 else
                     Positive("ScaleFactor", Int2("ScaleFactor", null));
-                break;
-            }
-            case LayerKind.ConvTranspose2d:
-            {
-                NeedMap();
-                long outC = Int("OutChannels", null);
-                var k = Int2("Kernel", null); var s = Int2("Stride", (1, 1)); var p = Int2("Padding", (0, 0));
-                var op = Int2("OutputPadding", (0, 0)); var d = Int2("Dilation", (1, 1));
-                long g = Int("Groups", 1);
-                Flag("Bias", true);
-                CheckIn();
-                settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                Require(outC > 0, $"OutChannels must be positive, got {outC}");
-                Positive("Kernel", k); Positive("Stride", s); NotNegative("Padding", p); NotNegative("OutputPadding", op); Positive("Dilation", d);
-                Require(g > 0, $"Groups must be positive, got {g}");
-                if (op.H != op.W)
-                    Fail(DiagnosticDescriptors.InvalidValue, item.Location, where,
-                        $"OutputPadding {Show(op)}: TorchSharp 0.107's ConvTranspose2d applies one output padding (the height's) to both axes; give one value");
-                if (!((op.H < s.H || op.H < d.H) && (op.W < s.W || op.W < d.W)))
-                    Fail(DiagnosticDescriptors.InvalidValue, item.Location, where,
-                        $"OutputPadding {Show(op)} must be smaller than the stride {Show(s)} or the dilation {Show(d)}");
-                if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"input channels {x.C} and output channels {outC}");
                 break;
             }
             case LayerKind.LayerScale:

@@ -145,13 +145,6 @@ public static class GraphEmitter
                     A("stride", PairOf(n, "Stride", 1)), A("padding", PairOf(n, "Padding", 0)), A("dilation", PairOf(n, "Dilation", 1)),
                     A("groups", n.GetInt("Groups", 1)), A("bias", Flag(n.Get("Bias"), true)),
                 }, n.Path);
-            case LayerKind.ConvTranspose2d:
-                return Add("ConvTranspose2d", new[]
-                {
-                    A("in", n.GetInt("InChannels")), A("out", n.GetInt("OutChannels")), A("kernel", PairOf(n, "Kernel", 1)),
-                    A("stride", PairOf(n, "Stride", 1)), A("padding", PairOf(n, "Padding", 0)), A("output_padding", PairOf(n, "OutputPadding", 0)),
-                    A("dilation", PairOf(n, "Dilation", 1)), A("groups", n.GetInt("Groups", 1)), A("bias", Flag(n.Get("Bias"), true)),
-                }, n.Path);
             case LayerKind.LayerScale:
                 // The module is the parameter itself: its state_dict key is the path.
                 return Add("LayerScale", new[] { A("channels", n.In.C), A("value", n.Get("Value") ?? "1E-06") }, n.Path, output: n.Path + ".mul");

@@ -752,21 +752,6 @@ public sealed class ModuleEmitter
                 return ($"{NN}.Upsample({target}{(bilinear ? ", mode: global::TorchSharp.torch.UpsampleMode.Bilinear" : "")}" +
                         $"{(bilinear ? $", align_corners: {item.Get("AlignCorners") ?? "false"}" : "")})", Same);
             }
-            case LayerKind.ConvTranspose2d:
-            {
-                var outC = S("OutChannels")!;
-                var axes = new[] { "Kernel", "Stride", "Padding", "OutputPadding", "Dilation" };
-                string e;
-                if (axes.Any(IsPair))
-                    e = $"{NN}.ConvTranspose2d({c}, {outC}, {Tuple("Kernel")}{Arg("stride", TupleOrNull("Stride"))}{Arg("padding", TupleOrNull("Padding"))}" +
-                        $"{Arg("output_padding", TupleOrNull("OutputPadding"))}{Arg("dilation", TupleOrNull("Dilation"))}";
-                else
-                    e = $"{NN}.ConvTranspose2d({c}, {outC}, {S("Kernel")}{Arg("stride", S("Stride"), "1")}{Arg("padding", S("Padding"), "0")}" +
-                        $"{Arg("output_padding", S("OutputPadding"), "0")}{Arg("dilation", S("Dilation"), "1")}";
-                e += $"{Arg("groups", S("Groups"), "1")}{Arg("bias", item.Get("Bias"), "true")})";
-                _spatialArea = null;
-                return (e, _ => outC);
-            }
             case LayerKind.SqueezeExcitation:
             {
                 var squeeze = S("Squeeze") ?? $"{c} / {Paren(S("Reduction") ?? "16")}";

@@ -29,12 +29,12 @@ public enum CostOp
     [Obsolete(CostOpNotes.DefinedNow)] Identity, [Obsolete(CostOpNotes.DefinedNow)] MaxPool2d, [Obsolete(CostOpNotes.DefinedNow)] AvgPool2d,
     [Obsolete(CostOpNotes.DefinedNow)] AdaptiveAvgPool2d, [Obsolete(CostOpNotes.DefinedNow)] Flatten, [Obsolete(CostOpNotes.DefinedNow)] Dropout, [Obsolete(CostOpNotes.DefinedNow)] Linear, SqueezeExcitation, PiX,
     [Obsolete(CostOpNotes.DefinedNow)] GELU, [Obsolete(CostOpNotes.DefinedNow)] LeakyReLU, [Obsolete(CostOpNotes.DefinedNow)] Hardsigmoid, [Obsolete(CostOpNotes.DefinedNow)] Tanh,
-    [Obsolete(CostOpNotes.DefinedNow)] GroupNorm, [Obsolete(CostOpNotes.DefinedNow)] LayerNorm2d, Upsample, ConvTranspose2d, [Obsolete(CostOpNotes.DefinedNow)] AdaptiveMaxPool2d,
+    [Obsolete(CostOpNotes.DefinedNow)] GroupNorm, [Obsolete(CostOpNotes.DefinedNow)] LayerNorm2d, Upsample, [Obsolete(CostOpNotes.DefinedNow)] ConvTranspose2d, [Obsolete(CostOpNotes.DefinedNow)] AdaptiveMaxPool2d,
     [Obsolete(CostOpNotes.DefinedNow)] StochasticDepth, [Obsolete(CostOpNotes.DefinedNow)] ChannelShuffle, [Obsolete(CostOpNotes.DefinedNow)] LayerNorm, LayerScale,
 #pragma warning restore CS1591
     /// <summary>
     /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish,
-    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth, LayerNorm2d, LayerNorm, Linear); its <see cref="CostNode.Spec"/> names it.
+    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth, LayerNorm2d, LayerNorm, Linear, ConvTranspose2d); its <see cref="CostNode.Spec"/> names it.
     /// </summary>
     Defined,
 }

@@ -214,12 +214,6 @@ public static class RuntimeSummary
                 var spec = new Conv2dSpec(w[0], w[1], new Axes(w[2], w[3]), 1, 0, 1, 1, false);
                 return output.shape[0] * spec.Macs(Sample(input), Sample(output));
             }
-            case ConvTranspose2d t:
-            {
-                var w = t.weight!.shape;
-                var spec = new ConvTranspose2dSpec(w[1], w[0], new Axes(w[2], w[3]), 1, 0, 0, 1, 1, false);
-                return input.shape[0] * spec.Macs(Sample(input), Sample(output));
-            }
             case PiXLayer p:
                 return input.shape[0] * new PiXSpec(p.Zeta, p.InChannels, p.HasBias).Macs(Sample(input), Sample(output));
             case Conv1d c:

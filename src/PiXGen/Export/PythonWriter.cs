@@ -349,12 +349,10 @@ internal sealed class PythonWriter
         string Pair(string name, long fallback) => PairText(n.GetPair(name, fallback));
         bool HasKey(string leaf) => stateDict.Any(e => e.Key == t.Path + "." + leaf);
         switch (n.Op) {
-        case "Conv2d":
-        case "ConvTranspose2d": {
+        case "Conv2d": {
                 var args = new List<string> { Int(n.GetInt("in")), Int(n.GetInt("out")), $"kernel_size={Pair("kernel", 1)}" };
                 if (n.Get("stride") is not null && !IsOnes(n.GetPair("stride", 1))) args.Add($"stride={Pair("stride", 1)}");
                 if (!IsZeros(n.GetPair("padding"))) args.Add($"padding={Pair("padding", 0)}");
-                if (n.Op == "ConvTranspose2d" && !IsZeros(n.GetPair("output_padding"))) args.Add($"output_padding={Pair("output_padding", 0)}");
                 if (n.GetInt("groups", 1) != 1) args.Add($"groups={Int(n.GetInt("groups", 1))}");
                 if (!IsOnes(n.GetPair("dilation", 1))) args.Add($"dilation={Pair("dilation", 1)}");
                 if (!n.GetBool("bias")) args.Add("bias=False");
@@ -443,7 +441,7 @@ internal sealed class PythonWriter
             var op = graph.Nodes[t.Node].Op;
             var rules = Initializer.RulesAt(plan, path);
             switch (op) {
-            case "Conv2d": case "ConvTranspose2d": case "PiX":
+            case "Conv2d": case "PiX":
                 Add(path + ".weight", Rule(rules.ConvWeight));
                 Add(path + ".bias", BiasRule(rules.ConvBias));
                 break;

@@ -125,10 +125,6 @@ public sealed class GraphExecutor
             y = F.conv2d(x, W("weight"), n.GetBool("bias") ? W("bias") : null, n.GetPair("stride", 1), n.GetPair("padding"),
                          n.GetPair("dilation", 1), n.GetInt("groups", 1));
             return Fused(n, y);
-        case "ConvTranspose2d":
-            y = F.conv_transpose2d(x, W("weight"), n.GetBool("bias") ? W("bias") : null, n.GetPair("stride", 1), n.GetPair("padding"),
-                                   n.GetPair("output_padding"), n.GetPair("dilation", 1), n.GetInt("groups", 1));
-            return Fused(n, y);
         case "LayerScale":
             return x * (weight(n.Module!) ?? throw new ArgumentException($"'{n.Module}' is missing from the weights."));
         case "Add": {

@@ -35,8 +35,8 @@ public static class GraphFusion
     /// <summary>The weight leaf of a fused PiX epilogue's per-channel offset.</summary>
     public const string EpilogueShift = "epilogue_shift";
 
-    /// <summary>The ops a BatchNorm2d folds into and an activation fuses with: the convolutions, the defined Linear, PiX.</summary>
-    private static bool Foldable(string op) => op is "Conv2d" or "ConvTranspose2d" or "PiX" || DefinedKind.Linear.Is(op);
+    /// <summary>The ops a BatchNorm2d folds into and an activation fuses with: the convolutions (the defined ConvTranspose2d), the defined Linear, PiX.</summary>
+    private static bool Foldable(string op) => op is "Conv2d" or "PiX" || DefinedKind.Linear.Is(op) || DefinedKind.ConvTranspose2d.Is(op);
 
     /// <summary>Fuses <paramref name="graph"/> for inference on <paramref name="weights"/> (not modified).</summary>
     /// <exception cref="ArgumentException">The graph or the weights are invalid (see <see cref="GraphOps.Validate"/>).</exception>
@@ -157,7 +157,7 @@ public static class GraphFusion
         case var linear when DefinedKind.Linear.Is(linear):
             folded = w64 * s.view(-1, 1);
             break;
-        case "ConvTranspose2d": {
+        case var transposed when DefinedKind.ConvTranspose2d.Is(transposed): {
                 // (in, out/groups, kh, kw): the output channel o = g·(out/groups) + j lives on dim 1 within group g.
                 long groups = n.GetInt("groups", 1), outC = n.GetInt("out");
                 var shape = w64.shape;

@@ -31,7 +31,7 @@ public static class GraphOps
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
-            "Conv2d", "ConvTranspose2d", "LayerScale",
+            "Conv2d", "LayerScale",
             "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
         }.Concat(Activations).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
 
@@ -52,13 +52,6 @@ public static class GraphOps
                 var k = node.GetPair("kernel", 1);
                 long groups = node.GetInt("groups", 1);
                 yield return new(K("weight"), new[] { C("out"), C("in") / groups, k[0], k[1] }, false);
-                if (node.GetBool("bias")) yield return new(K("bias"), new[] { C("out") }, false);
-                break;
-            }
-        case "ConvTranspose2d": {
-                var k = node.GetPair("kernel", 1);
-                long groups = node.GetInt("groups", 1);
-                yield return new(K("weight"), new[] { C("in"), C("out") / groups, k[0], k[1] }, false);
                 if (node.GetBool("bias")) yield return new(K("bias"), new[] { C("out") }, false);
                 break;
             }

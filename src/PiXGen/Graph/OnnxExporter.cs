@@ -297,8 +297,7 @@ public static class OnnxExporter
             var x = n.Inputs[0];
             string act = n.Get("activation") is null ? n.Output : Fresh(n.Output, "pre_activation");
             switch (n.Op) {
-            case "Conv2d":
-            case "ConvTranspose2d": {
+            case "Conv2d": {
                     var inputs = new List<string> { x, Weight(n.Module + ".weight") };
                     if (n.GetBool("bias")) inputs.Add(Weight(n.Module + ".bias"));
                     var p = n.GetPair("padding");
@@ -306,8 +305,7 @@ public static class OnnxExporter
                         Ints("kernel_shape", n.GetPair("kernel")), Ints("strides", n.GetPair("stride", 1)),
                         Ints("pads", p[0], p[1], p[0], p[1]), Ints("dilations", n.GetPair("dilation", 1)), Int("group", n.GetInt("groups", 1)),
                     };
-                    if (n.Op == "ConvTranspose2d") attrs.Add(Ints("output_padding", n.GetPair("output_padding")));
-                    Op(n.Op == "Conv2d" ? "Conv" : "ConvTranspose", act, inputs, attrs.ToArray());
+                    Op("Conv", act, inputs, attrs.ToArray());
                     FusedActivation(n, act);
                     return;
                 }

@@ -47,6 +47,18 @@ public partial class DefinedKindsNet
     [Linear(10)] readonly Linear fc;
 }
 
+/// <summary>
+/// Transposed convolutions (a defined kind) under an [Init] scheme that draws both their weights and biases
+/// (torchvision-resnet: Kaiming normal, fan out; the constructor's bias rule), so that the backend's init table, written
+/// from the definition's tensors, is checked against the C# initializer (<see cref="ContractTests"/>). 8×4×4 → 6×8×8 → 3×16×15.
+/// </summary>
+[Network(Input = "8x4x4", Name = "transposed_init"), Init("torchvision-resnet")]
+public partial class TransposedInitNet
+{
+    [ConvTranspose2d(6, Kernel = 3, Stride = 2, Padding = 1, OutputPadding = 1, Groups = 2)] [BatchNorm2d] [ReLU] readonly Sequential up;
+    [ConvTranspose2d(3, Kernel = "2x3", Stride = 2, Padding = "0x1", Bias = true)] readonly ConvTranspose2d up2;
+}
+
 /// <summary>The parity test's coverage of the defined kinds (no Python needed).</summary>
 public class DefinedKindNetworkTests
 {

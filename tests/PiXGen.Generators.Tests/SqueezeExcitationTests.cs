@@ -116,4 +116,39 @@ public class SqueezeExcitationTests
         run.AssertCompilesWithoutErrors();
         Snapshot.VerifyDiagnostics(diagnostics);
     }
+    [Fact]
+    public void A_squeeze_from_a_reduction_is_recorded_and_bad_ones_are_reported_at_the_attribute()
+    {
+        // The definition resolves Squeeze = C / Reduction (an integer division) and records it: the cost node carries it.
+        var ok = GeneratorHarness.Run(Src("""
+            [Network(Input = "24x4x4")]
+            public partial class ReducedSE
+            {
+                [SqueezeExcitation(Reduction = 5)] readonly PiXGen.Layers.SqueezeExcitation se;
+            }
+            """)).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        Assert.Contains("new PiXGenDef.SqueezeExcitationSpec(Squeeze: 4)", ok.Files.Single(f => f.HintName.EndsWith("ReducedSE.Costs.g.cs", System.StringComparison.Ordinal)).Text);
+        var model = RuntimeCheck.Check(RuntimeCheck.Load(ok), "Demo.ReducedSE", 2, 4);
+        Assert.Equal(new long[] { 4, 24, 1, 1 }, model.state_dict()["se.fc1.weight"].shape);
+
+        var bad = GeneratorHarness.Run(Src("""
+            [Network(Input = "8x4x4")]
+            public partial class BadReduction
+            {
+                [SqueezeExcitation(Reduction = 0)] readonly PiXGen.Layers.SqueezeExcitation zero;
+            }
+
+            [Network(Input = "8x4x4")]
+            public partial class TooFewChannels
+            {
+                [SqueezeExcitation] readonly PiXGen.Layers.SqueezeExcitation se;
+            }
+            """));
+        var diagnostics = bad.RelevantGeneratorDiagnostics();
+        Assert.Equal(new[] { "PIX0106", "PIX0106" }, diagnostics.Select(d => d.Id));
+        Assert.Contains(diagnostics, d => d.GetMessage().Contains("Reduction must be positive, got 0"));
+        Assert.Contains(diagnostics, d => d.GetMessage().Contains("squeeze channels must be positive, got 0 for 8 channels"));
+        Assert.All(diagnostics, d => Assert.True(d.Location.IsInSource));
+        bad.AssertCompilesWithoutErrors();
+    }
 }

@@ -119,6 +119,13 @@ public sealed record KindTensor(string Leaf, long[] Shape, string Init, bool Buf
 }
 
 /// <summary>
+/// One graph node of a <see cref="DefinedKind.Composite"/> kind's lowering: the node's output name, its op (a graph op, as
+/// the graph's contract in PiXGen.Graph.NetworkGraph names them), its inputs, the state_dict prefix of its module (null
+/// when it has none), its attributes (as the graph carries them) and the output's shape for one sample.
+/// </summary>
+public sealed record GraphPart(string Output, string Op, string[] Inputs, string? Module, KeyValuePair<string, string>[] Attributes, Dims Shape);
+
+/// <summary>
 /// A rule of an <c>[Init]</c> scheme (docs/initialisation.md; the per-scheme distributions are PiXGen.Init.Initializer's):
 /// which of the scheme's distributions draws a tensor.
 /// </summary>
@@ -278,6 +285,28 @@ public abstract class DefinedKind
     /// </summary>
     public virtual string? OutputSize => null;
 
+    /// <summary>
+    /// Whether the graph has no op of this kind: each instance is lowered to graph ops of other kinds (<see cref="Lower"/>),
+    /// which the executor, fusion, ONNX export and the PyTorch backend run, so it has no <c>Apply</c>, <c>Onnx</c> or
+    /// <c>PyTorch</c> of its own (SqueezeExcitation: pool, two 1×1 convolutions with their activations, a product).
+    /// </summary>
+    public virtual bool Composite => false;
+
+    /// <summary>
+    /// For a <see cref="Composite"/> kind: the graph nodes of one instance at <paramref name="path"/> (its state_dict prefix
+    /// and the name of its last node) on the value <paramref name="x"/> of one sample's shape <paramref name="input"/>, in
+    /// order, the last one its output; null for other kinds.
+    /// </summary>
+    public virtual IReadOnlyList<GraphPart>? Lower(string path, string x, Dims input, IReadOnlyList<double> values) => null;
+
+    /// <summary>A C# expression as an operand of a binary operator: parenthesised unless it is a name, a member access or a number.</summary>
+    public static string Parenthesised(string cs)
+    {
+        foreach (var ch in cs)
+            if (!char.IsLetterOrDigit(ch) && ch != '_' && ch != '.') return "(" + cs + ")";
+        return cs;
+    }
+
 #if !PIXGEN_GENERATOR
     /// <summary>The layer applied to <paramref name="x"/> (N×…) with the settings' <paramref name="values"/> (graph executor).</summary>
     public abstract Tensor Apply(Tensor x, IReadOnlyList<double> values);
@@ -386,6 +415,7 @@ public abstract class DefinedKind
         ["LayerNorm2d"] = new LayerNorm2d(),
         ["LayerNorm"] = new LayerNorm(),
         [Linear.Name] = Linear,
+        ["SqueezeExcitation"] = new SqueezeExcitation(),
         [ConvTranspose2d.Name] = ConvTranspose2d,
     };
 
@@ -976,6 +1006,90 @@ public abstract class DefinedKind
             if (module is not TorchSharp.Modules.Linear linear || linear.weight is not { } weight) return null;
             return new double[] { weight.shape[1], weight.shape[0], linear.bias is null ? 0 : 1 };
         }
+#endif
+    }
+
+    /// <summary>
+    /// Squeeze-and-excitation (torchvision's <c>ops.SqueezeExcitation</c>, module PiXGen.Layers.SqueezeExcitation): C
+    /// channels squeezed to <c>Squeeze</c> (or C / <c>Reduction</c>, 16 by default, recorded as its Squeeze), with the
+    /// activation after <c>fc1</c> and the scale activation after <c>fc2</c> from Words.cs. Composite: in the graph it is
+    /// pool → fc1 (1×1 Conv2d with bias) → activation → fc2 → scale activation → Mul with the input, its 1×1
+    /// convolutions modules at <c>path.fc1</c> and <c>path.fc2</c> (drawn by the <c>[Init]</c> scheme's convolution
+    /// rules as ordinary Conv2d modules); costs <see cref="SqueezeExcitationSpec"/>.
+    /// </summary>
+    private sealed class SqueezeExcitation : DefinedKind
+    {
+        private const int Channels = 0, Squeeze = 1, Reduction = 2, Activation = 3, ScaleActivation = 4;
+        public override string Name => "SqueezeExcitation";
+        public override bool IsActivation => false;
+        public override bool KeepsShape => true;
+        public override bool NeedsMap => true;
+        public override bool Stateful => true;
+        public override bool Composite => true;
+        public override string ModuleType => "global::PiXGen.Layers.SqueezeExcitation";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[]
+        {
+            new KindSetting("Channels", "channels", true, null) { FromInput = true },
+            new KindSetting("Squeeze", "squeeze", true, null) { Optional = true },
+            new KindSetting("Reduction", "reduction", true, 16),
+            new KindSetting("Activation", "activation", false, 0) { Words = Words.SqueezeExcitationActivations },
+            new KindSetting("ScaleActivation", "scale_activation", false, 0) { Words = Words.SqueezeExcitationScaleActivations },
+        };
+        // The squeeze channels given, or the input's divided by the reduction (an integer division, as torchvision's models write it).
+        private static long SqueezeOf(IReadOnlyList<double> values)
+            => double.IsNaN(values[Squeeze]) ? (long)values[Channels] / (long)values[Reduction] : (long)values[Squeeze];
+        public override string? Check(Dims x, IReadOnlyList<double> values)
+        {
+            if (double.IsNaN(values[Squeeze]) && values[Reduction] <= 0) return $"Reduction must be positive, got {(long)values[Reduction]}";
+            long squeeze = SqueezeOf(values);
+            return squeeze > 0 ? null : $"squeeze channels must be positive, got {squeeze} for {x.C} channels";
+        }
+        public override IReadOnlyList<double> Resolved(IReadOnlyList<double> values)
+        {
+            var resolved = new List<double>(values);
+            resolved[Squeeze] = SqueezeOf(values);
+            return resolved;
+        }
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new SqueezeExcitationSpec(SqueezeOf(values));
+        public override IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values)
+        {
+            long c = (long)values[Channels], s = SqueezeOf(values);
+            KindTensor Weight(string conv, long cout, long cin) => new(conv + ".weight", new[] { cout, cin, 1L, 1L }, "default") { Scheme = InitRule.ConvolutionWeight };
+            KindTensor Bias(string conv, long cout) => new(conv + ".bias", new[] { cout }, "default_bias") { Scheme = InitRule.ConvolutionBias };
+            return new[] { Weight("fc1", s, c), Bias("fc1", s), Weight("fc2", c, s), Bias("fc2", c) };
+        }
+        public override string Module(string channels, IReadOnlyList<string> values)
+        {
+            var squeeze = values[Squeeze] ?? $"{channels} / {Parenthesised(values[Reduction] ?? "16")}";
+            return $"new global::PiXGen.Layers.SqueezeExcitation({channels}, {squeeze}" +
+                   $"{Named("activation", Quoted(values[Activation]), Quoted(Words.SqueezeExcitationActivations[0]))}" +
+                   $"{Named("scaleActivation", Quoted(values[ScaleActivation]), Quoted(Words.SqueezeExcitationScaleActivations[0]))})";
+        }
+        private static string Quoted(string word) => "\"" + word.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        public override IReadOnlyList<GraphPart> Lower(string path, string x, Dims input, IReadOnlyList<double> values)
+        {
+            long c = input.C, s = SqueezeOf(values);
+            var pooled = Dims.Map(c, 1, 1);
+            static KeyValuePair<string, string> A(string name, string value) => new(name, value);
+            static string Int(long v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var none = Array.Empty<KeyValuePair<string, string>>();
+            GraphPart Conv(string name, string from, long cin, long cout) => new(path + "." + name, "Conv2d", new[] { from }, path + "." + name, new[]
+            {
+                A("in", Int(cin)), A("out", Int(cout)), A("kernel", "1,1"), A("stride", "1,1"), A("padding", "0,0"), A("dilation", "1,1"),
+                A("groups", "1"), A("bias", "true"),
+            }, Dims.Map(cout, 1, 1));
+            var pool = new GraphPart(path + ".pool", "AdaptiveAvgPool2d", new[] { x }, null, new[] { A("size", "1,1") }, pooled);
+            var fc1 = Conv("fc1", pool.Output, c, s);
+            var act = new GraphPart(path + ".activation", Words.SqueezeExcitationActivations[(int)values[Activation]], new[] { fc1.Output }, null, none, Dims.Map(s, 1, 1));
+            var fc2 = Conv("fc2", act.Output, s, c);
+            var scale = new GraphPart(path + ".scale", Words.SqueezeExcitationScaleActivations[(int)values[ScaleActivation]], new[] { fc2.Output }, null, none, pooled);
+            return new[] { pool, fc1, act, fc2, scale, new GraphPart(path, "Mul", new[] { x, scale.Output }, null, none, input) };
+        }
+#if !PIXGEN_GENERATOR
+        private static InvalidOperationException Lowered() => new("SqueezeExcitation has no graph op: the graph holds its parts (DefinedKind.Lower).");
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => throw Lowered();
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values) => throw Lowered();
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => throw Lowered();
 #endif
     }
 

@@ -91,6 +91,29 @@ public class SqueezeExcitationTests
         }
     }
 
+    [Theory]
+    [InlineData("ReLU6", "Sigmoid")]
+    [InlineData("Hardswish", "Hardsigmoid")]
+    [InlineData("GELU", "Hardsigmoid")]
+    [InlineData("SiLU", "Sigmoid")]
+    public void Its_six_graph_nodes_compute_what_the_module_does(string activation, string scaleActivation)
+    {
+        // The composite kind's lowering (pool, fc1, activation, fc2, scale activation, Mul) run by the graph executor
+        // against the module, for activations the zoo's networks do not use.
+        var run = GeneratorHarness.Run(Src($$"""
+            [Network(Input = "12x5x5")]
+            public partial class LoweredSE
+            {
+                [Conv2d(12, Kernel = 3, Padding = 1)] readonly Conv2d conv;
+                [SqueezeExcitation(Reduction = 4, Activation = "{{activation}}", ScaleActivation = "{{scaleActivation}}")] readonly PiXGen.Layers.SqueezeExcitation se;
+            }
+            """)).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        var graph = run.Files.Single(f => f.HintName.EndsWith("LoweredSE.Graph.g.cs", System.StringComparison.Ordinal)).Text;
+        Assert.Contains($"\"se.activation\", \"{activation}\"", graph);
+        Assert.Contains($"\"se.scale\", \"{scaleActivation}\"", graph);
+        RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.LoweredSE", 7, 9);
+    }
+
     /// <summary>erf by Abramowitz–Stegun 7.1.26 (|error| &lt; 1.5e-7), enough for a 1e-4 comparison.</summary>
     private static double Erf(double x)
     {
@@ -115,5 +138,40 @@ public class SqueezeExcitationTests
         Assert.All(diagnostics, d => Assert.True(d.Location.IsInSource));
         run.AssertCompilesWithoutErrors();
         Snapshot.VerifyDiagnostics(diagnostics);
+    }
+    [Fact]
+    public void A_squeeze_from_a_reduction_is_recorded_and_bad_ones_are_reported_at_the_attribute()
+    {
+        // The definition resolves Squeeze = C / Reduction (an integer division) and records it: the cost node carries it.
+        var ok = GeneratorHarness.Run(Src("""
+            [Network(Input = "24x4x4")]
+            public partial class ReducedSE
+            {
+                [SqueezeExcitation(Reduction = 5)] readonly PiXGen.Layers.SqueezeExcitation se;
+            }
+            """)).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
+        Assert.Contains("new PiXGenDef.SqueezeExcitationSpec(Squeeze: 4)", ok.Files.Single(f => f.HintName.EndsWith("ReducedSE.Costs.g.cs", System.StringComparison.Ordinal)).Text);
+        var model = RuntimeCheck.Check(RuntimeCheck.Load(ok), "Demo.ReducedSE", 2, 4);
+        Assert.Equal(new long[] { 4, 24, 1, 1 }, model.state_dict()["se.fc1.weight"].shape);
+
+        var bad = GeneratorHarness.Run(Src("""
+            [Network(Input = "8x4x4")]
+            public partial class BadReduction
+            {
+                [SqueezeExcitation(Reduction = 0)] readonly PiXGen.Layers.SqueezeExcitation zero;
+            }
+
+            [Network(Input = "8x4x4")]
+            public partial class TooFewChannels
+            {
+                [SqueezeExcitation] readonly PiXGen.Layers.SqueezeExcitation se;
+            }
+            """));
+        var diagnostics = bad.RelevantGeneratorDiagnostics();
+        Assert.Equal(new[] { "PIX0106", "PIX0106" }, diagnostics.Select(d => d.Id));
+        Assert.Contains(diagnostics, d => d.GetMessage().Contains("Reduction must be positive, got 0"));
+        Assert.Contains(diagnostics, d => d.GetMessage().Contains("squeeze channels must be positive, got 0 for 8 channels"));
+        Assert.All(diagnostics, d => Assert.True(d.Location.IsInSource));
+        bad.AssertCompilesWithoutErrors();
     }
 }

@@ -68,6 +68,8 @@ public class DefinedKindNetworkTests
         var info = System.Linq.Enumerable.Single(PiXGen.Generated.PiXGenNetworks.All, i => i.Name == "defined_kinds");
         using var module = info.Create();
         var ops = System.Linq.Enumerable.ToHashSet(System.Linq.Enumerable.Select(((PiXGen.Graph.IHasGraph)module).Graph.Nodes, n => n.Op));
-        Assert.Empty(System.Linq.Enumerable.Except(PiXGen.Definitions.DefinedKind.All.Keys, ops));
+        // A composite kind (SqueezeExcitation) is its parts in the graph; the zoo's parity covers it.
+        var graphKinds = System.Linq.Enumerable.Where(PiXGen.Definitions.DefinedKind.All.Values, k => !k.Composite);
+        Assert.Empty(System.Linq.Enumerable.Except(System.Linq.Enumerable.Select(graphKinds, k => k.Name), ops));
     }
 }

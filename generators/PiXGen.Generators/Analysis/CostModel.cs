@@ -114,8 +114,6 @@ public static class CostModel
             }
             case LayerKind.Upsample:
                 return new UpsampleSpec(A("ScaleFactor", 0), A("Size", 0));
-            case LayerKind.SqueezeExcitation:
-                return new SqueezeExcitationSpec(n.GetInt("Squeeze"));
             case LayerKind.PiX:
                 return new PiXSpec(n.GetInt("Zeta"), n.GetInt("InChannels"), n.Get("PhiBias") == "true");
             default:

@@ -22,7 +22,6 @@ public static class DeclarationValidator
     public static string ModuleType(LayerItem item) => item.Kind switch
     {
         LayerKind.Use => item.BlockType ?? "?",
-        LayerKind.SqueezeExcitation => "global::PiXGen.Layers.SqueezeExcitation",
         LayerKind.LayerScale => ParameterType,
         LayerKind.PiX => "global::PiXGen.PiX.PiXLayer",
         LayerKind.Defined => DefinedKind.All[item.AttributeName].ModuleType,
@@ -35,8 +34,6 @@ public static class DeclarationValidator
         {
             // The lists are shared with the runtime's checks (src/PiXGen.Definitions/Words.cs).
             [(LayerKind.Upsample, "Mode")] = Words.UpsampleModes,
-            [(LayerKind.SqueezeExcitation, "Activation")] = Words.SqueezeExcitationActivations,
-            [(LayerKind.SqueezeExcitation, "ScaleActivation")] = Words.SqueezeExcitationScaleActivations,
         };
 
     /// <summary>The words <paramref name="setting"/> of <paramref name="item"/> accepts (the first is the default), or null.</summary>

@@ -676,13 +676,20 @@ public sealed class ShapeInference
                         if (declared != x.C) Fail(DiagnosticDescriptors.LinearMismatch, item.Location, where, declared, x.C);
                     }
                 if (kind.Check(x, values) is { } problem) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, problem);
-                // Combined settings (StochasticDepth's ramp): the instance records the resolved value (of a setting that is no pair).
+                // Combined settings (StochasticDepth's ramp, SqueezeExcitation's squeeze from its reduction): the instance records
+                // the resolved value (of a setting that is no pair), also of an optional one left out.
                 var resolved = kind.Resolved(values);
                 foreach (var s in kind.Settings.Where(s => !s.Pair))
                 {
                     int i = kind.Slot(s.Name);
                     if (!resolved[i].Equals(values[i]))
-                        settings[settings.FindIndex(r => r.Name == s.Name)] = new Setting(s.Name, resolved[i].ToString("R", CultureInfo.InvariantCulture), SettingType.Double);
+                    {
+                        var record = s.Integer ? new Setting(s.Name, ((long)resolved[i]).ToString(CultureInfo.InvariantCulture), SettingType.Expression)
+                            : new Setting(s.Name, resolved[i].ToString("R", CultureInfo.InvariantCulture), SettingType.Double);
+                        int at = settings.FindIndex(r => r.Name == s.Name);
+                        if (at >= 0) settings[at] = record;
+                        else settings.Add(record);
+                    }
                     // A convolution's groups divide its output channels too (GroupedOutChannels).
                     if (s.DividesChannels && kind.GroupedOutChannels(values) is { } grouped && (x.C % (long)values[i] != 0 || grouped % (long)values[i] != 0))
                         Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, (long)values[i], $"input channels {x.C} and output channels {grouped}");
@@ -708,22 +715,6 @@ public sealed class ShapeInference
                 double v = Real("Value", 1e-6);
                 Require(!double.IsNaN(v) && !double.IsInfinity(v), $"the initial value must be a finite number, got {item.Get("Value")}");
                 settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                break;
-            }
-            case LayerKind.SqueezeExcitation:
-            {
-                NeedMap();
-                long squeeze;
-                if (item.Get("Squeeze") is not null) squeeze = Int("Squeeze", null);
-                else
-                {
-                    long r = Int("Reduction", 16);
-                    Require(r > 0, $"Reduction must be positive, got {r}");
-                    squeeze = x.C / r;
-                    settings.Add(new Setting("Squeeze", squeeze.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                }
-                Require(squeeze > 0, $"squeeze channels must be positive, got {squeeze} for {x.C} channels");
-                Word("Activation"); Word("ScaleActivation");
                 break;
             }
             case LayerKind.PiX:

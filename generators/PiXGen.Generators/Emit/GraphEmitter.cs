@@ -151,6 +151,12 @@ public static class GraphEmitter
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[n.Op];
+                // A composite kind (SqueezeExcitation) is its parts.
+                if (kind.Lower(n.Path, x, n.In, kind.Read(s => n.Get(s.Name))) is { } parts)
+                {
+                    foreach (var part in parts) Add(part.Op, part.Attributes, part.Module, part.Output, part.Inputs, part.Shape);
+                    return parts[parts.Count - 1].Output;
+                }
                 // A pair as "h,w" (a pair left out that takes another's value, as a pool's stride its kernel's, is recorded).
                 return Add(n.Op, kind.Settings.Where(s => s.InGraph).Select(s => A(s.GraphName,
                     s.Pair ? PairOf(n, s.SameAs is { } other && n.Get(s.Name) is null ? other : s.Name, (long)(s.Default ?? 0)) : n.Get(s.Name) ?? s.DefaultText!)).ToList(),
@@ -158,24 +164,6 @@ public static class GraphEmitter
             }
             case LayerKind.Upsample:
                 return Add("Upsample", new[] { A("mode", n.Get("Mode") ?? "nearest"), A("size", Int(n.Out.H) + "," + Int(n.Out.W)), A("align_corners", Flag(n.Get("AlignCorners"), false)) });
-            case LayerKind.SqueezeExcitation:
-            {
-                // torchvision's SqueezeExcitation: pool → fc1 (1×1 conv, bias) → ReLU → fc2 → Sigmoid → scale the input.
-                long c = n.In.C, s = n.GetInt("Squeeze");
-                var pooled = Shape.Map(c, 1, 1);
-                var p = Add("AdaptiveAvgPool2d", new[] { A("size", "1,1") }, output: n.Path + ".pool", shape: pooled);
-                string Conv(string name, string input, long cin, long cout)
-                    => Add("Conv2d", new[]
-                    {
-                        A("in", cin), A("out", cout), A("kernel", "1,1"), A("stride", "1,1"), A("padding", "0,0"), A("dilation", "1,1"),
-                        A("groups", 1), A("bias", "true"),
-                    }, n.Path + "." + name, n.Path + "." + name, new[] { input }, Shape.Map(cout, 1, 1));
-                var f1 = Conv("fc1", p, c, s);
-                var a1 = Add(n.Get("Activation") ?? "ReLU", new KeyValuePair<string, string>[0], output: n.Path + ".activation", inputs: new[] { f1 }, shape: Shape.Map(s, 1, 1));
-                var f2 = Conv("fc2", a1, s, c);
-                var a2 = Add(n.Get("ScaleActivation") ?? "Sigmoid", new KeyValuePair<string, string>[0], output: n.Path + ".scale", inputs: new[] { f2 }, shape: pooled);
-                return Add("Mul", new KeyValuePair<string, string>[0], inputs: new[] { x, a2 });
-            }
             case LayerKind.PiX:
                 return Add("PiX", new[]
                 {

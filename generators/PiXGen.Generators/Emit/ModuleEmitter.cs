@@ -752,13 +752,6 @@ public sealed class ModuleEmitter
                 return ($"{NN}.Upsample({target}{(bilinear ? ", mode: global::TorchSharp.torch.UpsampleMode.Bilinear" : "")}" +
                         $"{(bilinear ? $", align_corners: {item.Get("AlignCorners") ?? "false"}" : "")})", Same);
             }
-            case LayerKind.SqueezeExcitation:
-            {
-                var squeeze = S("Squeeze") ?? $"{c} / {Paren(S("Reduction") ?? "16")}";
-                return ($"new global::PiXGen.Layers.SqueezeExcitation({c}, {squeeze}" +
-                        $"{Arg("activation", item.Get("Activation") is { } act ? Quote(act) : null, "\"ReLU\"")}" +
-                        $"{Arg("scaleActivation", item.Get("ScaleActivation") is { } scale ? Quote(scale) : null, "\"Sigmoid\"")})", Same);
-            }
             case LayerKind.PiX:
             {
                 // ζ given, or derived from OutChannels at run time (checked at compile time to divide exactly).
@@ -796,7 +789,7 @@ public sealed class ModuleEmitter
         throw new System.InvalidOperationException($"no constructor for {item.Kind}");
     }
 
-    private static string Paren(string cs) => IsSimple(cs) ? cs : $"({cs})";
+    private static string Paren(string cs) => DefinedKind.Parenthesised(cs);
 
     private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
@@ -813,8 +806,6 @@ public sealed class ModuleEmitter
         if (ids.Count == 0 && e.Evaluate(_ => null) is bool constant) return constant ? null : "false";
         return Code(e);
     }
-
-    private static bool IsSimple(string cs) => cs.All(ch => char.IsLetterOrDigit(ch) || ch == '_' || ch == '.');
 
     /// <summary>H*W flattened by a Flatten item: from the compile-time shapes in a network, from an adaptive pool in a block.</summary>
     private string? FlattenArea(LayerMember m, int itemIndex)

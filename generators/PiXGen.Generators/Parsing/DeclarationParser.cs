@@ -24,7 +24,6 @@ public static class DeclarationParser
     private static readonly Dictionary<string, LayerKind> LayerKinds = new()
     {
         ["Conv2dAttribute"] = LayerKind.Conv2d,
-        ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
         ["UpsampleAttribute"] = LayerKind.Upsample,
         ["LayerScaleAttribute"] = LayerKind.LayerScale,

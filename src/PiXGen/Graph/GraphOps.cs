@@ -33,7 +33,7 @@ public static class GraphOps
         new[] {
             "Conv2d", "LayerScale",
             "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
-        }.Concat(Activations).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
+        }.Concat(Activations).Concat(DefinedKind.All.Values.Where(k => !k.Composite).Select(k => k.Name)), StringComparer.Ordinal);
 
     /// <summary>The attribute name prefix of a fused activation's own attributes.</summary>
     public const string ActivationPrefix = "activation_";

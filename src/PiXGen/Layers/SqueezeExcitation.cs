@@ -52,17 +52,16 @@ public sealed class SqueezeExcitation : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var s = fc1.call(nn.functional.adaptive_avg_pool2d(input, 1));
-        s = Activation switch
-        {
-            "SiLU" => nn.functional.silu(s),
-            "ReLU6" => nn.functional.relu6(s),
-            "Hardswish" => nn.functional.hardswish(s),
-            "GELU" => nn.functional.gelu(s),
-            _ => nn.functional.relu(s),
-        };
-        s = fc2.call(s);
-        s = ScaleActivation == "Hardsigmoid" ? nn.functional.hardsigmoid(s) : nn.functional.sigmoid(s);
+        // The activations are the defined kinds of these names, at their default settings (GELU's exact form).
+        s = Apply(Activation, s);
+        s = Apply(ScaleActivation, fc2.call(s));
         return (input * s).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Apply(string activation, Tensor x)
+    {
+        var kind = Definitions.DefinedKind.All[activation];
+        return kind.Apply(x, kind.Values((_, fallback) => fallback));
     }
 
     /// <inheritdoc/>

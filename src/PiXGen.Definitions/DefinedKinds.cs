@@ -110,6 +110,12 @@ public sealed record KindTensor(string Leaf, long[] Shape, string Init, bool Buf
     /// beside it (the same path with the leaf "weight").
     /// </summary>
     public InitRule? Scheme { get; init; }
+
+    /// <summary>
+    /// The state_dict key of tensor <paramref name="leaf"/> of the module at <paramref name="module"/>: "module.leaf", or the
+    /// module's own key for the empty leaf (a <see cref="DefinedKind.IsParameter"/> kind's one tensor).
+    /// </summary>
+    public static string Key(string? module, string leaf) => leaf.Length == 0 ? module ?? "" : module + "." + leaf;
 }
 
 /// <summary>
@@ -182,6 +188,18 @@ public abstract class DefinedKind
 
     /// <summary>Whether its graph node names its module (the kind has parameters or buffers, at least with some settings).</summary>
     public virtual bool Stateful => false;
+
+    /// <summary>
+    /// Whether the layer is a parameter of the enclosing class rather than a module, by which the map is multiplied
+    /// (ConvNeXt's layer scale): its field is declared with <see cref="ModuleType"/> (TorchSharp's <c>Parameter</c>), alone on
+    /// its member and never a Sequential's child or inlined; forward writes <c>x.mul(field)</c>; its one tensor has the
+    /// empty leaf (<see cref="KindTensor.Key"/>: the graph node's module is the parameter's own key) and its graph node's
+    /// output is the path + ".mul"; the PyTorch backend applies it as <c>x * self.field</c>.
+    /// </summary>
+    public virtual bool IsParameter => false;
+
+    /// <summary>Whether the kind named <paramref name="name"/> is defined and <see cref="IsParameter"/>.</summary>
+    public static bool ParameterKind(string? name) => name is not null && All.TryGetValue(name, out var kind) && kind.IsParameter;
 
     /// <summary>The parameters and buffers of its module for these setting values, in state_dict order.</summary>
     public virtual IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values) => Array.Empty<KindTensor>();
@@ -368,6 +386,7 @@ public abstract class DefinedKind
         ["LayerNorm2d"] = new LayerNorm2d(),
         ["LayerNorm"] = new LayerNorm(),
         [Linear.Name] = Linear,
+        ["LayerScale"] = new LayerScale(),
     };
 
     /// <summary>
@@ -960,6 +979,42 @@ public abstract class DefinedKind
 #endif
     }
 
+    /// <summary>
+    /// ConvNeXt's layer scale (torchvision's <c>layer_scale</c>): a learnable C×1×1 parameter of the enclosing block, every
+    /// element Value at first, by which the C×H×W map is multiplied (<see cref="IsParameter"/>); costs
+    /// <see cref="LayerScaleSpec"/>: C parameters, no MACs, paper convention one per output element.
+    /// </summary>
+    private sealed class LayerScale : ShapeKeeping
+    {
+        public override string Name => "LayerScale";
+        public override bool Stateful => true;
+        public override bool IsParameter => true;
+        public override string ModuleType => "global::TorchSharp.Modules.Parameter";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[]
+        {
+            new KindSetting("Features", "channels", true, null) { FromInput = true },
+            new KindSetting("Value", "value", false, 1e-6),
+        };
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new LayerScaleSpec();
+        // The parameter itself (the empty leaf), filled with the Value setting (not a rule of the init table: no module holds it).
+        public override IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values)
+            => new[] { new KindTensor("", new[] { (long)values[0], 1L, 1L }, "value") };
+        // Ones times the value, as torchvision's ConvNeXt builds it.
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => $"global::TorchSharp.torch.nn.Parameter(global::TorchSharp.torch.ones({channels}, 1, 1).mul_({values[1]}))";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => throw new InvalidOperationException("LayerScale needs its parameter.");
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)
+            => x * (tensor("") ?? throw new ArgumentException("the layer scale's parameter is missing from the weights."));
+        // The C×1×1 parameter broadcasts over N, H, W.
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Mul", output, new[] { x, onnx.Tensor("") });
+        // A parameter of the enclosing block, which its forward multiplies the map by.
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"nn.Parameter(torch.full(({(long)values[0]}, 1, 1), {real(values[1])}))";
+#endif
+    }
+
     /// <summary><c>nn.LeakyReLU(slope)</c>: x for x ≥ 0, slope·x otherwise.</summary>
     private sealed class LeakyReLU : DefinedKind
     {
@@ -1363,7 +1418,10 @@ public interface IOnnxOps
     /// </summary>
     string Tensor(string leaf, long[] dims, string suffix);
 
-    /// <summary>The parameter <paramref name="leaf"/> of the node's module as stored, an initializer named after its state_dict key.</summary>
+    /// <summary>
+    /// The parameter <paramref name="leaf"/> of the node's module as stored, an initializer named after its state_dict key
+    /// (<see cref="KindTensor.Key"/>: the empty leaf is the module's own key).
+    /// </summary>
     string Tensor(string leaf);
 }
 #endif

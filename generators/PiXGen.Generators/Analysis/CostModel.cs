@@ -108,8 +108,6 @@ public static class CostModel
             case LayerKind.ConvTranspose2d:
                 return new ConvTranspose2dSpec(n.GetInt("OutChannels"), n.GetInt("InChannels"), A("Kernel", 0), A("Stride", 1), A("Padding", 0),
                     A("OutputPadding", 0), A("Dilation", 1), n.GetInt("Groups", 1), Bias());
-            case LayerKind.LayerScale:
-                return new LayerScaleSpec();
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[n.Op];

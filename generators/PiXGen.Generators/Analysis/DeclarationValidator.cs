@@ -15,15 +15,11 @@ public static class DeclarationValidator
 {
     public const string SequentialType = "global::TorchSharp.Modules.Sequential";
 
-    /// <summary>The field type of a [LayerScale] member: a parameter, not a module.</summary>
-    public const string ParameterType = "global::TorchSharp.Modules.Parameter";
-
     /// <summary>The TorchSharp (or PiXGen) type a single layer item creates.</summary>
     public static string ModuleType(LayerItem item) => item.Kind switch
     {
         LayerKind.Use => item.BlockType ?? "?",
         LayerKind.SqueezeExcitation => "global::PiXGen.Layers.SqueezeExcitation",
-        LayerKind.LayerScale => ParameterType,
         LayerKind.PiX => "global::PiXGen.PiX.PiXLayer",
         LayerKind.Defined => DefinedKind.All[item.AttributeName].ModuleType,
         _ => "global::TorchSharp.Modules." + item.Kind,
@@ -139,10 +135,10 @@ public static class DeclarationValidator
             CheckExpression(m.ShortcutWhen, scope, m.Location, $"{cls.Name}.{m.Name} [Shortcut(When)]", diagnostics, "bool");
 
             bool sequential = m.FieldType == SequentialType;
-            // A layer scale is a parameter of the class, not a module: it cannot be a child of a Sequential.
-            if (m.Items.Count > 1 && m.Items.FirstOrDefault(i => i.Kind == LayerKind.LayerScale) is { } scale)
+            // A parameter kind (a layer scale) is a parameter of the class, not a module: it cannot be a child of a Sequential.
+            if (m.Items.Count > 1 && m.Items.FirstOrDefault(IsParameter) is { } scale)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, scale.Location, m.Name,
-                    "has [LayerScale] beside other layer attributes; a layer scale is a parameter of the class, so put it alone on a 'Parameter' field (e.g. '[LayerScale(1e-6)] readonly Parameter layer_scale;')"));
+                    $"has [{scale.AttributeName}] beside other layer attributes; a layer scale is a parameter of the class, so put it alone on a 'Parameter' field (e.g. '[LayerScale(1e-6)] readonly Parameter layer_scale;')"));
             bool repeated = m.Items.Any(i => i.Kind == LayerKind.Use && i.Get("Count") is not null);
             if (m.IsNamedRepeat) CheckNamedRepeat(cls, m, scope, diagnostics);
             else if (!sequential)
@@ -250,7 +246,7 @@ public static class DeclarationValidator
             : block.Members.FirstOrDefault(b => b.Items.Count != 1 || b.Items[0].Kind == LayerKind.Use || b.IsShortcut || b.Branch is not null || b.PiX is not null
                 || b.FieldType == SequentialType) is { } member ? $"has member '{member.Name}', which is not a single layer on the main path"
             : block.Members.FirstOrDefault(b => b.Items[0].Is(DefinedKind.Linear) || Flattens(b.Items[0])) is { } flat ? $"has member '{flat.Name}' (Flatten and Linear are not inlined)"
-            : block.Members.FirstOrDefault(b => b.Items[0].Kind == LayerKind.LayerScale) is { } scale ? $"has member '{scale.Name}' (a [LayerScale] parameter is no child of a Sequential)"
+            : block.Members.FirstOrDefault(b => IsParameter(b.Items[0])) is { } scale ? $"has member '{scale.Name}' (a [{scale.Items[0].AttributeName}] parameter is no child of a Sequential)"
             : null;
         if (why is not null) Problem($"{block.Name} {why}; only a plain chain of single layers can be inlined");
     }
@@ -261,7 +257,6 @@ public static class DeclarationValidator
     private static bool IsRealSetting(LayerItem item, string setting) => setting switch
     {
         _ when item.Kind == LayerKind.Defined => DefinedKind.All[item.AttributeName].Settings.Any(s => s.Name == setting && s.Real),
-        "Value" => item.Kind is LayerKind.LayerScale,
         _ => false,
     };
 
@@ -431,6 +426,9 @@ public static class DeclarationValidator
             if (a.Default is null && !given.Any(kv => kv.Key == a.Name))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, a.Name));
     }
+
+    /// <summary>Whether <paramref name="item"/> is a defined kind that is a parameter of its class (<see cref="DefinedKind.IsParameter"/>).</summary>
+    public static bool IsParameter(LayerItem item) => item.Kind == LayerKind.Defined && DefinedKind.ParameterKind(item.AttributeName);
 
     /// <summary>Whether <paramref name="item"/> is a defined kind that flattens its input (<see cref="DefinedKind.Flattens"/>).</summary>
     public static bool Flattens(LayerItem item) => item.Kind == LayerKind.Defined && DefinedKind.Flattening(item.AttributeName);

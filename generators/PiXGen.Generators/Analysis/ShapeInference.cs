@@ -720,14 +720,6 @@ public sealed class ShapeInference
                 if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"input channels {x.C} and output channels {outC}");
                 break;
             }
-            case LayerKind.LayerScale:
-            {
-                NeedMap();
-                double v = Real("Value", 1e-6);
-                Require(!double.IsNaN(v) && !double.IsInfinity(v), $"the initial value must be a finite number, got {item.Get("Value")}");
-                settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                break;
-            }
             case LayerKind.SqueezeExcitation:
             {
                 NeedMap();

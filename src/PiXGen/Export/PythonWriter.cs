@@ -116,7 +116,7 @@ internal sealed class PythonWriter
             int dot = e.Key.LastIndexOf('.');
             string path = dot < 0 ? "" : e.Key[..dot];
             // a layer scale is itself the entry: its node's module is its key
-            if (tree.TryGetValue(e.Key, out var own) && own.Kind == Kind.Leaf && graph.Nodes[own.Node].Op == "LayerScale") continue;
+            if (tree.TryGetValue(e.Key, out var own) && own.Kind == Kind.Leaf && DefinedKind.ParameterKind(graph.Nodes[own.Node].Op)) continue;
             if (!tree.TryGetValue(path, out var t) || t.Kind != Kind.Leaf || t.Children.Count > 0)
                 throw new ArgumentException($"Graph '{graph.Network}': the state_dict entry '{e.Key}' belongs to module '{path}', which no graph node reads as a layer; the PyTorch export cannot place it.");
         }
@@ -298,7 +298,7 @@ internal sealed class PythonWriter
             if (unit is not null) {
                 string last = graph.Nodes[unit.Region[^1]].Output;
                 string input = unit.Kind == Kind.Leaf ? n.Inputs[0] : Entry(unit.Region)!;
-                string call = unit.Kind == Kind.Leaf && n.Op == "LayerScale"
+                string call = unit.Kind == Kind.Leaf && DefinedKind.ParameterKind(n.Op)
                     ? $"{Var(input)} * {Reference(block, unit)}"          // a parameter, not a module
                     : $"{Reference(block, unit)}({Var(input)})";
                 sb.Append($"        {Var(last, unit.Path)} = {call}\n");
@@ -347,7 +347,7 @@ internal sealed class PythonWriter
     {
         var n = graph.Nodes[t.Node];
         string Pair(string name, long fallback) => PairText(n.GetPair(name, fallback));
-        bool HasKey(string leaf) => stateDict.Any(e => e.Key == t.Path + "." + leaf);
+        bool HasKey(string leaf) => stateDict.Any(e => e.Key == KindTensor.Key(t.Path, leaf));
         switch (n.Op) {
         case "Conv2d":
         case "ConvTranspose2d": {
@@ -360,8 +360,6 @@ internal sealed class PythonWriter
                 if (!n.GetBool("bias")) args.Add("bias=False");
                 return $"nn.{n.Op}({string.Join(", ", args)})";
             }
-        case "LayerScale":   // a parameter of the enclosing block, applied in its forward (see Forward)
-            return $"nn.Parameter(torch.full(({Int(n.GetInt("channels"))}, 1, 1), {Real(n.GetDouble("value", 1e-6))}))";
         case "PiX": {
                 var args = new List<string> { Int(n.GetInt("in")), $"zeta={Int(n.GetInt("zeta"))}" };
                 double tau = n.GetDouble("tau", 0.5);

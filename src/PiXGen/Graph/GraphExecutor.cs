@@ -117,7 +117,7 @@ public sealed class GraphExecutor
     internal static Tensor Evaluate(GraphNode n, Tensor[] xs, Func<string, Tensor?> weight)
     {
         Tensor W(string leaf) => weight(n.Module + "." + leaf) ?? throw new ArgumentException($"'{n.Module}.{leaf}' is missing from the weights.");
-        Tensor? Opt(string leaf) => n.Module is null ? null : weight(n.Module + "." + leaf);
+        Tensor? Opt(string leaf) => n.Module is null ? null : weight(KindTensor.Key(n.Module, leaf));
         var x = xs[0];
         Tensor y;
         switch (n.Op) {
@@ -129,8 +129,6 @@ public sealed class GraphExecutor
             y = F.conv_transpose2d(x, W("weight"), n.GetBool("bias") ? W("bias") : null, n.GetPair("stride", 1), n.GetPair("padding"),
                                    n.GetPair("output_padding"), n.GetPair("dilation", 1), n.GetInt("groups", 1));
             return Fused(n, y);
-        case "LayerScale":
-            return x * (weight(n.Module!) ?? throw new ArgumentException($"'{n.Module}' is missing from the weights."));
         case "Add": {
                 var sum = xs[0] + xs[1];
                 for (int i = 2; i < xs.Length; i++) sum.add_(xs[i]);

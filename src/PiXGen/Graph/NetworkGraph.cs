@@ -21,7 +21,8 @@ namespace PiXGen.Graph;
 /// <item><c>Linear</c> (a kind of <c>PiXGen.Definitions.DefinedKind.All</c>): in, out, bias; weight (out, in) and bias at
 /// <c>Module.weight</c>, <c>Module.bias</c>; over the last axis (a flattened vector, or a channels-last map after <c>Permute</c>).</item>
 /// <item><c>Permute</c> (dim0 … dim3: (0, 2, 3, 1) or (0, 3, 1, 2)); a channels-last value's shape is H, W, C.</item>
-/// <item><c>LayerScale</c>: channels, value (its initial value); the node's module is the C×1×1 parameter's own key.</item>
+/// <item><c>LayerScale</c> (a kind of <c>PiXGen.Definitions.DefinedKind.All</c>, a parameter of its owner): channels, value (its
+/// initial value); the node's module is the C×1×1 parameter's own key, its output the module's path + ".mul".</item>
 /// <item>Activations (no attributes unless stated): <c>ReLU</c>, <c>ReLU6</c>, <c>SiLU</c>, <c>Sigmoid</c>, <c>Hardswish</c>,
 /// <c>Hardsigmoid</c>, <c>Tanh</c>, <c>GELU</c> (approximate: none|tanh), <c>LeakyReLU</c> (slope), and the activations of
 /// <c>PiXGen.Definitions.DefinedKind.All</c>: <c>ELU</c> (alpha), <c>Mish</c>; <c>PixelShuffle</c> (upscale_factor); <c>InstanceNorm2d</c> (eps); <c>ChannelShuffle</c> (groups); <c>GroupNorm</c> (groups,

@@ -207,15 +207,15 @@ public static class OnnxExporter
 
         string IOnnxOps.Tensor(string leaf, long[] dims, string suffix)
         {
-            var key = current?.Module + "." + leaf;
+            var key = KindTensor.Key(current?.Module, leaf);
             return Weight(key, dims, key + "/" + suffix);
         }
 
-        string IOnnxOps.Tensor(string leaf) => Weight(current?.Module + "." + leaf);
+        string IOnnxOps.Tensor(string leaf) => Weight(KindTensor.Key(current?.Module, leaf));
 
         string IOnnxOps.TensorOr(string leaf, long count, double absent)
         {
-            var key = current?.Module + "." + leaf;
+            var key = KindTensor.Key(current?.Module, leaf);
             return weights.ContainsKey(key) ? Weight(key) : Filled(key, count, (float)absent);
         }
 
@@ -311,9 +311,6 @@ public static class OnnxExporter
                     FusedActivation(n, act);
                     return;
                 }
-            case "LayerScale":   // the C×1×1 parameter broadcasts over N, H, W
-                Op("Mul", n.Output, new[] { x, Weight(n.Module!) });
-                return;
             case "Add": {
                     var sum = x;
                     for (int j = 1; j < n.Inputs.Length; j++)

@@ -113,8 +113,6 @@ public static class CostModel
                 var kind = DefinedKind.All[n.Op];
                 return kind.Spec(kind.Read(s => n.Get(s.Name)));
             }
-            case LayerKind.Upsample:
-                return new UpsampleSpec(A("ScaleFactor", 0), A("Size", 0));
             case LayerKind.SqueezeExcitation:
                 return new SqueezeExcitationSpec(n.GetInt("Squeeze"));
             case LayerKind.PiX:

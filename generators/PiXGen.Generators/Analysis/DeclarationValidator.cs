@@ -30,7 +30,6 @@ public static class DeclarationValidator
         new Dictionary<(LayerKind, string), string[]>
         {
             // The lists are shared with the runtime's checks (src/PiXGen.Definitions/Words.cs).
-            [(LayerKind.Upsample, "Mode")] = Words.UpsampleModes,
             [(LayerKind.SqueezeExcitation, "Activation")] = Words.SqueezeExcitationActivations,
             [(LayerKind.SqueezeExcitation, "ScaleActivation")] = Words.SqueezeExcitationScaleActivations,
         };
@@ -49,7 +48,6 @@ public static class DeclarationValidator
         (LayerKind.Conv2d, "Kernel"), (LayerKind.Conv2d, "Stride"), (LayerKind.Conv2d, "Padding"), (LayerKind.Conv2d, "Dilation"),
         (LayerKind.ConvTranspose2d, "Kernel"), (LayerKind.ConvTranspose2d, "Stride"), (LayerKind.ConvTranspose2d, "Padding"),
         (LayerKind.ConvTranspose2d, "OutputPadding"), (LayerKind.ConvTranspose2d, "Dilation"),
-        (LayerKind.Upsample, "ScaleFactor"), (LayerKind.Upsample, "Size"),
     };
 
     /// <summary>Whether <paramref name="setting"/> of <paramref name="item"/> takes a height×width pair as well as one integer.</summary>
@@ -260,7 +258,7 @@ public static class DeclarationValidator
         _ => false,
     };
 
-    /// <summary>String-typed settings name one of a few choices; Upsample needs exactly one of ScaleFactor and Size.</summary>
+    /// <summary>String-typed settings name one of a few choices; then a defined kind's checks of its settings as written (<see cref="DefinedKind.CheckWritten"/>: Upsample's ScaleFactor or Size).</summary>
     private static void CheckChoices(LayerItem item, string where, List<DiagnosticInfo> diagnostics)
     {
         foreach (var s in item.Settings)
@@ -271,14 +269,9 @@ public static class DeclarationValidator
                     $"{s.Name} must be {string.Join(" or ", choices.Select(c => $"\"{c}\""))}, got \"{s.Value}\"")
                     .WithWordReplacement(s.Name, s.Value, Parsing.Suggest.Closest(s.Value, choices)));
         }
-        if (item.Kind != LayerKind.Upsample) return;
-        bool scale = item.Get("ScaleFactor") is not null, size = item.Get("Size") is not null;
-        if (scale == size)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
-                scale ? "give ScaleFactor or Size, not both" : "give ScaleFactor (e.g. ScaleFactor = 2) or Size"));
-        if (item.Get("AlignCorners") == "true" && (item.Get("Mode") ?? "nearest") != "bilinear")
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
-                "AlignCorners applies to Mode = \"bilinear\" only"));
+        if (item.Kind != LayerKind.Defined) return;
+        foreach (var problem in DefinedKind.All[item.AttributeName].CheckWritten(item.Get))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where, problem));
     }
 
     /// <summary>
@@ -442,7 +435,7 @@ public static class DeclarationValidator
             {
                 switch (item.Kind)
                 {
-                    case LayerKind.Conv2d: case LayerKind.Use: case LayerKind.ConvTranspose2d: case LayerKind.Upsample:
+                    case LayerKind.Conv2d: case LayerKind.Use: case LayerKind.ConvTranspose2d:
                         spatialKnown = false; break;
                     case LayerKind.Defined when Flattens(item): flattenedUnknown = !spatialKnown; break;
                     case LayerKind.Defined when item.Is(DefinedKind.Linear):

@@ -162,8 +162,6 @@ public static class GraphEmitter
                     // A parameter kind (a layer scale): the module is the parameter itself, whose state_dict key is the path.
                     output: kind.IsParameter ? n.Path + ".mul" : null);
             }
-            case LayerKind.Upsample:
-                return Add("Upsample", new[] { A("mode", n.Get("Mode") ?? "nearest"), A("size", Int(n.Out.H) + "," + Int(n.Out.W)), A("align_corners", Flag(n.Get("AlignCorners"), false)) });
             case LayerKind.SqueezeExcitation:
             {
                 // torchvision's SqueezeExcitation: pool → fc1 (1×1 conv, bias) → ReLU → fc2 → Sigmoid → scale the input.

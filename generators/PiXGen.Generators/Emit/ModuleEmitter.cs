@@ -702,11 +702,6 @@ public sealed class ModuleEmitter
             var (h, w) = Setting.Split(text);
             return IsPair(name) ? new[] { Cs(h), Cs(w) } : new[] { Cs(text), null! };
         }
-        string Array(string type, string name)
-        {
-            var (h, w) = Setting.Split(item.Get(name)!);
-            return $"new {type}[] {{ {Cs(h)}, {Cs(w)} }}";
-        }
         switch (item.Kind)
         {
             case LayerKind.Conv2d:
@@ -740,14 +735,6 @@ public sealed class ModuleEmitter
                 // Channels that are one setting's value are assigned as written.
                 if (outC is not null && parenthesised.IndexOf(outC) is var at and >= 0) outC = values[at];
                 return (kind.Module(c, values), outC is null ? Same : _ => outC);
-            }
-            case LayerKind.Upsample:
-            {
-                bool bilinear = item.Get("Mode") == "bilinear";
-                var target = item.Get("Size") is not null ? $"size: {Array("long", "Size")}" : $"scale_factor: {Array("double", "ScaleFactor")}";
-                _spatialArea = null;
-                return ($"{NN}.Upsample({target}{(bilinear ? ", mode: global::TorchSharp.torch.UpsampleMode.Bilinear" : "")}" +
-                        $"{(bilinear ? $", align_corners: {item.Get("AlignCorners") ?? "false"}" : "")})", Same);
             }
             case LayerKind.ConvTranspose2d:
             {

@@ -12,8 +12,8 @@ public enum LayerKind
 {
     Conv2d,
     SqueezeExcitation,
-    Upsample, ConvTranspose2d,
-    /// <summary>A kind defined in src/PiXGen.Definitions/DefinedKinds.cs (BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth, LayerNorm2d, LayerNorm, Linear, LayerScale): its name is the item's attribute name.</summary>
+    ConvTranspose2d,
+    /// <summary>A kind defined in src/PiXGen.Definitions/DefinedKinds.cs (BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth, LayerNorm2d, LayerNorm, Linear, LayerScale, Upsample): its name is the item's attribute name.</summary>
     Defined,
     /// <summary>An explicit PiX layer (PiXGen.PiX.PiXLayer).</summary>
     PiX,

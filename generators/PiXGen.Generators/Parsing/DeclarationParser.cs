@@ -26,7 +26,7 @@ public static class DeclarationParser
         ["Conv2dAttribute"] = LayerKind.Conv2d,
         ["SqueezeExcitationAttribute"] = LayerKind.SqueezeExcitation,
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
-        ["UpsampleAttribute"] = LayerKind.Upsample, ["ConvTranspose2dAttribute"] = LayerKind.ConvTranspose2d,
+        ["ConvTranspose2dAttribute"] = LayerKind.ConvTranspose2d,
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, ClassKind kind, CancellationToken ct)

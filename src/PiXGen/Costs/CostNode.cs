@@ -29,7 +29,7 @@ public enum CostOp
     [Obsolete(CostOpNotes.DefinedNow)] Identity, [Obsolete(CostOpNotes.DefinedNow)] MaxPool2d, [Obsolete(CostOpNotes.DefinedNow)] AvgPool2d,
     [Obsolete(CostOpNotes.DefinedNow)] AdaptiveAvgPool2d, [Obsolete(CostOpNotes.DefinedNow)] Flatten, [Obsolete(CostOpNotes.DefinedNow)] Dropout, [Obsolete(CostOpNotes.DefinedNow)] Linear, SqueezeExcitation, PiX,
     [Obsolete(CostOpNotes.DefinedNow)] GELU, [Obsolete(CostOpNotes.DefinedNow)] LeakyReLU, [Obsolete(CostOpNotes.DefinedNow)] Hardsigmoid, [Obsolete(CostOpNotes.DefinedNow)] Tanh,
-    [Obsolete(CostOpNotes.DefinedNow)] GroupNorm, [Obsolete(CostOpNotes.DefinedNow)] LayerNorm2d, Upsample, ConvTranspose2d, [Obsolete(CostOpNotes.DefinedNow)] AdaptiveMaxPool2d,
+    [Obsolete(CostOpNotes.DefinedNow)] GroupNorm, [Obsolete(CostOpNotes.DefinedNow)] LayerNorm2d, [Obsolete(CostOpNotes.DefinedNow)] Upsample, ConvTranspose2d, [Obsolete(CostOpNotes.DefinedNow)] AdaptiveMaxPool2d,
     [Obsolete(CostOpNotes.DefinedNow)] StochasticDepth, [Obsolete(CostOpNotes.DefinedNow)] ChannelShuffle, [Obsolete(CostOpNotes.DefinedNow)] LayerNorm, [Obsolete(CostOpNotes.DefinedNow)] LayerScale,
 #pragma warning restore CS1591
     /// <summary>

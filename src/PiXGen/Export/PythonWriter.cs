@@ -46,11 +46,6 @@ internal sealed class PythonWriter
     private readonly List<string> classes = new();
     private readonly HashSet<string> classNames = new(StringComparer.Ordinal);
 
-    private static readonly HashSet<string> StatelessModules = new(StringComparer.Ordinal)
-    {
-        "Upsample",
-    };
-
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
     {
         "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif", "else",
@@ -100,7 +95,7 @@ internal sealed class PythonWriter
         for (int i = 0; i < graph.Nodes.Count; i++) {
             var n = graph.Nodes[i];
             string? leaf = n.Module;
-            if (leaf is null && (StatelessModules.Contains(n.Op) || DefinedKind.All.ContainsKey(n.Op)) && modules.TryGetValue(n.Output, out var m) && !m.children().Any()
+            if (leaf is null && DefinedKind.All.ContainsKey(n.Op) && modules.TryGetValue(n.Output, out var m) && !m.children().Any()
                 && !tree.ContainsKey(n.Output))
                 leaf = n.Output;
             owner[i] = leaf ?? n.Output;
@@ -369,8 +364,6 @@ internal sealed class PythonWriter
                 if (n.GetBool("bias")) args.Add("bias=True");
                 return $"PiX({string.Join(", ", args)})";
             }
-        case "Upsample":
-            return $"nn.Upsample({UpsampleArgs(n)})";
         default:
             return DefinedModule(n, modules.GetValueOrDefault(t.Path), HasKey) ?? throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op} has no PyTorch module in the exporter.");
         }
@@ -384,19 +377,11 @@ internal sealed class PythonWriter
         case "Mul": return $"{xs[0]} * {xs[1]}";
         case "Concat": return $"torch.cat([{string.Join(", ", xs)}], 1)";
         case "ChannelSlice": return $"{x}[:, {Int(n.GetInt("start"))}:{Int(n.GetInt("start") + n.GetInt("count"))}]";
-        case "Upsample": return $"F.interpolate({x}, {UpsampleArgs(n)})";
         default:
             return DefinedKind.All.TryGetValue(n.Op, out var kind)
                 ? kind.PyTorchCall(x, GraphOps.ShapeOf(graph, n.Inputs[0])[0], GraphOps.Settings(kind, n), Real)
                 : throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op}{(n.Module is null ? "" : $" (module '{n.Module}')")} has no inline PyTorch form in the exporter.");
         }
-    }
-
-    private static string UpsampleArgs(GraphNode n)
-    {
-        bool bilinear = n.Get("mode") == "bilinear";
-        return $"size={PairText(n.GetPair("size"))}, mode=\"{(bilinear ? "bilinear" : "nearest")}\"" +
-               (bilinear ? $", align_corners={(n.GetBool("align_corners") ? "True" : "False")}" : "");
     }
 
     private static string PiXMode(long mode) => mode switch { 1 => "AVG_ONLY", 2 => "MAX_ONLY", _ => "PICK_OR_MIX" };

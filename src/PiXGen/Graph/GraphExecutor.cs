@@ -140,11 +140,6 @@ public sealed class GraphExecutor
             return cat(xs, 1);
         case "ChannelSlice":
             return x.narrow(1, n.GetInt("start"), n.GetInt("count")).contiguous();
-        case "Upsample": {
-                bool bilinear = n.Get("mode") == "bilinear";
-                return F.interpolate(x, n.GetPair("size"), mode: bilinear ? InterpolationMode.Bilinear : InterpolationMode.Nearest,
-                                     align_corners: bilinear ? n.GetBool("align_corners") : null);
-            }
         case "PiX":
             return PiX(n, x, W, Opt);
         default:

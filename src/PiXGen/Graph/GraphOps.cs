@@ -32,7 +32,7 @@ public static class GraphOps
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
             "Conv2d", "ConvTranspose2d",
-            "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
+            "Add", "Mul", "Concat", "ChannelSlice", "PiX",
         }.Concat(Activations).Concat(DefinedKind.All.Keys), StringComparer.Ordinal);
 
     /// <summary>The attribute name prefix of a fused activation's own attributes.</summary>

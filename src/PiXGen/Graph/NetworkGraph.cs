@@ -36,7 +36,8 @@ namespace PiXGen.Graph;
 /// <item><c>Flatten</c>: flattens every dimension after the batch.</item>
 /// <item><c>Add</c> (two or more inputs), <c>Mul</c> (inputs x and a per-channel scale N×C×1×1, broadcast),
 /// <c>Concat</c> (channel axis), <c>ChannelSlice</c> (start, count).</item>
-/// <item><c>Upsample</c>: mode (nearest|bilinear), size (pair) of the output, align_corners.</item>
+/// <item><c>Upsample</c> (a kind of <c>PiXGen.Definitions.DefinedKind.All</c>): mode (nearest|bilinear), size (pair) of the
+/// output (recorded at instantiation, whether a scale factor or a size was written), align_corners.</item>
 /// <item><c>PiX</c>: in, out, zeta, tau, mode (0 pick-or-mix, 1 avg, 2 max), context (0 mean, 1 l1), bias; φ's weight at
 /// <c>Module.weight</c>.</item>
 /// </list>

@@ -328,18 +328,6 @@ public static class OnnxExporter
                     Op("Slice", n.Output, new[] { x, Int64s(Fresh(n.Output, "starts"), start), Int64s(Fresh(n.Output, "ends"), start + count), Int64s(Fresh(n.Output, "axes"), 1) });
                     return;
                 }
-            case "Upsample": {
-                    var size = n.GetPair("size");
-                    var shape = Op("Shape", Fresh(n.Output, "input_shape"), new[] { x });
-                    var nc = Op("Slice", Fresh(n.Output, "nc"), new[] { shape, Int64s("const/i64:0", 0), Int64s("const/i64:2", 2) });
-                    var sizes = Op("Concat", Fresh(n.Output, "sizes"), new[] { nc, Int64s(Fresh(n.Output, "hw"), size[0], size[1]) }, Int("axis", 0));
-                    bool bilinear = n.Get("mode") == "bilinear";
-                    var attrs = bilinear
-                        ? new[] { Text("mode", "linear"), Text("coordinate_transformation_mode", n.GetBool("align_corners") ? "align_corners" : "pytorch_half_pixel") }
-                        : new[] { Text("mode", "nearest"), Text("coordinate_transformation_mode", "asymmetric"), Text("nearest_mode", "floor") };
-                    Op("Resize", n.Output, new[] { x, "", "", sizes }, attrs);
-                    return;
-                }
             case "PiX":
                 if (nativePiX) {
                     bool relu = n.Get("activation") == "ReLU";

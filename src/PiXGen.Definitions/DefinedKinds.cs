@@ -68,6 +68,20 @@ public sealed record KindSetting(string Name, string GraphName, bool Integer, do
     /// <summary>For a setting left out: the value of the earlier setting of this name (a pool's stride is its kernel).</summary>
     public string? SameAs { get; init; }
 
+    /// <summary>
+    /// One of the kind's alternatives, of which exactly one is written (Upsample's ScaleFactor and Size; the kind's
+    /// <see cref="DefinedKind.CheckWritten"/> words the diagnostic when both or neither are): the one left out is NaN among the
+    /// values (both of a pair's) and not recorded, and its C# null.
+    /// </summary>
+    public bool Alternative { get; init; }
+
+    /// <summary>
+    /// Not written by the user: the instantiated output's height and width (a <see cref="Pair"/>), recorded once the output
+    /// shape is known and carried to the graph (Upsample's size, which a scale factor alone does not give at run time);
+    /// NaN among the values the settings' checks and costs see, null in the module's C#.
+    /// </summary>
+    public bool FromOutput { get; init; }
+
     /// <summary>A real number: a literal, or an expression over the block's arguments (<c>Eps = "eps"</c>).</summary>
     public bool Real => !Integer && !Flag && !FromInput && Words is null;
 
@@ -116,6 +130,12 @@ public sealed record KindTensor(string Leaf, long[] Shape, string Init, bool Buf
     /// beside it (the same path with the leaf "weight").
     /// </summary>
     public InitRule? Scheme { get; init; }
+
+    /// <summary>
+    /// The state_dict key of tensor <paramref name="leaf"/> of the module at <paramref name="module"/>: "module.leaf", or the
+    /// module's own key for the empty leaf (a <see cref="DefinedKind.IsParameter"/> kind's one tensor).
+    /// </summary>
+    public static string Key(string? module, string leaf) => leaf.Length == 0 ? module ?? "" : module + "." + leaf;
 }
 
 /// <summary>
@@ -202,6 +222,18 @@ public abstract class DefinedKind
     /// <summary>Whether its graph node names its module (the kind has parameters or buffers, at least with some settings).</summary>
     public virtual bool Stateful => false;
 
+    /// <summary>
+    /// Whether the layer is a parameter of the enclosing class rather than a module, by which the map is multiplied
+    /// (ConvNeXt's layer scale): its field is declared with <see cref="ModuleType"/> (TorchSharp's <c>Parameter</c>), alone on
+    /// its member and never a Sequential's child or inlined; forward writes <c>x.mul(field)</c>; its one tensor has the
+    /// empty leaf (<see cref="KindTensor.Key"/>: the graph node's module is the parameter's own key) and its graph node's
+    /// output is the path + ".mul"; the PyTorch backend applies it as <c>x * self.field</c>.
+    /// </summary>
+    public virtual bool IsParameter => false;
+
+    /// <summary>Whether the kind named <paramref name="name"/> is defined and <see cref="IsParameter"/>.</summary>
+    public static bool ParameterKind(string? name) => name is not null && All.TryGetValue(name, out var kind) && kind.IsParameter;
+
     /// <summary>The parameters and buffers of its module for these setting values, in state_dict order.</summary>
     public virtual IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values) => Array.Empty<KindTensor>();
 
@@ -216,6 +248,13 @@ public abstract class DefinedKind
 
     /// <summary>Why the kind cannot take <paramref name="x"/> with these setting values (a sentence naming the setting), or null.</summary>
     public virtual string? Check(Dims x, IReadOnlyList<double> values) => null;
+
+    /// <summary>
+    /// What is wrong with the settings as written (<paramref name="written"/>: a setting's text, null when left out), whatever
+    /// the instance: settings that exclude or need each other, each a sentence (PIX0106 at the attribute, before
+    /// instantiation, after the words are checked).
+    /// </summary>
+    public virtual IEnumerable<string> CheckWritten(Func<string, string?> written) => Array.Empty<string>();
 
     /// <summary>Its cost definition for these setting values.</summary>
     public virtual LayerSpec Spec(IReadOnlyList<double> values) => new ActivationSpec(Name);
@@ -417,6 +456,8 @@ public abstract class DefinedKind
         [Linear.Name] = Linear,
         ["SqueezeExcitation"] = new SqueezeExcitation(),
         [ConvTranspose2d.Name] = ConvTranspose2d,
+        ["LayerScale"] = new LayerScale(),
+        ["Upsample"] = new Upsample(),
     };
 
     /// <summary>
@@ -1093,6 +1134,125 @@ public abstract class DefinedKind
 #endif
     }
 
+    /// <summary>
+    /// ConvNeXt's layer scale (torchvision's <c>layer_scale</c>): a learnable C×1×1 parameter of the enclosing block, every
+    /// element Value at first, by which the C×H×W map is multiplied (<see cref="IsParameter"/>); costs
+    /// <see cref="LayerScaleSpec"/>: C parameters, no MACs, paper convention one per output element.
+    /// </summary>
+    private sealed class LayerScale : ShapeKeeping
+    {
+        public override string Name => "LayerScale";
+        public override bool Stateful => true;
+        public override bool IsParameter => true;
+        public override string ModuleType => "global::TorchSharp.Modules.Parameter";
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[]
+        {
+            new KindSetting("Features", "channels", true, null) { FromInput = true },
+            new KindSetting("Value", "value", false, 1e-6),
+        };
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new LayerScaleSpec();
+        // The parameter itself (the empty leaf), filled with the Value setting (not a rule of the init table: no module holds it).
+        public override IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values)
+            => new[] { new KindTensor("", new[] { (long)values[0], 1L, 1L }, "value") };
+        // Ones times the value, as torchvision's ConvNeXt builds it.
+        public override string Module(string channels, IReadOnlyList<string> values)
+            => $"global::TorchSharp.torch.nn.Parameter(global::TorchSharp.torch.ones({channels}, 1, 1).mul_({values[1]}))";
+#if !PIXGEN_GENERATOR
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => throw new InvalidOperationException("LayerScale needs its parameter.");
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)
+            => x * (tensor("") ?? throw new ArgumentException("the layer scale's parameter is missing from the weights."));
+        // The C×1×1 parameter broadcasts over N, H, W.
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+            => onnx.Op("Mul", output, new[] { x, onnx.Tensor("") });
+        // A parameter of the enclosing block, which its forward multiplies the map by.
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"nn.Parameter(torch.full(({(long)values[0]}, 1, 1), {real(values[1])}))";
+#endif
+    }
+
+    /// <summary>
+    /// <c>nn.Upsample</c>: each channel of a C×H×W map resized by an integer ScaleFactor or to a Size (per-axis pairs, exactly
+    /// one written), Mode "nearest" or "bilinear" (AlignCorners for bilinear only); costs <see cref="UpsampleSpec"/>, 0 in both
+    /// conventions. The graph carries the instantiated output's height and width as its size (OutSize,
+    /// <see cref="KindSetting.FromOutput"/>), which the executor, ONNX's Resize and the PyTorch backend resize to.
+    /// </summary>
+    private sealed class Upsample : DefinedKind
+    {
+        // The first value of each setting: ScaleFactor (H, W), Size (H, W), Mode, OutSize (H, W), AlignCorners.
+        private const int ScaleFactor = 0, Size = 2, Mode = 4, OutSize = 5, AlignCorners = 7;
+        public override string Name => "Upsample";
+        public override bool IsActivation => false;
+        public override bool NeedsMap => true;
+        public override IReadOnlyList<KindSetting> Settings { get; } = new[]
+        {
+            // Not in the graph under these names: the graph's size is the output's.
+            new KindSetting("ScaleFactor", "scale_factor", true, null) { Pair = true, Alternative = true, InGraph = false },
+            new KindSetting("Size", "written_size", true, null) { Pair = true, Alternative = true, InGraph = false },
+            new KindSetting("Mode", "mode", false, 0) { Words = Words.UpsampleModes },
+            new KindSetting("OutSize", "size", true, null) { Pair = true, FromOutput = true },
+            new KindSetting("AlignCorners", "align_corners", false, 0) { Flag = true },
+        };
+
+        /// <summary>The pair at <paramref name="slot"/>; 0 for an alternative left out (NaN).</summary>
+        private static Axes At(IReadOnlyList<double> values, int slot)
+            => double.IsNaN(values[slot]) ? new Axes(0) : new Axes((long)values[slot], (long)values[slot + 1]);
+
+        public override IEnumerable<string> CheckWritten(Func<string, string?> written)
+        {
+            bool scale = written("ScaleFactor") is not null, size = written("Size") is not null;
+            if (scale == size) yield return scale ? "give ScaleFactor or Size, not both" : "give ScaleFactor (e.g. ScaleFactor = 2) or Size";
+            if (written("AlignCorners") == "true" && (written("Mode") ?? "nearest") != "bilinear") yield return "AlignCorners applies to Mode = \"bilinear\" only";
+        }
+        public override string? Check(Dims x, IReadOnlyList<double> values)
+        {
+            if (double.IsNaN(values[Size]) && double.IsNaN(values[ScaleFactor])) return "give ScaleFactor (e.g. ScaleFactor = 2) or Size";
+            bool size = !double.IsNaN(values[Size]);
+            var v = At(values, size ? Size : ScaleFactor);
+            return v.H <= 0 || v.W <= 0 ? $"{(size ? "Size" : "ScaleFactor")} must be positive, got {v}" : null;
+        }
+        public override LayerSpec Spec(IReadOnlyList<double> values) => new UpsampleSpec(At(values, ScaleFactor), At(values, Size));
+        // An array of the pair as written (one value: both axes).
+        public override string Module(string channels, IReadOnlyList<string> values)
+        {
+            bool bilinear = values[Mode] == "bilinear";
+            var target = values[Size] is not null ? $"size: new long[] {{ {values[Size]}, {values[Size + 1] ?? values[Size]} }}"
+                : $"scale_factor: new double[] {{ {values[ScaleFactor]}, {values[ScaleFactor + 1] ?? values[ScaleFactor]} }}";
+            return $"global::TorchSharp.torch.nn.Upsample({target}{(bilinear ? ", mode: global::TorchSharp.torch.UpsampleMode.Bilinear" : "")}" +
+                   $"{(bilinear ? $", align_corners: {values[AlignCorners]}" : "")})";
+        }
+#if !PIXGEN_GENERATOR
+        private static bool Bilinear(IReadOnlyList<double> values) => values[Mode] == 1;
+        private static long[] Output(IReadOnlyList<double> values) => new[] { (long)values[OutSize], (long)values[OutSize + 1] };
+        public override Tensor Apply(Tensor x, IReadOnlyList<double> values)
+            => nn.functional.interpolate(x, Output(values), mode: Bilinear(values) ? InterpolationMode.Bilinear : InterpolationMode.Nearest,
+                align_corners: Bilinear(values) ? values[AlignCorners] != 0 : null);
+        // Resize to N, C (the input's) and the output's H, W.
+        public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+        {
+            var size = Output(values);
+            var shape = onnx.Op("Shape", onnx.Fresh(output, "input_shape"), new[] { x });
+            var nc = onnx.Op("Slice", onnx.Fresh(output, "nc"), new[] { shape, onnx.Int64s("const/i64:0", 0), onnx.Int64s("const/i64:2", 2) });
+            var sizes = onnx.Op("Concat", onnx.Fresh(output, "sizes"), new[] { nc, onnx.Int64s(onnx.Fresh(output, "hw"), size[0], size[1]) }, ("axis", 0L));
+            var attributes = Bilinear(values)
+                ? new (string, object)[] { ("mode", "linear"), ("coordinate_transformation_mode", values[AlignCorners] != 0 ? "align_corners" : "pytorch_half_pixel") }
+                : new (string, object)[] { ("mode", "nearest"), ("coordinate_transformation_mode", "asymmetric"), ("nearest_mode", "floor") };
+            onnx.Op("Resize", output, new[] { x, "", "", sizes }, attributes);
+        }
+        public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real) => $"nn.Upsample({PyTorchArgs(values)})";
+        public override string PyTorchCall(string x, long channels, IReadOnlyList<double> values, Func<double, string> real)
+            => $"F.interpolate({x}, {PyTorchArgs(values)})";
+
+        /// <summary>The output size (one integer when square), the mode, and align_corners for bilinear.</summary>
+        private static string PyTorchArgs(IReadOnlyList<double> values)
+        {
+            var size = Output(values);
+            var text = size[0] == size[1] ? size[0].ToString(System.Globalization.CultureInfo.InvariantCulture) : $"({size[0]}, {size[1]})";
+            return $"size={text}, mode=\"{(Bilinear(values) ? "bilinear" : "nearest")}\"" +
+                   (Bilinear(values) ? $", align_corners={(values[AlignCorners] != 0 ? "True" : "False")}" : "");
+        }
+#endif
+    }
+
     /// <summary><c>nn.LeakyReLU(slope)</c>: x for x ≥ 0, slope·x otherwise.</summary>
     private sealed class LeakyReLU : DefinedKind
     {
@@ -1675,7 +1835,10 @@ public interface IOnnxOps
     /// </summary>
     string Tensor(string leaf, long[] dims, string suffix);
 
-    /// <summary>The parameter <paramref name="leaf"/> of the node's module as stored, an initializer named after its state_dict key.</summary>
+    /// <summary>
+    /// The parameter <paramref name="leaf"/> of the node's module as stored, an initializer named after its state_dict key
+    /// (<see cref="KindTensor.Key"/>: the empty leaf is the module's own key).
+    /// </summary>
     string Tensor(string leaf);
 }
 #endif

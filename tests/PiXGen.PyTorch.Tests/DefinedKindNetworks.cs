@@ -5,7 +5,7 @@ namespace PiXGen.PyTorch.Tests;
 
 /// <summary>
 /// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, BatchNorm2d, LayerNorm2d (with and without affine), LeakyReLU, GELU,
-/// Permute with ConvNeXt's LayerNorm, Linear and LayerScale on the channels, StochasticDepth, Identity, the four pools, Flatten, Dropout,
+/// Permute with ConvNeXt's LayerNorm, Linear and LayerScale on the channels, StochasticDepth, Identity, the four pools, Upsample, Flatten, Dropout,
 /// ConvTranspose2d) in one
 /// network, so the PyTorch backend's parity test covers them beside the zoo (<see cref="ParityTests"/>).
 /// </summary>
@@ -41,6 +41,9 @@ public partial class DefinedKindsNet
     // The pools with per-axis pairs: 8×16×16 → 8×9×14 → 8×9×14 → 8×4×3.
     [MaxPool2d("3x2", Stride = "2x1", Padding = "1x0", Dilation = "1x2", CeilMode = true)] [AvgPool2d(3, Stride = 1, Padding = 1, CountIncludePad = false)]
     [AdaptiveMaxPool2d("4x3")] readonly Sequential pools;
+    // Upsample to a size (bilinear, corners aligned) and by a scale factor: 8×4×3 → 8×6×5 → 8×12×10.
+    [Upsample(Size = "6x5", Mode = "bilinear", AlignCorners = true)] readonly Upsample up;
+    [Upsample(ScaleFactor = 2)] readonly Upsample up2;
     [AdaptiveAvgPool2d(1)] readonly AdaptiveAvgPool2d pool;
     [Flatten] readonly Flatten flatten;
     [Dropout(0.25)] readonly Dropout dropout;

@@ -9,7 +9,7 @@ namespace PiXGen.Tests;
 /// <summary>
 /// The activations without settings (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh), ELU, Mish, LeakyReLU, GELU,
 /// PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, BatchNorm2d, LayerNorm2d and Permute (with the LayerNorm, Linear and LayerScale of ConvNeXt's
-/// channels-last block), Identity, Dropout, StochasticDepth and Flatten ("passes"), defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
+/// channels-last block), Identity, Dropout, StochasticDepth and Flatten ("passes"), the pools and Upsample ("pools"), defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
 /// dataflow graph: the executor, fusion (activations fold into the convolution before them; the shuffle stays) and ONNX
 /// export (Elu; x·Tanh(Softplus(x)); LeakyRelu; GELU by Erf or its tanh form; DepthToSpace CRD; instance and group statistics by ReduceMean; BatchNormalization; LayerNormalization between Transposes; the shuffle as Reshape,
 /// Transpose, Reshape) run by ONNX Runtime, each against the TorchSharp modules.
@@ -70,13 +70,16 @@ public class DefinedKindGraphTests
         if (name == "pools")
         {
             // "pools": conv → MaxPool2d(3×2, stride 2×1, padding 1×0, dilation 1×2, ceil) → AvgPool2d(2×3, stride 2, padding 1,
-            // count_include_pad false) → AdaptiveMaxPool2d(2×3) → AdaptiveAvgPool2d(2×1): every pool with per-axis pairs.
+            // count_include_pad false) → AdaptiveMaxPool2d(2×3) → AdaptiveAvgPool2d(2×1): every pool with per-axis pairs; then
+            // Upsample bilinear with align_corners to 5×3 and nearest by a scale factor 2×3 (the graph's size is the output's).
             var module = nn.Sequential(
                 ("conv", nn.Conv2d(3, 4, 3, padding: 1)),
                 ("max", nn.MaxPool2d((3, 2), (2, 1), (1, 0), (1, 2), ceil_mode: true)),
                 ("avg", nn.AvgPool2d((2, 3), (2, 2), (1, 1), count_include_pad: false)),
                 ("amax", nn.AdaptiveMaxPool2d(new long[] { 2, 3 })),
-                ("aavg", nn.AdaptiveAvgPool2d((2, 1))));
+                ("aavg", nn.AdaptiveAvgPool2d((2, 1))),
+                ("up", nn.Upsample(size: new long[] { 5, 3 }, mode: UpsampleMode.Bilinear, align_corners: true)),
+                ("upn", nn.Upsample(scale_factor: new double[] { 2, 3 })));
             var g = new NetworkGraphBuilder("PoolNet", 3, 11, 13);
             var stem = g.Build(g.Conv(NetworkGraph.InputName, "conv", 4, 3, p: 1, bias: true));
             GraphAttribute P(string attribute, string value) => new(attribute, value);
@@ -88,8 +91,10 @@ public class DefinedKindGraphTests
                     new[] { P("kernel", "2,3"), P("stride", "2,2"), P("padding", "1,1"), P("ceil", "false"), P("count_include_pad", "false") }, new long[] { 4, 4, 6 }),
                 new GraphNode("amax", "AdaptiveMaxPool2d", new[] { "avg" }, null, new[] { P("size", "2,3") }, new long[] { 4, 2, 3 }),
                 new GraphNode("aavg", "AdaptiveAvgPool2d", new[] { "amax" }, null, new[] { P("size", "2,1") }, new long[] { 4, 2, 1 }),
+                new GraphNode("up", "Upsample", new[] { "aavg" }, null, new[] { P("mode", "bilinear"), P("size", "5,3"), P("align_corners", "true") }, new long[] { 4, 5, 3 }),
+                new GraphNode("upn", "Upsample", new[] { "up" }, null, new[] { P("mode", "nearest"), P("size", "10,9"), P("align_corners", "false") }, new long[] { 4, 10, 9 }),
             }).ToArray();
-            return (module, new NetworkGraph("PoolNet", stem.InputShape.ToArray(), pools, "aavg"));
+            return (module, new NetworkGraph("PoolNet", stem.InputShape.ToArray(), pools, "upn"));
         }
         if (name == "transposed")
         {

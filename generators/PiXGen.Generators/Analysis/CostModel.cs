@@ -105,15 +105,11 @@ public static class CostModel
             case LayerKind.Conv2d:
                 return new Conv2dSpec(n.GetInt("OutChannels"), n.GetInt("InChannels"), A("Kernel", 0), A("Stride", 1), A("Padding", 0),
                     A("Dilation", 1), n.GetInt("Groups", 1), Bias());
-            case LayerKind.LayerScale:
-                return new LayerScaleSpec();
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[n.Op];
                 return kind.Spec(kind.Read(s => n.Get(s.Name)));
             }
-            case LayerKind.Upsample:
-                return new UpsampleSpec(A("ScaleFactor", 0), A("Size", 0));
             case LayerKind.PiX:
                 return new PiXSpec(n.GetInt("Zeta"), n.GetInt("InChannels"), n.Get("PhiBias") == "true");
             default:

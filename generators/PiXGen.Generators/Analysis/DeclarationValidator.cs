@@ -15,31 +15,19 @@ public static class DeclarationValidator
 {
     public const string SequentialType = "global::TorchSharp.Modules.Sequential";
 
-    /// <summary>The field type of a [LayerScale] member: a parameter, not a module.</summary>
-    public const string ParameterType = "global::TorchSharp.Modules.Parameter";
-
     /// <summary>The TorchSharp (or PiXGen) type a single layer item creates.</summary>
     public static string ModuleType(LayerItem item) => item.Kind switch
     {
         LayerKind.Use => item.BlockType ?? "?",
-        LayerKind.LayerScale => ParameterType,
         LayerKind.PiX => "global::PiXGen.PiX.PiXLayer",
         LayerKind.Defined => DefinedKind.All[item.AttributeName].ModuleType,
         _ => "global::TorchSharp.Modules." + item.Kind,
     };
 
-    /// <summary>The words a string-typed setting accepts (the first is the default), by layer kind and setting name.</summary>
-    public static readonly IReadOnlyDictionary<(LayerKind Kind, string Setting), string[]> TextChoices =
-        new Dictionary<(LayerKind, string), string[]>
-        {
-            // The lists are shared with the runtime's checks (src/PiXGen.Definitions/Words.cs).
-            [(LayerKind.Upsample, "Mode")] = Words.UpsampleModes,
-        };
-
     /// <summary>The words <paramref name="setting"/> of <paramref name="item"/> accepts (the first is the default), or null.</summary>
     public static string[]? Choices(LayerItem item, string setting)
         => item.Kind == LayerKind.Defined ? DefinedKind.All[item.AttributeName].Settings.FirstOrDefault(s => s.Name == setting)?.Words
-            : TextChoices.TryGetValue((item.Kind, setting), out var words) ? words : null;
+            : null;
 
     /// <summary>
     /// The settings of the kinds still in the switches that take a height×width pair ("1x7" or new[] { 1, 7 }) as well as one
@@ -48,7 +36,6 @@ public static class DeclarationValidator
     public static readonly HashSet<(LayerKind Kind, string Setting)> PerAxis = new()
     {
         (LayerKind.Conv2d, "Kernel"), (LayerKind.Conv2d, "Stride"), (LayerKind.Conv2d, "Padding"), (LayerKind.Conv2d, "Dilation"),
-        (LayerKind.Upsample, "ScaleFactor"), (LayerKind.Upsample, "Size"),
     };
 
     /// <summary>Whether <paramref name="setting"/> of <paramref name="item"/> takes a height×width pair as well as one integer.</summary>
@@ -134,10 +121,10 @@ public static class DeclarationValidator
             CheckExpression(m.ShortcutWhen, scope, m.Location, $"{cls.Name}.{m.Name} [Shortcut(When)]", diagnostics, "bool");
 
             bool sequential = m.FieldType == SequentialType;
-            // A layer scale is a parameter of the class, not a module: it cannot be a child of a Sequential.
-            if (m.Items.Count > 1 && m.Items.FirstOrDefault(i => i.Kind == LayerKind.LayerScale) is { } scale)
+            // A parameter kind (a layer scale) is a parameter of the class, not a module: it cannot be a child of a Sequential.
+            if (m.Items.Count > 1 && m.Items.FirstOrDefault(IsParameter) is { } scale)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidMember, scale.Location, m.Name,
-                    "has [LayerScale] beside other layer attributes; a layer scale is a parameter of the class, so put it alone on a 'Parameter' field (e.g. '[LayerScale(1e-6)] readonly Parameter layer_scale;')"));
+                    $"has [{scale.AttributeName}] beside other layer attributes; a layer scale is a parameter of the class, so put it alone on a 'Parameter' field (e.g. '[LayerScale(1e-6)] readonly Parameter layer_scale;')"));
             bool repeated = m.Items.Any(i => i.Kind == LayerKind.Use && i.Get("Count") is not null);
             if (m.IsNamedRepeat) CheckNamedRepeat(cls, m, scope, diagnostics);
             else if (!sequential)
@@ -250,7 +237,7 @@ public static class DeclarationValidator
             : block.Members.FirstOrDefault(b => b.Items.Count != 1 || b.Items[0].Kind == LayerKind.Use || b.IsShortcut || b.Branch is not null || b.PiX is not null
                 || b.FieldType == SequentialType) is { } member ? $"has member '{member.Name}', which is not a single layer on the main path"
             : block.Members.FirstOrDefault(b => b.Items[0].Is(DefinedKind.Linear) || Flattens(b.Items[0])) is { } flat ? $"has member '{flat.Name}' (Flatten and Linear are not inlined)"
-            : block.Members.FirstOrDefault(b => b.Items[0].Kind == LayerKind.LayerScale) is { } scale ? $"has member '{scale.Name}' (a [LayerScale] parameter is no child of a Sequential)"
+            : block.Members.FirstOrDefault(b => IsParameter(b.Items[0])) is { } scale ? $"has member '{scale.Name}' (a [{scale.Items[0].AttributeName}] parameter is no child of a Sequential)"
             : null;
         if (why is not null) Problem($"{block.Name} {why}; only a plain chain of single layers can be inlined");
     }
@@ -261,11 +248,10 @@ public static class DeclarationValidator
     private static bool IsRealSetting(LayerItem item, string setting) => setting switch
     {
         _ when item.Kind == LayerKind.Defined => DefinedKind.All[item.AttributeName].Settings.Any(s => s.Name == setting && s.Real),
-        "Value" => item.Kind is LayerKind.LayerScale,
         _ => false,
     };
 
-    /// <summary>String-typed settings name one of a few choices; Upsample needs exactly one of ScaleFactor and Size.</summary>
+    /// <summary>String-typed settings name one of a few choices; then a defined kind's checks of its settings as written (<see cref="DefinedKind.CheckWritten"/>: Upsample's ScaleFactor or Size).</summary>
     private static void CheckChoices(LayerItem item, string where, List<DiagnosticInfo> diagnostics)
     {
         foreach (var s in item.Settings)
@@ -276,14 +262,9 @@ public static class DeclarationValidator
                     $"{s.Name} must be {string.Join(" or ", choices.Select(c => $"\"{c}\""))}, got \"{s.Value}\"")
                     .WithWordReplacement(s.Name, s.Value, Parsing.Suggest.Closest(s.Value, choices)));
         }
-        if (item.Kind != LayerKind.Upsample) return;
-        bool scale = item.Get("ScaleFactor") is not null, size = item.Get("Size") is not null;
-        if (scale == size)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
-                scale ? "give ScaleFactor or Size, not both" : "give ScaleFactor (e.g. ScaleFactor = 2) or Size"));
-        if (item.Get("AlignCorners") == "true" && (item.Get("Mode") ?? "nearest") != "bilinear")
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where,
-                "AlignCorners applies to Mode = \"bilinear\" only"));
+        if (item.Kind != LayerKind.Defined) return;
+        foreach (var problem in DefinedKind.All[item.AttributeName].CheckWritten(item.Get))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidValue, item.Location, where, problem));
     }
 
     /// <summary>
@@ -432,6 +413,9 @@ public static class DeclarationValidator
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, a.Name));
     }
 
+    /// <summary>Whether <paramref name="item"/> is a defined kind that is a parameter of its class (<see cref="DefinedKind.IsParameter"/>).</summary>
+    public static bool IsParameter(LayerItem item) => item.Kind == LayerKind.Defined && DefinedKind.ParameterKind(item.AttributeName);
+
     /// <summary>Whether <paramref name="item"/> is a defined kind that flattens its input (<see cref="DefinedKind.Flattens"/>).</summary>
     public static bool Flattens(LayerItem item) => item.Kind == LayerKind.Defined && DefinedKind.Flattening(item.AttributeName);
 
@@ -444,7 +428,7 @@ public static class DeclarationValidator
             {
                 switch (item.Kind)
                 {
-                    case LayerKind.Conv2d: case LayerKind.Use: case LayerKind.Upsample:
+                    case LayerKind.Conv2d: case LayerKind.Use:
                         spatialKnown = false; break;
                     case LayerKind.Defined when Flattens(item): flattenedUnknown = !spatialKnown; break;
                     case LayerKind.Defined when item.Is(DefinedKind.Linear):

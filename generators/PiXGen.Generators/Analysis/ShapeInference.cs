@@ -666,7 +666,8 @@ public sealed class ShapeInference
                     double v = Real(s.Name, fallback);
                     Require(!double.IsNaN(v) && !double.IsInfinity(v), $"{s.Name} must be a finite number, got {item.Get(s.Name)}");
                     return v;
-                }, (s, fallback) => Int2(s.Name, fallback is { } f ? ((long)f.H, (long)f.W) : null));
+                }, (s, fallback) => s.FromOutput || s.Alternative && item.Get(s.Name) is null ? (double.NaN, double.NaN)   // recorded below, or left out
+                    : Int2(s.Name, fallback is { } f ? ((long)f.H, (long)f.W) : null));
                 // An input count the user stated (KindSetting.Declared) must be the input's.
                 foreach (var s in kind.Settings)
                     if (s.Declared is { } declaredName && item.Get(declaredName) is not null)
@@ -696,25 +697,6 @@ public sealed class ShapeInference
                     if (s.DividesChannels && x.C % (long)values[i] != 0)
                         Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, (long)values[i], $"the {x.C} input channels ({x})");
                 }
-                break;
-            }
-            case LayerKind.Upsample:
-            {
-                NeedMap();
-                Word("Mode");
-                Flag("AlignCorners", false);
-                if (item.Get("Size") is not null)
-                    Positive("Size", Int2("Size", null));
-                else
-                    Positive("ScaleFactor", Int2("ScaleFactor", null));
-                break;
-            }
-            case LayerKind.LayerScale:
-            {
-                NeedMap();
-                double v = Real("Value", 1e-6);
-                Require(!double.IsNaN(v) && !double.IsInfinity(v), $"the initial value must be a finite number, got {item.Get("Value")}");
-                settings.Add(new Setting("Features", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 break;
             }
             case LayerKind.PiX:
@@ -748,6 +730,14 @@ public sealed class ShapeInference
         Shape output = spec.Output(x);
         if (output.Rank == 3 && (output.H <= 0 || output.W <= 0))
             Fail(DiagnosticDescriptors.SpatialZero, item.Location, where, $"{output.C}x{output.H}x{output.W}", x);
+        // A defined kind's settings from the output (KindSetting.FromOutput: Upsample's size in the graph), as a pair is recorded.
+        if (item.Kind == LayerKind.Defined && DefinedKind.All[item.AttributeName].Settings.Any(s => s.FromOutput))
+        {
+            foreach (var s in DefinedKind.All[item.AttributeName].Settings.Where(s => s.FromOutput))
+                settings.Add(new Setting(s.Name, output.H == output.W ? output.H.ToString(CultureInfo.InvariantCulture)
+                    : Setting.PairText(output.H.ToString(CultureInfo.InvariantCulture), output.W.ToString(CultureInfo.InvariantCulture)), SettingType.Expression));
+            node = node with { Settings = settings.ToEquatableArray() };
+        }
         return node with { Out = output, Parameters = spec.Parameters(x) };
     }
 

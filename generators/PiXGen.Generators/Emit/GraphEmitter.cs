@@ -145,9 +145,6 @@ public static class GraphEmitter
                     A("stride", PairOf(n, "Stride", 1)), A("padding", PairOf(n, "Padding", 0)), A("dilation", PairOf(n, "Dilation", 1)),
                     A("groups", n.GetInt("Groups", 1)), A("bias", Flag(n.Get("Bias"), true)),
                 }, n.Path);
-            case LayerKind.LayerScale:
-                // The module is the parameter itself: its state_dict key is the path.
-                return Add("LayerScale", new[] { A("channels", n.In.C), A("value", n.Get("Value") ?? "1E-06") }, n.Path, output: n.Path + ".mul");
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[n.Op];
@@ -160,10 +157,10 @@ public static class GraphEmitter
                 // A pair as "h,w" (a pair left out that takes another's value, as a pool's stride its kernel's, is recorded).
                 return Add(n.Op, kind.Settings.Where(s => s.InGraph).Select(s => A(s.GraphName,
                     s.Pair ? PairOf(n, s.SameAs is { } other && n.Get(s.Name) is null ? other : s.Name, (long)(s.Default ?? 0)) : n.Get(s.Name) ?? s.DefaultText!)).ToList(),
-                    kind.Stateful ? n.Path : null);
+                    kind.Stateful ? n.Path : null,
+                    // A parameter kind (a layer scale): the module is the parameter itself, whose state_dict key is the path.
+                    output: kind.IsParameter ? n.Path + ".mul" : null);
             }
-            case LayerKind.Upsample:
-                return Add("Upsample", new[] { A("mode", n.Get("Mode") ?? "nearest"), A("size", Int(n.Out.H) + "," + Int(n.Out.W)), A("align_corners", Flag(n.Get("AlignCorners"), false)) });
             case LayerKind.PiX:
                 return Add("PiX", new[]
                 {

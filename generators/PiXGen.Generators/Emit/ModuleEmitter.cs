@@ -702,11 +702,6 @@ public sealed class ModuleEmitter
             var (h, w) = Setting.Split(text);
             return IsPair(name) ? new[] { Cs(h), Cs(w) } : new[] { Cs(text), null! };
         }
-        string Array(string type, string name)
-        {
-            var (h, w) = Setting.Split(item.Get(name)!);
-            return $"new {type}[] {{ {Cs(h)}, {Cs(w)} }}";
-        }
         switch (item.Kind)
         {
             case LayerKind.Conv2d:
@@ -740,17 +735,6 @@ public sealed class ModuleEmitter
                 // Channels that are one setting's value are assigned as written.
                 if (outC is not null && parenthesised.IndexOf(outC) is var at and >= 0) outC = values[at];
                 return (kind.Module(c, values), outC is null ? Same : _ => outC);
-            }
-            case LayerKind.LayerScale:
-                // A C×1×1 parameter, as torchvision's ConvNeXt builds it: ones times the value.
-                return ($"{NN}.Parameter(global::TorchSharp.torch.ones({c}, 1, 1).mul_({Real("Value") ?? "1E-06"}))", Same);
-            case LayerKind.Upsample:
-            {
-                bool bilinear = item.Get("Mode") == "bilinear";
-                var target = item.Get("Size") is not null ? $"size: {Array("long", "Size")}" : $"scale_factor: {Array("double", "ScaleFactor")}";
-                _spatialArea = null;
-                return ($"{NN}.Upsample({target}{(bilinear ? ", mode: global::TorchSharp.torch.UpsampleMode.Bilinear" : "")}" +
-                        $"{(bilinear ? $", align_corners: {item.Get("AlignCorners") ?? "false"}" : "")})", Same);
             }
             case LayerKind.PiX:
             {
@@ -918,7 +902,7 @@ public sealed class ModuleEmitter
         var shape = _cls.Kind == ClassKind.Network ? _ir?.Children.FirstOrDefault(n => n.Name == m.PyName)?.Out.ToString() : null;
         var comment = shape is null ? "" : $" // {shape}";
         if (m.IsNamedRepeat) _w.Line($"foreach (var block in {f}) x = block.call(x); // named repeat: {Quote(m.NameTemplate!)}");
-        else if (m.Items[0].Kind == LayerKind.LayerScale)   // a parameter, not a module
+        else if (DeclarationValidator.IsParameter(m.Items[0]))   // a parameter, not a module
             _w.Line(IsConditional(m) ? $"if ({f} is not null) x = x.mul({f});{comment}" : $"x = x.mul({f}{NotNull(m)});{comment}");
         else if (IsConditional(m)) _w.Line($"if ({f} is not null) x = {f}.call(x);{comment}");
         else _w.Line($"x = {f}{NotNull(m)}.call(x);{comment}");

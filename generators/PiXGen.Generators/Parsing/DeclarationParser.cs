@@ -25,8 +25,6 @@ public static class DeclarationParser
     {
         ["Conv2dAttribute"] = LayerKind.Conv2d,
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
-        ["UpsampleAttribute"] = LayerKind.Upsample,
-        ["LayerScaleAttribute"] = LayerKind.LayerScale,
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, ClassKind kind, CancellationToken ct)

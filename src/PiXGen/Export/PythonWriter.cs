@@ -46,11 +46,6 @@ internal sealed class PythonWriter
     private readonly List<string> classes = new();
     private readonly HashSet<string> classNames = new(StringComparer.Ordinal);
 
-    private static readonly HashSet<string> StatelessModules = new(StringComparer.Ordinal)
-    {
-        "Upsample",
-    };
-
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
     {
         "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif", "else",
@@ -100,7 +95,7 @@ internal sealed class PythonWriter
         for (int i = 0; i < graph.Nodes.Count; i++) {
             var n = graph.Nodes[i];
             string? leaf = n.Module;
-            if (leaf is null && (StatelessModules.Contains(n.Op) || DefinedKind.All.ContainsKey(n.Op)) && modules.TryGetValue(n.Output, out var m) && !m.children().Any()
+            if (leaf is null && DefinedKind.All.ContainsKey(n.Op) && modules.TryGetValue(n.Output, out var m) && !m.children().Any()
                 && !tree.ContainsKey(n.Output))
                 leaf = n.Output;
             owner[i] = leaf ?? n.Output;
@@ -116,7 +111,7 @@ internal sealed class PythonWriter
             int dot = e.Key.LastIndexOf('.');
             string path = dot < 0 ? "" : e.Key[..dot];
             // a layer scale is itself the entry: its node's module is its key
-            if (tree.TryGetValue(e.Key, out var own) && own.Kind == Kind.Leaf && graph.Nodes[own.Node].Op == "LayerScale") continue;
+            if (tree.TryGetValue(e.Key, out var own) && own.Kind == Kind.Leaf && DefinedKind.ParameterKind(graph.Nodes[own.Node].Op)) continue;
             if (!tree.TryGetValue(path, out var t) || t.Kind != Kind.Leaf || t.Children.Count > 0)
                 throw new ArgumentException($"Graph '{graph.Network}': the state_dict entry '{e.Key}' belongs to module '{path}', which no graph node reads as a layer; the PyTorch export cannot place it.");
         }
@@ -298,7 +293,7 @@ internal sealed class PythonWriter
             if (unit is not null) {
                 string last = graph.Nodes[unit.Region[^1]].Output;
                 string input = unit.Kind == Kind.Leaf ? n.Inputs[0] : Entry(unit.Region)!;
-                string call = unit.Kind == Kind.Leaf && n.Op == "LayerScale"
+                string call = unit.Kind == Kind.Leaf && DefinedKind.ParameterKind(n.Op)
                     ? $"{Var(input)} * {Reference(block, unit)}"          // a parameter, not a module
                     : $"{Reference(block, unit)}({Var(input)})";
                 sb.Append($"        {Var(last, unit.Path)} = {call}\n");
@@ -347,7 +342,7 @@ internal sealed class PythonWriter
     {
         var n = graph.Nodes[t.Node];
         string Pair(string name, long fallback) => PairText(n.GetPair(name, fallback));
-        bool HasKey(string leaf) => stateDict.Any(e => e.Key == t.Path + "." + leaf);
+        bool HasKey(string leaf) => stateDict.Any(e => e.Key == KindTensor.Key(t.Path, leaf));
         switch (n.Op) {
         case "Conv2d": {
                 var args = new List<string> { Int(n.GetInt("in")), Int(n.GetInt("out")), $"kernel_size={Pair("kernel", 1)}" };
@@ -358,8 +353,6 @@ internal sealed class PythonWriter
                 if (!n.GetBool("bias")) args.Add("bias=False");
                 return $"nn.{n.Op}({string.Join(", ", args)})";
             }
-        case "LayerScale":   // a parameter of the enclosing block, applied in its forward (see Forward)
-            return $"nn.Parameter(torch.full(({Int(n.GetInt("channels"))}, 1, 1), {Real(n.GetDouble("value", 1e-6))}))";
         case "PiX": {
                 var args = new List<string> { Int(n.GetInt("in")), $"zeta={Int(n.GetInt("zeta"))}" };
                 double tau = n.GetDouble("tau", 0.5);
@@ -369,8 +362,6 @@ internal sealed class PythonWriter
                 if (n.GetBool("bias")) args.Add("bias=True");
                 return $"PiX({string.Join(", ", args)})";
             }
-        case "Upsample":
-            return $"nn.Upsample({UpsampleArgs(n)})";
         default:
             return DefinedModule(n, modules.GetValueOrDefault(t.Path), HasKey) ?? throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op} has no PyTorch module in the exporter.");
         }
@@ -384,19 +375,11 @@ internal sealed class PythonWriter
         case "Mul": return $"{xs[0]} * {xs[1]}";
         case "Concat": return $"torch.cat([{string.Join(", ", xs)}], 1)";
         case "ChannelSlice": return $"{x}[:, {Int(n.GetInt("start"))}:{Int(n.GetInt("start") + n.GetInt("count"))}]";
-        case "Upsample": return $"F.interpolate({x}, {UpsampleArgs(n)})";
         default:
             return DefinedKind.All.TryGetValue(n.Op, out var kind)
                 ? kind.PyTorchCall(x, GraphOps.ShapeOf(graph, n.Inputs[0])[0], GraphOps.Settings(kind, n), Real)
                 : throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op}{(n.Module is null ? "" : $" (module '{n.Module}')")} has no inline PyTorch form in the exporter.");
         }
-    }
-
-    private static string UpsampleArgs(GraphNode n)
-    {
-        bool bilinear = n.Get("mode") == "bilinear";
-        return $"size={PairText(n.GetPair("size"))}, mode=\"{(bilinear ? "bilinear" : "nearest")}\"" +
-               (bilinear ? $", align_corners={(n.GetBool("align_corners") ? "True" : "False")}" : "");
     }
 
     private static string PiXMode(long mode) => mode switch { 1 => "AVG_ONLY", 2 => "MAX_ONLY", _ => "PICK_OR_MIX" };

@@ -117,7 +117,7 @@ public sealed class GraphExecutor
     internal static Tensor Evaluate(GraphNode n, Tensor[] xs, Func<string, Tensor?> weight)
     {
         Tensor W(string leaf) => weight(n.Module + "." + leaf) ?? throw new ArgumentException($"'{n.Module}.{leaf}' is missing from the weights.");
-        Tensor? Opt(string leaf) => n.Module is null ? null : weight(n.Module + "." + leaf);
+        Tensor? Opt(string leaf) => n.Module is null ? null : weight(KindTensor.Key(n.Module, leaf));
         var x = xs[0];
         Tensor y;
         switch (n.Op) {
@@ -125,8 +125,6 @@ public sealed class GraphExecutor
             y = F.conv2d(x, W("weight"), n.GetBool("bias") ? W("bias") : null, n.GetPair("stride", 1), n.GetPair("padding"),
                          n.GetPair("dilation", 1), n.GetInt("groups", 1));
             return Fused(n, y);
-        case "LayerScale":
-            return x * (weight(n.Module!) ?? throw new ArgumentException($"'{n.Module}' is missing from the weights."));
         case "Add": {
                 var sum = xs[0] + xs[1];
                 for (int i = 2; i < xs.Length; i++) sum.add_(xs[i]);
@@ -138,11 +136,6 @@ public sealed class GraphExecutor
             return cat(xs, 1);
         case "ChannelSlice":
             return x.narrow(1, n.GetInt("start"), n.GetInt("count")).contiguous();
-        case "Upsample": {
-                bool bilinear = n.Get("mode") == "bilinear";
-                return F.interpolate(x, n.GetPair("size"), mode: bilinear ? InterpolationMode.Bilinear : InterpolationMode.Nearest,
-                                     align_corners: bilinear ? n.GetBool("align_corners") : null);
-            }
         case "PiX":
             return PiX(n, x, W, Opt);
         default:

@@ -31,8 +31,8 @@ public static class GraphOps
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
-            "Conv2d", "LayerScale",
-            "Add", "Mul", "Concat", "ChannelSlice", "Upsample", "PiX",
+            "Conv2d",
+            "Add", "Mul", "Concat", "ChannelSlice", "PiX",
         }.Concat(Activations).Concat(DefinedKind.All.Values.Where(k => !k.Composite).Select(k => k.Name)), StringComparer.Ordinal);
 
     /// <summary>The attribute name prefix of a fused activation's own attributes.</summary>
@@ -55,9 +55,6 @@ public static class GraphOps
                 if (node.GetBool("bias")) yield return new(K("bias"), new[] { C("out") }, false);
                 break;
             }
-        case "LayerScale":   // a parameter of its owner: the node's module is its key
-            yield return new(m, new[] { C("channels"), 1, 1 }, false);
-            break;
         case "PiX":
             yield return new(K("weight"), new[] { C("out"), C("in"), 1, 1 }, false);
             if (node.GetBool("bias")) yield return new(K("bias"), new[] { C("out") }, false);
@@ -69,7 +66,7 @@ public static class GraphOps
         default:
             if (DefinedKind.All.TryGetValue(node.Op, out var kind))
                 foreach (var t in kind.Tensors(Settings(kind, node)).Where(t => !t.Counter))
-                    yield return new(K(t.Leaf), t.Shape, t.Optional);
+                    yield return new(KindTensor.Key(m, t.Leaf), t.Shape, t.Optional);
             break;
         }
     }

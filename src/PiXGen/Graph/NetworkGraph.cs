@@ -21,7 +21,8 @@ namespace PiXGen.Graph;
 /// <item><c>Linear</c> (a kind of <c>PiXGen.Definitions.DefinedKind.All</c>): in, out, bias; weight (out, in) and bias at
 /// <c>Module.weight</c>, <c>Module.bias</c>; over the last axis (a flattened vector, or a channels-last map after <c>Permute</c>).</item>
 /// <item><c>Permute</c> (dim0 … dim3: (0, 2, 3, 1) or (0, 3, 1, 2)); a channels-last value's shape is H, W, C.</item>
-/// <item><c>LayerScale</c>: channels, value (its initial value); the node's module is the C×1×1 parameter's own key.</item>
+/// <item><c>LayerScale</c> (a kind of <c>PiXGen.Definitions.DefinedKind.All</c>, a parameter of its owner): channels, value (its
+/// initial value); the node's module is the C×1×1 parameter's own key, its output the module's path + ".mul".</item>
 /// <item>Activations (no attributes unless stated): <c>ReLU</c>, <c>ReLU6</c>, <c>SiLU</c>, <c>Sigmoid</c>, <c>Hardswish</c>,
 /// <c>Hardsigmoid</c>, <c>Tanh</c>, <c>GELU</c> (approximate: none|tanh), <c>LeakyReLU</c> (slope), and the activations of
 /// <c>PiXGen.Definitions.DefinedKind.All</c>: <c>ELU</c> (alpha), <c>Mish</c>; <c>PixelShuffle</c> (upscale_factor); <c>InstanceNorm2d</c> (eps); <c>ChannelShuffle</c> (groups); <c>GroupNorm</c> (groups,
@@ -35,7 +36,8 @@ namespace PiXGen.Graph;
 /// <item><c>Flatten</c>: flattens every dimension after the batch.</item>
 /// <item><c>Add</c> (two or more inputs), <c>Mul</c> (inputs x and a per-channel scale N×C×1×1, broadcast),
 /// <c>Concat</c> (channel axis), <c>ChannelSlice</c> (start, count).</item>
-/// <item><c>Upsample</c>: mode (nearest|bilinear), size (pair) of the output, align_corners.</item>
+/// <item><c>Upsample</c> (a kind of <c>PiXGen.Definitions.DefinedKind.All</c>): mode (nearest|bilinear), size (pair) of the
+/// output (recorded at instantiation, whether a scale factor or a size was written), align_corners.</item>
 /// <item><c>PiX</c>: in, out, zeta, tau, mode (0 pick-or-mix, 1 avg, 2 max), context (0 mean, 1 l1), bias; φ's weight at
 /// <c>Module.weight</c>.</item>
 /// </list>

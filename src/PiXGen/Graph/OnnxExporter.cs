@@ -207,15 +207,15 @@ public static class OnnxExporter
 
         string IOnnxOps.Tensor(string leaf, long[] dims, string suffix)
         {
-            var key = current?.Module + "." + leaf;
+            var key = KindTensor.Key(current?.Module, leaf);
             return Weight(key, dims, key + "/" + suffix);
         }
 
-        string IOnnxOps.Tensor(string leaf) => Weight(current?.Module + "." + leaf);
+        string IOnnxOps.Tensor(string leaf) => Weight(KindTensor.Key(current?.Module, leaf));
 
         string IOnnxOps.TensorOr(string leaf, long count, double absent)
         {
-            var key = current?.Module + "." + leaf;
+            var key = KindTensor.Key(current?.Module, leaf);
             return weights.ContainsKey(key) ? Weight(key) : Filled(key, count, (float)absent);
         }
 
@@ -309,9 +309,6 @@ public static class OnnxExporter
                     FusedActivation(n, act);
                     return;
                 }
-            case "LayerScale":   // the C×1×1 parameter broadcasts over N, H, W
-                Op("Mul", n.Output, new[] { x, Weight(n.Module!) });
-                return;
             case "Add": {
                     var sum = x;
                     for (int j = 1; j < n.Inputs.Length; j++)
@@ -327,18 +324,6 @@ public static class OnnxExporter
             case "ChannelSlice": {
                     long start = n.GetInt("start"), count = n.GetInt("count");
                     Op("Slice", n.Output, new[] { x, Int64s(Fresh(n.Output, "starts"), start), Int64s(Fresh(n.Output, "ends"), start + count), Int64s(Fresh(n.Output, "axes"), 1) });
-                    return;
-                }
-            case "Upsample": {
-                    var size = n.GetPair("size");
-                    var shape = Op("Shape", Fresh(n.Output, "input_shape"), new[] { x });
-                    var nc = Op("Slice", Fresh(n.Output, "nc"), new[] { shape, Int64s("const/i64:0", 0), Int64s("const/i64:2", 2) });
-                    var sizes = Op("Concat", Fresh(n.Output, "sizes"), new[] { nc, Int64s(Fresh(n.Output, "hw"), size[0], size[1]) }, Int("axis", 0));
-                    bool bilinear = n.Get("mode") == "bilinear";
-                    var attrs = bilinear
-                        ? new[] { Text("mode", "linear"), Text("coordinate_transformation_mode", n.GetBool("align_corners") ? "align_corners" : "pytorch_half_pixel") }
-                        : new[] { Text("mode", "nearest"), Text("coordinate_transformation_mode", "asymmetric"), Text("nearest_mode", "floor") };
-                    Op("Resize", n.Output, new[] { x, "", "", sizes }, attrs);
                     return;
                 }
             case "PiX":

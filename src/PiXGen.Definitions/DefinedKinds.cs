@@ -82,6 +82,12 @@ public sealed record KindSetting(string Name, string GraphName, bool Integer, do
     /// </summary>
     public bool FromOutput { get; init; }
 
+    /// <summary>
+    /// Whether the user must write it (PIX0004 where the attribute is written otherwise): no default, not taken from the input
+    /// or the output, not optional, not one of alternatives, not another setting's value when left out.
+    /// </summary>
+    public bool Required => Default is null && !FromInput && !FromOutput && !Optional && !Alternative && SameAs is null;
+
     /// <summary>A real number: a literal, or an expression over the block's arguments (<c>Eps = "eps"</c>).</summary>
     public bool Real => !Integer && !Flag && !FromInput && Words is null;
 

@@ -175,7 +175,7 @@ public static class DeclarationValidator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, "Kernel"));
                 // A defined kind's required setting that is a property (ConvTranspose2d's Kernel), not a constructor argument.
                 if (item.Kind == LayerKind.Defined)
-                    foreach (var required in DefinedKind.All[item.AttributeName].Settings.Where(r => r.Default is null && !r.FromInput && !r.Optional && r.SameAs is null))
+                    foreach (var required in DefinedKind.All[item.AttributeName].Settings.Where(r => r.Default is null && !r.FromInput && !r.Optional && r.SameAs is null && !r.Alternative && !r.FromOutput))
                         if (item.Get(required.Name) is null)
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, required.Name));
                 CheckChoices(item, where, diagnostics);

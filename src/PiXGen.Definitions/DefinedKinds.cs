@@ -88,6 +88,13 @@ public sealed record KindSetting(string Name, string GraphName, bool Integer, do
     /// </summary>
     public bool Required => Default is null && !FromInput && !FromOutput && !Optional && !Alternative && SameAs is null;
 
+    /// <summary>
+    /// When the module takes scalars (no <see cref="Pair"/> setting of the kind written as a pair): a constant expression is
+    /// written into the module's C# as its value (Conv2d's padding: a constant 0 expression would also convert to TorchSharp's
+    /// Padding enum, an ambiguous call).
+    /// </summary>
+    public bool Folded { get; init; }
+
     /// <summary>A real number: a literal, or an expression over the block's arguments (<c>Eps = "eps"</c>).</summary>
     public bool Real => !Integer && !Flag && !FromInput && Words is null;
 
@@ -404,6 +411,13 @@ public abstract class DefinedKind
     /// </summary>
     public static readonly DefinedKind ConvTranspose2d = new ConvTranspose2dKind();
 
+    /// <summary>
+    /// The convolution, which passes recognise by this reference: PiX substitution finds the channel-squeezing 1×1 ones
+    /// (and [PiXSqueeze] marks one), fusion folds a BatchNorm2d and fuses an activation (or a PiX's epilogue) into it,
+    /// zero_init_residual and the in-place residual add look for it, and the variant selector counts its savings.
+    /// </summary>
+    public static readonly DefinedKind Conv2d = new Conv2dKind();
+
 #if !PIXGEN_GENERATOR
     /// <summary>The modules of <see cref="BatchNorm2d"/> (TorchSharp's, which generated code builds) among <paramref name="model"/>'s modules.</summary>
     public static IEnumerable<TorchSharp.Modules.BatchNorm2d> BatchNorms(nn.Module model) => System.Linq.Enumerable.OfType<TorchSharp.Modules.BatchNorm2d>(model.modules());
@@ -462,6 +476,7 @@ public abstract class DefinedKind
         [Linear.Name] = Linear,
         ["SqueezeExcitation"] = new SqueezeExcitation(),
         [ConvTranspose2d.Name] = ConvTranspose2d,
+        [Conv2d.Name] = Conv2d,
         ["LayerScale"] = new LayerScale(),
         ["Upsample"] = new Upsample(),
     };
@@ -1120,7 +1135,7 @@ public abstract class DefinedKind
             static KeyValuePair<string, string> A(string name, string value) => new(name, value);
             static string Int(long v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var none = Array.Empty<KeyValuePair<string, string>>();
-            GraphPart Conv(string name, string from, long cin, long cout) => new(path + "." + name, "Conv2d", new[] { from }, path + "." + name, new[]
+            GraphPart Conv(string name, string from, long cin, long cout) => new(path + "." + name, Conv2d.Name, new[] { from }, path + "." + name, new[]
             {
                 A("in", Int(cin)), A("out", Int(cout)), A("kernel", "1,1"), A("stride", "1,1"), A("padding", "0,0"), A("dilation", "1,1"),
                 A("groups", "1"), A("bias", "true"),
@@ -1630,8 +1645,8 @@ internal sealed class AdaptiveMaxPoolKind : AdaptivePool
 /// "in"; the user's <c>In</c> checked with PIX0104), OutChannels (an expression), per-axis Kernel (required), Stride,
 /// Padding, the transposed one's OutputPadding and Dilation, Groups (dividing the input and the output channels, PIX0102)
 /// and Bias, in the graph's attribute order; weight and bias drawn by the <c>[Init]</c> scheme's convolution rules; the
-/// module, ONNX's Conv/ConvTranspose and PyTorch's module written from them. <c>[ConvTranspose2d]</c> is its entry;
-/// <c>[Conv2d]</c> is meant to be the other (PiX substitution, CUDA wiring and fusion still name it).
+/// module, ONNX's Conv/ConvTranspose and PyTorch's module written from them. <c>[Conv2d]</c> and <c>[ConvTranspose2d]</c>
+/// are its entries.
 /// </summary>
 internal abstract class ConvolutionKind : DefinedKind
 {
@@ -1660,7 +1675,7 @@ internal abstract class ConvolutionKind : DefinedKind
             new("OutChannels", "out", true, null),
             new("Kernel", "kernel", true, null) { Pair = true },
             new("Stride", "stride", true, 1) { Pair = true },
-            new("Padding", "padding", true, 0) { Pair = true },
+            new("Padding", "padding", true, 0) { Pair = true, Folded = !transposed },
         };
         if (transposed) settings.Add(new("OutputPadding", "output_padding", true, 0) { Pair = true });
         settings.Add(new("Dilation", "dilation", true, 1) { Pair = true });
@@ -1801,6 +1816,26 @@ internal sealed class ConvTranspose2dKind : ConvolutionKind
     public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)
         => nn.functional.conv_transpose2d(x, tensor("weight") ?? throw new ArgumentException($"{Name} needs its weight."), values[Bias] != 0 ? tensor("bias") : null,
             LongsAt(values, Stride), LongsAt(values, Padding), LongsAt(values, OutputPadding), LongsAt(values, Dilation), (long)values[Groups]);
+#endif
+}
+
+/// <summary>
+/// <c>nn.Conv2d(in, out, kernel, stride, padding, dilation, groups, bias)</c>: out/groups filters of in/groups × kh × kw per
+/// group; output size <see cref="Arithmetic.WindowOut"/>, weight (out, in/groups, kh, kw), costs <see cref="Conv2dSpec"/>.
+/// A constant padding expression is written as its value in the scalar form of the module (<see cref="KindSetting.Folded"/>).
+/// </summary>
+internal sealed class Conv2dKind : ConvolutionKind
+{
+    public override string Name => "Conv2d";
+    protected override bool Transposed => false;
+    public override IReadOnlyList<KindSetting> Settings { get; } = Window(transposed: false);
+    public override LayerSpec Spec(IReadOnlyList<double> values)
+        => new Conv2dSpec((long)values[Out], (long)values[In], At(values, Kernel), At(values, Stride), At(values, Padding), At(values, Dilation),
+            (long)values[Groups], values[Bias] != 0);
+#if !PIXGEN_GENERATOR
+    public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)
+        => nn.functional.conv2d(x, tensor("weight") ?? throw new ArgumentException($"{Name} needs its weight."), values[Bias] != 0 ? tensor("bias") : null,
+            LongsAt(values, Stride), LongsAt(values, Padding), LongsAt(values, Dilation), (long)values[Groups]);
 #endif
 }
 

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using PiXGen.Generators.Analysis;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Diagnostics;
 using PiXGen.Generators.Model;
 using PiXGen.Generators.Parsing;
@@ -168,7 +169,7 @@ public class IRPassTests
         var d = Declare(Net(Repeated, ", Variants"));
         var actions = Variant(d, "downscale", zeta: 4);
         // Every ungrouped main-path convolution whose input channels ζ divides: all but the RGB stem.
-        Assert.Equal(Walk(d.Dense).Count(n => n.Layer == LayerKind.Conv2d) - 1, actions.Count);
+        Assert.Equal(Walk(d.Dense).Count(n => n.Is(DefinedKind.Conv2d)) - 1, actions.Count);
         Assert.DoesNotContain("stem", actions.Keys);
         var pix = PiXPass.Run(d.Dense, actions, Options);
         // A single-field convolution gets a field "<conv>_pix" in front of it.

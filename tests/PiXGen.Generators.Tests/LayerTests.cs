@@ -22,6 +22,15 @@ public class LayerTests
     private static GeneratorRun RunClean(string source)
         => GeneratorHarness.Run(source).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
 
+    /// <summary>The one diagnostic (cost reports aside) of a network declared in <paramref name="body"/>: its id and message, in source.</summary>
+    private static void OnlyDiagnostic(string body, string id, string message)
+    {
+        var d = Assert.Single(GeneratorHarness.Run(Src(body)).RelevantGeneratorDiagnostics());
+        Assert.Equal(id, d.Id);
+        Assert.Equal(message, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(d.Location.IsInSource);
+    }
+
     /// <summary>The run's diagnostics other than the cost reports: the expected IDs at real source locations, nothing crashed.</summary>
     private static void ExpectDiagnostics(string source, string[] ids, [CallerFilePath] string file = "", [CallerMemberName] string test = "")
     {
@@ -98,14 +107,10 @@ public class LayerTests
     [Fact]
     public void ConvTranspose2d_IsADefinedKind_InCheckedAsAConvolution_OutChannelsAnExpression()
     {
-        var bad = GeneratorHarness.Run(Src("""
+        OnlyDiagnostic("""
             [Network(Input = "6x8x8")]
             public partial class BadIn { [ConvTranspose2d(4, Kernel = 2, In = 4)] readonly ConvTranspose2d up; }
-            """)).RelevantGeneratorDiagnostics();
-        var d = Assert.Single(bad);
-        Assert.Equal("PIX0104", d.Id);
-        Assert.Equal("BadIn.up (ConvTranspose2d): declared In=4 but the input has shape 6x8x8", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.True(d.Location.IsInSource);
+            """, "PIX0104", "BadIn.up (ConvTranspose2d): declared In=4 but the input has shape 6x8x8");
 
         var run = RunClean(Src("""
             [Block]
@@ -133,6 +138,55 @@ public class LayerTests
             "A(\"kernel\", \"2,2\"), A(\"stride\", \"2,2\"), A(\"padding\", \"0,0\"), A(\"output_padding\", \"0,0\"), A(\"dilation\", \"1,1\"), A(\"groups\", \"6\"), A(\"bias\", \"true\") }, new long[] { 24, 32, 32 }),", graph);
         // 6x8x8 → 12x16x16 → 24x32x32; the real modules' shapes, parameters and MACs.
         RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.UpNet", 5, 7);
+    }
+
+    /// <summary>
+    /// Conv2d as a defined kind: a stated In is PIX0104 naming the input's shape, a Kernel left out PIX0004, the cost node
+    /// says <c>CostOp.Defined</c> with its <c>Conv2dSpec</c>; the module keeps its text (a constant padding expression
+    /// folded to its value in the scalar form, C# tuples once a pair is written), the graph node its attributes, and the
+    /// real modules' shapes, parameters and MACs are the compiler's.
+    /// </summary>
+    [Fact]
+    public void Conv2d_IsADefinedKind_ModuleTextGraphAndCostsAsBefore()
+    {
+        OnlyDiagnostic("""
+            [Network(Input = "6x8x8")]
+            public partial class NoKernel { [Conv2d(4)] readonly Conv2d conv; }
+            """, "PIX0004", "NoKernel.conv (Conv2d): required parameter 'Kernel' is not given");
+        OnlyDiagnostic("""
+            [Network(Input = "6x8x8")]
+            public partial class BadIn { [Conv2d(4, Kernel = 3, In = 4)] readonly Conv2d conv; }
+            """, "PIX0104", "BadIn.conv (Conv2d): declared In=4 but the input has shape 6x8x8");
+
+        var run = RunClean(Src("""
+            [Block]
+            public partial class Cell
+            {
+                [Arg(6)] readonly int width;
+                [Conv2d("2 * width", Kernel = 3, Padding = "2 - 1", Groups = "width / 3", In = "width")] readonly Conv2d folded;
+                [Conv2d("2 * width", Kernel = "1x3", Padding = "0x1", Bias = false)] readonly Conv2d pair;
+                [BatchNorm2d] [ReLU] readonly Sequential post;
+            }
+
+            [Network(Input = "6x8x8")]
+            public partial class CellNet
+            {
+                [Use(typeof(Cell))] readonly Cell a;
+                [Use(typeof(Cell), "width: 12")] readonly Cell b;
+            }
+            """));
+        var module = run.Files.Single(f => f.HintName.EndsWith("Cell.g.cs", System.StringComparison.Ordinal) && !f.HintName.Contains("Net")).Text;
+        // The constant padding expression folded to its value; a pair written: C# tuples.
+        Assert.Contains("\"Cell, folded: 2 * width\"), 3, padding: 1, groups: ", module);
+        Assert.Contains("\"Cell, pair: 2 * width\"), (1, 3), padding: (0, 1), bias: false);", module);
+        var costs = run.Files.Single(f => f.HintName.EndsWith("CellNet.Costs.g.cs", System.StringComparison.Ordinal)).Text;
+        Assert.Contains("PiXGenCostOp.Defined, \"b.folded\", \"Conv2d\"", costs);
+        Assert.Contains("Conv2dSpec(OutChannels: 24, InChannels: 12, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Groups: 4, Bias: true)", costs);
+        Assert.DoesNotContain("PiXGenCostOp.Conv2d", costs);
+        var graph = run.Files.Single(f => f.HintName.EndsWith("CellNet.Graph.g.cs", System.StringComparison.Ordinal)).Text;
+        Assert.Contains("new(\"b.pair\", \"Conv2d\", new[] { \"b.folded\" }, \"b.pair\", new[] { A(\"in\", \"24\"), A(\"out\", \"24\"), " +
+            "A(\"kernel\", \"1,3\"), A(\"stride\", \"1,1\"), A(\"padding\", \"0,1\"), A(\"dilation\", \"1,1\"), A(\"groups\", \"1\"), A(\"bias\", \"false\") }, new long[] { 24, 8, 8 }),", graph);
+        RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.CellNet", 5, 7);
     }
 
     /// <summary>The activations and norms are the ones asked for: checked against their formulas on the real modules.</summary>

@@ -201,7 +201,7 @@ public class VariantSavingTests
             new PiXGen.Generators.Model.Setting("Bias", "false", PiXGen.Generators.Model.SettingType.Bool),
             new PiXGen.Generators.Model.Setting("InChannels", T(cin), PiXGen.Generators.Model.SettingType.Expression),
         };
-        return new PiXGen.Generators.Model.LayerNode(PiXGen.Generators.Model.NodeKind.Layer, PiXGen.Generators.Model.LayerKind.Conv2d,
+        return new PiXGen.Generators.Model.LayerNode(PiXGen.Generators.Model.NodeKind.Layer, PiXGen.Generators.Model.LayerKind.Defined,
             "conv", "conv", "Conv2d", PiXGen.Generators.Model.Shape.Map(cin, h, w), PiXGen.Generators.Model.Shape.Map(cout, h, w),
             PiXGen.Generators.Model.EquatableArray.ToEquatableArray(settings), 0, PiXGen.Generators.Model.NodeRole.Main, false,
             PiXGen.Generators.Model.EquatableArray<PiXGen.Generators.Model.LayerNode>.Empty);

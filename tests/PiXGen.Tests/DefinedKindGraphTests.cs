@@ -335,6 +335,40 @@ public class DefinedKindGraphTests
     }
 
     [Fact]
+    public void A_built_Conv2d_module_is_found_by_its_definition_with_its_settings_and_applied_as_it()
+    {
+        // The run-time summary's MACs, the initializer and the graph's weight check read it; the executor applies it.
+        var kind = PiXGen.Definitions.DefinedKind.Conv2d;
+        Assert.Same(kind, PiXGen.Definitions.DefinedKind.All["Conv2d"]);
+        using var conv = nn.Conv2d(4, 6, (3, 2), stride: (2, 1), padding: (1, 0), dilation: (1, 2), groups: 2);
+        using var plain = nn.Conv2d(6, 3, 1, bias: false);
+        Assert.Same(kind, PiXGen.Definitions.DefinedKind.Of(conv));
+        Assert.Equal(new double[] { 4, 6, 3, 2, 2, 1, 1, 0, 1, 2, 2, 1 }, kind.ValuesOf(conv));
+        Assert.Equal(new double[] { 6, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0 }, kind.ValuesOf(plain));
+        Assert.Equal("weight 6×2×3×2 ConvolutionWeight, bias 6 ConvolutionBias",
+            string.Join(", ", kind.Tensors(kind.ValuesOf(conv)!).Select(t => $"{t.Leaf} {string.Join("×", t.Shape)} {t.Scheme}")));
+        Assert.Equal(string.Join(", ", conv.named_parameters().Select(p => $"{p.name} {string.Join("×", p.parameter.shape)}")),
+            string.Join(", ", kind.Tensors(kind.ValuesOf(conv)!).Select(t => $"{t.Leaf} {string.Join("×", t.Shape)}")));
+        Assert.Equal("nn.Conv2d(4, 6, kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), groups=2, dilation=(1, 2))",
+            kind.PyTorch(4, kind.ValuesOf(conv)!, v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        // Its function is the module's forward, with and without bias.
+        using var x = torch.randn(2, 4, 9, 8);
+        var weights = conv.state_dict();
+        using (var expected = conv.forward(x))
+        using (var actual = kind.Apply(x, kind.ValuesOf(conv)!, leaf => weights.TryGetValue(leaf, out var t) ? t : null))
+            Assert.True(expected.allclose(actual, 1e-5, 1e-6));
+        using var y = torch.randn(1, 6, 5, 5);
+        var plainWeights = plain.state_dict();
+        using (var expected = plain.forward(y))
+        using (var actual = kind.Apply(y, kind.ValuesOf(plain)!, leaf => plainWeights.TryGetValue(leaf, out var t) ? t : null))
+            Assert.True(expected.allclose(actual, 1e-5, 1e-6));
+        // The two convolutions do not read each other's modules.
+        using var transposed = nn.ConvTranspose2d(3, 4, 1);
+        Assert.Null(kind.ValuesOf(transposed));
+        Assert.Null(PiXGen.Definitions.DefinedKind.ConvTranspose2d.ValuesOf(conv));
+    }
+
+    [Fact]
     public void A_built_Linear_module_is_found_by_its_definition_with_its_settings()
     {
         // The run-time summary's MACs and the initialiser's scheme rules read a module through its definition.
@@ -346,8 +380,10 @@ public class DefinedKindGraphTests
         var tensors = PiXGen.Definitions.DefinedKind.Linear.Tensors(new double[] { 6, 3, 1 });
         Assert.Equal("weight 3×6 LinearWeight, bias 3 LinearBias",
             string.Join(", ", tensors.Select(t => $"{t.Leaf} {string.Join("×", t.Shape)} {t.Scheme}")));
+        // A convolution is found by its own definition (Conv2d, a defined kind too), which Linear's does not read.
         using var conv = nn.Conv2d(3, 4, 1);
-        Assert.Null(PiXGen.Definitions.DefinedKind.Of(conv));
+        Assert.Same(PiXGen.Definitions.DefinedKind.Conv2d, PiXGen.Definitions.DefinedKind.Of(conv));
+        Assert.Null(PiXGen.Definitions.DefinedKind.Linear.ValuesOf(conv));
         using var bn = nn.BatchNorm2d(4);
         Assert.Same(PiXGen.Definitions.DefinedKind.BatchNorm2d, PiXGen.Definitions.DefinedKind.Of(bn));
         Assert.Null(PiXGen.Definitions.DefinedKind.BatchNorm2d.ValuesOf(bn));

@@ -98,13 +98,8 @@ public static class CostModel
     /// </summary>
     public static LayerSpec Spec(LayerNode n)
     {
-        Axes A(string name, long fallback) { var (h, w) = Axes(n, name, fallback); return new Axes(h, w); }
-        bool Bias() => n.Get("Bias") != "false";
         switch (n.Layer)
         {
-            case LayerKind.Conv2d:
-                return new Conv2dSpec(n.GetInt("OutChannels"), n.GetInt("InChannels"), A("Kernel", 0), A("Stride", 1), A("Padding", 0),
-                    A("Dilation", 1), n.GetInt("Groups", 1), Bias());
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[n.Op];

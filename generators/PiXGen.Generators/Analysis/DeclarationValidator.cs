@@ -30,18 +30,11 @@ public static class DeclarationValidator
             : null;
 
     /// <summary>
-    /// The settings of the kinds still in the switches that take a height×width pair ("1x7" or new[] { 1, 7 }) as well as one
-    /// integer; a defined kind's are its <see cref="KindSetting.Pair"/> settings (<see cref="IsPerAxis"/>).
+    /// Whether <paramref name="setting"/> of <paramref name="item"/> takes a height×width pair ("1x7" or new[] { 1, 7 }) as well
+    /// as one integer: a defined kind's <see cref="KindSetting.Pair"/> settings.
     /// </summary>
-    public static readonly HashSet<(LayerKind Kind, string Setting)> PerAxis = new()
-    {
-        (LayerKind.Conv2d, "Kernel"), (LayerKind.Conv2d, "Stride"), (LayerKind.Conv2d, "Padding"), (LayerKind.Conv2d, "Dilation"),
-    };
-
-    /// <summary>Whether <paramref name="setting"/> of <paramref name="item"/> takes a height×width pair as well as one integer.</summary>
     public static bool IsPerAxis(LayerItem item, string setting)
-        => item.Kind == LayerKind.Defined ? DefinedKind.All[item.AttributeName].Settings.Any(s => s.Name == setting && s.Pair)
-            : PerAxis.Contains((item.Kind, setting));
+        => item.Kind == LayerKind.Defined && DefinedKind.All[item.AttributeName].Settings.Any(s => s.Name == setting && s.Pair);
 
     /// <summary>
     /// PIX0019: every member is registered (RegisterComponents) under its own name — its field name or its
@@ -171,9 +164,7 @@ public static class DeclarationValidator
                     CheckExpression(width, scope, item.Location, $"{where}, {s.Name} (width)", diagnostics, "int");
                 }
                 // Required settings are checked here too, so blocks no network instantiates are still checked.
-                if (item.Kind is LayerKind.Conv2d && item.Get("Kernel") is null)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, "Kernel"));
-                // A defined kind's required setting that is a property (ConvTranspose2d's Kernel), not a constructor argument.
+                // A defined kind's required setting that is a property (a convolution's Kernel), not a constructor argument.
                 if (item.Kind == LayerKind.Defined)
                     foreach (var required in DefinedKind.All[item.AttributeName].Settings.Where(r => r.Required))
                         if (item.Get(required.Name) is null)
@@ -428,7 +419,7 @@ public static class DeclarationValidator
             {
                 switch (item.Kind)
                 {
-                    case LayerKind.Conv2d: case LayerKind.Use:
+                    case LayerKind.Use:
                         spatialKnown = false; break;
                     case LayerKind.Defined when Flattens(item): flattenedUnknown = !spatialKnown; break;
                     case LayerKind.Defined when item.Is(DefinedKind.Linear):

@@ -59,7 +59,7 @@ public static class PiXPass
             for (int i = 0; i < node.Children.Count; i++)
             {
                 var child = node.Children[i];
-                if (child.Layer == LayerKind.Conv2d && actions.TryGetValue(child.Path, out var action) && !action.Insert
+                if (child.Is(DefinedKind.Conv2d) && actions.TryGetValue(child.Path, out var action) && !action.Insert
                     && (action.Options ?? options).WithNormAndActivation)
                     followers.UnionWith(FollowerIndices(node.Children, i).Select(j => node.Children[j].Path));
                 Walk(child);
@@ -128,7 +128,7 @@ public static class PiXPass
             {
                 var child = old[i];
                 if (removed.Contains(i)) continue;
-                if (child.Kind != NodeKind.Layer || child.Layer != LayerKind.Conv2d || !_actions.TryGetValue(child.Path, out var action))
+                if (!child.Is(DefinedKind.Conv2d) || !_actions.TryGetValue(child.Path, out var action))
                 {
                     children.Add(Rewrite(child));
                     continue;

@@ -102,7 +102,7 @@ public static class PiXRewriter
     }
 
     /// <summary>The item a [PiXSqueeze] marker on <paramref name="m"/> replaces: its first Conv2d item, or -1.</summary>
-    public static int MarkedItem(LayerMember m) => IndexOf(m.Items, i => i.Kind == LayerKind.Conv2d);
+    public static int MarkedItem(LayerMember m) => IndexOf(m.Items, i => i.Is(DefinedKind.Conv2d));
 
     /// <summary>
     /// [PiXSqueeze] markers as decisions, per instance: every instance of a marked convolution in the dense network's IR
@@ -294,7 +294,7 @@ public static class PiXRewriter
         if (node.Kind == NodeKind.Layer)
         {
             bool inlined = owner is not null && node.Origin is { } origin && !origin.In(owner);
-            if (node.Layer == LayerKind.Conv2d) yield return (node, inlined);
+            if (node.Is(DefinedKind.Conv2d)) yield return (node, inlined);
             yield break;
         }
         foreach (var child in node.Children)
@@ -408,7 +408,7 @@ public static class PiXRewriter
             {
                 if (child.Origin is not { } origin || !origin.In(cls.FullName)) continue; // an inlined block's layer
                 var key = (origin.Member, origin.Item);
-                if (child.Kind == NodeKind.Layer && child.Layer == LayerKind.Conv2d && _actions.TryGetValue(child.Path, out var action))
+                if (child.Is(DefinedKind.Conv2d) && _actions.TryGetValue(child.Path, out var action))
                 {
                     if (action.Insert) inserts.Add((key.Member, key.Item, action.Zeta));
                     else replace.Add(key);

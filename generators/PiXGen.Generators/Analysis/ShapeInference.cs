@@ -593,20 +593,6 @@ public sealed class ShapeInference
             settings.Add(new Setting(setting, value, SettingType.Text));
             return value;
         }
-        void Positive(string setting, (long H, long W) v)
-        {
-            if (v.H <= 0 || v.W <= 0) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"{setting} must be positive, got {Show(v)}");
-        }
-        void NotNegative(string setting, (long H, long W) v)
-        {
-            if (v.H < 0 || v.W < 0) Fail(DiagnosticDescriptors.InvalidValue, item.Location, where, $"{setting} must not be negative, got {Show(v)}");
-        }
-        void CheckIn()
-        {
-            if (item.Get("In") is null) return;
-            long declared = Int("In", null, record: false);
-            if (declared != x.C) Fail(DiagnosticDescriptors.ChannelMismatch, item.Location, where, declared, x);
-        }
         bool Flag(string setting, bool fallback)
         {
             var text = item.Get(setting);
@@ -624,21 +610,6 @@ public sealed class ShapeInference
 
         switch (item.Kind)
         {
-            case LayerKind.Conv2d:
-            {
-                NeedMap();
-                long outC = Int("OutChannels", null);
-                var k = Int2("Kernel", null); var s = Int2("Stride", (1, 1)); var p = Int2("Padding", (0, 0)); var d = Int2("Dilation", (1, 1));
-                long g = Int("Groups", 1);
-                Flag("Bias", true);
-                CheckIn();
-                settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                Require(outC > 0, $"OutChannels must be positive, got {outC}");
-                Positive("Kernel", k); Positive("Stride", s); NotNegative("Padding", p); Positive("Dilation", d);
-                Require(g > 0, $"Groups must be positive, got {g}");
-                if (x.C % g != 0 || outC % g != 0) Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, g, $"input channels {x.C} and output channels {outC}");
-                break;
-            }
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
@@ -740,8 +711,5 @@ public sealed class ShapeInference
         }
         return node with { Out = output, Parameters = spec.Parameters(x) };
     }
-
-    private static string Show((long H, long W) v)
-        => v.H == v.W ? v.H.ToString(CultureInfo.InvariantCulture) : string.Format(CultureInfo.InvariantCulture, "{0}x{1}", v.H, v.W);
 
 }

@@ -30,7 +30,7 @@ public static class TranslationValidator
             Field("path", expected.Path, actual.Path)
             ?? Field("name", expected.Name, actual.Name)
             ?? Field("kind", expected.Kind, actual.Kind)
-            ?? Field("layer", expected.Layer, actual.Layer)
+            ?? (Equals(expected.Layer, actual.Layer) ? null : Describe(expected, "layer", LayerName(expected), LayerName(actual)))
             ?? (expected.Kind == NodeKind.Block ? null : Field("op", expected.Op, actual.Op))
             ?? Field("role", expected.Role, actual.Role);
         if (identity is not null) return identity;
@@ -63,6 +63,9 @@ public static class TranslationValidator
     /// <summary>Settings as "name=value" text sorted by name (one string, so equality is by value).</summary>
     private static string Settings(LayerNode node)
         => "[" + string.Join(", ", node.Settings.OrderBy(s => s.Name, System.StringComparer.Ordinal).Select(s => s.Name + "=" + s.Value)) + "]";
+
+    /// <summary>A layer's kind as its words name it: a defined kind by its op ("Conv2d"), another by its <see cref="LayerKind"/>.</summary>
+    private static string? LayerName(LayerNode node) => node.Layer == LayerKind.Defined ? node.Op : node.Layer?.ToString();
 
     private static string Names(LayerNode node)
         => "[" + string.Join(", ", node.Children.Select(c => c.Name)) + "]";

@@ -138,13 +138,6 @@ public static class GraphEmitter
         }
         switch (n.Layer)
         {
-            case LayerKind.Conv2d:
-                return Add("Conv2d", new[]
-                {
-                    A("in", n.GetInt("InChannels")), A("out", n.GetInt("OutChannels")), A("kernel", PairOf(n, "Kernel", 1)),
-                    A("stride", PairOf(n, "Stride", 1)), A("padding", PairOf(n, "Padding", 0)), A("dilation", PairOf(n, "Dilation", 1)),
-                    A("groups", n.GetInt("Groups", 1)), A("bias", Flag(n.Get("Bias"), true)),
-                }, n.Path);
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[n.Op];

@@ -674,14 +674,7 @@ public sealed class ModuleEmitter
         string? Real(string name) => item.Settings.FirstOrDefault(s => s.Name == name) is { } r ? (r.Type == SettingType.Expression ? Cs(r.Value) : Lit(r.Value)) : null;
         string Same(string _) => c;
         bool IsPair(string name) => item.Get(name)?.IndexOf(Setting.PairSeparator) >= 0;
-        // A per-axis setting as a C# tuple (kernel_size: (1, 7)) or array (new long[] { h, w }).
-        string Tuple(string name)
-        {
-            var (h, w) = Setting.Split(item.Get(name)!);
-            return $"({Cs(h)}, {Cs(w)})";
-        }
-        string? TupleOrNull(string name) => item.Get(name) is null ? null : Tuple(name);
-        // A constant expression as its value: Conv2d's padding must not be a constant 0 expression, which C# would also
+        // A constant expression as its value (KindSetting.Folded): Conv2d's padding must not be a constant 0 expression, which C# would also
         // convert to TorchSharp's Padding enum (an ambiguous call).
         string? Folded(string name)
         {
@@ -704,21 +697,12 @@ public sealed class ModuleEmitter
         }
         switch (item.Kind)
         {
-            case LayerKind.Conv2d:
-            {
-                var outC = S("OutChannels")!;
-                var e = new[] { "Kernel", "Stride", "Padding", "Dilation" }.Any(IsPair)
-                    ? $"{NN}.Conv2d({c}, {outC}, {Tuple("Kernel")}{Arg("stride", TupleOrNull("Stride"))}{Arg("padding", TupleOrNull("Padding"))}" +
-                      $"{Arg("dilation", TupleOrNull("Dilation"))}{Arg("groups", S("Groups"), "1")}{Arg("bias", item.Get("Bias"), "true")})"
-                    : $"{NN}.Conv2d({c}, {outC}, {S("Kernel")}{Arg("stride", S("Stride"), "1")}{Arg("padding", Folded("Padding"), "0")}" +
-                      $"{Arg("dilation", S("Dilation"), "1")}{Arg("groups", S("Groups"), "1")}{Arg("bias", item.Get("Bias"), "true")})";
-                _spatialArea = null;
-                return (e, _ => outC);
-            }
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
-                var values = kind.Settings.SelectMany(s => s.Pair ? PairCs(s.Name) : new[] { s.FromInput ? c : s.Integer ? S(s.Name)! : s.Flag || s.Words is not null ? item.Get(s.Name) ?? s.DefaultText!
+                // A Folded setting's constant expression as its value where the module takes scalars (no pair written as a pair).
+                bool scalars = !kind.Settings.Any(s => s.Pair && IsPair(s.Name));
+                var values = kind.Settings.SelectMany(s => s.Pair ? (s.Folded && scalars ? new[] { Folded(s.Name)!, null! } : PairCs(s.Name)) : new[] { s.FromInput ? c : s.Integer ? S(s.Name)! : s.Flag || s.Words is not null ? item.Get(s.Name) ?? s.DefaultText!
                     : Real(s.Name) ?? Lit(s.DefaultText!) }).ToList();
                 if (kind.KeepsShape) return (kind.Module(c, values), Same);
                 if (kind.Flattens)
@@ -858,7 +842,7 @@ public sealed class ModuleEmitter
             }
             var last = main.LastOrDefault();
             bool inPlace = last is not null && !IsConditional(last) && last.FieldType != DeclarationValidator.SequentialType
-                && (last.Items[0].Kind is LayerKind.Conv2d || last.Items[0].Is(DefinedKind.Linear) || last.Items[0].Is(DefinedKind.BatchNorm2d));
+                && (last.Items[0].Is(DefinedKind.Conv2d) || last.Items[0].Is(DefinedKind.Linear) || last.Items[0].Is(DefinedKind.BatchNorm2d));
             var add = inPlace ? $"x = x.add_({sc});" : $"x = x + {sc};";
             if (_cls.ResidualWhen is not null) _w.Line($"if (HasResidual) {add}");
             else _w.Line(add);

@@ -23,7 +23,6 @@ public static class DeclarationParser
 
     private static readonly Dictionary<string, LayerKind> LayerKinds = new()
     {
-        ["Conv2dAttribute"] = LayerKind.Conv2d,
         ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
     };
 

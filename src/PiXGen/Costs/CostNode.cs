@@ -23,7 +23,7 @@ public enum CostOp
     /// <summary>A group of [Branch] members: its children are the branches (Sequential nodes), merged.</summary>
     Parallel,
 #pragma warning disable CS1591 // layer kinds named like the attributes
-    Conv2d, [Obsolete(CostOpNotes.DefinedNow)] BatchNorm2d,
+    [Obsolete(CostOpNotes.DefinedNow)] Conv2d, [Obsolete(CostOpNotes.DefinedNow)] BatchNorm2d,
     [Obsolete(CostOpNotes.DefinedNow)] ReLU, [Obsolete(CostOpNotes.DefinedNow)] ReLU6, [Obsolete(CostOpNotes.DefinedNow)] SiLU, [Obsolete(CostOpNotes.DefinedNow)] Sigmoid,
     [Obsolete(CostOpNotes.DefinedNow)] Hardswish,
     [Obsolete(CostOpNotes.DefinedNow)] Identity, [Obsolete(CostOpNotes.DefinedNow)] MaxPool2d, [Obsolete(CostOpNotes.DefinedNow)] AvgPool2d,
@@ -34,7 +34,7 @@ public enum CostOp
 #pragma warning restore CS1591
     /// <summary>
     /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish,
-    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth, LayerNorm2d, LayerNorm, Linear, ConvTranspose2d); its <see cref="CostNode.Spec"/> names it.
+    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth, LayerNorm2d, LayerNorm, Linear, ConvTranspose2d, Conv2d); its <see cref="CostNode.Spec"/> names it.
     /// </summary>
     Defined,
 }

@@ -195,7 +195,7 @@ public static class RuntimeSummary
     /// <summary>
     /// The MACs (torchvision convention) of one call of <paramref name="module"/> from <paramref name="input"/> to
     /// <paramref name="output"/>, batch included: its own computation, not its children's. Conv2d, ConvTranspose2d,
-    /// Linear and PiX are counted by their shared layer definitions (src/PiXGen.Definitions, the compiler's rules),
+    /// Linear (their definitions' ValuesOf) and PiX are counted by their shared layer definitions (src/PiXGen.Definitions, the compiler's rules),
     /// built from the module's real weight shapes and the call's real tensor shapes; Conv1d/Conv3d (no PiXGen layer
     /// kind) as output elements × weights per output channel; everything else counts 0.
     /// </summary>
@@ -208,12 +208,6 @@ public static class RuntimeSummary
         // gives the same MACs as the whole layer.
         switch (module)
         {
-            case Conv2d c:
-            {
-                var w = c.weight!.shape;
-                var spec = new Conv2dSpec(w[0], w[1], new Axes(w[2], w[3]), 1, 0, 1, 1, false);
-                return output.shape[0] * spec.Macs(Sample(input), Sample(output));
-            }
             case PiXLayer p:
                 return input.shape[0] * new PiXSpec(p.Zeta, p.InChannels, p.HasBias).Macs(Sample(input), Sample(output));
             case Conv1d c:

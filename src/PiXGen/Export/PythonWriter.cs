@@ -341,18 +341,8 @@ internal sealed class PythonWriter
     private string LeafModule(TreeNode t)
     {
         var n = graph.Nodes[t.Node];
-        string Pair(string name, long fallback) => PairText(n.GetPair(name, fallback));
         bool HasKey(string leaf) => stateDict.Any(e => e.Key == KindTensor.Key(t.Path, leaf));
         switch (n.Op) {
-        case "Conv2d": {
-                var args = new List<string> { Int(n.GetInt("in")), Int(n.GetInt("out")), $"kernel_size={Pair("kernel", 1)}" };
-                if (n.Get("stride") is not null && !IsOnes(n.GetPair("stride", 1))) args.Add($"stride={Pair("stride", 1)}");
-                if (!IsZeros(n.GetPair("padding"))) args.Add($"padding={Pair("padding", 0)}");
-                if (n.GetInt("groups", 1) != 1) args.Add($"groups={Int(n.GetInt("groups", 1))}");
-                if (!IsOnes(n.GetPair("dilation", 1))) args.Add($"dilation={Pair("dilation", 1)}");
-                if (!n.GetBool("bias")) args.Add("bias=False");
-                return $"nn.{n.Op}({string.Join(", ", args)})";
-            }
         case "PiX": {
                 var args = new List<string> { Int(n.GetInt("in")), $"zeta={Int(n.GetInt("zeta"))}" };
                 double tau = n.GetDouble("tau", 0.5);
@@ -384,8 +374,6 @@ internal sealed class PythonWriter
 
     private static string PiXMode(long mode) => mode switch { 1 => "AVG_ONLY", 2 => "MAX_ONLY", _ => "PICK_OR_MIX" };
 
-    private static bool IsOnes(long[] p) => p.All(v => v == 1);
-    private static bool IsZeros(long[] p) => p.All(v => v == 0);
     private static string Int(long v) => v.ToString(CultureInfo.InvariantCulture);
     private static string PairText(long[] p) => p[0] == p[1] ? Int(p[0]) : $"({Int(p[0])}, {Int(p[1])})";
     private static string Dims(IEnumerable<long> shape) => string.Join("×", shape.Select(Int));
@@ -424,7 +412,7 @@ internal sealed class PythonWriter
             var op = graph.Nodes[t.Node].Op;
             var rules = Initializer.RulesAt(plan, path);
             switch (op) {
-            case "Conv2d": case "PiX":
+            case "PiX":
                 Add(path + ".weight", Rule(rules.ConvWeight));
                 Add(path + ".bias", BiasRule(rules.ConvBias));
                 break;

@@ -119,12 +119,7 @@ public sealed class GraphExecutor
         Tensor W(string leaf) => weight(n.Module + "." + leaf) ?? throw new ArgumentException($"'{n.Module}.{leaf}' is missing from the weights.");
         Tensor? Opt(string leaf) => n.Module is null ? null : weight(KindTensor.Key(n.Module, leaf));
         var x = xs[0];
-        Tensor y;
         switch (n.Op) {
-        case "Conv2d":
-            y = F.conv2d(x, W("weight"), n.GetBool("bias") ? W("bias") : null, n.GetPair("stride", 1), n.GetPair("padding"),
-                         n.GetPair("dilation", 1), n.GetInt("groups", 1));
-            return Fused(n, y);
         case "Add": {
                 var sum = xs[0] + xs[1];
                 for (int i = 2; i < xs.Length; i++) sum.add_(xs[i]);

@@ -35,8 +35,8 @@ public static class GraphFusion
     /// <summary>The weight leaf of a fused PiX epilogue's per-channel offset.</summary>
     public const string EpilogueShift = "epilogue_shift";
 
-    /// <summary>The ops a BatchNorm2d folds into and an activation fuses with: the convolutions (the defined ConvTranspose2d), the defined Linear, PiX.</summary>
-    private static bool Foldable(string op) => op is "Conv2d" or "PiX" || DefinedKind.Linear.Is(op) || DefinedKind.ConvTranspose2d.Is(op);
+    /// <summary>The ops a BatchNorm2d folds into and an activation fuses with: the convolutions (the defined Conv2d and ConvTranspose2d), the defined Linear, PiX.</summary>
+    private static bool Foldable(string op) => op is "PiX" || DefinedKind.Conv2d.Is(op) || DefinedKind.Linear.Is(op) || DefinedKind.ConvTranspose2d.Is(op);
 
     /// <summary>Fuses <paramref name="graph"/> for inference on <paramref name="weights"/> (not modified).</summary>
     /// <exception cref="ArgumentException">The graph or the weights are invalid (see <see cref="GraphOps.Validate"/>).</exception>
@@ -164,7 +164,7 @@ public static class GraphFusion
                 folded = (w64.view(groups, shape[0] / groups, outC / groups, shape[2], shape[3]) * s.view(groups, 1, outC / groups, 1, 1)).view(shape);
                 break;
             }
-        default:
+        default:   // the defined Conv2d: (out, in/groups, kh, kw)
             folded = w64 * s.view(-1, 1, 1, 1);
             break;
         }

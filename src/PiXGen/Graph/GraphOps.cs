@@ -31,7 +31,6 @@ public static class GraphOps
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
-            "Conv2d",
             "Add", "Mul", "Concat", "ChannelSlice", "PiX",
         }.Concat(Activations).Concat(DefinedKind.All.Values.Where(k => !k.Composite).Select(k => k.Name)), StringComparer.Ordinal);
 
@@ -48,13 +47,6 @@ public static class GraphOps
         string K(string leaf) => m + "." + leaf;
         long C(string name) => node.GetInt(name);
         switch (node.Op) {
-        case "Conv2d": {
-                var k = node.GetPair("kernel", 1);
-                long groups = node.GetInt("groups", 1);
-                yield return new(K("weight"), new[] { C("out"), C("in") / groups, k[0], k[1] }, false);
-                if (node.GetBool("bias")) yield return new(K("bias"), new[] { C("out") }, false);
-                break;
-            }
         case "PiX":
             yield return new(K("weight"), new[] { C("out"), C("in"), 1, 1 }, false);
             if (node.GetBool("bias")) yield return new(K("bias"), new[] { C("out") }, false);

@@ -60,7 +60,7 @@ public sealed class NetworkGraphBuilder
     public string Conv(string x, string module, long outC, long k, long s = 1, long p = 0, long groups = 1, bool bias = false, long d = 1)
     {
         var i = shapes[x];
-        return Node(module, "Conv2d", new[] { x }, module, new[] { outC, Out(i[1], k, s, p, d), Out(i[2], k, s, p, d) },
+        return Node(module, DefinedKind.Conv2d.Name, new[] { x }, module, new[] { outC, Out(i[1], k, s, p, d), Out(i[2], k, s, p, d) },
                     ("in", i[0]), ("out", outC), ("kernel", new[] { k, k }), ("stride", new[] { s, s }), ("padding", new[] { p, p }),
                     ("dilation", new[] { d, d }), ("groups", groups), ("bias", bias));
     }

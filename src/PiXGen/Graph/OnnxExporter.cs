@@ -297,18 +297,6 @@ public static class OnnxExporter
             var x = n.Inputs[0];
             string act = n.Get("activation") is null ? n.Output : Fresh(n.Output, "pre_activation");
             switch (n.Op) {
-            case "Conv2d": {
-                    var inputs = new List<string> { x, Weight(n.Module + ".weight") };
-                    if (n.GetBool("bias")) inputs.Add(Weight(n.Module + ".bias"));
-                    var p = n.GetPair("padding");
-                    var attrs = new List<AttributeProto> {
-                        Ints("kernel_shape", n.GetPair("kernel")), Ints("strides", n.GetPair("stride", 1)),
-                        Ints("pads", p[0], p[1], p[0], p[1]), Ints("dilations", n.GetPair("dilation", 1)), Int("group", n.GetInt("groups", 1)),
-                    };
-                    Op("Conv", act, inputs, attrs.ToArray());
-                    FusedActivation(n, act);
-                    return;
-                }
             case "Add": {
                     var sum = x;
                     for (int j = 1; j < n.Inputs.Length; j++)

@@ -45,7 +45,7 @@ namespace Demo
         // Container(op, path, type, role, residual, children...)
         private static global::PiXGen.Costs.CostNode PiXGenBuildCostTree() =>
             PiXGenCostNode.Container(PiXGenCostOp.Network, "", "TinyNet", PiXGenCostRole.Main, false,
-                PiXGenCostNode.Layer(PiXGenCostOp.Conv2d, "conv1", "Conv2d", PiXGenCostRole.Main, new PiXGenDef.Conv2dSpec(OutChannels: 16, InChannels: 3, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Groups: 1, Bias: true), new long[] { 16, 32, 32 }, 448, 0, 442368, 458752),
+                PiXGenCostNode.Layer(PiXGenCostOp.Defined, "conv1", "Conv2d", PiXGenCostRole.Main, new PiXGenDef.Conv2dSpec(OutChannels: 16, InChannels: 3, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Groups: 1, Bias: true), new long[] { 16, 32, 32 }, 448, 0, 442368, 458752),
                 PiXGenCostNode.Layer(PiXGenCostOp.Defined, "bn1", "BatchNorm2d", PiXGenCostRole.Main, new PiXGenDef.BatchNorm2dSpec(), new long[] { 16, 32, 32 }, 32, 33, 0, 32768),
                 PiXGenCostNode.Layer(PiXGenCostOp.Defined, "relu", "ReLU", PiXGenCostRole.Main, new PiXGenDef.ActivationSpec(Kind: "ReLU"), new long[] { 16, 32, 32 }, 0, 0, 0, 16384),
                 PiXGenCostNode.Layer(PiXGenCostOp.Defined, "pool", "AdaptiveAvgPool2d", PiXGenCostRole.Main, new PiXGenDef.AdaptivePool2dSpec(Max: false, OutputSize: 1), new long[] { 16, 1, 1 }, 0, 0, 0, 16384),

@@ -213,6 +213,11 @@ public class LayerTests
             [Network(Input = "6x8x8")]
             public partial class ZeroZeta { [PiX(Zeta = 0)] readonly PiXGen.PiX.PiXLayer pix; }
             """, "PIX0106", "ZeroZeta.pix (PiX): ζ (Zeta) must be at least 1, got 0");
+        // New with the definition: a non-finite τ is reported where it is written (PiXLayer refused it only at run time).
+        OnlyDiagnostic("""
+            [Network(Input = "6x8x8")]
+            public partial class NaNTau { [PiX(Zeta = 2, Tau = double.NaN)] readonly PiXGen.PiX.PiXLayer pix; }
+            """, "PIX0106", "NaNTau.pix (PiX): Tau must be a finite number, got NaN");
 
         var run = RunClean(Src("""
             [Block]

@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using PiXGen.Generators.Analysis;
+using PiXGen.Generators.Definitions;
 using PiXGen.Generators.Diagnostics;
 using PiXGen.Generators.Emit;
 using PiXGen.Generators.Model;
@@ -477,7 +478,7 @@ public sealed class PiXGenGenerator : IIncrementalGenerator
         var replaced = new List<string>();
         void Walk(LayerNode n)
         {
-            if (n.Layer == LayerKind.PiX) replaced.Add($"{n.Path} (ζ={n.Get("Zeta")})");
+            if (n.Is(DefinedKind.PiX)) replaced.Add($"{n.Path} (ζ={n.Get("Zeta")})");
             foreach (var c in n.Children) Walk(c);
         }
         Walk(ir);

@@ -95,6 +95,12 @@ public sealed record KindSetting(string Name, string GraphName, bool Integer, do
     /// </summary>
     public bool Folded { get; init; }
 
+    /// <summary>
+    /// An integer the module's constructor takes as an <c>int</c>: an expression that mixes in long names is written cast,
+    /// <c>(int)(…)</c> (PiX's ζ).
+    /// </summary>
+    public bool Int32 { get; init; }
+
     /// <summary>A real number: a literal, or an expression over the block's arguments (<c>Eps = "eps"</c>).</summary>
     public bool Real => !Integer && !Flag && !FromInput && Words is null;
 
@@ -269,6 +275,19 @@ public abstract class DefinedKind
     /// </summary>
     public virtual IEnumerable<string> CheckWritten(Func<string, string?> written) => Array.Empty<string>();
 
+    /// <summary>
+    /// The settings left out that the kind needs one of (<paramref name="written"/>: a setting's text, null when left out), as
+    /// PIX0004 names them where the attribute is written ("Zeta (or OutChannels)"), or null when none is missing.
+    /// </summary>
+    public virtual string? MissingWritten(Func<string, string?> written) => null;
+
+    /// <summary>
+    /// The module's property that holds its output channels, which generated code reads from the built module (PiX's
+    /// <c>OutChannels</c>, ⌈C/ζ⌉ at run time), cast to <see cref="ModuleType"/> where the field is declared as a plain module;
+    /// null when the channels are <see cref="OutChannels(string, IReadOnlyList{string})"/>.
+    /// </summary>
+    public virtual string? OutChannelsMember => null;
+
     /// <summary>Its cost definition for these setting values.</summary>
     public virtual LayerSpec Spec(IReadOnlyList<double> values) => new ActivationSpec(Name);
 
@@ -418,6 +437,13 @@ public abstract class DefinedKind
     /// </summary>
     public static readonly DefinedKind Conv2d = new Conv2dKind();
 
+    /// <summary>
+    /// The explicit PiX layer (PiXGen.PiX.PiXLayer), which passes recognise by this reference: PiX substitution and the
+    /// variant passes create it, the CUDA wiring finds it, fusion folds a BatchNorm2d into its epilogue and fuses an
+    /// activation after it, and the executor and ONNX export run that epilogue.
+    /// </summary>
+    public static readonly DefinedKind PiX = new PiXKind();
+
 #if !PIXGEN_GENERATOR
     /// <summary>The modules of <see cref="BatchNorm2d"/> (TorchSharp's, which generated code builds) among <paramref name="model"/>'s modules.</summary>
     public static IEnumerable<TorchSharp.Modules.BatchNorm2d> BatchNorms(nn.Module model) => System.Linq.Enumerable.OfType<TorchSharp.Modules.BatchNorm2d>(model.modules());
@@ -479,6 +505,7 @@ public abstract class DefinedKind
         [Conv2d.Name] = Conv2d,
         ["LayerScale"] = new LayerScale(),
         ["Upsample"] = new Upsample(),
+        [PiX.Name] = PiX,
     };
 
     /// <summary>
@@ -1836,6 +1863,107 @@ internal sealed class Conv2dKind : ConvolutionKind
     public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)
         => nn.functional.conv2d(x, tensor("weight") ?? throw new ArgumentException($"{Name} needs its weight."), values[Bias] != 0 ? tensor("bias") : null,
             LongsAt(values, Stride), LongsAt(values, Padding), LongsAt(values, Dilation), (long)values[Groups]);
+#endif
+}
+
+/// <summary>
+/// The explicit PiX layer <c>[PiX(Zeta | OutChannels, Tau, Mode, Context, PhiBias)]</c> (module PiXGen.PiX.PiXLayer) on a
+/// C×H×W map: ζ given, or C / OutChannels (which must divide C exactly), Co = ⌈C/ζ⌉ outputs; φ's weight (Co, C, 1, 1) and
+/// optional bias drawn by the <c>[Init]</c> scheme's convolution rules; costs <see cref="PiXSpec"/>. An instance records
+/// its ζ and its Co (the graph's "out") whichever was written. Settings in the graph's attribute order (in, out, zeta,
+/// tau, mode, context, bias); Mode and Context are PiXMode and PiXContext values.
+/// </summary>
+internal sealed class PiXKind : DefinedKind
+{
+    private const int In = 0, Out = 1, Zeta = 2, Tau = 3, Mode = 4, Context = 5, Bias = 6;
+    private const string Layer = "global::PiXGen.PiX.PiXLayer";
+    public override string Name => "PiX";
+    public override bool IsActivation => false;
+    public override bool NeedsMap => true;
+    public override bool Stateful => true;
+    public override string ModuleType => Layer;
+    public override string? OutChannelsMember => "OutChannels";
+    public override IReadOnlyList<KindSetting> Settings { get; } = new[]
+    {
+        new KindSetting("InChannels", "in", true, null) { FromInput = true },
+        new KindSetting("OutChannels", "out", true, null) { Alternative = true },
+        new KindSetting("Zeta", "zeta", true, null) { Alternative = true, Int32 = true },
+        new KindSetting("Tau", "tau", false, 0.5),
+        new KindSetting("Mode", "mode", true, 0),
+        new KindSetting("Context", "context", true, 0),
+        new KindSetting("PhiBias", "bias", false, 0) { Flag = true },
+    };
+    public override string? MissingWritten(Func<string, string?> written)
+        => written("Zeta") is null && written("OutChannels") is null ? "Zeta (or OutChannels)" : null;
+    // ζ given, or derived from OutChannels (checked to divide exactly); then ζ ≥ 1.
+    public override string? Check(Dims x, IReadOnlyList<double> values)
+    {
+        double zeta = values[Zeta];
+        if (double.IsNaN(zeta))
+        {
+            long outC = (long)values[Out];
+            if (double.IsNaN(values[Out]) || !(outC > 0 && x.C % outC == 0))
+                return $"OutChannels={(double.IsNaN(values[Out]) ? 0 : outC)} must divide the {x.C} input channels to give an integer ζ";
+            zeta = x.C / outC;
+        }
+        return zeta >= 1 ? null : $"ζ (Zeta) must be at least 1, got {(long)zeta}";
+    }
+    // The instance records ζ (C / OutChannels when only OutChannels is written) and Co = ⌈C/ζ⌉.
+    public override IReadOnlyList<double> Resolved(IReadOnlyList<double> values)
+    {
+        var resolved = new List<double>(values);
+        long c = (long)values[In];
+        if (double.IsNaN(resolved[Zeta]) && !double.IsNaN(values[Out]) && values[Out] > 0) resolved[Zeta] = c / (long)values[Out];
+        if (resolved[Zeta] >= 1) resolved[Out] = Arithmetic.PiXChannels(c, (long)resolved[Zeta]);
+        return resolved;
+    }
+    public override LayerSpec Spec(IReadOnlyList<double> values) => new PiXSpec((long)values[Zeta], (long)values[In], values[Bias] != 0);
+    public override IReadOnlyList<KindTensor> Tensors(IReadOnlyList<double> values)
+    {
+        long c = (long)values[In], co = Arithmetic.PiXChannels(c, Math.Max(1, (long)values[Zeta]));
+        var weight = new KindTensor("weight", new[] { co, c, 1L, 1L }, "default") { Scheme = InitRule.ConvolutionWeight };
+        return values[Bias] == 0 ? new[] { weight }
+            : new[] { weight, new KindTensor("bias", new[] { co }, "default_bias") { Scheme = InitRule.ConvolutionBias } };
+    }
+    // ζ as written (cast to int where it mixes in long names, KindSetting.Int32), or (int)(C / OutChannels) at run time.
+    public override string Module(string channels, IReadOnlyList<string> values)
+        => $"new {Layer}({channels}, {values[Zeta] ?? $"(int)({channels} / {Parenthesised(values[Out])})"}{Named("tau", values[Tau], "0.5")}" +
+           $"{Cast("mode", "PiXMode", values[Mode])}{Cast("context", "PiXContext", values[Context])}{Named("bias", values[Bias], "false")})";
+
+    // An enum argument as its cast integer, left out when not written or 0.
+    private static string Cast(string name, string type, string? value)
+        => value is null ? "" : Named(name, $"(global::PiXGen.PiX.{type}){value}", $"(global::PiXGen.PiX.{type})0");
+#if !PIXGEN_GENERATOR
+    public override Tensor Apply(Tensor x, IReadOnlyList<double> values) => throw new InvalidOperationException("PiX needs its weight.");
+    // PiXLayer's decision rule and the operator (the executor's fused epilogue is GraphExecutor's, reached through DefinedKind.PiX).
+    public override Tensor Apply(Tensor x, IReadOnlyList<double> values, Func<string, Tensor?> tensor)
+    {
+        using var scope = NewDisposeScope();
+        var mode = (global::PiXGen.PiX.PiXMode)(long)values[Mode];
+        var context = (long)values[Context] == (long)global::PiXGen.PiX.PiXContext.L1 ? global::PiXGen.PiX.PiXContext.L1 : global::PiXGen.PiX.PiXContext.Mean;
+        var p = global::PiXGen.PiX.PiXLayer.Gate(x, context, tensor("weight") ?? throw new ArgumentException("PiX needs its weight."),
+            values[Bias] != 0 ? tensor("bias") : null, values[Tau], mode).p;
+        return global::PiXGen.PiX.PiXFunctional.pix(x, p, checked((int)values[Zeta]), values[Tau], mode).MoveToOuterDisposeScope();
+    }
+    // ONNX export writes PiX itself (standard nodes or the native ai.pixgen.PiX op, with its fused epilogue): OnnxExporter.PiX.
+    public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
+        => throw onnx.Unsupported("PiX is written by the exporter's own PiX form (OnnxExporter), which DefinedKind.PiX reaches");
+    // The PyTorch backend's PiX module (src/PiXGen/Export/PythonRuntime.cs): in, zeta, then what is not the default.
+    public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
+    {
+        string Int(double v) => ((long)v).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var args = new List<string> { Int(values[In]), $"zeta={Int(values[Zeta])}" };
+        if (values[Tau] != 0.5) args.Add($"tau={real(values[Tau])}");
+        if ((long)values[Mode] != 0) args.Add($"mode={((long)values[Mode] switch { 1 => "AVG_ONLY", 2 => "MAX_ONLY", _ => "PICK_OR_MIX" })}");
+        if ((long)values[Context] != 0) args.Add("context=L1_CONTEXT");
+        if (values[Bias] != 0) args.Add("bias=True");
+        return $"PiX({string.Join(", ", args)})";
+    }
+    // The settings of a built PiXLayer (the run-time summary's MACs, the initialiser's φ by the convolution rules).
+    public override IReadOnlyList<double>? ValuesOf(nn.Module module)
+        => module is global::PiXGen.PiX.PiXLayer pix
+            ? new double[] { pix.InChannels, pix.OutChannels, pix.Zeta, pix.Tau, (double)pix.Mode, (double)pix.Context, pix.HasBias ? 1 : 0 }
+            : null;
 #endif
 }
 

@@ -115,7 +115,7 @@ public class IRPassTests
         {
             var conv = Layer(d.Dense, path);
             var node = Layer(pix, path);
-            Assert.Equal(LayerKind.PiX, node.Layer);
+            Assert.True(node.Is(DefinedKind.PiX), $"{node.Path} is {node.Op}");
             Assert.Equal(conv.Role, node.Role);
             Assert.Equal((conv.GetInt("InChannels") / conv.GetInt("OutChannels")).ToString(CultureInfo.InvariantCulture), node.Get("Zeta"));
             Assert.Equal(conv.In, node.In);
@@ -176,7 +176,7 @@ public class IRPassTests
         var conv = Layer(d.Dense, "body.0.conv");
         var inserted = Layer(pix, "body.0.conv_pix");
         var shrunk = Layer(pix, "body.0.conv");
-        Assert.Equal(LayerKind.PiX, inserted.Layer);
+        Assert.True(inserted.Is(DefinedKind.PiX), $"{inserted.Path} is {inserted.Op}");
         Assert.Equal("4", inserted.Get("Zeta"));
         Assert.Equal(conv.In, inserted.In);
         Assert.Equal(conv.In.C / 4, inserted.Out.C);
@@ -205,7 +205,7 @@ public class IRPassTests
         var pix = PiXPass.Run(d.Dense, actions, Options);
         // One PiX per decision, with the decision's ζ, and the MACs meet the target.
         Assert.Equal(actions.Values.Select(a => a.Zeta.ToString(CultureInfo.InvariantCulture)).OrderBy(z => z),
-            Walk(pix).Where(n => n.Layer == LayerKind.PiX).Select(n => n.Get("Zeta")).OrderBy(z => z));
+            Walk(pix).Where(n => n.Is(DefinedKind.PiX)).Select(n => n.Get("Zeta")).OrderBy(z => z));
         Assert.True(CostModel.Compute(pix).Macs <= VariantSelector.ParseTarget("0.7", CostModel.Compute(d.Dense).Macs));
     }
 
@@ -257,7 +257,7 @@ public class IRPassTests
         d.Run.AssertCompilesCleanly();
         var expected = PiXPass.Run(d.Dense, how == "substitute" ? Substitution(d) : Variant(d, kind, target: "0.7"), Options);
         Assert.Null(TranslationValidator.FirstDifference(expected, d.Generated));
-        Assert.Contains(Walk(d.Generated), n => n.Layer == LayerKind.PiX);
+        Assert.Contains(Walk(d.Generated), n => n.Is(DefinedKind.PiX));
     }
 
     [Theory]
@@ -344,9 +344,9 @@ public class IRPassTests
             p => new PiXRewriter.PiXAction(false, zeta < 0 ? (int)(Layer(d.Dense, p).GetInt("InChannels") / Layer(d.Dense, p).GetInt("OutChannels")) : zeta, options));
         var expected = PiXPass.Run(d.Dense, decided, Options);
         Assert.Null(TranslationValidator.FirstDifference(expected, d.Generated));
-        Assert.Equal(2, Walk(d.Generated).Count(n => n.Layer == LayerKind.PiX));
+        Assert.Equal(2, Walk(d.Generated).Count(n => n.Is(DefinedKind.PiX)));
         Assert.Equal(followers, !Has(d.Generated, "body.0.bn1"));
-        if (zeta < 0) Assert.Equal(new[] { "4", "2" }, Walk(d.Generated).Where(n => n.Layer == LayerKind.PiX).Select(n => n.Get("Zeta")));
+        if (zeta < 0) Assert.Equal(new[] { "4", "2" }, Walk(d.Generated).Where(n => n.Is(DefinedKind.PiX)).Select(n => n.Get("Zeta")));
         // The generator's own decisions are these.
         var zetas = new Dictionary<string, long>();
         var diagnostics = new List<DiagnosticInfo>();
@@ -378,7 +378,7 @@ public class IRPassTests
         // The specialised declarations are the pass's network (translation validation), and compile.
         Assert.DoesNotContain(d.Run.GeneratorDiagnostics, x => x.Id == "PIX9999");
         d.Run.AssertCompilesCleanly();
-        var pix = Walk(d.Generated).Where(n => n.Layer == LayerKind.PiX).Select(n => n.Path).OrderBy(p => p, System.StringComparer.Ordinal);
+        var pix = Walk(d.Generated).Where(n => n.Is(DefinedKind.PiX)).Select(n => n.Path).OrderBy(p => p, System.StringComparer.Ordinal);
         Assert.Equal(kind == "downscale" ? expected.Select(p => p + "_pix") : expected, pix);
         Assert.Null(TranslationValidator.FirstDifference(PiXPass.Run(d.Dense, Variant(d, kind), Options), d.Generated));
     }
@@ -412,7 +412,7 @@ public class TranslationValidationTests
         var blocks = ir.Children[0].Children;
         Assert.Equal(new[] { "conv" }, blocks[0].Children.Select(c => c.Name));
         Assert.Equal(new[] { "conv" }, blocks[2].Children.Select(c => c.Name));
-        Assert.All(new[] { blocks[0], blocks[2] }, b => Assert.Equal(LayerKind.PiX, b.Children[0].Layer));
+        Assert.All(new[] { blocks[0], blocks[2] }, b => Assert.True(b.Children[0].Is(DefinedKind.PiX), $"{b.Children[0].Path} is {b.Children[0].Op}"));
     }
 
     [Fact]
@@ -480,7 +480,7 @@ public class TranslationValidationTests
         Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning);
         var ir = run.Result.TrackedSteps[PiXGenGenerator.Steps.AnalyseNetworks].SelectMany(s => s.Outputs).Select(o => (GenerationResult)o.Value).Single().Network!;
         var branches = ir.Children[0].Children;
-        Assert.Equal(new[] { LayerKind.PiX }, branches[0].Children.Select(c => c.Layer!.Value));
+        Assert.Equal(new[] { (LayerKind.Defined, "PiX") }, branches[0].Children.Select(c => (c.Layer!.Value, c.Op)));
         Assert.Equal(new[] { "BatchNorm2d", "Conv2d" }, branches[1].Children.Select(c => c.Op));
     }
 
@@ -510,7 +510,7 @@ public class TranslationValidationTests
             """)).AssertCompilesCleanly();
         Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning);
         var ir = run.Result.TrackedSteps[PiXGenGenerator.Steps.AnalyseNetworks].SelectMany(s => s.Outputs).Select(o => (GenerationResult)o.Value).Single().Network!;
-        var pix = Flatten(ir).Where(n => n.Layer == LayerKind.PiX).Select(n => n.Path).ToList();
+        var pix = Flatten(ir).Where(n => n.Is(DefinedKind.PiX)).Select(n => n.Path).ToList();
         Assert.Equal(new[] { "stage.0.squeeze", "stage.1.squeeze" }, pix);
         Assert.DoesNotContain(Flatten(ir), n => n.Path is "stage.0.bn" or "stage.1.bn"); // its follower went with it
 
@@ -541,7 +541,7 @@ public class TranslationValidationTests
         Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning);
         var ir = run.Result.TrackedSteps[PiXGenGenerator.Steps.AnalyseNetworks].SelectMany(s => s.Outputs).Select(o => (GenerationResult)o.Value).Single().Network!;
         var blocks = ir.Children[0].Children;
-        Assert.All(new[] { blocks[0], blocks[2] }, b => Assert.Equal(new[] { LayerKind.PiX }, b.Children.Select(c => c.Layer!.Value)));
+        Assert.All(new[] { blocks[0], blocks[2] }, b => Assert.Equal(new[] { (LayerKind.Defined, "PiX") }, b.Children.Select(c => (c.Layer!.Value, c.Op))));
     }
 
     [Fact]

@@ -23,6 +23,10 @@ public class LayerTests
         => GeneratorHarness.Run(source).AssertNoGeneratorDiagnostics().AssertCompilesCleanly();
 
     /// <summary>The one diagnostic (cost reports aside) of a network declared in <paramref name="body"/>: its id and message, in source.</summary>
+    /// <summary>The text of the one generated file whose hint name ends with <paramref name="suffix"/> (a block's own: not a network's).</summary>
+    private static string Generated(GeneratorRun run, string suffix, bool block = false)
+        => run.Files.Single(f => f.HintName.EndsWith(suffix, System.StringComparison.Ordinal) && !(block && f.HintName.Contains("Net"))).Text;
+
     private static void OnlyDiagnostic(string body, string id, string message)
     {
         var d = Assert.Single(GeneratorHarness.Run(Src(body)).RelevantGeneratorDiagnostics());
@@ -129,11 +133,11 @@ public class LayerTests
             }
             """));
         Assert.Contains(run.Files, f => f.Text.Contains("global::TorchSharp.torch.nn.ConvTranspose2d("));
-        var costs = run.Files.Single(f => f.HintName.EndsWith("UpNet.Costs.g.cs", System.StringComparison.Ordinal)).Text;
+        var costs = Generated(run, "UpNet.Costs.g.cs");
         Assert.Contains("PiXGenCostOp.Defined, \"up.deconv\", \"ConvTranspose2d\"", costs);
         Assert.Contains("ConvTranspose2dSpec(OutChannels: 12, InChannels: 6, Kernel: 2, Stride: 2, Padding: 0, OutputPadding: 0, Dilation: 1, Groups: 3, Bias: true)", costs);
         Assert.DoesNotContain("PiXGenCostOp.ConvTranspose2d", costs);
-        var graph = run.Files.Single(f => f.HintName.EndsWith("UpNet.Graph.g.cs", System.StringComparison.Ordinal)).Text;
+        var graph = Generated(run, "UpNet.Graph.g.cs");
         Assert.Contains("new(\"up2.deconv\", \"ConvTranspose2d\", new[] { \"up.post.1\" }, \"up2.deconv\", new[] { A(\"in\", \"12\"), A(\"out\", \"24\"), " +
             "A(\"kernel\", \"2,2\"), A(\"stride\", \"2,2\"), A(\"padding\", \"0,0\"), A(\"output_padding\", \"0,0\"), A(\"dilation\", \"1,1\"), A(\"groups\", \"6\"), A(\"bias\", \"true\") }, new long[] { 24, 32, 32 }),", graph);
         // 6x8x8 → 12x16x16 → 24x32x32; the real modules' shapes, parameters and MACs.
@@ -175,18 +179,77 @@ public class LayerTests
                 [Use(typeof(Cell), "width: 12")] readonly Cell b;
             }
             """));
-        var module = run.Files.Single(f => f.HintName.EndsWith("Cell.g.cs", System.StringComparison.Ordinal) && !f.HintName.Contains("Net")).Text;
+        var module = Generated(run, "Cell.g.cs", block: true);
         // The constant padding expression folded to its value; a pair written: C# tuples.
         Assert.Contains("\"Cell, folded: 2 * width\"), 3, padding: 1, groups: ", module);
         Assert.Contains("\"Cell, pair: 2 * width\"), (1, 3), padding: (0, 1), bias: false);", module);
-        var costs = run.Files.Single(f => f.HintName.EndsWith("CellNet.Costs.g.cs", System.StringComparison.Ordinal)).Text;
+        var costs = Generated(run, "CellNet.Costs.g.cs");
         Assert.Contains("PiXGenCostOp.Defined, \"b.folded\", \"Conv2d\"", costs);
         Assert.Contains("Conv2dSpec(OutChannels: 24, InChannels: 12, Kernel: 3, Stride: 1, Padding: 1, Dilation: 1, Groups: 4, Bias: true)", costs);
         Assert.DoesNotContain("PiXGenCostOp.Conv2d", costs);
-        var graph = run.Files.Single(f => f.HintName.EndsWith("CellNet.Graph.g.cs", System.StringComparison.Ordinal)).Text;
+        var graph = Generated(run, "CellNet.Graph.g.cs");
         Assert.Contains("new(\"b.pair\", \"Conv2d\", new[] { \"b.folded\" }, \"b.pair\", new[] { A(\"in\", \"24\"), A(\"out\", \"24\"), " +
             "A(\"kernel\", \"1,3\"), A(\"stride\", \"1,1\"), A(\"padding\", \"0,1\"), A(\"dilation\", \"1,1\"), A(\"groups\", \"1\"), A(\"bias\", \"false\") }, new long[] { 24, 8, 8 }),", graph);
         RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.CellNet", 5, 7);
+    }
+
+    /// <summary>
+    /// The explicit PiX layer is a defined kind (DefinedKind.PiX): its diagnostics keep their ids and words, its module text
+    /// (ζ as written or from OutChannels at run time, the enum casts, the output channels read from the module), graph
+    /// node and cost node are as before but for the cost node's op, and the network runs.
+    /// </summary>
+    [Fact]
+    public void PiX_IsADefinedKind_ModuleTextGraphAndCostsAsBefore()
+    {
+        OnlyDiagnostic("""
+            [Network(Input = "6x8x8")]
+            public partial class NoZeta { [PiX(Tau = 0.3)] readonly PiXGen.PiX.PiXLayer pix; }
+            """, "PIX0004", "NoZeta.pix (PiX): required parameter 'Zeta (or OutChannels)' is not given");
+        OnlyDiagnostic("""
+            [Network(Input = "6x8x8")]
+            public partial class BadOut { [PiX(OutChannels = 4)] readonly PiXGen.PiX.PiXLayer pix; }
+            """, "PIX0106", "BadOut.pix (PiX): OutChannels=4 must divide the 6 input channels to give an integer ζ");
+        OnlyDiagnostic("""
+            [Network(Input = "6x8x8")]
+            public partial class ZeroZeta { [PiX(Zeta = 0)] readonly PiXGen.PiX.PiXLayer pix; }
+            """, "PIX0106", "ZeroZeta.pix (PiX): ζ (Zeta) must be at least 1, got 0");
+        // New with the definition: a non-finite τ is reported where it is written (PiXLayer refused it only at run time).
+        OnlyDiagnostic("""
+            [Network(Input = "6x8x8")]
+            public partial class NaNTau { [PiX(Zeta = 2, Tau = double.NaN)] readonly PiXGen.PiX.PiXLayer pix; }
+            """, "PIX0106", "NaNTau.pix (PiX): Tau must be a finite number, got NaN");
+
+        var run = RunClean(Src("""
+            [Block]
+            public partial class Squeeze
+            {
+                [Arg(2)] readonly int zeta;
+                [PiX(Zeta = "zeta", Tau = 0.25, Mode = PiXGen.PiX.PiXMode.AvgOnly, PhiBias = true)] readonly PiXGen.PiX.PiXLayer a;
+                [PiX(OutChannels = "zeta", Context = PiXGen.PiX.PiXContext.L1)] readonly PiXGen.PiX.PiXLayer b;
+                [Conv2d(4, Kernel = 1)] readonly Conv2d conv;
+            }
+
+            [Network(Input = "12x8x8")]
+            public partial class SqueezeNet2
+            {
+                [Use(typeof(Squeeze))] readonly Squeeze s;
+            }
+            """));
+        var module = Generated(run, "Squeeze.g.cs", block: true);
+        Assert.Contains("new global::PiXGen.PiX.PiXLayer(c, this.zeta, tau: 0.25, mode: (global::PiXGen.PiX.PiXMode)1, bias: true)", module);
+        Assert.Contains("new global::PiXGen.PiX.PiXLayer(c, (int)(c / this.zeta), context: (global::PiXGen.PiX.PiXContext)1)", module);
+        Assert.Contains("c = this.a.OutChannels;", module);
+        var costs = Generated(run, "SqueezeNet2.Costs.g.cs");
+        Assert.Contains("PiXGenCostOp.Defined, \"s.a\", \"PiX\"", costs);
+        Assert.Contains("PiXSpec(Zeta: 2, InChannels: 12, PhiBias: true)", costs);
+        Assert.Contains("PiXSpec(Zeta: 3, InChannels: 6, PhiBias: false)", costs);
+        Assert.DoesNotContain("PiXGenCostOp.PiX", costs);
+        var graph = Generated(run, "SqueezeNet2.Graph.g.cs");
+        Assert.Contains("new(\"s.a\", \"PiX\", new[] { \"input\" }, \"s.a\", new[] { A(\"in\", \"12\"), A(\"out\", \"6\"), A(\"zeta\", \"2\"), " +
+            "A(\"tau\", \"0.25\"), A(\"mode\", \"1\"), A(\"context\", \"0\"), A(\"bias\", \"true\") }, new long[] { 6, 8, 8 }),", graph);
+        Assert.Contains("new(\"s.b\", \"PiX\", new[] { \"s.a\" }, \"s.b\", new[] { A(\"in\", \"6\"), A(\"out\", \"2\"), A(\"zeta\", \"3\"), " +
+            "A(\"tau\", \"0.5\"), A(\"mode\", \"0\"), A(\"context\", \"1\"), A(\"bias\", \"false\") }, new long[] { 2, 8, 8 }),", graph);
+        RuntimeCheck.Check(RuntimeCheck.Load(run), "Demo.SqueezeNet2", 4, 8);
     }
 
     /// <summary>The activations and norms are the ones asked for: checked against their formulas on the real modules.</summary>
@@ -298,7 +361,7 @@ public class LayerTests
             .Select(m => ((PiXGen.Layers.StochasticDepth)m.module).P).ToArray();
         Assert.Equal(new[] { 0.2 * 1 / 8, 0.2 * 3 / 8, 0.2 * 5 / 8, 0.2 * 7 / 8 }, ps);
         // The compiler's IR (the graph the fused and ONNX paths run) records the same per-instance probabilities.
-        var graph = run.Files.Single(f => f.HintName.EndsWith("RampNet.Graph.g.cs", System.StringComparison.Ordinal)).Text;
+        var graph = Generated(run, "RampNet.Graph.g.cs");
         foreach (var p in ps) Assert.Contains(p.ToString("R", System.Globalization.CultureInfo.InvariantCulture), graph);
     }
 

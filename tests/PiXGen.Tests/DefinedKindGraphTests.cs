@@ -9,7 +9,7 @@ namespace PiXGen.Tests;
 /// <summary>
 /// The activations without settings (ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh), ELU, Mish, LeakyReLU, GELU,
 /// PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, BatchNorm2d, LayerNorm2d and Permute (with the LayerNorm, Linear and LayerScale of ConvNeXt's
-/// channels-last block), Identity, Dropout, StochasticDepth and Flatten ("passes"), the pools and Upsample ("pools"), defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
+/// channels-last block), Identity, Dropout, StochasticDepth and Flatten ("passes"), the pools and Upsample ("pools"), the transposed convolutions ("transposed") and PiX with its epilogue ("pix"), defined only in src/PiXGen.Definitions/DefinedKinds.cs (plus their attributes), in the
 /// dataflow graph: the executor, fusion (activations fold into the convolution before them; the shuffle stays) and ONNX
 /// export (Elu; x·Tanh(Softplus(x)); LeakyRelu; GELU by Erf or its tanh form; DepthToSpace CRD; instance and group statistics by ReduceMean; BatchNormalization; LayerNormalization between Transposes; the shuffle as Reshape,
 /// Transpose, Reshape) run by ONNX Runtime, each against the TorchSharp modules.
@@ -20,6 +20,18 @@ public class DefinedKindGraphTests
     /// ChannelShuffle(2) → GroupNorm(2 groups, eps 1e-3, random weight and bias) → BatchNorm2d (eps 1e-3, random weight, bias and
     /// running statistics; after a norm, so fusion keeps it as its own node) → LayerNorm2d (eps 1e-3, random weight and bias) →
     /// LayerNorm2d (eps 1e-4, no affine).</summary>
+    /// <summary>Random affine parameters and statistics for the module's BatchNorm2d "bn", so folding it is tested.</summary>
+    private static void RandomizeBatchNorm(nn.Module module)
+    {
+        using (torch.no_grad())
+        {
+            foreach (var (key, p) in module.named_parameters().Where(p => p.name.StartsWith("bn.")))
+                p.uniform_(key.EndsWith("weight") ? 0.5 : -0.5, 1.5);
+            foreach (var (key, t) in module.named_buffers().Where(b => b.name.StartsWith("bn.running_")))
+                t.uniform_(key.EndsWith("var") ? 0.5 : -0.5, 1.5);
+        }
+    }
+
     private static (nn.Module<Tensor, Tensor> module, NetworkGraph graph) Net(string name)
     {
         if (name == "simple")
@@ -106,13 +118,7 @@ public class DefinedKindGraphTests
                 ("up", nn.ConvTranspose2d(4, 6, (3, 2), stride: (2, 3), padding: (1, 0), output_padding: (1, 1), dilation: (1, 2), groups: 2)),
                 ("bn", nn.BatchNorm2d(6)), ("leaky", nn.LeakyReLU(0.1)),
                 ("up2", nn.ConvTranspose2d(6, 3, 2, stride: 2, bias: false)), ("relu", nn.ReLU()));
-            using (torch.no_grad())
-            {
-                foreach (var (key, p) in module.named_parameters().Where(p => p.name.StartsWith("bn.")))
-                    p.uniform_(key.EndsWith("weight") ? 0.5 : -0.5, 1.5);
-                foreach (var (key, t) in module.named_buffers().Where(b => b.name.StartsWith("bn.running_")))
-                    t.uniform_(key.EndsWith("var") ? 0.5 : -0.5, 1.5);
-            }
+            RandomizeBatchNorm(module);
             GraphAttribute T(string attribute, string value) => new(attribute, value);
             var transposed = new[]
             {
@@ -125,6 +131,26 @@ public class DefinedKindGraphTests
                 new GraphNode("relu", "ReLU", new[] { "up2" }, null, System.Array.Empty<GraphAttribute>(), new long[] { 3, 20, 38 }),
             };
             return (module, new NetworkGraph("TransposedNet", new long[] { 4, 5, 6 }, transposed, "relu"));
+        }
+        if (name == "pix")
+        {
+            // "pix": PiX(6 → 3, τ 0.3, φ bias) → BatchNorm2d (random statistics) → ReLU → PiX(3 → 1, avg-only, l1 context):
+            // 6×5×5 → 3×5×5 → 1×5×5. Fusion folds the norm into the first PiX's epilogue and the ReLU after it.
+            var module = nn.Sequential(
+                ("pix", new PiXGen.PiX.PiXLayer(6, 2, tau: 0.3, bias: true)), ("bn", nn.BatchNorm2d(3)), ("relu", nn.ReLU()),
+                ("pix2", new PiXGen.PiX.PiXLayer(3, 3, mode: PiXGen.PiX.PiXMode.AvgOnly, context: PiXGen.PiX.PiXContext.L1)));
+            RandomizeBatchNorm(module);
+            GraphAttribute T(string attribute, string value) => new(attribute, value);
+            var pix = new[]
+            {
+                new GraphNode("pix", "PiX", new[] { NetworkGraph.InputName }, "pix", new[] { T("in", "6"), T("out", "3"), T("zeta", "2"), T("tau", "0.3"),
+                    T("mode", "0"), T("context", "0"), T("bias", "true") }, new long[] { 3, 5, 5 }),
+                new GraphNode("bn", "BatchNorm2d", new[] { "pix" }, "bn", new[] { T("channels", "3"), T("eps", "1E-05") }, new long[] { 3, 5, 5 }),
+                new GraphNode("relu", "ReLU", new[] { "bn" }, null, System.Array.Empty<GraphAttribute>(), new long[] { 3, 5, 5 }),
+                new GraphNode("pix2", "PiX", new[] { "relu" }, "pix2", new[] { T("in", "3"), T("out", "1"), T("zeta", "3"), T("tau", "0.5"),
+                    T("mode", "1"), T("context", "1"), T("bias", "false") }, new long[] { 1, 5, 5 }),
+            };
+            return (module, new NetworkGraph("PiXNet", new long[] { 6, 5, 5 }, pix, "pix2"));
         }
         if (name == "activations")
         {
@@ -182,7 +208,7 @@ public class DefinedKindGraphTests
     [Fact]
     public void The_nets_cover_every_defined_kind()
     {
-        var ops = new[] { "simple", "activations", "shuffle", "channels_last", "passes", "pools", "transposed" }.SelectMany(name =>
+        var ops = new[] { "simple", "activations", "shuffle", "channels_last", "passes", "pools", "transposed", "pix" }.SelectMany(name =>
         {
             var (module, graph) = Net(name);
             module.Dispose();
@@ -225,6 +251,7 @@ public class DefinedKindGraphTests
     [InlineData("passes")]
     [InlineData("pools")]
     [InlineData("transposed")]
+    [InlineData("pix")]
     public void The_executor_matches_the_modules(string name)
     {
         var (module, graph) = Net(name);
@@ -334,6 +361,18 @@ public class DefinedKindGraphTests
         Assert.Null(kind.ValuesOf(conv));
     }
 
+    /// <summary>The kind's function with the module's settings and tensors is the module's forward on <paramref name="x"/> (disposed).</summary>
+    private static void AppliedAsForward(PiXGen.Definitions.DefinedKind kind, nn.Module<Tensor, Tensor> module, Tensor x)
+    {
+        using (x)
+        {
+            var weights = module.state_dict();
+            using var expected = module.forward(x);
+            using var actual = kind.Apply(x, kind.ValuesOf(module)!, leaf => weights.TryGetValue(leaf, out var t) ? t : null);
+            Assert.True(expected.allclose(actual, 1e-5, 1e-6));
+        }
+    }
+
     [Fact]
     public void A_built_Conv2d_module_is_found_by_its_definition_with_its_settings_and_applied_as_it()
     {
@@ -352,20 +391,43 @@ public class DefinedKindGraphTests
         Assert.Equal("nn.Conv2d(4, 6, kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), groups=2, dilation=(1, 2))",
             kind.PyTorch(4, kind.ValuesOf(conv)!, v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         // Its function is the module's forward, with and without bias.
-        using var x = torch.randn(2, 4, 9, 8);
-        var weights = conv.state_dict();
-        using (var expected = conv.forward(x))
-        using (var actual = kind.Apply(x, kind.ValuesOf(conv)!, leaf => weights.TryGetValue(leaf, out var t) ? t : null))
-            Assert.True(expected.allclose(actual, 1e-5, 1e-6));
-        using var y = torch.randn(1, 6, 5, 5);
-        var plainWeights = plain.state_dict();
-        using (var expected = plain.forward(y))
-        using (var actual = kind.Apply(y, kind.ValuesOf(plain)!, leaf => plainWeights.TryGetValue(leaf, out var t) ? t : null))
-            Assert.True(expected.allclose(actual, 1e-5, 1e-6));
+        AppliedAsForward(kind, conv, torch.randn(2, 4, 9, 8));
+        AppliedAsForward(kind, plain, torch.randn(1, 6, 5, 5));
         // The two convolutions do not read each other's modules.
         using var transposed = nn.ConvTranspose2d(3, 4, 1);
         Assert.Null(kind.ValuesOf(transposed));
         Assert.Null(PiXGen.Definitions.DefinedKind.ConvTranspose2d.ValuesOf(conv));
+    }
+
+    [Fact]
+    public void A_built_PiX_module_is_found_by_its_definition_with_its_settings_and_applied_as_it()
+    {
+        // The run-time summary's MACs and the initializer read it through its definition; the executor applies it.
+        var kind = PiXGen.Definitions.DefinedKind.PiX;
+        Assert.Same(kind, PiXGen.Definitions.DefinedKind.All["PiX"]);
+        Assert.False(kind.IsActivation);
+        Assert.DoesNotContain("PiX", GraphOps.Activations);
+        using var pix = new PiXGen.PiX.PiXLayer(10, 3, tau: 0.25, mode: PiXGen.PiX.PiXMode.AvgOnly, context: PiXGen.PiX.PiXContext.L1, bias: true);
+        using var plain = new PiXGen.PiX.PiXLayer(8, 2);
+        Assert.Same(kind, PiXGen.Definitions.DefinedKind.Of(pix));
+        Assert.Equal(new double[] { 10, 4, 3, 0.25, 1, 1, 1 }, kind.ValuesOf(pix));
+        Assert.Equal(new double[] { 8, 4, 2, 0.5, 0, 0, 0 }, kind.ValuesOf(plain));
+        Assert.Equal("weight 4×10×1×1 ConvolutionWeight, bias 4 ConvolutionBias",
+            string.Join(", ", kind.Tensors(kind.ValuesOf(pix)!).Select(t => $"{t.Leaf} {string.Join("×", t.Shape)} {t.Scheme}")));
+        Assert.Equal(string.Join(", ", pix.named_parameters().Select(p => $"{p.name} {string.Join("×", p.parameter.shape)}")),
+            string.Join(", ", kind.Tensors(kind.ValuesOf(pix)!).Select(t => $"{t.Leaf} {string.Join("×", t.Shape)}")));
+        Assert.Equal("PiX(10, zeta=3, tau=0.25, mode=AVG_ONLY, context=L1_CONTEXT, bias=True)",
+            kind.PyTorch(10, kind.ValuesOf(pix)!, v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal("PiX(8, zeta=2)", kind.PyTorch(8, kind.ValuesOf(plain)!, v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(new PiXGen.Definitions.PiXSpec(3, 10, true), kind.Spec(kind.ValuesOf(pix)!));
+        // Its function is the module's forward, with and without bias.
+        pix.eval(); plain.eval();
+        AppliedAsForward(kind, pix, torch.randn(2, 10, 5, 6));
+        AppliedAsForward(kind, plain, torch.randn(1, 8, 4, 4));
+        // A convolution is not read as PiX, nor PiX as a convolution.
+        using var conv = nn.Conv2d(8, 4, 1);
+        Assert.Null(kind.ValuesOf(conv));
+        Assert.Null(PiXGen.Definitions.DefinedKind.Conv2d.ValuesOf(plain));
     }
 
     [Fact]
@@ -440,6 +502,8 @@ public class DefinedKindGraphTests
     [InlineData("pools", true)]
     [InlineData("transposed", false)]
     [InlineData("transposed", true)]
+    [InlineData("pix", false)]
+    [InlineData("pix", true)]
     public void ONNX_export_runs_in_ONNX_Runtime(string name, bool fuse)
     {
         var (module, graph) = Net(name);

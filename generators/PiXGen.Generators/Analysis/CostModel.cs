@@ -105,8 +105,6 @@ public static class CostModel
                 var kind = DefinedKind.All[n.Op];
                 return kind.Spec(kind.Read(s => n.Get(s.Name)));
             }
-            case LayerKind.PiX:
-                return new PiXSpec(n.GetInt("Zeta"), n.GetInt("InChannels"), n.Get("PhiBias") == "true");
             default:
                 throw new System.InvalidOperationException($"layer kind {n.Layer} has no definition");
         }

@@ -19,7 +19,6 @@ public static class DeclarationValidator
     public static string ModuleType(LayerItem item) => item.Kind switch
     {
         LayerKind.Use => item.BlockType ?? "?",
-        LayerKind.PiX => "global::PiXGen.PiX.PiXLayer",
         LayerKind.Defined => DefinedKind.All[item.AttributeName].ModuleType,
         _ => "global::TorchSharp.Modules." + item.Kind,
     };
@@ -169,9 +168,10 @@ public static class DeclarationValidator
                     foreach (var required in DefinedKind.All[item.AttributeName].Settings.Where(r => r.Required))
                         if (item.Get(required.Name) is null)
                             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, required.Name));
+                // A defined kind's alternatives of which one is needed (PiX's Zeta or OutChannels).
+                if (item.Kind == LayerKind.Defined && DefinedKind.All[item.AttributeName].MissingWritten(item.Get) is { } missing)
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, missing));
                 CheckChoices(item, where, diagnostics);
-                if (item.Kind == LayerKind.PiX && item.Get("Zeta") is null && item.Get("OutChannels") is null)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MissingParameter, item.Location, where, "Zeta (or OutChannels)"));
                 if (item.Kind == LayerKind.Use) CheckUse(cls, item, scope, blocks, where, diagnostics);
                 if (item.IsInline) CheckInline(m, item, blocks, where, diagnostics);
             }

@@ -29,21 +29,24 @@ public static class PiXPass
     public static LayerNode Run(LayerNode dense, IReadOnlyDictionary<string, PiXRewriter.PiXAction> actions, PiXOptionsDecl options)
         => actions.Count == 0 ? dense : new Pass(actions, options).Rewrite(dense);
 
-    /// <summary>A PiX layer with factor ζ on <paramref name="input"/>, as shape inference instantiates it.</summary>
+    /// <summary>
+    /// A PiX layer (<see cref="DefinedKind.PiX"/>) with factor ζ on <paramref name="input"/>, as shape inference instantiates
+    /// it: every setting of the definition recorded as its value (Co = ⌈C/ζ⌉ as its OutChannels, τ as a real).
+    /// </summary>
     public static LayerNode PiXLayer(string name, string path, Shape input, long zeta, PiXOptionsDecl options, NodeRole role)
     {
-        string Text(long v) => v.ToString(CultureInfo.InvariantCulture);
-        var settings = new[]
+        var kind = DefinedKind.PiX;
+        double tau = double.TryParse(options.Tau, NumberStyles.Float, CultureInfo.InvariantCulture, out var t) ? t : 0.5;
+        var values = kind.Resolved(kind.Values((s, fallback) => s.Name switch
         {
-            new Setting("Zeta", Text(zeta), SettingType.Expression),
-            new Setting("PhiBias", options.PhiBias ? "true" : "false", SettingType.Bool),
-            new Setting("Tau", options.Tau, SettingType.Double),
-            new Setting("Mode", Text(options.Mode), SettingType.Expression),
-            new Setting("Context", Text(options.Context), SettingType.Expression),
-            new Setting("InChannels", Text(input.C), SettingType.Expression),
-        };
-        var spec = new PiXSpec(zeta, input.C, options.PhiBias);
-        return new LayerNode(NodeKind.Layer, LayerKind.PiX, name, path, "PiX", input, spec.Output(input),
+            "InChannels" => input.C, "OutChannels" => double.NaN, "Zeta" => zeta, "Tau" => tau,
+            "Mode" => options.Mode, "Context" => options.Context, "PhiBias" => options.PhiBias ? 1 : 0, _ => fallback,
+        }));
+        var settings = kind.Settings.Select(s => s.Flag ? new Setting(s.Name, values[kind.Slot(s.Name)] != 0 ? "true" : "false", SettingType.Bool)
+            : s.Real ? new Setting(s.Name, values[kind.Slot(s.Name)].ToString("R", CultureInfo.InvariantCulture), SettingType.Double)
+            : new Setting(s.Name, ((long)values[kind.Slot(s.Name)]).ToString(CultureInfo.InvariantCulture), SettingType.Expression));
+        var spec = kind.Spec(values);
+        return new LayerNode(NodeKind.Layer, LayerKind.Defined, name, path, kind.Name, input, spec.Output(input),
             settings.ToEquatableArray(), spec.Parameters(input), role, false, EquatableArray<LayerNode>.Empty);
     }
 

@@ -52,7 +52,7 @@ public static class PiXRewriter
             settings.Add(new Setting("ReplacedStride", conv.Get("Stride") ?? "1", SettingType.Expression));
             settings.Add(new Setting("ReplacedGroups", conv.Get("Groups") ?? "1", SettingType.Expression));
         }
-        return new LayerItem(LayerKind.PiX, "PiX", settings.ToEquatableArray(), conv.When, conv.AfterAdd, null, null, location ?? conv.Location);
+        return new LayerItem(LayerKind.Defined, DefinedKind.PiX.Name, settings.ToEquatableArray(), conv.When, conv.AfterAdd, null, null, location ?? conv.Location);
     }
 
     /// <summary>τ, mode, context and φ bias as PiX item settings (defaults left out, as if written by hand).</summary>
@@ -316,7 +316,7 @@ public static class PiXRewriter
     {
         var settings = new List<Setting> { new("Zeta", zeta.ToString(CultureInfo.InvariantCulture), SettingType.Expression) };
         AddOptions(settings, o);
-        return new LayerItem(LayerKind.PiX, "PiX", settings.ToEquatableArray(), conv.When, conv.AfterAdd, null, null, location ?? conv.Location);
+        return new LayerItem(LayerKind.Defined, DefinedKind.PiX.Name, settings.ToEquatableArray(), conv.When, conv.AfterAdd, null, null, location ?? conv.Location);
     }
 
     /// <summary>The automatic rule: a channel-squeezing convolution (1×1, stride 1, no padding, ungrouped, C_out &lt; C_in dividing C_in).</summary>

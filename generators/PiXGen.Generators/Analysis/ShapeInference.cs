@@ -633,6 +633,7 @@ public sealed class ShapeInference
                     if (s.Flag) return Flag(s.Name, fallback != 0) ? 1 : 0;
                     if (s.Words is { } words) return System.Array.IndexOf(words, Word(s.Name));
                     if (s.Optional && !kind.Settings.Any(o => o.Optional && item.Get(o.Name) is not null)) return double.NaN;
+                    if (s.Alternative && item.Get(s.Name) is null) return double.NaN;   // left out (PiX's Zeta or OutChannels)
                     if (s.Integer) return Int(s.Name, s.Default is { } d ? (long)d : null);
                     double v = Real(s.Name, fallback);
                     Require(!double.IsNaN(v) && !double.IsInfinity(v), $"{s.Name} must be a finite number, got {item.Get(s.Name)}");
@@ -668,27 +669,6 @@ public sealed class ShapeInference
                     if (s.DividesChannels && x.C % (long)values[i] != 0)
                         Fail(DiagnosticDescriptors.GroupsMismatch, item.Location, where, (long)values[i], $"the {x.C} input channels ({x})");
                 }
-                break;
-            }
-            case LayerKind.PiX:
-            {
-                NeedMap();
-                long zeta;
-                if (item.Get("Zeta") is not null) zeta = Int("Zeta", null);
-                else if (item.Get("OutChannels") is not null)
-                {
-                    long outC = Int("OutChannels", null, record: false);
-                    Require(outC > 0 && x.C % outC == 0, $"OutChannels={outC} must divide the {x.C} input channels to give an integer ζ");
-                    zeta = x.C / outC;
-                    settings.Add(new Setting("Zeta", zeta.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
-                }
-                else { Fail(DiagnosticDescriptors.MissingParameter, item.Location, where, "Zeta"); return null!; }
-                Require(zeta >= 1, $"ζ (Zeta) must be at least 1, got {zeta}");
-                Flag("PhiBias", false);
-                settings.Add(new Setting("Tau", item.Get("Tau") ?? "0.5", SettingType.Double));
-                settings.Add(new Setting("Mode", item.Get("Mode") ?? "0", SettingType.Expression));
-                settings.Add(new Setting("Context", item.Get("Context") ?? "0", SettingType.Expression));
-                settings.Add(new Setting("InChannels", x.C.ToString(CultureInfo.InvariantCulture), SettingType.Expression));
                 break;
             }
             default:

@@ -20,7 +20,7 @@ public static class CudaWiring
     public static string? Emit(ClassDecl network, IReadOnlyList<GraphEmitter.Node> nodes)
     {
         var byKey = new Dictionary<string, CudaKernelSpec>();
-        foreach (var n in nodes.Where(n => n.Op == "PiX"))
+        foreach (var n in nodes.Where(n => DefinedKind.PiX.Is(n.Op)))
         {
             string Get(string name) => n.Attributes.First(a => a.Key == name).Value;
             int c = int.Parse(Get("in"), CultureInfo.InvariantCulture), zeta = int.Parse(Get("zeta"), CultureInfo.InvariantCulture);

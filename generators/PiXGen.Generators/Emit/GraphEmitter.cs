@@ -125,7 +125,6 @@ public static class GraphEmitter
         var (h, w) = Setting.Split(text);
         return h.Trim() + "," + w.Trim();
     }
-    private static string Flag(string? text, bool fallback) => (text is null ? fallback : text == "true") ? "true" : "false";
 
     private static string Layer(LayerNode n, string x, List<Node> nodes)
     {
@@ -154,12 +153,6 @@ public static class GraphEmitter
                     // A parameter kind (a layer scale): the module is the parameter itself, whose state_dict key is the path.
                     output: kind.IsParameter ? n.Path + ".mul" : null);
             }
-            case LayerKind.PiX:
-                return Add("PiX", new[]
-                {
-                    A("in", n.GetInt("InChannels")), A("out", n.Out.C), A("zeta", n.GetInt("Zeta")), A("tau", n.Get("Tau") ?? "0.5"),
-                    A("mode", n.GetInt("Mode")), A("context", n.GetInt("Context")), A("bias", Flag(n.Get("PhiBias"), false)),
-                }, n.Path);
             default:
                 // A layer kind the graph has no rule for yet: every setting as an attribute, under its attribute name.
                 return Add(n.Op, n.Settings.Select(s => A(char.ToLowerInvariant(s.Name[0]) + s.Name.Substring(1), s.Value)).ToList(), n.Path);

@@ -700,11 +700,21 @@ public sealed class ModuleEmitter
             case LayerKind.Defined:
             {
                 var kind = DefinedKind.All[item.AttributeName];
+                // An int argument (KindSetting.Int32, PiX's ζ) that mixes in long names is cast.
+                string? IntArg(KindSetting s) => S(s.Name) is { } e && s.Int32 && IsLong(item.Get(s.Name)!) ? $"(int)({e})" : S(s.Name);
                 // A Folded setting's constant expression as its value where the module takes scalars (no pair written as a pair).
                 bool scalars = !kind.Settings.Any(s => s.Pair && IsPair(s.Name));
-                var values = kind.Settings.SelectMany(s => s.Pair ? (s.Folded && scalars ? new[] { Folded(s.Name)!, null! } : PairCs(s.Name)) : new[] { s.FromInput ? c : s.Integer ? S(s.Name)! : s.Flag || s.Words is not null ? item.Get(s.Name) ?? s.DefaultText!
+                var values = kind.Settings.SelectMany(s => s.Pair ? (s.Folded && scalars ? new[] { Folded(s.Name)!, null! } : PairCs(s.Name)) : new[] { s.FromInput ? c : s.Integer ? IntArg(s)! : s.Flag || s.Words is not null ? item.Get(s.Name) ?? s.DefaultText!
                     : Real(s.Name) ?? Lit(s.DefaultText!) }).ToList();
                 if (kind.KeepsShape) return (kind.Module(c, values), Same);
+                // Channels the built module knows (PiX's OutChannels); a field declared Module<Tensor, Tensor> (network-wide
+                // substitution) needs the cast to read them.
+                if (kind.OutChannelsMember is { } member)
+                {
+                    _spatialArea = null;
+                    return (kind.Module(c, values), v => v.StartsWith("this.", System.StringComparison.Ordinal) && m.FieldType != kind.ModuleType
+                        ? $"(({kind.ModuleType}){v}).{member}" : $"{v}.{member}");
+                }
                 if (kind.Flattens)
                 {
                     var area = FlattenArea(m, itemIndex);
@@ -719,20 +729,6 @@ public sealed class ModuleEmitter
                 // Channels that are one setting's value are assigned as written.
                 if (outC is not null && parenthesised.IndexOf(outC) is var at and >= 0) outC = values[at];
                 return (kind.Module(c, values), outC is null ? Same : _ => outC);
-            }
-            case LayerKind.PiX:
-            {
-                // ζ given, or derived from OutChannels at run time (checked at compile time to divide exactly).
-                var zeta = S("Zeta") ?? $"(int)({c} / {Paren(S("OutChannels")!)})";
-                if (item.Get("Zeta") is { } z && IsLong(z)) zeta = $"(int)({zeta})";
-                var e = $"new global::PiXGen.PiX.PiXLayer({c}, {zeta}{Arg("tau", item.Get("Tau") is { } tau ? Lit(tau) : null, "0.5")}" +
-                        $"{Arg("mode", item.Get("Mode") is { } mode ? $"(global::PiXGen.PiX.PiXMode){mode}" : null, "(global::PiXGen.PiX.PiXMode)0")}" +
-                        $"{Arg("context", item.Get("Context") is { } ctx ? $"(global::PiXGen.PiX.PiXContext){ctx}" : null, "(global::PiXGen.PiX.PiXContext)0")}" +
-                        $"{Arg("bias", item.Get("PhiBias"), "false")})";
-                _spatialArea = null;
-                // A field declared Module<Tensor, Tensor> (network-wide substitution) needs the cast to read OutChannels.
-                return (e, v => v.StartsWith("this.", System.StringComparison.Ordinal) && m.FieldType != "global::PiXGen.PiX.PiXLayer"
-                    ? $"((global::PiXGen.PiX.PiXLayer){v}).OutChannels" : $"{v}.OutChannels");
             }
             case LayerKind.Use:
             {

@@ -23,7 +23,7 @@ public static class DeclarationParser
 
     private static readonly Dictionary<string, LayerKind> LayerKinds = new()
     {
-        ["UseAttribute"] = LayerKind.Use, ["PiXAttribute"] = LayerKind.PiX,
+        ["UseAttribute"] = LayerKind.Use,
     };
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, ClassKind kind, CancellationToken ct)

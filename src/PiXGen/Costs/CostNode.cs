@@ -27,14 +27,14 @@ public enum CostOp
     [Obsolete(CostOpNotes.DefinedNow)] ReLU, [Obsolete(CostOpNotes.DefinedNow)] ReLU6, [Obsolete(CostOpNotes.DefinedNow)] SiLU, [Obsolete(CostOpNotes.DefinedNow)] Sigmoid,
     [Obsolete(CostOpNotes.DefinedNow)] Hardswish,
     [Obsolete(CostOpNotes.DefinedNow)] Identity, [Obsolete(CostOpNotes.DefinedNow)] MaxPool2d, [Obsolete(CostOpNotes.DefinedNow)] AvgPool2d,
-    [Obsolete(CostOpNotes.DefinedNow)] AdaptiveAvgPool2d, [Obsolete(CostOpNotes.DefinedNow)] Flatten, [Obsolete(CostOpNotes.DefinedNow)] Dropout, [Obsolete(CostOpNotes.DefinedNow)] Linear, [Obsolete(CostOpNotes.DefinedNow)] SqueezeExcitation, PiX,
+    [Obsolete(CostOpNotes.DefinedNow)] AdaptiveAvgPool2d, [Obsolete(CostOpNotes.DefinedNow)] Flatten, [Obsolete(CostOpNotes.DefinedNow)] Dropout, [Obsolete(CostOpNotes.DefinedNow)] Linear, [Obsolete(CostOpNotes.DefinedNow)] SqueezeExcitation, [Obsolete(CostOpNotes.DefinedNow)] PiX,
     [Obsolete(CostOpNotes.DefinedNow)] GELU, [Obsolete(CostOpNotes.DefinedNow)] LeakyReLU, [Obsolete(CostOpNotes.DefinedNow)] Hardsigmoid, [Obsolete(CostOpNotes.DefinedNow)] Tanh,
     [Obsolete(CostOpNotes.DefinedNow)] GroupNorm, [Obsolete(CostOpNotes.DefinedNow)] LayerNorm2d, [Obsolete(CostOpNotes.DefinedNow)] Upsample, [Obsolete(CostOpNotes.DefinedNow)] ConvTranspose2d, [Obsolete(CostOpNotes.DefinedNow)] AdaptiveMaxPool2d,
     [Obsolete(CostOpNotes.DefinedNow)] StochasticDepth, [Obsolete(CostOpNotes.DefinedNow)] ChannelShuffle, [Obsolete(CostOpNotes.DefinedNow)] LayerNorm, [Obsolete(CostOpNotes.DefinedNow)] LayerScale,
 #pragma warning restore CS1591
     /// <summary>
     /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish,
-    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth, LayerNorm2d, LayerNorm, Linear, ConvTranspose2d, Conv2d); its <see cref="CostNode.Spec"/> names it.
+    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth, LayerNorm2d, LayerNorm, Linear, ConvTranspose2d, Conv2d, PiX); its <see cref="CostNode.Spec"/> names it.
     /// </summary>
     Defined,
 }

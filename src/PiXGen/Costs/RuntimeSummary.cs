@@ -208,8 +208,6 @@ public static class RuntimeSummary
         // gives the same MACs as the whole layer.
         switch (module)
         {
-            case PiXLayer p:
-                return input.shape[0] * new PiXSpec(p.Zeta, p.InChannels, p.HasBias).Macs(Sample(input), Sample(output));
             case Conv1d c:
                 return output.numel() * (c.weight!.numel() / c.weight.shape[0]);
             case Conv3d c:

@@ -4,6 +4,7 @@ using System.Linq;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
+using PiXGen.Definitions;
 using PiXGen.Graph;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -37,7 +38,7 @@ public sealed class OnnxRuntimeEngine : IDisposable
                              bool nativePiX = true)
     {
         if (graph is null) throw new ArgumentNullException(nameof(graph));
-        string? library = nativePiX && graph.Nodes.Any(n => n.Op == "PiX") ? NativePiXLibrary : null;
+        string? library = nativePiX && graph.Nodes.Any(n => DefinedKind.PiX.Is(n.Op)) ? NativePiXLibrary : null;
         NativePiX = library is not null;
         var bytes = OnnxExporter.ToModel(graph, weights, NativePiX).ToByteArray();
         Threads = threads > 0 ? threads : torch.get_num_threads();

@@ -342,19 +342,7 @@ internal sealed class PythonWriter
     {
         var n = graph.Nodes[t.Node];
         bool HasKey(string leaf) => stateDict.Any(e => e.Key == KindTensor.Key(t.Path, leaf));
-        switch (n.Op) {
-        case "PiX": {
-                var args = new List<string> { Int(n.GetInt("in")), $"zeta={Int(n.GetInt("zeta"))}" };
-                double tau = n.GetDouble("tau", 0.5);
-                if (tau != 0.5) args.Add($"tau={Real(tau)}");
-                if (n.GetInt("mode") != 0) args.Add($"mode={PiXMode(n.GetInt("mode"))}");
-                if (n.GetInt("context") != 0) args.Add("context=L1_CONTEXT");
-                if (n.GetBool("bias")) args.Add("bias=True");
-                return $"PiX({string.Join(", ", args)})";
-            }
-        default:
-            return DefinedModule(n, modules.GetValueOrDefault(t.Path), HasKey) ?? throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op} has no PyTorch module in the exporter.");
-        }
+        return DefinedModule(n, modules.GetValueOrDefault(t.Path), HasKey) ?? throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op} has no PyTorch module in the exporter.");
     }
 
     private string Inline(GraphNode n, string[] xs)
@@ -371,8 +359,6 @@ internal sealed class PythonWriter
                 : throw new ArgumentException($"Graph '{graph.Network}', node '{n.Output}': op {n.Op}{(n.Module is null ? "" : $" (module '{n.Module}')")} has no inline PyTorch form in the exporter.");
         }
     }
-
-    private static string PiXMode(long mode) => mode switch { 1 => "AVG_ONLY", 2 => "MAX_ONLY", _ => "PICK_OR_MIX" };
 
     private static string Int(long v) => v.ToString(CultureInfo.InvariantCulture);
     private static string PairText(long[] p) => p[0] == p[1] ? Int(p[0]) : $"({Int(p[0])}, {Int(p[1])})";
@@ -411,18 +397,10 @@ internal sealed class PythonWriter
             if (!tree.TryGetValue(path, out var t) || t.Kind != Kind.Leaf) continue;
             var op = graph.Nodes[t.Node].Op;
             var rules = Initializer.RulesAt(plan, path);
-            switch (op) {
-            case "PiX":
-                Add(path + ".weight", Rule(rules.ConvWeight));
-                Add(path + ".bias", BiasRule(rules.ConvBias));
-                break;
-            default:
-                // A defined kind's tensors: a constant, or the rule of the scheme that draws it (KindTensor.Scheme).
-                if (DefinedKind.All.TryGetValue(op, out var kind))
-                    foreach (var tensor in kind.Tensors(GraphOps.Settings(kind, graph.Nodes[t.Node])))
-                        Add(path + "." + tensor.Leaf, tensor.Scheme is { } scheme ? SchemeRule(rules, scheme) : tensor.Init);
-                break;
-            }
+            // A defined kind's tensors: a constant, or the rule of the scheme that draws it (KindTensor.Scheme).
+            if (DefinedKind.All.TryGetValue(op, out var kind))
+                foreach (var tensor in kind.Tensors(GraphOps.Settings(kind, graph.Nodes[t.Node])))
+                    Add(path + "." + tensor.Leaf, tensor.Scheme is { } scheme ? SchemeRule(rules, scheme) : tensor.Init);
         }
         foreach (var path in plan.ZeroGamma) Add(path + ".weight", "zeros");
         sb.Append("]\n");

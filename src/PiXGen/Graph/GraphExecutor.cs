@@ -131,9 +131,9 @@ public sealed class GraphExecutor
             return cat(xs, 1);
         case "ChannelSlice":
             return x.narrow(1, n.GetInt("start"), n.GetInt("count")).contiguous();
-        case "PiX":
-            return PiX(n, x, W, Opt);
         default:
+            // PiX with its fused epilogue or activation (GraphFusion), which its definition's Apply does not say.
+            if (DefinedKind.PiX.Is(n.Op)) return PiX(n, x, W, Opt);
             // A defined kind's node may carry a fused activation (fusion gives one to the kinds it folds into).
             if (DefinedKind.All.TryGetValue(n.Op, out var kind)) return Fused(n, kind.Apply(x, GraphOps.Settings(kind, n), Opt));
             if (GraphOps.Activations.Contains(n.Op)) return Activate(n.Op, x, n, "");

@@ -35,8 +35,8 @@ public static class GraphFusion
     /// <summary>The weight leaf of a fused PiX epilogue's per-channel offset.</summary>
     public const string EpilogueShift = "epilogue_shift";
 
-    /// <summary>The ops a BatchNorm2d folds into and an activation fuses with: the convolutions (the defined Conv2d and ConvTranspose2d), the defined Linear, PiX.</summary>
-    private static bool Foldable(string op) => op is "PiX" || DefinedKind.Conv2d.Is(op) || DefinedKind.Linear.Is(op) || DefinedKind.ConvTranspose2d.Is(op);
+    /// <summary>The ops a BatchNorm2d folds into and an activation fuses with: the convolutions (the defined Conv2d and ConvTranspose2d), the defined Linear, the defined PiX.</summary>
+    private static bool Foldable(string op) => DefinedKind.PiX.Is(op) || DefinedKind.Conv2d.Is(op) || DefinedKind.Linear.Is(op) || DefinedKind.ConvTranspose2d.Is(op);
 
     /// <summary>Fuses <paramref name="graph"/> for inference on <paramref name="weights"/> (not modified).</summary>
     /// <exception cref="ArgumentException">The graph or the weights are invalid (see <see cref="GraphOps.Validate"/>).</exception>
@@ -72,7 +72,7 @@ public static class GraphFusion
             var absorbed = new List<string> { Describe(n) };
             if (SoleReader(nodes, graph, n.Output) is { } bn && DefinedKind.BatchNorm2d.Is(bn.Op) && n.Get("epilogue") is null) {
                 var (s, t) = BatchNormAffine(bn, Current);
-                if (n.Op == "PiX") {
+                if (DefinedKind.PiX.Is(n.Op)) {
                     replaced[n.Module + "." + EpilogueScale] = s.to(Current(n.Module + ".weight")!.dtype);
                     replaced[n.Module + "." + EpilogueShift] = t.to(Current(n.Module + ".weight")!.dtype);
                     n = n with { Output = bn.Output, Shape = bn.Shape, Attributes = With(n.Attributes, ("epilogue", "true")) };
@@ -84,7 +84,7 @@ public static class GraphFusion
                 nodes.Remove(bn);
                 absorbed.Add(Describe(bn));
             }
-            bool canTakeActivation = n.Op != "PiX" || n.Get("epilogue") is not null;
+            bool canTakeActivation = !DefinedKind.PiX.Is(n.Op) || n.Get("epilogue") is not null;
             if (canTakeActivation && SoleReader(nodes, graph, n.Output) is { } act && GraphOps.Activations.Contains(act.Op)) {
                 var attrs = new List<(string, string)> { ("activation", act.Op) };
                 attrs.AddRange(act.Attributes.Select(a => (GraphOps.ActivationPrefix + a.Name, a.Value)));

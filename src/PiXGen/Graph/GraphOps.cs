@@ -31,7 +31,7 @@ public static class GraphOps
     /// <summary>Every op of the contract.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(
         new[] {
-            "Add", "Mul", "Concat", "ChannelSlice", "PiX",
+            "Add", "Mul", "Concat", "ChannelSlice",
         }.Concat(Activations).Concat(DefinedKind.All.Values.Where(k => !k.Composite).Select(k => k.Name)), StringComparer.Ordinal);
 
     /// <summary>The attribute name prefix of a fused activation's own attributes.</summary>
@@ -46,20 +46,13 @@ public static class GraphOps
         if (node.Module is not { } m) yield break;
         string K(string leaf) => m + "." + leaf;
         long C(string name) => node.GetInt(name);
-        switch (node.Op) {
-        case "PiX":
-            yield return new(K("weight"), new[] { C("out"), C("in"), 1, 1 }, false);
-            if (node.GetBool("bias")) yield return new(K("bias"), new[] { C("out") }, false);
-            if (node.GetBool("epilogue")) {
-                yield return new(K(GraphFusion.EpilogueScale), new[] { C("out") }, false);
-                yield return new(K(GraphFusion.EpilogueShift), new[] { C("out") }, false);
-            }
-            break;
-        default:
-            if (DefinedKind.All.TryGetValue(node.Op, out var kind))
-                foreach (var t in kind.Tensors(Settings(kind, node)).Where(t => !t.Counter))
-                    yield return new(KindTensor.Key(m, t.Leaf), t.Shape, t.Optional);
-            break;
+        if (DefinedKind.All.TryGetValue(node.Op, out var kind))
+            foreach (var t in kind.Tensors(Settings(kind, node)).Where(t => !t.Counter))
+                yield return new(KindTensor.Key(m, t.Leaf), t.Shape, t.Optional);
+        // A PiX node with a BatchNorm folded into its epilogue (GraphFusion) reads the epilogue's scale and shift too.
+        if (DefinedKind.PiX.Is(node.Op) && node.GetBool("epilogue")) {
+            yield return new(K(GraphFusion.EpilogueScale), new[] { C("out") }, false);
+            yield return new(K(GraphFusion.EpilogueShift), new[] { C("out") }, false);
         }
     }
 
@@ -96,7 +89,7 @@ public static class GraphOps
                 throw new ArgumentException($"{where} has {arity} input(s) [{string.Join(", ", n.Inputs)}]; {n.Op} takes {(n.Op == "Add" ? "two or more" : n.Op == "Mul" ? "two" : "one")}.", nameof(graph));
             if (n.Get("activation") is { } act && !Activations.Contains(act))
                 throw new ArgumentException($"{where}: unknown fused activation '{act}'.", nameof(graph));
-            if (n.Op == "PiX") {
+            if (DefinedKind.PiX.Is(n.Op)) {
                 long inC = n.GetInt("in"), outC = n.GetInt("out"), zeta = n.GetInt("zeta");
                 if (zeta < 1 || inC < 1 || outC != Arithmetic.PiXChannels(inC, zeta))
                     throw new ArgumentException($"{where}: in = {inC}, zeta = {zeta} gives ceil(in / zeta) = {(zeta < 1 ? 0 : Arithmetic.PiXChannels(inC, zeta))} output channels, but out = {outC}.", nameof(graph));

@@ -164,7 +164,7 @@ public sealed class NetworkGraphBuilder
     {
         var i = shapes[x];
         long co = PiXFunctional.OutputChannels(i[0], zeta);
-        return Node(module, "PiX", new[] { x }, module, new[] { co, i[1], i[2] },
+        return Node(module, DefinedKind.PiX.Name, new[] { x }, module, new[] { co, i[1], i[2] },
                     ("in", i[0]), ("out", co), ("zeta", (long)zeta), ("tau", tau), ("mode", (long)mode), ("context", (long)context), ("bias", bias));
     }
 }

@@ -314,17 +314,19 @@ public static class OnnxExporter
                     Op("Slice", n.Output, new[] { x, Int64s(Fresh(n.Output, "starts"), start), Int64s(Fresh(n.Output, "ends"), start + count), Int64s(Fresh(n.Output, "axes"), 1) });
                     return;
                 }
-            case "PiX":
-                if (nativePiX) {
-                    bool relu = n.Get("activation") == "ReLU";
-                    NativePiX(n, x, relu ? n.Output : act, relu);
-                    if (!relu) FusedActivation(n, act);
+            default:
+                // PiX as standard nodes or the native ai.pixgen.PiX op, with its fused epilogue: more than its definition's Onnx says.
+                if (DefinedKind.PiX.Is(n.Op)) {
+                    if (nativePiX) {
+                        bool relu = n.Get("activation") == "ReLU";
+                        NativePiX(n, x, relu ? n.Output : act, relu);
+                        if (!relu) FusedActivation(n, act);
+                        return;
+                    }
+                    PiX(n, x, act);
+                    FusedActivation(n, act);
                     return;
                 }
-                PiX(n, x, act);
-                FusedActivation(n, act);
-                return;
-            default:
                 if (GraphOps.Activations.Contains(n.Op) || DefinedKind.All.ContainsKey(n.Op)) {
                     // A defined kind's node may carry a fused activation (fusion gives one to the kinds it folds into): the kind writes the
                     // pre-activation value, and the names it derives from it stay the node's own.

@@ -128,7 +128,7 @@ public static class Initializer
     private static void InitModule(nn.Module m, Rules rules, Generator? generator)
     {
         if (DefinedKind.Of(m) is { } kind && kind.ValuesOf(m) is { } values) {
-            // The tensors its definition says the scheme draws (KindTensor.Scheme), in its order (Conv2d, ConvTranspose2d,
+            // The tensors its definition says the scheme draws (KindTensor.Scheme), in its order (Conv2d, ConvTranspose2d, PiX,
             // Linear: weight, then bias); a bias's bounds from the weight beside it.
             foreach (var tensor in kind.Tensors(values)) {
                 if (tensor.Scheme is not { } rule || Parameter(m, tensor.Leaf) is not { } p) continue;
@@ -137,8 +137,8 @@ public static class Initializer
                 var weight = Parameter(m, (dot < 0 ? "" : tensor.Leaf[..(dot + 1)]) + "weight")!;
                 DrawBias(p, weight, rules.Of(rule), generator);
             }
-        } else if (m is Convolution or PiXLayer) {
-            // The convolutions without a definition (Conv1d, Conv3d) and PiX's φ, as a convolution.
+        } else if (m is Convolution) {
+            // The convolutions without a definition (Conv1d, Conv3d), as a convolution.
             var weight = Parameter(m, "weight")!;
             Draw(weight, rules.ConvWeight, generator);
             if (Parameter(m, "bias") is { } bias) DrawBias(bias, weight, rules.ConvBias, generator);

@@ -5,7 +5,7 @@ namespace PiXGen.PyTorch.Tests;
 
 /// <summary>
 /// Every kind defined in src/PiXGen.Definitions/DefinedKinds.cs (the activations, PixelShuffle, InstanceNorm2d, ChannelShuffle, GroupNorm, BatchNorm2d, LayerNorm2d (with and without affine), LeakyReLU, GELU,
-/// Permute with ConvNeXt's LayerNorm, Linear and LayerScale on the channels, StochasticDepth, Identity, the four pools, Upsample, Flatten, Dropout,
+/// Permute with ConvNeXt's LayerNorm, Linear and LayerScale on the channels, StochasticDepth, Identity, PiX, the four pools, Upsample, Flatten, Dropout,
 /// ConvTranspose2d) in one
 /// network, so the PyTorch backend's parity test covers them beside the zoo (<see cref="ParityTests"/>).
 /// </summary>
@@ -38,6 +38,9 @@ public partial class DefinedKindsNet
     readonly Sequential acts;
     [StochasticDepth(0.2, Mode = "batch")] readonly PiXGen.Layers.StochasticDepth depth;
     [Identity] readonly Identity same;
+    // An explicit PiX layer (8 → 4 channels, mix by default, φ without bias) and a 1×1 convolution back to 8 channels.
+    [PiX(Zeta = 2)] readonly PiXGen.PiX.PiXLayer pix;
+    [Conv2d(8, Kernel = 1)] readonly Conv2d pix_back;
     // The pools with per-axis pairs: 8×16×16 → 8×9×14 → 8×9×14 → 8×4×3.
     [MaxPool2d("3x2", Stride = "2x1", Padding = "1x0", Dilation = "1x2", CeilMode = true)] [AvgPool2d(3, Stride = 1, Padding = 1, CountIncludePad = false)]
     [AdaptiveMaxPool2d("4x3")] readonly Sequential pools;

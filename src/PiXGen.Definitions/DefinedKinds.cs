@@ -370,6 +370,43 @@ public abstract class DefinedKind
     /// </summary>
     public virtual IReadOnlyList<GraphPart>? Lower(string path, string x, Dims input, IReadOnlyList<double> values) => null;
 
+    /// <summary>The character between a per-axis pair's height and width in its recorded text ("1×7", "k×1"; never part of an expression).</summary>
+    public const char PairSeparator = '×';
+
+    /// <summary>The two sides of a pair's recorded text ("1×7" → ("1", "7")); a text without the separator is both sides.</summary>
+    public static (string Height, string Width) SplitPair(string text)
+    {
+        int at = text.IndexOf(PairSeparator);
+        return at < 0 ? (text, text) : (text.Substring(0, at), text.Substring(at + 1));
+    }
+
+    /// <summary>
+    /// One instance's graph attributes, in the settings' order: each <see cref="KindSetting.InGraph"/> setting under its
+    /// graph name, its value the recorded text <paramref name="text"/>(setting name) gives, or, where that is null, a pair's
+    /// <see cref="KindSetting.SameAs"/> text or the default. A pair is written "h,w". The graph emitter's rule for every
+    /// defined node, and what a composite kind's <see cref="Lower"/> writes for its parts.
+    /// </summary>
+    public KeyValuePair<string, string>[] GraphAttributes(Func<string, string?> text)
+    {
+        var attributes = new List<KeyValuePair<string, string>>();
+        foreach (var s in Settings)
+        {
+            if (!s.InGraph) continue;
+            string value;
+            if (s.Pair)
+            {
+                var written = text(s.Name) ?? (s.SameAs is { } other ? text(other) : null);
+                var (h, w) = written is null ? (IntText((long)(s.Default ?? 0)), IntText((long)(s.Default ?? 0))) : SplitPair(written);
+                value = h.Trim() + "," + w.Trim();
+            }
+            else value = text(s.Name) ?? s.DefaultText!;
+            attributes.Add(new KeyValuePair<string, string>(s.GraphName, value));
+        }
+        return attributes.ToArray();
+    }
+
+    private static string IntText(long v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>A C# expression as an operand of a binary operator: parenthesised unless it is a name, a member access or a number.</summary>
     public static string Parenthesised(string cs)
     {
@@ -1159,15 +1196,13 @@ public abstract class DefinedKind
         {
             long c = input.C, s = SqueezeOf(values);
             var pooled = Dims.Map(c, 1, 1);
-            static KeyValuePair<string, string> A(string name, string value) => new(name, value);
-            static string Int(long v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var none = Array.Empty<KeyValuePair<string, string>>();
-            GraphPart Conv(string name, string from, long cin, long cout) => new(path + "." + name, Conv2d.Name, new[] { from }, path + "." + name, new[]
-            {
-                A("in", Int(cin)), A("out", Int(cout)), A("kernel", "1,1"), A("stride", "1,1"), A("padding", "0,0"), A("dilation", "1,1"),
-                A("groups", "1"), A("bias", "true"),
-            }, Dims.Map(cout, 1, 1));
-            var pool = new GraphPart(path + ".pool", "AdaptiveAvgPool2d", new[] { x }, null, new[] { A("size", "1,1") }, pooled);
+            // The 1×1 convolutions and the pool with the attributes their own definitions give such a layer.
+            GraphPart Conv(string name, string from, long cin, long cout) => new(path + "." + name, Conv2d.Name, new[] { from }, path + "." + name,
+                Conv2d.GraphAttributes(setting => setting switch { "InChannels" => IntText(cin), "OutChannels" => IntText(cout), "Kernel" => "1", _ => null }),
+                Dims.Map(cout, 1, 1));
+            var gap = All["AdaptiveAvgPool2d"];
+            var pool = new GraphPart(path + ".pool", gap.Name, new[] { x }, null, gap.GraphAttributes(setting => setting == "OutputSize" ? "1" : null), pooled);
             var fc1 = Conv("fc1", pool.Output, c, s);
             var act = new GraphPart(path + ".activation", Words.SqueezeExcitationActivations[(int)values[Activation]], new[] { fc1.Output }, null, none, Dims.Map(s, 1, 1));
             var fc2 = Conv("fc2", act.Output, s, c);

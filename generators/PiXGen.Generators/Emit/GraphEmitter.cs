@@ -115,17 +115,6 @@ public static class GraphEmitter
 
     private static KeyValuePair<string, string> A(string name, string value) => new(name, value);
     private static KeyValuePair<string, string> A(string name, long value) => new(name, Int(value));
-    private static string Pair(long v) => Int(v) + "," + Int(v);
-
-    /// <summary>A per-axis setting as "h,w": recorded as one integer for both axes or as a height×width pair.</summary>
-    private static string PairOf(LayerNode n, string name, long fallback)
-    {
-        var text = n.Get(name);
-        if (text is null) return Pair(fallback);
-        var (h, w) = Setting.Split(text);
-        return h.Trim() + "," + w.Trim();
-    }
-
     private static string Layer(LayerNode n, string x, List<Node> nodes)
     {
         string Add(string op, IReadOnlyList<KeyValuePair<string, string>> attributes, string? module = null, string? output = null,
@@ -146,9 +135,8 @@ public static class GraphEmitter
                     foreach (var part in parts) Add(part.Op, part.Attributes, part.Module, part.Output, part.Inputs, part.Shape);
                     return parts[parts.Count - 1].Output;
                 }
-                // A pair as "h,w" (a pair left out that takes another's value, as a pool's stride its kernel's, is recorded).
-                return Add(n.Op, kind.Settings.Where(s => s.InGraph).Select(s => A(s.GraphName,
-                    s.Pair ? PairOf(n, s.SameAs is { } other && n.Get(s.Name) is null ? other : s.Name, (long)(s.Default ?? 0)) : n.Get(s.Name) ?? s.DefaultText!)).ToList(),
+                // Its settings as the definition writes them (a pair as "h,w"; one left out takes its SameAs's text or its default).
+                return Add(n.Op, kind.GraphAttributes(n.Get),
                     kind.Stateful ? n.Path : null,
                     // A parameter kind (a layer scale): the module is the parameter itself, whose state_dict key is the path.
                     output: kind.IsParameter ? n.Path + ".mul" : null);

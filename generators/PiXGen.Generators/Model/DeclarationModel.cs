@@ -21,18 +21,14 @@ public enum ClassKind { Network, Block }
 /// <summary>One named setting of a layer attribute; <see cref="Value"/> is an expression text or a literal.</summary>
 public sealed record Setting(string Name, string Value, SettingType Type) : IEquatable<Setting>
 {
-    /// <summary>The separator of a per-axis pair's canonical text: "1×7", "k×1" (never part of an expression).</summary>
-    public const char PairSeparator = '×';
+    /// <summary>The separator of a per-axis pair's canonical text (the definitions' <see cref="DefinedKind.PairSeparator"/>).</summary>
+    public const char PairSeparator = DefinedKind.PairSeparator;
 
     /// <summary>The canonical text of a per-axis pair.</summary>
     public static string PairText(string height, string width) => height + PairSeparator + width;
 
     /// <summary>The two sides of a pair's text ("1×7" → ("1", "7")); a scalar text is both sides.</summary>
-    public static (string Height, string Width) Split(string value)
-    {
-        int at = value.IndexOf(PairSeparator);
-        return at < 0 ? (value, value) : (value.Substring(0, at), value.Substring(at + 1));
-    }
+    public static (string Height, string Width) Split(string value) => DefinedKind.SplitPair(value);
 }
 
 /// <summary>

@@ -358,13 +358,25 @@ public class DefinedKindGraphTests
         Assert.Same(kind, PiXGen.Definitions.DefinedKind.Of(up));
         Assert.Equal(new double[] { 4, 6, 3, 2, 2, 1, 1, 0, 1, 1, 1, 2, 2, 1 }, kind.ValuesOf(up));
         Assert.Equal(new double[] { 6, 3, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 0 }, kind.ValuesOf(plain));
-        Assert.Equal("weight 4×3×3×2 ConvolutionWeight, bias 6 ConvolutionBias",
-            string.Join(", ", kind.Tensors(kind.ValuesOf(up)!).Select(t => $"{t.Leaf} {string.Join("×", t.Shape)} {t.Scheme}")));
-        Assert.Equal(string.Join(", ", up.named_parameters().Select(p => $"{p.name} {string.Join("×", p.parameter.shape)}")),
-            string.Join(", ", kind.Tensors(kind.ValuesOf(up)!).Select(t => $"{t.Leaf} {string.Join("×", t.Shape)}")));
+        TensorsAre(kind, up, "weight 4×3×3×2 ConvolutionWeight, bias 6 ConvolutionBias");
         using var conv = nn.Conv2d(3, 4, 1);
         Assert.Null(kind.ValuesOf(conv));
     }
+
+    /// <summary>
+    /// The definition's tensors for <paramref name="module"/>'s settings are <paramref name="expected"/> ("leaf shape scheme",
+    /// comma-separated), and the same leaves and shapes, in order, as the module's own parameters.
+    /// </summary>
+    private static void TensorsAre(PiXGen.Definitions.DefinedKind kind, nn.Module module, string expected)
+    {
+        var tensors = kind.Tensors(kind.ValuesOf(module)!);
+        Assert.Equal(expected, string.Join(", ", tensors.Select(t => $"{t.Leaf} {string.Join("×", t.Shape)} {t.Scheme}")));
+        Assert.Equal(string.Join(", ", module.named_parameters().Select(p => $"{p.name} {string.Join("×", p.parameter.shape)}")),
+            string.Join(", ", tensors.Select(t => $"{t.Leaf} {string.Join("×", t.Shape)}")));
+    }
+
+    /// <summary>A real number as the PyTorch backend writes it (invariant culture).</summary>
+    private static string Real(double v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The kind's function with the module's settings and tensors is the module's forward on <paramref name="x"/> (disposed).</summary>
     private static void AppliedAsForward(PiXGen.Definitions.DefinedKind kind, nn.Module<Tensor, Tensor> module, Tensor x)
@@ -389,12 +401,9 @@ public class DefinedKindGraphTests
         Assert.Same(kind, PiXGen.Definitions.DefinedKind.Of(conv));
         Assert.Equal(new double[] { 4, 6, 3, 2, 2, 1, 1, 0, 1, 2, 2, 1 }, kind.ValuesOf(conv));
         Assert.Equal(new double[] { 6, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0 }, kind.ValuesOf(plain));
-        Assert.Equal("weight 6×2×3×2 ConvolutionWeight, bias 6 ConvolutionBias",
-            string.Join(", ", kind.Tensors(kind.ValuesOf(conv)!).Select(t => $"{t.Leaf} {string.Join("×", t.Shape)} {t.Scheme}")));
-        Assert.Equal(string.Join(", ", conv.named_parameters().Select(p => $"{p.name} {string.Join("×", p.parameter.shape)}")),
-            string.Join(", ", kind.Tensors(kind.ValuesOf(conv)!).Select(t => $"{t.Leaf} {string.Join("×", t.Shape)}")));
+        TensorsAre(kind, conv, "weight 6×2×3×2 ConvolutionWeight, bias 6 ConvolutionBias");
         Assert.Equal("nn.Conv2d(4, 6, kernel_size=(3, 2), stride=(2, 1), padding=(1, 0), groups=2, dilation=(1, 2))",
-            kind.PyTorch(4, kind.ValuesOf(conv)!, v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            kind.PyTorch(4, kind.ValuesOf(conv)!, Real));
         // Its function is the module's forward, with and without bias.
         AppliedAsForward(kind, conv, torch.randn(2, 4, 9, 8));
         AppliedAsForward(kind, plain, torch.randn(1, 6, 5, 5));
@@ -417,13 +426,10 @@ public class DefinedKindGraphTests
         Assert.Same(kind, PiXGen.Definitions.DefinedKind.Of(pix));
         Assert.Equal(new double[] { 10, 4, 3, 0.25, 1, 1, 1 }, kind.ValuesOf(pix));
         Assert.Equal(new double[] { 8, 4, 2, 0.5, 0, 0, 0 }, kind.ValuesOf(plain));
-        Assert.Equal("weight 4×10×1×1 ConvolutionWeight, bias 4 ConvolutionBias",
-            string.Join(", ", kind.Tensors(kind.ValuesOf(pix)!).Select(t => $"{t.Leaf} {string.Join("×", t.Shape)} {t.Scheme}")));
-        Assert.Equal(string.Join(", ", pix.named_parameters().Select(p => $"{p.name} {string.Join("×", p.parameter.shape)}")),
-            string.Join(", ", kind.Tensors(kind.ValuesOf(pix)!).Select(t => $"{t.Leaf} {string.Join("×", t.Shape)}")));
+        TensorsAre(kind, pix, "weight 4×10×1×1 ConvolutionWeight, bias 4 ConvolutionBias");
         Assert.Equal("PiX(10, zeta=3, tau=0.25, mode=AVG_ONLY, context=L1_CONTEXT, bias=True)",
-            kind.PyTorch(10, kind.ValuesOf(pix)!, v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        Assert.Equal("PiX(8, zeta=2)", kind.PyTorch(8, kind.ValuesOf(plain)!, v => v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            kind.PyTorch(10, kind.ValuesOf(pix)!, Real));
+        Assert.Equal("PiX(8, zeta=2)", kind.PyTorch(8, kind.ValuesOf(plain)!, Real));
         Assert.Equal(new PiXGen.Definitions.PiXSpec(3, 10, true), kind.Spec(kind.ValuesOf(pix)!));
         // Its function is the module's forward, with and without bias.
         pix.eval(); plain.eval();

@@ -30,6 +30,10 @@ public readonly record struct Axes(long H, long W)
     public override string ToString() => Square ? H.ToString(CultureInfo.InvariantCulture)
         : H.ToString(CultureInfo.InvariantCulture) + "x" + W.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The value as PyTorch's arguments take it: "3" or "(1, 7)".</summary>
+    public string ToPython() => Square ? H.ToString(CultureInfo.InvariantCulture)
+        : "(" + H.ToString(CultureInfo.InvariantCulture) + ", " + W.ToString(CultureInfo.InvariantCulture) + ")";
+
     /// <summary>The C# expression the generator writes for this value: "3" or "new(1, 7)".</summary>
     public string ToCSharp() => Square ? H.ToString(CultureInfo.InvariantCulture)
         : "new(" + H.ToString(CultureInfo.InvariantCulture) + ", " + W.ToString(CultureInfo.InvariantCulture) + ")";

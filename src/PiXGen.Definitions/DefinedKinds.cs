@@ -1329,8 +1329,7 @@ public abstract class DefinedKind
         private static string PyTorchArgs(IReadOnlyList<double> values)
         {
             var size = Output(values);
-            var text = size[0] == size[1] ? size[0].ToString(System.Globalization.CultureInfo.InvariantCulture) : $"({size[0]}, {size[1]})";
-            return $"size={text}, mode=\"{(Bilinear(values) ? "bilinear" : "nearest")}\"" +
+            return $"size={new Axes(size[0], size[1]).ToPython()}, mode=\"{(Bilinear(values) ? "bilinear" : "nearest")}\"" +
                    (Bilinear(values) ? $", align_corners={(values[AlignCorners] != 0 ? "True" : "False")}" : "");
         }
 #endif
@@ -1574,11 +1573,10 @@ internal abstract class WindowPool : DefinedKind
     /// <summary>The arguments of PyTorch's module and function: kernel_size and stride always, the rest when not PyTorch's default.</summary>
     private string PyTorchArgs(IReadOnlyList<double> values)
     {
-        static string Text(Axes a) => a.Square ? a.H.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"({a.H}, {a.W})";
         Axes p = At(values, Padding), d = Dilation(values);
-        var args = new List<string> { $"kernel_size={Text(At(values, Kernel))}", $"stride={Text(At(values, Stride))}" };
-        if (p.H != 0 || p.W != 0) args.Add($"padding={Text(p)}");
-        if (Max && (d.H != 1 || d.W != 1)) args.Add($"dilation={Text(d)}");
+        var args = new List<string> { $"kernel_size={At(values, Kernel).ToPython()}", $"stride={At(values, Stride).ToPython()}" };
+        if (p.H != 0 || p.W != 0) args.Add($"padding={p.ToPython()}");
+        if (Max && (d.H != 1 || d.W != 1)) args.Add($"dilation={d.ToPython()}");
         if (values[CeilMode] != 0) args.Add("ceil_mode=True");
         if (!Max && values[Last] == 0) args.Add("count_include_pad=False");
         return string.Join(", ", args);
@@ -1654,8 +1652,7 @@ internal abstract class AdaptivePool : DefinedKind
     protected static long[] Size(IReadOnlyList<double> values) => new[] { (long)values[0], (long)values[1] };
 
     /// <summary>PyTorch's output size: one integer when square.</summary>
-    private static string SizeText(IReadOnlyList<double> values)
-        => values[0] == values[1] ? ((long)values[0]).ToString(System.Globalization.CultureInfo.InvariantCulture) : $"({(long)values[0]}, {(long)values[1]})";
+    private static string SizeText(IReadOnlyList<double> values) => WindowPool.At(values, 0).ToPython();
 
     // ONNX has no adaptive pooling: a global pool to 1×1, else a fixed pool where the size divides the input.
     public override void Onnx(IOnnxOps onnx, string x, string output, IReadOnlyList<double> values)
@@ -1823,15 +1820,14 @@ internal abstract class ConvolutionKind : DefinedKind
     // PyTorch's module: in, out and kernel_size always, the rest when not PyTorch's default.
     public override string PyTorch(long channels, IReadOnlyList<double> values, Func<double, string> real)
     {
-        static string Text(Axes a) => a.Square ? a.H.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"({a.H}, {a.W})";
         static bool Is(Axes a, long v) => a.H == v && a.W == v;
         var args = new List<string> { ((long)values[In]).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ((long)values[Out]).ToString(System.Globalization.CultureInfo.InvariantCulture), $"kernel_size={Text(At(values, Kernel))}" };
-        if (!Is(At(values, Stride), 1)) args.Add($"stride={Text(At(values, Stride))}");
-        if (!Is(At(values, Padding), 0)) args.Add($"padding={Text(At(values, Padding))}");
-        if (Transposed && !Is(At(values, OutputPadding), 0)) args.Add($"output_padding={Text(At(values, OutputPadding))}");
+            ((long)values[Out]).ToString(System.Globalization.CultureInfo.InvariantCulture), $"kernel_size={At(values, Kernel).ToPython()}" };
+        if (!Is(At(values, Stride), 1)) args.Add($"stride={At(values, Stride).ToPython()}");
+        if (!Is(At(values, Padding), 0)) args.Add($"padding={At(values, Padding).ToPython()}");
+        if (Transposed && !Is(At(values, OutputPadding), 0)) args.Add($"output_padding={At(values, OutputPadding).ToPython()}");
         if ((long)values[Groups] != 1) args.Add($"groups={(long)values[Groups]}");
-        if (!Is(At(values, Dilation), 1)) args.Add($"dilation={Text(At(values, Dilation))}");
+        if (!Is(At(values, Dilation), 1)) args.Add($"dilation={At(values, Dilation).ToPython()}");
         if (values[Bias] == 0) args.Add("bias=False");
         return $"nn.{Name}({string.Join(", ", args)})";
     }

@@ -361,7 +361,6 @@ internal sealed class PythonWriter
     }
 
     private static string Int(long v) => v.ToString(CultureInfo.InvariantCulture);
-    private static string PairText(long[] p) => p[0] == p[1] ? Int(p[0]) : $"({Int(p[0])}, {Int(p[1])})";
     private static string Dims(IEnumerable<long> shape) => string.Join("×", shape.Select(Int));
 
     /// <summary>The PyTorch module of a kind defined in src/PiXGen.Definitions/DefinedKinds.cs, or null for another op.</summary>

@@ -29,14 +29,27 @@ public class NativeFixTargetTests
         return output;
     }
 
+    private static string? CachedLibrary()
+    {
+        string home = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        return Directory.Exists(Path.Combine(home, "torchsharp"))
+            ? Directory.GetFiles(Path.Combine(home, "torchsharp"), "libLibTorchSharp.so", SearchOption.AllDirectories).FirstOrDefault(f => f.Contains("linux-x64"))
+            : null;
+    }
+
+    /// <summary>Runs the fix target on <paramref name="outDir"/> through a project in <paramref name="dir"/>; returns the log.</summary>
+    private static string Fix(string dir, string outDir)
+    {
+        string proj = Path.Combine(dir, "fix.proj");
+        File.WriteAllText(proj, $"<Project><Import Project=\"{Path.Combine(Repo(), "src", "PiXGen", "build", "PiXGen.NativeFix.targets")}\" /></Project>");
+        return Run("dotnet", $"msbuild \"{proj}\" -nologo -t:PiXGenFixTorchSharpNative -p:OutDir=\"{outDir}/\" -v:n");
+    }
+
     [Fact]
     public void The_fix_writes_once_by_rename_keeps_the_timestamp_and_then_leaves_the_library_alone()
     {
         if (!OperatingSystem.IsLinux()) return;
-        string home = Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var original = Directory.Exists(Path.Combine(home, "torchsharp"))
-            ? Directory.GetFiles(Path.Combine(home, "torchsharp"), "libLibTorchSharp.so", SearchOption.AllDirectories).FirstOrDefault(f => f.Contains("linux-x64"))
-            : null;
+        var original = CachedLibrary();
         if (original is null) return;   // no Linux TorchSharp package here
 
         using var dir = new TempFolder();
@@ -46,9 +59,7 @@ public class NativeFixTargetTests
         File.Copy(original, lib);
         var stamp = new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc);
         File.SetLastWriteTimeUtc(lib, stamp);
-        string proj = Path.Combine(dir.Path, "fix.proj");
-        File.WriteAllText(proj, $"<Project><Import Project=\"{Path.Combine(Repo(), "src", "PiXGen", "build", "PiXGen.NativeFix.targets")}\" /></Project>");
-        string Fix() => Run("dotnet", $"msbuild \"{proj}\" -nologo -t:PiXGenFixTorchSharpNative -p:OutDir=\"{outDir}/\" -v:n");
+        string Fix() => NativeFixTargetTests.Fix(dir.Path, outDir);
         string Inode() => Run("stat", $"-c %i \"{lib}\"").Trim();
 
         string inode0 = Inode();
@@ -69,5 +80,39 @@ public class NativeFixTargetTests
         Assert.DoesNotContain("marked GLIBCXX_3.4.32 weak", log2);
         Assert.Equal(inode1, Inode());                                     // not written again
         Assert.Equal(after1, File.ReadAllBytes(lib));
+    }
+
+    /// <summary>
+    /// The repository links package files into outputs (CreateSymbolicLinksForCopyLocalIfPossible, Directory.Build.props):
+    /// the fix must replace the link by a fixed file stamped like the link's target, and leave the target (the NuGet
+    /// cache's file, here a copy standing in for it) byte for byte as it was.
+    /// </summary>
+    [Fact]
+    public void A_symbolic_link_into_the_cache_is_replaced_by_a_fixed_file_and_the_cached_file_is_untouched()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var original = CachedLibrary();
+        if (original is null) return;   // no Linux TorchSharp package here
+
+        using var dir = new TempFolder();
+        string cache = Path.Combine(dir.Path, "cache");
+        string outDir = Path.Combine(dir.Path, "out");
+        Directory.CreateDirectory(cache);
+        Directory.CreateDirectory(outDir);
+        string cached = Path.Combine(cache, "libLibTorchSharp.so");
+        File.Copy(original, cached);
+        var stamp = new DateTime(2021, 6, 7, 8, 9, 10, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(cached, stamp);
+        string lib = Path.Combine(outDir, "libLibTorchSharp.so");
+        File.CreateSymbolicLink(lib, cached);
+
+        var log = Fix(dir.Path, outDir);
+        Assert.Equal(File.ReadAllBytes(original), File.ReadAllBytes(cached));   // the cache is never modified
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(cached));
+        if (!log.Contains("marked GLIBCXX_3.4.32 weak")) return;             // the system libstdc++ is new enough
+        Assert.Null(new FileInfo(lib).LinkTarget);                              // the link became a file of its own
+        Assert.NotEqual(File.ReadAllBytes(original), File.ReadAllBytes(lib));
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(lib));                     // stamped like the cached file
+        Assert.Equal(new[] { lib }, Directory.GetFiles(outDir));
     }
 }

@@ -15,7 +15,8 @@
 // Inputs: x (N,C,H,W) float, W (Co,C) float, b (Co) float, scale (Co) float, shift (Co) float.
 // Attributes: zeta, mode (0 pick-or-mix, 1 mean, 2 max), context (0 mean, 1 l1), epilogue (0/1), relu (0/1),
 // tau_logit (a string, parsed as a double, so the threshold is exact).
-// x is read twice: once for the context, once for the selection, each split over ORT's intra-op threads.
+// x is read twice: once for the context, once for the selection (with the logit), each split over ORT's intra-op
+// threads.
 
 #define ORT_API_MANUAL_INIT
 #include "onnxruntime_cxx_api.h"
@@ -54,8 +55,7 @@ struct PiXKernel {
     struct Work {
         const float *x, *w, *b, *scale, *shift;
         float* y;
-        double* z;      // (N, C) context
-        double* logit;  // (N, Co)
+        double* z;      // (C) context of the current sample
         int64_t c, co, hw;
         const PiXKernel* k;
     };
@@ -69,6 +69,19 @@ struct PiXKernel {
             for (int u = 0; u < 8; ++u) acc[u] += absolute ? std::fabs((double)plane[j + u]) : (double)plane[j + u];
         double sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
         for (; j < hw; ++j) sum += absolute ? std::fabs((double)plane[j]) : (double)plane[j];
+        return sum;
+    }
+
+    // The gate's logit for one output channel: W[o,:] . z in float64, over eight partial sums like PlaneSum. A single
+    // running sum is bound by the latency of each addition (the compiler may not reorder float64 additions); with
+    // eight it vectorises, which made this product, not the passes over x, most of the operator's time before.
+    TARGETS static double Dot(const float* w, const double* z, int64_t c) {
+        double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t j = 0;
+        for (; j + 8 <= c; j += 8)
+            for (int u = 0; u < 8; ++u) acc[u] += (double)w[j + u] * z[j + u];
+        double sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (; j < c; ++j) sum += (double)w[j] * z[j];
         return sum;
     }
 
@@ -104,7 +117,7 @@ struct PiXKernel {
         const auto& k = *s.k;
         int64_t o = (int64_t)i;   // x and y point at one sample
         int64_t first = o * k.zeta, count = std::min(k.zeta, s.c - first);
-        double l = s.logit[i];
+        double l = Dot(s.w + o * s.c, s.z, s.c) + (double)s.b[o];
         float p = 1.0f / (1.0f + std::exp(-(float)l));
         bool pick = k.mode == 2 || (k.mode == 0 && count > 1 && l < k.tauLogit);
         // y = (m * p) * scale + shift, rounded as the portable lowering's Mul, Mul, Add are.
@@ -128,20 +141,16 @@ struct PiXKernel {
         s.y = yv.GetTensorMutableData<float>();
         s.c = c; s.co = co; s.hw = h * w; s.k = this;
         if (n * co * h * w == 0) return;
-        // One sample at a time: its context pass leaves the sample's planes in cache for its selection pass.
-        std::vector<double> z((size_t)c), logit((size_t)co);
+        // One sample at a time: its context pass leaves the sample's planes in cache for its selection pass, and each
+        // output channel's logit is computed by the thread that selects it.
+        std::vector<double> z((size_t)c);
         const float* x = s.x;
         float* y = s.y;
         for (int64_t i = 0; i < n; ++i) {
             s.x = x + i * c * s.hw;
             s.y = y + i * co * s.hw;
-            s.z = z.data(); s.logit = logit.data();
+            s.z = z.data();
             ctx.ParallelFor(&Context, (size_t)c, 0, &s);
-            for (int64_t o = 0; o < co; ++o) {
-                double l = 0;
-                for (int64_t j = 0; j < c; ++j) l += (double)s.w[o * c + j] * z[(size_t)j];
-                logit[(size_t)o] = l + (double)s.b[o];
-            }
             ctx.ParallelFor(&Select, (size_t)co, 0, &s);
         }
     }

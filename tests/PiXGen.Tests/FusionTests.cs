@@ -173,7 +173,10 @@ public class FusionTests
         var (module, graph) = GraphTestNets.OpsNet();
         using var _ = module;
         GraphTestNets.RandomizeNorms(module, graph);
-        foreach (long batch in new[] { 1L, 3L }) {
+        // PiXGen's operator takes one task per sample when the batch has at least as many samples as the machine has
+        // cores, and splits each sample's planes over the threads otherwise: batch 1 and a batch of one sample per core
+        // take the two routes (on one core, both take the first).
+        foreach (long batch in new[] { 1L, 3L, Math.Max(2, Environment.ProcessorCount) }) {
             using var fused = GraphAssert.FusedMatchesModule(module, graph, batch, tolerance: 1e-5, engine: FusedEngine.OnnxRuntime, nativePiX: nativePiX);
             Assert.Equal(nativePiX && OnnxRuntimeEngine.NativePiXLibrary is not null, fused.RanNativePiX);
         }

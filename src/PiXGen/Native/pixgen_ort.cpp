@@ -57,7 +57,7 @@ struct PiXKernel {
     struct Work {
         const float *x, *w, *b, *scale, *shift;
         float* y;
-        double* z;      // (C) context of the current sample
+        double* z;      // the context: (C) of the current sample, or (N, C) for Sample
         int64_t c, co, hw;
         const PiXKernel* k;
     };
@@ -162,7 +162,8 @@ struct PiXKernel {
         // In both routes below each output channel's logit is computed by the thread that selects it.
         // A batch of at least as many samples as the machine has cores: one task per sample (its context, then its
         // selection, on one thread), so the threads meet once per operator instead of twice per sample. Measured on
-        // PiX-ResNet-50 at batch 8 on 2 cores: 16-18 ms against 19.5 for per-sample tasks (docs/benchmarks/engines.md).
+        // PiX-ResNet-50 at batch 8 on 2 cores: 16-18 ms against 19.5 with each sample's planes split
+        // (docs/benchmarks/engines.md).
         if (n >= Cores()) {
             std::vector<double> zAll((size_t)(n * c));
             s.z = zAll.data();

@@ -12,8 +12,7 @@ BATCH=${BATCH:-8}
 ENGINES=${ENGINES:-torchsharp,fused-torchsharp,fused,onnxruntime,pytorch,pytorch-cl,pytorch-jit}
 mkdir -p "$(dirname "$OUT")"
 Z="dotnet examples/PiXGen.Zoo/bin/Release/net10.0/PiXGen.Zoo.dll"
-log() { echo "$@" | tee -a "$OUT"; }
-run() { log "## $* (load before: $(cut -d' ' -f1-3 /proc/loadavg))"; "$@" 2>&1 | tee -a "$OUT"; log "(load after: $(cut -d' ' -f1-3 /proc/loadavg))"; }
+. "$(dirname "$0")/log.sh"
 : > "$OUT"
 log "# $(date -u +%FT%TZ) $(nproc) cores, commit $(git rev-parse --short HEAD 2>/dev/null)"
 # 1. every engine on the same network, round-robin

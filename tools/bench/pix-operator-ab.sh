@@ -2,7 +2,8 @@
 # PiX's ONNX Runtime operator (src/PiXGen/Native/pixgen_ort.cpp) before and after a change, side by side: the operator
 # library is built from REV's source ("before") and from the working tree ("after"), and the Release zoo runs the fast
 # path's measurements of docs/benchmarks/engines.md with each library in turn, TURNS times, in one run. From the
-# repository root after `dotnet build -c Release examples/PiXGen.Zoo`; needs /usr/bin/g++.
+# repository root after `dotnet build -c Release examples/PiXGen.Zoo` (which also restores src/PiXGen); needs
+# /usr/bin/g++.
 #   tools/bench/pix-operator-ab.sh REV            # log in ${OUT:-BenchmarkDotNet.Artifacts/pix-operator-ab.log}
 set -u
 REV=${1:?usage: tools/bench/pix-operator-ab.sh REV}
@@ -10,19 +11,21 @@ OUT=${OUT:-BenchmarkDotNet.Artifacts/pix-operator-ab.log}
 ROUNDS=${ROUNDS:-7}; WARMUP=${WARMUP:-1}; BATCH=${BATCH:-8}; TURNS=${TURNS:-2}
 BIN=examples/PiXGen.Zoo/bin/Release/net10.0
 Z="dotnet $BIN/PiXGen.Zoo.dll"
-ORT_INCLUDE=$(ls -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/microsoft.ml.onnxruntime/*/build/native/include | tail -n 1)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 git show "$REV:src/PiXGen/Native/pixgen_ort.cpp" > "$work/before.cpp" || exit 1
 cp src/PiXGen/Native/pixgen_ort.cpp "$work/after.cpp"
+# Each library is built by src/PiXGen's own target (PiXGenBuildNativeOrt), so both get the compiler and flags the
+# package's library gets.
 for v in before after; do
-  /usr/bin/g++ -O3 -std=c++17 -shared -fPIC -fvisibility=hidden -I "$ORT_INCLUDE" "$work/$v.cpp" -o "$work/$v.so" || exit 1
+  dotnet msbuild src/PiXGen/PiXGen.csproj -nologo -v:q -t:PiXGenBuildNativeOrt -p:TargetFramework=net10.0 \
+    -p:PiXGenNativeOrtSource="$work/$v.cpp" -p:PiXGenNativeOrt="$work/$v.so" || exit 1
+  [ -f "$work/$v.so" ] || { echo "src/PiXGen did not build the PiX operator (it needs /usr/bin/g++ on Linux x64)"; exit 1; }
 done
 cp "$BIN/libpixgen_ort.so" "$work/built.so"
 restore() { cp "$work/built.so" "$BIN/libpixgen_ort.so"; rm -rf "$work"; }
 trap restore EXIT
 mkdir -p "$(dirname "$OUT")"
-log() { echo "$@" | tee -a "$OUT"; }
-run() { log "## $* (load before: $(cut -d' ' -f1-3 /proc/loadavg))"; "$@" 2>&1 | tee -a "$OUT"; log "(load after: $(cut -d' ' -f1-3 /proc/loadavg))"; }
+. "$(dirname "$0")/log.sh"
 : > "$OUT"
 log "# $(date -u +%FT%TZ) $(nproc) cores, before = $(git rev-parse --short "$REV"), after = working tree of $(git rev-parse --short HEAD)"
 for turn in $(seq "$TURNS"); do

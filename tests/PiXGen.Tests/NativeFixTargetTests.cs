@@ -37,6 +37,17 @@ public class NativeFixTargetTests
             : null;
     }
 
+    /// <summary>A copy of <paramref name="original"/> as libLibTorchSharp.so in <paramref name="folder"/> (created),
+    /// last written at <paramref name="stamp"/>; returns its path.</summary>
+    private static string Staged(string original, string folder, DateTime stamp)
+    {
+        Directory.CreateDirectory(folder);
+        string path = Path.Combine(folder, "libLibTorchSharp.so");
+        File.Copy(original, path);
+        File.SetLastWriteTimeUtc(path, stamp);
+        return path;
+    }
+
     /// <summary>Runs the fix target on <paramref name="outDir"/> through a project in <paramref name="dir"/>; returns the log.</summary>
     private static string Fix(string dir, string outDir)
     {
@@ -54,11 +65,8 @@ public class NativeFixTargetTests
 
         using var dir = new TempFolder();
         string outDir = Path.Combine(dir.Path, "out");
-        Directory.CreateDirectory(outDir);
-        string lib = Path.Combine(outDir, "libLibTorchSharp.so");
-        File.Copy(original, lib);
         var stamp = new DateTime(2020, 1, 2, 3, 4, 5, DateTimeKind.Utc);
-        File.SetLastWriteTimeUtc(lib, stamp);
+        string lib = Staged(original, outDir, stamp);
         string Fix() => NativeFixTargetTests.Fix(dir.Path, outDir);
         string Inode() => Run("stat", $"-c %i \"{lib}\"").Trim();
 
@@ -95,14 +103,10 @@ public class NativeFixTargetTests
         if (original is null) return;   // no Linux TorchSharp package here
 
         using var dir = new TempFolder();
-        string cache = Path.Combine(dir.Path, "cache");
         string outDir = Path.Combine(dir.Path, "out");
-        Directory.CreateDirectory(cache);
         Directory.CreateDirectory(outDir);
-        string cached = Path.Combine(cache, "libLibTorchSharp.so");
-        File.Copy(original, cached);
         var stamp = new DateTime(2021, 6, 7, 8, 9, 10, DateTimeKind.Utc);
-        File.SetLastWriteTimeUtc(cached, stamp);
+        string cached = Staged(original, Path.Combine(dir.Path, "cache"), stamp);
         string lib = Path.Combine(outDir, "libLibTorchSharp.so");
         File.CreateSymbolicLink(lib, cached);
 

@@ -30,7 +30,7 @@ public static class ZooBench
         if (a is null) return 1;
         if (opts.Profile && opts.Engines is null)
         {
-            e.WriteLine("error: --profile goes with --engines (it profiles the fused network on ONNX Runtime after the engines are timed).");
+            e.WriteLine("error: --profile goes with --engines (after the engines are timed, it profiles the fused network on ONNX Runtime as each engine of the list that runs it there does, or as fused does).");
             return 2;
         }
         if (opts.Engines is not null)

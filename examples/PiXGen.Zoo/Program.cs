@@ -110,7 +110,7 @@ namespace PiXGen.Zoo
                                   string.Join(", ", EngineBench.Engines.Select(k => $"{k.Name} ({k.Runs})")),
                     HelpName = "LIST",
                 };
-                var profile = new Option<bool>("--profile") { Description = "with --engines: then profile the fused network on ONNX Runtime per node (time by op type, the PiX layers' share)" };
+                var profile = new Option<bool>("--profile") { Description = "with --engines: then profile the fused network on ONNX Runtime per node (time by op type, the PiX layers' share), once for each engine of the list that runs it there (fused when none does)" };
                 var cmd = new Command("bench", "median latency of a forward pass or a training step at the declared input size")
                     { m, vs, batch, train, rounds, warmup, f, engines, profile, j };
                 cmd.SetAction(p => ZooBench.Run(new ZooBench.Options(p.GetValue(m)!, p.GetValue(vs), p.GetValue(batch), p.GetValue(train),

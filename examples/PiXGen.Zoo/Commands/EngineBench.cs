@@ -30,6 +30,7 @@ public static class EngineBench
         ("fused", "model.Fuse() as users get it (FusedEngine.Auto)"),
         ("fused-torchsharp", "the fused graph on TorchSharp (GraphExecutor)"),
         ("fused-onnxruntime", "the fused graph on ONNX Runtime in process (FusedEngine.OnnxRuntime)"),
+        ("fused-nchw-pix", "the fused graph on ONNX Runtime with PiXGen's PiX operator on NCHW, reordered around it (BlockedPiX = false)"),
         ("fused-standard-ops", "the fused graph on ONNX Runtime with PiX as ONNX's standard operators (NativePiX = false)"),
         ("onnxruntime", "ONNX Runtime on PiXGen's unfused ONNX export (export --onnx)"),
         ("pytorch", "PyTorch eager, NCHW"),
@@ -164,7 +165,11 @@ public static class EngineBench
                 results[engines[k].Name] = results[engines[k].Name] with { Times = times[k] };
             string header = $"{opts.Model} eval, batch {opts.Batch}, {opts.Rounds} rounds round-robin after {opts.Warmup} warm-up, {threads} threads";
             Report(o, header, names.Select(n => results[n]).ToList(), opts.Json);
-            if (opts.Profile) Profile(module, input, threads, opts.Warmup, opts.Rounds, o);
+            if (opts.Profile) {
+                // Each engine of the list that runs the fused graph on ONNX Runtime, with its settings; "fused" when none.
+                var profiled = names.Where(n => OnnxRuntimeSettings(n) is not null).DefaultIfEmpty("fused");
+                foreach (var name in profiled) Profile(module, input, threads, opts.Warmup, opts.Rounds, o, name);
+            }
             return 0;
         } finally {
             foreach (var engine in engines) engine.Dispose();
@@ -176,16 +181,19 @@ public static class EngineBench
 
     /// <summary><c>--profile</c>: the fused network on ONNX Runtime with its per-node profile; the kernel time per run
     /// by op type, and the share of the PiX layers' nodes (those the exporter names after a PiX module).</summary>
-    public static void Profile(nn.Module<Tensor, Tensor> module, Tensor input, int threads, int warmup, int rounds, TextWriter o)
+    public static void Profile(nn.Module<Tensor, Tensor> module, Tensor input, int threads, int warmup, int rounds, TextWriter o, string engineName = "fused")
     {
+        var (nativePiX, blockedPiX) = OnnxRuntimeSettings(engineName) ?? throw new ArgumentException($"{engineName} does not run on ONNX Runtime.", nameof(engineName));
         if (module is not IHasGraph withGraph) { o.WriteLine("profile: the model has no compiler graph"); return; }
         using var scope = NewDisposeScope();
         var fusion = GraphFusion.Fuse(withGraph.Graph, module.state_dict());
         string prefix = Path.Combine(Path.GetTempPath(), "pixgen-ort-profile-" + Guid.NewGuid().ToString("N")[..8]);
         IReadOnlyList<OnnxRuntimeEngine.NodeTime> nodes;
         bool native;
-        using (var engine = new OnnxRuntimeEngine(fusion.Graph, fusion.Weights, threads, prefix)) {
+        int blocked;
+        using (var engine = new OnnxRuntimeEngine(fusion.Graph, fusion.Weights, threads, prefix, nativePiX, blockedPiX)) {
             native = engine.NativePiX;
+            blocked = engine.BlockedPiXLayers;
             for (int r = 0; r < warmup + rounds; r++) engine.Run(input).Dispose();
             string file = engine.EndProfiling();
             nodes = OnnxRuntimeEngine.ReadProfile(file);
@@ -198,8 +206,8 @@ public static class EngineBench
         bool IsPiX(string node) => pix.Any(p => node == p.Output || node.StartsWith(p.Prefix, StringComparison.Ordinal));
         double total = timed.Sum(t => t.Microseconds) / rounds / 1000, pixMs = timed.Where(t => IsPiX(t.Node)).Sum(t => t.Microseconds) / rounds / 1000;
         string Pct(double part) => (100 * part / total).ToString("F1", CultureInfo.InvariantCulture) + " %";
-        o.WriteLine($"ONNX Runtime per-node profile of the fused network ({rounds} runs after {warmup} warm-up, {threads} threads): " +
-                    $"{Ms(total)} ms of node kernels per run; PiX layers ({pix.Count}{(pix.Count == 0 ? "" : native ? ", PiXGen's operator" : ", ONNX's standard operators")}): {Ms(pixMs)} ms = {Pct(pixMs)}");
+        o.WriteLine($"ONNX Runtime per-node profile of the fused network as {engineName} runs it ({rounds} runs after {warmup} warm-up, {threads} threads): " +
+                    $"{Ms(total)} ms of node kernels per run; PiX layers ({pix.Count}{(pix.Count == 0 ? "" : native ? $", PiXGen's operator, {blocked} on the blocked layout" : ", ONNX's standard operators")}): {Ms(pixMs)} ms = {Pct(pixMs)}");
         var table = ZooCli.PlainTable(("op", false), ("ms per run", true), ("share", true), ("in PiX layers ms", true));
         foreach (var g in timed.GroupBy(t => t.OpType).OrderByDescending(g => g.Sum(t => t.Microseconds))) {
             double ms = g.Sum(t => t.Microseconds) / rounds / 1000;
@@ -207,6 +215,15 @@ public static class EngineBench
         }
         ZooCli.WriteTable(o, table);
     }
+
+    /// <summary>How an engine that runs the fused graph on ONNX Runtime sets PiX up (<see cref="FusedNetwork.NativePiX"/>,
+    /// <see cref="FusedNetwork.BlockedPiX"/>), or null for the other engines.</summary>
+    private static (bool NativePiX, bool BlockedPiX)? OnnxRuntimeSettings(string engine) => engine switch {
+        "fused" or "fused-onnxruntime" => (true, true),
+        "fused-nchw-pix" => (true, false),
+        "fused-standard-ops" => (false, false),
+        _ => null,
+    };
 
     /// <summary>An engine of this process: the module, a fused network or an ONNX Runtime session, timed with a stopwatch.</summary>
     private sealed class CSharpEngine : IEngine
@@ -235,8 +252,9 @@ public static class EngineBench
             }
             var fused = new FusedNetwork(withGraph.Graph, weights) {
                 Threads = threads,
-                Engine = name switch { "fused-torchsharp" => FusedEngine.TorchSharp, "fused-onnxruntime" or "fused-standard-ops" => FusedEngine.OnnxRuntime, _ => FusedEngine.Auto },
-                NativePiX = name != "fused-standard-ops",
+                Engine = name switch { "fused-torchsharp" => FusedEngine.TorchSharp, "fused-onnxruntime" or "fused-nchw-pix" or "fused-standard-ops" => FusedEngine.OnnxRuntime, _ => FusedEngine.Auto },
+                NativePiX = OnnxRuntimeSettings(name)?.NativePiX ?? true,
+                BlockedPiX = OnnxRuntimeSettings(name)?.BlockedPiX ?? true,
             };
             return new CSharpEngine(name, fused.forward, input, fused);
         }

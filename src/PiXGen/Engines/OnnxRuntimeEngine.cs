@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Google.Protobuf;
+using ModelProto = Onnx.ModelProto;
 using Microsoft.ML.OnnxRuntime;
 using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 using PiXGen.Definitions;
@@ -13,10 +14,12 @@ namespace PiXGen.Engines;
 
 /// <summary>
 /// ONNX Runtime, in process, as an inference engine for a <see cref="NetworkGraph"/>: the graph and its weights are
-/// exported by <see cref="OnnxExporter"/> to bytes (no file), loaded into an <see cref="InferenceSession"/> with every
-/// graph optimisation on, and run on TorchSharp tensors without copies (the input's and a fresh output's memory are
-/// handed to ONNX Runtime). CPU and float32 only; <see cref="FusedNetwork"/> uses it when it can
-/// (docs/benchmarks/engines.md).
+/// exported by <see cref="OnnxExporter"/> to bytes, loaded into an <see cref="InferenceSession"/> with every graph
+/// optimisation on, and run on TorchSharp tensors without copies (the input's and a fresh output's memory are handed to
+/// ONNX Runtime). CPU and float32 only; <see cref="FusedNetwork"/> uses it when it can (docs/benchmarks/engines.md).
+/// With PiXGen's PiX operator and ONNX Runtime's blocked layout, the model ONNX Runtime optimised is saved once to a
+/// private temporary file, read back with its PiX nodes on the blocked layout (<see cref="BlockedPiX"/>), deleted, and
+/// that model is what runs.
 /// </summary>
 public sealed class OnnxRuntimeEngine : IDisposable
 {
@@ -34,25 +37,34 @@ public sealed class OnnxRuntimeEngine : IDisposable
     /// starting with this prefix; <see cref="EndProfiling"/> returns its name.</param>
     /// <param name="nativePiX">Run each PiX layer as PiXGen's own operator (<see cref="NativePiXLibrary"/>) when that
     /// library is present; false: as ONNX's standard operators, the lowering of <c>export --onnx</c>.</param>
+    /// <param name="blockedPiX">With <paramref name="nativePiX"/>: let each PiX operator read and write ONNX Runtime's
+    /// blocked NCHWc layout, so ONNX Runtime does not reorder its input and output (<see cref="BlockedPiXLayers"/>);
+    /// false: the operator takes NCHW, with ONNX Runtime's reorders around it.</param>
     public OnnxRuntimeEngine(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, int threads = 0, string? profilePrefix = null,
-                             bool nativePiX = true)
+                             bool nativePiX = true, bool blockedPiX = true)
     {
         if (graph is null) throw new ArgumentNullException(nameof(graph));
         string? library = nativePiX && graph.Nodes.Any(n => DefinedKind.PiX.Is(n.Op)) ? NativePiXLibrary : null;
         NativePiX = library is not null;
-        var bytes = OnnxExporter.ToModel(graph, weights, NativePiX).ToByteArray();
+        var exported = OnnxExporter.ToModel(graph, weights, NativePiX);
+        var bytes = exported.ToByteArray();
         Threads = threads > 0 ? threads : torch.get_num_threads();
-        using var options = new SessionOptions {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = Threads,
-            InterOpNumThreads = 1,
-        };
+        var level = GraphOptimizationLevel.ORT_ENABLE_ALL;
+        if (library is not null && blockedPiX && BlockedPiX.BlockSize > 0) {
+            // ONNX Runtime optimises the model once and saves the result; the PiX nodes in it then take the blocked
+            // layout instead of the reorders ONNX Runtime put around them, and that model is loaded as it is.
+            var optimised = Optimised(bytes, library);
+            BlockedPiXLayers = BlockedPiX.Rewrite(optimised, BlockedPiX.BlockSize, exported.Graph.ValueInfo);
+            if (BlockedPiXLayers > 0) {
+                bytes = optimised.ToByteArray();
+                level = GraphOptimizationLevel.ORT_DISABLE_ALL;
+            }
+        }
+        using var options = Options(level, Threads, library);
         if (profilePrefix is not null) {
             options.EnableProfiling = true;
             options.ProfileOutputPathPrefix = profilePrefix;
         }
-        if (library is not null) options.RegisterCustomOpLibrary(library);
         session = new InferenceSession(bytes, options);
         inputName = session.InputMetadata.Keys.Single();
         outputName = graph.Output;
@@ -62,6 +74,42 @@ public sealed class OnnxRuntimeEngine : IDisposable
     /// <summary>Whether the network's PiX layers run as PiXGen's own ONNX Runtime operator (one node per layer)
     /// rather than as ONNX's standard operators.</summary>
     public bool NativePiX { get; }
+
+    /// <summary>How many PiX operators read and write ONNX Runtime's blocked layout directly (no reorder around
+    /// them); 0 where the layout is not used, the operator library is absent, or <c>blockedPiX</c> was false.</summary>
+    public int BlockedPiXLayers { get; }
+
+    private static SessionOptions Options(GraphOptimizationLevel level, int threads, string? library)
+    {
+        var options = new SessionOptions {
+            GraphOptimizationLevel = level,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = threads,
+            InterOpNumThreads = 1,
+        };
+        if (library is not null) options.RegisterCustomOpLibrary(library);
+        return options;
+    }
+
+    /// <summary>The model as ONNX Runtime optimises it on this machine, NCHWc layout included: ONNX Runtime writes it to
+    /// a private temporary file (its only way out), which is read back and deleted.</summary>
+    private static ModelProto Optimised(byte[] model, string library)
+    {
+        string folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "pixgen-ort-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(folder);
+        try {
+            string path = System.IO.Path.Combine(folder, "optimised.onnx");
+            using (var options = Options(GraphOptimizationLevel.ORT_ENABLE_ALL, 1, library)) {
+                options.OptimizedModelFilePath = path;
+                // Its warning that an NCHWc model only suits this machine is what is meant here: the model is used at once.
+                options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+                using var _ = new InferenceSession(model, options);
+            }
+            return Onnx.ModelProto.Parser.ParseFrom(System.IO.File.ReadAllBytes(path));
+        } finally {
+            System.IO.Directory.Delete(folder, recursive: true);
+        }
+    }
 
     /// <summary>
     /// The file of PiXGen's ONNX Runtime operators (<c>libpixgen_ort.so</c>, built from src/PiXGen/Native on Linux x64

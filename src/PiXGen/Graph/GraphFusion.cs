@@ -290,6 +290,21 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
 
     private bool nativePiX = true;
 
+    /// <summary>With <see cref="NativePiX"/> on ONNX Runtime: the PiX operators read and write ONNX Runtime's blocked
+    /// NCHWc layout directly (the default, where ONNX Runtime uses that layout); false: they take NCHW, and ONNX Runtime
+    /// reorders their input and output (<see cref="PiXGen.Engines.OnnxRuntimeEngine.BlockedPiXLayers"/>).</summary>
+    public bool BlockedPiX
+    {
+        get => blockedPiX;
+        set { if (value != blockedPiX) DropSession(); blockedPiX = value; }
+    }
+
+    private bool blockedPiX = true;
+
+    /// <summary>How many PiX operators the ONNX Runtime session runs on the blocked layout (0 before the first forward on
+    /// ONNX Runtime).</summary>
+    public int BlockedPiXLayers => onnx?.BlockedPiXLayers ?? 0;
+
     /// <summary>Whether the last forward ran the PiX layers as PiXGen's own ONNX Runtime operator.</summary>
     public bool RanNativePiX => LastEngine == FusedEngine.OnnxRuntime && onnx is { NativePiX: true };
 
@@ -319,7 +334,7 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
                 } else {
                     DropSession();
                     try {
-                        onnx = new PiXGen.Engines.OnnxRuntimeEngine(Graph, current, threads, nativePiX: nativePiX);
+                        onnx = new PiXGen.Engines.OnnxRuntimeEngine(Graph, current, threads, nativePiX: nativePiX, blockedPiX: blockedPiX);
                     } catch (Exception ex) when (engine == FusedEngine.Auto && ex is not OutOfMemoryException) {
                         why = loadFailure = "ONNX Runtime could not load the network: " + ex.Message;
                     }

@@ -1,0 +1,221 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+using PiXGen.Engines;
+using PiXGen.Graph;
+using PiXGen.Zoo;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PiXGen.Tests;
+
+/// <summary>PiXGen's PiX operator on ONNX Runtime's blocked NCHWc layout (<see cref="BlockedPiX"/>, the <c>block</c>
+/// attribute of src/PiXGen/Native/pixgen_ort.cpp).</summary>
+public class BlockedPiXTests
+{
+    [Fact]
+    public void PiX_ResNet50_runs_every_PiX_operator_on_the_blocked_layout_with_the_output_of_the_NCHW_route()
+    {
+        using var module = new PiXResNet50();
+        var graph = GraphTestNets.PiXResNet50Graph(64, 64);
+        GraphTestNets.RandomizeNorms(module, graph);
+        bool expectBlocked = OnnxRuntimeEngine.NativePiXLibrary is not null && BlockedPiX.BlockSize > 0;
+        // One sample, and one more sample than cores: the operator's per-plane and per-sample routes.
+        foreach (long batch in new[] { 1L, Environment.ProcessorCount + 1L }) {
+            using var blocked = GraphAssert.FusedMatchesModule(module, graph, batch, tolerance: 1e-5, engine: FusedEngine.OnnxRuntime);
+            Assert.Equal(expectBlocked ? 16 : 0, blocked.BlockedPiXLayers);
+            using var nchw = new FusedNetwork(graph, module.state_dict()) { Engine = FusedEngine.OnnxRuntime, BlockedPiX = false };
+            using var scope = NewDisposeScope();
+            var x = GraphTestNets.Input(graph, batch, seed: 3);
+            var a = blocked.call(x);
+            var b = nchw.call(x);
+            Assert.Equal(0, nchw.BlockedPiXLayers);
+            // The same convolutions, and the same operator on another layout: the same decisions and the same bits.
+            Assert.True(a.equal(b).all().item<bool>(), $"batch {batch}: blocked and NCHW routes differ by up to {(a - b).abs().max().item<float>():E2}");
+        }
+    }
+
+    [Fact]
+    public void The_NCHWc_block_is_what_ONNX_Runtime_pads_channels_to()
+    {
+        // 16 with AVX-512, 8 with AVX2, 0 where ONNX Runtime has no blocked layout; x86-64 CI machines have AVX2.
+        Assert.Contains(BlockedPiX.BlockSize, new[] { 0, 8, 16 });
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported)
+            Assert.Equal(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 16 : 8, BlockedPiX.BlockSize);
+    }
+
+    // block, C, zeta, mode (0 pick-or-mix, 1 mean, 2 max), context (0 mean, 1 l1), epilogue, relu, bias, H, W.
+    [Theory]
+    [InlineData(16, 64, 4, 0, 0, false, false, false, 5, 7)]    // whole groups, zeta 4
+    [InlineData(16, 64, 1, 0, 0, true, true, true, 3, 3)]       // zeta 1: a gate only
+    [InlineData(16, 64, 2, 2, 1, true, false, true, 4, 6)]      // max only, l1 context
+    [InlineData(16, 256, 8, 1, 0, false, true, false, 2, 5)]    // mean only, zeta 8
+    [InlineData(16, 30, 2, 0, 0, false, true, true, 3, 4)]      // padding channels in and out
+    [InlineData(16, 20, 3, 0, 0, true, false, false, 4, 4)]     // zeta 3 and a short last group (3 × 6 + 2)
+    [InlineData(8, 48, 4, 0, 0, true, true, false, 5, 5)]       // block 8
+    [InlineData(8, 36, 3, 0, 1, false, true, true, 3, 5)]       // block 8, zeta 3, padded output (12 of 16)
+    public void The_blocked_operator_gives_the_NCHW_operators_bits_on_the_blocked_layout(
+        int block, int c, int zeta, int mode, int context, bool epilogue, bool relu, bool bias, int h, int w)
+    {
+        if (OnnxRuntimeEngine.NativePiXLibrary is not { } library) return;   // checked by FusionTests where it must exist
+        int co = (c + zeta - 1) / zeta, cpad = Up(c, block), copad = Up(co, block);
+        var rng = new Random(c * 131 + zeta * 7 + block);
+        float[] Normal(int count, double sd) => Enumerable.Range(0, count).Select(_ => (float)(sd * Gaussian(rng))).ToArray();
+        var W = Normal(co * c, 1.0 / Math.Sqrt(c));
+        var b = bias ? Normal(co, 0.5) : new float[co];
+        var scale = epilogue ? Normal(co, 1.0) : Enumerable.Repeat(1f, co).ToArray();
+        var shift = epilogue ? Normal(co, 0.5) : new float[co];
+        foreach (int n in new[] { 1, Environment.ProcessorCount + 1 }) {
+            // Inputs shifted per channel, so the contexts differ and both decisions occur.
+            var x = Normal(n * c * h * w, 1.0);
+            for (int i = 0; i < x.Length; i++) x[i] += (i / (h * w) % c % 5) * 0.3f - 0.6f;
+            var expected = Run(library, Node(0), x, new long[] { n, c, h, w }, W, b, scale, shift, co, c);
+            // The blocked input's padding channels hold NaN: the operator must not read them.
+            var xb = ToBlocked(x, n, c, h * w, block, float.NaN);
+            var actual = Run(library, Node(block), xb, new long[] { n, cpad, h, w }, W, b, scale, shift, co, c);
+            Assert.Equal(n * copad * h * w, actual.Length);
+            var back = ToBlocked(expected, n, co, h * w, block, 0f);
+            for (int i = 0; i < back.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(back[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                            $"batch {n}, element {i} of the blocked output: {actual[i]:R}, NCHW operator {back[i]:R}");
+            // The case takes both decisions (pick where the logit is below logit(τ) = 0), so both branches were compared.
+            if (mode == 0 && zeta > 1) {
+                var logits = Enumerable.Range(0, co).Select(o => b[o] + Enumerable.Range(0, c).Sum(ch =>
+                    W[o * c + ch] * Enumerable.Range(0, h * w).Average(j => context == 1 ? Math.Abs(x[ch * h * w + j]) * h * w : x[ch * h * w + j]))).ToList();
+                Assert.Contains(logits, l => l < 0);
+                Assert.Contains(logits, l => l >= 0);
+            }
+        }
+
+        NodeProto Node(int blockAttribute)
+        {
+            var node = new NodeProto { OpType = "PiX", Domain = OnnxExporter.NativeDomain, Name = "pix" };
+            node.Input.AddRange(new[] { "x", "w", "b", "scale", "shift" });
+            node.Output.Add("y");
+            node.Attribute.Add(Int("zeta", zeta));
+            node.Attribute.Add(Int("mode", mode));
+            node.Attribute.Add(Int("context", context));
+            node.Attribute.Add(Int("epilogue", epilogue ? 1 : 0));
+            node.Attribute.Add(Int("relu", relu ? 1 : 0));
+            node.Attribute.Add(new AttributeProto { Name = "tau_logit", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("0") });
+            if (blockAttribute != 0) node.Attribute.Add(Int("block", blockAttribute));
+            return node;
+        }
+    }
+
+    [Fact]
+    public void Rewrite_replaces_exactly_the_reorder_PiX_reorder_chains()
+    {
+        // x_b (blocked) → ReorderOutput → x → PiX → y → ReorderInput → y_b → Conv (blocked).
+        var model = Chain(out var stated);
+        Assert.Equal(1, BlockedPiX.Rewrite(model, 16, stated));
+        var pix = Assert.Single(model.Graph.Node, n => n.OpType == "PiX");
+        Assert.Equal(new[] { "x_b", "w" }, pix.Input);
+        Assert.Equal("y_b", Assert.Single(pix.Output));
+        Assert.Equal(16, pix.Attribute.Single(a => a.Name == "block").I);
+        Assert.Equal(new[] { "PiX", "Conv" }, model.Graph.Node.Select(n => n.OpType));
+        // The output's shape is stated again, its 12 channels rounded up to the block; the removed tensors' are gone.
+        var info = Assert.Single(model.Graph.ValueInfo);
+        Assert.Equal("y_b", info.Name);
+        Assert.Equal(16, info.Type.TensorType.Shape.Dim[1].DimValue);
+        Assert.Equal(0, BlockedPiX.Rewrite(model, 16, stated));   // nothing left to replace
+
+        // Left as they are: the NCHW input read by another node too, the PiX output a graph output, no stated shape,
+        // a channels-last reorder.
+        var shared = Chain(out stated);
+        var other = new NodeProto { OpType = "Relu", Name = "other" };
+        other.Input.Add("x");
+        other.Output.Add("x_relu");
+        shared.Graph.Node.Add(other);
+        Assert.Equal(0, BlockedPiX.Rewrite(shared, 16, stated));
+        var output = Chain(out stated);
+        output.Graph.Output.Add(new ValueInfoProto { Name = "y" });
+        Assert.Equal(0, BlockedPiX.Rewrite(output, 16, stated));
+        Assert.Equal(0, BlockedPiX.Rewrite(Chain(out _), 16, Array.Empty<ValueInfoProto>()));
+        var channelsLast = Chain(out stated);
+        channelsLast.Graph.Node.Single(n => n.OpType == "ReorderInput").Attribute.Single().I = 1;
+        Assert.Equal(0, BlockedPiX.Rewrite(channelsLast, 16, stated));
+        Assert.Equal(4, channelsLast.Graph.Node.Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => BlockedPiX.Rewrite(Chain(out stated), 4, stated));
+    }
+
+    private static ModelProto Chain(out ValueInfoProto[] stated)
+    {
+        NodeProto Node(string domain, string op, string[] inputs, string output, params AttributeProto[] attributes)
+        {
+            var n = new NodeProto { Domain = domain, OpType = op, Name = op };
+            n.Input.AddRange(inputs);
+            n.Output.Add(output);
+            n.Attribute.AddRange(attributes);
+            return n;
+        }
+        var g = new GraphProto { Name = "chain" };
+        g.Node.Add(Node(BlockedPiX.NchwcDomain, "ReorderOutput", new[] { "x_b" }, "x", Int("channels", 48), Int("channels_last", 0)));
+        g.Node.Add(Node(OnnxExporter.NativeDomain, "PiX", new[] { "x", "w" }, "y", Int("zeta", 4)));
+        g.Node.Add(Node(BlockedPiX.NchwcDomain, "ReorderInput", new[] { "y" }, "y_b", Int("channels_last", 0)));
+        g.Node.Add(Node(BlockedPiX.NchwcDomain, "Conv", new[] { "y_b", "k" }, "z"));
+        g.ValueInfo.Add(Shape("y", 12));
+        g.ValueInfo.Add(Shape("x", 48));
+        stated = new[] { Shape("y", 12) };
+        return new ModelProto { Graph = g };
+    }
+
+    private static ValueInfoProto Shape(string name, long channels)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
+        foreach (var d in new[] { channels, 5L, 5L }) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } };
+    }
+
+    private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static int Up(int value, int block) => (value + block - 1) / block * block;
+
+    private static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
+    /// <summary>NCHW (n, c, hw) → ONNX Runtime's NCHWc layout [n][c/B][hw][B], padding channels filled with <paramref name="pad"/>.</summary>
+    private static float[] ToBlocked(float[] x, int n, int c, int hw, int block, float pad)
+    {
+        int cpad = Up(c, block);
+        var y = new float[n * cpad * hw];
+        for (int s = 0; s < n; s++)
+            for (int ch = 0; ch < cpad; ch++)
+                for (int j = 0; j < hw; j++)
+                    y[((s * (cpad / block) + ch / block) * hw + j) * block + ch % block] = ch < c ? x[(s * c + ch) * hw + j] : pad;
+        return y;
+    }
+
+    /// <summary>One PiX node on ONNX Runtime with PiXGen's operator library, without graph optimisations.</summary>
+    private static float[] Run(string library, NodeProto node, float[] x, long[] xShape, float[] w, float[] b, float[] scale, float[] shift, int co, int c)
+    {
+        var g = new GraphProto { Name = "pix" };
+        g.Node.Add(node);
+        foreach (var name in new[] { "x", "w", "b", "scale", "shift" })
+            g.Input.Add(new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+        g.Output.Add(new ValueInfoProto { Name = "y", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+        var model = new ModelProto { IrVersion = 8, Graph = g };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = OnnxExporter.Opset });
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = OnnxExporter.NativeDomain, Version = 1 });
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL, IntraOpNumThreads = 2 };
+        options.RegisterCustomOpLibrary(library);
+        using var session = new InferenceSession(model.ToByteArray(), options);
+        var inputs = new List<OrtValue> {
+            OrtValue.CreateTensorValueFromMemory(x, xShape),
+            OrtValue.CreateTensorValueFromMemory(w, new long[] { co, c }),
+            OrtValue.CreateTensorValueFromMemory(b, new long[] { co }),
+            OrtValue.CreateTensorValueFromMemory(scale, new long[] { co }),
+            OrtValue.CreateTensorValueFromMemory(shift, new long[] { co }),
+        };
+        try {
+            using var runOptions = new RunOptions();
+            using var results = session.Run(runOptions, new[] { "x", "w", "b", "scale", "shift" }, inputs, new[] { "y" });
+            return results[0].GetTensorDataAsSpan<float>().ToArray();
+        } finally {
+            foreach (var v in inputs) v.Dispose();
+        }
+    }
+}

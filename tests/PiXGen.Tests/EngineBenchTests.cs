@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using PiXGen.Engines;
 using PiXGen.Zoo;
 
 namespace PiXGen.Tests;
@@ -108,6 +109,22 @@ public class EngineBenchTests
         {
             Environment.SetEnvironmentVariable("PIXGEN_PYTHON", before);
         }
+    }
+
+    [Fact]
+    public void Profile_runs_once_for_each_engine_of_the_list_that_runs_on_onnx_runtime_with_its_settings()
+    {
+        var (code, output, error) = Run("bench", "mobilenet_v3_small_pix", "--engines", "torchsharp,fused,fused-nchw-pix,fused-standard-ops",
+                                        "--rounds", "1", "--warmup", "0", "--profile");
+        Assert.True(code == 0, error);
+        var headers = output.Split('\n').Where(l => l.StartsWith("ONNX Runtime per-node profile", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, headers.Count);
+        Assert.Contains("as fused runs it", headers[0]);
+        Assert.Contains("as fused-nchw-pix runs it", headers[1]);
+        Assert.Contains("PiXGen's operator, 0 on the blocked layout", headers[1]);
+        Assert.Contains("as fused-standard-ops runs it", headers[2]);
+        Assert.Contains("ONNX's standard operators", headers[2]);
+        if (OnnxRuntimeEngine.NativePiXLibrary is not null) Assert.Contains("PiXGen's operator", headers[0]);
     }
 
     [Fact]

@@ -72,7 +72,8 @@ internal static class BlockedPiX
     /// <param name="stated">The value infos of the model as exported, where each PiX output's shape is stated. The
     /// saved model has none, and ONNX Runtime cannot infer a custom operator's output: the replaced node's output is
     /// stated again (its channels rounded up to the block), or every shape after it would be unknown, and ONNX Runtime
-    /// would then plan no buffer reuse there (measured: the residual convolutions 17 ms slower in PiX-ResNet-50).</param>
+    /// would then plan no buffer reuse there (the residual convolutions after each PiX node became slow enough to undo
+    /// the gain; docs/benchmarks/engines.md).</param>
     internal static int Rewrite(ModelProto model, int block, IEnumerable<ValueInfoProto> stated)
     {
         var shapes = stated.GroupBy(v => v.Name).ToDictionary(v => v.Key, v => v.First());

@@ -39,6 +39,33 @@ public class BlockedPiXTests
     }
 
     [Fact]
+    public void Where_the_optimised_model_cannot_be_saved_the_PiX_operators_stay_on_NCHW_and_say_why()
+    {
+        if (OnnxRuntimeEngine.NativePiXLibrary is null || BlockedPiX.BlockSize == 0) return;
+        using var module = new PiXResNet50();
+        var graph = GraphTestNets.PiXResNet50Graph(64, 64);
+        var fusion = GraphFusion.Fuse(graph, module.state_dict());
+        // A file where the temporary folder should be: the folder for the saved model cannot be made.
+        string notAFolder = System.IO.Path.GetTempFileName();
+        try {
+            using var engine = new OnnxRuntimeEngine(fusion.Graph, fusion.Weights, 0, null, nativePiX: true, blockedPiX: true, temporaryFolder: notAFolder);
+            Assert.Equal(0, engine.BlockedPiXLayers);
+            Assert.StartsWith("the PiX operators stay on NCHW: ONNX Runtime's optimised model could not be saved and read back (", engine.BlockedPiXFailure);
+            Assert.Contains(notAFolder, engine.BlockedPiXFailure);
+            using var scope = NewDisposeScope();
+            module.eval();
+            var x = GraphTestNets.Input(graph, 2, seed: 5);
+            using (no_grad())
+                Assert.True(GraphTestNets.RelativeL2(engine.Run(x), module.call(x)) <= 1e-5);
+            using var normal = new OnnxRuntimeEngine(fusion.Graph, fusion.Weights);
+            Assert.Equal(16, normal.BlockedPiXLayers);
+            Assert.Null(normal.BlockedPiXFailure);
+        } finally {
+            System.IO.File.Delete(notAFolder);
+        }
+    }
+
+    [Fact]
     public void The_NCHWc_block_is_what_ONNX_Runtime_pads_channels_to()
     {
         // 16 with AVX-512, 8 with AVX2, 0 where ONNX Runtime has no blocked layout; x86-64 CI machines have AVX2.

@@ -42,6 +42,14 @@ public sealed class OnnxRuntimeEngine : IDisposable
     /// false: the operator takes NCHW, with ONNX Runtime's reorders around it.</param>
     public OnnxRuntimeEngine(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, int threads = 0, string? profilePrefix = null,
                              bool nativePiX = true, bool blockedPiX = true)
+        : this(graph, weights, threads, profilePrefix, nativePiX, blockedPiX, temporaryFolder: null)
+    {
+    }
+
+    /// <summary>As above, with the folder where ONNX Runtime's optimised model is saved for the blocked layout
+    /// (null: the system's temporary folder).</summary>
+    internal OnnxRuntimeEngine(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, int threads, string? profilePrefix,
+                               bool nativePiX, bool blockedPiX, string? temporaryFolder)
     {
         if (graph is null) throw new ArgumentNullException(nameof(graph));
         string? library = nativePiX && graph.Nodes.Any(n => DefinedKind.PiX.Is(n.Op)) ? NativePiXLibrary : null;
@@ -53,11 +61,17 @@ public sealed class OnnxRuntimeEngine : IDisposable
         if (library is not null && blockedPiX && BlockedPiX.BlockSize > 0) {
             // ONNX Runtime optimises the model once and saves the result; the PiX nodes in it then take the blocked
             // layout instead of the reorders ONNX Runtime put around them, and that model is loaded as it is.
-            var optimised = Optimised(bytes, library);
-            BlockedPiXLayers = BlockedPiX.Rewrite(optimised, BlockedPiX.BlockSize, exported.Graph.ValueInfo);
-            if (BlockedPiXLayers > 0) {
-                bytes = optimised.ToByteArray();
-                level = GraphOptimizationLevel.ORT_DISABLE_ALL;
+            // Where that fails (no room or no right to write the file, a model ONNX Runtime cannot save), the network
+            // still runs, with the operator on NCHW, and BlockedPiXFailure says why.
+            try {
+                var optimised = Optimised(bytes, library, temporaryFolder ?? System.IO.Path.GetTempPath());
+                BlockedPiXLayers = BlockedPiX.Rewrite(optimised, BlockedPiX.BlockSize, exported.Graph.ValueInfo);
+                if (BlockedPiXLayers > 0) {
+                    bytes = optimised.ToByteArray();
+                    level = GraphOptimizationLevel.ORT_DISABLE_ALL;
+                }
+            } catch (Exception ex) when (ex is OnnxRuntimeException or System.IO.IOException or UnauthorizedAccessException or InvalidProtocolBufferException) {
+                BlockedPiXFailure = $"the PiX operators stay on NCHW: ONNX Runtime's optimised model could not be saved and read back ({ex.GetType().Name}: {ex.Message})";
             }
         }
         using var options = Options(level, Threads, library);
@@ -79,6 +93,9 @@ public sealed class OnnxRuntimeEngine : IDisposable
     /// them); 0 where the layout is not used, the operator library is absent, or <c>blockedPiX</c> was false.</summary>
     public int BlockedPiXLayers { get; }
 
+    /// <summary>Why the PiX operators run on NCHW although the blocked layout was asked for and is available, or null.</summary>
+    public string? BlockedPiXFailure { get; }
+
     private static SessionOptions Options(GraphOptimizationLevel level, int threads, string? library)
     {
         var options = new SessionOptions {
@@ -93,9 +110,9 @@ public sealed class OnnxRuntimeEngine : IDisposable
 
     /// <summary>The model as ONNX Runtime optimises it on this machine, NCHWc layout included: ONNX Runtime writes it to
     /// a private temporary file (its only way out), which is read back and deleted.</summary>
-    private static ModelProto Optimised(byte[] model, string library)
+    private static ModelProto Optimised(byte[] model, string library, string temporaryFolder)
     {
-        string folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "pixgen-ort-" + Guid.NewGuid().ToString("N"));
+        string folder = System.IO.Path.Combine(temporaryFolder, "pixgen-ort-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(folder);
         try {
             string path = System.IO.Path.Combine(folder, "optimised.onnx");
@@ -107,7 +124,7 @@ public sealed class OnnxRuntimeEngine : IDisposable
             }
             return Onnx.ModelProto.Parser.ParseFrom(System.IO.File.ReadAllBytes(path));
         } finally {
-            System.IO.Directory.Delete(folder, recursive: true);
+            if (System.IO.Directory.Exists(folder)) System.IO.Directory.Delete(folder, recursive: true);
         }
     }
 

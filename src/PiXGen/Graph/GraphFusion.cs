@@ -305,6 +305,10 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
     /// ONNX Runtime).</summary>
     public int BlockedPiXLayers => onnx?.BlockedPiXLayers ?? 0;
 
+    /// <summary>Why the PiX operators run on NCHW although the blocked layout was asked for and is available, or null
+    /// (<see cref="PiXGen.Engines.OnnxRuntimeEngine.BlockedPiXFailure"/>).</summary>
+    public string? BlockedPiXFailure => onnx?.BlockedPiXFailure;
+
     /// <summary>Whether the last forward ran the PiX layers as PiXGen's own ONNX Runtime operator.</summary>
     public bool RanNativePiX => LastEngine == FusedEngine.OnnxRuntime && onnx is { NativePiX: true };
 

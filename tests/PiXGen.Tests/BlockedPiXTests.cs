@@ -99,15 +99,18 @@ public class BlockedPiXTests
             // Inputs shifted per channel, so the contexts differ and both decisions occur.
             var x = Normal(n * c * h * w, 1.0);
             for (int i = 0; i < x.Length; i++) x[i] += (i / (h * w) % c % 5) * 0.3f - 0.6f;
-            var expected = Run(library, Node(0), x, new long[] { n, c, h, w }, W, b, scale, shift, co, c);
+            var expected = Run(library, Node(0, "auto"), x, new long[] { n, c, h, w }, W, b, scale, shift, co, c);
             // The blocked input's padding channels hold NaN: the operator must not read them.
             var xb = ToBlocked(x, n, c, h * w, block, float.NaN);
-            var actual = Run(library, Node(block), xb, new long[] { n, cpad, h, w }, W, b, scale, shift, co, c);
-            Assert.Equal(n * copad * h * w, actual.Length);
             var back = ToBlocked(expected, n, co, h * w, block, 0f);
-            for (int i = 0; i < back.Length; i++)
-                Assert.True(BitConverter.SingleToInt32Bits(back[i]) == BitConverter.SingleToInt32Bits(actual[i]),
-                            $"batch {n}, element {i} of the blocked output: {actual[i]:R}, NCHW operator {back[i]:R}");
+            // Every copy of the blocked selection this machine runs (the operator picks the best by default).
+            foreach (var isa in Isas) {
+                var actual = Run(library, Node(block, isa), xb, new long[] { n, cpad, h, w }, W, b, scale, shift, co, c);
+                Assert.Equal(n * copad * h * w, actual.Length);
+                for (int i = 0; i < back.Length; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(back[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                                $"{isa}, batch {n}, element {i} of the blocked output: {actual[i]:R}, NCHW operator {back[i]:R}");
+            }
             // The case takes both decisions (pick where the logit is below logit(τ) = 0), so both branches were compared.
             if (mode == 0 && zeta > 1) {
                 var logits = Enumerable.Range(0, co).Select(o => b[o] + Enumerable.Range(0, c).Sum(ch =>
@@ -117,7 +120,7 @@ public class BlockedPiXTests
             }
         }
 
-        NodeProto Node(int blockAttribute)
+        NodeProto Node(int blockAttribute, string isa)
         {
             var node = new NodeProto { OpType = "PiX", Domain = OnnxExporter.NativeDomain, Name = "pix" };
             node.Input.AddRange(new[] { "x", "w", "b", "scale", "shift" });
@@ -129,8 +132,29 @@ public class BlockedPiXTests
             node.Attribute.Add(Int("relu", relu ? 1 : 0));
             node.Attribute.Add(new AttributeProto { Name = "tau_logit", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("0") });
             if (blockAttribute != 0) node.Attribute.Add(Int("block", blockAttribute));
+            node.Attribute.Add(new AttributeProto { Name = "isa", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(isa) });
             return node;
         }
+    }
+
+    /// <summary>The instruction sets whose copy of the operator's blocked selection this machine runs.</summary>
+    private static readonly string[] Isas = new[] { "auto", "generic" }
+        .Concat(System.Runtime.Intrinsics.X86.Avx2.IsSupported ? new[] { "avx2" } : Array.Empty<string>())
+        .Concat(System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? new[] { "avx512" } : Array.Empty<string>()).ToArray();
+
+    [Fact]
+    public void An_instruction_set_the_machine_does_not_run_is_refused_by_name()
+    {
+        if (OnnxRuntimeEngine.NativePiXLibrary is not { } library) return;
+        var node = new NodeProto { OpType = "PiX", Domain = OnnxExporter.NativeDomain, Name = "pix" };
+        node.Input.AddRange(new[] { "x", "w", "b", "scale", "shift" });
+        node.Output.Add("y");
+        foreach (var (name, value) in new[] { ("zeta", 2L), ("mode", 0L), ("context", 0L), ("epilogue", 0L), ("relu", 0L), ("block", 16L) })
+            node.Attribute.Add(Int(name, value));
+        node.Attribute.Add(new AttributeProto { Name = "tau_logit", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("0") });
+        node.Attribute.Add(new AttributeProto { Name = "isa", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("sse9") });
+        var ex = Assert.ThrowsAny<OnnxRuntimeException>(() => Run(library, node, new float[16], new long[] { 1, 16, 1, 1 }, new float[8 * 16], new float[8], new float[8], new float[8], 8, 16));
+        Assert.Contains("isa 'sse9' is not one this machine runs (auto, generic", ex.Message);
     }
 
     [Fact]

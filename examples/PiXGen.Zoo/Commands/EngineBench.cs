@@ -214,6 +214,14 @@ public static class EngineBench
             table.AddPlainRow(g.Key, Ms(ms), Pct(ms), Ms(g.Where(t => IsPiX(t.Node)).Sum(t => t.Microseconds) / rounds / 1000));
         }
         ZooCli.WriteTable(o, table);
+        if (pix.Count == 0) return;
+        // Each PiX layer's own nodes, in the network's order.
+        var layers = ZooCli.PlainTable(("PiX layer", false), ("ms per run", true));
+        foreach (var (layerPrefix, layerOutput) in pix) {
+            double ms = timed.Where(t => t.Node == layerOutput || t.Node.StartsWith(layerPrefix, StringComparison.Ordinal)).Sum(t => t.Microseconds) / rounds / 1000;
+            layers.AddPlainRow(layerPrefix.TrimEnd('/'), Ms(ms));
+        }
+        ZooCli.WriteTable(o, layers);
     }
 
     /// <summary>How an engine that runs the fused graph on ONNX Runtime sets PiX up (<see cref="FusedNetwork.NativePiX"/>,

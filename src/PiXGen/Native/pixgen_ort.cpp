@@ -14,7 +14,8 @@
 //
 // Inputs: x (N,C,H,W) float, W (Co,C) float, b (Co) float, scale (Co) float, shift (Co) float.
 // Attributes: zeta, mode (0 pick-or-mix, 1 mean, 2 max), context (0 mean, 1 l1), epilogue (0/1), relu (0/1),
-// tau_logit (a string, parsed as a double, so the threshold is exact); block (optional, default 0).
+// tau_logit (a string, parsed as a double, so the threshold is exact); block (optional, default 0); isa (optional:
+// auto, generic, avx2 or avx512, the copy of the blocked selection that runs; tests name each).
 // block = 0: x and y are NCHW. block = B (8 or 16): x and y are in ONNX Runtime's blocked NCHWc layout of block B
 // (N, C rounded up to B, H, W, stored as [N][C/B][H][W][B]), the layout its NCHWc convolutions read and write, so no
 // reorder is needed around the node; C and Co are then W's shape, and y's padding channels are written as 0.
@@ -30,6 +31,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,8 +48,21 @@
 
 namespace {
 
+// B floats as one vector, and B lanes' conditions (GCC's vector extensions: each copy of the code that uses them lowers
+// them to its own registers).
+template <int B> struct Lane;
+template <> struct Lane<8> {
+    typedef float Vec __attribute__((vector_size(32)));
+    typedef int32_t Mask __attribute__((vector_size(32)));
+};
+template <> struct Lane<16> {
+    typedef float Vec __attribute__((vector_size(64)));
+    typedef int32_t Mask __attribute__((vector_size(64)));
+};
+
 struct PiXKernel {
     int64_t zeta, mode, context, epilogue, relu, block = 0;
+    int isa = 0;
     double tauLogit;
 
     PiXKernel(const OrtApi& api, const OrtKernelInfo* info) {
@@ -61,6 +76,14 @@ struct PiXKernel {
         try { block = ki.GetAttribute<int64_t>("block"); } catch (const Ort::Exception&) { block = 0; }
         if (block != 0 && block != 8 && block != 16)
             throw Ort::Exception("ai.pixgen.PiX: block must be 0, 8 or 16, not " + std::to_string(block), ORT_INVALID_ARGUMENT);
+        // Which copy of the blocked selection runs: "auto" (the default), or one named, so tests reach every copy.
+        std::string name = "auto";
+        try { name = ki.GetAttribute<std::string>("isa"); } catch (const Ort::Exception&) {}
+        int wanted = name == "auto" ? BestIsa() : name == "avx512" ? 2 : name == "avx2" ? 1 : name == "generic" ? 0 : -1;
+        if (wanted < 0 || wanted > BestIsa())
+            throw Ort::Exception("ai.pixgen.PiX: isa '" + name + "' is not one this machine runs (auto, generic" +
+                                 (BestIsa() >= 1 ? ", avx2" : "") + (BestIsa() >= 2 ? ", avx512" : "") + ")", ORT_INVALID_ARGUMENT);
+        isa = wanted;
         (void)api;
     }
 
@@ -233,50 +256,92 @@ struct PiXKernel {
     TARGETS static void BlockSum16(const float* xb, int64_t hw, bool absolute, double* out) { BlockSumT<16>(xb, hw, absolute, out); }
 
     // One output block when every group is whole (C = Co * zeta) and zeta = Z: at each pixel the Z input blocks hold
-    // the Z * B channels of the B groups in order, so lane l reduces channels l*Z .. l*Z+Z-1 of them.
-    template <int B, int Z>
-    static inline __attribute__((always_inline)) void BlockSelectT(const float* const* in, float* out, int64_t hw, const Lanes& L) {
-        const float inv = 1.0f / (float)Z;
-        for (int64_t j = 0; j < hw; ++j) {
-            float t[Z * B];
-            for (int k = 0; k < Z; ++k)
-                for (int l = 0; l < B; ++l) t[k * B + l] = in[k][j * B + l];
-            float* o = out + j * B;
-            // Every value is computed, then chosen: selects, not branches, so the loop vectorises.
-            for (int l = 0; l < B; ++l) {
-                float m = t[l * Z], s = m;
-                for (int g = 1; g < Z; ++g) {
-                    float v = t[l * Z + g];
-                    bool take = (v > m) | (v != v);
-                    m = take ? v : m;
-                    s += v;
-                }
-                float mean = Z > 1 ? s * inv : s;
-                bool pick = L.pick[l] != 0.0f;
-                float y = (pick ? m : mean) * L.p[l];
-                y = y * L.scale[l] + L.shift[l];
-                bool low = y < L.floor[l];
-                y = low ? L.floor[l] : y;
-                bool valid = L.valid[l] != 0.0f;
-                o[l] = valid ? y : 0.0f;
-            }
-        }
+    // the Z * B channels t of the B groups in order, so lane l reduces t[l*Z .. l*Z+Z-1]. log2(Z) rounds of splitting
+    // pairs of vectors into their even and odd elements put element g of every lane's group side by side in u[g]; the
+    // group is then reduced in the order g = 0, 1, ... as on NCHW (NaN wins the max).
+    // Explicit vectors, so one copy per instruction set, each compiled for its target from the start (target_clones
+    // copies a function after its vectors were already lowered for plain x86-64), chosen by FastSelect.
+#define PIXGEN_BLOCK_SELECT(ATTR, NAME, B, Z, EVEN, ODD) \
+    ATTR static void NAME(const float* const* in, float* out, int64_t hw, const Lanes& L) { \
+        typedef Lane<B>::Vec Vec; \
+        typedef Lane<B>::Mask Mask; \
+        Vec p, scale, shift, floor, pickv, validv, zero = {}, inv = zero + 1.0f / (float)Z; \
+        std::memcpy(&p, L.p, sizeof p); std::memcpy(&scale, L.scale, sizeof p); std::memcpy(&shift, L.shift, sizeof p); \
+        std::memcpy(&floor, L.floor, sizeof p); std::memcpy(&pickv, L.pick, sizeof p); std::memcpy(&validv, L.valid, sizeof p); \
+        const Mask pick = pickv != zero, valid = validv != zero, even = EVEN, odd = ODD; \
+        for (int64_t j = 0; j < hw; ++j) { \
+            Vec u[Z], next[Z]; \
+            for (int g = 0; g < Z; ++g) std::memcpy(&u[g], in[g] + j * B, sizeof p); \
+            for (int half = Z / 2; half >= 1; half /= 2) { \
+                for (int k = 0; k < Z / 2; ++k) { \
+                    next[k] = __builtin_shuffle(u[2 * k], u[2 * k + 1], even); \
+                    next[Z / 2 + k] = __builtin_shuffle(u[2 * k], u[2 * k + 1], odd); \
+                } \
+                for (int g = 0; g < Z; ++g) u[g] = next[g]; \
+            } \
+            Vec m = u[0], sum = u[0]; \
+            for (int g = 1; g < Z; ++g) { m = ((u[g] > m) | (u[g] != u[g])) ? u[g] : m; sum = sum + u[g]; } \
+            Vec y = (pick ? m : (Z > 1 ? sum * inv : sum)) * p; \
+            y = y * scale + shift; \
+            y = y < floor ? floor : y; \
+            y = valid ? y : zero; \
+            std::memcpy(out + j * B, &y, sizeof y); \
+        } \
     }
-
-#define PIXGEN_BLOCK_SELECT(B, Z) \
-    TARGETS static void BlockSelect##B##_##Z(const float* const* in, float* out, int64_t hw, const Lanes& L) { \
-        BlockSelectT<B, Z>(in, out, hw, L); }
-    PIXGEN_BLOCK_SELECT(8, 1) PIXGEN_BLOCK_SELECT(8, 2) PIXGEN_BLOCK_SELECT(8, 4) PIXGEN_BLOCK_SELECT(8, 8)
-    PIXGEN_BLOCK_SELECT(16, 1) PIXGEN_BLOCK_SELECT(16, 2) PIXGEN_BLOCK_SELECT(16, 4) PIXGEN_BLOCK_SELECT(16, 8)
-#undef PIXGEN_BLOCK_SELECT
+#define PIXGEN_EVEN8 Mask{0, 2, 4, 6, 8, 10, 12, 14}
+#define PIXGEN_ODD8 Mask{1, 3, 5, 7, 9, 11, 13, 15}
+#define PIXGEN_EVEN16 Mask{0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30}
+#define PIXGEN_ODD16 Mask{1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31}
+#define PIXGEN_BLOCK_SELECTS(ATTR, ISA) \
+    PIXGEN_BLOCK_SELECT(ATTR, Select8_1_##ISA, 8, 1, PIXGEN_EVEN8, PIXGEN_ODD8) \
+    PIXGEN_BLOCK_SELECT(ATTR, Select8_2_##ISA, 8, 2, PIXGEN_EVEN8, PIXGEN_ODD8) \
+    PIXGEN_BLOCK_SELECT(ATTR, Select8_4_##ISA, 8, 4, PIXGEN_EVEN8, PIXGEN_ODD8) \
+    PIXGEN_BLOCK_SELECT(ATTR, Select8_8_##ISA, 8, 8, PIXGEN_EVEN8, PIXGEN_ODD8) \
+    PIXGEN_BLOCK_SELECT(ATTR, Select16_1_##ISA, 16, 1, PIXGEN_EVEN16, PIXGEN_ODD16) \
+    PIXGEN_BLOCK_SELECT(ATTR, Select16_2_##ISA, 16, 2, PIXGEN_EVEN16, PIXGEN_ODD16) \
+    PIXGEN_BLOCK_SELECT(ATTR, Select16_4_##ISA, 16, 4, PIXGEN_EVEN16, PIXGEN_ODD16) \
+    PIXGEN_BLOCK_SELECT(ATTR, Select16_8_##ISA, 16, 8, PIXGEN_EVEN16, PIXGEN_ODD16) \
+    static constexpr BlockSelectFn Selects_##ISA[2][4] = { \
+        {&Select8_1_##ISA, &Select8_2_##ISA, &Select8_4_##ISA, &Select8_8_##ISA}, \
+        {&Select16_1_##ISA, &Select16_2_##ISA, &Select16_4_##ISA, &Select16_8_##ISA}};
 
     using BlockSelectFn = void (*)(const float* const*, float*, int64_t, const Lanes&);
 
-    static BlockSelectFn FastSelect(int64_t b, int64_t zeta) {
-        if (b == 8) switch (zeta) { case 1: return &BlockSelect8_1; case 2: return &BlockSelect8_2; case 4: return &BlockSelect8_4; case 8: return &BlockSelect8_8; }
-        if (b == 16) switch (zeta) { case 1: return &BlockSelect16_1; case 2: return &BlockSelect16_2; case 4: return &BlockSelect16_4; case 8: return &BlockSelect16_8; }
-        return nullptr;
+    PIXGEN_BLOCK_SELECTS(, generic)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    PIXGEN_BLOCK_SELECTS(__attribute__((target("avx2"))), avx2)
+    PIXGEN_BLOCK_SELECTS(__attribute__((target("avx512f"))), avx512)
+#endif
+#undef PIXGEN_BLOCK_SELECTS
+#undef PIXGEN_EVEN8
+#undef PIXGEN_ODD8
+#undef PIXGEN_EVEN16
+#undef PIXGEN_ODD16
+#undef PIXGEN_BLOCK_SELECT
+
+    // The instruction sets of the copies above: 0 plain, 1 AVX2, 2 AVX-512; the best this machine has.
+    static int BestIsa() {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+        static const int isa = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+        return isa;
+#else
+        return 0;
+#endif
     }
+
+    // The copy for instruction set isa, a block of 8 or 16 and zeta 1, 2, 4 or 8; null otherwise.
+    static BlockSelectFn FastSelect(int64_t b, int64_t zeta, int isa) {
+        int z = zeta == 1 ? 0 : zeta == 2 ? 1 : zeta == 4 ? 2 : zeta == 8 ? 3 : -1;
+        if (z < 0 || (b != 8 && b != 16)) return nullptr;
+        int row = b == 16 ? 1 : 0;
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+        if (isa == 2) return Selects_avx512[row][z];
+        if (isa == 1) return Selects_avx2[row][z];
+#endif
+        (void)isa;
+        return Selects_generic[row][z];
+    }
+
 
     static void BlockContext(void* data, size_t i) {
         auto& s = *static_cast<Work*>(data);
@@ -309,7 +374,7 @@ struct PiXKernel {
         }
         float* out = s.y + ob * s.hw * B;
         const int64_t planeStride = s.hw * B;
-        if (auto fast = s.c == s.co * k.zeta ? FastSelect(B, k.zeta) : nullptr) {
+        if (auto fast = s.c == s.co * k.zeta ? FastSelect(B, k.zeta, k.isa) : nullptr) {
             // Blocks past the input's end only feed padding lanes (written as 0): any block will do.
             const float* in[8];
             for (int64_t g = 0; g < k.zeta; ++g) in[g] = s.x + std::min(ob * k.zeta + g, s.inBlocks - 1) * planeStride;

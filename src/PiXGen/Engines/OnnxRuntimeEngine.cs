@@ -113,7 +113,9 @@ public sealed class OnnxRuntimeEngine : IDisposable
     private static ModelProto Optimised(byte[] model, string library, string temporaryFolder)
     {
         string folder = System.IO.Path.Combine(temporaryFolder, "pixgen-ort-" + Guid.NewGuid().ToString("N"));
-        System.IO.Directory.CreateDirectory(folder);
+        // Only this user may read the folder: the file holds the network's weights.
+        if (OperatingSystem.IsWindows()) System.IO.Directory.CreateDirectory(folder);
+        else System.IO.Directory.CreateDirectory(folder, System.IO.UnixFileMode.UserRead | System.IO.UnixFileMode.UserWrite | System.IO.UnixFileMode.UserExecute);
         try {
             string path = System.IO.Path.Combine(folder, "optimised.onnx");
             using (var options = Options(GraphOptimizationLevel.ORT_ENABLE_ALL, 1, library)) {

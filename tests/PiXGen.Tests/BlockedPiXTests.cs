@@ -120,21 +120,25 @@ public class BlockedPiXTests
             }
         }
 
-        NodeProto Node(int blockAttribute, string isa)
-        {
-            var node = new NodeProto { OpType = "PiX", Domain = OnnxExporter.NativeDomain, Name = "pix" };
-            node.Input.AddRange(new[] { "x", "w", "b", "scale", "shift" });
-            node.Output.Add("y");
-            node.Attribute.Add(Int("zeta", zeta));
-            node.Attribute.Add(Int("mode", mode));
-            node.Attribute.Add(Int("context", context));
-            node.Attribute.Add(Int("epilogue", epilogue ? 1 : 0));
-            node.Attribute.Add(Int("relu", relu ? 1 : 0));
-            node.Attribute.Add(new AttributeProto { Name = "tau_logit", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("0") });
-            if (blockAttribute != 0) node.Attribute.Add(Int("block", blockAttribute));
-            node.Attribute.Add(new AttributeProto { Name = "isa", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(isa) });
-            return node;
-        }
+        NodeProto Node(int blockAttribute, string isa) => PiXNode(zeta, mode, context, epilogue, relu, blockAttribute, isa);
+    }
+
+    /// <summary>One <c>ai.pixgen.PiX</c> node on inputs x, w, b, scale, shift with τ = 0.5 (logit 0); block 0 leaves the
+    /// attribute out (NCHW).</summary>
+    private static NodeProto PiXNode(int zeta, int mode, int context, bool epilogue, bool relu, int block, string isa)
+    {
+        var node = new NodeProto { OpType = "PiX", Domain = OnnxExporter.NativeDomain, Name = "pix" };
+        node.Input.AddRange(new[] { "x", "w", "b", "scale", "shift" });
+        node.Output.Add("y");
+        node.Attribute.Add(Int("zeta", zeta));
+        node.Attribute.Add(Int("mode", mode));
+        node.Attribute.Add(Int("context", context));
+        node.Attribute.Add(Int("epilogue", epilogue ? 1 : 0));
+        node.Attribute.Add(Int("relu", relu ? 1 : 0));
+        node.Attribute.Add(Text("tau_logit", "0"));
+        if (block != 0) node.Attribute.Add(Int("block", block));
+        node.Attribute.Add(Text("isa", isa));
+        return node;
     }
 
     /// <summary>The instruction sets whose copy of the operator's blocked selection this machine runs.</summary>
@@ -146,13 +150,7 @@ public class BlockedPiXTests
     public void An_instruction_set_the_machine_does_not_run_is_refused_by_name()
     {
         if (OnnxRuntimeEngine.NativePiXLibrary is not { } library) return;
-        var node = new NodeProto { OpType = "PiX", Domain = OnnxExporter.NativeDomain, Name = "pix" };
-        node.Input.AddRange(new[] { "x", "w", "b", "scale", "shift" });
-        node.Output.Add("y");
-        foreach (var (name, value) in new[] { ("zeta", 2L), ("mode", 0L), ("context", 0L), ("epilogue", 0L), ("relu", 0L), ("block", 16L) })
-            node.Attribute.Add(Int(name, value));
-        node.Attribute.Add(new AttributeProto { Name = "tau_logit", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("0") });
-        node.Attribute.Add(new AttributeProto { Name = "isa", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("sse9") });
+        var node = PiXNode(zeta: 2, mode: 0, context: 0, epilogue: false, relu: false, block: 16, isa: "sse9");
         var ex = Assert.ThrowsAny<OnnxRuntimeException>(() => Run(library, node, new float[16], new long[] { 1, 16, 1, 1 }, new float[8 * 16], new float[8], new float[8], new float[8], 8, 16));
         Assert.Contains("isa 'sse9' is not one this machine runs (auto, generic", ex.Message);
     }
@@ -223,6 +221,9 @@ public class BlockedPiXTests
     }
 
     private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto Text(string name, string value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
     private static int Up(int value, int block) => (value + block - 1) / block * block;
 

@@ -76,8 +76,8 @@ internal static class BlockedPiX
     /// the gain; docs/benchmarks/engines.md).</param>
     internal static int Rewrite(ModelProto model, int block, IEnumerable<ValueInfoProto> stated)
     {
-        var shapes = stated.GroupBy(v => v.Name).ToDictionary(v => v.Key, v => v.First());
         if (block is not (8 or 16)) throw new ArgumentOutOfRangeException(nameof(block), block, "The NCHWc block is 8 or 16.");
+        var shapes = stated.GroupBy(v => v.Name).ToDictionary(v => v.Key, v => v.First());
         var g = model.Graph;
         var producer = new Dictionary<string, NodeProto>();
         var consumers = new Dictionary<string, List<NodeProto>>();

@@ -38,8 +38,8 @@
 
 // One copy for AVX-512 machines, one for AVX2 machines and one for any x86-64, chosen when the library loads. The build
 // turns off contraction into fused multiply-adds (-ffp-contract=off), so every copy rounds each operation alike and
-// they give the same bits. -fno-trapping-math lets the blocked selection's loop vectorise (its selects are branches
-// otherwise); it changes no result.
+// they give the same bits. -fno-trapping-math changes no result and lets loops whose selects would otherwise stay
+// branches vectorise.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define TARGETS __attribute__((target_clones("avx512f", "avx2", "default")))
 #else

@@ -7,11 +7,13 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 using PiXGen.Definitions;
+using PiXGen.Platform;
 
 namespace PiXGen.PiX;
 
 /// <summary>
-/// The fused CPU kernel for contiguous float32/float64 tensors. One work item is one (sample, output channel):
+/// The fused CPU kernel for contiguous float32/float64 tensors (and channels-last ones: PiXCpuKernelChannelsLast.cs).
+/// On contiguous tensors one work item is one (sample, output channel):
 /// it reads the group's ζ input planes once, pixel vector by pixel vector (all of the group's channels for one
 /// <see cref="Vector{T}"/> of pixels, then the next), and writes one output plane. Work items are split into
 /// contiguous ranges run by <see cref="Parallel.For(int, int, ParallelOptions, Action{int})"/> with at most
@@ -25,7 +27,7 @@ namespace PiXGen.PiX;
 /// <c>torch.max(dim)</c>); τ is rounded to the tensor's dtype before the comparison, as TorchSharp does for
 /// <c>p.lt(τ)</c>; the mean is the sum in channel order divided by the group size.
 /// </remarks>
-internal static unsafe class PiXCpuKernel
+internal static unsafe partial class PiXCpuKernel
 {
     /// <summary>Below this many input elements the kernel runs on the calling thread only.</summary>
     private const long SerialThreshold = 1L << 15;
@@ -37,23 +39,30 @@ internal static unsafe class PiXCpuKernel
     public static bool Supports(Tensor x) =>
         x.device_type == DeviceType.CPU && (x.dtype == ScalarType.Float32 || x.dtype == ScalarType.Float64);
 
-    /// <summary>Forward. <paramref name="x"/> (N, C, H, W) and <paramref name="p"/> (N, Co, 1, 1) contiguous, same dtype.</summary>
+    /// <summary>
+    /// Forward. <paramref name="x"/> (N, C, H, W) contiguous, or in the channels-last format (<see cref="ChannelsLast.Is"/>;
+    /// y is then in it too), and <paramref name="p"/> (N, Co, 1, 1) contiguous, same dtype.
+    /// </summary>
     public static Tensor Forward(Tensor x, Tensor p, int zeta, double tau, PiXMode mode)
     {
         long n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
         long co = Arithmetic.PiXChannels(c, zeta);
-        var y = empty(new long[] { n, co, x.shape[2], x.shape[3] }, dtype: x.dtype, device: x.device);
+        bool last = ChannelsLast.Is(x);
+        var y = last
+            ? ChannelsLast.Empty(n, co, x.shape[2], x.shape[3], x.dtype, x.device)
+            : empty(new long[] { n, co, x.shape[2], x.shape[3] }, dtype: x.dtype, device: x.device);
         if (y.numel() == 0) return y;
         if (x.dtype == ScalarType.Float32)
-            Forward((float*)Data(x), (float*)Data(p), (float*)Data(y), n, c, hw, zeta, (float)tau, mode);
+            Forward((float*)Data(x), (float*)Data(p), (float*)Data(y), n, c, hw, zeta, (float)tau, mode, last);
         else
-            Forward((double*)Data(x), (double*)Data(p), (double*)Data(y), n, c, hw, zeta, tau, mode);
+            Forward((double*)Data(x), (double*)Data(p), (double*)Data(y), n, c, hw, zeta, tau, mode, last);
         GC.KeepAlive(x); GC.KeepAlive(p);
         return y;
     }
 
     /// <summary>
-    /// Backward: dX (null unless <paramref name="needX"/>) and dp (N, Co, 1, 1). All inputs contiguous. When
+    /// Backward: dX (null unless <paramref name="needX"/>) and dp (N, Co, 1, 1). All inputs contiguous, except that X
+    /// and the output gradient <paramref name="g"/> may both be in the channels-last format (dX is then in it too). When
     /// <paramref name="addToX"/> (N, C) is given, dX also receives <c>addToX[n, c]</c> at every pixel of channel c: the
     /// gradient of a per-channel spatial mean of X (φ's context), added in the same pass instead of as a second tensor.
     /// </summary>
@@ -61,8 +70,13 @@ internal static unsafe class PiXCpuKernel
                                                    Tensor? addToX = null)
     {
         long n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
+        bool last = ChannelsLast.Is(x);
+        if (last != ChannelsLast.Is(g) || (!last && !g.is_contiguous()))
+            throw new ArgumentException($"PiX backward: X and the output gradient must be in the same memory format (both contiguous or both channels-last); X is {(last ? "channels-last" : "not")}.", nameof(g));
         var dp = empty(p.shape, dtype: p.dtype, device: p.device);
-        var dx = needX ? empty(x.shape, dtype: x.dtype, device: x.device) : null;
+        var dx = !needX ? null
+            : last ? ChannelsLast.Empty(n, c, x.shape[2], x.shape[3], x.dtype, x.device)
+            : empty(x.shape, dtype: x.dtype, device: x.device);
         if (x.numel() == 0) {
             dp.zero_();
             dx?.zero_();
@@ -72,10 +86,10 @@ internal static unsafe class PiXCpuKernel
             throw new ArgumentException($"PiX backward: the per-channel term must be a contiguous {x.dtype} tensor of {n}×{c} values; got [{string.Join(", ", addToX.shape)}] {addToX.dtype}.", nameof(addToX));
         if (x.dtype == ScalarType.Float32)
             Backward((float*)Data(x), (float*)Data(p), (float*)Data(g), dx is null ? null : (float*)Data(dx), (float*)Data(dp),
-                     addToX is null ? null : (float*)Data(addToX), n, c, hw, zeta, (float)tau, mode);
+                     addToX is null ? null : (float*)Data(addToX), n, c, hw, zeta, (float)tau, mode, last);
         else
             Backward((double*)Data(x), (double*)Data(p), (double*)Data(g), dx is null ? null : (double*)Data(dx), (double*)Data(dp),
-                     addToX is null ? null : (double*)Data(addToX), n, c, hw, zeta, tau, mode);
+                     addToX is null ? null : (double*)Data(addToX), n, c, hw, zeta, tau, mode, last);
         GC.KeepAlive(x); GC.KeepAlive(p); GC.KeepAlive(g); GC.KeepAlive(addToX);
         return (dx, dp);
     }
@@ -110,9 +124,10 @@ internal static unsafe class PiXCpuKernel
     // ---------------------------------------------------------------- forward
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Forward<T>(T* x, T* p, T* y, long n, long c, long hw, int zeta, T tau, PiXMode mode)
+    private static void Forward<T>(T* x, T* p, T* y, long n, long c, long hw, int zeta, T tau, PiXMode mode, bool channelsLast)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (channelsLast) { ForwardLast(x, p, y, n, c, hw, zeta, tau, mode); return; }
         long co = Arithmetic.PiXChannels(c, zeta);
         nint xa = (nint)x, pa = (nint)p, ya = (nint)y;
         ParallelRanges(n * co, zeta * hw, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) => {
@@ -185,9 +200,11 @@ internal static unsafe class PiXCpuKernel
     // ---------------------------------------------------------------- backward
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Backward<T>(T* x, T* p, T* g, T* dx, T* dp, T* add, long n, long c, long hw, int zeta, T tau, PiXMode mode)
+    private static void Backward<T>(T* x, T* p, T* g, T* dx, T* dp, T* add, long n, long c, long hw, int zeta, T tau, PiXMode mode,
+                                    bool channelsLast)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (channelsLast) { BackwardLast(x, p, g, dx, dp, add, n, c, hw, zeta, tau, mode); return; }
         long co = Arithmetic.PiXChannels(c, zeta);
         nint xa = (nint)x, pa = (nint)p, ga = (nint)g, dxa = (nint)dx, dpa = (nint)dp, adda = (nint)add;
         ParallelRanges(n * co, 2L * zeta * hw, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (start, end) => {

@@ -3,6 +3,8 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
+using PiXGen.Platform;
+
 namespace PiXGen.PiX;
 
 /// <summary>
@@ -203,8 +205,9 @@ public sealed class PiXLayer : nn.Module<Tensor, Tensor>
         CheckInput(input);
         using var scope = NewDisposeScope();
         if (UsesLayerFunction(input)) {
-            // Training on the CPU: context, φ and pick/mix as one autograd node (PiXLayerFunction).
-            var x = input.contiguous();
+            // Training on the CPU: context, φ and pick/mix as one autograd node (PiXLayerFunction). A channels-last
+            // input stays so (the kernel reads it as it is and writes y in it), so the layers after keep that format.
+            var x = ChannelsLast.Is(input) ? input : input.contiguous();
             var y = bias is null
                 ? PiXLayerFunction.apply(x, weight, zeta, tau, mode)
                 : PiXLayerFunction.apply(x, weight, bias, zeta, tau, mode);

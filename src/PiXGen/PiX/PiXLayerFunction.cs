@@ -2,11 +2,14 @@ using System.Collections.Generic;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using PiXGen.Platform;
+
 namespace PiXGen.PiX;
 
 /// <summary>
 /// A whole <see cref="PiXLayer"/> with the mean context as one autograd node, for training on the CPU: context
-/// z = spatial mean of X, p = sigmoid(W·z + b), Y = the fused pick/mix kernel. Arguments to <c>apply</c>: x (contiguous),
+/// z = spatial mean of X, p = sigmoid(W·z + b), Y = the fused pick/mix kernel. Arguments to <c>apply</c>: x (contiguous, or
+/// channels-last: see <see cref="ChannelsLast"/>),
 /// φ's weight (Co, C, 1, 1), φ's bias (Co) when the layer has one, then ζ (int), τ (double), <see cref="PiXMode"/>.
 /// </summary>
 /// <remarks>
@@ -62,7 +65,7 @@ internal sealed class PiXLayerFunction : autograd.SingleTensorFunction<PiXLayerF
         var (needX, needW, hasBias, needB) = ((bool, bool, bool, bool))ctx.get_data(KeyNeed);
         long n = x.shape[0], co = weight.shape[0], c = weight.shape[1], hw = x.shape[2] * x.shape[3];
 
-        var g = grad_output.contiguous();
+        var g = ChannelsLast.Is(x) ? ChannelsLast.To(grad_output) : grad_output.contiguous();   // X's format
         var (_, dp) = PiXCpuKernel.Backward(x, p, g, zeta, tau, mode, needX: false);
         var pv = p.view(n, co);
         var dlogits = dp.view(n, co) * pv * (1 - pv);                       // through the sigmoid

@@ -78,6 +78,7 @@ public static class ZooBench
                     w.WriteString("model", opts.Model);
                     if (opts.Vs is null) w.WriteNull("vs"); else w.WriteString("vs", opts.Vs);
                     w.WriteNumber("batch", opts.Batch);
+                    if (opts.Train) w.WriteBoolean("channels_last", PiXGen.Platform.ChannelsLast.ForTraining);
                     w.WriteString("mode", mode);
                     w.WriteNumber("median_ms", Math.Round(median, 3));
                     if (vsMedian is null) { w.WriteNull("vs_median_ms"); w.WriteNull("speedup"); }
@@ -88,7 +89,8 @@ public static class ZooBench
             }
             else
             {
-                o.WriteLine($"{mode}, batch {opts.Batch}, {opts.Rounds} rounds after {opts.Warmup} warm-up, {torch.get_num_threads()} threads");
+                string format = opts.Train ? (PiXGen.Platform.ChannelsLast.ForTraining ? ", channels-last batches" : ", NCHW batches") : "";
+                o.WriteLine($"{mode}, batch {opts.Batch}, {opts.Rounds} rounds after {opts.Warmup} warm-up, {torch.get_num_threads()} threads{format}");
                 var table = ZooCli.PlainTable(("model", false), ("median ms", true), ("min ms", true), ("max ms", true));
                 for (int k = 0; k < runners.Count; k++)
                     table.AddPlainRow(k == 0 ? opts.Model : opts.Vs!, Ms(Median(times[k])), Ms(times[k].Min()), Ms(times[k].Max()));
@@ -145,6 +147,12 @@ public static class ZooBench
             }
             var shape = new long[] { opts.Batch }.Concat(info.InputShape).ToArray();
             _input = torch.randn(shape);
+            if (_train)
+            {
+                // The batch as the package's Trainer gives it to the network (PiXGen.Platform.ChannelsLast).
+                var prepared = PiXGen.Platform.ChannelsLast.Prepare(_input);
+                if (!ReferenceEquals(prepared, _input)) { _input.Dispose(); _input = prepared; }
+            }
             long classes = info.OutputShape[0];
             _labels = torch.randint(0, classes, new long[] { opts.Batch }, dtype: ScalarType.Int64);
             if (_train) { _model.train(); _sgd = optim.SGD(_model.parameters(), 0.01, momentum: 0.9); }

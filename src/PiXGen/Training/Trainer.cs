@@ -8,6 +8,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PiXGen.Checkpoints;
+using PiXGen.Platform;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -266,7 +267,7 @@ public static class Trainer
             using var scope = NewDisposeScope();
             Model.train();
             optimizer.zero_grad();
-            var logits = Model.call(x);
+            var logits = Model.call(ChannelsLast.Prepare(x));   // channels-last where that is faster (its remarks)
             var loss = nn.functional.cross_entropy(logits, y);
             loss.backward();
             if (weightDecay != 0)

@@ -84,6 +84,8 @@ public class BlockedPiXTests
     [InlineData(16, 20, 3, 0, 0, true, false, false, 4, 4)]     // zeta 3 and a short last group (3 × 6 + 2)
     [InlineData(8, 48, 4, 0, 0, true, true, false, 5, 5)]       // block 8
     [InlineData(8, 36, 3, 0, 1, false, true, true, 3, 5)]       // block 8, zeta 3, padded output (12 of 16)
+    [InlineData(16, 128, 2, 0, 0, true, true, true, 3, 3)]      // more output channels than pixels (as in the last stage)
+    [InlineData(8, 96, 2, 0, 1, false, false, true, 2, 2)]      // the same on block 8, l1 context
     public void The_blocked_operator_gives_the_NCHW_operators_bits_on_the_blocked_layout(
         int block, int c, int zeta, int mode, int context, bool epilogue, bool relu, bool bias, int h, int w)
     {
@@ -100,6 +102,13 @@ public class BlockedPiXTests
             var x = Normal(n * c * h * w, 1.0);
             for (int i = 0; i < x.Length; i++) x[i] += (i / (h * w) % c % 5) * 0.3f - 0.6f;
             var expected = Run(library, Node(0, "auto"), x, new long[] { n, c, h, w }, W, b, scale, shift, co, c);
+            // The NCHW operator against PiX's definition computed here in float64.
+            var (reference, picks) = Reference(x, n, c, h * w, W, b, scale, shift, zeta, mode, context, epilogue, relu);
+            for (int i = 0; i < reference.Length; i++)
+                Assert.True(Math.Abs(expected[i] - reference[i]) <= 1e-5 * (1 + Math.Abs(reference[i])),
+                            $"batch {n}, element {i} of the NCHW output: {expected[i]:R}, definition {reference[i]:R}");
+            // The case takes both decisions (pick where the logit is below logit(τ) = 0), so both branches were compared.
+            if (mode == 0 && zeta > 1) Assert.InRange(picks, 1, n * co - 1);
             // The blocked input's padding channels hold NaN: the operator must not read them.
             var xb = ToBlocked(x, n, c, h * w, block, float.NaN);
             var back = ToBlocked(expected, n, co, h * w, block, 0f);
@@ -111,16 +120,45 @@ public class BlockedPiXTests
                     Assert.True(BitConverter.SingleToInt32Bits(back[i]) == BitConverter.SingleToInt32Bits(actual[i]),
                                 $"{isa}, batch {n}, element {i} of the blocked output: {actual[i]:R}, NCHW operator {back[i]:R}");
             }
-            // The case takes both decisions (pick where the logit is below logit(τ) = 0), so both branches were compared.
-            if (mode == 0 && zeta > 1) {
-                var logits = Enumerable.Range(0, co).Select(o => b[o] + Enumerable.Range(0, c).Sum(ch =>
-                    W[o * c + ch] * Enumerable.Range(0, h * w).Average(j => context == 1 ? Math.Abs(x[ch * h * w + j]) * h * w : x[ch * h * w + j]))).ToList();
-                Assert.Contains(logits, l => l < 0);
-                Assert.Contains(logits, l => l >= 0);
-            }
         }
 
         NodeProto Node(int blockAttribute, string isa) => PiXNode(zeta, mode, context, epilogue, relu, blockAttribute, isa);
+    }
+
+    /// <summary>
+    /// PiX's definition (the operator's header, docs/pix-operator.md) in float64, NCHW: per sample the context (spatial
+    /// mean, or sum of |x|), the logit W·z + b, pick (max) where it is below logit(τ) = 0 for pick-or-mix, else the
+    /// mean; times sigmoid(logit), then scale and shift, then ReLU. Also how many (sample, channel) pairs picked.
+    /// </summary>
+    private static (double[] Y, int Picks) Reference(float[] x, int n, int c, int hw, float[] W, float[] b, float[] scale, float[] shift,
+                                                     int zeta, int mode, int context, bool epilogue, bool relu)
+    {
+        int co = (c + zeta - 1) / zeta, picks = 0;
+        var y = new double[n * co * hw];
+        for (int s = 0; s < n; s++) {
+            var z = new double[c];
+            for (int ch = 0; ch < c; ch++) {
+                double sum = 0;
+                for (int j = 0; j < hw; j++) { double v = x[(s * c + ch) * hw + j]; sum += context == 1 ? Math.Abs(v) : v; }
+                z[ch] = context == 1 ? sum : sum / hw;
+            }
+            for (int o = 0; o < co; o++) {
+                double logit = b[o];
+                for (int ch = 0; ch < c; ch++) logit += (double)W[o * c + ch] * z[ch];
+                int first = o * zeta, count = Math.Min(zeta, c - first);
+                bool pick = mode == 2 || (mode == 0 && count > 1 && logit < 0);
+                if (pick && mode == 0) picks++;
+                double p = 1 / (1 + Math.Exp(-logit));
+                for (int j = 0; j < hw; j++) {
+                    double m = double.NegativeInfinity, sum = 0;
+                    for (int g = 0; g < count; g++) { double v = x[(s * c + first + g) * hw + j]; m = Math.Max(m, v); sum += v; }
+                    double v0 = (pick ? m : sum / count) * p;
+                    if (epilogue) v0 = v0 * scale[o] + shift[o];
+                    y[(s * co + o) * hw + j] = relu ? Math.Max(0, v0) : v0;
+                }
+            }
+        }
+        return (y, picks);
     }
 
     /// <summary>One <c>ai.pixgen.PiX</c> node on inputs x, w, b, scale, shift with τ = 0.5 (logit 0); block 0 leaves the

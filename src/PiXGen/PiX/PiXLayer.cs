@@ -168,7 +168,9 @@ public sealed class PiXLayer : nn.Module<Tensor, Tensor>
         using var noGrad = no_grad();
         long co = weight.shape[0], c = weight.shape[1];
         var dims = new long[] { 2, 3 };
-        var z64 = context == PiXContext.Mean ? x.mean(dims, false, ScalarType.Float64) : x.abs().sum(dims, false, ScalarType.Float64);
+        // Read in place where the CPU kernel can (libtorch would first copy x to float64).
+        var z64 = PiXCpuKernel.Context64(x, absolute: context == PiXContext.L1)
+                  ?? (context == PiXContext.Mean ? x.mean(dims, false, ScalarType.Float64) : x.abs().sum(dims, false, ScalarType.Float64));
         var logit = nn.functional.linear(z64, weight.detach().to(ScalarType.Float64).view(co, c), bias?.detach().to(ScalarType.Float64));
         // The threshold is a Scalar held until the call returns: passed as a temporary (logit.lt(Logit(tau))), TorchSharp
         // hands libtorch its raw handle, and the finalizer can free it while libtorch reads it. One crash in a 10,000-case

@@ -20,15 +20,17 @@ public class DefinedKindGraphTests
     /// ChannelShuffle(2) → GroupNorm(2 groups, eps 1e-3, random weight and bias) → BatchNorm2d (eps 1e-3, random weight, bias and
     /// running statistics; after a norm, so fusion keeps it as its own node) → LayerNorm2d (eps 1e-3, random weight and bias) →
     /// LayerNorm2d (eps 1e-4, no affine).</summary>
-    /// <summary>Random affine parameters and statistics for the module's BatchNorm2d "bn", so folding it is tested.</summary>
+    /// <summary>Random affine parameters and statistics for the module's BatchNorm2d "bn", so folding it is tested; drawn
+    /// from their own generator, so the values do not depend on what other tests drew before.</summary>
     private static void RandomizeBatchNorm(nn.Module module)
     {
+        var generator = new torch.Generator(11);
         using (torch.no_grad())
         {
             foreach (var (key, p) in module.named_parameters().Where(p => p.name.StartsWith("bn.")))
-                p.uniform_(key.EndsWith("weight") ? 0.5 : -0.5, 1.5);
+                p.uniform_(key.EndsWith("weight") ? 0.5 : -0.5, 1.5, generator: generator);
             foreach (var (key, t) in module.named_buffers().Where(b => b.name.StartsWith("bn.running_")))
-                t.uniform_(key.EndsWith("var") ? 0.5 : -0.5, 1.5);
+                t.uniform_(key.EndsWith("var") ? 0.5 : -0.5, 1.5, generator: generator);
         }
     }
 
@@ -143,8 +145,14 @@ public class DefinedKindGraphTests
             // The l1 context sums |x| over the 25 pixels, so φ's default init can drive the gate's logit below −18, where
             // p ≈ 1e-8 and ONNX Runtime's float32 Sigmoid returns 0: the output would be all but zero and a relative
             // comparison meaningless. A small φ, from its own generator, keeps p well inside (0, 1) whatever ran before.
-            using (torch.no_grad())
+            // The first PiX's φ too, at its default init's scale (±1/√6): with φ from the global generator, the test's
+            // values depended on the tests run before it on the same thread (one full run of the suite failed it; alone it passed).
+            using (torch.no_grad()) {
                 module.named_parameters().Single(p => p.name == "pix2.weight").parameter.uniform_(-0.05, 0.05, generator: new torch.Generator(7));
+                var phi = new torch.Generator(13);
+                foreach (var (_, p) in module.named_parameters().Where(p => p.name.StartsWith("pix.")))
+                    p.uniform_(-1 / System.Math.Sqrt(6), 1 / System.Math.Sqrt(6), generator: phi);
+            }
             GraphAttribute T(string attribute, string value) => new(attribute, value);
             var pix = new[]
             {

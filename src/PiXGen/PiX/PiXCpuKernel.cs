@@ -72,7 +72,7 @@ internal static unsafe partial class PiXCpuKernel
         long n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
         bool last = ChannelsLast.Is(x);
         if (last != ChannelsLast.Is(g) || (!last && !g.is_contiguous()))
-            throw new ArgumentException($"PiX backward: X and the output gradient must be in the same memory format (both contiguous or both channels-last); X is {(last ? "channels-last" : "not")}.", nameof(g));
+            throw new ArgumentException($"PiX backward: X and the output gradient must be in the same memory format (both contiguous or both channels-last); X is {(last ? "channels-last" : "contiguous")}, the gradient is not.", nameof(g));
         var dp = empty(p.shape, dtype: p.dtype, device: p.device);
         var dx = !needX ? null
             : last ? ChannelsLast.Empty(n, c, x.shape[2], x.shape[3], x.dtype, x.device)

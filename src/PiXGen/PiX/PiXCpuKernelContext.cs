@@ -9,9 +9,9 @@ namespace PiXGen.PiX;
 
 // The float64 context of PiX's decision (PiXLayer.Picks) read in place. libtorch's x.mean(dims, dtype: Float64) reduces
 // a float64 copy of x, twice its size, in fresh memory (PyTorch 1.13's takes as long as x.double() alone); here each
-// value is widened to float64 as it is read,
-// which took a quarter to three fifths off PiX-ResNet-50's PiX layers' forward in a training step
-// (docs/benchmarks/engines.md). The order of the float64 additions is not part of the decision rule (PiXLayer.Gate).
+// value is widened to float64 as it is read, which took a quarter to three fifths off PiX-ResNet-50's PiX layers'
+// forward in a training step (docs/benchmarks/engines.md). The order of the float64 additions is not part of the
+// decision rule (PiXLayer.Gate).
 internal static unsafe partial class PiXCpuKernel
 {
     /// <summary>Channels per work item of the channels-last context (one strip of each pixel's row).</summary>
@@ -28,11 +28,17 @@ internal static unsafe partial class PiXCpuKernel
         bool last = ChannelsLast.Is(x);
         if (!last && !x.is_contiguous()) return null;
         long n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
-        var z = zeros(new[] { n, c }, ScalarType.Float64);
-        if (n * c * hw == 0) {   // no pixels: sums of nothing, and the mean's 0 / 0 is NaN, as libtorch's
-            if (!absolute) z.div_(hw);
-            return z;
-        }
+        var z = zeros(new[] { n, c }, ScalarType.Float64);   // with no pixels: sums of nothing (a mean of 0 / 0 = NaN, as libtorch's)
+        if (n * c * hw > 0) AddSums(x, z, last, absolute);
+        if (!absolute) z.div_(hw);
+        return z;
+    }
+
+    /// <summary>Adds each (sample, channel)'s spatial sum (or sum of |x|) of non-empty <paramref name="x"/> into
+    /// <paramref name="z"/> (N, C) float64.</summary>
+    private static void AddSums(Tensor x, Tensor z, bool last, bool absolute)
+    {
+        long n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
         nint xa = (nint)Data(x), za = (nint)Data(z);
         bool single = x.dtype == ScalarType.Float32;
         if (last) {
@@ -51,8 +57,7 @@ internal static unsafe partial class PiXCpuKernel
                     ((double*)za)[plane] = single ? PlaneSum((float*)xa + plane * hw, hw, absolute) : PlaneSum((double*)xa + plane * hw, hw, absolute);
             });
         }
-        if (!absolute) z.div_(hw);
-        return z;
+        GC.KeepAlive(x); GC.KeepAlive(z);
     }
 
     /// <summary>The float64 sum of <paramref name="len"/> values (or their magnitudes) over four vector accumulators.</summary>

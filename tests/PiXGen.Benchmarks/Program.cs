@@ -42,7 +42,7 @@ public static class Program
         string table = Report.Table(results);
         Console.WriteLine(table);
         Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
-        File.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", "pix-operator-table.md"), table);
+        PiXGen.AtomicFile.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", "pix-operator-table.md"), table);
         return 0;
     }
 
@@ -75,7 +75,7 @@ public static class Program
         }
         Console.WriteLine(text);
         Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
-        File.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", file), text);
+        PiXGen.AtomicFile.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", file), text);
         return 0;
     }
 
@@ -91,7 +91,7 @@ public static class Program
             : TrainProfile.Run(models, batch, rounds);
         Console.WriteLine(text);
         Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
-        File.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", "train-profile.md"), text);
+        PiXGen.AtomicFile.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", "train-profile.md"), text);
         return 0;
     }
 
@@ -101,7 +101,7 @@ public static class Program
         string text = FusionBenchmarks.Run(args);
         Console.WriteLine(text);
         Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
-        File.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", "fusion-table.md"), text);
+        PiXGen.AtomicFile.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", "fusion-table.md"), text);
         return 0;
     }
 

@@ -64,7 +64,7 @@ public static class Soak
             }
         }
         Directory.CreateDirectory("BenchmarkDotNet.Artifacts");
-        File.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", "soak.md"), table.ToString());
+        PiXGen.AtomicFile.WriteAllText(Path.Combine("BenchmarkDotNet.Artifacts", "soak.md"), table.ToString());
         Console.WriteLine(table);
         return 0;
     }

@@ -7,7 +7,7 @@
 set -u
 OUT=${OUT:-BenchmarkDotNet.Artifacts/engines-run.log}
 ROUNDS=${ROUNDS:-7}
-WARMUP=${WARMUP:-1}
+WARMUP=${WARMUP:-2}
 BATCH=${BATCH:-8}
 ENGINES=${ENGINES:-torchsharp,fused-torchsharp,fused,onnxruntime,pytorch,pytorch-cl,pytorch-jit}
 mkdir -p "$(dirname "$OUT")"

@@ -191,6 +191,8 @@ public static class EngineBench
         IReadOnlyList<OnnxRuntimeEngine.NodeTime> nodes;
         bool native;
         int blocked;
+        // A new session's first runs are not steady (OnnxRuntimeEngine.UnsteadyRuns): they are left out whatever --warmup says.
+        warmup = Math.Max(warmup, OnnxRuntimeEngine.UnsteadyRuns);
         using (var engine = new OnnxRuntimeEngine(fusion.Graph, fusion.Weights, threads, prefix, nativePiX, blockedPiX)) {
             native = engine.NativePiX;
             blocked = engine.BlockedPiXLayers;

@@ -23,6 +23,13 @@ namespace PiXGen.Engines;
 /// </summary>
 public sealed class OnnxRuntimeEngine : IDisposable
 {
+    /// <summary>How many runs of a new session are not yet steady: ONNX Runtime's first run records the sizes of its
+    /// intermediate tensors (its memory pattern) and the second is the first in the one block it then allocates for
+    /// them, whose pages are touched for the first time. On PiX-ResNet-50 at batch 8 that second run took 70-100 ms more
+    /// than the later ones, most of it in the layers writing large outputs (docs/benchmarks/engines.md). Benchmarks and
+    /// profiles leave at least this many runs untimed.</summary>
+    public const int UnsteadyRuns = 2;
+
     private readonly InferenceSession session;
     private readonly RunOptions runOptions = new();
     private readonly string inputName, outputName;

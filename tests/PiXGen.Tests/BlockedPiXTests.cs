@@ -126,6 +126,63 @@ public class BlockedPiXTests
     }
 
     /// <summary>
+    /// Where W is large beside a sample's planes (Co ≥ 4 H W) and the batch has at least four samples and as many as the
+    /// machine has cores, the operator computes the batch's logits in a pass of their own, four samples per pass over W
+    /// (LogitsFirst in pixgen_ort.cpp). A sample's output must not depend on its batch: each sample of such a batch, on
+    /// both layouts and every instruction set, has the bits it gets alone (one sample takes the per-channel logits), and
+    /// the batch matches PiX's definition. W's rows are not a multiple of eight long in some cases, so the dot products'
+    /// tails are covered, and the batch is not a multiple of four, so the samples left after the groups of four are.
+    /// </summary>
+    [Theory]
+    [InlineData(16, 128, 2, 0, 0, true, true, true, 3, 3)]     // 64 outputs, 9 pixels
+    [InlineData(16, 100, 4, 0, 1, false, false, true, 2, 2)]   // 25 outputs, tails of 4, l1 context
+    [InlineData(8, 60, 2, 0, 0, true, false, false, 2, 3)]     // block 8, 30 outputs, padded input and output
+    [InlineData(16, 64, 1, 0, 0, false, true, true, 2, 2)]     // zeta 1
+    public void Where_the_logits_are_a_pass_of_their_own_each_sample_gets_the_bits_it_gets_alone(
+        int block, int c, int zeta, int mode, int context, bool epilogue, bool relu, bool bias, int h, int w)
+    {
+        if (OnnxRuntimeEngine.NativePiXLibrary is not { } library) return;   // checked by FusionTests where it must exist
+        int co = (c + zeta - 1) / zeta, cpad = Up(c, block), copad = Up(co, block), hw = h * w;
+        Assert.True(co >= 4 * hw, "the case must take the logits-first route");
+        int n = Math.Max(6, Environment.ProcessorCount + 1);
+        var rng = new Random(c * 17 + zeta + block);
+        float[] Normal(int count, double sd) => Enumerable.Range(0, count).Select(_ => (float)(sd * Gaussian(rng))).ToArray();
+        var W = Normal(co * c, 1.0 / Math.Sqrt(c));
+        var b = bias ? Normal(co, 0.5) : new float[co];
+        var scale = epilogue ? Normal(co, 1.0) : Enumerable.Repeat(1f, co).ToArray();
+        var shift = epilogue ? Normal(co, 0.5) : new float[co];
+        var x = Normal(n * c * hw, 1.0);
+        for (int i = 0; i < x.Length; i++) x[i] += (i / hw % c % 5) * 0.3f - 0.6f;
+        var batch = Run(library, PiXNode(zeta, mode, context, epilogue, relu, 0, "auto"), x, new long[] { n, c, h, w }, W, b, scale, shift, co, c);
+        var (reference, picks) = Reference(x, n, c, hw, W, b, scale, shift, zeta, mode, context, epilogue, relu);
+        for (int i = 0; i < reference.Length; i++)
+            Assert.True(Math.Abs(batch[i] - reference[i]) <= 1e-5 * (1 + Math.Abs(reference[i])),
+                        $"element {i} of the batch: {batch[i]:R}, definition {reference[i]:R}");
+        if (mode == 0 && zeta > 1) Assert.InRange(picks, 1, n * co - 1);
+        var alone = new float[batch.Length];
+        for (int s = 0; s < n; s++) {
+            var one = Run(library, PiXNode(zeta, mode, context, epilogue, relu, 0, "auto"), x[(s * c * hw)..((s + 1) * c * hw)],
+                          new long[] { 1, c, h, w }, W, b, scale, shift, co, c);
+            Array.Copy(one, 0, alone, s * co * hw, one.Length);
+        }
+        AssertBits(alone, batch, "the NCHW batch");
+        var xb = ToBlocked(x, n, c, hw, block, float.NaN);
+        var expected = ToBlocked(alone, n, co, hw, block, 0f);
+        foreach (var isa in Isas) {
+            var actual = Run(library, PiXNode(zeta, mode, context, epilogue, relu, block, isa), xb, new long[] { n, cpad, h, w }, W, b, scale, shift, co, c);
+            Assert.Equal(n * copad * hw, actual.Length);
+            AssertBits(expected, actual, $"the blocked batch ({isa})");
+        }
+
+        static void AssertBits(float[] samplesAlone, float[] inBatch, string what)
+        {
+            for (int i = 0; i < samplesAlone.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(samplesAlone[i]) == BitConverter.SingleToInt32Bits(inBatch[i]),
+                            $"element {i} of {what}: {inBatch[i]:R}, the sample alone {samplesAlone[i]:R}");
+        }
+    }
+
+    /// <summary>
     /// PiX's definition (the operator's header, docs/pix-operator.md) in float64, NCHW: per sample the context (spatial
     /// mean, or sum of |x|), the logit W·z + b, pick (max) where it is below logit(τ) = 0 for pick-or-mix, else the
     /// mean; times sigmoid(logit), then scale and shift, then ReLU. Also how many (sample, channel) pairs picked.

@@ -21,7 +21,9 @@
 // reorder is needed around the node; C and Co are then W's shape, and y's padding channels are written as 0.
 // OnnxRuntimeEngine writes such nodes into the model ONNX Runtime optimised (docs/interop.md).
 // x is read twice: once for the context, once for the selection (with the logit), on ORT's intra-op threads: one task
-// per sample when the batch has at least as many samples as the machine has cores, otherwise per plane.
+// per sample when the batch has at least as many samples as the machine has cores, otherwise per plane. Where W is large
+// beside a sample's planes (Co >= 4 H W, at least four samples), the batch's logits are a pass of their own between the
+// two, reading each row of W once for four samples (LogitsFirst).
 
 #define ORT_API_MANUAL_INIT
 #include "onnxruntime_cxx_api.h"
@@ -93,7 +95,9 @@ struct PiXKernel {
         const float *x, *w, *b, *scale, *shift;
         float* y;
         double* z;      // the context: (C) of the current sample, or (N, C) for Sample
-        int64_t c, co, hw;
+        double* logits; // the gate's logits, (Co) of the current sample, when Logits computed them before the selection;
+                        // null: the thread that selects an output channel computes its logit
+        int64_t n, c, co, hw;
         int64_t inBlocks, outBlocks;   // the blocked layout's channel blocks (0 on NCHW)
         const PiXKernel* k;
         // Run's routing: floats per sample of x and y, and the two passes as tasks over `contexts` and `selects` units
@@ -125,6 +129,67 @@ struct PiXKernel {
         double sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
         for (; j < c; ++j) sum += (double)w[j] * z[j];
         return sum;
+    }
+
+    // Dot for four samples at once: W's row is read and widened once for all of them, and the four samples' sums are
+    // four independent chains. Lane u of a sample's vector is Dot's partial sum u, added in Dot's order, and the tree
+    // and the tail are Dot's, so every logit has Dot's bits. z holds four rows of c, `stride` apart. Explicit vectors,
+    // one copy per instruction set like the blocked selections below (left to itself, the compiler assembled each
+    // vector of z from single elements).
+#define PIXGEN_DOT_ROWS4(ATTR, NAME) \
+    ATTR static void NAME(const float* w, const double* z, int64_t stride, int64_t c, double* out) { \
+        typedef double D8 __attribute__((vector_size(64))); \
+        typedef float F8 __attribute__((vector_size(32))); \
+        D8 acc[4] = {}; \
+        int64_t j = 0; \
+        for (; j + 8 <= c; j += 8) { \
+            F8 wf; \
+            std::memcpy(&wf, w + j, sizeof wf); \
+            D8 wd = __builtin_convertvector(wf, D8); \
+            for (int t = 0; t < 4; ++t) { D8 zt; std::memcpy(&zt, z + t * stride + j, sizeof zt); acc[t] += wd * zt; } \
+        } \
+        for (int t = 0; t < 4; ++t) { \
+            const D8 a = acc[t]; \
+            double sum = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); \
+            for (int64_t i = j; i < c; ++i) sum += (double)w[i] * z[t * stride + i]; \
+            out[t] = sum; \
+        } \
+    }
+    PIXGEN_DOT_ROWS4(, DotRows4_generic)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    PIXGEN_DOT_ROWS4(__attribute__((target("avx2"))), DotRows4_avx2)
+    PIXGEN_DOT_ROWS4(__attribute__((target("avx512f"))), DotRows4_avx512)
+#endif
+#undef PIXGEN_DOT_ROWS4
+    // The copy for instruction set isa (as FastSelect's).
+    static void DotRows4(int isa, const float* w, const double* z, int64_t stride, int64_t c, double* out) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+        if (isa == 2) { DotRows4_avx512(w, z, stride, c, out); return; }
+        if (isa == 1) { DotRows4_avx2(w, z, stride, c, out); return; }
+#endif
+        (void)isa;
+        DotRows4_generic(w, z, stride, c, out);
+    }
+
+    // Output channel o's logit for the current sample.
+    static double Logit(const Work& s, int64_t o) {
+        return s.logits ? s.logits[o] : Dot(s.w + o * s.c, s.z, s.c) + (double)s.b[o];
+    }
+
+    // Logits before the selection: every sample's logits of a range of output channels, four samples per pass over
+    // each row of W (z and logits are the whole batch's, (N, C) and (N, Co)).
+    static constexpr int64_t LogitRows = 16;
+    static void Logits(void* data, size_t i) {
+        const auto& s = *static_cast<Work*>(data);
+        for (int64_t o = (int64_t)i * LogitRows, end = std::min(s.co, o + LogitRows); o < end; ++o) {
+            const float* w = s.w + o * s.c;
+            int64_t n = 0;
+            for (double four[4]; n + 4 <= s.n; n += 4) {
+                DotRows4(s.k->isa, w, s.z + n * s.c, s.c, s.c, four);
+                for (int t = 0; t < 4; ++t) s.logits[(n + t) * s.co + o] = four[t] + (double)s.b[o];
+            }
+            for (; n < s.n; ++n) s.logits[n * s.co + o] = Dot(w, s.z + n * s.c, s.c) + (double)s.b[o];
+        }
     }
 
     static void Context(void* data, size_t i) {
@@ -159,7 +224,7 @@ struct PiXKernel {
         const auto& k = *s.k;
         int64_t o = (int64_t)i;   // x and y point at one sample
         int64_t first = o * k.zeta, count = std::min(k.zeta, s.c - first);
-        double l = Dot(s.w + o * s.c, s.z, s.c) + (double)s.b[o];
+        double l = Logit(s, o);
         float p = 1.0f / (1.0f + std::exp(-(float)l));
         bool pick = k.mode == 2 || (k.mode == 0 && count > 1 && l < k.tauLogit);
         // y = (m * p) * scale + shift, rounded as the portable lowering's Mul, Mul, Add are.
@@ -172,26 +237,60 @@ struct PiXKernel {
         return cores;
     }
 
-    // One whole sample on one thread: its context, then its selection (z points at the sample's own row).
-    static void Sample(void* data, size_t i) {
+    // Sample i's share of the batch's work (x, y, z and the logits point at its own rows).
+    static Work OneSample(void* data, size_t i) {
         const auto& all = *static_cast<Work*>(data);
         Work s = all;
         s.x = all.x + (int64_t)i * all.xSample;
         s.y = all.y + (int64_t)i * all.ySample;
         s.z = all.z + (int64_t)i * all.c;
+        if (all.logits) s.logits = all.logits + (int64_t)i * all.co;
+        return s;
+    }
+    static void SampleContext(void* data, size_t i) {
+        Work s = OneSample(data, i);
         for (int64_t j = 0; j < s.contexts; ++j) s.context(&s, (size_t)j);
+    }
+    static void SampleSelect(void* data, size_t i) {
+        Work s = OneSample(data, i);
         for (int64_t j = 0; j < s.selects; ++j) s.select(&s, (size_t)j);
+    }
+    // One whole sample on one thread: its context, then its selection.
+    static void Sample(void* data, size_t i) {
+        SampleContext(data, i);
+        SampleSelect(data, i);
+    }
+
+    // Whether the batch's logits are computed in a pass of their own, between the contexts and the selections (four
+    // samples per pass over W): where W is large beside a sample's planes, the per-sample route reads all of W once per
+    // sample. It costs a second meeting of the threads, and each sample's planes leave the cache between its context
+    // and its selection. On PiX-ResNet-50 at batch 8 (2 cores) it paid only in the last stage's blocks 1 and 2 (512
+    // outputs, 7 x 7 pixels: 0.6-0.76 against 0.88-1.18 ms each) and cost time where Co < 4 HW
+    // (docs/benchmarks/engines.md).
+    static bool LogitsFirst(const Work& s) {
+        return s.n >= 4 && s.co >= 4 * s.hw;
     }
 
     // Both layouts' batch: the inputs in s, the passes and strides set.
     // A batch of at least as many samples as the machine has cores: one task per sample (its context, then its
     // selection, on one thread), so the threads meet once per operator instead of twice per sample. Measured on
     // PiX-ResNet-50 at batch 8 on 2 cores: 16-18 ms against 19.5 with each sample's planes split
-    // (docs/benchmarks/engines.md). In both routes each output channel's logit is computed by the thread that selects it.
+    // (docs/benchmarks/engines.md). Each output channel's logit is computed by the thread that selects it, except where
+    // LogitsFirst computes the batch's logits between the two passes.
     static void Run(Ort::KernelContext& ctx, Work& s, int64_t n) {
         if (n >= Cores()) {
             std::vector<double> zAll((size_t)(n * s.c));
             s.z = zAll.data();
+            s.n = n;
+            if (LogitsFirst(s)) {
+                std::vector<double> logits((size_t)(n * s.co));
+                ctx.ParallelFor(&SampleContext, (size_t)n, 0, &s);
+                s.logits = logits.data();
+                ctx.ParallelFor(&Logits, (size_t)((s.co + LogitRows - 1) / LogitRows), 0, &s);
+                ctx.ParallelFor(&SampleSelect, (size_t)n, 0, &s);
+                s.logits = nullptr;
+                return;
+            }
             ctx.ParallelFor(&Sample, (size_t)n, 0, &s);
             return;
         }
@@ -367,7 +466,7 @@ struct PiXKernel {
             L.valid[l] = o < s.co ? 1.0f : 0.0f;
             if (o >= s.co) continue;
             int64_t count = std::min(k.zeta, s.c - o * k.zeta);
-            double logit = Dot(s.w + o * s.c, s.z, s.c) + (double)s.b[o];
+            double logit = Logit(s, o);
             L.p[l] = 1.0f / (1.0f + std::exp(-(float)logit));
             L.pick[l] = k.mode == 2 || (k.mode == 0 && count > 1 && logit < k.tauLogit) ? 1.0f : 0.0f;
             if (k.epilogue) { L.scale[l] = s.scale[o]; L.shift[l] = s.shift[o]; }

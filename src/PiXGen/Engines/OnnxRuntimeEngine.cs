@@ -23,12 +23,10 @@ namespace PiXGen.Engines;
 /// </summary>
 public sealed class OnnxRuntimeEngine : IDisposable
 {
-    /// <summary>How many runs of a new session are not yet steady: ONNX Runtime's first run records the sizes of its
-    /// intermediate tensors (its memory pattern) and the second is the first in the one block it then allocates for
-    /// them, whose pages are touched for the first time. On PiX-ResNet-50 at batch 8 that second run took 70-100 ms more
-    /// than the later ones, most of it in the layers writing large outputs (docs/benchmarks/engines.md). Benchmarks and
-    /// profiles leave at least this many runs untimed.</summary>
-    public const int UnsteadyRuns = 2;
+    /// <summary>How many runs of a new session are not yet steady: the first, which grows ONNX Runtime's memory arena
+    /// and touches its pages for the first time. Benchmarks and profiles leave at least this many runs untimed. (With
+    /// ONNX Runtime's memory pattern on, the second run was unsteady too; the sessions turn it off.)</summary>
+    public const int UnsteadyRuns = 1;
 
     private readonly InferenceSession session;
     private readonly RunOptions runOptions = new();
@@ -110,6 +108,12 @@ public sealed class OnnxRuntimeEngine : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
+            // ONNX Runtime's memory pattern (on by default) records the intermediate tensors' sizes in the first run and
+            // from the second on allocates one block for all of them, so the second run is the first to touch that
+            // block's pages: on PiX-ResNet-50 at batch 8 it took 70-100 ms more than the later runs. Without it the
+            // tensors come from the arena, which the first run grew, and the later runs were as fast as with it
+            // (docs/benchmarks/engines.md).
+            EnableMemoryPattern = false,
         };
         if (library is not null) options.RegisterCustomOpLibrary(library);
         return options;

@@ -62,10 +62,11 @@ public class ZooCostTests
         Assert.Equal(53_173L, ResNet50.Buffers);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(AllModels))]
     public void Buffers_equal_the_modules_buffers(string name)
     {
+        ZooSample.SkipUnlessSampled(name);
         var info = Info(name);
         using var model = info.Create();
         Assert.Equal(model.named_buffers().Sum(b => b.Item2.numel()), info.Buffers);
@@ -109,18 +110,20 @@ public class ZooCostTests
         Assert.Equal(info.MacsPaper, evaluated.MacsPaper);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(AllModels))]
     public void Forward_hook_counter_agrees_exactly_with_the_compile_time_macs(string name)
     {
+        ZooSample.SkipUnlessSampled(name);
         var info = Info(name);
         Assert.Equal(info.Macs, HookCount(info, info.InputShape[1], info.InputShape[2]));
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(AllModels))]
     public void CostFor_112x112_equals_the_forward_hook_count_on_a_112x112_input(string name)
     {
+        ZooSample.SkipUnlessSampled(name);
         var info = Info(name);
         var evaluated = info.CostFor!(112, 112);
         Assert.Equal(HookCount(info, 112, 112), evaluated.Macs);

@@ -100,10 +100,11 @@ public class ZooFidelityTests(ITestOutputHelper log)
         Assert.Empty(missing);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(ReferenceModels))]
     public void State_dict_keys_and_shapes_equal_pytorch(string name, string referenceName)
     {
+        ZooSample.SkipUnlessSampled(name);
         var reference = PyTorchReference.Load().Models[referenceName];
         using var model = Create(name);
         var actual = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
@@ -114,10 +115,11 @@ public class ZooFidelityTests(ITestOutputHelper log)
             Assert.True(shape.SequenceEqual(actual[key]), $"{key}: expected [{string.Join(",", shape)}], got [{string.Join(",", actual[key])}]");
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(ReferenceModels))]
     public void Parameter_counts_equal_pytorch_at_compile_time_and_run_time(string name, string referenceName)
     {
+        ZooSample.SkipUnlessSampled(name);
         var reference = PyTorchReference.Load().Models[referenceName];
         var info = ZooCatalog.Models.Single(n => n.Name == name);
         using var model = info.Create();
@@ -134,10 +136,13 @@ public class ZooFidelityTests(ITestOutputHelper log)
         Assert.Equal(reference.MacsConvLinear, ZooCatalog.Models.Single(n => n.Name == name).Macs);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(LogitModels))]
     public void Logits_match_pytorch_under_the_deterministic_initialisation(string name, string referenceName)
-        => AssertLogitsMatch(name, referenceName);
+    {
+        ZooSample.SkipUnlessSampled(name);
+        AssertLogitsMatch(name, referenceName);
+    }
 
     [Fact]
     [Trait("Category", "Slow")]

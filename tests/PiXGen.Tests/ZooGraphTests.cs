@@ -53,10 +53,11 @@ public class ZooGraphTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(All))]
     public void Compiler_graph_describes_the_generated_module(string name)
     {
+        ZooSample.SkipUnlessSampled(name);
         var (module, graph) = Create(name);
         using var _ = module;
         Assert.Equal(ZooCatalog.Find(name)!.InputShape, graph.InputShape);
@@ -81,6 +82,7 @@ public class ZooGraphTests
     [MemberData(nameof(All))]
     public void Fuse_runs_every_network_on_onnx_runtime_within_1e_4_of_the_module(string name)
     {
+        ZooSample.SkipUnlessSampled(name);
         Skip.If(ZooFidelityTests.OutsideCi.Contains(name) && Environment.GetEnvironmentVariable(ZooFidelityTests.HeavyVariable) != "1",
             $"set {ZooFidelityTests.HeavyVariable}=1 to run {name} (minutes on two cores)");
         var (module, graph) = Create(name);

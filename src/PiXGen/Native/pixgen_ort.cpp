@@ -22,8 +22,8 @@
 // OnnxRuntimeEngine writes such nodes into the model ONNX Runtime optimised (docs/interop.md).
 // x is read twice: once for the context, once for the selection (with the logit), on ORT's intra-op threads: one task
 // per sample when the batch has at least as many samples as the machine has cores, otherwise per plane. Where W is large
-// beside a sample's planes (Co >= 4 H W, at least four samples), the batch's logits are a pass of their own between the
-// two, reading each row of W once for four samples (LogitsFirst).
+// beside a sample's planes (Co >= 4 H W, at least four samples and as many as cores), the batch's logits are a pass of
+// their own between the two, reading each row of W once for four samples (LogitsFirst).
 
 #define ORT_API_MANUAL_INIT
 #include "onnxruntime_cxx_api.h"
@@ -265,8 +265,8 @@ struct PiXKernel {
     // samples per pass over W): where W is large beside a sample's planes, the per-sample route reads all of W once per
     // sample. It costs a second meeting of the threads, and each sample's planes leave the cache between its context
     // and its selection. On PiX-ResNet-50 at batch 8 (2 cores) it paid only in the last stage's blocks 1 and 2 (512
-    // outputs, 7 x 7 pixels: 0.6-0.76 against 0.88-1.18 ms each) and cost time where Co < 4 HW
-    // (docs/benchmarks/engines.md).
+    // outputs, 7 x 7 pixels: 0.56-0.69 against 0.78-0.86 ms each) and cost time where Co < 4 HW
+    // (docs/benchmarks/engines.md). Only the per-sample route (a batch of at least as many samples as cores) takes it.
     static bool LogitsFirst(const Work& s) {
         return s.n >= 4 && s.co >= 4 * s.hw;
     }

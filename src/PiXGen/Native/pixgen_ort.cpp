@@ -159,21 +159,30 @@ struct PiXKernel {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
     PIXGEN_DOT_ROWS4(__attribute__((target("avx2"))), DotRows4_avx2)
     PIXGEN_DOT_ROWS4(__attribute__((target("avx512f"))), DotRows4_avx512)
+#else
+    // Elsewhere only the plain copy exists (BestIsa is 0 there, so the others are never chosen).
+    static constexpr auto DotRows4_avx2 = &DotRows4_generic, DotRows4_avx512 = &DotRows4_generic;
 #endif
 #undef PIXGEN_DOT_ROWS4
-    // The copy for instruction set isa (as FastSelect's).
-    static void DotRows4(int isa, const float* w, const double* z, int64_t stride, int64_t c, double* out) {
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-        if (isa == 2) { DotRows4_avx512(w, z, stride, c, out); return; }
-        if (isa == 1) { DotRows4_avx2(w, z, stride, c, out); return; }
-#endif
-        (void)isa;
-        DotRows4_generic(w, z, stride, c, out);
+
+    // Of the copies of one function for each instruction set, the one for isa (0 plain, 1 AVX2, 2 AVX-512; see BestIsa).
+    template <class F>
+    static F ForIsa(int isa, F generic, F avx2, F avx512) {
+        return isa == 2 ? avx512 : isa == 1 ? avx2 : generic;
     }
 
-    // Output channel o's logit for the current sample.
+    static void DotRows4(int isa, const float* w, const double* z, int64_t stride, int64_t c, double* out) {
+        ForIsa(isa, DotRows4_generic, DotRows4_avx2, DotRows4_avx512)(w, z, stride, c, out);
+    }
+
+    // The gate's logit W[o,:] . z + b[o] of the sample whose context is z, one output channel at a time.
+    static double LogitOf(const Work& s, const double* z, int64_t o) {
+        return Dot(s.w + o * s.c, z, s.c) + (double)s.b[o];
+    }
+
+    // Output channel o's logit for the current sample: computed before the selection (Logits), or here.
     static double Logit(const Work& s, int64_t o) {
-        return s.logits ? s.logits[o] : Dot(s.w + o * s.c, s.z, s.c) + (double)s.b[o];
+        return s.logits ? s.logits[o] : LogitOf(s, s.z, o);
     }
 
     // Logits before the selection: every sample's logits of a range of output channels, four samples per pass over
@@ -188,7 +197,7 @@ struct PiXKernel {
                 DotRows4(s.k->isa, w, s.z + n * s.c, s.c, s.c, four);
                 for (int t = 0; t < 4; ++t) s.logits[(n + t) * s.co + o] = four[t] + (double)s.b[o];
             }
-            for (; n < s.n; ++n) s.logits[n * s.co + o] = Dot(w, s.z + n * s.c, s.c) + (double)s.b[o];
+            for (; n < s.n; ++n) s.logits[n * s.co + o] = LogitOf(s, s.z + n * s.c, o);
         }
     }
 
@@ -410,6 +419,9 @@ struct PiXKernel {
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
     PIXGEN_BLOCK_SELECTS(__attribute__((target("avx2"))), avx2)
     PIXGEN_BLOCK_SELECTS(__attribute__((target("avx512f"))), avx512)
+#else
+    // As for DotRows4: only the plain copies exist here.
+    static constexpr const BlockSelectFn (&Selects_avx2)[2][4] = Selects_generic, (&Selects_avx512)[2][4] = Selects_generic;
 #endif
 #undef PIXGEN_BLOCK_SELECTS
 #undef PIXGEN_EVEN8
@@ -433,12 +445,7 @@ struct PiXKernel {
         int z = zeta == 1 ? 0 : zeta == 2 ? 1 : zeta == 4 ? 2 : zeta == 8 ? 3 : -1;
         if (z < 0 || (b != 8 && b != 16)) return nullptr;
         int row = b == 16 ? 1 : 0;
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-        if (isa == 2) return Selects_avx512[row][z];
-        if (isa == 1) return Selects_avx2[row][z];
-#endif
-        (void)isa;
-        return Selects_generic[row][z];
+        return ForIsa(isa, Selects_generic[row][z], Selects_avx2[row][z], Selects_avx512[row][z]);
     }
 
 

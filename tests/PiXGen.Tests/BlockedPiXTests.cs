@@ -91,16 +91,9 @@ public class BlockedPiXTests
     {
         if (OnnxRuntimeEngine.NativePiXLibrary is not { } library) return;   // checked by FusionTests where it must exist
         int co = (c + zeta - 1) / zeta, cpad = Up(c, block), copad = Up(co, block);
-        var rng = new Random(c * 131 + zeta * 7 + block);
-        float[] Normal(int count, double sd) => Enumerable.Range(0, count).Select(_ => (float)(sd * Gaussian(rng))).ToArray();
-        var W = Normal(co * c, 1.0 / Math.Sqrt(c));
-        var b = bias ? Normal(co, 0.5) : new float[co];
-        var scale = epilogue ? Normal(co, 1.0) : Enumerable.Repeat(1f, co).ToArray();
-        var shift = epilogue ? Normal(co, 0.5) : new float[co];
+        var (W, b, scale, shift, input) = Case(c * 131 + zeta * 7 + block, c, co, h * w, epilogue, bias);
         foreach (int n in new[] { 1, Environment.ProcessorCount + 1 }) {
-            // Inputs shifted per channel, so the contexts differ and both decisions occur.
-            var x = Normal(n * c * h * w, 1.0);
-            for (int i = 0; i < x.Length; i++) x[i] += (i / (h * w) % c % 5) * 0.3f - 0.6f;
+            var x = input(n);
             var expected = Run(library, Node(0, "auto"), x, new long[] { n, c, h, w }, W, b, scale, shift, co, c);
             // The NCHW operator against PiX's definition computed here in float64.
             var (reference, picks) = Reference(x, n, c, h * w, W, b, scale, shift, zeta, mode, context, epilogue, relu);
@@ -116,9 +109,7 @@ public class BlockedPiXTests
             foreach (var isa in Isas) {
                 var actual = Run(library, Node(block, isa), xb, new long[] { n, cpad, h, w }, W, b, scale, shift, co, c);
                 Assert.Equal(n * copad * h * w, actual.Length);
-                for (int i = 0; i < back.Length; i++)
-                    Assert.True(BitConverter.SingleToInt32Bits(back[i]) == BitConverter.SingleToInt32Bits(actual[i]),
-                                $"{isa}, batch {n}, element {i} of the blocked output: {actual[i]:R}, NCHW operator {back[i]:R}");
+                AssertSameBits(back, "NCHW operator", actual, $"the blocked output ({isa}, batch {n})");
             }
         }
 
@@ -145,14 +136,8 @@ public class BlockedPiXTests
         int co = (c + zeta - 1) / zeta, cpad = Up(c, block), copad = Up(co, block), hw = h * w;
         Assert.True(co >= 4 * hw, "the case must take the logits-first route");
         int n = Math.Max(6, Environment.ProcessorCount + 1);
-        var rng = new Random(c * 17 + zeta + block);
-        float[] Normal(int count, double sd) => Enumerable.Range(0, count).Select(_ => (float)(sd * Gaussian(rng))).ToArray();
-        var W = Normal(co * c, 1.0 / Math.Sqrt(c));
-        var b = bias ? Normal(co, 0.5) : new float[co];
-        var scale = epilogue ? Normal(co, 1.0) : Enumerable.Repeat(1f, co).ToArray();
-        var shift = epilogue ? Normal(co, 0.5) : new float[co];
-        var x = Normal(n * c * hw, 1.0);
-        for (int i = 0; i < x.Length; i++) x[i] += (i / hw % c % 5) * 0.3f - 0.6f;
+        var (W, b, scale, shift, input) = Case(c * 17 + zeta + block, c, co, hw, epilogue, bias);
+        var x = input(n);
         var batch = Run(library, PiXNode(zeta, mode, context, epilogue, relu, 0, "auto"), x, new long[] { n, c, h, w }, W, b, scale, shift, co, c);
         var (reference, picks) = Reference(x, n, c, hw, W, b, scale, shift, zeta, mode, context, epilogue, relu);
         for (int i = 0; i < reference.Length; i++)
@@ -165,21 +150,44 @@ public class BlockedPiXTests
                           new long[] { 1, c, h, w }, W, b, scale, shift, co, c);
             Array.Copy(one, 0, alone, s * co * hw, one.Length);
         }
-        AssertBits(alone, batch, "the NCHW batch");
+        AssertSameBits(alone, "the sample alone", batch, "the NCHW batch");
         var xb = ToBlocked(x, n, c, hw, block, float.NaN);
         var expected = ToBlocked(alone, n, co, hw, block, 0f);
         foreach (var isa in Isas) {
             var actual = Run(library, PiXNode(zeta, mode, context, epilogue, relu, block, isa), xb, new long[] { n, cpad, h, w }, W, b, scale, shift, co, c);
             Assert.Equal(n * copad * hw, actual.Length);
-            AssertBits(expected, actual, $"the blocked batch ({isa})");
+            AssertSameBits(expected, "the sample alone", actual, $"the blocked batch ({isa})");
         }
+    }
 
-        static void AssertBits(float[] samplesAlone, float[] inBatch, string what)
+    /// <summary>A case's operator inputs from a seeded generator: W (Co, C) at 1/√C, the bias, the folded BatchNorm's
+    /// scale and shift (1 and 0 without an epilogue), and a function drawing a batch of n inputs (N, C, H·W), shifted per
+    /// channel so the contexts differ and both decisions occur. Draws in that order from one generator.</summary>
+    private static (float[] W, float[] B, float[] Scale, float[] Shift, Func<int, float[]> Input) Case(
+        int seed, int c, int co, int hw, bool epilogue, bool bias)
+    {
+        var rng = new Random(seed);
+        float[] Normal(int count, double sd) => Enumerable.Range(0, count).Select(_ => (float)(sd * Gaussian(rng))).ToArray();
+        var W = Normal(co * c, 1.0 / Math.Sqrt(c));
+        var b = bias ? Normal(co, 0.5) : new float[co];
+        var scale = epilogue ? Normal(co, 1.0) : Enumerable.Repeat(1f, co).ToArray();
+        var shift = epilogue ? Normal(co, 0.5) : new float[co];
+        float[] Input(int n)
         {
-            for (int i = 0; i < samplesAlone.Length; i++)
-                Assert.True(BitConverter.SingleToInt32Bits(samplesAlone[i]) == BitConverter.SingleToInt32Bits(inBatch[i]),
-                            $"element {i} of {what}: {inBatch[i]:R}, the sample alone {samplesAlone[i]:R}");
+            var x = Normal(n * c * hw, 1.0);
+            for (int i = 0; i < x.Length; i++) x[i] += (i / hw % c % 5) * 0.3f - 0.6f;
+            return x;
         }
+        return (W, b, scale, shift, Input);
+    }
+
+    /// <summary>Asserts that <paramref name="actual"/> holds <paramref name="expected"/>'s bits, naming the first element
+    /// that differs and both sides.</summary>
+    private static void AssertSameBits(float[] expected, string expectedName, float[] actual, string actualName)
+    {
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                        $"element {i} of {actualName}: {actual[i]:R}, {expectedName} {expected[i]:R}");
     }
 
     /// <summary>

@@ -301,6 +301,21 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
 
     private bool blockedPiX = true;
 
+    /// <summary>On ONNX Runtime: let the session's idle threads spin, waiting for work, as ONNX Runtime does by default;
+    /// false (the default): they sleep, so they do not take the cores of another network's run in the same process
+    /// (<see cref="PiXGen.Engines.OnnxRuntimeEngine.Spinning"/>).</summary>
+    public bool Spinning
+    {
+        get => spinning;
+        set { if (value != spinning) DropSession(); spinning = value; }
+    }
+
+    private bool spinning;
+
+    /// <summary>Whether the ONNX Runtime session of the last forward let its idle threads spin (false before the first
+    /// forward on ONNX Runtime).</summary>
+    public bool SessionSpinning => onnx?.Spinning ?? false;
+
     /// <summary>How many PiX operators the ONNX Runtime session runs on the blocked layout (0 before the first forward on
     /// ONNX Runtime).</summary>
     public int BlockedPiXLayers => onnx?.BlockedPiXLayers ?? 0;
@@ -338,7 +353,7 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
                 } else {
                     DropSession();
                     try {
-                        onnx = new PiXGen.Engines.OnnxRuntimeEngine(Graph, current, threads, nativePiX: nativePiX, blockedPiX: blockedPiX);
+                        onnx = new PiXGen.Engines.OnnxRuntimeEngine(Graph, current, threads, nativePiX: nativePiX, blockedPiX: blockedPiX, spinning: spinning);
                     } catch (Exception ex) when (engine == FusedEngine.Auto && ex is not OutOfMemoryException) {
                         why = loadFailure = "ONNX Runtime could not load the network: " + ex.Message;
                     }

@@ -20,10 +20,12 @@
 // (N, C rounded up to B, H, W, stored as [N][C/B][H][W][B]), the layout its NCHWc convolutions read and write, so no
 // reorder is needed around the node; C and Co are then W's shape, and y's padding channels are written as 0.
 // OnnxRuntimeEngine writes such nodes into the model ONNX Runtime optimised (docs/interop.md).
-// x is read twice: once for the context, once for the selection (with the logit), on ORT's intra-op threads: one task
-// per sample when the batch has at least as many samples as the machine has cores, otherwise per plane. Where W is large
-// beside a sample's planes (Co >= 4 H W, at least four samples and as many as cores), the batch's logits are a pass of
-// their own between the two, reading each row of W once for four samples (LogitsFirst).
+// x is read twice: once for the context, once for the selection, on ORT's intra-op threads: one task per sample when the
+// batch has at least as many samples as the machine has cores (the sample's context, its logits four output channels at a
+// time, its selection), otherwise per plane (each logit computed by the thread that selects its channel). Where W is
+// large beside a sample's planes (Co >= 4 H W, at least four samples and as many as cores), the batch's logits are a
+// pass of their own between the two, reading each row of W once for four samples (LogitsFirst). Every route gives a
+// logit the same bits (Dot's order of additions).
 
 #define ORT_API_MANUAL_INIT
 #include "onnxruntime_cxx_api.h"
@@ -95,8 +97,8 @@ struct PiXKernel {
         const float *x, *w, *b, *scale, *shift;
         float* y;
         double* z;      // the context: (C) of the current sample, or (N, C) for Sample
-        double* logits; // the gate's logits, (Co) of the current sample, when Logits computed them before the selection;
-                        // null: the thread that selects an output channel computes its logit
+        double* logits; // the gate's logits, (Co) of the current sample, computed before its selection (SampleLogits or
+                        // Logits); null: the thread that selects an output channel computes its logit
         int64_t n, c, co, hw;
         int64_t inBlocks, outBlocks;   // the blocked layout's channel blocks (0 on NCHW)
         const PiXKernel* k;
@@ -131,39 +133,52 @@ struct PiXKernel {
         return sum;
     }
 
-    // Dot for four samples at once: W's row is read and widened once for all of them, and the four samples' sums are
-    // four independent chains. Lane u of a sample's vector is Dot's partial sum u, added in Dot's order, and the tree
-    // and the tail are Dot's, so every logit has Dot's bits. z holds four rows of c, `stride` apart. Explicit vectors,
-    // one copy per instruction set like the blocked selections below (left to itself, the compiler assembled each
-    // vector of z from single elements).
-#define PIXGEN_DOT_ROWS4(ATTR, NAME) \
-    ATTR static void NAME(const float* w, const double* z, int64_t stride, int64_t c, double* out) { \
+    // Dot for a tile of R rows of W (`wStride` apart) and S samples' contexts (`zStride` apart): out[r * S + t] is
+    // W[r,:] . z[t,:] with Dot's bits (lane u of each product's vector is Dot's partial sum u, added in Dot's order, and
+    // the tree and the tail are Dot's), but the R * S products are independent chains of additions, so the tile runs at
+    // the processor's throughput instead of one addition's latency, and each row of W (each z) is read and widened once
+    // for the S samples (the R rows). Explicit vectors, one copy per instruction set like the blocked selections below
+    // (left to itself, the compiler assembled each vector of z from single elements).
+#define PIXGEN_DOT_TILE(ATTR, NAME, R, S) \
+    ATTR static void NAME(const float* w, int64_t wStride, const double* z, int64_t zStride, int64_t c, double* out) { \
         typedef double D8 __attribute__((vector_size(64))); \
         typedef float F8 __attribute__((vector_size(32))); \
-        D8 acc[4] = {}; \
+        D8 acc[R][S] = {}; \
         int64_t j = 0; \
         for (; j + 8 <= c; j += 8) { \
-            F8 wf; \
-            std::memcpy(&wf, w + j, sizeof wf); \
-            D8 wd = __builtin_convertvector(wf, D8); \
-            for (int t = 0; t < 4; ++t) { D8 zt; std::memcpy(&zt, z + t * stride + j, sizeof zt); acc[t] += wd * zt; } \
+            D8 zt[S]; \
+            for (int t = 0; t < S; ++t) std::memcpy(&zt[t], z + t * zStride + j, sizeof zt[t]); \
+            for (int r = 0; r < R; ++r) { \
+                F8 wf; \
+                std::memcpy(&wf, w + r * wStride + j, sizeof wf); \
+                const D8 wd = __builtin_convertvector(wf, D8); \
+                for (int t = 0; t < S; ++t) acc[r][t] += wd * zt[t]; \
+            } \
         } \
-        for (int t = 0; t < 4; ++t) { \
-            const D8 a = acc[t]; \
-            double sum = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); \
-            for (int64_t i = j; i < c; ++i) sum += (double)w[i] * z[t * stride + i]; \
-            out[t] = sum; \
-        } \
+        for (int r = 0; r < R; ++r) \
+            for (int t = 0; t < S; ++t) { \
+                const D8 a = acc[r][t]; \
+                double sum = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); \
+                for (int64_t i = j; i < c; ++i) sum += (double)w[r * wStride + i] * z[t * zStride + i]; \
+                out[r * S + t] = sum; \
+            } \
     }
-    PIXGEN_DOT_ROWS4(, DotRows4_generic)
+#define PIXGEN_DOT_TILES(ATTR, ISA) \
+    PIXGEN_DOT_TILE(ATTR, DotRows4_##ISA, 1, 4) \
+    PIXGEN_DOT_TILE(ATTR, DotRows2x4_##ISA, 2, 4) \
+    PIXGEN_DOT_TILE(ATTR, DotCols4_##ISA, 4, 1)
+    PIXGEN_DOT_TILES(, generic)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-    PIXGEN_DOT_ROWS4(__attribute__((target("avx2"))), DotRows4_avx2)
-    PIXGEN_DOT_ROWS4(__attribute__((target("avx512f"))), DotRows4_avx512)
+    PIXGEN_DOT_TILES(__attribute__((target("avx2"))), avx2)
+    PIXGEN_DOT_TILES(__attribute__((target("avx512f"))), avx512)
 #else
-    // Elsewhere only the plain copy exists (BestIsa is 0 there, so the others are never chosen).
+    // Elsewhere only the plain copies exist (BestIsa is 0 there, so the others are never chosen).
     static constexpr auto DotRows4_avx2 = &DotRows4_generic, DotRows4_avx512 = &DotRows4_generic;
+    static constexpr auto DotRows2x4_avx2 = &DotRows2x4_generic, DotRows2x4_avx512 = &DotRows2x4_generic;
+    static constexpr auto DotCols4_avx2 = &DotCols4_generic, DotCols4_avx512 = &DotCols4_generic;
 #endif
-#undef PIXGEN_DOT_ROWS4
+#undef PIXGEN_DOT_TILES
+#undef PIXGEN_DOT_TILE
 
     // Of the copies of one function for each instruction set, the one for isa (0 plain, 1 AVX2, 2 AVX-512; see BestIsa).
     template <class F>
@@ -171,8 +186,19 @@ struct PiXKernel {
         return isa == 2 ? avx512 : isa == 1 ? avx2 : generic;
     }
 
+    // One row of W against four samples' contexts (`stride` apart): out[t] = W[0,:] . z[t,:].
     static void DotRows4(int isa, const float* w, const double* z, int64_t stride, int64_t c, double* out) {
-        ForIsa(isa, DotRows4_generic, DotRows4_avx2, DotRows4_avx512)(w, z, stride, c, out);
+        ForIsa(isa, DotRows4_generic, DotRows4_avx2, DotRows4_avx512)(w, c, z, stride, c, out);
+    }
+
+    // Two consecutive rows of W against four samples' contexts: out[r * 4 + t] = W[r,:] . z[t,:].
+    static void DotRows2x4(int isa, const float* w, const double* z, int64_t stride, int64_t c, double* out) {
+        ForIsa(isa, DotRows2x4_generic, DotRows2x4_avx2, DotRows2x4_avx512)(w, c, z, stride, c, out);
+    }
+
+    // Four consecutive rows of W against one sample's context: out[r] = W[r,:] . z.
+    static void DotCols4(int isa, const float* w, const double* z, int64_t c, double* out) {
+        ForIsa(isa, DotCols4_generic, DotCols4_avx2, DotCols4_avx512)(w, c, z, 0, c, out);
     }
 
     // The gate's logit W[o,:] . z + b[o] of the sample whose context is z, one output channel at a time.
@@ -180,24 +206,29 @@ struct PiXKernel {
         return Dot(s.w + o * s.c, z, s.c) + (double)s.b[o];
     }
 
-    // Output channel o's logit for the current sample: computed before the selection (Logits), or here.
+    // Output channel o's logit for the current sample: computed before the selection (SampleLogits or Logits), or here.
     static double Logit(const Work& s, int64_t o) {
         return s.logits ? s.logits[o] : LogitOf(s, s.z, o);
     }
 
-    // Logits before the selection: every sample's logits of a range of output channels, four samples per pass over
-    // each row of W (z and logits are the whole batch's, (N, C) and (N, Co)).
+    // Logits before the selection: every sample's logits of a range of output channels, two rows of W for four samples
+    // at a time (z and logits are the whole batch's, (N, C) and (N, Co)).
     static constexpr int64_t LogitRows = 16;
     static void Logits(void* data, size_t i) {
         const auto& s = *static_cast<Work*>(data);
-        for (int64_t o = (int64_t)i * LogitRows, end = std::min(s.co, o + LogitRows); o < end; ++o) {
+        const int64_t end = std::min(s.co, ((int64_t)i + 1) * LogitRows);
+        for (int64_t o = (int64_t)i * LogitRows; o < end; o += 2) {
+            const int64_t rows = std::min<int64_t>(2, end - o);
             const float* w = s.w + o * s.c;
             int64_t n = 0;
-            for (double four[4]; n + 4 <= s.n; n += 4) {
-                DotRows4(s.k->isa, w, s.z + n * s.c, s.c, s.c, four);
-                for (int t = 0; t < 4; ++t) s.logits[(n + t) * s.co + o] = four[t] + (double)s.b[o];
+            for (double out[8]; n + 4 <= s.n; n += 4) {
+                if (rows == 2) DotRows2x4(s.k->isa, w, s.z + n * s.c, s.c, s.c, out);
+                else DotRows4(s.k->isa, w, s.z + n * s.c, s.c, s.c, out);
+                for (int64_t r = 0; r < rows; ++r)
+                    for (int t = 0; t < 4; ++t) s.logits[(n + t) * s.co + o + r] = out[r * 4 + t] + (double)s.b[o + r];
             }
-            for (; n < s.n; ++n) s.logits[n * s.co + o] = LogitOf(s, s.z + n * s.c, o);
+            for (; n < s.n; ++n)
+                for (int64_t r = 0; r < rows; ++r) s.logits[n * s.co + o + r] = LogitOf(s, s.z + n * s.c, o + r);
         }
     }
 
@@ -264,9 +295,20 @@ struct PiXKernel {
         Work s = OneSample(data, i);
         for (int64_t j = 0; j < s.selects; ++j) s.select(&s, (size_t)j);
     }
-    // One whole sample on one thread: its context, then its selection.
+    // A sample's logits (s.logits, (Co)) once its context is complete: four output channels per pass over z, so four
+    // independent dot products run side by side (one at a time, each is bound by the latency of its additions).
+    static void SampleLogits(const Work& s) {
+        int64_t o = 0;
+        for (double four[4]; o + 4 <= s.co; o += 4) {
+            DotCols4(s.k->isa, s.w + o * s.c, s.z, s.c, four);
+            for (int r = 0; r < 4; ++r) s.logits[o + r] = four[r] + (double)s.b[o + r];
+        }
+        for (; o < s.co; ++o) s.logits[o] = LogitOf(s, s.z, o);
+    }
+    // One whole sample on one thread: its context, its logits, then its selection.
     static void Sample(void* data, size_t i) {
         SampleContext(data, i);
+        SampleLogits(OneSample(data, i));
         SampleSelect(data, i);
     }
 
@@ -284,23 +326,22 @@ struct PiXKernel {
     // A batch of at least as many samples as the machine has cores: one task per sample (its context, then its
     // selection, on one thread), so the threads meet once per operator instead of twice per sample. Measured on
     // PiX-ResNet-50 at batch 8 on 2 cores: 16-18 ms against 19.5 with each sample's planes split
-    // (docs/benchmarks/engines.md). Each output channel's logit is computed by the thread that selects it, except where
-    // LogitsFirst computes the batch's logits between the two passes.
+    // (docs/benchmarks/engines.md). Each sample's task computes its logits between its context and its selection
+    // (SampleLogits), except where LogitsFirst computes the batch's logits in a pass between the two.
     static void Run(Ort::KernelContext& ctx, Work& s, int64_t n) {
         if (n >= Cores()) {
-            std::vector<double> zAll((size_t)(n * s.c));
+            std::vector<double> zAll((size_t)(n * s.c)), logits((size_t)(n * s.co));
             s.z = zAll.data();
+            s.logits = logits.data();
             s.n = n;
             if (LogitsFirst(s)) {
-                std::vector<double> logits((size_t)(n * s.co));
                 ctx.ParallelFor(&SampleContext, (size_t)n, 0, &s);
-                s.logits = logits.data();
                 ctx.ParallelFor(&Logits, (size_t)((s.co + LogitRows - 1) / LogitRows), 0, &s);
                 ctx.ParallelFor(&SampleSelect, (size_t)n, 0, &s);
-                s.logits = nullptr;
-                return;
+            } else {
+                ctx.ParallelFor(&Sample, (size_t)n, 0, &s);
             }
-            ctx.ParallelFor(&Sample, (size_t)n, 0, &s);
+            s.logits = nullptr;
             return;
         }
         // Fewer samples than cores: one sample at a time, its planes split over the threads in two passes; its context
@@ -331,8 +372,9 @@ struct PiXKernel {
     }
 
     // ---- ONNX Runtime's blocked layout (block = B): x is [N][Cpad/B][H][W][B], y is [N][Copad/B][H][W][B] ----
-    // The same definition as above: the context in float64, the logit per output channel by the thread that selects
-    // its block, and y = (m * p) * scale + shift rounded the same way, so both layouts give the same bits.
+    // The same definition as above: the context in float64, the logits as above (per sample before its selection, or by
+    // the thread that selects an output block), and y = (m * p) * scale + shift rounded the same way, so both layouts
+    // give the same bits.
 
     // Per output channel of a block, as numbers so the selection loop has no branches: pick and valid are 1 or 0;
     // without an epilogue scale is 1 and shift 0 (y * 1 + 0 is y); floor is 0 with a ReLU, else -infinity.

@@ -119,11 +119,11 @@ public class BlockedPiXTests
     /// <summary>
     /// A batch of at least as many samples as the machine has cores runs one sample per task, and its logits come from
     /// tiles of dot products: four output channels of one sample at a time, or, where W is large beside a sample's
-    /// planes (Co ≥ 4 H W, at least four samples), in a pass of their own with two rows of W for four samples at a time
+    /// planes (Co ≥ 4 H W, at least four samples), in a pass of their own with each row of W read once for four samples
     /// (SampleLogits and LogitsFirst in pixgen_ort.cpp). A sample's output must not depend on its batch or route: each
     /// sample of such a batch, on both layouts and every instruction set, has the bits it gets alone (one sample computes
     /// each logit by itself), and the batch matches PiX's definition. W's rows are not a multiple of eight long in some
-    /// cases, so the dot products' tails are covered; Co is not a multiple of four (or of two) in some, so the channels
+    /// cases, so the dot products' tails are covered; Co is not a multiple of four in some, so the channels
     /// left after the tiles are; and the batch is not a multiple of four, so the samples left after the groups of four are.
     /// </summary>
     [Theory]

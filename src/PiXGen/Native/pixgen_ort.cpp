@@ -165,7 +165,6 @@ struct PiXKernel {
     }
 #define PIXGEN_DOT_TILES(ATTR, ISA) \
     PIXGEN_DOT_TILE(ATTR, DotRows4_##ISA, 1, 4) \
-    PIXGEN_DOT_TILE(ATTR, DotRows2x4_##ISA, 2, 4) \
     PIXGEN_DOT_TILE(ATTR, DotCols4_##ISA, 4, 1)
     PIXGEN_DOT_TILES(, generic)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -174,7 +173,6 @@ struct PiXKernel {
 #else
     // Elsewhere only the plain copies exist (BestIsa is 0 there, so the others are never chosen).
     static constexpr auto DotRows4_avx2 = &DotRows4_generic, DotRows4_avx512 = &DotRows4_generic;
-    static constexpr auto DotRows2x4_avx2 = &DotRows2x4_generic, DotRows2x4_avx512 = &DotRows2x4_generic;
     static constexpr auto DotCols4_avx2 = &DotCols4_generic, DotCols4_avx512 = &DotCols4_generic;
 #endif
 #undef PIXGEN_DOT_TILES
@@ -189,11 +187,6 @@ struct PiXKernel {
     // One row of W against four samples' contexts (`stride` apart): out[t] = W[0,:] . z[t,:].
     static void DotRows4(int isa, const float* w, const double* z, int64_t stride, int64_t c, double* out) {
         ForIsa(isa, DotRows4_generic, DotRows4_avx2, DotRows4_avx512)(w, c, z, stride, c, out);
-    }
-
-    // Two consecutive rows of W against four samples' contexts: out[r * 4 + t] = W[r,:] . z[t,:].
-    static void DotRows2x4(int isa, const float* w, const double* z, int64_t stride, int64_t c, double* out) {
-        ForIsa(isa, DotRows2x4_generic, DotRows2x4_avx2, DotRows2x4_avx512)(w, c, z, stride, c, out);
     }
 
     // Four consecutive rows of W against one sample's context: out[r] = W[r,:] . z.
@@ -211,24 +204,19 @@ struct PiXKernel {
         return s.logits ? s.logits[o] : LogitOf(s, s.z, o);
     }
 
-    // Logits before the selection: every sample's logits of a range of output channels, two rows of W for four samples
-    // at a time (z and logits are the whole batch's, (N, C) and (N, Co)).
+    // Logits before the selection: every sample's logits of a range of output channels, four samples per pass over
+    // each row of W (z and logits are the whole batch's, (N, C) and (N, Co)).
     static constexpr int64_t LogitRows = 16;
     static void Logits(void* data, size_t i) {
         const auto& s = *static_cast<Work*>(data);
-        const int64_t end = std::min(s.co, ((int64_t)i + 1) * LogitRows);
-        for (int64_t o = (int64_t)i * LogitRows; o < end; o += 2) {
-            const int64_t rows = std::min<int64_t>(2, end - o);
+        for (int64_t o = (int64_t)i * LogitRows, end = std::min(s.co, o + LogitRows); o < end; ++o) {
             const float* w = s.w + o * s.c;
             int64_t n = 0;
-            for (double out[8]; n + 4 <= s.n; n += 4) {
-                if (rows == 2) DotRows2x4(s.k->isa, w, s.z + n * s.c, s.c, s.c, out);
-                else DotRows4(s.k->isa, w, s.z + n * s.c, s.c, s.c, out);
-                for (int64_t r = 0; r < rows; ++r)
-                    for (int t = 0; t < 4; ++t) s.logits[(n + t) * s.co + o + r] = out[r * 4 + t] + (double)s.b[o + r];
+            for (double four[4]; n + 4 <= s.n; n += 4) {
+                DotRows4(s.k->isa, w, s.z + n * s.c, s.c, s.c, four);
+                for (int t = 0; t < 4; ++t) s.logits[(n + t) * s.co + o] = four[t] + (double)s.b[o];
             }
-            for (; n < s.n; ++n)
-                for (int64_t r = 0; r < rows; ++r) s.logits[n * s.co + o + r] = LogitOf(s, s.z + n * s.c, o + r);
+            for (; n < s.n; ++n) s.logits[n * s.co + o] = LogitOf(s, s.z + n * s.c, o);
         }
     }
 

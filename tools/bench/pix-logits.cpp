@@ -1,0 +1,70 @@
+// The PiX operator's gate logits alone (src/PiXGen/Native/pixgen_ort.cpp, included whole): one thread, W (Co, C) and
+// eight samples' float64 contexts, each logit W[o,:] . z[n,:] computed three ways, the best of 20 repetitions each:
+//   dot   - one product at a time (Dot: the per-plane route, and the leftovers after the tiles)
+//   cols4 - four output channels of one sample at a time (DotCols4: the per-sample route)
+//   rows4 - one row of W for four samples (DotRows4: the logits-first pass)
+// All three give the same bits; the program checks that and exits with 1 where they do not.
+// Built and run by tools/bench/pix-logits.sh.
+#include "../../src/PiXGen/Native/pixgen_ort.cpp"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+namespace {
+double Now() { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+}
+
+int main(int argc, char** argv) {
+    using K = PiXKernel;
+    if (argc != 3) { std::fprintf(stderr, "usage: pix-logits C CO\n"); return 2; }
+    const int64_t c = std::atol(argv[1]), co = std::atol(argv[2]), n = 8;
+    if (c <= 0 || co <= 0 || co % 4 != 0) { std::fprintf(stderr, "C must be positive and CO a positive multiple of 4\n"); return 2; }
+    const int isa = K::BestIsa();
+    std::vector<float> w((size_t)(co * c));
+    std::vector<double> z((size_t)(n * c));
+    std::mt19937 gen(1);
+    std::normal_distribution<float> normal;
+    for (auto& v : w) v = normal(gen);
+    for (auto& v : z) v = normal(gen);
+    const char* names[] = {"dot", "cols4", "rows4"};
+    std::vector<double> first;
+    for (int way = 0; way < 3; ++way) {
+        std::vector<double> out((size_t)(n * co));
+        double best = 1e300;
+        for (int rep = 0; rep < 20; ++rep) {
+            const double t0 = Now();
+            double tile[8];
+            for (int64_t o = 0; o < co; o += 4)
+                for (int64_t s = 0; s < n; s += 4)
+                    for (int64_t r = 0; r < 4; r += 2) {
+                        const float* wr = &w[(size_t)((o + r) * c)];
+                        const double* zs = &z[(size_t)(s * c)];
+                        if (way == 0) {
+                            for (int64_t rr = 0; rr < 2; ++rr)
+                                for (int64_t t = 0; t < 4; ++t) out[(size_t)((s + t) * co + o + r + rr)] = K::Dot(wr + rr * c, zs + t * c, c);
+                        } else if (way == 1) {
+                            if (r != 0) continue;
+                            for (int64_t t = 0; t < 4; ++t) {
+                                K::DotCols4(isa, wr, zs + t * c, c, tile);
+                                for (int rr = 0; rr < 4; ++rr) out[(size_t)((s + t) * co + o + rr)] = tile[rr];
+                            }
+                        } else {
+                            for (int64_t rr = 0; rr < 2; ++rr) {
+                                K::DotRows4(isa, wr + rr * c, zs, c, c, tile);
+                                for (int t = 0; t < 4; ++t) out[(size_t)((s + t) * co + o + r + rr)] = tile[t];
+                            }
+                        }
+                    }
+            best = std::min(best, Now() - t0);
+        }
+        if (way == 0) first = out;
+        else if (std::memcmp(first.data(), out.data(), out.size() * sizeof(double)) != 0) {
+            std::fprintf(stderr, "%s does not give dot's bits\n", names[way]);
+            return 1;
+        }
+        std::printf("C %5lld  Co %4lld  8 samples  %-5s  %7.3f ms  %6.2f GMAC/s\n", (long long)c, (long long)co, names[way], best,
+                    (double)n * co * c / best / 1e6);
+    }
+    return 0;
+}

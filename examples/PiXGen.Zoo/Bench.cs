@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace PiXGen.Zoo;
 
 /// <summary>
-/// <c>bench &lt;model&gt; [--vs &lt;model&gt;] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse [--spinning]] [--engines LIST [--profile]] [--json]</c>:
+/// <c>bench &lt;model&gt; [--vs &lt;model&gt;] [--batch N] [--train] [--rounds N] [--warmup N] [--fuse [--spin-after-run]] [--engines LIST [--profile]] [--json]</c>:
 /// median latency of a forward pass (eval, no_grad) or of a training step (forward + cross-entropy +
 /// backward + SGD) at the model's declared input size. With <c>--vs</c> both models are timed
 /// alternately in the same run, so machine noise hits both alike, and the ratio of medians is reported. A training
@@ -22,7 +22,7 @@ namespace PiXGen.Zoo;
 public static class ZooBench
 {
     /// <summary>The parsed command line of <c>bench</c>.</summary>
-    public sealed record Options(string Model, string? Vs, int Batch, bool Train, int Rounds, int Warmup, bool Json, bool Fuse = false, string? Engines = null, bool Profile = false, bool Spinning = false);
+    public sealed record Options(string Model, string? Vs, int Batch, bool Train, int Rounds, int Warmup, bool Json, bool Fuse = false, string? Engines = null, bool Profile = false, bool SpinAfterRun = false);
 
     public static int Run(Options opts, TextWriter o, TextWriter e)
     {
@@ -45,9 +45,9 @@ public static class ZooBench
         }
         var b = opts.Vs is null ? null : ZooCli.Known(opts.Vs, e);
         if (opts.Vs is not null && b is null) return 1;
-        if (opts.Spinning && !opts.Fuse)
+        if (opts.SpinAfterRun && !opts.Fuse)
         {
-            e.WriteLine("error: --spinning sets up the fused network's ONNX Runtime session; it goes with --fuse (with --engines, name fused-spinning).");
+            e.WriteLine("error: --spin-after-run sets up the fused network's ONNX Runtime session; it goes with --fuse (with --engines, name fused-spin-after-run).");
             return 2;
         }
         if (opts.Fuse && opts.Train)
@@ -147,7 +147,7 @@ public static class ZooBench
                     throw new InvalidOperationException($"{info.Name} has no compiler graph, so --fuse cannot apply to it.");
                 _model.eval();
                 var fused = PiXGen.Graph.GraphFusion.Fuse(withGraph);
-                fused.Spinning = opts.Spinning;
+                fused.SpinAfterRun = opts.SpinAfterRun;
                 _model.Dispose();
                 _model = fused;
             }

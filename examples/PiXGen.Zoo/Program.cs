@@ -111,11 +111,11 @@ namespace PiXGen.Zoo
                     HelpName = "LIST",
                 };
                 var profile = new Option<bool>("--profile") { Description = "with --engines: then profile the fused network on ONNX Runtime per node (time by op type, the PiX layers' share), once for each engine of the list that runs it there (fused when none does)" };
-                var spinning = new Option<bool>("--spinning") { Description = "with --fuse: ONNX Runtime's idle threads spin, waiting for work (its own default), instead of sleeping (FusedNetwork.Spinning)" };
+                var spinAfterRun = new Option<bool>("--spin-after-run") { Description = "with --fuse: ONNX Runtime's idle threads go on spinning after each forward (its own default) instead of stopping when it returns (FusedNetwork.SpinAfterRun)" };
                 var cmd = new Command("bench", "median latency of a forward pass or a training step at the declared input size")
-                    { m, vs, batch, train, rounds, warmup, f, spinning, engines, profile, j };
+                    { m, vs, batch, train, rounds, warmup, f, spinAfterRun, engines, profile, j };
                 cmd.SetAction(p => ZooBench.Run(new ZooBench.Options(p.GetValue(m)!, p.GetValue(vs), p.GetValue(batch), p.GetValue(train),
-                    p.GetValue(rounds), p.GetValue(warmup), p.GetValue(j), p.GetValue(f), p.GetValue(engines), p.GetValue(profile), p.GetValue(spinning)), o, e));
+                    p.GetValue(rounds), p.GetValue(warmup), p.GetValue(j), p.GetValue(f), p.GetValue(engines), p.GetValue(profile), p.GetValue(spinAfterRun)), o, e));
                 root.Add(cmd);
             }
             {

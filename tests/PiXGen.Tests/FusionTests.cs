@@ -133,18 +133,18 @@ public class FusionTests
             Assert.Null(fused.FallbackReason);
             Assert.True(GraphTestNets.RelativeL2(y, expected) <= 1e-5);
         }
-        Assert.False(fused.Spinning);                        // idle threads sleep unless asked for
-        Assert.False(fused.SessionSpinning);
+        Assert.False(fused.SpinAfterRun);                    // idle threads stop spinning when a forward returns
+        Assert.False(fused.SessionSpinsAfterRun);
         fused.Threads = 1;                                   // a new session on one thread
         using (var y = fused.call(x)) Assert.True(GraphTestNets.RelativeL2(y, expected) <= 1e-5);
-        fused.Spinning = true;                               // a new session whose idle threads spin
+        fused.SpinAfterRun = true;                           // a new session whose idle threads spin on, as ONNX Runtime's do
         using (var y = fused.call(x)) {
-            Assert.True(fused.SessionSpinning);
+            Assert.True(fused.SessionSpinsAfterRun);
             Assert.Equal(FusedEngine.OnnxRuntime, fused.LastEngine);
             Assert.True(GraphTestNets.RelativeL2(y, expected) <= 1e-5);
         }
-        fused.Spinning = false;
-        using (var y = fused.call(x)) Assert.False(fused.SessionSpinning);
+        fused.SpinAfterRun = false;
+        using (var y = fused.call(x)) Assert.False(fused.SessionSpinsAfterRun);
         fused.to(float64);                                   // ONNX Runtime takes float32: TorchSharp runs it, and says why
         using (var x64 = x.to(float64))
         using (var y = fused.call(x64)) {

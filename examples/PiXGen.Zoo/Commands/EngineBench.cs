@@ -30,7 +30,7 @@ public static class EngineBench
         ("fused", "model.Fuse() as users get it (FusedEngine.Auto)"),
         ("fused-torchsharp", "the fused graph on TorchSharp (GraphExecutor)"),
         ("fused-onnxruntime", "the fused graph on ONNX Runtime in process (FusedEngine.OnnxRuntime)"),
-        ("fused-spinning", "the same with ONNX Runtime's idle threads spinning, its own default (Spinning = true)"),
+        ("fused-spin-after-run", "the same with ONNX Runtime's idle threads spinning on after each run, its own default (SpinAfterRun = true)"),
         ("fused-nchw-pix", "the fused graph on ONNX Runtime with PiXGen's PiX operator on NCHW, reordered around it (BlockedPiX = false)"),
         ("fused-standard-ops", "the fused graph on ONNX Runtime with PiX as ONNX's standard operators (NativePiX = false)"),
         ("onnxruntime", "ONNX Runtime on PiXGen's unfused ONNX export (export --onnx)"),
@@ -184,7 +184,7 @@ public static class EngineBench
     /// by op type, and the share of the PiX layers' nodes (those the exporter names after a PiX module).</summary>
     public static void Profile(nn.Module<Tensor, Tensor> module, Tensor input, int threads, int warmup, int rounds, TextWriter o, string engineName = "fused")
     {
-        var (nativePiX, blockedPiX, spinning) = OnnxRuntimeSettings(engineName) ?? throw new ArgumentException($"{engineName} does not run on ONNX Runtime.", nameof(engineName));
+        var (nativePiX, blockedPiX, spinAfterRun) = OnnxRuntimeSettings(engineName) ?? throw new ArgumentException($"{engineName} does not run on ONNX Runtime.", nameof(engineName));
         if (module is not IHasGraph withGraph) { o.WriteLine("profile: the model has no compiler graph"); return; }
         using var scope = NewDisposeScope();
         var fusion = GraphFusion.Fuse(withGraph.Graph, module.state_dict());
@@ -194,7 +194,7 @@ public static class EngineBench
         int blocked;
         // A new session's first runs are not steady (OnnxRuntimeEngine.UnsteadyRuns): they are left out whatever --warmup says.
         warmup = Math.Max(warmup, OnnxRuntimeEngine.UnsteadyRuns);
-        using (var engine = new OnnxRuntimeEngine(fusion.Graph, fusion.Weights, threads, prefix, nativePiX, blockedPiX, spinning)) {
+        using (var engine = new OnnxRuntimeEngine(fusion.Graph, fusion.Weights, threads, prefix, nativePiX, blockedPiX, spinAfterRun)) {
             native = engine.NativePiX;
             blocked = engine.BlockedPiXLayers;
             for (int r = 0; r < warmup + rounds; r++) engine.Run(input).Dispose();
@@ -228,10 +228,10 @@ public static class EngineBench
     }
 
     /// <summary>How an engine that runs the fused graph on ONNX Runtime sets it up (<see cref="FusedNetwork.NativePiX"/>,
-    /// <see cref="FusedNetwork.BlockedPiX"/>, <see cref="FusedNetwork.Spinning"/>), or null for the other engines.</summary>
-    private static (bool NativePiX, bool BlockedPiX, bool Spinning)? OnnxRuntimeSettings(string engine) => engine switch {
+    /// <see cref="FusedNetwork.BlockedPiX"/>, <see cref="FusedNetwork.SpinAfterRun"/>), or null for the other engines.</summary>
+    private static (bool NativePiX, bool BlockedPiX, bool SpinAfterRun)? OnnxRuntimeSettings(string engine) => engine switch {
         "fused" or "fused-onnxruntime" => (true, true, false),
-        "fused-spinning" => (true, true, true),
+        "fused-spin-after-run" => (true, true, true),
         "fused-nchw-pix" => (true, false, false),
         "fused-standard-ops" => (false, false, false),
         _ => null,
@@ -264,10 +264,10 @@ public static class EngineBench
             }
             var fused = new FusedNetwork(withGraph.Graph, weights) {
                 Threads = threads,
-                Engine = name switch { "fused-torchsharp" => FusedEngine.TorchSharp, "fused-onnxruntime" or "fused-spinning" or "fused-nchw-pix" or "fused-standard-ops" => FusedEngine.OnnxRuntime, _ => FusedEngine.Auto },
+                Engine = name switch { "fused-torchsharp" => FusedEngine.TorchSharp, "fused-onnxruntime" or "fused-spin-after-run" or "fused-nchw-pix" or "fused-standard-ops" => FusedEngine.OnnxRuntime, _ => FusedEngine.Auto },
                 NativePiX = OnnxRuntimeSettings(name)?.NativePiX ?? true,
                 BlockedPiX = OnnxRuntimeSettings(name)?.BlockedPiX ?? true,
-                Spinning = OnnxRuntimeSettings(name)?.Spinning ?? false,
+                SpinAfterRun = OnnxRuntimeSettings(name)?.SpinAfterRun ?? false,
             };
             return new CSharpEngine(name, fused.forward, input, fused);
         }

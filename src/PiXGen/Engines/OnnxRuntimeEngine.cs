@@ -45,18 +45,19 @@ public sealed class OnnxRuntimeEngine : IDisposable
     /// <param name="blockedPiX">With <paramref name="nativePiX"/>: let each PiX operator read and write ONNX Runtime's
     /// blocked NCHWc layout, so ONNX Runtime does not reorder its input and output (<see cref="BlockedPiXLayers"/>);
     /// false: the operator takes NCHW, with ONNX Runtime's reorders around it.</param>
-    /// <param name="spinning">Let the session's idle intra-op threads spin, waiting for work, after each operator and
-    /// each run (ONNX Runtime's own default); false (PiXGen's default): they sleep. See <see cref="Spinning"/>.</param>
+    /// <param name="spinAfterRun">Let the session's idle intra-op threads go on spinning, waiting for work, after a run
+    /// returns (ONNX Runtime's own default); false (PiXGen's default): they spin between operators while a run is in
+    /// progress and stop when it returns. See <see cref="SpinAfterRun"/>.</param>
     public OnnxRuntimeEngine(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, int threads = 0, string? profilePrefix = null,
-                             bool nativePiX = true, bool blockedPiX = true, bool spinning = false)
-        : this(graph, weights, threads, profilePrefix, nativePiX, blockedPiX, temporaryFolder: null, spinning)
+                             bool nativePiX = true, bool blockedPiX = true, bool spinAfterRun = false)
+        : this(graph, weights, threads, profilePrefix, nativePiX, blockedPiX, temporaryFolder: null, spinAfterRun)
     {
     }
 
     /// <summary>As above, with the folder where ONNX Runtime's optimised model is saved for the blocked layout
     /// (null: the system's temporary folder).</summary>
     internal OnnxRuntimeEngine(NetworkGraph graph, IReadOnlyDictionary<string, Tensor> weights, int threads, string? profilePrefix,
-                               bool nativePiX, bool blockedPiX, string? temporaryFolder, bool spinning = false)
+                               bool nativePiX, bool blockedPiX, string? temporaryFolder, bool spinAfterRun = false)
     {
         if (graph is null) throw new ArgumentNullException(nameof(graph));
         string? library = nativePiX && graph.Nodes.Any(n => DefinedKind.PiX.Is(n.Op)) ? NativePiXLibrary : null;
@@ -64,7 +65,7 @@ public sealed class OnnxRuntimeEngine : IDisposable
         var exported = OnnxExporter.ToModel(graph, weights, NativePiX);
         var bytes = exported.ToByteArray();
         Threads = threads > 0 ? threads : torch.get_num_threads();
-        Spinning = spinning;
+        SpinAfterRun = spinAfterRun;
         var level = GraphOptimizationLevel.ORT_ENABLE_ALL;
         if (library is not null && blockedPiX && BlockedPiX.BlockSize > 0) {
             // ONNX Runtime optimises the model once and saves the result; the PiX nodes in it then take the blocked
@@ -82,7 +83,7 @@ public sealed class OnnxRuntimeEngine : IDisposable
                 BlockedPiXFailure = $"the PiX operators stay on NCHW: ONNX Runtime's optimised model could not be saved and read back ({ex.GetType().Name}: {ex.Message})";
             }
         }
-        using var options = Options(level, Threads, library, spinning);
+        using var options = Options(level, Threads, library, spinAfterRun);
         if (profilePrefix is not null) {
             options.EnableProfiling = true;
             options.ProfileOutputPathPrefix = profilePrefix;
@@ -105,16 +106,17 @@ public sealed class OnnxRuntimeEngine : IDisposable
     public string? BlockedPiXFailure { get; }
 
     /// <summary>
-    /// Whether the session's idle intra-op threads spin (ONNX Runtime's default) rather than sleep. Off unless asked
-    /// for: every session has its own threads, and a session's threads spin on after its run, on the cores the next
-    /// run needs, so in a process with several networks (a dense network and its PiX variant, say) each run competes
-    /// with the threads of the one before. Alternating PiX-ResNet-50 and ResNet-50 at batch 8 on 2 cores, spinning made
-    /// both 10-20 % slower and the ratio between them 1.14-1.16× instead of 1.22-1.23×; a network alone ran within
-    /// 2 % either way (docs/benchmarks/engines.md).
+    /// Whether the session's idle intra-op threads go on spinning after a run returns, as ONNX Runtime's do by default.
+    /// Off unless asked for: the threads spin, waiting for work, between the operators of a run (letting them sleep
+    /// there made PiX-ResNet-50 at batch 1 on 2 cores 9 % slower: each PiX operator hands work to the other thread
+    /// twice per sample) and stop when the run returns ("session.force_spinning_stop"). Every session has threads of its
+    /// own, so threads spinning on after a run take the cores the next run needs: in a process with several networks
+    /// (a dense network and its PiX variant, say) each run competed with the threads of the one before
+    /// (docs/benchmarks/engines.md).
     /// </summary>
-    public bool Spinning { get; }
+    public bool SpinAfterRun { get; }
 
-    private static SessionOptions Options(GraphOptimizationLevel level, int threads, string? library, bool spinning)
+    private static SessionOptions Options(GraphOptimizationLevel level, int threads, string? library, bool spinAfterRun)
     {
         var options = new SessionOptions {
             GraphOptimizationLevel = level,
@@ -128,7 +130,7 @@ public sealed class OnnxRuntimeEngine : IDisposable
             // (docs/benchmarks/engines.md).
             EnableMemoryPattern = false,
         };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
+        if (!spinAfterRun) options.AddSessionConfigEntry("session.force_spinning_stop", "1");
         if (library is not null) options.RegisterCustomOpLibrary(library);
         return options;
     }
@@ -143,7 +145,7 @@ public sealed class OnnxRuntimeEngine : IDisposable
         else System.IO.Directory.CreateDirectory(folder, System.IO.UnixFileMode.UserRead | System.IO.UnixFileMode.UserWrite | System.IO.UnixFileMode.UserExecute);
         try {
             string path = System.IO.Path.Combine(folder, "optimised.onnx");
-            using (var options = Options(GraphOptimizationLevel.ORT_ENABLE_ALL, 1, library, spinning: false)) {
+            using (var options = Options(GraphOptimizationLevel.ORT_ENABLE_ALL, 1, library, spinAfterRun: false)) {
                 options.OptimizedModelFilePath = path;
                 // Its warning that an NCHWc model only suits this machine is what is meant here: the model is used at once.
                 options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;

@@ -301,20 +301,21 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
 
     private bool blockedPiX = true;
 
-    /// <summary>On ONNX Runtime: let the session's idle threads spin, waiting for work, as ONNX Runtime does by default;
-    /// false (the default): they sleep, so they do not take the cores of another network's run in the same process
-    /// (<see cref="PiXGen.Engines.OnnxRuntimeEngine.Spinning"/>).</summary>
-    public bool Spinning
+    /// <summary>On ONNX Runtime: let the session's idle threads go on spinning, waiting for work, after a forward
+    /// returns, as ONNX Runtime's do by default; false (the default): they spin only while a forward runs, so they do
+    /// not take the cores of another network's forward in the same process
+    /// (<see cref="PiXGen.Engines.OnnxRuntimeEngine.SpinAfterRun"/>).</summary>
+    public bool SpinAfterRun
     {
-        get => spinning;
-        set { if (value != spinning) DropSession(); spinning = value; }
+        get => spinAfterRun;
+        set { if (value != spinAfterRun) DropSession(); spinAfterRun = value; }
     }
 
-    private bool spinning;
+    private bool spinAfterRun;
 
-    /// <summary>Whether the ONNX Runtime session of the last forward let its idle threads spin (false before the first
-    /// forward on ONNX Runtime).</summary>
-    public bool SessionSpinning => onnx?.Spinning ?? false;
+    /// <summary>Whether the ONNX Runtime session of the last forward lets its idle threads spin on after a forward
+    /// (false before the first forward on ONNX Runtime).</summary>
+    public bool SessionSpinsAfterRun => onnx?.SpinAfterRun ?? false;
 
     /// <summary>How many PiX operators the ONNX Runtime session runs on the blocked layout (0 before the first forward on
     /// ONNX Runtime).</summary>
@@ -353,7 +354,7 @@ public sealed class FusedNetwork : nn.Module<Tensor, Tensor>
                 } else {
                     DropSession();
                     try {
-                        onnx = new PiXGen.Engines.OnnxRuntimeEngine(Graph, current, threads, nativePiX: nativePiX, blockedPiX: blockedPiX, spinning: spinning);
+                        onnx = new PiXGen.Engines.OnnxRuntimeEngine(Graph, current, threads, nativePiX: nativePiX, blockedPiX: blockedPiX, spinAfterRun: spinAfterRun);
                     } catch (Exception ex) when (engine == FusedEngine.Auto && ex is not OutOfMemoryException) {
                         why = loadFailure = "ONNX Runtime could not load the network: " + ex.Message;
                     }

@@ -33,6 +33,11 @@ public static class ZooBench
             e.WriteLine("error: --profile goes with --engines (after the engines are timed, it profiles the fused network on ONNX Runtime as each engine of the list that runs it there does, or as fused does).");
             return 2;
         }
+        if (opts.SpinAfterRun && (!opts.Fuse || opts.Engines is not null))
+        {
+            e.WriteLine("error: --spin-after-run sets up the fused network's ONNX Runtime session; it goes with --fuse (with --engines, name fused-spin-after-run).");
+            return 2;
+        }
         if (opts.Engines is not null)
         {
             var (engines, error) = EngineBench.Parse(opts.Engines);
@@ -45,11 +50,6 @@ public static class ZooBench
         }
         var b = opts.Vs is null ? null : ZooCli.Known(opts.Vs, e);
         if (opts.Vs is not null && b is null) return 1;
-        if (opts.SpinAfterRun && !opts.Fuse)
-        {
-            e.WriteLine("error: --spin-after-run sets up the fused network's ONNX Runtime session; it goes with --fuse (with --engines, name fused-spin-after-run).");
-            return 2;
-        }
         if (opts.Fuse && opts.Train)
         {
             e.WriteLine("error: --fuse makes an inference-only network; it cannot be combined with --train.");

@@ -83,13 +83,15 @@ public class EngineBenchTests
     private static (int Code, string Out, string Err) Run(params string[] args) => ZooCliTests.Run(args);
 
     [Fact]
-    public void Engines_refuses_vs_train_fuse_and_unknown_names_and_profile_needs_engines()
+    public void Engines_refuses_vs_train_fuse_and_unknown_names_and_profile_and_spin_after_run_need_their_options()
     {
         Assert.Equal(2, Run("bench", "resnet18", "--engines", "fused", "--vs", "resnet34").Code);
         Assert.Contains("--train", Run("bench", "resnet18", "--engines", "fused", "--train").Err);
         Assert.Contains("leave out --fuse", Run("bench", "resnet18", "--engines", "fused", "--fuse").Err);
         Assert.Contains("unknown engine 'tvm'", Run("bench", "resnet18", "--engines", "tvm").Err);
         Assert.Contains("--profile goes with --engines", Run("bench", "resnet18", "--profile").Err);
+        Assert.Contains("name fused-spin-after-run", Run("bench", "resnet18", "--engines", "fused", "--spin-after-run").Err);
+        Assert.Contains("it goes with --fuse", Run("bench", "resnet18", "--spin-after-run").Err);
     }
 
     [Fact]

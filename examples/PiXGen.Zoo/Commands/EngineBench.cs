@@ -262,12 +262,14 @@ public static class EngineBench
                 var session = new OnnxRuntimeEngine(withGraph.Graph, weights, threads, nativePiX: false);
                 return new CSharpEngine(name, session.Run, input, session);
             }
+            // fused is what users get (Auto); every other engine with ONNX Runtime settings is forced onto ONNX Runtime.
+            var settings = OnnxRuntimeSettings(name);
             var fused = new FusedNetwork(withGraph.Graph, weights) {
                 Threads = threads,
-                Engine = name switch { "fused-torchsharp" => FusedEngine.TorchSharp, "fused-onnxruntime" or "fused-spin-after-run" or "fused-nchw-pix" or "fused-standard-ops" => FusedEngine.OnnxRuntime, _ => FusedEngine.Auto },
-                NativePiX = OnnxRuntimeSettings(name)?.NativePiX ?? true,
-                BlockedPiX = OnnxRuntimeSettings(name)?.BlockedPiX ?? true,
-                SpinAfterRun = OnnxRuntimeSettings(name)?.SpinAfterRun ?? false,
+                Engine = name == "fused-torchsharp" ? FusedEngine.TorchSharp : settings is null || name == "fused" ? FusedEngine.Auto : FusedEngine.OnnxRuntime,
+                NativePiX = settings?.NativePiX ?? true,
+                BlockedPiX = settings?.BlockedPiX ?? true,
+                SpinAfterRun = settings?.SpinAfterRun ?? false,
             };
             return new CSharpEngine(name, fused.forward, input, fused);
         }

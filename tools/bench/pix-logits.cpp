@@ -34,28 +34,23 @@ int main(int argc, char** argv) {
         double best = 1e300;
         for (int rep = 0; rep < 20; ++rep) {
             const double t0 = Now();
-            double tile[8];
-            for (int64_t o = 0; o < co; o += 4)
-                for (int64_t s = 0; s < n; s += 4)
-                    for (int64_t r = 0; r < 4; r += 2) {
-                        const float* wr = &w[(size_t)((o + r) * c)];
-                        const double* zs = &z[(size_t)(s * c)];
-                        if (way == 0) {
-                            for (int64_t rr = 0; rr < 2; ++rr)
-                                for (int64_t t = 0; t < 4; ++t) out[(size_t)((s + t) * co + o + r + rr)] = K::Dot(wr + rr * c, zs + t * c, c);
-                        } else if (way == 1) {
-                            if (r != 0) continue;
-                            for (int64_t t = 0; t < 4; ++t) {
-                                K::DotCols4(isa, wr, zs + t * c, c, tile);
-                                for (int rr = 0; rr < 4; ++rr) out[(size_t)((s + t) * co + o + rr)] = tile[rr];
-                            }
-                        } else {
-                            for (int64_t rr = 0; rr < 2; ++rr) {
-                                K::DotRows4(isa, wr + rr * c, zs, c, c, tile);
-                                for (int t = 0; t < 4; ++t) out[(size_t)((s + t) * co + o + r + rr)] = tile[t];
-                            }
-                        }
+            double tile[4];
+            if (way == 0) {
+                for (int64_t s = 0; s < n; ++s)
+                    for (int64_t o = 0; o < co; ++o) out[(size_t)(s * co + o)] = K::Dot(&w[(size_t)(o * c)], &z[(size_t)(s * c)], c);
+            } else if (way == 1) {
+                for (int64_t s = 0; s < n; ++s)
+                    for (int64_t o = 0; o < co; o += 4) {
+                        K::DotCols4(isa, &w[(size_t)(o * c)], &z[(size_t)(s * c)], c, tile);
+                        for (int r = 0; r < 4; ++r) out[(size_t)(s * co + o + r)] = tile[r];
                     }
+            } else {
+                for (int64_t o = 0; o < co; ++o)
+                    for (int64_t s = 0; s < n; s += 4) {
+                        K::DotRows4(isa, &w[(size_t)(o * c)], &z[(size_t)(s * c)], c, c, tile);
+                        for (int t = 0; t < 4; ++t) out[(size_t)((s + t) * co + o)] = tile[t];
+                    }
+            }
             best = std::min(best, Now() - t0);
         }
         if (way == 0) first = out;

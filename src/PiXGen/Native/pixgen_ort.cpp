@@ -275,13 +275,21 @@ struct PiXKernel {
         if (all.logits) s.logits = all.logits + (int64_t)i * all.co;
         return s;
     }
+    // One sample's context and selection passes (s as OneSample gives it).
+    static void ContextOf(Work& s) {
+        for (int64_t j = 0; j < s.contexts; ++j) s.context(&s, (size_t)j);
+    }
+    static void SelectOf(Work& s) {
+        for (int64_t j = 0; j < s.selects; ++j) s.select(&s, (size_t)j);
+    }
+    // The same as tasks over the batch's samples.
     static void SampleContext(void* data, size_t i) {
         Work s = OneSample(data, i);
-        for (int64_t j = 0; j < s.contexts; ++j) s.context(&s, (size_t)j);
+        ContextOf(s);
     }
     static void SampleSelect(void* data, size_t i) {
         Work s = OneSample(data, i);
-        for (int64_t j = 0; j < s.selects; ++j) s.select(&s, (size_t)j);
+        SelectOf(s);
     }
     // A sample's logits (s.logits, (Co)) once its context is complete: four output channels per pass over z, so four
     // independent dot products run side by side (one at a time, each is bound by the latency of its additions).
@@ -295,9 +303,10 @@ struct PiXKernel {
     }
     // One whole sample on one thread: its context, its logits, then its selection.
     static void Sample(void* data, size_t i) {
-        SampleContext(data, i);
-        SampleLogits(OneSample(data, i));
-        SampleSelect(data, i);
+        Work s = OneSample(data, i);
+        ContextOf(s);
+        SampleLogits(s);
+        SelectOf(s);
     }
 
     // Whether the batch's logits are computed in a pass of their own, between the contexts and the selections (four

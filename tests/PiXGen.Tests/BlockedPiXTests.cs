@@ -119,8 +119,8 @@ public class BlockedPiXTests
     /// <summary>
     /// A batch of at least as many samples as the machine has cores runs one sample per task, and its logits come from
     /// tiles of dot products: four output channels of one sample at a time, or, where W is large beside a sample's
-    /// planes (Co ≥ 4 H W, at least four samples), in a pass of their own with each row of W read once for four samples
-    /// (SampleLogits and LogitsFirst in pixgen_ort.cpp). A sample's output must not depend on its batch or route: each
+    /// planes (Co ≥ H W, at least four samples), in a pass of their own with each tile of rows of W (four rows on
+    /// AVX-512, one elsewhere) read once for four samples (SampleLogits, Logits and LogitsFirst in pixgen_ort.cpp). A sample's output must not depend on its batch or route: each
     /// sample of such a batch, on both layouts and every instruction set, has the bits it gets alone (one sample computes
     /// each logit by itself), and the batch matches PiX's definition. W's rows are not a multiple of eight long in some
     /// cases, so the dot products' tails are covered; Co is not a multiple of four in some, so the channels
@@ -128,18 +128,18 @@ public class BlockedPiXTests
     /// </summary>
     [Theory]
     [InlineData(true, 16, 128, 2, 0, 0, true, true, true, 3, 3)]     // 64 outputs, 9 pixels
-    [InlineData(true, 16, 100, 4, 0, 1, false, false, true, 2, 2)]   // 25 outputs, tails of 4, l1 context
-    [InlineData(true, 8, 60, 2, 0, 0, true, false, false, 2, 3)]     // block 8, 30 outputs, padded input and output
+    [InlineData(true, 16, 100, 4, 0, 1, false, false, true, 2, 2)]   // 25 outputs (a task of 16 rows, then 2 tiles of 4 and one row), tails of 4, l1 context
+    [InlineData(true, 8, 60, 2, 0, 0, true, false, false, 2, 3)]     // block 8, 30 outputs (two rows after the tiles), padded input and output
     [InlineData(true, 16, 64, 1, 0, 0, false, true, true, 2, 2)]     // zeta 1
-    [InlineData(false, 16, 100, 4, 0, 1, true, false, true, 3, 3)]   // per sample: 25 outputs (one after the tiles of 4), tails of 4
-    [InlineData(false, 8, 60, 2, 0, 0, false, true, false, 4, 4)]    // per sample: block 8, 30 outputs (two after the tiles)
-    [InlineData(false, 16, 64, 1, 0, 0, true, true, true, 5, 5)]     // per sample: zeta 1
+    [InlineData(false, 16, 100, 4, 0, 1, true, false, true, 5, 6)]   // per sample: 25 outputs (one after the tiles of 4), tails of 4
+    [InlineData(false, 8, 60, 2, 0, 0, false, true, false, 6, 6)]    // per sample: block 8, 30 outputs (two after the tiles)
+    [InlineData(false, 16, 64, 1, 0, 0, true, true, true, 9, 8)]     // per sample: zeta 1
     public void Each_sample_of_a_batch_gets_the_bits_it_gets_alone(
         bool logitsFirst, int block, int c, int zeta, int mode, int context, bool epilogue, bool relu, bool bias, int h, int w)
     {
         if (OnnxRuntimeEngine.NativePiXLibrary is not { } library) return;   // checked by FusionTests where it must exist
         int co = (c + zeta - 1) / zeta, cpad = Up(c, block), copad = Up(co, block), hw = h * w;
-        Assert.True(logitsFirst == co >= 4 * hw, logitsFirst ? "the case must take the logits-first route" : "the case must take the per-sample route");
+        Assert.True(logitsFirst == co >= hw, logitsFirst ? "the case must take the logits-first route" : "the case must take the per-sample route");
         int n = Math.Max(6, Environment.ProcessorCount + 1);
         var (W, b, scale, shift, input) = Case(c * 17 + zeta + block, c, co, hw, epilogue, bias);
         var x = input(n);

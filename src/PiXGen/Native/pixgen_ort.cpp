@@ -23,9 +23,9 @@
 // x is read twice: once for the context, once for the selection, on ORT's intra-op threads: one task per sample when the
 // batch has at least as many samples as the machine has cores (the sample's context, its logits four output channels at a
 // time, its selection), otherwise per plane (each logit computed by the thread that selects its channel). Where W is
-// large beside a sample's planes (Co >= 4 H W, at least four samples and as many as cores), the batch's logits are a
-// pass of their own between the two, reading each row of W once for four samples (LogitsFirst). Every route gives a
-// logit the same bits (Dot's order of additions).
+// large beside a sample's planes (Co >= H W, at least four samples and as many as cores), the batch's logits are a
+// pass of their own between the two, reading each tile of rows of W once for four samples (LogitsFirst). Every route
+// gives a logit the same bits (Dot's order of additions).
 
 #define ORT_API_MANUAL_INIT
 #include "onnxruntime_cxx_api.h"
@@ -39,6 +39,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#endif
 
 // One copy for AVX-512 machines, one for AVX2 machines and one for any x86-64, chosen when the library loads. The build
 // turns off contraction into fused multiply-adds (-ffp-contract=off), so every copy rounds each operation alike and
@@ -134,46 +137,59 @@ struct PiXKernel {
     }
 
     // Dot for a tile of R rows of W (`wStride` apart) and S samples' contexts (`zStride` apart): out[r * S + t] is
-    // W[r,:] . z[t,:] with Dot's bits (lane u of each product's vector is Dot's partial sum u, added in Dot's order, and
-    // the tree and the tail are Dot's), but the R * S products are independent chains of additions, so the tile runs at
-    // the processor's throughput instead of one addition's latency, and each row of W (each z) is read and widened once
-    // for the S samples (the R rows). Explicit vectors, one copy per instruction set like the blocked selections below
-    // (left to itself, the compiler assembled each vector of z from single elements).
-#define PIXGEN_DOT_TILE(ATTR, NAME, R, S) \
+    // W[r,:] . z[t,:] with Dot's bits (lane u of each product's partial sums is Dot's partial sum u, added in Dot's
+    // order, and the tree and the tail are Dot's), but the R * S products are independent chains of additions, so the
+    // tile runs at the processor's throughput instead of one addition's latency, and each row of W (each z) is read and
+    // widened once for the S samples (the R rows). Dot's eight partial sums are held as 8 / V vectors of V lanes, V the
+    // instruction set's width in doubles (a vector wider than its registers was spilled to the stack on every step:
+    // the AVX2 copy ran 2.5 GMAC/s with eight-lane vectors). Explicit vectors, one copy per instruction set like the
+    // blocked selections below (left to itself, the compiler assembled each vector of z from single elements).
+#define PIXGEN_DOT_TILE(ATTR, NAME, R, S, V, WIDEN) \
     ATTR static void NAME(const float* w, int64_t wStride, const double* z, int64_t zStride, int64_t c, double* out) { \
-        typedef double D8 __attribute__((vector_size(64))); \
-        typedef float F8 __attribute__((vector_size(32))); \
-        D8 acc[R][S] = {}; \
+        typedef double DV __attribute__((vector_size(8 * V))); \
+        typedef double DVu __attribute__((vector_size(8 * V), aligned(8), may_alias)); \
+        constexpr int P = 8 / V; \
+        DV acc[R][S][P] = {}; \
         int64_t j = 0; \
-        for (; j + 8 <= c; j += 8) { \
-            D8 zt[S]; \
-            for (int t = 0; t < S; ++t) std::memcpy(&zt[t], z + t * zStride + j, sizeof zt[t]); \
-            for (int r = 0; r < R; ++r) { \
-                F8 wf; \
-                std::memcpy(&wf, w + r * wStride + j, sizeof wf); \
-                const D8 wd = __builtin_convertvector(wf, D8); \
-                for (int t = 0; t < S; ++t) acc[r][t] += wd * zt[t]; \
-            } \
-        } \
+        for (; j + 8 <= c; j += 8) \
+            for (int r = 0; r < R; ++r) \
+                for (int q = 0; q < P; ++q) { \
+                    const DV wd = WIDEN(w + r * wStride + j + q * V); \
+                    for (int t = 0; t < S; ++t) acc[r][t][q] += wd * *(const DVu*)(z + t * zStride + j + q * V); \
+                } \
         for (int r = 0; r < R; ++r) \
             for (int t = 0; t < S; ++t) { \
-                const D8 a = acc[r][t]; \
+                double a[8]; \
+                for (int q = 0; q < P; ++q) \
+                    for (int k = 0; k < V; ++k) a[q * V + k] = acc[r][t][q][k]; \
                 double sum = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])); \
                 for (int64_t i = j; i < c; ++i) sum += (double)w[r * wStride + i] * z[t * zStride + i]; \
                 out[r * S + t] = sum; \
             } \
     }
-#define PIXGEN_DOT_TILES(ATTR, ISA) \
-    PIXGEN_DOT_TILE(ATTR, DotRows4_##ISA, 1, 4) \
-    PIXGEN_DOT_TILE(ATTR, DotCols4_##ISA, 4, 1)
-    PIXGEN_DOT_TILES(, generic)
+    // Rows4: one row for four samples; Cols4: four rows for one sample; Tile44: four rows for four samples, 16 chains
+    // (AVX-512's 32 registers hold them; AVX2's 16 do not, so its batch pass keeps Rows4: BatchRows).
+    // WIDEN(p): V floats from p as V doubles, one instruction (GCC's conversion of a vector of floats split each into
+    // halves, through the stack).
+#define PIXGEN_DOT_TILES(ATTR, ISA, V, WIDEN) \
+    PIXGEN_DOT_TILE(ATTR, DotRows4_##ISA, 1, 4, V, WIDEN) \
+    PIXGEN_DOT_TILE(ATTR, DotCols4_##ISA, 4, 1, V, WIDEN) \
+    PIXGEN_DOT_TILE(ATTR, DotTile44_##ISA, 4, 4, V, WIDEN)
+    typedef double Double2 __attribute__((vector_size(16)));
+    static inline Double2 Widen2(const float* p) { return Double2{(double)p[0], (double)p[1]}; }
+    PIXGEN_DOT_TILES(, generic, 2, Widen2)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-    PIXGEN_DOT_TILES(__attribute__((target("avx2"))), avx2)
-    PIXGEN_DOT_TILES(__attribute__((target("avx512f"))), avx512)
+#define PIXGEN_WIDEN4(p) _mm256_cvtps_pd(_mm_loadu_ps(p))
+#define PIXGEN_WIDEN8(p) _mm512_cvtps_pd(_mm256_loadu_ps(p))
+    PIXGEN_DOT_TILES(__attribute__((target("avx2"))), avx2, 4, PIXGEN_WIDEN4)
+    PIXGEN_DOT_TILES(__attribute__((target("avx512f"))), avx512, 8, PIXGEN_WIDEN8)
+#undef PIXGEN_WIDEN4
+#undef PIXGEN_WIDEN8
 #else
     // Elsewhere only the plain copies exist (BestIsa is 0 there, so the others are never chosen).
     static constexpr auto DotRows4_avx2 = &DotRows4_generic, DotRows4_avx512 = &DotRows4_generic;
     static constexpr auto DotCols4_avx2 = &DotCols4_generic, DotCols4_avx512 = &DotCols4_generic;
+    static constexpr auto DotTile44_avx2 = &DotTile44_generic, DotTile44_avx512 = &DotTile44_generic;
 #endif
 #undef PIXGEN_DOT_TILES
 #undef PIXGEN_DOT_TILE
@@ -194,6 +210,15 @@ struct PiXKernel {
         ForIsa(isa, DotCols4_generic, DotCols4_avx2, DotCols4_avx512)(w, c, z, 0, c, out);
     }
 
+    // Four consecutive rows of W against four samples' contexts (`stride` apart): out[r * 4 + t] = W[r,:] . z[t,:].
+    static void DotTile44(int isa, const float* w, const double* z, int64_t stride, int64_t c, double* out) {
+        ForIsa(isa, DotTile44_generic, DotTile44_avx2, DotTile44_avx512)(w, c, z, stride, c, out);
+    }
+
+    // The rows of W the batch pass (Logits) takes at a time for four samples: 4 (DotTile44) where the registers hold
+    // its 16 chains, else 1 (DotRows4).
+    static int64_t BatchRows(int isa) { return isa == 2 ? 4 : 1; }
+
     // The gate's logit W[o,:] . z + b[o] of the sample whose context is z, one output channel at a time.
     static double LogitOf(const Work& s, const double* z, int64_t o) {
         return Dot(s.w + o * s.c, z, s.c) + (double)s.b[o];
@@ -204,19 +229,25 @@ struct PiXKernel {
         return s.logits ? s.logits[o] : LogitOf(s, s.z, o);
     }
 
-    // Logits before the selection: every sample's logits of a range of output channels, four samples per pass over
-    // each row of W (z and logits are the whole batch's, (N, C) and (N, Co)).
+    // Logits before the selection: every sample's logits of a range of output channels, each tile of BatchRows rows of
+    // W read once for four samples (z and logits are the whole batch's, (N, C) and (N, Co)).
     static constexpr int64_t LogitRows = 16;
     static void Logits(void* data, size_t i) {
         const auto& s = *static_cast<Work*>(data);
-        for (int64_t o = (int64_t)i * LogitRows, end = std::min(s.co, o + LogitRows); o < end; ++o) {
+        const int isa = s.k->isa;
+        const int64_t end = std::min(s.co, ((int64_t)i + 1) * LogitRows), rows = BatchRows(isa);
+        for (int64_t o = (int64_t)i * LogitRows; o < end;) {
+            const int64_t r = o + rows <= end ? rows : 1;
             const float* w = s.w + o * s.c;
             int64_t n = 0;
-            for (double four[4]; n + 4 <= s.n; n += 4) {
-                DotRows4(s.k->isa, w, s.z + n * s.c, s.c, s.c, four);
-                for (int t = 0; t < 4; ++t) s.logits[(n + t) * s.co + o] = four[t] + (double)s.b[o];
+            for (double tile[16]; n + 4 <= s.n; n += 4) {
+                if (r == 4) DotTile44(isa, w, s.z + n * s.c, s.c, s.c, tile); else DotRows4(isa, w, s.z + n * s.c, s.c, s.c, tile);
+                for (int64_t q = 0; q < r; ++q)
+                    for (int t = 0; t < 4; ++t) s.logits[(n + t) * s.co + o + q] = tile[q * 4 + t] + (double)s.b[o + q];
             }
-            for (; n < s.n; ++n) s.logits[n * s.co + o] = LogitOf(s, s.z + n * s.c, o);
+            for (; n < s.n; ++n)
+                for (int64_t q = 0; q < r; ++q) s.logits[n * s.co + o + q] = LogitOf(s, s.z + n * s.c, o + q);
+            o += r;
         }
     }
 
@@ -309,14 +340,16 @@ struct PiXKernel {
         SelectOf(s);
     }
 
-    // Whether the batch's logits are computed in a pass of their own, between the contexts and the selections (four
-    // samples per pass over W): where W is large beside a sample's planes, the per-sample route reads all of W once per
-    // sample. It costs a second meeting of the threads, and each sample's planes leave the cache between its context
-    // and its selection. On PiX-ResNet-50 at batch 8 (2 cores) it paid only in the last stage's blocks 1 and 2 (512
-    // outputs, 7 x 7 pixels: 0.56-0.69 against 0.78-0.86 ms each) and cost time where Co < 4 HW
-    // (docs/benchmarks/engines.md). Only the per-sample route (a batch of at least as many samples as cores) takes it.
+    // Whether the batch's logits are computed in a pass of their own, between the contexts and the selections (each
+    // tile of rows of W read once for four samples): where W is large beside a sample's planes, the per-sample route
+    // reads all of W once per sample, and that, not the arithmetic, bounds it. It costs a second meeting of the threads,
+    // and each sample's planes leave the cache between its context and its selection. On PiX-ResNet-50 at batch 8
+    // (2 cores), with the 4 x 4 tiles, it paid in the last two stages (Co >= H W: 256 outputs of 14 x 14 pixels,
+    // 512 of 7 x 7 and of 14 x 14): 0.26-0.35 against 0.30-0.38 ms per block of the third stage, 0.45-0.47 against
+    // 0.51-0.58 for the fourth stage's first block (docs/benchmarks/engines.md). Only the per-sample route (a batch of
+    // at least as many samples as cores) takes it.
     static bool LogitsFirst(const Work& s) {
-        return s.n >= 4 && s.co >= 4 * s.hw;
+        return s.n >= 4 && s.co >= s.hw;
     }
 
     // Both layouts' batch: the inputs in s, the passes and strides set.

@@ -407,7 +407,9 @@ struct PiXKernel {
     // give the same bits.
 
     // Per output channel of a block, as numbers so the selection loop has no branches: pick and valid are 1 or 0;
-    // without an epilogue scale is 1 and shift 0 (y * 1 + 0 is y); floor is 0 with a ReLU, else -infinity.
+    // without an epilogue scale is 1 and shift 0, and the selections skip y * scale + shift (y * 1 + 0 turns -0, where
+    // p underflowed to 0, into +0, which the NCHW route and the portable lowering leave as -0); floor is 0 with a ReLU,
+    // else -infinity.
     struct Lanes {
         float p[16], scale[16], shift[16], pick[16], valid[16], floor[16];
     };
@@ -442,7 +444,7 @@ struct PiXKernel {
     // Explicit vectors, so one copy per instruction set, each compiled for its target from the start (target_clones
     // copies a function after its vectors were already lowered for plain x86-64), chosen by FastSelect.
 #define PIXGEN_BLOCK_SELECT(ATTR, NAME, B, Z, EVEN, ODD) \
-    ATTR static void NAME(const float* const* in, float* out, int64_t hw, const Lanes& L) { \
+    ATTR static void NAME(const float* const* in, float* out, int64_t hw, bool epilogue, const Lanes& L) { \
         typedef Lane<B>::Vec Vec; \
         typedef Lane<B>::Mask Mask; \
         Vec p, scale, shift, floor, pickv, validv, zero = {}, inv = zero + 1.0f / (float)Z; \
@@ -462,7 +464,7 @@ struct PiXKernel {
             Vec m = u[0], sum = u[0]; \
             for (int g = 1; g < Z; ++g) { m = ((u[g] > m) | (u[g] != u[g])) ? u[g] : m; sum = sum + u[g]; } \
             Vec y = (pick ? m : (Z > 1 ? sum * inv : sum)) * p; \
-            y = y * scale + shift; \
+            if (epilogue) y = y * scale + shift; \
             y = y < floor ? floor : y; \
             y = valid ? y : zero; \
             std::memcpy(out + j * B, &y, sizeof y); \
@@ -485,7 +487,7 @@ struct PiXKernel {
         {&Select8_1_##ISA, &Select8_2_##ISA, &Select8_4_##ISA, &Select8_8_##ISA}, \
         {&Select16_1_##ISA, &Select16_2_##ISA, &Select16_4_##ISA, &Select16_8_##ISA}};
 
-    using BlockSelectFn = void (*)(const float* const*, float*, int64_t, const Lanes&);
+    using BlockSelectFn = void (*)(const float* const*, float*, int64_t, bool, const Lanes&);
 
     PIXGEN_BLOCK_SELECTS(, generic)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -556,7 +558,7 @@ struct PiXKernel {
             // Blocks past the input's end only feed padding lanes (written as 0): any block will do.
             const float* in[8];
             for (int64_t g = 0; g < k.zeta; ++g) in[g] = s.x + std::min(ob * k.zeta + g, s.inBlocks - 1) * planeStride;
-            fast(in, out, s.hw, L);
+            fast(in, out, s.hw, k.epilogue != 0, L);
             return;
         }
         // Any other zeta, or a short last group: each lane gathers its channels one by one.
@@ -574,7 +576,7 @@ struct PiXKernel {
                     if (g == 0) { m = v; sum = v; } else { m = (v > m || v != v) ? v : m; sum += v; }
                 }
                 float y = (pick ? m : (mean ? sum * inv : sum)) * L.p[l];
-                y = y * L.scale[l] + L.shift[l];
+                if (k.epilogue) y = y * L.scale[l] + L.shift[l];
                 out[j * B + l] = y < L.floor[l] ? L.floor[l] : y;
             }
         }

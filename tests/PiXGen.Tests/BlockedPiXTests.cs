@@ -86,8 +86,8 @@ public class BlockedPiXTests
     [InlineData(8, 36, 3, 0, 1, false, true, true, 3, 5)]       // block 8, zeta 3, padded output (12 of 16)
     [InlineData(16, 128, 2, 0, 0, true, true, true, 3, 3)]      // more output channels than pixels (as in the last stage)
     [InlineData(8, 96, 2, 0, 1, false, false, true, 2, 2)]      // the same on block 8, l1 context
-    [InlineData(16, 64, 4, 0, 0, true, true, true, 13, 11)]     // 143 pixels: the first pass's chunks of 128, the last odd
-    [InlineData(8, 40, 2, 0, 1, false, true, true, 15, 9)]      // the same on block 8 (135 pixels), l1 context
+    [InlineData(16, 64, 4, 0, 0, true, true, true, 13, 11)]     // 143 pixels: an odd count (the context's sums of even and odd pixels)
+    [InlineData(8, 40, 2, 0, 1, false, true, true, 15, 9)]      // 135 pixels, l1 context: p underflows to 0, and -0 must stay -0 without an epilogue
     public void The_blocked_operator_gives_the_NCHW_operators_bits_on_the_blocked_layout(
         int block, int c, int zeta, int mode, int context, bool epilogue, bool relu, bool bias, int h, int w)
     {

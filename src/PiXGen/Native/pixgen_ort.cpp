@@ -325,12 +325,17 @@ struct PiXKernel {
     // A sample's logits (s.logits, (Co)) once its context is complete: four output channels per pass over z, so four
     // independent dot products run side by side (one at a time, each is bound by the latency of its additions).
     static void SampleLogits(const Work& s) {
-        int64_t o = 0;
-        for (double four[4]; o + 4 <= s.co; o += 4) {
-            DotCols4(s.k->isa, s.w + o * s.c, s.z, s.c, four);
-            for (int r = 0; r < 4; ++r) s.logits[o + r] = four[r] + (double)s.b[o + r];
+        LogitsOfRange(s, 0, s.co, s.logits);
+    }
+    // The logits of output channels [o0, o0 + count) of the sample whose context is s.z, four at a time: out[r] is
+    // channel o0 + r's.
+    static void LogitsOfRange(const Work& s, int64_t o0, int64_t count, double* out) {
+        int64_t r = 0;
+        for (double four[4]; r + 4 <= count; r += 4) {
+            DotCols4(s.k->isa, s.w + (o0 + r) * s.c, s.z, s.c, four);
+            for (int q = 0; q < 4; ++q) out[r + q] = four[q] + (double)s.b[o0 + r + q];
         }
-        for (; o < s.co; ++o) s.logits[o] = LogitOf(s, s.z, o);
+        for (; r < count; ++r) out[r] = LogitOf(s, s.z, o0 + r);
     }
     // One whole sample on one thread: its context, its logits, then its selection.
     static void Sample(void* data, size_t i) {
@@ -539,6 +544,12 @@ struct PiXKernel {
         auto& s = *static_cast<Work*>(data);
         const auto& k = *s.k;
         const int64_t B = k.block, ob = (int64_t)i;
+        // The block's logits: computed before the selection, or here, four output channels at a time (the per-plane
+        // route, where each thread computes the logits of the blocks it selects).
+        double logits[16];
+        const int64_t valid = std::max<int64_t>(0, std::min(B, s.co - ob * B));
+        if (s.logits) std::copy(s.logits + ob * B, s.logits + ob * B + valid, logits);
+        else LogitsOfRange(s, ob * B, valid, logits);
         Lanes L{};
         for (int64_t l = 0; l < B; ++l) {
             int64_t o = ob * B + l;
@@ -547,7 +558,7 @@ struct PiXKernel {
             L.valid[l] = o < s.co ? 1.0f : 0.0f;
             if (o >= s.co) continue;
             int64_t count = std::min(k.zeta, s.c - o * k.zeta);
-            double logit = Logit(s, o);
+            double logit = logits[l];
             L.p[l] = 1.0f / (1.0f + std::exp(-(float)logit));
             L.pick[l] = k.mode == 2 || (k.mode == 0 && count > 1 && logit < k.tauLogit) ? 1.0f : 0.0f;
             if (k.epilogue) { L.scale[l] = s.scale[o]; L.shift[l] = s.shift[o]; }

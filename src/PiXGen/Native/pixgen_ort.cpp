@@ -22,10 +22,10 @@
 // OnnxRuntimeEngine writes such nodes into the model ONNX Runtime optimised (docs/interop.md).
 // x is read twice: once for the context, once for the selection, on ORT's intra-op threads: one task per sample when the
 // batch has at least as many samples as the machine has cores (the sample's context, its logits four output channels at a
-// time, its selection), otherwise per plane (each logit computed by the thread that selects its channel). Where W is
-// large beside a sample's planes (Co >= H W, at least four samples and as many as cores), the batch's logits are a
-// pass of their own between the two, reading each tile of rows of W once for four samples (LogitsFirst). Every route
-// gives a logit the same bits (Dot's order of additions).
+// time, its selection), otherwise per plane (logits computed by the thread that selects their channels, four at a time
+// on the blocked layout). Where W is large beside a sample's planes (Co >= H W, at least four samples and as many as
+// cores), the batch's logits are a pass of their own between the two, reading each tile of rows of W once for four
+// samples (LogitsFirst). Every route gives a logit the same bits (Dot's order of additions).
 
 #define ORT_API_MANUAL_INIT
 #include "onnxruntime_cxx_api.h"

@@ -1,0 +1,66 @@
+// The PiX operator's two passes on ONNX Runtime's blocked layout alone (src/PiXGen/Native/pixgen_ort.cpp, included
+// whole): one thread, one sample already in cache (the best of 20 repetitions), zeta 4 as in PiX-ResNet-50, the
+// context pass (BlockContext over the input blocks) and the selection pass (BlockSelect over the output blocks, its
+// logits given) in every copy this machine runs: block 16 with AVX-512, block 8 with AVX2 (ONNX Runtime's block on
+// such machines), and the plain copies of both. Prints GB/s of input read per pass. The copies of one block must give
+// the same bits; the program checks that and exits with 1 where they do not.
+// Built and run by tools/bench/pix-passes.sh.
+#include "../../src/PiXGen/Native/pixgen_ort.cpp"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+namespace {
+double Now() { return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+}
+
+int main(int argc, char** argv) {
+    using K = PiXKernel;
+    if (argc != 3) { std::fprintf(stderr, "usage: pix-passes C HW\n"); return 2; }
+    const int64_t c = std::atol(argv[1]), hw = std::atol(argv[2]), zeta = 4, co = c / zeta;
+    if (c <= 0 || hw <= 0 || c % 64 != 0) { std::fprintf(stderr, "C must be a positive multiple of 64 and HW positive\n"); return 2; }
+    std::mt19937 gen(1);
+    std::normal_distribution<float> normal;
+    std::vector<float> x((size_t)(c * hw)), w((size_t)(co * c)), b((size_t)co), scale((size_t)co), shift((size_t)co);
+    for (auto& v : x) v = normal(gen);
+    for (auto& v : b) v = normal(gen);
+    for (auto& v : scale) v = normal(gen);
+    for (auto& v : shift) v = normal(gen);
+    std::vector<double> logits((size_t)co);
+    for (auto& v : logits) v = normal(gen);   // about half pick, half mix (logit(tau) = 0)
+    const char* names[] = {"generic", "avx2", "avx512"};
+    for (int64_t block : {16, 8}) {
+        std::vector<float> first;
+        for (int isa = K::BestIsa(); isa >= 0; --isa) {
+            if (isa == 2 && block == 8) continue;   // block 8 is ONNX Runtime's layout without AVX-512
+            K k(zeta, 0, 0, 1, 1, block, isa, 0.0);
+            std::vector<double> z((size_t)c);
+            std::vector<float> y((size_t)(co * hw));
+            K::Work s{};
+            s.x = x.data(); s.w = w.data(); s.b = b.data(); s.scale = scale.data(); s.shift = shift.data();
+            s.y = y.data(); s.z = z.data(); s.logits = logits.data();
+            s.n = 1; s.c = c; s.co = co; s.hw = hw; s.k = &k;
+            s.inBlocks = c / block; s.outBlocks = co / block;
+            double context = 1e300, select = 1e300;
+            for (int rep = 0; rep < 20; ++rep) {
+                const double t0 = Now();
+                for (int64_t i = 0; i < s.inBlocks; ++i) K::BlockContext(&s, (size_t)i);
+                const double t1 = Now();
+                for (int64_t i = 0; i < s.outBlocks; ++i) K::BlockSelect(&s, (size_t)i);
+                const double t2 = Now();
+                context = std::min(context, t1 - t0);
+                select = std::min(select, t2 - t1);
+            }
+            if (first.empty()) first = y;
+            else if (std::memcmp(first.data(), y.data(), y.size() * sizeof(float)) != 0) {
+                std::fprintf(stderr, "block %lld: the %s copy does not give the %s copy's bits\n", (long long)block, names[isa], names[K::BestIsa()]);
+                return 1;
+            }
+            const double gb = (double)c * hw * 4 / 1e6;
+            std::printf("C %5lld  HW %5lld  block %2lld  %-7s  context %7.3f ms %6.1f GB/s  selection %7.3f ms %6.1f GB/s\n",
+                        (long long)c, (long long)hw, (long long)block, names[isa], context, gb / context, select, gb / select);
+        }
+    }
+    return 0;
+}

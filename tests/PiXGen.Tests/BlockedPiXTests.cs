@@ -22,7 +22,7 @@ public class BlockedPiXTests
         using var module = new PiXResNet50();
         var graph = GraphTestNets.PiXResNet50Graph(64, 64);
         GraphTestNets.RandomizeNorms(module, graph);
-        bool expectBlocked = OnnxRuntimeEngine.NativePiXLibrary is not null && BlockedPiX.BlockSize > 0;
+        bool expectBlocked = OnnxRuntimeEngine.NativePiXLibrary is not null && BlockedPiX.BlockSize > 0 && BlockedPiX.WhyNotBlocked(BlockedPiX.BlockSize) is null;
         // One sample, and one more sample than cores: the operator's per-plane and per-sample routes.
         foreach (long batch in new[] { 1L, Environment.ProcessorCount + 1L }) {
             using var blocked = GraphAssert.FusedMatchesModule(module, graph, batch, tolerance: 1e-5, engine: FusedEngine.OnnxRuntime);
@@ -41,7 +41,7 @@ public class BlockedPiXTests
     [Fact]
     public void Where_the_optimised_model_cannot_be_saved_the_PiX_operators_stay_on_NCHW_and_say_why()
     {
-        if (OnnxRuntimeEngine.NativePiXLibrary is null || BlockedPiX.BlockSize == 0) return;
+        if (OnnxRuntimeEngine.NativePiXLibrary is null || BlockedPiX.BlockSize == 0 || BlockedPiX.WhyNotBlocked(BlockedPiX.BlockSize) is not null) return;
         using var module = new PiXResNet50();
         var graph = GraphTestNets.PiXResNet50Graph(64, 64);
         var fusion = GraphFusion.Fuse(graph, module.state_dict());
@@ -63,6 +63,28 @@ public class BlockedPiXTests
         } finally {
             System.IO.File.Delete(notAFolder);
         }
+    }
+
+    [Fact]
+    public void The_operator_takes_the_blocked_layout_only_where_its_selection_is_vectorised_for_the_block()
+    {
+        // Block 8 with AVX2, block 16 with AVX-512; ONNX Runtime uses blocks of 8 on x86-64 without AVX2 as well, and
+        // there the operator's plain copy would run (tools/bench/pix-passes.sh: about 1 GB/s against 18-30 on NCHW).
+        Assert.Null(BlockedPiX.WhyNotBlocked(8, avx2: true, avx512: false));
+        Assert.Null(BlockedPiX.WhyNotBlocked(16, avx2: true, avx512: true));
+        Assert.StartsWith("the PiX operators stay on NCHW: this processor has no AVX2", BlockedPiX.WhyNotBlocked(8, avx2: false, avx512: false));
+        Assert.StartsWith("the PiX operators stay on NCHW: this processor has no AVX-512", BlockedPiX.WhyNotBlocked(16, avx2: true, avx512: false));
+        Assert.Contains("blocked layout of 4 channels", BlockedPiX.WhyNotBlocked(4, avx2: true, avx512: true));
+        // This machine: where the block has a vector copy, PiX-ResNet-50's operators take the layout and no reason is
+        // given; where it has none, none do and the engine says why.
+        if (OnnxRuntimeEngine.NativePiXLibrary is null || BlockedPiX.BlockSize == 0) return;
+        using var module = new PiXResNet50();
+        var graph = GraphTestNets.PiXResNet50Graph(64, 64);
+        var fusion = GraphFusion.Fuse(graph, module.state_dict());
+        using var engine = new OnnxRuntimeEngine(fusion.Graph, fusion.Weights);
+        string? why = BlockedPiX.WhyNotBlocked(BlockedPiX.BlockSize);
+        Assert.Equal(why is null ? 16 : 0, engine.BlockedPiXLayers);
+        Assert.Equal(why, engine.BlockedPiXFailure);
     }
 
     [Fact]

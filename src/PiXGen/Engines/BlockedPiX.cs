@@ -29,6 +29,25 @@ internal static class BlockedPiX
 
     private static readonly Lazy<int> blockSize = new(ProbeBlockSize);
 
+    /// <summary>
+    /// Why the operator should not take ONNX Runtime's blocked layout of <paramref name="block"/> channels on a processor
+    /// with (or without) AVX2 and AVX-512, or null where it should. Its selection on the blocked layout is vectorised
+    /// for block 8 with AVX2 and block 16 with AVX-512; its plain copy, what a processor without them runs, reads about
+    /// 1 GB/s of input, while on NCHW the operator is vectorised for any x86-64 (18–30 GB/s; tools/bench/pix-passes.sh,
+    /// docs/benchmarks/engines.md). ONNX Runtime uses blocks of 8 on x86-64 processors without AVX2 too, so there the
+    /// operator stays on NCHW, with ONNX Runtime's reorders around it.
+    /// </summary>
+    internal static string? WhyNotBlocked(int block, bool avx2, bool avx512) => block switch {
+        8 when !avx2 => "the PiX operators stay on NCHW: this processor has no AVX2, and without it the operator's selection on ONNX Runtime's blocked layout of 8 runs its plain copy, many times slower than on NCHW",
+        16 when !avx512 => "the PiX operators stay on NCHW: this processor has no AVX-512, and without it the operator's selection on ONNX Runtime's blocked layout of 16 runs its plain copy, many times slower than on NCHW",
+        8 or 16 => null,
+        _ => $"the PiX operators stay on NCHW: the operator does not take ONNX Runtime's blocked layout of {block} channels",
+    };
+
+    /// <summary><see cref="WhyNotBlocked(int, bool, bool)"/> for this processor.</summary>
+    internal static string? WhyNotBlocked(int block) =>
+        WhyNotBlocked(block, System.Runtime.Intrinsics.X86.Avx2.IsSupported, System.Runtime.Intrinsics.X86.Avx512F.IsSupported);
+
     private static int ProbeBlockSize()
     {
         var graph = new GraphProto { Name = "nchwc_block" };

@@ -69,7 +69,7 @@ public class BlockedPiXTests
     public void The_operator_takes_the_blocked_layout_only_where_its_selection_is_vectorised_for_the_block()
     {
         // Block 8 with AVX2, block 16 with AVX-512; ONNX Runtime uses blocks of 8 on x86-64 without AVX2 as well, and
-        // there the operator's plain copy would run (tools/bench/pix-passes.sh: about 1 GB/s against 18-30 on NCHW).
+        // there the operator's plain copy would run (tools/bench/pix-passes.sh: about 1 GB/s against 9-28 on NCHW).
         Assert.Null(BlockedPiX.WhyNotBlocked(8, avx2: true, avx512: false));
         Assert.Null(BlockedPiX.WhyNotBlocked(16, avx2: true, avx512: true));
         Assert.StartsWith("the PiX operators stay on NCHW: this processor has no AVX2", BlockedPiX.WhyNotBlocked(8, avx2: false, avx512: false));

@@ -2,8 +2,10 @@
 // whole): one thread, one sample already in cache (the best of 20 repetitions), zeta 4 as in PiX-ResNet-50, the
 // context pass (BlockContext over the input blocks) and the selection pass (BlockSelect over the output blocks, its
 // logits given) in every copy this machine runs: block 16 with AVX-512, block 8 with AVX2 (ONNX Runtime's block on
-// such machines), and the plain copies of both. Prints GB/s of input read per pass. The copies of one block must give
-// the same bits; the program checks that and exits with 1 where they do not.
+// such machines), and the plain copies of both; then the NCHW route's two passes (Context, Select), in the copy the
+// library chooses for this machine, or in the plain x86-64 one where built with -DPIXGEN_PLAIN_CLONES. Prints GB/s of
+// input read per pass. The copies of one block must give the same bits, and the NCHW route the blocked routes' outputs;
+// the program checks that and exits with 1 where they do not.
 // Built and run by tools/bench/pix-passes.sh.
 #include "../../src/PiXGen/Native/pixgen_ort.cpp"
 
@@ -30,15 +32,46 @@ int main(int argc, char** argv) {
     std::vector<double> logits((size_t)co);
     for (auto& v : logits) v = normal(gen);   // about half pick, half mix (logit(tau) = 0)
     const char* names[] = {"generic", "avx2", "avx512"};
+    const double gb = (double)c * hw * 4 / 1e6;
+    // The NCHW route first: its output, reordered to each block's layout, is what every blocked copy must give.
+    std::vector<float> nchw((size_t)(co * hw));
+    {
+        K k(zeta, 0, 0, 1, 1, 0, K::BestIsa(), 0.0);
+        std::vector<double> z((size_t)c);
+        K::Work s{};
+        s.x = x.data(); s.w = w.data(); s.b = b.data(); s.scale = scale.data(); s.shift = shift.data();
+        s.y = nchw.data(); s.z = z.data(); s.logits = logits.data();
+        s.n = 1; s.c = c; s.co = co; s.hw = hw; s.k = &k;
+        double context = 1e300, select = 1e300;
+        for (int rep = 0; rep < 20; ++rep) {
+            const double t0 = Now();
+            for (int64_t i = 0; i < c; ++i) K::Context(&s, (size_t)i);
+            const double t1 = Now();
+            for (int64_t o = 0; o < co; ++o) K::Select(&s, (size_t)o);
+            const double t2 = Now();
+            context = std::min(context, t1 - t0);
+            select = std::min(select, t2 - t1);
+        }
+#ifdef PIXGEN_PLAIN_CLONES
+        const char* copy = "generic";
+#else
+        const char* copy = "best";
+#endif
+        std::printf("C %5lld  HW %5lld  NCHW      %-7s  context %7.3f ms %6.1f GB/s  selection %7.3f ms %6.1f GB/s\n",
+                    (long long)c, (long long)hw, copy, context, gb / context, select, gb / select);
+    }
     for (int64_t block : {16, 8}) {
-        std::vector<float> first;
+        // x on the blocked layout: [C/B][HW][B].
+        std::vector<float> xb((size_t)(c * hw));
+        for (int64_t ch = 0; ch < c; ++ch)
+            for (int64_t j = 0; j < hw; ++j) xb[(size_t)((ch / block) * hw * block + j * block + ch % block)] = x[(size_t)(ch * hw + j)];
         for (int isa = K::BestIsa(); isa >= 0; --isa) {
             if (isa == 2 && block == 8) continue;   // block 8 is ONNX Runtime's layout without AVX-512
             K k(zeta, 0, 0, 1, 1, block, isa, 0.0);
             std::vector<double> z((size_t)c);
             std::vector<float> y((size_t)(co * hw));
             K::Work s{};
-            s.x = x.data(); s.w = w.data(); s.b = b.data(); s.scale = scale.data(); s.shift = shift.data();
+            s.x = xb.data(); s.w = w.data(); s.b = b.data(); s.scale = scale.data(); s.shift = shift.data();
             s.y = y.data(); s.z = z.data(); s.logits = logits.data();
             s.n = 1; s.c = c; s.co = co; s.hw = hw; s.k = &k;
             s.inBlocks = c / block; s.outBlocks = co / block;
@@ -52,12 +85,15 @@ int main(int argc, char** argv) {
                 context = std::min(context, t1 - t0);
                 select = std::min(select, t2 - t1);
             }
-            if (first.empty()) first = y;
-            else if (std::memcmp(first.data(), y.data(), y.size() * sizeof(float)) != 0) {
-                std::fprintf(stderr, "block %lld: the %s copy does not give the %s copy's bits\n", (long long)block, names[isa], names[K::BestIsa()]);
-                return 1;
-            }
-            const double gb = (double)c * hw * 4 / 1e6;
+            // The blocked output against the NCHW route's, lane by lane (x is the same tensor read as blocks: the
+            // layouts differ, the numbers must not).
+            for (int64_t o = 0; o < co; ++o)
+                for (int64_t j = 0; j < hw; ++j)
+                    if (std::memcmp(&nchw[(size_t)(o * hw + j)], &y[(size_t)((o / block) * hw * block + j * block + o % block)], sizeof(float)) != 0) {
+                        std::fprintf(stderr, "block %lld, %s copy: output channel %lld, pixel %lld differs from the NCHW route's\n",
+                                     (long long)block, names[isa], (long long)o, (long long)j);
+                        return 1;
+                    }
             std::printf("C %5lld  HW %5lld  block %2lld  %-7s  context %7.3f ms %6.1f GB/s  selection %7.3f ms %6.1f GB/s\n",
                         (long long)c, (long long)hw, (long long)block, names[isa], context, gb / context, select, gb / select);
         }

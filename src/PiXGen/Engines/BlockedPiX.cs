@@ -33,8 +33,8 @@ internal static class BlockedPiX
     /// Why the operator should not take ONNX Runtime's blocked layout of <paramref name="block"/> channels on a processor
     /// with (or without) AVX2 and AVX-512, or null where it should. Its selection on the blocked layout is vectorised
     /// for block 8 with AVX2 and block 16 with AVX-512; its plain copy, what a processor without them runs, reads about
-    /// 1 GB/s of input, while on NCHW the operator is vectorised for any x86-64 (18–30 GB/s; tools/bench/pix-passes.sh,
-    /// docs/benchmarks/engines.md). ONNX Runtime uses blocks of 8 on x86-64 processors without AVX2 too, so there the
+    /// 1 GB/s of input, while on NCHW the operator is vectorised for any x86-64 (its plain copy 9–28 GB/s;
+    /// tools/bench/pix-passes.sh, docs/benchmarks/engines.md). ONNX Runtime uses blocks of 8 on x86-64 processors without AVX2 too, so there the
     /// operator stays on NCHW, with ONNX Runtime's reorders around it.
     /// </summary>
     internal static string? WhyNotBlocked(int block, bool avx2, bool avx512) => block switch {

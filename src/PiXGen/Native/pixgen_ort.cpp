@@ -46,8 +46,9 @@
 // One copy for AVX-512 machines, one for AVX2 machines and one for any x86-64, chosen when the library loads. The build
 // turns off contraction into fused multiply-adds (-ffp-contract=off), so every copy rounds each operation alike and
 // they give the same bits. -fno-trapping-math changes no result and lets loops whose selects would otherwise stay
-// branches vectorise.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// branches vectorise. PIXGEN_PLAIN_CLONES compiles these for plain x86-64 only: tools/bench/pix-passes.sh times so what
+// a processor without AVX2 runs.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(PIXGEN_PLAIN_CLONES)
 #define TARGETS __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define TARGETS
@@ -115,19 +116,32 @@ struct PiXKernel {
         Task context, select;
     };
 
-    // Eight partial sums: vectorisable, and still float64 throughout (PiXLayer's rule is a float64 context; the order
-    // of its additions is not part of it).
-    TARGETS static double PlaneSum(const float* plane, int64_t hw, bool absolute) {
-        double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    // 16 partial sums: vectorisable, two independent chains of additions even at AVX-512's width, and still float64
+    // throughout (PiXLayer's rule is a float64 context; the order of its additions is not part of it, but every copy
+    // keeps the same order, so all give the same bits). With eight, AVX-512's copy was a single chain and read
+    // 13-14 GB/s, half the plain copy's speed; with 16 it reads 45-80 GB/s on PiX-ResNet-50's first three stages
+    // (22 on the last, 7 x 7 pixels), and the plain copy 22-28 (9 on the last stage, where the final tree weighs; with
+    // 32 sums, 5.5). tools/bench/pix-passes.sh, docs/benchmarks/engines.md.
+    template <bool Absolute>
+    static inline __attribute__((always_inline)) double PlaneSumT(const float* plane, int64_t hw) {
+        constexpr int P = 16;
+        double acc[P] = {};
         int64_t j = 0;
-        for (; j + 8 <= hw; j += 8)
-            for (int u = 0; u < 8; ++u) acc[u] += absolute ? std::fabs((double)plane[j + u]) : (double)plane[j + u];
-        double sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-        for (; j < hw; ++j) sum += absolute ? std::fabs((double)plane[j]) : (double)plane[j];
+        for (; j + P <= hw; j += P)
+            for (int u = 0; u < P; ++u) acc[u] += Absolute ? std::fabs((double)plane[j + u]) : (double)plane[j + u];
+        for (; j + 8 <= hw; j += 8)   // what is left, eight at a time (small planes are mostly this)
+            for (int u = 0; u < 8; ++u) acc[u] += Absolute ? std::fabs((double)plane[j + u]) : (double)plane[j + u];
+        for (int width = P / 2; width >= 1; width /= 2)
+            for (int u = 0; u < width; ++u) acc[u] += acc[u + width];
+        double sum = acc[0];
+        for (; j < hw; ++j) sum += Absolute ? std::fabs((double)plane[j]) : (double)plane[j];
         return sum;
     }
+    TARGETS static double PlaneSum(const float* plane, int64_t hw, bool absolute) {
+        return absolute ? PlaneSumT<true>(plane, hw) : PlaneSumT<false>(plane, hw);
+    }
 
-    // The gate's logit for one output channel: W[o,:] . z in float64, over eight partial sums like PlaneSum. A single
+    // The gate's logit for one output channel: W[o,:] . z in float64, over eight partial sums. A single
     // running sum is bound by the latency of each addition (the compiler may not reorder float64 additions); with
     // eight it vectorises, which made this product, not the passes over x, most of the operator's time before.
     TARGETS static double Dot(const float* w, const double* z, int64_t c) {

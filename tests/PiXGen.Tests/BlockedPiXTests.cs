@@ -144,8 +144,8 @@ public class BlockedPiXTests
     /// A batch of at least as many samples as the machine has cores runs one sample per task, and its logits come from
     /// tiles of dot products: four output channels of one sample at a time, or, where W is large beside a sample's
     /// planes (Co ≥ H W, at least four samples), in a pass of their own with each tile of rows of W (four rows on
-    /// AVX-512, one elsewhere) read once for four samples (SampleLogits, Logits and LogitsFirst in pixgen_ort.cpp). A sample's output must not depend on its batch or route: each
-    /// sample of such a batch, on both layouts and every instruction set, has the bits it gets alone (one sample computes
+    /// AVX-512, one elsewhere) read once for four samples (SampleLogits, Logits and LogitsFirst in pixgen_ort.cpp).
+    /// A sample's output must not depend on its batch or route: each sample of such a batch, on both layouts and every instruction set, has the bits it gets alone (one sample computes
     /// each logit by itself), and the batch matches PiX's definition. W's rows are not a multiple of eight long in some
     /// cases, so the dot products' tails are covered; Co is not a multiple of four in some, so the channels
     /// left after the tiles are; and the batch is not a multiple of four, so the samples left after the groups of four are.

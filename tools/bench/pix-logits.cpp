@@ -22,7 +22,6 @@ int main(int argc, char** argv) {
     if (argc != 3) { std::fprintf(stderr, "usage: pix-logits C CO\n"); return 2; }
     const int64_t c = std::atol(argv[1]), co = std::atol(argv[2]), n = 8;
     if (c <= 0 || co <= 0 || co % 4 != 0) { std::fprintf(stderr, "C must be positive and CO a positive multiple of 4\n"); return 2; }
-    const int isa = K::BestIsa();
     std::vector<float> w((size_t)(co * c));
     std::vector<double> z((size_t)(n * c));
     std::mt19937 gen(1);

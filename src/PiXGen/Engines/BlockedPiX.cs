@@ -34,15 +34,17 @@ internal static class BlockedPiX
     /// with (or without) AVX2 and AVX-512, or null where it should. Its selection on the blocked layout is vectorised
     /// for block 8 with AVX2 and block 16 with AVX-512; its plain copy, what a processor without them runs, reads about
     /// 1 GB/s of input, while on NCHW the operator is vectorised for any x86-64 (its plain copy 9–28 GB/s;
-    /// tools/bench/pix-passes.sh, docs/benchmarks/engines.md). ONNX Runtime uses blocks of 8 on x86-64 processors without AVX2 too, so there the
-    /// operator stays on NCHW, with ONNX Runtime's reorders around it.
+    /// tools/bench/pix-passes.sh, docs/benchmarks/engines.md). ONNX Runtime uses blocks of 8 on x86-64 processors
+    /// without AVX2 too, so there the operator stays on NCHW, with ONNX Runtime's reorders around it.
     /// </summary>
-    internal static string? WhyNotBlocked(int block, bool avx2, bool avx512) => block switch {
-        8 when !avx2 => "the PiX operators stay on NCHW: this processor has no AVX2, and without it the operator's selection on ONNX Runtime's blocked layout of 8 runs its plain copy, many times slower than on NCHW",
-        16 when !avx512 => "the PiX operators stay on NCHW: this processor has no AVX-512, and without it the operator's selection on ONNX Runtime's blocked layout of 16 runs its plain copy, many times slower than on NCHW",
-        8 or 16 => null,
-        _ => $"the PiX operators stay on NCHW: the operator does not take ONNX Runtime's blocked layout of {block} channels",
-    };
+    internal static string? WhyNotBlocked(int block, bool avx2, bool avx512)
+    {
+        if (block is not (8 or 16))
+            return $"the PiX operators stay on NCHW: the operator does not take ONNX Runtime's blocked layout of {block} channels";
+        var (needed, has) = block == 8 ? ("AVX2", avx2) : ("AVX-512", avx512);
+        return has ? null
+            : $"the PiX operators stay on NCHW: this processor has no {needed}, and without it the operator's selection on ONNX Runtime's blocked layout of {block} runs its plain copy, many times slower than on NCHW";
+    }
 
     /// <summary><see cref="WhyNotBlocked(int, bool, bool)"/> for this processor.</summary>
     internal static string? WhyNotBlocked(int block) =>

@@ -67,9 +67,9 @@ public sealed class OnnxRuntimeEngine : IDisposable
         Threads = threads > 0 ? threads : torch.get_num_threads();
         SpinAfterRun = spinAfterRun;
         var level = GraphOptimizationLevel.ORT_ENABLE_ALL;
-        if (library is not null && blockedPiX && BlockedPiX.BlockSize > 0 && BlockedPiX.WhyNotBlocked(BlockedPiX.BlockSize) is { } why)
-            BlockedPiXFailure = why;
-        else if (library is not null && blockedPiX && BlockedPiX.BlockSize > 0) {
+        // The blocked layout where ONNX Runtime has one and the operator's selection is vectorised for its block.
+        if (library is not null && blockedPiX && BlockedPiX.BlockSize > 0
+            && (BlockedPiXFailure = BlockedPiX.WhyNotBlocked(BlockedPiX.BlockSize)) is null) {
             // ONNX Runtime optimises the model once and saves the result; the PiX nodes in it then take the blocked
             // layout instead of the reorders ONNX Runtime put around them, and that model is loaded as it is.
             // Where that fails (no room or no right to write the file, a model ONNX Runtime cannot save), the network

@@ -10,7 +10,8 @@ namespace PiXGen.Generators.Model;
 /// <summary>Kinds of layer items a member can hold.</summary>
 public enum LayerKind
 {
-    /// <summary>A kind defined in src/PiXGen.Definitions/DefinedKinds.cs (BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish, Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth, LayerNorm2d, LayerNorm, Linear, SqueezeExcitation, ConvTranspose2d, LayerScale, Upsample, Conv2d, PiX): its name is the item's attribute name.</summary>
+    /// <summary>A kind defined in src/PiXGen.Definitions/DefinedKinds.cs (every kind of <c>DefinedKind.All</c>, the one list of
+    /// them): its name is the item's attribute name.</summary>
     Defined,
     /// <summary>An instance (or repeated instances) of a [Block] class.</summary>
     Use,

@@ -33,8 +33,8 @@ public enum CostOp
     [Obsolete(CostOpNotes.DefinedNow)] StochasticDepth, [Obsolete(CostOpNotes.DefinedNow)] ChannelShuffle, [Obsolete(CostOpNotes.DefinedNow)] LayerNorm, [Obsolete(CostOpNotes.DefinedNow)] LayerScale,
 #pragma warning restore CS1591
     /// <summary>
-    /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (BatchNorm2d, ReLU, ReLU6, SiLU, Sigmoid, Hardswish,
-    /// Hardsigmoid, Tanh, ELU, Mish, PixelShuffle, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, InstanceNorm2d, ChannelShuffle, GroupNorm, LeakyReLU, GELU, Permute, Identity, Flatten, Dropout, StochasticDepth, LayerNorm2d, LayerNorm, Linear, ConvTranspose2d, Conv2d, PiX); its <see cref="CostNode.Spec"/> names it.
+    /// A layer kind defined in src/PiXGen.Definitions/DefinedKinds.cs (every kind of <c>DefinedKind.All</c>, the one list of
+    /// them); its <see cref="CostNode.Spec"/> names it.
     /// </summary>
     Defined,
 }

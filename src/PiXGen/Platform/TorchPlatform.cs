@@ -22,6 +22,10 @@ namespace PiXGen.Platform;
 /// generated network's forward: a forward that records no graph cannot lead to a backward), which avoids the crash
 /// but not wrong forward results.
 /// </para>
+/// <para>
+/// Before that, glibc's malloc is told to keep the large blocks libtorch frees (<see cref="NativeHeapDecision"/>,
+/// <c>PIXGEN_MALLOC=0</c> leaves its defaults).
+/// </para>
 /// </summary>
 public static class TorchPlatform
 {
@@ -48,12 +52,24 @@ public static class TorchPlatform
     /// <summary>Why oneDNN was (or was not) disabled, for diagnostics and docs.</summary>
     public static string Reason => Decision.Reason;
 
+    private static readonly NativeHeapDecision Heap = new(Environment.GetEnvironmentVariable, NativeHeapDecision.GlibcMallopt);
+
+    /// <summary>Whether glibc's malloc keeps the large blocks libtorch frees for reuse (<see cref="NativeHeapDecision"/>).</summary>
+    public static bool NativeHeapRetained => Heap.Retains;
+
+    /// <summary>Why glibc's malloc thresholds were (or were not) raised.</summary>
+    public static string NativeHeapReason => Heap.Reason;
+
     /// <summary>
     /// Applies the fixes once; cheap to call from every generated constructor. Thread-safe: no caller returns before
-    /// the decision is applied to libtorch. Where PiXGen disables oneDNN, or <c>PIXGEN_MKLDNN</c> decides, one line
-    /// on stderr says so and why.
+    /// the decisions are applied (glibc's malloc thresholds, <see cref="NativeHeapDecision"/>, then oneDNN). Where
+    /// PiXGen disables oneDNN, or <c>PIXGEN_MKLDNN</c> decides, one line on stderr says so and why.
     /// </summary>
-    public static void EnsureInitialized() => Decision.EnsureInitialized();
+    public static void EnsureInitialized()
+    {
+        Heap.EnsureInitialized();
+        Decision.EnsureInitialized();
+    }
 
     /// <summary>Sets libtorch's user switch for oneDNN; false when the libtorch build does not export it.</summary>
     public static unsafe bool SetMkldnnEnabled(bool enabled)

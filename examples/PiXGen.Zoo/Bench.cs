@@ -84,6 +84,7 @@ public static class ZooBench
                     if (opts.Vs is null) w.WriteNull("vs"); else w.WriteString("vs", opts.Vs);
                     w.WriteNumber("batch", opts.Batch);
                     if (opts.Train) w.WriteBoolean("channels_last", PiXGen.Platform.ChannelsLast.ForTraining);
+                    w.WriteBoolean("native_heap_retained", PiXGen.Platform.TorchPlatform.NativeHeapRetained);
                     w.WriteString("mode", mode);
                     w.WriteNumber("median_ms", Math.Round(median, 3));
                     if (vsMedian is null) { w.WriteNull("vs_median_ms"); w.WriteNull("speedup"); }
@@ -95,7 +96,7 @@ public static class ZooBench
             else
             {
                 string format = opts.Train ? (PiXGen.Platform.ChannelsLast.ForTraining ? ", channels-last batches" : ", NCHW batches") : "";
-                o.WriteLine($"{mode}, batch {opts.Batch}, {opts.Rounds} rounds after {opts.Warmup} warm-up, {torch.get_num_threads()} threads{format}");
+                o.WriteLine($"{mode}, batch {opts.Batch}, {opts.Rounds} rounds after {opts.Warmup} warm-up, {torch.get_num_threads()} threads{format}; malloc: {PiXGen.Platform.TorchPlatform.NativeHeapReason}");
                 var table = ZooCli.PlainTable(("model", false), ("median ms", true), ("min ms", true), ("max ms", true));
                 for (int k = 0; k < runners.Count; k++)
                     table.AddPlainRow(k == 0 ? opts.Model : opts.Vs!, Ms(Median(times[k])), Ms(times[k].Min()), Ms(times[k].Max()));

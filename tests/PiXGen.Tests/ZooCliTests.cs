@@ -178,11 +178,13 @@ public class ZooCliTests
         double median = root.GetProperty("median_ms").GetDouble(), vs = root.GetProperty("vs_median_ms").GetDouble();
         Assert.True(median > 0 && vs > 0);
         Assert.Equal(vs / median, root.GetProperty("speedup").GetDouble(), 2);
+        Assert.Equal(PiXGen.Platform.TorchPlatform.NativeHeapRetained, root.GetProperty("native_heap_retained").GetBoolean());
 
         (code, output, _) = Run("bench", "resnet18", "--rounds", "1", "--warmup", "0");
         Assert.Equal(0, code);
         Assert.False(output.Contains('\u001b'), "ANSI escape in plain output");
         Assert.StartsWith("eval, batch 1, 1 rounds after 0 warm-up", output);
+        Assert.Contains("; malloc: " + PiXGen.Platform.TorchPlatform.NativeHeapReason, output.Split('\n')[0]); // the run says how its heap was set
         Assert.Contains("median ms", output);
         Assert.Single(output.Split('\n'), l => l.TrimStart().StartsWith("resnet18 ", StringComparison.Ordinal));
     }

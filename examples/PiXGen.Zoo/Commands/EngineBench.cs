@@ -164,7 +164,7 @@ public static class EngineBench
             var times = Measure(engines, opts.Warmup, opts.Rounds);
             for (int k = 0; k < engines.Count; k++)
                 results[engines[k].Name] = results[engines[k].Name] with { Times = times[k] };
-            string header = $"{opts.Model} eval, batch {opts.Batch}, {opts.Rounds} rounds round-robin after {opts.Warmup} warm-up, {threads} threads";
+            string header = $"{opts.Model} eval, batch {opts.Batch}, {opts.Rounds} rounds round-robin after {opts.Warmup} warm-up, {threads} threads; malloc: {PiXGen.Platform.TorchPlatform.NativeHeapReason}";
             Report(o, header, names.Select(n => results[n]).ToList(), opts.Json);
             if (opts.Profile) {
                 // Each engine of the list that runs the fused graph on ONNX Runtime, with its settings; "fused" when none.

@@ -46,9 +46,7 @@ public class DocLinkTests
     public static IEnumerable<object[]> Files()
     {
         string root = DocSnippetTests.RepositoryRoot();
-        return new[] { Path.Combine(root, "README.md") }
-            .Concat(Directory.EnumerateFiles(Path.Combine(root, "docs"), "*.md", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal))
-            .Select(f => new object[] { Path.GetRelativePath(root, f).Replace('\\', '/') });
+        return DocSnippetTests.DocFiles().Select(f => new object[] { Path.GetRelativePath(root, f).Replace('\\', '/') });
     }
 
     [Theory]

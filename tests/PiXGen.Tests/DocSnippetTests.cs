@@ -33,13 +33,19 @@ public class DocSnippetTests
         throw new InvalidOperationException("the repository root (PiXGen.sln) was not found above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>README.md and docs/**/*.md (full paths), in file order: the documentation the tests read.</summary>
+    internal static IEnumerable<string> DocFiles()
+    {
+        string root = RepositoryRoot();
+        return new[] { Path.Combine(root, "README.md") }
+            .Concat(Directory.EnumerateFiles(Path.Combine(root, "docs"), "*.md", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal));
+    }
+
     /// <summary>Every csharp block of README.md and docs/**/*.md, in file order.</summary>
     internal static IEnumerable<Snippet> All()
     {
         string root = RepositoryRoot();
-        var files = new[] { Path.Combine(root, "README.md") }
-            .Concat(Directory.EnumerateFiles(Path.Combine(root, "docs"), "*.md", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal));
-        foreach (var file in files) {
+        foreach (var file in DocFiles()) {
             var lines = File.ReadAllLines(file);
             string rel = Path.GetRelativePath(root, file).Replace('\\', '/');
             for (int i = 0; i < lines.Length; i++) {

@@ -70,6 +70,22 @@ public class DocLinkTests
         Assert.True(broken.Count == 0, $"{file}: {string.Join("; ", broken)}");
     }
 
+    /// <summary>A path into the repository's top folders, as the docs name files in prose and in code spans.</summary>
+    private static readonly Regex RepositoryPath = new(@"(?<![\w/.-])(?<path>(?:src|tests|tools|examples|generators|templates|docs|device)/[\w./+-]*\w)", RegexOptions.Compiled);
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Every_repository_path_it_names_exists(string file)
+    {
+        string root = DocSnippetTests.RepositoryRoot();
+        var missing = RepositoryPath.Matches(File.ReadAllText(Path.Combine(root, file)))
+            .Select(m => m.Groups["path"].Value)
+            .Where(p => !p.Contains("/bin/", StringComparison.Ordinal) && !p.Contains("/obj/", StringComparison.Ordinal)) // build outputs
+            .Where(p => !File.Exists(Path.Combine(root, p)) && !Directory.Exists(Path.Combine(root, p)))
+            .Distinct().ToList();
+        Assert.True(missing.Count == 0, $"{file} names paths that do not exist: {string.Join(", ", missing)}");
+    }
+
     [Theory]
     [InlineData("glibc's malloc and libtorch's large blocks", "glibcs-malloc-and-libtorchs-large-blocks")]
     [InlineData("1. Export the network to PyTorch", "1-export-the-network-to-pytorch")]

@@ -43,6 +43,11 @@ public class BlockedPiXTests
     {
         if (OnnxRuntimeEngine.NativePiXLibrary is null || BlockedPiX.BlockSize == 0 || BlockedPiX.WhyNotBlocked(BlockedPiX.BlockSize) is not null) return;
         using var module = new PiXResNet50();
+        // Seeded: ONNX Runtime's convolutions and TorchSharp's round differently, so with fresh random weights a gate's
+        // logit can land close enough to the threshold for the two to take different pick/mix decisions; a CI run
+        // failed here once, unseeded, most likely so. Seeded, the weights and the input are the same in every run,
+        // and with these the module and the NCHW route agree to 1e-5.
+        PiXGen.Init.Initializer.Apply(module, "xavier", seed: 26);
         var graph = GraphTestNets.PiXResNet50Graph(64, 64);
         var fusion = GraphFusion.Fuse(graph, module.state_dict());
         // A file where the temporary folder should be: the folder for the saved model cannot be made.

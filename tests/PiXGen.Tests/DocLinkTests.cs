@@ -57,6 +57,8 @@ public class DocLinkTests
         string path = Path.Combine(root, file);
         var prose = InlineCode.Replace(CodeBlock.Replace(File.ReadAllText(path), ""), "");
         var broken = new List<string>();
+        var read = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal); // each linked file read once
+        HashSet<string> AnchorsOf(string md) => read.TryGetValue(md, out var a) ? a : read[md] = Anchors(File.ReadAllText(md));
         foreach (Match m in Link.Matches(prose)) {
             string target = m.Groups["target"].Value;
             if (Regex.IsMatch(target, @"^[a-z][a-z0-9+.-]*:", RegexOptions.IgnoreCase)) continue; // https:, mailto:
@@ -64,7 +66,7 @@ public class DocLinkTests
             string relative = hash < 0 ? target : target[..hash], anchor = hash < 0 ? "" : Uri.UnescapeDataString(target[(hash + 1)..]);
             string resolved = relative.Length == 0 ? path : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, Uri.UnescapeDataString(relative)));
             if (!File.Exists(resolved) && !Directory.Exists(resolved)) { broken.Add($"{target}: no such file"); continue; }
-            if (anchor.Length > 0 && resolved.EndsWith(".md", StringComparison.Ordinal) && !Anchors(File.ReadAllText(resolved)).Contains(anchor))
+            if (anchor.Length > 0 && resolved.EndsWith(".md", StringComparison.Ordinal) && !AnchorsOf(resolved).Contains(anchor))
                 broken.Add($"{target}: no heading or <a id> '{anchor}' in {Path.GetRelativePath(root, resolved)}");
         }
         Assert.True(broken.Count == 0, $"{file}: {string.Join("; ", broken)}");

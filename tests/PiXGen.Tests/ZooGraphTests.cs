@@ -30,9 +30,29 @@ public class ZooGraphTests
     {
         var module = ZooCatalog.Find(name)!.Create();
         var graph = Assert.IsAssignableFrom<IHasGraph>(module).Graph;
+        ReseedParameters(module);
         GraphTestNets.RandomizeNorms(module, graph);
         ConditionPiXGates(module, graph);
         return (module, graph);
+    }
+
+    /// <summary>
+    /// The generated constructor draws its weights from the global generator, which tests running in parallel share, so
+    /// each run would test other weights (and a PiX gate could land within rounding of τ on one run in many). Every
+    /// parameter is redrawn here from a seeded generator with its own mean and standard deviation, keeping the scale
+    /// the network's initialisation gave it; constant parameters (γ = 1, zero biases) stay as they are.
+    /// </summary>
+    private static void ReseedParameters(TorchSharp.torch.nn.Module module)
+    {
+        using var _ = TorchSharp.torch.no_grad();
+        var generator = new TorchSharp.torch.Generator(31);
+        foreach (var (_, p) in module.named_parameters())
+        {
+            if (p.numel() < 2) continue;
+            double std = p.std().item<float>(), mean = p.mean().item<float>();
+            if (!(std > 0)) continue;
+            p.copy_(TorchSharp.torch.randn(p.shape, generator: generator) * std + mean);
+        }
     }
 
     /// <summary>

@@ -28,9 +28,10 @@ public static class ZooBench
     {
         var a = ZooCli.Known(opts.Model, e);
         if (a is null) return 1;
-        if (opts.Profile && opts.Engines is null)
+        if (opts.Profile && opts.Engines is null && (opts.Vs is null || !opts.Fuse))
         {
-            e.WriteLine("error: --profile goes with --engines (after the engines are timed, it profiles the fused network on ONNX Runtime as each engine of the list that runs it there does, or as fused does).");
+            e.WriteLine("error: --profile goes with --engines (after the engines are timed, it profiles the fused network on ONNX Runtime as each engine of the list that runs it there does, or as fused does), " +
+                        "or with --vs and --fuse (it profiles both fused networks on ONNX Runtime, their runs in turn, and compares them node by node).");
             return 2;
         }
         if (opts.SpinAfterRun && (!opts.Fuse || opts.Engines is not null))
@@ -112,6 +113,14 @@ public static class ZooBench
                                     $"backward {Ms(Median(timed.Select(p => p.Backward).ToList()))}, optimizer step {Ms(Median(timed.Select(p => p.Optimizer).ToList()))}");
                     }
             }
+            if (opts.Profile)
+            {
+                // Both fused networks on ONNX Runtime as the timed ones ran (model.Fuse() defaults), same weights, same batch.
+                var profiles = EngineBench.ProfileFused(runners.Select((r, k) => (k == 0 ? opts.Model : opts.Vs!, r.Source!)).ToList(),
+                                                        runners[0].Input, torch.get_num_threads(), opts.Warmup, opts.Rounds,
+                                                        opts.SpinAfterRun ? "fused-spin-after-run" : "fused");
+                LayerComparison.Write(o, profiles[0], profiles[1], torch.get_num_threads());
+            }
             return 0;
         }
         finally
@@ -149,7 +158,8 @@ public static class ZooBench
                 _model.eval();
                 var fused = PiXGen.Graph.GraphFusion.Fuse(withGraph);
                 fused.SpinAfterRun = opts.SpinAfterRun;
-                _model.Dispose();
+                // --profile fuses the network again for ONNX Runtime's profiler, from the same weights.
+                if (opts.Profile) Source = _model; else _model.Dispose();
                 _model = fused;
             }
             var shape = new long[] { opts.Batch }.Concat(info.InputShape).ToArray();
@@ -185,12 +195,18 @@ public static class ZooBench
             Phases.Add((forward, backward - forward, sw.Elapsed.TotalMilliseconds - backward));
         }
 
+        /// <summary>With --fuse --profile: the generated module the fused network was made from.</summary>
+        public nn.Module<Tensor, Tensor>? Source { get; }
+
+        /// <summary>The batch each step runs on.</summary>
+        public Tensor Input => _input;
+
         /// <summary>Per training step: zero_grad + forward + loss, backward, optimizer step (ms).</summary>
         public List<(double Forward, double Backward, double Optimizer)> Phases { get; } = new();
 
         public void Dispose()
         {
-            _model.Dispose(); _input.Dispose(); _labels.Dispose(); _sgd?.Dispose();
+            _model.Dispose(); Source?.Dispose(); _input.Dispose(); _labels.Dispose(); _sgd?.Dispose();
         }
     }
 }

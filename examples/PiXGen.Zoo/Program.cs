@@ -110,7 +110,7 @@ namespace PiXGen.Zoo
                                   string.Join(", ", EngineBench.Engines.Select(k => $"{k.Name} ({k.Runs})")),
                     HelpName = "LIST",
                 };
-                var profile = new Option<bool>("--profile") { Description = "with --engines: then profile the fused network on ONNX Runtime per node (time by op type, the PiX layers' share), once for each engine of the list that runs it there (fused when none does)" };
+                var profile = new Option<bool>("--profile") { Description = "with --engines: then profile the fused network on ONNX Runtime per node (time by op type, the PiX layers' share), once for each engine of the list that runs it there (fused when none does); with --vs and --fuse: then profile both fused networks, their runs in turn, and compare them node by node (the nodes both have, those only one has)" };
                 var spinAfterRun = new Option<bool>("--spin-after-run") { Description = "with --fuse: ONNX Runtime's idle threads go on spinning after each forward (its own default) instead of stopping when it returns (FusedNetwork.SpinAfterRun)" };
                 var cmd = new Command("bench", "median latency of a forward pass or a training step at the declared input size")
                     { m, vs, batch, train, rounds, warmup, f, spinAfterRun, engines, profile, j };

@@ -18,8 +18,9 @@ log "# $(date -u +%FT%TZ) $(nproc) cores, commit $(git rev-parse --short HEAD 2>
 # 1. every engine on the same network, round-robin
 run $Z bench resnet50 --engines "$ENGINES" --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"
 run $Z bench pix_resnet50 --engines "$ENGINES,fused-nchw-pix,fused-standard-ops" --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"
-# 2. PiX-ResNet-50 against ResNet-50, both on the fast path (model.Fuse()), alternating every round
-run $Z bench pix_resnet50 --vs resnet50 --fuse --batch "$BATCH" --rounds $((ROUNDS * 2 + 1)) --warmup "$WARMUP"
+# 2. PiX-ResNet-50 against ResNet-50, both on the fast path (model.Fuse()), alternating every round; then both profiled
+#    on ONNX Runtime, runs in turn, and compared node by node
+run $Z bench pix_resnet50 --vs resnet50 --fuse --profile --batch "$BATCH" --rounds $((ROUNDS * 2 + 1)) --warmup "$WARMUP"
 # 3. where the fast path's time goes: ONNX Runtime's per-node profile, the PiX layers' share (with the PiX operator on
 #    ONNX Runtime's blocked layout, and on NCHW with ONNX Runtime's reorders around it)
 run $Z bench pix_resnet50 --engines fused,fused-nchw-pix --profile --batch "$BATCH" --rounds "$ROUNDS" --warmup "$WARMUP"

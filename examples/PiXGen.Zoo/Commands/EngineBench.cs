@@ -184,47 +184,73 @@ public static class EngineBench
     /// by op type, and the share of the PiX layers' nodes (those the exporter names after a PiX module).</summary>
     public static void Profile(nn.Module<Tensor, Tensor> module, Tensor input, int threads, int warmup, int rounds, TextWriter o, string engineName = "fused")
     {
-        var (nativePiX, blockedPiX, spinAfterRun) = OnnxRuntimeSettings(engineName) ?? throw new ArgumentException($"{engineName} does not run on ONNX Runtime.", nameof(engineName));
-        if (module is not IHasGraph withGraph) { o.WriteLine("profile: the model has no compiler graph"); return; }
-        using var scope = NewDisposeScope();
-        var fusion = GraphFusion.Fuse(withGraph.Graph, module.state_dict());
-        string prefix = Path.Combine(Path.GetTempPath(), "pixgen-ort-profile-" + Guid.NewGuid().ToString("N")[..8]);
-        IReadOnlyList<OnnxRuntimeEngine.NodeTime> nodes;
-        bool native;
-        int blocked;
-        // A new session's first runs are not steady (OnnxRuntimeEngine.UnsteadyRuns): they are left out whatever --warmup says.
-        warmup = Math.Max(warmup, OnnxRuntimeEngine.UnsteadyRuns);
-        using (var engine = new OnnxRuntimeEngine(fusion.Graph, fusion.Weights, threads, prefix, nativePiX, blockedPiX, spinAfterRun)) {
-            native = engine.NativePiX;
-            blocked = engine.BlockedPiXLayers;
-            for (int r = 0; r < warmup + rounds; r++) engine.Run(input).Dispose();
-            string file = engine.EndProfiling();
-            nodes = OnnxRuntimeEngine.ReadProfile(file);
-            File.Delete(file);
-        }
-        // Each run records the same nodes in order: keep the timed runs' events.
-        int perRun = nodes.Count / Math.Max(1, warmup + rounds);
-        var timed = nodes.Skip(perRun * warmup).ToList();
-        var pix = fusion.Graph.Nodes.Where(n => n.Op == "PiX").Select(n => (Prefix: n.Module + "/", n.Output)).ToList();
-        bool IsPiX(string node) => pix.Any(p => node == p.Output || node.StartsWith(p.Prefix, StringComparison.Ordinal));
-        double total = timed.Sum(t => t.Microseconds) / rounds / 1000, pixMs = timed.Where(t => IsPiX(t.Node)).Sum(t => t.Microseconds) / rounds / 1000;
+        if (module is not IHasGraph) { o.WriteLine("profile: the model has no compiler graph"); return; }
+        var p = ProfileFused(new[] { ("", module) }, input, threads, warmup, rounds, engineName)[0];
+        var pix = p.Graph.Nodes.Where(n => n.Op == "PiX").Select(n => (Prefix: n.Module + "/", n.Output)).ToList();
+        bool IsPiX(string node) => pix.Any(x => node == x.Output || node.StartsWith(x.Prefix, StringComparison.Ordinal));
+        double total = p.TotalMs, pixMs = p.Ms(p.Timed.Where(t => IsPiX(t.Node)));
         string Pct(double part) => (100 * part / total).ToString("F1", CultureInfo.InvariantCulture) + " %";
-        o.WriteLine($"ONNX Runtime per-node profile of the fused network as {engineName} runs it ({rounds} runs after {warmup} warm-up, {threads} threads): " +
-                    $"{Ms(total)} ms of node kernels per run; PiX layers ({pix.Count}{(pix.Count == 0 ? "" : native ? $", PiXGen's operator, {blocked} on the blocked layout" : ", ONNX's standard operators")}): {Ms(pixMs)} ms = {Pct(pixMs)}");
+        o.WriteLine($"ONNX Runtime per-node profile of the fused network as {engineName} runs it ({rounds} runs after {p.Warmup} warm-up, {threads} threads): " +
+                    $"{Ms(total)} ms of node kernels per run; PiX layers ({pix.Count}{(pix.Count == 0 ? "" : p.NativePiX ? $", PiXGen's operator, {p.BlockedPiXLayers} on the blocked layout" : ", ONNX's standard operators")}): {Ms(pixMs)} ms = {Pct(pixMs)}");
         var table = ZooCli.PlainTable(("op", false), ("ms per run", true), ("share", true), ("in PiX layers ms", true));
-        foreach (var g in timed.GroupBy(t => t.OpType).OrderByDescending(g => g.Sum(t => t.Microseconds))) {
-            double ms = g.Sum(t => t.Microseconds) / rounds / 1000;
-            table.AddPlainRow(g.Key, Ms(ms), Pct(ms), Ms(g.Where(t => IsPiX(t.Node)).Sum(t => t.Microseconds) / rounds / 1000));
+        foreach (var g in p.Timed.GroupBy(t => t.OpType).OrderByDescending(g => g.Sum(t => t.Microseconds))) {
+            double ms = p.Ms(g);
+            table.AddPlainRow(g.Key, Ms(ms), Pct(ms), Ms(p.Ms(g.Where(t => IsPiX(t.Node)))));
         }
         ZooCli.WriteTable(o, table);
         if (pix.Count == 0) return;
         // Each PiX layer's own nodes, in the network's order.
         var layers = ZooCli.PlainTable(("PiX layer", false), ("ms per run", true));
-        foreach (var (layerPrefix, layerOutput) in pix) {
-            double ms = timed.Where(t => t.Node == layerOutput || t.Node.StartsWith(layerPrefix, StringComparison.Ordinal)).Sum(t => t.Microseconds) / rounds / 1000;
-            layers.AddPlainRow(layerPrefix.TrimEnd('/'), Ms(ms));
-        }
+        foreach (var (layerPrefix, layerOutput) in pix)
+            layers.AddPlainRow(layerPrefix.TrimEnd('/'), Ms(p.Ms(p.Timed.Where(t => t.Node == layerOutput || t.Node.StartsWith(layerPrefix, StringComparison.Ordinal)))));
         ZooCli.WriteTable(o, layers);
+    }
+
+    /// <summary>One fused network's per-node profile on ONNX Runtime: the graph it ran (after fusion) and the node
+    /// events of its timed runs.</summary>
+    public sealed record FusedProfile(string Model, NetworkGraph Graph, IReadOnlyList<OnnxRuntimeEngine.NodeTime> Timed, int Rounds, int Warmup,
+                                      bool NativePiX, int BlockedPiXLayers)
+    {
+        /// <summary>Kernel milliseconds per run of <paramref name="nodes"/> (events of <see cref="Timed"/>).</summary>
+        public double Ms(IEnumerable<OnnxRuntimeEngine.NodeTime> nodes) => nodes.Sum(t => t.Microseconds) / Rounds / 1000;
+
+        /// <summary>All node kernels, milliseconds per run.</summary>
+        public double TotalMs => Ms(Timed);
+    }
+
+    /// <summary>Each model's fused graph on ONNX Runtime, set up as <paramref name="engineName"/> sets it up, with the
+    /// per-node profiler on; the sessions run in turn (the first of each round rotating, as <see cref="Measure"/>), so
+    /// profiles taken together see the same machine. A new session's first runs are left out whatever
+    /// <paramref name="warmup"/> says (<see cref="OnnxRuntimeEngine.UnsteadyRuns"/>).</summary>
+    public static List<FusedProfile> ProfileFused(IReadOnlyList<(string Model, nn.Module<Tensor, Tensor> Module)> models, Tensor input, int threads,
+                                                  int warmup, int rounds, string engineName = "fused")
+    {
+        var (nativePiX, blockedPiX, spinAfterRun) = OnnxRuntimeSettings(engineName) ?? throw new ArgumentException($"{engineName} does not run on ONNX Runtime.", nameof(engineName));
+        warmup = Math.Max(warmup, OnnxRuntimeEngine.UnsteadyRuns);
+        using var scope = NewDisposeScope();
+        var sessions = new List<(string Model, NetworkGraph Graph, OnnxRuntimeEngine Engine)>();
+        try {
+            foreach (var (model, module) in models) {
+                if (module is not IHasGraph withGraph) throw new InvalidOperationException($"{model} has no compiler graph, so its fused network cannot be profiled.");
+                var fusion = GraphFusion.Fuse(withGraph.Graph, module.state_dict());
+                string prefix = Path.Combine(Path.GetTempPath(), "pixgen-ort-profile-" + Guid.NewGuid().ToString("N")[..8]);
+                sessions.Add((model, fusion.Graph, new OnnxRuntimeEngine(fusion.Graph, fusion.Weights, threads, prefix, nativePiX, blockedPiX, spinAfterRun)));
+            }
+            for (int r = 0; r < warmup + rounds; r++)
+                for (int k = 0; k < sessions.Count; k++) sessions[(r + k) % sessions.Count].Engine.Run(input).Dispose();
+            var profiles = new List<FusedProfile>();
+            foreach (var (model, graph, engine) in sessions) {
+                string file = engine.EndProfiling();
+                var nodes = OnnxRuntimeEngine.ReadProfile(file);
+                File.Delete(file);
+                // Each run records the same nodes in order: keep the timed runs' events.
+                int perRun = nodes.Count / (warmup + rounds);
+                profiles.Add(new FusedProfile(model, graph, nodes.Skip(perRun * warmup).ToList(), rounds, warmup, engine.NativePiX, engine.BlockedPiXLayers));
+            }
+            return profiles;
+        } finally {
+            foreach (var s in sessions) s.Engine.Dispose();
+        }
     }
 
     /// <summary>How an engine that runs the fused graph on ONNX Runtime sets it up (<see cref="FusedNetwork.NativePiX"/>,

@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using PiXGen.Engines;
+using PiXGen.Graph;
+
+namespace PiXGen.Zoo;
+
+/// <summary>
+/// <c>bench A --vs B --fuse --profile</c>: the per-node ONNX Runtime profiles of two fused networks, taken with their
+/// runs in turn (<see cref="EngineBench.ProfileFused"/>), compared node by node. The nodes both fused graphs have — the
+/// same op with the same settings and output shape, in the same order (a longest common subsequence of the two node
+/// lists) — are summed by op on each side; the nodes only one network has are summed by op on that side; and the
+/// kernels ONNX Runtime adds itself (layout reorders and the like), which no graph node names, are summed apart.
+/// So where two networks differ in a few layers (PiX-ResNet-50 and ResNet-50: the squeezing convolutions), the table
+/// shows whether the layers they share take the same time and what the differing layers cost.
+/// </summary>
+public static class LayerComparison
+{
+    /// <summary>One row: a kind of node, how many of them and their kernel time per run on each side (0 where absent).</summary>
+    public sealed record Row(string Nodes, string Kind, int CountA, double MsA, int CountB, double MsB);
+
+    /// <summary>The rows, in order: shared kinds, kinds only in A, kinds only in B, ONNX Runtime's own kernels.</summary>
+    public static List<Row> Compare(EngineBench.FusedProfile a, EngineBench.FusedProfile b)
+    {
+        var keyA = a.Graph.Nodes.Select(Key).ToArray();
+        var keyB = b.Graph.Nodes.Select(Key).ToArray();
+        var (sharedA, sharedB) = CommonSubsequence(keyA, keyB);
+        var timeA = TimeByNode(a);
+        var timeB = TimeByNode(b);
+        var rows = new List<Row>();
+
+        void Add(string nodes, IEnumerable<(string Kind, string? Output)> sideA, IEnumerable<(string Kind, string? Output)> sideB, Func<string?, double> msA, Func<string?, double> msB)
+        {
+            var kinds = sideA.Select(x => x.Kind).Concat(sideB.Select(x => x.Kind)).Distinct().ToList();
+            var rowsHere = kinds.Select(kind => {
+                var na = sideA.Where(x => x.Kind == kind).ToList();
+                var nb = sideB.Where(x => x.Kind == kind).ToList();
+                return new Row(nodes, kind, na.Count, na.Sum(x => msA(x.Output)), nb.Count, nb.Sum(x => msB(x.Output)));
+            });
+            rows.AddRange(rowsHere.OrderByDescending(r => Math.Max(r.MsA, r.MsB)));
+        }
+
+        double MsA(string? output) => output is not null && timeA.Nodes.TryGetValue(output, out var ms) ? ms : 0;
+        double MsB(string? output) => output is not null && timeB.Nodes.TryGetValue(output, out var ms) ? ms : 0;
+        IEnumerable<(string, string?)> Side(EngineBench.FusedProfile p, bool[] shared, bool wanted) =>
+            p.Graph.Nodes.Where((n, i) => shared[i] == wanted).Select(n => (Kind(n), (string?)n.Output));
+
+        Add("both", Side(a, sharedA, true), Side(b, sharedB, true), MsA, MsB);
+        Add($"only {a.Model}", Side(a, sharedA, false), Array.Empty<(string, string?)>(), MsA, MsB);
+        Add($"only {b.Model}", Array.Empty<(string, string?)>(), Side(b, sharedB, false), MsA, MsB);
+        rows.AddRange(timeA.Own.Keys.Union(timeB.Own.Keys)
+            .Select(op => new Row("ONNX Runtime's own", op, timeA.OwnCount.GetValueOrDefault(op), timeA.Own.GetValueOrDefault(op),
+                                  timeB.OwnCount.GetValueOrDefault(op), timeB.Own.GetValueOrDefault(op)))
+            .OrderByDescending(r => Math.Max(r.MsA, r.MsB)));
+        return rows;
+    }
+
+    /// <summary>Prints the comparison: one row per kind of node and side, then every total and the ratio of B's time to A's.</summary>
+    public static void Write(TextWriter o, EngineBench.FusedProfile a, EngineBench.FusedProfile b, int threads)
+    {
+        var rows = Compare(a, b);
+        o.WriteLine($"ONNX Runtime per-node profiles of both fused networks, their runs in turn ({a.Rounds} runs each after {a.Warmup} warm-up, {threads} threads), " +
+                    $"node by node: the nodes both graphs have (same op, settings and output shape, in order), those only one has, and ONNX Runtime's own kernels; ms per run");
+        var table = ZooCli.PlainTable(("nodes", false), ("op", false), ($"{a.Model} n", true), ($"{a.Model} ms", true), ($"{b.Model} n", true), ($"{b.Model} ms", true));
+        foreach (var r in rows)
+            table.AddPlainRow(r.Nodes, r.Kind, r.CountA == 0 ? "-" : r.CountA.ToString(CultureInfo.InvariantCulture), r.CountA == 0 ? "-" : Ms(r.MsA),
+                              r.CountB == 0 ? "-" : r.CountB.ToString(CultureInfo.InvariantCulture), r.CountB == 0 ? "-" : Ms(r.MsB));
+        foreach (var group in rows.GroupBy(r => r.Nodes))
+            table.AddPlainRow(group.Key, "total", group.Sum(r => r.CountA).ToString(CultureInfo.InvariantCulture), Ms(group.Sum(r => r.MsA)),
+                              group.Sum(r => r.CountB).ToString(CultureInfo.InvariantCulture), Ms(group.Sum(r => r.MsB)));
+        table.AddPlainRow("all", "total", "", Ms(a.TotalMs), "", Ms(b.TotalMs));
+        ZooCli.WriteTable(o, table);
+        double Shared(Func<Row, double> ms) => rows.Where(r => r.Nodes == "both").Sum(ms);
+        o.WriteLine($"node time of {b.Model} over {a.Model}: {Ratio(b.TotalMs, a.TotalMs)}x in all, {Ratio(Shared(r => r.MsB), Shared(r => r.MsA))}x in the nodes both have");
+    }
+
+    private static string Ratio(double x, double y) => y > 0 ? (x / y).ToString("F3", CultureInfo.InvariantCulture) : "-";
+
+    private static string Ms(double ms) => ms.ToString("F2", CultureInfo.InvariantCulture);
+
+    /// <summary>What a row calls a node: its op, with the kernel size where it has one ("Conv2d 3×3").</summary>
+    public static string Kind(GraphNode n)
+    {
+        if (n.Get("kernel") is null) return n.Op;
+        var k = n.GetPair("kernel");
+        return $"{n.Op} {k[0]}×{k[1]}";
+    }
+
+    /// <summary>What makes two nodes of different graphs the same work: op, settings and output shape.</summary>
+    public static string Key(GraphNode n) =>
+        n.Op + "(" + string.Join(",", n.Attributes.Select(x => x.Name + "=" + x.Value)) + ")" + string.Join("x", n.Shape);
+
+    /// <summary>Which nodes of each list belong to a longest common subsequence of the two.</summary>
+    public static (bool[] InA, bool[] InB) CommonSubsequence(IReadOnlyList<string> a, IReadOnlyList<string> b)
+    {
+        var length = new int[a.Count + 1, b.Count + 1];
+        for (int i = a.Count - 1; i >= 0; i--)
+            for (int j = b.Count - 1; j >= 0; j--)
+                length[i, j] = a[i] == b[j] ? length[i + 1, j + 1] + 1 : Math.Max(length[i + 1, j], length[i, j + 1]);
+        var inA = new bool[a.Count];
+        var inB = new bool[b.Count];
+        for (int i = 0, j = 0; i < a.Count && j < b.Count;) {
+            if (a[i] == b[j]) { inA[i++] = true; inB[j++] = true; }
+            else if (length[i + 1, j] >= length[i, j + 1]) i++;
+            else j++;
+        }
+        return (inA, inB);
+    }
+
+    /// <summary>
+    /// Each graph node's kernel time per run, and ONNX Runtime's own kernels by op type. The exporter names each ONNX
+    /// node after the graph value it writes, and the nodes it adds for one graph node after that value and a "/"
+    /// (<see cref="OnnxExporter"/>); ONNX Runtime's fusions keep the first node's name, and its layout transformer
+    /// adds a suffix to it. So an event belongs to the graph node whose output is its name or the longest such prefix
+    /// followed by "/" or "_"; any other event is ONNX Runtime's own.
+    /// </summary>
+    public static (Dictionary<string, double> Nodes, Dictionary<string, double> Own, Dictionary<string, int> OwnCount) TimeByNode(EngineBench.FusedProfile p)
+    {
+        var outputs = p.Graph.Nodes.Select(n => n.Output).ToHashSet(StringComparer.Ordinal);
+        var nodes = new Dictionary<string, double>(StringComparer.Ordinal);
+        var own = new Dictionary<string, double>(StringComparer.Ordinal);
+        var ownEvents = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var t in p.Timed) {
+            double ms = t.Microseconds / p.Rounds / 1000;
+            if (Owner(t.Node, outputs) is { } output) nodes[output] = nodes.GetValueOrDefault(output) + ms;
+            else { own[t.OpType] = own.GetValueOrDefault(t.OpType) + ms; ownEvents[t.OpType] = ownEvents.GetValueOrDefault(t.OpType) + 1; }
+        }
+        var ownCount = ownEvents.ToDictionary(x => x.Key, x => x.Value / p.Rounds, StringComparer.Ordinal);
+        return (nodes, own, ownCount);
+    }
+
+    /// <summary>The graph output an ONNX Runtime node name belongs to (see <see cref="TimeByNode"/>), or null.</summary>
+    public static string? Owner(string node, IReadOnlySet<string> outputs)
+    {
+        if (outputs.Contains(node)) return node;
+        for (int cut = node.Length - 1; cut > 0; cut--)
+            if ((node[cut] == '/' || node[cut] == '_') && outputs.Contains(node[..cut])) return node[..cut];
+        return null;
+    }
+}

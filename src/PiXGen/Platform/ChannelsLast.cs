@@ -13,7 +13,8 @@ namespace PiXGen.Platform;
 /// <para>
 /// <see cref="PiXGen.Training.Trainer"/> and <c>PiXGen.Zoo bench --train</c> give the network its batch through <see cref="Prepare"/>.
 /// The default is on where oneDNN runs training (<see cref="TorchPlatform.MkldnnDisabled"/> false, and not
-/// inference-only), off where libtorch's native convolutions do (they are slower in this format); the environment
+/// inference-only), off where libtorch's native convolutions do (there it depends on the network: ResNets gain, networks
+/// with depthwise convolutions run about 2× slower, PiX-ResNet-50 loses its advantage; docs/platform.md); the environment
 /// variable <c>PIXGEN_CHANNELS_LAST</c> (<c>1</c> or <c>0</c>) or <see cref="ForTraining"/> overrides it.
 /// </para>
 /// </summary>

@@ -34,6 +34,11 @@ public static class ZooBench
                         "or with --vs and --fuse (it profiles both fused networks on ONNX Runtime, their runs in turn, and compares them node by node).");
             return 2;
         }
+        if (opts.Profile && opts.Json)
+        {
+            e.WriteLine("error: --profile prints its tables as text after the timings, which --json would leave unparseable; leave out one of them.");
+            return 2;
+        }
         if (opts.SpinAfterRun && (!opts.Fuse || opts.Engines is not null))
         {
             e.WriteLine("error: --spin-after-run sets up the fused network's ONNX Runtime session; it goes with --fuse (with --engines, name fused-spin-after-run).");

@@ -90,6 +90,8 @@ public class EngineBenchTests
         Assert.Contains("leave out --fuse", Run("bench", "resnet18", "--engines", "fused", "--fuse").Err);
         Assert.Contains("unknown engine 'tvm'", Run("bench", "resnet18", "--engines", "tvm").Err);
         Assert.Contains("--profile goes with --engines", Run("bench", "resnet18", "--profile").Err);
+        Assert.Contains("--profile prints its tables as text", Run("bench", "resnet18", "--engines", "fused", "--profile", "--json").Err);
+        Assert.Contains("--profile prints its tables as text", Run("bench", "resnet18", "--vs", "resnet34", "--fuse", "--profile", "--json").Err);
         Assert.Contains("name fused-spin-after-run", Run("bench", "resnet18", "--engines", "fused", "--spin-after-run").Err);
         Assert.Contains("it goes with --fuse", Run("bench", "resnet18", "--spin-after-run").Err);
     }

@@ -64,6 +64,17 @@ public class LayerComparisonTests
         Assert.Equal(profiles[0].TotalMs, rows.Sum(r => r.MsA), tolerance: 1e-9);
         Assert.Equal(profiles[1].TotalMs, rows.Sum(r => r.MsB), tolerance: 1e-9);
         Assert.True(pix.MsA > 0 && dense.MsB > 0, "the substituted layers' kernels were attributed to them");
+
+        // Where they differ: each PiX layer against the convolution it replaced, one pair per place, in network order.
+        var differences = LayerComparison.Differences(profiles[0], profiles[1]);
+        Assert.Equal(pix.CountA, differences.Count);
+        Assert.All(differences, d => {
+            Assert.Equal("PiX", Assert.Single(d.A).Op);
+            Assert.Equal("Conv2d", Assert.Single(d.B).Op);
+            Assert.Equal(d.A[0].Module, d.B[0].Module);   // SubstitutePiX keeps the layer's name
+        });
+        Assert.Equal(pix.MsA, differences.Sum(d => d.MsA), tolerance: 1e-9);
+        Assert.Equal(dense.MsB, differences.Sum(d => d.MsB), tolerance: 1e-9);
     }
 
     [Fact]
@@ -75,6 +86,8 @@ public class LayerComparisonTests
         Assert.Matches(@"only fmnist_pix_resnet\s+PiX\s+\d+", output);
         Assert.Matches(@"only fmnist_resnet\s+Conv2d 1×1\s+-\s+-\s+\d+", output);
         Assert.Matches(@"node time of fmnist_resnet over fmnist_pix_resnet: \d+\.\d{3}x in all", output);
+        Assert.Contains("where they differ, in network order", output);
+        Assert.Matches(@"layer1\.0\.conv1 \(PiX\)\s+\d+\.\d\d\s+layer1\.0\.conv1 \(Conv2d 1×1\)", output);
 
         var (without, _, err) = Run("bench", "fmnist_pix_resnet", "--vs", "fmnist_resnet", "--profile");
         Assert.Equal(2, without);

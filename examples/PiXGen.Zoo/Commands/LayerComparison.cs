@@ -22,12 +22,14 @@ public static class LayerComparison
     /// <summary>One row: a kind of node, how many of them and their kernel time per run on each side (0 where absent).</summary>
     public sealed record Row(string Nodes, string Kind, int CountA, double MsA, int CountB, double MsB);
 
+    /// <summary>Where the two networks differ: the nodes of each between two nodes both have (or before the first, or
+    /// after the last), in network order, with their kernel time per run on each side.</summary>
+    public sealed record Difference(IReadOnlyList<GraphNode> A, double MsA, IReadOnlyList<GraphNode> B, double MsB);
+
     /// <summary>The rows, in order: shared kinds, kinds only in A, kinds only in B, ONNX Runtime's own kernels.</summary>
     public static List<Row> Compare(EngineBench.FusedProfile a, EngineBench.FusedProfile b)
     {
-        var keyA = a.Graph.Nodes.Select(Key).ToArray();
-        var keyB = b.Graph.Nodes.Select(Key).ToArray();
-        var (sharedA, sharedB) = CommonSubsequence(keyA, keyB);
+        var (sharedA, sharedB) = Align(a, b);
         var timeA = TimeByNode(a);
         var timeB = TimeByNode(b);
         var rows = new List<Row>();
@@ -58,7 +60,38 @@ public static class LayerComparison
         return rows;
     }
 
-    /// <summary>Prints the comparison: one row per kind of node and side, then every total and the ratio of B's time to A's.</summary>
+    /// <summary>The differences between the two networks, in network order (see <see cref="Difference"/>).</summary>
+    public static List<Difference> Differences(EngineBench.FusedProfile a, EngineBench.FusedProfile b)
+    {
+        var (sharedA, sharedB) = Align(a, b);
+        var timeA = TimeByNode(a).Nodes;
+        var timeB = TimeByNode(b).Nodes;
+        var nodesA = a.Graph.Nodes;
+        var nodesB = b.Graph.Nodes;
+        var differences = new List<Difference>();
+        for (int i = 0, j = 0; i < nodesA.Count || j < nodesB.Count;) {
+            var gapA = new List<GraphNode>();
+            var gapB = new List<GraphNode>();
+            while (i < nodesA.Count && !sharedA[i]) gapA.Add(nodesA[i++]);
+            while (j < nodesB.Count && !sharedB[j]) gapB.Add(nodesB[j++]);
+            if (gapA.Count + gapB.Count > 0)
+                differences.Add(new Difference(gapA, gapA.Sum(n => timeA.GetValueOrDefault(n.Output)), gapB, gapB.Sum(n => timeB.GetValueOrDefault(n.Output))));
+            // Both now stand on the same pair of the common subsequence (or at their ends): step past it.
+            if (i < nodesA.Count) i++;
+            if (j < nodesB.Count) j++;
+        }
+        return differences;
+    }
+
+    /// <summary>Which nodes of each fused graph the two have in common (<see cref="Key"/>, <see cref="CommonSubsequence"/>).</summary>
+    private static (bool[] InA, bool[] InB) Align(EngineBench.FusedProfile a, EngineBench.FusedProfile b) =>
+        CommonSubsequence(a.Graph.Nodes.Select(Key).ToArray(), b.Graph.Nodes.Select(Key).ToArray());
+
+    /// <summary>The most differences <see cref="Write"/> lists.</summary>
+    public const int ListedDifferences = 40;
+
+    /// <summary>Prints the comparison: one row per kind of node and side, then every total and the ratio of B's time to
+    /// A's, then where the networks differ, in network order.</summary>
     public static void Write(TextWriter o, EngineBench.FusedProfile a, EngineBench.FusedProfile b, int threads)
     {
         var rows = Compare(a, b);
@@ -75,6 +108,16 @@ public static class LayerComparison
         ZooCli.WriteTable(o, table);
         double Shared(Func<Row, double> ms) => rows.Where(r => r.Nodes == "both").Sum(ms);
         o.WriteLine($"node time of {b.Model} over {a.Model}: {Ratio(b.TotalMs, a.TotalMs)}x in all, {Ratio(Shared(r => r.MsB), Shared(r => r.MsA))}x in the nodes both have");
+        var differences = Differences(a, b);
+        if (differences.Count == 0) return;
+        o.WriteLine($"where they differ, in network order (the nodes between two that both have; ms per run, and {b.Model}'s time over {a.Model}'s):");
+        var listed = ZooCli.PlainTable((a.Model, false), ($"{a.Model} ms", true), (b.Model, false), ($"{b.Model} ms", true), ("ratio", true));
+        string Names(IReadOnlyList<GraphNode> nodes) => nodes.Count == 0 ? "-" : string.Join(", ", nodes.Select(n => $"{n.Module ?? n.Output} ({Kind(n)})"));
+        foreach (var d in differences.Take(ListedDifferences))
+            listed.AddPlainRow(Names(d.A), d.A.Count == 0 ? "-" : Ms(d.MsA), Names(d.B), d.B.Count == 0 ? "-" : Ms(d.MsB),
+                               d.A.Count == 0 || d.B.Count == 0 ? "-" : Ratio(d.MsB, d.MsA) + "x");
+        ZooCli.WriteTable(o, listed);
+        if (differences.Count > ListedDifferences) o.WriteLine($"… and {differences.Count - ListedDifferences} more");
     }
 
     private static string Ratio(double x, double y) => y > 0 ? (x / y).ToString("F3", CultureInfo.InvariantCulture) : "-";

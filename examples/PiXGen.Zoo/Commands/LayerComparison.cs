@@ -34,25 +34,24 @@ public static class LayerComparison
         var timeB = TimeByNode(b);
         var rows = new List<Row>();
 
-        void Add(string nodes, IEnumerable<(string Kind, string? Output)> sideA, IEnumerable<(string Kind, string? Output)> sideB, Func<string?, double> msA, Func<string?, double> msB)
+        // One row per kind among the given nodes of each side, the slowest first.
+        void Add(string nodes, IReadOnlyList<GraphNode> sideA, IReadOnlyList<GraphNode> sideB)
         {
-            var kinds = sideA.Select(x => x.Kind).Concat(sideB.Select(x => x.Kind)).Distinct().ToList();
-            var rowsHere = kinds.Select(kind => {
-                var na = sideA.Where(x => x.Kind == kind).ToList();
-                var nb = sideB.Where(x => x.Kind == kind).ToList();
-                return new Row(nodes, kind, na.Count, na.Sum(x => msA(x.Output)), nb.Count, nb.Sum(x => msB(x.Output)));
-            });
-            rows.AddRange(rowsHere.OrderByDescending(r => Math.Max(r.MsA, r.MsB)));
+            rows.AddRange(sideA.Concat(sideB).Select(Kind).Distinct()
+                .Select(kind => {
+                    var na = sideA.Where(n => Kind(n) == kind).ToList();
+                    var nb = sideB.Where(n => Kind(n) == kind).ToList();
+                    return new Row(nodes, kind, na.Count, na.Sum(n => timeA.Nodes.GetValueOrDefault(n.Output)),
+                                   nb.Count, nb.Sum(n => timeB.Nodes.GetValueOrDefault(n.Output)));
+                })
+                .OrderByDescending(r => Math.Max(r.MsA, r.MsB)));
         }
+        List<GraphNode> Side(EngineBench.FusedProfile p, bool[] shared, bool wanted) => p.Graph.Nodes.Where((n, i) => shared[i] == wanted).ToList();
+        var none = new List<GraphNode>();
 
-        double MsA(string? output) => output is not null && timeA.Nodes.TryGetValue(output, out var ms) ? ms : 0;
-        double MsB(string? output) => output is not null && timeB.Nodes.TryGetValue(output, out var ms) ? ms : 0;
-        IEnumerable<(string, string?)> Side(EngineBench.FusedProfile p, bool[] shared, bool wanted) =>
-            p.Graph.Nodes.Where((n, i) => shared[i] == wanted).Select(n => (Kind(n), (string?)n.Output));
-
-        Add("both", Side(a, sharedA, true), Side(b, sharedB, true), MsA, MsB);
-        Add($"only {a.Model}", Side(a, sharedA, false), Array.Empty<(string, string?)>(), MsA, MsB);
-        Add($"only {b.Model}", Array.Empty<(string, string?)>(), Side(b, sharedB, false), MsA, MsB);
+        Add("both", Side(a, sharedA, true), Side(b, sharedB, true));
+        Add($"only {a.Model}", Side(a, sharedA, false), none);
+        Add($"only {b.Model}", none, Side(b, sharedB, false));
         rows.AddRange(timeA.Own.Keys.Union(timeB.Own.Keys)
             .Select(op => new Row("ONNX Runtime's own", op, timeA.OwnCount.GetValueOrDefault(op), timeA.Own.GetValueOrDefault(op),
                                   timeB.OwnCount.GetValueOrDefault(op), timeB.Own.GetValueOrDefault(op)))

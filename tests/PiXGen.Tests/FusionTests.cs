@@ -40,6 +40,37 @@ public class FusionTests
         using var fused = GraphAssert.FusedMatchesModule(module, graph, tolerance: 1e-5);
         Assert.DoesNotContain(fused.Graph.Nodes, n => n.Op is "BatchNorm2d" or "Dropout");
         Assert.Equal(16, fused.Graph.Nodes.Count(n => n.Op == "PiX"));
+        // The classifier, a 1×1 convolution over the pooled 1×1 map read by a Flatten, became Flatten + Linear.
+        var classifier = fused.Graph.Nodes.Single(n => n.Module == "classifier");
+        Assert.Equal(("Linear", "2048", "1000", "true"), (classifier.Op, classifier.Get("in"), classifier.Get("out"), classifier.Get("bias")));
+        Assert.Equal("Flatten", fused.Graph.Producer(classifier.Inputs[0])!.Op);
+        Assert.Equal(new long[] { 1000, 2048 }, fused.state_dict()["classifier.weight"].shape);
+        Assert.Contains("classifier (1×1 over a 1×1 map) + flatten (Flatten) → Flatten + Linear", fused.Steps);
+    }
+
+    [Fact]
+    public void Only_a_plain_1x1_convolution_over_a_1x1_map_read_by_a_Flatten_becomes_a_Linear()
+    {
+        // Each candidate differs from the rewritten one ("plain") in one respect: groups, a second reader, a 2×2 map.
+        foreach (long side in new long[] { 1, 2 }) {
+            var g = new NetworkGraphBuilder("Heads", 8, side, side);
+            string x = NetworkGraph.InputName;
+            var plain = g.Flatten(g.Conv(x, "plain", 6, 1, bias: true), "f1");
+            var grouped = g.Flatten(g.Conv(x, "grouped", 6, 1, groups: 2), "f2");
+            var kept = g.Conv(x, "kept", 6, 1);
+            var both = g.Add("both", g.Flatten(kept, "f3"), g.Flatten(kept, "f4"));
+            var graph = g.Build(g.Add("sum", plain, grouped, both));
+            using var scope = NewDisposeScope();
+            var weights = new Dictionary<string, Tensor> {
+                ["plain.weight"] = randn(6, 8, 1, 1), ["plain.bias"] = randn(6), ["grouped.weight"] = randn(6, 4, 1, 1), ["kept.weight"] = randn(6, 8, 1, 1),
+            };
+            var fused = GraphFusion.Fuse(graph, weights);
+            var input = GraphTestNets.Input(graph, 3);
+            Assert.True(GraphTestNets.RelativeL2(GraphExecutor.Run(fused.Graph, fused.Weights, input), GraphExecutor.Run(graph, weights, input)) <= 1e-6);
+            Assert.Equal(side == 1 ? new[] { "plain" } : Array.Empty<string>(), fused.Graph.Nodes.Where(n => n.Op == "Linear").Select(n => n.Module));
+            Assert.Equal(side == 1 ? new[] { "grouped", "kept" } : new[] { "plain", "grouped", "kept" },
+                         fused.Graph.Nodes.Where(n => n.Op == "Conv2d").Select(n => n.Module));
+        }
     }
 
     [Fact]

@@ -29,28 +29,49 @@ public class LayerComparisonTests
     [InlineData("layer1.0.relu_token_3", "layer1.0.relu")]
     [InlineData("ReorderInput_token_7", null)]
     [InlineData("layer1.0.relux", null)]                      // a prefix only at "/" or "_"
+    [InlineData("layer1.0.pix/phi", "layer1.0.pix")]          // a node the exporter names after a module
     public void An_onnx_runtime_node_belongs_to_the_graph_value_its_name_starts_with(string node, string? owner)
     {
-        var outputs = new HashSet<string>(StringComparer.Ordinal) { "layer1.0.relu", "layer1.0.relu2", "x" };
-        Assert.Equal(owner, LayerComparison.Owner(node, outputs));
+        var names = new HashSet<string>(StringComparer.Ordinal) { "layer1.0.relu", "layer1.0.relu2", "x", "layer1.0.pix" };
+        Assert.Equal(owner, EngineBench.FusedProfile.Owner(node, names.Contains));
     }
 
     [Fact]
-    public void PiX_against_its_dense_network_shares_every_node_but_the_substituted_ones_and_accounts_for_all_the_time()
+    public void An_event_belongs_to_the_fused_node_whose_output_or_module_names_it()
     {
-        var a = ZooCatalog.Find("fmnist_pix_resnet")!;
-        var b = ZooCatalog.Find("fmnist_resnet")!;
+        // A PiX with a folded BatchNorm and a ReLU writes the ReLU's value ("pa"), while the exporter names its gate's
+        // nodes after the module ("px/phi"); a convolution's node keeps its value's name with ONNX Runtime's suffix.
+        var px = new PiXGen.Graph.GraphNode("pa", "PiX", new[] { "input" }, "px", Array.Empty<PiXGen.Graph.GraphAttribute>(), new long[] { 4, 2, 2 });
+        var conv = new PiXGen.Graph.GraphNode("c1", "Conv2d", new[] { "pa" }, "conv", Array.Empty<PiXGen.Graph.GraphAttribute>(), new long[] { 4, 2, 2 });
+        var graph = new PiXGen.Graph.NetworkGraph("Net", new long[] { 8, 2, 2 }, new[] { px, conv }, "c1");
+        var profile = new EngineBench.FusedProfile("net", graph, Array.Empty<PiXGen.Engines.OnnxRuntimeEngine.NodeTime>(), 1, 1, false, 0);
+        Assert.Same(px, profile.NodeOf("pa"));
+        Assert.Same(px, profile.NodeOf("px/phi_double"));
+        Assert.Same(conv, profile.NodeOf("c1_nchwc"));
+        Assert.Same(conv, profile.NodeOf("conv/no_bias"));
+        Assert.Null(profile.NodeOf("ReorderInput_token_3"));
+    }
+
+    [Theory]
+    // PiX as PiXGen's operator where its library is present; PiX layers without a BatchNorm after them
+    [InlineData("fmnist_pix_resnet", "fmnist_resnet", "fused")]
+    // PiX as ONNX's standard operators: a dozen nodes per layer, which the exporter names after the PiX module
+    [InlineData("resnet50_substituted_pix", "resnet50", "fused-standard-ops")]
+    public void PiX_against_its_dense_network_shares_every_node_but_the_substituted_ones_and_accounts_for_all_the_time(string pixName, string denseName, string engine)
+    {
+        var a = ZooCatalog.Find(pixName)!;
+        var b = ZooCatalog.Find(denseName)!;
         using var moduleA = a.Create();
         using var moduleB = b.Create();
         moduleA.eval();
         moduleB.eval();
         using var input = TorchSharp.torch.randn(new long[] { 2 }.Concat(a.InputShape).ToArray());
-        var profiles = EngineBench.ProfileFused(new[] { (a.Name, moduleA), (b.Name, moduleB) }, input, threads: 1, warmup: 0, rounds: 2);
+        var profiles = EngineBench.ProfileFused(new[] { (a.Name, moduleA), (b.Name, moduleB) }, input, threads: 1, warmup: 0, rounds: 2, engine);
         var rows = LayerComparison.Compare(profiles[0], profiles[1]);
 
         // The substituted layers, and nothing else, differ.
-        var onlyA = rows.Where(r => r.Nodes == "only fmnist_pix_resnet").ToList();
-        var onlyB = rows.Where(r => r.Nodes == "only fmnist_resnet").ToList();
+        var onlyA = rows.Where(r => r.Nodes == "only " + pixName).ToList();
+        var onlyB = rows.Where(r => r.Nodes == "only " + denseName).ToList();
         var pix = Assert.Single(onlyA);
         Assert.Equal(("PiX", 0), (pix.Kind, pix.CountB));
         var dense = Assert.Single(onlyB);
@@ -64,6 +85,8 @@ public class LayerComparisonTests
         Assert.Equal(profiles[0].TotalMs, rows.Sum(r => r.MsA), tolerance: 1e-9);
         Assert.Equal(profiles[1].TotalMs, rows.Sum(r => r.MsB), tolerance: 1e-9);
         Assert.True(pix.MsA > 0 && dense.MsB > 0, "the substituted layers' kernels were attributed to them");
+        // What is left to ONNX Runtime are its layout reorders: no kernel of a PiX layer's lowering.
+        Assert.All(rows.Where(r => r.Nodes == "ONNX Runtime's own"), r => Assert.StartsWith("Reorder", r.Kind));
 
         // Where they differ: each PiX layer against the convolution it replaced, one pair per place, in network order.
         var differences = LayerComparison.Differences(profiles[0], profiles[1]);

@@ -186,8 +186,8 @@ public static class EngineBench
     {
         if (module is not IHasGraph) { o.WriteLine("profile: the model has no compiler graph"); return; }
         var p = ProfileFused(new[] { ("", module) }, input, threads, warmup, rounds, engineName)[0];
-        var pix = p.Graph.Nodes.Where(n => n.Op == "PiX").Select(n => (Prefix: n.Module + "/", n.Output)).ToList();
-        bool IsPiX(string node) => pix.Any(x => node == x.Output || node.StartsWith(x.Prefix, StringComparison.Ordinal));
+        var pix = p.Graph.Nodes.Where(n => n.Op == "PiX").ToList();
+        bool IsPiX(string node) => p.NodeOf(node)?.Op == "PiX";
         double total = p.TotalMs, pixMs = p.Ms(p.Timed.Where(t => IsPiX(t.Node)));
         string Pct(double part) => (100 * part / total).ToString("F1", CultureInfo.InvariantCulture) + " %";
         o.WriteLine($"ONNX Runtime per-node profile of the fused network as {engineName} runs it ({rounds} runs after {p.Warmup} warm-up, {threads} threads): " +
@@ -201,8 +201,8 @@ public static class EngineBench
         if (pix.Count == 0) return;
         // Each PiX layer's own nodes, in the network's order.
         var layers = ZooCli.PlainTable(("PiX layer", false), ("ms per run", true));
-        foreach (var (layerPrefix, layerOutput) in pix)
-            layers.AddPlainRow(layerPrefix.TrimEnd('/'), Ms(p.Ms(p.Timed.Where(t => t.Node == layerOutput || t.Node.StartsWith(layerPrefix, StringComparison.Ordinal)))));
+        foreach (var layer in pix)
+            layers.AddPlainRow(layer.Module ?? layer.Output, Ms(p.Ms(p.Timed.Where(t => p.NodeOf(t.Node) == layer))));
         ZooCli.WriteTable(o, layers);
     }
 
@@ -216,6 +216,37 @@ public static class EngineBench
 
         /// <summary>All node kernels, milliseconds per run.</summary>
         public double TotalMs => Ms(Timed);
+
+        private Dictionary<string, GraphNode>? byName;
+
+        /// <summary>
+        /// The graph node an event's node name belongs to, or null for ONNX Runtime's own kernels (layout reorders, nodes
+        /// its optimiser made). The exporter names each ONNX node after the graph value it writes, and the nodes it adds
+        /// for one graph node after that value or that node's module (a PiX layer's gate: "layer1.0.conv1/phi"), then
+        /// "/" (<see cref="OnnxExporter"/>); ONNX Runtime's fusions keep the first node's name and its layout transformer
+        /// adds "_" and a suffix. So the name itself, or its longest prefix before a "/" or "_", names the node.
+        /// </summary>
+        public GraphNode? NodeOf(string node)
+        {
+            if (byName is null) {
+                var names = new Dictionary<string, GraphNode>(StringComparer.Ordinal);
+                foreach (var n in Graph.Nodes) names[n.Output] = n;
+                foreach (var n in Graph.Nodes)
+                    if (n.Module is not null) names.TryAdd(n.Module, n);
+                byName = names;
+            }
+            return Owner(node, byName.ContainsKey) is { } name ? byName[name] : null;
+        }
+
+        /// <summary>The name among <paramref name="isName"/>'s that <paramref name="node"/> is or starts with, followed by
+        /// "/" or "_" (the longest), or null (see <see cref="NodeOf"/>).</summary>
+        public static string? Owner(string node, Func<string, bool> isName)
+        {
+            if (isName(node)) return node;
+            for (int cut = node.Length - 1; cut > 0; cut--)
+                if ((node[cut] == '/' || node[cut] == '_') && isName(node[..cut])) return node[..cut];
+            return null;
+        }
     }
 
     /// <summary>Each model's fused graph on ONNX Runtime, set up as <paramref name="engineName"/> sets it up, with the

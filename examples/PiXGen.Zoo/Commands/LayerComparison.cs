@@ -152,34 +152,19 @@ public static class LayerComparison
         return (inA, inB);
     }
 
-    /// <summary>
-    /// Each graph node's kernel time per run, and ONNX Runtime's own kernels by op type. The exporter names each ONNX
-    /// node after the graph value it writes, and the nodes it adds for one graph node after that value and a "/"
-    /// (<see cref="OnnxExporter"/>); ONNX Runtime's fusions keep the first node's name, and its layout transformer
-    /// adds a suffix to it. So an event belongs to the graph node whose output is its name or the longest such prefix
-    /// followed by "/" or "_"; any other event is ONNX Runtime's own.
-    /// </summary>
+    /// <summary>Each graph node's kernel time per run (by its output), and ONNX Runtime's own kernels by op type
+    /// (<see cref="EngineBench.FusedProfile.NodeOf"/> tells which is which).</summary>
     public static (Dictionary<string, double> Nodes, Dictionary<string, double> Own, Dictionary<string, int> OwnCount) TimeByNode(EngineBench.FusedProfile p)
     {
-        var outputs = p.Graph.Nodes.Select(n => n.Output).ToHashSet(StringComparer.Ordinal);
         var nodes = new Dictionary<string, double>(StringComparer.Ordinal);
         var own = new Dictionary<string, double>(StringComparer.Ordinal);
         var ownEvents = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var t in p.Timed) {
             double ms = t.Microseconds / p.Rounds / 1000;
-            if (Owner(t.Node, outputs) is { } output) nodes[output] = nodes.GetValueOrDefault(output) + ms;
+            if (p.NodeOf(t.Node) is { } node) nodes[node.Output] = nodes.GetValueOrDefault(node.Output) + ms;
             else { own[t.OpType] = own.GetValueOrDefault(t.OpType) + ms; ownEvents[t.OpType] = ownEvents.GetValueOrDefault(t.OpType) + 1; }
         }
         var ownCount = ownEvents.ToDictionary(x => x.Key, x => x.Value / p.Rounds, StringComparer.Ordinal);
         return (nodes, own, ownCount);
-    }
-
-    /// <summary>The graph output an ONNX Runtime node name belongs to (see <see cref="TimeByNode"/>), or null.</summary>
-    public static string? Owner(string node, IReadOnlySet<string> outputs)
-    {
-        if (outputs.Contains(node)) return node;
-        for (int cut = node.Length - 1; cut > 0; cut--)
-            if ((node[cut] == '/' || node[cut] == '_') && outputs.Contains(node[..cut])) return node[..cut];
-        return null;
     }
 }

@@ -120,9 +120,9 @@ public static class ZooBench
             }
             if (opts.Profile)
             {
-                // Both fused networks on ONNX Runtime as the timed ones ran (model.Fuse() defaults), same weights, same batch.
-                var profiles = EngineBench.ProfileFused(runners.Select((r, k) => (k == 0 ? opts.Model : opts.Vs!, r.Source!)).ToList(),
-                                                        runners[0].Input, torch.get_num_threads(), opts.Warmup, opts.Rounds,
+                // Both fused networks on ONNX Runtime as the timed ones ran (model.Fuse() defaults), same weights, same batches.
+                var profiles = EngineBench.ProfileFused(runners.Select((r, k) => (k == 0 ? opts.Model : opts.Vs!, r.Source!, r.Input)).ToList(),
+                                                        torch.get_num_threads(), opts.Warmup, opts.Rounds,
                                                         opts.SpinAfterRun ? "fused-spin-after-run" : "fused");
                 LayerComparison.Write(o, profiles[0], profiles[1], torch.get_num_threads());
             }

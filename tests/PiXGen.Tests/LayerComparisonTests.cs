@@ -66,7 +66,7 @@ public class LayerComparisonTests
         moduleA.eval();
         moduleB.eval();
         using var input = TorchSharp.torch.randn(new long[] { 2 }.Concat(a.InputShape).ToArray());
-        var profiles = EngineBench.ProfileFused(new[] { (a.Name, moduleA), (b.Name, moduleB) }, input, threads: 1, warmup: 0, rounds: 2, engine);
+        var profiles = EngineBench.ProfileFused(new[] { (a.Name, moduleA, input), (b.Name, moduleB, input) }, threads: 1, warmup: 0, rounds: 2, engine);
         var rows = LayerComparison.Compare(profiles[0], profiles[1]);
 
         // The substituted layers, and nothing else, differ.
@@ -111,6 +111,11 @@ public class LayerComparisonTests
         Assert.Matches(@"node time of fmnist_resnet over fmnist_pix_resnet: \d+\.\d{3}x in all", output);
         Assert.Contains("where they differ, in network order", output);
         Assert.Matches(@"layer1\.0\.conv1 \(PiX\)\s+\d+\.\d\d\s+layer1\.0\.conv1 \(Conv2d 1×1\)", output);
+
+        // Two networks with different inputs: each is profiled on its own batch.
+        (code, output, error) = Run("bench", "fmnist_resnet", "--vs", "resnet18", "--fuse", "--profile", "--batch", "1", "--rounds", "1", "--warmup", "0");
+        Assert.True(code == 0, error);
+        Assert.Matches(@"node time of resnet18 over fmnist_resnet: \d+\.\d{3}x in all", output);
 
         var (without, _, err) = Run("bench", "fmnist_pix_resnet", "--vs", "fmnist_resnet", "--profile");
         Assert.Equal(2, without);

@@ -185,7 +185,7 @@ public static class EngineBench
     public static void Profile(nn.Module<Tensor, Tensor> module, Tensor input, int threads, int warmup, int rounds, TextWriter o, string engineName = "fused")
     {
         if (module is not IHasGraph) { o.WriteLine("profile: the model has no compiler graph"); return; }
-        var p = ProfileFused(new[] { ("", module) }, input, threads, warmup, rounds, engineName)[0];
+        var p = ProfileFused(new[] { ("", module, input) }, threads, warmup, rounds, engineName)[0];
         var pix = p.Graph.Nodes.Where(n => n.Op == "PiX").ToList();
         bool IsPiX(string node) => p.NodeOf(node)?.Op == "PiX";
         double total = p.TotalMs, pixMs = p.Ms(p.Timed.Where(t => IsPiX(t.Node)));
@@ -250,27 +250,30 @@ public static class EngineBench
     }
 
     /// <summary>Each model's fused graph on ONNX Runtime, set up as <paramref name="engineName"/> sets it up, with the
-    /// per-node profiler on; the sessions run in turn (the first of each round rotating, as <see cref="Measure"/>), so
+    /// per-node profiler on, run on its own input; the sessions run in turn (the first of each round rotating, as <see cref="Measure"/>), so
     /// profiles taken together see the same machine. A new session's first runs are left out whatever
     /// <paramref name="warmup"/> says (<see cref="OnnxRuntimeEngine.UnsteadyRuns"/>).</summary>
-    public static List<FusedProfile> ProfileFused(IReadOnlyList<(string Model, nn.Module<Tensor, Tensor> Module)> models, Tensor input, int threads,
+    public static List<FusedProfile> ProfileFused(IReadOnlyList<(string Model, nn.Module<Tensor, Tensor> Module, Tensor Input)> models, int threads,
                                                   int warmup, int rounds, string engineName = "fused")
     {
         var (nativePiX, blockedPiX, spinAfterRun) = OnnxRuntimeSettings(engineName) ?? throw new ArgumentException($"{engineName} does not run on ONNX Runtime.", nameof(engineName));
         warmup = Math.Max(warmup, OnnxRuntimeEngine.UnsteadyRuns);
         using var scope = NewDisposeScope();
-        var sessions = new List<(string Model, NetworkGraph Graph, OnnxRuntimeEngine Engine)>();
+        var sessions = new List<(string Model, NetworkGraph Graph, OnnxRuntimeEngine Engine, Tensor Input)>();
         try {
-            foreach (var (model, module) in models) {
+            foreach (var (model, module, input) in models) {
                 if (module is not IHasGraph withGraph) throw new InvalidOperationException($"{model} has no compiler graph, so its fused network cannot be profiled.");
                 var fusion = GraphFusion.Fuse(withGraph.Graph, module.state_dict());
                 string prefix = Path.Combine(Path.GetTempPath(), "pixgen-ort-profile-" + Guid.NewGuid().ToString("N")[..8]);
-                sessions.Add((model, fusion.Graph, new OnnxRuntimeEngine(fusion.Graph, fusion.Weights, threads, prefix, nativePiX, blockedPiX, spinAfterRun)));
+                sessions.Add((model, fusion.Graph, new OnnxRuntimeEngine(fusion.Graph, fusion.Weights, threads, prefix, nativePiX, blockedPiX, spinAfterRun), input));
             }
             for (int r = 0; r < warmup + rounds; r++)
-                for (int k = 0; k < sessions.Count; k++) sessions[(r + k) % sessions.Count].Engine.Run(input).Dispose();
+                for (int k = 0; k < sessions.Count; k++) {
+                    var session = sessions[(r + k) % sessions.Count];
+                    session.Engine.Run(session.Input).Dispose();
+                }
             var profiles = new List<FusedProfile>();
-            foreach (var (model, graph, engine) in sessions) {
+            foreach (var (model, graph, engine, _) in sessions) {
                 string file = engine.EndProfiling();
                 var nodes = OnnxRuntimeEngine.ReadProfile(file);
                 File.Delete(file);

@@ -45,7 +45,8 @@ public class ZooGraphTests
     private static void ReseedParameters(TorchSharp.torch.nn.Module module)
     {
         using var _ = TorchSharp.torch.no_grad();
-        var generator = new TorchSharp.torch.Generator(31);
+        using var scope = TorchSharp.torch.NewDisposeScope();   // the statistics and draws below are temporaries
+        using var generator = new TorchSharp.torch.Generator(31);
         foreach (var (_, p) in module.named_parameters())
         {
             if (p.numel() < 2) continue;

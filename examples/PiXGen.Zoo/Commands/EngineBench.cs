@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using PiXGen.Checkpoints;
+using PiXGen.Definitions;
 using PiXGen.Engines;
 using PiXGen.Export;
 using PiXGen.Graph;
@@ -186,8 +187,8 @@ public static class EngineBench
     {
         if (module is not IHasGraph) { o.WriteLine("profile: the model has no compiler graph"); return; }
         var p = ProfileFused(new[] { ("", module, input) }, threads, warmup, rounds, engineName)[0];
-        var pix = p.Graph.Nodes.Where(n => n.Op == "PiX").ToList();
-        bool IsPiX(string node) => p.NodeOf(node)?.Op == "PiX";
+        var pix = p.Graph.Nodes.Where(n => DefinedKind.PiX.Is(n.Op)).ToList();
+        bool IsPiX(string node) => p.NodeOf(node) is { } n && DefinedKind.PiX.Is(n.Op);
         double total = p.TotalMs, pixMs = p.Ms(p.Timed.Where(t => IsPiX(t.Node)));
         string Pct(double part) => (100 * part / total).ToString("F1", CultureInfo.InvariantCulture) + " %";
         o.WriteLine($"ONNX Runtime per-node profile of the fused network as {engineName} runs it ({rounds} runs after {p.Warmup} warm-up, {threads} threads): " +

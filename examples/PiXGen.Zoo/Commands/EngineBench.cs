@@ -261,6 +261,7 @@ public static class EngineBench
         warmup = Math.Max(warmup, OnnxRuntimeEngine.UnsteadyRuns);
         using var scope = NewDisposeScope();
         var sessions = new List<(string Model, NetworkGraph Graph, OnnxRuntimeEngine Engine, Tensor Input)>();
+        int ended = 0;
         try {
             foreach (var (model, module, input) in models) {
                 if (module is not IHasGraph withGraph) throw new InvalidOperationException($"{model} has no compiler graph, so its fused network cannot be profiled.");
@@ -276,6 +277,7 @@ public static class EngineBench
             var profiles = new List<FusedProfile>();
             foreach (var (model, graph, engine, _) in sessions) {
                 string file = engine.EndProfiling();
+                ended++;
                 var nodes = OnnxRuntimeEngine.ReadProfile(file);
                 File.Delete(file);
                 // Each run records the same nodes in order: keep the timed runs' events.
@@ -284,6 +286,9 @@ public static class EngineBench
             }
             return profiles;
         } finally {
+            // A run that failed leaves profiles that were never ended: end them and delete their files.
+            for (int k = ended; k < sessions.Count; k++)
+                try { File.Delete(sessions[k].Engine.EndProfiling()); } catch (Exception ex) when (ex is not OutOfMemoryException) { }
             foreach (var s in sessions) s.Engine.Dispose();
         }
     }

@@ -87,8 +87,10 @@ public sealed class OnnxRuntimeEngine : IDisposable
         }
         using var options = Options(level, Threads, library, spinAfterRun);
         if (profilePrefix is not null) {
-            options.EnableProfiling = true;
+            // The prefix first: enabling profiling hands ONNX Runtime the prefix set at that moment (its default writes
+            // into the working folder).
             options.ProfileOutputPathPrefix = profilePrefix;
+            options.EnableProfiling = true;
         }
         session = new InferenceSession(bytes, options);
         inputName = session.InputMetadata.Keys.Single();

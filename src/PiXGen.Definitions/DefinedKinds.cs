@@ -511,39 +511,49 @@ public abstract class DefinedKind
     public virtual IReadOnlyList<double>? ValuesOf(nn.Module module) => null;
 #endif
 
-    /// <summary>Every defined kind by name.</summary>
-    public static readonly IReadOnlyDictionary<string, DefinedKind> All = new Dictionary<string, DefinedKind>(StringComparer.Ordinal)
-    {
-        [BatchNorm2d.Name] = BatchNorm2d,
+    /// <summary>Every defined kind by name (its <see cref="Name"/>, so a kind is spelled once).</summary>
+    public static readonly IReadOnlyDictionary<string, DefinedKind> All = ByName(
+        BatchNorm2d,
         // Element-wise activations without settings.
-        ["ReLU"] = new ReLU(), ["ReLU6"] = new ReLU6(), ["SiLU"] = new SiLU(), ["Sigmoid"] = new Sigmoid(),
-        ["Hardswish"] = new Hardswish(), ["Hardsigmoid"] = new Hardsigmoid(), ["Tanh"] = new Tanh(),
-        ["ELU"] = new Elu(),
-        ["Mish"] = new Mish(),
-        ["PixelShuffle"] = new PixelShuffle(),
+        new ReLU(), new ReLU6(), new SiLU(), new Sigmoid(),
+        new Hardswish(), new Hardsigmoid(), new Tanh(),
+        new Elu(),
+        new Mish(),
+        new PixelShuffle(),
         // Pools (per-axis pair settings).
-        ["MaxPool2d"] = new MaxPoolKind(), ["AvgPool2d"] = new AvgPoolKind(),
-        ["AdaptiveAvgPool2d"] = new AdaptiveAvgPoolKind(), ["AdaptiveMaxPool2d"] = new AdaptiveMaxPoolKind(),
-        ["InstanceNorm2d"] = new InstanceNorm2d(),
-        ["ChannelShuffle"] = new ChannelShuffle(),
-        ["GroupNorm"] = new GroupNorm(),
-        ["LeakyReLU"] = new LeakyReLU(),
-        ["GELU"] = new Gelu(),
-        ["Permute"] = new Permute(),
-        ["Identity"] = new Identity(),
-        ["Flatten"] = new Flatten(),
-        ["Dropout"] = new Dropout(),
-        ["StochasticDepth"] = new StochasticDepth(),
-        ["LayerNorm2d"] = new LayerNorm2d(),
-        ["LayerNorm"] = new LayerNorm(),
-        [Linear.Name] = Linear,
-        ["SqueezeExcitation"] = new SqueezeExcitation(),
-        [ConvTranspose2d.Name] = ConvTranspose2d,
-        [Conv2d.Name] = Conv2d,
-        ["LayerScale"] = new LayerScale(),
-        ["Upsample"] = new Upsample(),
-        [PiX.Name] = PiX,
-    };
+        new MaxPoolKind(), new AvgPoolKind(),
+        new AdaptiveAvgPoolKind(), new AdaptiveMaxPoolKind(),
+        new InstanceNorm2d(),
+        new ChannelShuffle(),
+        new GroupNorm(),
+        new LeakyReLU(),
+        new Gelu(),
+        new Permute(),
+        new Identity(),
+        new Flatten(),
+        new Dropout(),
+        new StochasticDepth(),
+        new LayerNorm2d(),
+        new LayerNorm(),
+        Linear,
+        new SqueezeExcitation(),
+        ConvTranspose2d,
+        Conv2d,
+        new LayerScale(),
+        new Upsample(),
+        PiX);
+
+    // Each kind under its own Name; two kinds of one name are a definition error, caught by the first use of All.
+    private static Dictionary<string, DefinedKind> ByName(params DefinedKind[] kinds)
+    {
+        var all = new Dictionary<string, DefinedKind>(StringComparer.Ordinal);
+        foreach (var kind in kinds)
+        {
+            if (all.ContainsKey(kind.Name)) throw new InvalidOperationException($"Two defined kinds are named '{kind.Name}'.");
+            all.Add(kind.Name, kind);
+        }
+        return all;
+    }
 
     /// <summary>
     /// A layer that returns its input at inference (any rank, no arithmetic: 0 in both conventions); the graph executor and

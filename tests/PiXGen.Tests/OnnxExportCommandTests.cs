@@ -25,9 +25,23 @@ public class OnnxExportCommandTests
     {
         var (o, e) = (new StringWriter(), new StringWriter());
         Assert.Equal(1, ExportCommand.Run("resnet18", "no-such-resnet18.pth", "x.onnx", false, o, e));
-        Assert.StartsWith("error: cannot load 'no-such-resnet18.pth' into resnet18: ", e.ToString());
-        Assert.Single(e.ToString().TrimEnd().Split('\n'));
+        Assert.Equal("error: no-such-resnet18.pth: no such weights file.", e.ToString().TrimEnd());
         Assert.False(File.Exists("x.onnx"));
+    }
+
+    /// <summary>export and predict share one rule for a failed load (WeightsFile): another network's checkpoint is the
+    /// same one line, with the counts and first keys of what does not fit, and nothing is written.</summary>
+    [Fact]
+    public void Another_networks_weights_are_the_one_line_predict_gives()
+    {
+        var (o, e) = (new StringWriter(), new StringWriter());
+        string path = Path.Combine(Path.GetTempPath(), $"pixgen-export-{Guid.NewGuid():N}.onnx");
+        Assert.Equal(1, ExportCommand.Run("resnet18", CheckpointTestSupport.Fixture("mobilenet_v2_fp16.pt"), path, false, o, e));
+        var line = Assert.Single(e.ToString().TrimEnd().Split('\n'));
+        Assert.StartsWith("error: ", line);
+        foreach (var part in new[] { "mobilenet_v2_fp16.pt is not a checkpoint of resnet18", "missing from the file", "conv1.weight [64, 3, 7, 7]", "unexpected" })
+            Assert.Contains(part, line);
+        Assert.False(File.Exists(path));
     }
 
     /// <summary>PyTorch weights in, ONNX out: torchvision's MobileNetV2 checkpoint (made by PyTorch 1.13) exported fused, and

@@ -34,16 +34,7 @@ public static class ExportCommand
             return 2;
         }
         using var module = info.Create();
-        if (weightsPath is not null)
-        {
-            try { PiXGen.Checkpoints.Checkpoint.Load(module, weightsPath); }
-            catch (Exception ex) when (ex is PiXGen.Checkpoints.CheckpointMismatchException or PiXGen.Checkpoints.CheckpointFormatException
-                or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or IOException)
-            {
-                stderr.WriteLine($"error: cannot load '{weightsPath}' into {info.Name}: {FirstLine(ex.Message)}");
-                return 1;
-            }
-        }
+        if (weightsPath is not null && WeightsFile.Load(module, weightsPath, info.Name, stderr) is null) return 1;
         return Export(module, info.Name, onnxPath, fuse, stdout, stderr);
     }
 
@@ -78,6 +69,4 @@ public static class ExportCommand
             return 1;
         }
     }
-
-    private static string FirstLine(string message) => message.Split('\n')[0].TrimEnd();
 }

@@ -39,14 +39,8 @@ public static class PredictCommand
                                 $"(N, {channels}, H, W) or ({channels}, H, W), e.g. ({string.Join(", ", info.InputShape)}).");
 
         using var network = info.Create();
-        LoadReport report;
-        try { report = Checkpoint.Load(network, weightsPath); }
-        catch (FileNotFoundException) { return Fail(stderr, $"{weightsPath}: no such weights file."); }
-        catch (CheckpointMismatchException e) { return Fail(stderr, OneLine(info.Name, e.Report)); }
-        catch (Exception e) when (e is CheckpointFormatException or IOException or UnauthorizedAccessException)
-        {
-            return Fail(stderr, e.Message);
-        }
+        var report = WeightsFile.Load(network, weightsPath, info.Name, stderr);
+        if (report is null) return 1;
 
         network.eval();
         nn.Module<Tensor, Tensor> runner = network;
@@ -67,7 +61,7 @@ public static class PredictCommand
         }
         catch (Exception e)
         {
-            return Fail(stderr, $"{info.Name} cannot run on input ({string.Join(", ", input.shape)}) from {inputNpy}: {FirstLine(e.Message)}");
+            return Fail(stderr, $"{info.Name} cannot run on input ({string.Join(", ", input.shape)}) from {inputNpy}: {WeightsFile.FirstLine(e.Message)}");
         }
 
         // A batch of 0 gives a (0, classes) output, as in PyTorch: no elements to read.
@@ -112,30 +106,7 @@ public static class PredictCommand
 
     private static int Fail(TextWriter stderr, string message)
     {
-        stderr.WriteLine("error: " + FirstLine(message));
+        stderr.WriteLine("error: " + WeightsFile.FirstLine(message));
         return 1;
-    }
-
-    private static string FirstLine(string message)
-    {
-        int newline = message.IndexOfAny(new[] { '\r', '\n' });
-        return newline < 0 ? message : message.Substring(0, newline);
-    }
-
-    /// <summary>The mismatch in one line: counts and the first keys of each kind.</summary>
-    private static string OneLine(string model, LoadReport r)
-    {
-        static string Few(System.Collections.Generic.IEnumerable<SkippedKey> keys)
-        {
-            var list = keys.ToList();
-            return string.Join("; ", list.Take(3)) + (list.Count > 3 ? $"; … {list.Count - 3} more" : "");
-        }
-        var parts = new[]
-        {
-            (r.Missing.Count(), "missing from the file", Few(r.Missing)),
-            (r.Unexpected.Count(), "unexpected", Few(r.Unexpected)),
-            (r.Mismatched.Count(), "mismatched", Few(r.Mismatched)),
-        }.Where(p => p.Item1 > 0).Select(p => $"{p.Item1} {p.Item2} ({p.Item3})");
-        return $"{r.FilePath} is not a checkpoint of {model}: {string.Join(", ", parts)}.";
     }
 }

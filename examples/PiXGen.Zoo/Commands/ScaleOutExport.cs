@@ -50,13 +50,7 @@ public static class ScaleOutExport
                 return 2;
             }
             using var module = info.Create();
-            if (weights is not null) {
-                try { PiXGen.Checkpoints.Checkpoint.Load(module, weights); }
-                catch (Exception ex) when (ex is PiXGen.Checkpoints.CheckpointMismatchException or PiXGen.Checkpoints.CheckpointFormatException or IOException or UnauthorizedAccessException) {
-                    stderr.WriteLine($"error: cannot load '{weights}' into {info.Name}: {ex.Message.Split('\n')[0].TrimEnd()}");
-                    return 1;
-                }
-            }
+            if (weights is not null && WeightsFile.Load(module, weights, info.Name, stderr) is null) return 1;
             try {
                 string py = PyTorchExporter.Export(module, pytorch, info.Name);
                 stdout.WriteLine($"wrote {py} and {Path.Combine(pytorch, PyTorchExporter.FileNames(info.Name).Manifest)}: {info.Name} as a PyTorch module (build() returns it)");

@@ -29,6 +29,17 @@ public class OnnxExportCommandTests
         Assert.False(File.Exists("x.onnx"));
     }
 
+    [Fact]
+    public void An_onnx_file_in_a_missing_folder_is_one_error_line_naming_the_file_once()
+    {
+        var (o, e) = (new StringWriter(), new StringWriter());
+        string folder = Path.Combine(Path.GetTempPath(), $"pixgen-missing-{Guid.NewGuid():N}"), path = Path.Combine(folder, "x.onnx");
+        Assert.Equal(1, ExportCommand.Run("resnet18", null, path, false, o, e));
+        var line = Assert.Single(e.ToString().TrimEnd().Split('\n'));
+        Assert.Equal($"error: {path}: cannot write the ONNX model, the folder {folder} does not exist; create it first.", line);
+        Assert.False(Directory.Exists(folder));
+    }
+
     /// <summary>export and predict share one rule for a failed load (WeightsFile): another network's checkpoint is the
     /// same one line, with the counts and first keys of what does not fit, and nothing is written.</summary>
     [Fact]

@@ -65,7 +65,8 @@ public static class ExportCommand
             stderr.WriteLine($"error: cannot export '{name}': {ex.Message}");
             return 1;
         } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) {
-            stderr.WriteLine($"error: cannot write '{onnxPath}': {ex.Message}");
+            // The exporter's own errors name the file; others (the system's) get it in front.
+            stderr.WriteLine("error: " + (ex.Message.Contains(onnxPath, StringComparison.Ordinal) ? ex.Message : $"cannot write '{onnxPath}': {ex.Message}"));
             return 1;
         }
     }

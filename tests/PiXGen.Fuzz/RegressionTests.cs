@@ -47,4 +47,44 @@ public class RegressionTests
         });
         Assert.True(result.Valid && !result.Mismatches.Any(), result.Describe());
     }
+
+    /// <summary>
+    /// A single [Use] on a field declared <c>Module&lt;Tensor, Tensor&gt;</c> (the type PIX0303 asks for where PiX
+    /// substitution specialises the block) read the block's output channels as <c>this.stage.OutChannels</c>, which the
+    /// base type does not have: generated code that did not compile (CS1061). Found by the fuzzer once it wrote named
+    /// repeats, whose unrolled twin declares one such field per instance.
+    /// </summary>
+    [Theory]
+    [InlineData("dense", "")]
+    [InlineData("substitute", ", SubstitutePiX")]
+    public void Fuzz_CS1061_a_Use_field_declared_as_Module_reads_its_channels_through_the_block_type(string variant, string attributes)
+    {
+        const string block = """
+            [Block]
+            public partial class Block0
+            {
+                [Arg] readonly int planes;
+                [Arg(1)] readonly int stride;
+                [Conv2d("planes * 4", Kernel = 1, Bias = false)] [BatchNorm2d] [ReLU] readonly Sequential expand;
+                [Conv2d("planes", Kernel = 1, Stride = "stride", Bias = false)] [BatchNorm2d] readonly Sequential squeeze;
+            }
+            """;
+        var c = new FuzzCase
+        {
+            Blocks = new[] { block },
+            Members = new[]
+            {
+                new Member(new object[] { new UseItem(0, _ => "planes: 4, stride: 2", 0) }, "TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>", "stage"),
+                new Member(new object[] { "Conv2d(6, Kernel = 1)" }, "Conv2d", "head"),
+            },
+            Channels = 16, Size = 8, Attributes = attributes, Properties = Dense, Variant = variant,
+        };
+        var generated = InMemoryCompiler.Generate(c.Source(unrolled: false), Dense);
+        Assert.False(generated.HasErrors, string.Join("\n", generated.Messages));
+        InMemoryCompiler.Emit(generated);
+        Assert.True(generated.CompilerProblems.Count == 0, string.Join("\n", generated.CompilerProblems));
+        Assert.Contains(").OutChannels;", generated.Files["Demo.Net.g.cs"]);
+        var result = Fuzzer.Run(c);
+        Assert.True(result.Valid && !result.Mismatches.Any(), result.Describe());
+    }
 }

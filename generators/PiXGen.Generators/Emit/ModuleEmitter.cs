@@ -747,7 +747,10 @@ public sealed class ModuleEmitter
                     _at = at;
                 }
                 _spatialArea = null;
-                return ($"new {block.FullName}({string.Join(", ", parts)})", v => $"{v}.OutChannels");
+                // As for a defined kind's channels above: a field declared Module<Tensor, Tensor> (what PIX0303 asks for
+                // where substitution specialises the block) needs the cast to read them.
+                return ($"new {block.FullName}({string.Join(", ", parts)})", v => v.StartsWith("this.", System.StringComparison.Ordinal) && m.FieldType != block.FullName
+                    ? $"(({block.FullName}){v}).OutChannels" : $"{v}.OutChannels");
             }
         }
         throw new System.InvalidOperationException($"no constructor for {item.Kind}");

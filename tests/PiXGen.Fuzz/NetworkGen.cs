@@ -28,11 +28,19 @@ public sealed class Choices
 }
 
 /// <summary>One <c>[Use]</c> of a network member: the block, its argument text for index <c>i</c> (the literal
-/// index for the unrolled twin, <c>i</c> itself for the repeated form), and the repeat count (0: no Count).</summary>
-public sealed record UseItem(int Block, Func<string, string> Args, int Count);
+/// index for the unrolled twin, <c>i</c> itself for the repeated form), and the repeat count (0: no Count);
+/// <paramref name="CountText"/>, when given, is the repeated form's Count expression (<c>len(p0)</c> over a list);
+/// <paramref name="Planes"/> and <paramref name="Stride"/> are the two parts of <paramref name="Args"/> (null where the
+/// case was written by hand).</summary>
+public sealed record UseItem(int Block, Func<string, string> Args, int Count, string? CountText = null,
+    Func<string, string>? Planes = null, Func<string, string>? Stride = null);
 
-/// <summary>A network member: its items (layer attribute text or a <see cref="UseItem"/>), its field type and name.</summary>
-public sealed record Member(IReadOnlyList<object> Items, string Type, string Name);
+/// <summary>
+/// A network member: its items (layer attribute text or a <see cref="UseItem"/>), its field type and name. A
+/// <paramref name="Named"/> member is one repeated [Use] whose instances are named <c>{Name}_{i}</c> (a named repeat,
+/// an array field of <paramref name="Type"/>); its twin declares one field of that type per instance.
+/// </summary>
+public sealed record Member(IReadOnlyList<object> Items, string Type, string Name, bool Named = false);
 
 /// <summary>
 /// One generated case: block declarations, a network with <c>[Use]</c>s, its attributes (substitution, variants)
@@ -52,31 +60,71 @@ public sealed class FuzzCase
     /// <summary>The <see cref="Feature"/>s of parallel branches, [Dense] and shuffles the network runs.</summary>
     public IReadOnlySet<string> Features { get; init; } = new HashSet<string>();
 
+    /// <summary>
+    /// The network's <c>width</c> when the case declares the network as a family member (<c>[Network(Like =
+    /// typeof(NetBody), With = "width: W")]</c> on an empty class, the body a [Block] whose <c>width</c> defaults to 4),
+    /// null for a plain [Network]. Its twin is the plain network with <c>[Arg(W)] width</c>.
+    /// </summary>
+    public string? FamilyWidth { get; init; }
+    /// <summary>List lets of the network (<c>[Let("[a, b]")] readonly int[] name;</c>) that repeated [Use]s iterate.</summary>
+    public IReadOnlyList<(string Name, int[] Values)> Lists { get; init; } = Array.Empty<(string, int[])>();
+
     /// <summary>Whether some [Use] repeats (so the twin differs from the declaration).</summary>
     public bool Repeats => Members.SelectMany(m => m.Items).OfType<UseItem>().Any(u => u.Count > 0);
+
+    /// <summary>
+    /// Whether the twin spells the network differently from the declaration, beyond unrolling (a named repeat's
+    /// separate fields, a family's plain network, a list's values written out where the declaration loops over the
+    /// list): the generated network code then differs in form, and the twin is held to the same validity,
+    /// state_dict, costs, graph and outputs instead of the same text.
+    /// </summary>
+    public bool Respelled => FamilyWidth is not null || Members.Any(m => m.Named) || Lists.Count > 0;
+
+    /// <summary>Whether the twin differs from the declaration at all.</summary>
+    public bool HasTwin => Repeats || Respelled;
 
     public string Source(bool unrolled)
     {
         var sb = new StringBuilder(Prelude);
         foreach (var b in Blocks) sb.Append('\n').Append(b);
-        sb.Append(CultureInfo.InvariantCulture, $"\n[Network(Input = \"{Channels}x{Size}x{Size}\"){Attributes}]\npublic partial class Net\n{{\n");
-        sb.Append("    [Arg(4)] readonly int width;\n");
+        string input = FormattableString.Invariant($"Input = \"{Channels}x{Size}x{Size}\"");
+        bool family = FamilyWidth is not null && !unrolled;
+        sb.Append(family ? "\n[Block]\npublic partial class NetBody\n{\n" : $"\n[Network({input}){Attributes}]\npublic partial class Net\n{{\n");
+        sb.Append("    [Arg(").Append(unrolled && FamilyWidth is not null ? FamilyWidth : "4").Append(")] readonly int width;\n");
+        foreach (var (name, values) in Lists)
+            sb.Append("    [Let(\"[").Append(string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)))).Append("]\")] readonly int[] ").Append(name).Append(";\n");
         foreach (var m in Members)
         {
+            if (m.Named)
+            {
+                var named = (UseItem)m.Items.Single();
+                string element = m.Type[..^2];
+                if (!unrolled)
+                    sb.Append(CultureInfo.InvariantCulture, $"    [Use(typeof(Block{named.Block}), \"{named.Args("i")}\", Count = {CountOf(named)}, Name = \"{m.Name}_{{i}}\")] readonly {m.Type} {m.Name};\n");
+                else
+                    for (int i = 0; i < named.Count; i++)
+                        sb.Append(CultureInfo.InvariantCulture, $"    [Use(typeof(Block{named.Block}), \"{named.Args(i.ToString(CultureInfo.InvariantCulture))}\")] readonly {element} {m.Name}_{i};\n");
+                continue;
+            }
             sb.Append("    ");
             foreach (var item in m.Items)
             {
                 if (item is string layer) { sb.Append('[').Append(layer).Append("] "); continue; }
                 var use = (UseItem)item;
                 if (use.Count == 0) sb.Append(CultureInfo.InvariantCulture, $"[Use(typeof(Block{use.Block}), \"{use.Args("i")}\")] ");
-                else if (!unrolled) sb.Append(CultureInfo.InvariantCulture, $"[Use(typeof(Block{use.Block}), \"{use.Args("i")}\", Count = {use.Count})] ");
+                else if (!unrolled) sb.Append(CultureInfo.InvariantCulture, $"[Use(typeof(Block{use.Block}), \"{use.Args("i")}\", Count = {CountOf(use)})] ");
                 else for (int i = 0; i < use.Count; i++) sb.Append(CultureInfo.InvariantCulture, $"[Use(typeof(Block{use.Block}), \"{use.Args(i.ToString(CultureInfo.InvariantCulture))}\")] ");
             }
             sb.Append("readonly ").Append(m.Type).Append(' ').Append(m.Name).Append(";\n");
         }
         sb.Append("}\n");
+        if (family)
+            sb.Append(CultureInfo.InvariantCulture, $"\n[Network(Like = typeof(NetBody), With = \"width: {FamilyWidth}\", {input}){Attributes}]\npublic partial class Net {{ }}\n");
         return sb.ToString();
     }
+
+    private static string CountOf(UseItem use)
+        => use.CountText is null ? use.Count.ToString(CultureInfo.InvariantCulture) : $"\"{use.CountText}\"";
 
     /// <summary>The reproducing declaration: variant build properties as a comment, then the source with Count.</summary>
     public override string ToString()
@@ -97,7 +145,10 @@ public static class Feature
     public const string PiXInBranch = "PiXSqueeze on a branch";
     public const string NestedBranch = "nested branch group";
     public const string ChannelsLast = "channels-last layers (Permute, LayerNorm, Linear, LayerScale)";
-    public static readonly string[] All = { Concat, Add, Split, Dense, Shuffle, RepeatedBlock, CountInBranch, UseInBranch, PiXInBranch, NestedBranch, ChannelsLast };
+    public const string NamedRepeat = "named repeat (Name = \"..{i}\", an array field)";
+    public const string ListLoop = "repeated [Use] over a list (Count = \"len(p)\", p[i])";
+    public const string Family = "family member (Like = typeof(body), With)";
+    public static readonly string[] All = { Concat, Add, Split, Dense, Shuffle, RepeatedBlock, CountInBranch, UseInBranch, PiXInBranch, NestedBranch, ChannelsLast, NamedRepeat, ListLoop, Family };
     /// <summary>The constructs that make a network more than a chain of layers.</summary>
     public static readonly string[] Parallel = { Concat, Add, Split, Dense };
 }
@@ -199,7 +250,46 @@ public static class NetworkGen
             if (use.Count > 0 && used.Overlaps(Feature.Parallel)) features.Add(Feature.RepeatedBlock);
         }
         if (members.SelectMany(m => m.Items).OfType<string>().Any(t => t.StartsWith("ChannelShuffle", StringComparison.Ordinal))) features.Add(Feature.Shuffle);
-        return new FuzzCase { Blocks = blocks, Members = members, Channels = channels, Size = size, Attributes = attributes, Properties = properties, Variant = variant, Features = features };
+        // The language of families, named repeats and lists, drawn last so that the choices before keep their meaning.
+        var lists = new List<(string, int[])>();
+        bool typed = variant.StartsWith("dense", StringComparison.Ordinal); // no PiX rewrite: fields keep the block's type
+        for (int m = 0; m < members.Count; m++)
+        {
+            var member = members[m];
+            if (member.Items[0] is string first && first.StartsWith("Branch(", StringComparison.Ordinal)) continue;
+            var items = member.Items.Select(item => item is UseItem { Count: > 0, Planes: not null } use && r.Chance(35) ? OverList(r, use, lists) : item).ToList();
+            if (items.Count == 1 && items[0] is UseItem { Count: > 0 } only && member.Type == "Sequential" && r.Chance(40))
+                members[m] = new Member(items, (typed ? $"Block{I(only.Block)}" : "TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>") + "[]", member.Name, Named: true);
+            else
+                members[m] = member with { Items = items };
+        }
+        // A family's body is a [Block], which does not know its input's size: a Flatten before Linear needs an adaptive
+        // pool there (PIX0107, docs/language.md), so only networks whose head pools adaptively (or has no Linear) qualify.
+        bool fixedHead = !members.Any(x => x.Items.OfType<string>().Any(t => t == "Flatten"))
+            || members.Any(x => x.Items.OfType<string>().Any(t => t.StartsWith("AdaptiveAvgPool2d", StringComparison.Ordinal)));
+        string? familyWidth = r.Chance(20) && fixedHead ? r.OneOf("4", "4", "2", "6") : null;
+        if (lists.Count > 0) features.Add(Feature.ListLoop);
+        if (members.Any(x => x.Named)) features.Add(Feature.NamedRepeat);
+        if (familyWidth is not null) features.Add(Feature.Family);
+        return new FuzzCase
+        {
+            Blocks = blocks, Members = members, Channels = channels, Size = size, Attributes = attributes, Properties = properties, Variant = variant,
+            Features = features, Lists = lists, FamilyWidth = familyWidth,
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="use"/> over a new list let of the network: its planes drawn per instance into the list, Count
+    /// its length and the planes <c>p[i]</c> (the unrolled twin writes each value); the stride stays as it was.
+    /// </summary>
+    private static UseItem OverList(Choices r, UseItem use, List<(string, int[])> lists)
+    {
+        string name = "p" + I(lists.Count);
+        var values = Enumerable.Range(0, use.Count).Select(_ => 2 + 2 * r.Pick(4)).ToArray();
+        lists.Add((name, values));
+        var stride = use.Stride ?? (_ => "");
+        Func<string, string> planes = i => i == "i" ? $"{name}[i]" : I(values[int.Parse(i, CultureInfo.InvariantCulture)]);
+        return use with { Args = i => "planes: " + planes(i) + stride(i), CountText = $"len({name})", Planes = planes };
     }
 
     /// <summary>A layer attribute made conditional: <c>ReLU</c> → <c>ReLU(When = "c")</c>, <c>MaxPool2d(3)</c> → <c>MaxPool2d(3, When = "c")</c>.</summary>
@@ -271,7 +361,7 @@ public static class NetworkGen
             _ => i => $", stride: 1 + {i} % 2",
         };
         int count = r.Chance(60) ? 1 + r.Pick(3) : 0;
-        return new UseItem(b, i => "planes: " + planes(i) + stride(i), count);
+        return new UseItem(b, i => "planes: " + planes(i) + stride(i), count, Planes: planes, Stride: stride);
     }
 
     /// <summary>What the rest of the case needs to know of a generated block.</summary>

@@ -57,21 +57,26 @@ public static class Fuzzer
 {
     private const string NetHint = "Demo.Net.g.cs";
     private static readonly string[] TwinFiles = { "Demo.Net.g.cs", "Demo.Net.Costs.g.cs", "Demo.Net.Graph.g.cs" };
+    private static readonly string[] RespelledTwinFiles = { "Demo.Net.Costs.g.cs", "Demo.Net.Graph.g.cs" };
+
+    /// <summary>The distinct ids of a generation's diagnostics, in order.</summary>
+    private static IEnumerable<string> Ids(Generated g) => g.Diagnostics.Select(d => d.Id).Distinct().OrderBy(id => id, StringComparer.Ordinal);
 
     public static CaseResult Run(FuzzCase c, int seed = 0)
     {
         var result = new CaseResult { Case = c };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var dense = InMemoryCompiler.Generate(c.Source(unrolled: false), c.Properties);
-        var twin = c.Repeats ? InMemoryCompiler.Generate(c.Source(unrolled: true), c.Properties) : dense;
+        var twin = c.HasTwin ? InMemoryCompiler.Generate(c.Source(unrolled: true), c.Properties) : dense;
         Timing.Add("generate", clock);
         if (dense.Diagnostics.Any(d => d.Id == "PIX9999"))
         {
             result.Verdicts[Oracle.Warnings] = "PIX9999 (internal error): " + string.Join("; ", dense.Messages);
             return result;
         }
-        // (c) The repeated declaration and its twin agree on validity and every message, valid or not.
-        if (c.Repeats && !dense.Messages.SequenceEqual(twin.Messages))
+        // (c) The repeated declaration and its twin agree on validity and every message, valid or not; a respelled twin
+        // (other fields, another class) on validity and the diagnostics' ids, since its messages name its own members.
+        if (c.HasTwin && (c.Respelled ? !Ids(dense).SequenceEqual(Ids(twin)) : !dense.Messages.SequenceEqual(twin.Messages)))
             result.Verdicts[Oracle.TwinCode] = "messages differ:\n  Count:    " + string.Join("\n            ", dense.Messages) + "\n  unrolled: " + string.Join("\n            ", twin.Messages);
         if (dense.HasErrors)
         {
@@ -88,9 +93,10 @@ public static class Fuzzer
         var problems = dense.CompilerProblems.Concat(twin == dense ? Enumerable.Empty<Microsoft.CodeAnalysis.Diagnostic>() : twin.CompilerProblems).ToList();
         result.Verdicts[Oracle.Warnings] = problems.Count == 0 ? null : string.Join("\n", problems.Take(5));
         if (problems.Any(p => p.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error)) return result;
-        // Counted only where a [Use] repeats: otherwise the twin is the declaration itself.
-        if (c.Repeats && !result.Verdicts.ContainsKey(Oracle.TwinCode))
-            result.Verdicts[Oracle.TwinCode] = TwinFiles.Select(f => (f, a: dense.Files.GetValueOrDefault(f), b: twin.Files.GetValueOrDefault(f)))
+        // Counted only where the twin differs: otherwise the twin is the declaration itself. A respelled twin's network
+        // code differs in form; its costs and graph may not.
+        if (c.HasTwin && !result.Verdicts.ContainsKey(Oracle.TwinCode))
+            result.Verdicts[Oracle.TwinCode] = (c.Respelled ? RespelledTwinFiles : TwinFiles).Select(f => (f, a: dense.Files.GetValueOrDefault(f), b: twin.Files.GetValueOrDefault(f)))
                 .Where(t => t.a != t.b).Select(t => $"{t.f} differs: {FirstDifference(t.a, t.b)}").FirstOrDefault();
 
         clock.Restart();

@@ -36,6 +36,19 @@ public sealed record UseItem(int Block, Func<string, string> Args, int Count, st
     Func<string, string>? Planes = null, Func<string, string>? Stride = null);
 
 /// <summary>
+/// A <c>[Use(Inline = true)]</c> over a list (VGG's <c>make_layers</c>): chain block <paramref name="Block"/> (a
+/// <see cref="NetworkGen.ChainBlock"/>) once per value of list <paramref name="List"/>, its layers numbered as the
+/// Sequential's own children; the twin writes the layers of every value out in the field itself.
+/// </summary>
+public sealed record InlineItem(string Block, string List, int[] Values, bool Norm)
+{
+    /// <summary>The layers one value contributes, as the chain block's conditions select them.</summary>
+    public IEnumerable<string> LayersOf(int v) => v > 0
+        ? new[] { FormattableString.Invariant($"Conv2d({v}, Kernel = 3, Padding = 1)") }.Concat(Norm ? new[] { "BatchNorm2d" } : Array.Empty<string>()).Append("ReLU")
+        : new[] { "MaxPool2d(3, Stride = 1, Padding = 1)" };
+}
+
+/// <summary>
 /// A network member: its items (layer attribute text or a <see cref="UseItem"/>), its field type and name. A
 /// <paramref name="Named"/> member is one repeated [Use] whose instances are named <c>{Name}_{i}</c> (a named repeat,
 /// an array field of <paramref name="Type"/>); its twin declares one field of that type per instance.
@@ -80,8 +93,11 @@ public sealed class FuzzCase
     /// </summary>
     public bool Respelled => FamilyWidth is not null || Members.Any(m => m.Named) || Lists.Count > 0;
 
+    /// <summary>Whether some member inlines a chain block (its twin writes the layers out, so it has a twin).</summary>
+    public bool Inlines => Members.SelectMany(m => m.Items).OfType<InlineItem>().Any();
+
     /// <summary>Whether the twin differs from the declaration at all.</summary>
-    public bool HasTwin => Repeats || Respelled;
+    public bool HasTwin => Repeats || Respelled || Inlines;
 
     public string Source(bool unrolled)
     {
@@ -110,6 +126,14 @@ public sealed class FuzzCase
             foreach (var item in m.Items)
             {
                 if (item is string layer) { sb.Append('[').Append(layer).Append("] "); continue; }
+                if (item is InlineItem inline)
+                {
+                    if (!unrolled)
+                        sb.Append(CultureInfo.InvariantCulture, $"[Use(typeof({inline.Block}), \"v: {inline.List}[i], norm: {(inline.Norm ? "true" : "false")}\", Count = \"len({inline.List})\", Inline = true)] ");
+                    else
+                        foreach (var l in inline.Values.SelectMany(inline.LayersOf)) sb.Append('[').Append(l).Append("] ");
+                    continue;
+                }
                 var use = (UseItem)item;
                 if (use.Count == 0) sb.Append(CultureInfo.InvariantCulture, $"[Use(typeof(Block{use.Block}), \"{use.Args("i")}\")] ");
                 else if (!unrolled) sb.Append(CultureInfo.InvariantCulture, $"[Use(typeof(Block{use.Block}), \"{use.Args("i")}\", Count = {CountOf(use)})] ");
@@ -148,7 +172,8 @@ public static class Feature
     public const string NamedRepeat = "named repeat (Name = \"..{i}\", an array field)";
     public const string ListLoop = "repeated [Use] over a list (Count = \"len(p)\", p[i])";
     public const string Family = "family member (Like = typeof(body), With)";
-    public static readonly string[] All = { Concat, Add, Split, Dense, Shuffle, RepeatedBlock, CountInBranch, UseInBranch, PiXInBranch, NestedBranch, ChannelsLast, NamedRepeat, ListLoop, Family };
+    public const string Inline = "inlined [Use] over a list (Inline = true)";
+    public static readonly string[] All = { Concat, Add, Split, Dense, Shuffle, RepeatedBlock, CountInBranch, UseInBranch, PiXInBranch, NestedBranch, ChannelsLast, NamedRepeat, ListLoop, Family, Inline };
     /// <summary>The constructs that make a network more than a chain of layers.</summary>
     public static readonly string[] Parallel = { Concat, Add, Split, Dense };
 }
@@ -268,7 +293,18 @@ public static class NetworkGen
         bool fixedHead = !members.Any(x => x.Items.OfType<string>().Any(t => t == "Flatten"))
             || members.Any(x => x.Items.OfType<string>().Any(t => t.StartsWith("AdaptiveAvgPool2d", StringComparison.Ordinal)));
         string? familyWidth = r.Chance(20) && fixedHead ? r.OneOf("4", "4", "2", "6") : null;
-        if (lists.Count > 0) features.Add(Feature.ListLoop);
+        // A chain of single layers inlined over a list, right after the stem (VGG's make_layers): the list's values
+        // are even channels, or 0 for a pool that keeps the size.
+        if (r.Chance(25))
+        {
+            string chain = "Chain" + I(blocks.Count), list = "c" + I(lists.Count);
+            blocks.Add(ChainBlock.Replace("class Chain", "class " + chain, StringComparison.Ordinal));
+            var values = Enumerable.Range(0, 1 + r.Pick(4)).Select(_ => r.Chance(25) ? 0 : 2 + 2 * r.Pick(4)).ToArray();
+            lists.Add((list, values));
+            members.Insert(1, new Member(new object[] { new InlineItem(chain, list, values, r.Chance(50)) }, "Sequential", "chain"));
+            features.Add(Feature.Inline);
+        }
+        if (lists.Any(l => l.Item1.StartsWith('p'))) features.Add(Feature.ListLoop);
         if (members.Any(x => x.Named)) features.Add(Feature.NamedRepeat);
         if (familyWidth is not null) features.Add(Feature.Family);
         return new FuzzCase
@@ -277,6 +313,23 @@ public static class NetworkGen
             Features = features, Lists = lists, FamilyWidth = familyWidth,
         };
     }
+
+    /// <summary>
+    /// The chain block an <see cref="InlineItem"/> inlines (torchvision VGG's configuration entry): <c>v</c> channels of
+    /// 3×3 convolution, BatchNorm when <c>norm</c>, ReLU; or, for <c>v</c> = 0, a max pool that keeps the size.
+    /// </summary>
+    public const string ChainBlock = """
+        [Block]
+        public partial class Chain
+        {
+            [Arg] readonly int v;
+            [Arg(false)] readonly bool norm;
+            [Conv2d("v", Kernel = 3, Padding = 1, When = "v > 0")] readonly Conv2d? conv;
+            [BatchNorm2d(When = "v > 0 && norm")] readonly BatchNorm2d? bn;
+            [ReLU(When = "v > 0")] readonly ReLU? relu;
+            [MaxPool2d(3, Stride = 1, Padding = 1, When = "v == 0")] readonly MaxPool2d? pool;
+        }
+        """;
 
     /// <summary>
     /// <paramref name="use"/> over a new list let of the network: its planes drawn per instance into the list, Count

@@ -269,10 +269,12 @@ public sealed record PassSpec(string Kind) : LayerSpec
 {
     /// <inheritdoc/>
     public override string Kind { get; } = Kind;
+    // What the layer does with its input is its definition's to say (DefinedKind.EvalIdentity, NeedsMap).
+    private DefinedKind? Definition => DefinedKind.All.TryGetValue(Kind, out var kind) ? kind : null;
     /// <inheritdoc/>
-    public override bool Aliases => Kind != "ChannelShuffle";
+    public override bool Aliases => Definition?.EvalIdentity ?? true;
     /// <inheritdoc/>
-    protected override bool NeedsMap => Kind == "ChannelShuffle";
+    protected override bool NeedsMap => Definition?.NeedsMap ?? false;
     /// <inheritdoc/>
     protected override string Arguments => $"Kind: {S(Kind)}";
 }

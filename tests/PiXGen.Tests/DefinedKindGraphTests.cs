@@ -529,4 +529,24 @@ public class DefinedKindGraphTests
         using var _ = module;
         OnnxExportTests.OnnxMatchesModule(module, graph, fuse);
     }
+
+    /// <summary>
+    /// The cost model's pass layers take what they do with their input from their definitions: the layers that return
+    /// their input at inference (DefinedKind.EvalIdentity) alias it and take any rank; ChannelShuffle permutes a C×H×W
+    /// map into a tensor of its own.
+    /// </summary>
+    [Theory]
+    [InlineData("Identity", true)]
+    [InlineData("Dropout", true)]
+    [InlineData("StochasticDepth", true)]
+    [InlineData("ChannelShuffle", false)]
+    public void A_pass_layer_aliases_its_input_exactly_where_its_definition_returns_it(string kind, bool aliases)
+    {
+        var spec = new PiXGen.Definitions.PassSpec(kind);
+        Assert.Equal(PiXGen.Definitions.DefinedKind.All[kind].EvalIdentity, spec.Aliases);
+        Assert.Equal(aliases, spec.Aliases);
+        var onVector = spec.Check(PiXGen.Definitions.Dims.Vector(8));
+        if (aliases) Assert.Null(onVector);
+        else Assert.Contains("needs a C×H×W input", onVector);
+    }
 }

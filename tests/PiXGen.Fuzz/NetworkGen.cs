@@ -88,16 +88,13 @@ public sealed class FuzzCase
     /// <summary>
     /// Whether the twin spells the network differently from the declaration, beyond unrolling (a named repeat's
     /// separate fields, a family's plain network, a list's values written out where the declaration loops over the
-    /// list): the generated network code then differs in form, and the twin is held to the same validity,
-    /// state_dict, costs, graph and outputs instead of the same text.
+    /// list, an inlined chain's layers, which also iterate a list): the generated network code then differs in form,
+    /// and the twin is held to the same validity, state_dict, costs, graph and outputs instead of the same text.
     /// </summary>
     public bool Respelled => FamilyWidth is not null || Members.Any(m => m.Named) || Lists.Count > 0;
 
-    /// <summary>Whether some member inlines a chain block (its twin writes the layers out, so it has a twin).</summary>
-    public bool Inlines => Members.SelectMany(m => m.Items).OfType<InlineItem>().Any();
-
     /// <summary>Whether the twin differs from the declaration at all.</summary>
-    public bool HasTwin => Repeats || Respelled || Inlines;
+    public bool HasTwin => Repeats || Respelled;
 
     public string Source(bool unrolled)
     {
@@ -304,7 +301,7 @@ public static class NetworkGen
             members.Insert(1, new Member(new object[] { new InlineItem(chain, list, values, r.Chance(50)) }, "Sequential", "chain"));
             features.Add(Feature.Inline);
         }
-        if (lists.Any(l => l.Item1.StartsWith('p'))) features.Add(Feature.ListLoop);
+        if (members.SelectMany(x => x.Items).OfType<UseItem>().Any(u => u.CountText is not null)) features.Add(Feature.ListLoop);
         if (members.Any(x => x.Named)) features.Add(Feature.NamedRepeat);
         if (familyWidth is not null) features.Add(Feature.Family);
         return new FuzzCase

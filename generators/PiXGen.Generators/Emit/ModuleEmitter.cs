@@ -673,6 +673,10 @@ public sealed class ModuleEmitter
         // A real setting: a literal as written, an expression over the arguments (Eps = "eps") as C#.
         string? Real(string name) => item.Settings.FirstOrDefault(s => s.Name == name) is { } r ? (r.Type == SettingType.Expression ? Cs(r.Value) : Lit(r.Value)) : null;
         string Same(string _) => c;
+        // The channels a built module knows (its member), read from the variable that holds it; a field declared as
+        // another type (Module<Tensor, Tensor>, as network-wide substitution and PIX0303 ask) needs the cast to read them.
+        System.Func<string, string> Member(string type, string member) => v => v.StartsWith("this.", System.StringComparison.Ordinal) && m.FieldType != type
+            ? $"(({type}){v}).{member}" : $"{v}.{member}";
         bool IsPair(string name) => item.Get(name)?.IndexOf(Setting.PairSeparator) >= 0;
         // A constant expression as its value (KindSetting.Folded): Conv2d's padding must not be a constant 0 expression, which C# would also
         // convert to TorchSharp's Padding enum (an ambiguous call).
@@ -707,13 +711,11 @@ public sealed class ModuleEmitter
                 var values = kind.Settings.SelectMany(s => s.Pair ? (s.Folded && scalars ? new[] { Folded(s.Name)!, null! } : PairCs(s.Name)) : new[] { s.FromInput ? c : s.Integer ? IntArg(s)! : s.Flag || s.Words is not null ? item.Get(s.Name) ?? s.DefaultText!
                     : Real(s.Name) ?? Lit(s.DefaultText!) }).ToList();
                 if (kind.KeepsShape) return (kind.Module(c, values), Same);
-                // Channels the built module knows (PiX's OutChannels); a field declared Module<Tensor, Tensor> (network-wide
-                // substitution) needs the cast to read them.
+                // Channels the built module knows (PiX's OutChannels).
                 if (kind.OutChannelsMember is { } member)
                 {
                     _spatialArea = null;
-                    return (kind.Module(c, values), v => v.StartsWith("this.", System.StringComparison.Ordinal) && m.FieldType != kind.ModuleType
-                        ? $"(({kind.ModuleType}){v}).{member}" : $"{v}.{member}");
+                    return (kind.Module(c, values), Member(kind.ModuleType, member));
                 }
                 if (kind.Flattens)
                 {
@@ -747,10 +749,7 @@ public sealed class ModuleEmitter
                     _at = at;
                 }
                 _spatialArea = null;
-                // As for a defined kind's channels above: a field declared Module<Tensor, Tensor> (what PIX0303 asks for
-                // where substitution specialises the block) needs the cast to read them.
-                return ($"new {block.FullName}({string.Join(", ", parts)})", v => v.StartsWith("this.", System.StringComparison.Ordinal) && m.FieldType != block.FullName
-                    ? $"(({block.FullName}){v}).OutChannels" : $"{v}.OutChannels");
+                return ($"new {block.FullName}({string.Join(", ", parts)})", Member(block.FullName, "OutChannels"));
             }
         }
         throw new System.InvalidOperationException($"no constructor for {item.Kind}");

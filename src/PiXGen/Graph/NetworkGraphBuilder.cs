@@ -70,7 +70,7 @@ public sealed class NetworkGraphBuilder
     {
         var i = shapes[x];
         long O(long size) => Arithmetic.TransposedOut(size, k, s, p, 1, outputPadding);
-        return Node(module, "ConvTranspose2d", new[] { x }, module, new[] { outC, O(i[1]), O(i[2]) },
+        return Node(module, DefinedKind.ConvTranspose2d.Name, new[] { x }, module, new[] { outC, O(i[1]), O(i[2]) },
                     ("in", i[0]), ("out", outC), ("kernel", new[] { k, k }), ("stride", new[] { s, s }), ("padding", new[] { p, p }),
                     ("dilation", new[] { 1L, 1L }), ("groups", groups), ("bias", bias), ("output_padding", new[] { outputPadding, outputPadding }));
     }
@@ -89,7 +89,7 @@ public sealed class NetworkGraphBuilder
 
     /// <summary><c>Linear</c> over the last axis: on (N, features), or on a channels-last (N, H, W, C) map.</summary>
     public string Linear(string x, string module, long outF, bool bias = true) =>
-        Node(module, "Linear", new[] { x }, module, shapes[x][..^1].Append(outF).ToArray(), ("in", shapes[x][^1]), ("out", outF), ("bias", bias));
+        Node(module, DefinedKind.Linear.Name, new[] { x }, module, shapes[x][..^1].Append(outF).ToArray(), ("in", shapes[x][^1]), ("out", outF), ("bias", bias));
 
     /// <summary><c>LayerNorm</c> over the last axis (a vector's features, a channels-last map's channels).</summary>
     public string LayerNorm(string x, string module, double eps = 1e-6) =>
